@@ -1,0 +1,39 @@
+# motcua — the two commands: `make demo` runs the product, `make test` runs the suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint check-deploy run clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements/base.txt pyproject.toml
+	$(BIN)/pip install --quiet -r requirements/base.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.txt
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	touch $@
+
+## make demo: install, migrate SQLite, load the demo province and serve http://127.0.0.1:8000
+demo: $(VENV)/.installed
+	DEBUG=$${DEBUG:-true} $(BIN)/motcua migrate --noinput
+	DEBUG=$${DEBUG:-true} $(BIN)/motcua load-demo
+	@echo "Demo users (password below): $(BIN)/motcua demo-users"
+	DEBUG=$${DEBUG:-true} $(BIN)/motcua runserver $(HOST):$(PORT)
+
+## make test: install the dev tools and run the whole suite (DATABASE_URL chooses the database)
+test: $(VENV)/.installed-dev
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var

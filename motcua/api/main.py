@@ -1,0 +1,61 @@
+"""The REST API under /api/v1, assembled from the rooms' routers."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from motcua.api.auth import BearerToken, InvalidToken
+from motcua.catalog.api import router as catalog_router
+from motcua.dossiers.api import router as dossiers_router
+from motcua.dossiers.errors import ActionError
+
+api = NinjaAPI(
+    title="motcua API",
+    version="1",
+    description="Full-process online public services: procedures, dossiers, actions and results.",
+    urls_namespace="api-v1",
+    auth=BearerToken(),
+)
+api.add_router("/procedures", catalog_router)
+api.add_router("/dossiers", dossiers_router)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, **extra: object):
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+@api.exception_handler(ActionError)
+def on_action_error(request: HttpRequest, exc: ActionError):
+    return _error(request, exc.status, exc.code, exc.message, **exc.extra)
+
+
+@api.exception_handler(InvalidToken)
+def on_invalid_token(request: HttpRequest, exc: InvalidToken):
+    return _error(request, 401, "invalid_token", _("Mã truy cập không hợp lệ hoặc đã hết hạn."))
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError):
+    return _error(request, 401, "unauthorized", _("Cần đăng nhập (Authorization: Bearer …)."))
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError):
+    errors = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "code": e.get("type", ""), "message": e.get("msg", "")}
+        for e in exc.errors
+    ]
+    return _error(request, 422, "invalid_request", _("Yêu cầu không đúng định dạng."), errors=errors)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404):
+    return _error(request, 404, "not_found", _("Không tìm thấy."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError):
+    return _error(request, exc.status_code, "http_error", str(exc))

@@ -1,0 +1,36 @@
+"""Writing and verifying audit entries. Call inside the transaction of the change audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from motcua.audit.models import AuditEntry
+
+
+def record(*, actor, action: str, object_type: str, object_id: str, at: datetime, data: dict | None = None) -> AuditEntry:
+    # The caller holds the row lock of the audited object, so reading the
+    # object's last entry here cannot race with another writer of the same chain.
+    last = (
+        AuditEntry.objects.filter(object_type=object_type, object_id=object_id).order_by("-id").values_list("hash", flat=True).first()
+    )
+    entry = AuditEntry(
+        at=at,
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=data or {},
+        prev_hash=last or "",
+    )
+    entry.hash = entry.compute_hash()
+    entry.save()
+    return entry
+
+
+def verify_chain(object_type: str, object_id: str) -> bool:
+    prev = ""
+    for entry in AuditEntry.objects.filter(object_type=object_type, object_id=object_id).order_by("id"):
+        if entry.prev_hash != prev or entry.compute_hash() != entry.hash:
+            return False
+        prev = entry.hash
+    return True

@@ -1,0 +1,58 @@
+"""Validating form data against a procedure's JSON Schema, with messages in the user's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from motcua.catalog.models import localized
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+def _field_title(schema: dict, field: str) -> str:
+    prop = schema.get("properties", {}).get(field, {})
+    return localized({"vi": prop.get("title", field), **prop.get("x-title", {})})
+
+
+def _message(error: ValidationError, schema: dict) -> FieldError:
+    path = [str(p) for p in error.absolute_path]
+    kind = error.validator
+    if kind == "required":
+        # jsonschema reports the missing name in the message: "'x' is a required property"
+        missing = next((n for n in error.validator_value if n not in (error.instance or {})), "")
+        field = ".".join([*path, missing])
+        return FieldError(field, "required", _("Trường “%(field)s” là bắt buộc.") % {"field": _field_title(schema, missing)})
+    field = ".".join(path) or "(data)"
+    title = _field_title(schema, path[0]) if path else _("dữ liệu biểu mẫu")
+    messages = {
+        "type": _("“%(field)s” có kiểu dữ liệu không đúng."),
+        "enum": _("“%(field)s” phải là một trong các giá trị cho phép."),
+        "const": _("“%(field)s” có giá trị không được chấp nhận."),
+        "pattern": _("“%(field)s” không đúng định dạng."),
+        "format": _("“%(field)s” không đúng định dạng."),
+        "minLength": _("“%(field)s” quá ngắn."),
+        "maxLength": _("“%(field)s” quá dài."),
+        "minimum": _("“%(field)s” nhỏ hơn giá trị tối thiểu."),
+        "maximum": _("“%(field)s” lớn hơn giá trị tối đa."),
+        "additionalProperties": _("Biểu mẫu có trường không được khai báo."),
+    }
+    template = messages.get(kind, _("“%(field)s” không hợp lệ."))
+    return FieldError(field, kind, template % {"field": title})
+
+
+def validate_form(schema: dict, data: object) -> list[FieldError]:
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    return [_message(e, schema) for e in errors]

@@ -1,0 +1,76 @@
+"""Procedures and their immutable versions."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceMode(models.TextChoices):
+    FULL = "full", _("Toàn trình")
+    PARTIAL = "partial", _("Một phần")
+
+
+class Procedure(models.Model):
+    code = models.CharField(_("mã thủ tục"), max_length=32, unique=True)
+    names = models.JSONField(default=dict)  # {"vi": …, "en": …, "bn": …}
+    field = models.JSONField(default=dict)  # lĩnh vực, localized like names
+    level = models.CharField(_("cấp thực hiện"), max_length=16)  # a UnitKind value
+    service_mode = models.CharField(max_length=8, choices=ServiceMode.choices)
+    processing_days = models.PositiveIntegerField(_("thời hạn (ngày làm việc)"))
+    fee = models.PositiveIntegerField(_("lệ phí (đồng)"), default=0)
+    current = models.ForeignKey(
+        "ProcedureVersion", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def name(self) -> str:
+        return localized(self.names)
+
+    @property
+    def field_name(self) -> str:
+        return localized(self.field)
+
+
+class ProcedureVersion(models.Model):
+    """One loaded definition. Never edited: a changed file makes a new version."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    definition = models.JSONField()
+    digest = models.CharField(max_length=64)
+    source = models.CharField(max_length=255, blank=True)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["procedure", "number"], name="unique_procedure_version")]
+        ordering = ["procedure", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} v{self.number}"
+
+    @property
+    def form_schema(self) -> dict:
+        return self.definition["form"]
+
+    @property
+    def processing_days(self) -> int:
+        return int(self.definition["processing_days"])
+
+
+def localized(texts: dict | str | None, language: str | None = None) -> str:
+    """Pick the text in the active language, falling back to Vietnamese, then any."""
+    if not texts:
+        return ""
+    if isinstance(texts, str):
+        return texts
+    language = (language or get_language() or "vi")[:2]
+    return texts.get(language) or texts.get("vi") or next(iter(texts.values()), "")

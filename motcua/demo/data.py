@@ -1,0 +1,79 @@
+"""The demo province: units, staff for every role, citizens. Synthetic people only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from motcua.identity.models import CitizenProfile, User
+from motcua.units.models import Membership, Role, Unit, UnitKind
+
+DEMO_PASSWORD = "demo-motcua"  # noqa: S105 - published demo credential, only with DEMO_IDP_ENABLED
+
+# (code, name, name_en, kind, parent code)
+UNITS = [
+    ("000.00.00.H99", "UBND tỉnh Demo", "Demo Province People's Committee", UnitKind.PROVINCE, None),
+    ("000.00.01.H99", "Trung tâm Phục vụ hành chính công tỉnh Demo", "Demo Province Public Administration Service Centre", UnitKind.ONE_STOP, "000.00.00.H99"),
+    ("000.00.17.H99", "Sở Tư pháp tỉnh Demo", "Demo Department of Justice", UnitKind.DEPARTMENT, "000.00.00.H99"),
+    ("000.00.30.H99", "Công an tỉnh Demo", "Demo Provincial Police", UnitKind.DEPARTMENT, "000.00.00.H99"),
+    ("000.00.21.H99", "Sở Xây dựng tỉnh Demo", "Demo Department of Construction", UnitKind.DEPARTMENT, "000.00.00.H99"),
+    ("000.11.00.H99", "UBND xã An Bình", "An Binh Commune People's Committee", UnitKind.COMMUNE, "000.00.00.H99"),
+    ("000.12.00.H99", "UBND phường Hòa Thuận", "Hoa Thuan Ward People's Committee", UnitKind.COMMUNE, "000.00.00.H99"),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    role: str  # "citizen" or a Role value
+    unit: str | None  # unit code (membership unit, or a citizen's home commune)
+    personal_id: str | None = None
+
+
+USERS = [
+    DemoUser("citizen", "Nguyễn Văn An", "citizen", "000.11.00.H99", "001090012345"),
+    DemoUser("citizen2", "Trần Thị Bình", "citizen", "000.12.00.H99", "079195054321"),
+    DemoUser("citizen3", "Lê Minh Châu", "citizen", "000.11.00.H99", "031201067890"),
+    DemoUser("onestop_prov", "Phạm Thu Hà", Role.ONE_STOP_OFFICER, "000.00.01.H99"),
+    DemoUser("specialist_police", "Đỗ Quang Huy", Role.SPECIALIST, "000.00.30.H99"),
+    DemoUser("approver_police", "Vũ Đức Long", Role.APPROVER, "000.00.30.H99"),
+    DemoUser("specialist_justice", "Hoàng Lan Anh", Role.SPECIALIST, "000.00.17.H99"),
+    DemoUser("approver_justice", "Bùi Văn Nam", Role.APPROVER, "000.00.17.H99"),
+    DemoUser("onestop_anbinh", "Ngô Thị Mai", Role.ONE_STOP_OFFICER, "000.11.00.H99"),
+    DemoUser("specialist_anbinh", "Đặng Văn Tùng", Role.SPECIALIST, "000.11.00.H99"),
+    DemoUser("approver_anbinh", "Trịnh Văn Sơn", Role.APPROVER, "000.11.00.H99"),
+    DemoUser("onestop_hoathuan", "Lý Thị Hoa", Role.ONE_STOP_OFFICER, "000.12.00.H99"),
+    DemoUser("specialist_hoathuan", "Mai Văn Phúc", Role.SPECIALIST, "000.12.00.H99"),
+    DemoUser("approver_hoathuan", "Cao Thị Yến", Role.APPROVER, "000.12.00.H99"),
+    DemoUser("admin_province", "Tạ Minh Quân", Role.UNIT_ADMIN, "000.00.00.H99"),
+    DemoUser("monitor_province", "Kiều Thị Lan", Role.MONITOR, "000.00.00.H99"),
+]
+
+
+@transaction.atomic
+def load_units_and_users() -> None:
+    """Create or update the demo units and users; safe to run again."""
+    units: dict[str, Unit] = {}
+    for code, name, name_en, kind, parent in UNITS:
+        unit, _ = Unit.objects.update_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "kind": kind, "parent": units.get(parent)}
+        )
+        unit.save()  # refresh the materialized path
+        units[code] = unit
+    for spec in USERS:
+        last, _, first = spec.full_name.rpartition(" ")
+        user, created = User.objects.get_or_create(
+            username=spec.username, defaults={"first_name": first, "last_name": last}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        if spec.role == "citizen":
+            CitizenProfile.objects.update_or_create(
+                user=user,
+                defaults={"personal_id": spec.personal_id, "full_name": spec.full_name, "home_unit": units[spec.unit]},
+            )
+        else:
+            Membership.objects.get_or_create(user=user, unit=units[spec.unit], role=spec.role)

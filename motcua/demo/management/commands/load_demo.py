@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from motcua.catalog.loader import DefinitionError, load_paths
+from motcua.demo.data import load_units_and_users
+
+
+class Command(BaseCommand):
+    help = "Load the demo province, its staff and citizens, and the shipped procedures."
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_IDP_ENABLED:
+            raise CommandError("demo data is only for installations with DEMO_IDP_ENABLED=true")
+        load_units_and_users()
+        try:
+            outcomes = load_paths([settings.PROCEDURES_DIR])
+        except DefinitionError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"demo units and users loaded; {len(outcomes)} procedures")

@@ -1,0 +1,90 @@
+"""Dossiers and their history. Only dossiers/actions.py changes these rows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.IntegerChoices):
+    """National dossier status codes (sync to the national portal, Decision 766 formulas)."""
+
+    SUBMITTED = 1, _("Mới nộp")
+    RECEIVED = 2, _("Đã tiếp nhận")
+    REFUSED = 3, _("Từ chối tiếp nhận")
+    PROCESSING = 4, _("Đang xử lý")
+    SUPPLEMENT_REQUESTED = 5, _("Yêu cầu bổ sung")
+    PAYMENT_REQUESTED = 6, _("Yêu cầu thanh toán")
+    WITHDRAWN = 7, _("Công dân rút hồ sơ")
+    STOPPED = 8, _("Dừng xử lý")
+    PROCESSED = 9, _("Đã xử lý xong")
+    RETURNED = 10, _("Đã trả kết quả")
+
+
+class Channel(models.IntegerChoices):
+    IN_PERSON = 1, _("Trực tiếp")
+    ONLINE = 2, _("Trực tuyến")
+    POST = 3, _("Bưu chính công ích")
+
+
+class Dossier(models.Model):
+    code = models.CharField(_("mã hồ sơ"), max_length=48, unique=True)
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.PROTECT, related_name="dossiers")
+    procedure_version = models.ForeignKey("catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="dossiers")
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="dossiers")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dossiers")
+    channel = models.PositiveSmallIntegerField(choices=Channel.choices, default=Channel.ONLINE)
+    status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.SUBMITTED)
+    data = models.JSONField(default=dict)
+    components = models.JSONField(default=list)
+    fee = models.PositiveIntegerField(default=0)
+    submitted_at = models.DateTimeField()
+    received_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["applicant", "-submitted_at"]),
+            models.Index(fields=["unit", "status", "-submitted_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__gte=1, status__lte=10), name="dossier_status_national_code"),
+            models.CheckConstraint(condition=models.Q(channel__in=[1, 2, 3]), name="dossier_channel_known"),
+            models.CheckConstraint(
+                condition=models.Q(due_at__isnull=True) | models.Q(received_at__isnull=False, due_at__gte=models.F("received_at")),
+                name="dossier_due_after_receipt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class DossierEvent(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=32)
+    from_status = models.PositiveSmallIntegerField(null=True, choices=Status.choices)
+    to_status = models.PositiveSmallIntegerField(choices=Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["dossier", "id"]
+
+
+class DailySequence(models.Model):
+    """The last dossier number given by a unit on a (local) day."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="unique_daily_sequence")]

@@ -1,0 +1,89 @@
+"""Users, citizen profiles and API bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from motcua.lib.personal_id import InvalidPersonalId, validate_personal_id
+
+
+class User(AbstractUser):
+    """A person who signs in: citizen, officer or both."""
+
+
+def _validate_pid(value: str) -> None:
+    try:
+        validate_personal_id(value)
+    except InvalidPersonalId as exc:
+        raise ValidationError(_("Số định danh cá nhân không hợp lệ: %(reason)s"), params={"reason": exc}) from exc
+
+
+class CitizenProfile(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="citizen")
+    personal_id = models.CharField(_("số định danh cá nhân"), max_length=12, unique=True, validators=[_validate_pid])
+    full_name = models.CharField(_("họ và tên"), max_length=255)
+    birth_date = models.DateField(_("ngày sinh"), null=True, blank=True)
+    phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)
+    # e-ID assurance level (1: basic account, 2: identity verified in person).
+    assurance_level = models.PositiveSmallIntegerField(default=2)
+    home_unit = models.ForeignKey(
+        "units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="residents"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.personal_id})"
+
+    def save(self, *args, **kwargs) -> None:
+        _validate_pid(self.personal_id)
+        super().save(*args, **kwargs)
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(expires_at__gt=timezone.now(), revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its SHA-256 is stored; the raw value is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    @classmethod
+    def issue(cls, user: User, label: str = "") -> str:
+        raw = "mc_" + secrets.token_urlsafe(32)
+        cls.objects.create(
+            user=user,
+            digest=_digest(raw),
+            label=label,
+            expires_at=timezone.now() + timedelta(hours=settings.API_TOKEN_TTL_HOURS),
+        )
+        return raw
+
+    @classmethod
+    def user_for(cls, raw: str) -> User | None:
+        if not raw or len(raw) > 200:
+            return None
+        token = cls.objects.live().select_related("user").filter(digest=_digest(raw)).first()
+        if token is None or not token.user.is_active:
+            return None
+        return token.user

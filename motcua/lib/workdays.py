@@ -1,0 +1,84 @@
+"""Working-day arithmetic for legal deadlines.
+
+A deadline of N working days skips Saturdays, Sundays and the country's public
+holidays (from the `holidays` package). Per-year decisions that move days off
+(e.g. a bridge day swapped for a Saturday) are passed as overrides: dates that
+become days off, and dates that become working days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(country: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, years=year).keys())
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    country: str = "VN"
+    extra_days_off: frozenset[date] = field(default_factory=frozenset)
+    extra_working_days: frozenset[date] = field(default_factory=frozenset)
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.extra_working_days:
+            return True
+        if day in self.extra_days_off:
+            return False
+        if day.weekday() >= 5:
+            return False
+        return day not in _public_holidays(self.country, day.year)
+
+    def next_working_day(self, day: date) -> date:
+        """The first working day strictly after `day`."""
+        day += timedelta(days=1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def add_working_days(self, start: date, days: int) -> date:
+        """The date `days` working days after `start` (start itself not counted)."""
+        if days < 0:
+            raise ValueError("days must not be negative")
+        current = start
+        for _ in range(days):
+            current = self.next_working_day(current)
+        return current
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]; 0 when end is not after start."""
+        count, current = 0, start
+        while current < end:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                count += 1
+        return count
+
+    def due_at(
+        self, received: datetime, days: int, tz: ZoneInfo, closing: time = time(17, 0)
+    ) -> datetime:
+        """The promised return moment: end of the office day N working days later.
+
+        A dossier received on a day off (online, at night, at the weekend) is
+        counted from the next working day, as the law counts it from receipt.
+        """
+        local = received.astimezone(tz).date()
+        start = local if self.is_working_day(local) else self.next_working_day(local)
+        # Received on a working day: that day is day 0 and the count starts the
+        # next one; received on a day off: the next working day is day 0.
+        due_day = self.add_working_days(start, days) if days else start
+        return datetime.combine(due_day, closing, tzinfo=tz)
+
+
+def calendar_for(
+    country: str, days_off: Iterable[date] = (), working_days: Iterable[date] = ()
+) -> WorkCalendar:
+    return WorkCalendar(country, frozenset(days_off), frozenset(working_days))

@@ -1,0 +1,17 @@
+"""The transactional outbox: events written with the change, delivered later."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class OutboxEvent(models.Model):
+    topic = models.CharField(max_length=64)
+    key = models.CharField(max_length=64, help_text="the object the event is about, e.g. a dossier code")
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["delivered_at", "id"])]
+        ordering = ["id"]

@@ -1,0 +1,52 @@
+"""Rendering a dossier's result to PDF (WeasyPrint) and storing it."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from django.core.files.base import ContentFile
+from django.template.loader import select_template
+from django.utils import timezone, translation
+from weasyprint import HTML
+
+from motcua.catalog.models import localized
+from motcua.results.models import Result
+
+
+def render_pdf(dossier, number: str, issued_at: datetime, signer) -> bytes:
+    definition = dossier.procedure_version.definition
+    result_def = definition["result"]
+    template = select_template([f"results/{result_def.get('template', 'generic')}.html", "results/generic.html"])
+    form = definition["form"].get("properties", {})
+    summary_keys = result_def.get("summary_fields") or list(form)
+    # A result is an official document in the national language, whatever the UI language.
+    with translation.override("vi"):
+        rows = [
+            (form.get(key, {}).get("title", key), dossier.data.get(key))
+            for key in summary_keys
+            if key in dossier.data
+        ]
+        html = template.render(
+            {
+                "dossier": dossier,
+                "number": number,
+                "title": localized(result_def["title"], "vi"),
+                "procedure_name": localized(definition["name"], "vi"),
+                "unit": dossier.unit,
+                "rows": rows,
+                "issued_at": timezone.localtime(issued_at),
+                "signer": signer.get_full_name() or signer.get_username(),
+                "applicant": getattr(dossier.applicant, "citizen", None),
+            }
+        )
+    return HTML(string=html).write_pdf()
+
+
+def issue_result(dossier, signer, at: datetime) -> Result:
+    number = f"KQ-{dossier.code}"
+    pdf = render_pdf(dossier, number, at, signer)
+    result = Result(dossier=dossier, number=number, sha256=hashlib.sha256(pdf).hexdigest(), issued_at=at, issued_by=signer)
+    result.file.save(f"{dossier.code}.pdf", ContentFile(pdf), save=False)
+    result.save()
+    return result

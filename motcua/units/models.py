@@ -1,0 +1,74 @@
+"""The agency tree and who works where, in which role."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitKind(models.TextChoices):
+    MINISTRY = "ministry", _("Bộ, ngành")
+    PROVINCE = "province", _("Tỉnh, thành phố")
+    DEPARTMENT = "department", _("Sở, ban, ngành")
+    COMMUNE = "commune", _("Xã, phường, đặc khu")
+    ONE_STOP = "one_stop", _("Bộ phận một cửa")
+
+
+class Role(models.TextChoices):
+    ONE_STOP_OFFICER = "one_stop_officer", _("Cán bộ một cửa")
+    SPECIALIST = "specialist", _("Chuyên viên")
+    APPROVER = "approver", _("Lãnh đạo phê duyệt")
+    UNIT_ADMIN = "unit_admin", _("Quản trị đơn vị")
+    MONITOR = "monitor", _("Theo dõi, giám sát")
+
+
+class Unit(models.Model):
+    # Electronic identification code of the agency (mã định danh điện tử), e.g. 000.00.17.H56.
+    code = models.CharField(_("mã định danh"), max_length=32, unique=True)
+    name = models.CharField(_("tên"), max_length=255)
+    name_en = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(_("loại"), max_length=16, choices=UnitKind.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    # Materialized path of primary keys ("/1/4/9/") so a subtree is one indexed prefix query.
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+
+    class Meta:
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is None:
+            super().save(*args, **kwargs)
+            kwargs = {k: v for k, v in kwargs.items() if k not in ("force_insert",)}
+        self.path = (self.parent.path if self.parent else "/") + f"{self.pk}/"
+        super().save(*args, **kwargs)
+
+    def subtree(self) -> models.QuerySet[Unit]:
+        return Unit.objects.filter(path__startswith=self.path)
+
+    @property
+    def scope_root(self) -> Unit:
+        """The unit whose subtree this unit's staff serve.
+
+        A one-stop desk receives dossiers on behalf of its parent (the province's
+        public administration service centre receives for every department), so
+        its staff act on the parent's subtree.
+        """
+        if self.kind == UnitKind.ONE_STOP and self.parent is not None:
+            return self.parent
+        return self
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="unique_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.role} @ {self.unit.code}"

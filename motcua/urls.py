@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from motcua.api.main import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("motcua.identity.urls")),
+    path("office/", include("motcua.backoffice.urls")),
+    path("", include("motcua.portal.urls")),
+]
