@@ -58,4 +58,7 @@ def on_not_found(request: HttpRequest, exc: Http404):
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError):
+    if exc.status_code == 400:
+        # django-ninja raises this when the body is not parseable JSON.
+        return _error(request, 400, "malformed_body", _("Nội dung yêu cầu không phải JSON hợp lệ."))
     return _error(request, exc.status_code, "http_error", str(exc))
