@@ -5,4 +5,9 @@ from motcua.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("procedures/<str:code>/", views.procedure, name="procedure"),
+    path("my/dossiers/", views.my_dossiers, name="my_dossiers"),
+    path("my/dossiers/<str:code>/", views.dossier, name="dossier"),
+    path("my/dossiers/<str:code>/result.pdf", views.result_pdf, name="result"),
+    path("my/dossiers/<str:code>/withdraw/", views.withdraw, name="withdraw"),
 ]
