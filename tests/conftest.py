@@ -2,9 +2,26 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 
 from motcua.identity.models import ApiToken, User
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _plain_http_live_server():
+    # Session-scoped fixtures run before function-scoped ones, so the session-wide
+    # `live_server` builds its middleware (SecurityMiddleware reads
+    # SECURE_SSL_REDIRECT once, at construction) before `_plain_http` below runs:
+    # without this its answers were redirects to https:// that the test cannot follow.
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The demo load hashes 16 passwords: PBKDF2 made it ~4 s per test; what is
+    # tested is the product, not the strength of the test hashes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

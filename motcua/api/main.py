@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from motcua.api.auth import BearerToken, InvalidToken
+from motcua.api.parser import StrictJsonParser
 from motcua.catalog.api import router as catalog_router
 from motcua.dossiers.api import router as dossiers_router
 from motcua.dossiers.errors import ActionError
@@ -18,13 +19,17 @@ api = NinjaAPI(
     description="Full-process online public services: procedures, dossiers, actions and results.",
     urls_namespace="api-v1",
     auth=BearerToken(),
+    parser=StrictJsonParser(),  # NaN, Infinity or NUL: a 400, not a 500 at INSERT time
 )
 api.add_router("/procedures", catalog_router)
 api.add_router("/dossiers", dossiers_router)
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, **extra: object):
-    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+def _error(request: HttpRequest, http_status: int, code: str, message: str, /, **extra: object):
+    # Positional-only: an error's extra fields may themselves be named `status` (a
+    # 409 names the dossier's status), which used to collide with this parameter
+    # and turn every illegal transition into a 500.
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=http_status)
 
 
 @api.exception_handler(ActionError)

@@ -26,14 +26,28 @@ def _field_title(schema: dict, field: str) -> str:
     return localized({"vi": prop.get("title", field), **prop.get("x-title", {})})
 
 
+def _required(error: ValidationError, schema: dict) -> list[FieldError]:
+    """One error per missing field of a `required` keyword.
+
+    jsonschema yields one error per missing name but only names it in its English
+    message; taking "the first missing name" for each reported the first field
+    once per missing field (an empty form said "child_name is required" six times).
+    """
+    path = [str(p) for p in error.absolute_path]
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [
+        FieldError(
+            ".".join([*path, name]), "required",
+            _("Trường “%(field)s” là bắt buộc.") % {"field": _field_title(schema, name)},
+        )
+        for name in error.validator_value
+        if name not in instance
+    ]
+
+
 def _message(error: ValidationError, schema: dict) -> FieldError:
     path = [str(p) for p in error.absolute_path]
     kind = error.validator
-    if kind == "required":
-        # jsonschema reports the missing name in the message: "'x' is a required property"
-        missing = next((n for n in error.validator_value if n not in (error.instance or {})), "")
-        field = ".".join([*path, missing])
-        return FieldError(field, "required", _("Trường “%(field)s” là bắt buộc.") % {"field": _field_title(schema, missing)})
     field = ".".join(path) or "(data)"
     title = _field_title(schema, path[0]) if path else _("dữ liệu biểu mẫu")
     messages = {
@@ -55,4 +69,15 @@ def _message(error: ValidationError, schema: dict) -> FieldError:
 def validate_form(schema: dict, data: object) -> list[FieldError]:
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    return [_message(e, schema) for e in errors]
+    out: list[FieldError] = []
+    seen_required: set[tuple] = set()
+    for e in errors:
+        if e.validator == "required":
+            # The errors of one `required` keyword all carry its whole list: expand it once.
+            key = (tuple(str(p) for p in e.absolute_path), tuple(e.validator_value))
+            if key not in seen_required:
+                seen_required.add(key)
+                out.extend(_required(e, schema))
+        else:
+            out.append(_message(e, schema))
+    return out

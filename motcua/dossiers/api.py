@@ -9,6 +9,7 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Answer
+from pydantic import BaseModel
 
 from motcua.dossiers import actions
 from motcua.dossiers.access import staff_dossiers, visible_dossiers
@@ -27,7 +28,10 @@ class DossierIn(Schema):
     components: list[dict[str, Any]] | None = None
 
 
-class ActionIn(Schema):
+class ActionIn(BaseModel):
+    # A plain pydantic model, not a ninja Schema: a Schema reads attributes off any
+    # value, so a JSON string or list as the body validated as "no reason" and the
+    # action ran; this one accepts only a JSON object.
     reason: str = ""
 
 

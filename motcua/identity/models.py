@@ -20,11 +20,22 @@ class User(AbstractUser):
     """A person who signs in: citizen, officer or both."""
 
 
+# The reason in the user's language: the helper's own text is English, for logs.
+_PID_REASONS = {
+    "format": _("phải gồm đúng 12 chữ số"),
+    "province": _("ba chữ số đầu không phải mã tỉnh, thành phố"),
+}
+
+
 def _validate_pid(value: str) -> None:
     try:
         validate_personal_id(value)
     except InvalidPersonalId as exc:
-        raise ValidationError(_("Số định danh cá nhân không hợp lệ: %(reason)s"), params={"reason": exc}) from exc
+        raise ValidationError(
+            _("Số định danh cá nhân không hợp lệ: %(reason)s"),
+            code="invalid_personal_id",
+            params={"reason": _PID_REASONS.get(exc.code, _PID_REASONS["format"])},
+        ) from exc
 
 
 class CitizenProfile(models.Model):

@@ -14,19 +14,29 @@ PROVINCE_CODES = frozenset(
     "037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 072 074 075 "
     "077 079 080 082 083 084 086 087 089 091 092 093 094 095 096".split()
 )
-_PATTERN = re.compile(r"\d{12}")
+# ASCII digits only: a bare \d also matches Arabic-Indic, Bengali or full-width
+# digits, which would let "001" + nine non-ASCII digits through.
+_PATTERN = re.compile(r"[0-9]{12}")
 
 
 class InvalidPersonalId(ValueError):
-    """The number is not a well-formed personal identification number."""
+    """The number is not a well-formed personal identification number.
+
+    `code` ("format" or "province") lets callers show the reason in the user's
+    language; the English text is for logs.
+    """
+
+    def __init__(self, message: str, code: str = "format") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def validate_personal_id(value: str) -> str:
     """Return the number if valid, else raise InvalidPersonalId with the reason."""
     if not isinstance(value, str) or not _PATTERN.fullmatch(value):
-        raise InvalidPersonalId("must be exactly 12 digits")
+        raise InvalidPersonalId("must be exactly 12 digits", code="format")
     if value[:3] not in PROVINCE_CODES:
-        raise InvalidPersonalId("the first three digits are not a province code")
+        raise InvalidPersonalId("the first three digits are not a province code", code="province")
     return value
 
 

@@ -18,8 +18,16 @@ import holidays
 
 
 @lru_cache(maxsize=64)
-def _public_holidays(country: str, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays(country, years=year).keys())
+def _country_calendar(country: str, year: int) -> holidays.HolidayBase:
+    """The package's calendar for `year`: holidays, the country's weekend, and swapped days.
+
+    Why not only the holiday dates: a bridge day off is repaid by working a
+    Saturday (26 Apr 2025 for 2 May 2025; 22 Aug 2026 for 31 Aug 2026), and that
+    Saturday is a working day for the deadline; the weekend itself differs by
+    country (Friday-Saturday in Bangladesh). The next year is loaded too, since a
+    Saturday late in December may repay a day off in early January.
+    """
+    return holidays.country_holidays(country, years=(year, year + 1))
 
 
 @dataclass(frozen=True)
@@ -33,9 +41,7 @@ class WorkCalendar:
             return True
         if day in self.extra_days_off:
             return False
-        if day.weekday() >= 5:
-            return False
-        return day not in _public_holidays(self.country, day.year)
+        return _country_calendar(self.country, day.year).is_working_day(day)
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after `day`."""
@@ -70,10 +76,16 @@ class WorkCalendar:
         A dossier received on a day off (online, at night, at the weekend) is
         counted from the next working day, as the law counts it from receipt.
         """
-        local = received.astimezone(tz).date()
-        start = local if self.is_working_day(local) else self.next_working_day(local)
-        # Received on a working day: that day is day 0 and the count starts the
-        # next one; received on a day off: the next working day is day 0.
+        moment = received.astimezone(tz)
+        local = moment.date()
+        # "At night" includes a working day after closing time: counting from that
+        # day would promise a 0-day procedure received at 18:00 for 17:00, before
+        # its receipt (and break the dossier_due_after_receipt constraint).
+        in_office_day = self.is_working_day(local) and moment.time() < closing
+        start = local if in_office_day else self.next_working_day(local)
+        # Received during a working day: that day is day 0 and the count starts
+        # the next one; received on a day off or after closing: the next working
+        # day is day 0.
         due_day = self.add_working_days(start, days) if days else start
         return datetime.combine(due_day, closing, tzinfo=tz)
 

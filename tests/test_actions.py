@@ -1,0 +1,298 @@
+"""The actions layer: each transition writes one history event, one chained audit entry and one
+outbox event, in the same transaction as the change; who may do what, from which status."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.utils import timezone
+
+from motcua.audit.log import verify_chain
+from motcua.audit.models import AuditEntry
+from motcua.dossiers import actions, deadlines
+from motcua.dossiers.errors import Conflict, Forbidden, Invalid, NotFound
+from motcua.dossiers.models import Dossier, DossierEvent, Status
+from motcua.identity.models import User
+from motcua.notifications.models import OutboxEvent
+from motcua.results.models import Result
+from tests.conftest import BIRTH
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def people(demo) -> dict[str, User]:
+    names = ["citizen", "citizen2", "onestop_anbinh", "specialist_anbinh", "approver_anbinh", "onestop_hoathuan"]
+    return {n: User.objects.get(username=n) for n in names}
+
+
+def _submit(people, who: str = "citizen", procedure: str = "1.001193") -> Dossier:
+    return actions.submit(people[who], procedure, dict(BIRTH))
+
+
+def _trail(code: str) -> tuple[int, int, int]:
+    return (
+        DossierEvent.objects.filter(dossier__code=code).count(),
+        AuditEntry.objects.filter(object_type="dossier", object_id=code).count(),
+        OutboxEvent.objects.filter(key=code).count(),
+    )
+
+
+PATHS = {
+    "to the result": [
+        ("onestop_anbinh", "receive", Status.RECEIVED),
+        ("specialist_anbinh", "start_processing", Status.PROCESSING),
+        ("approver_anbinh", "approve", Status.PROCESSING),
+        ("approver_anbinh", "issue_result", Status.PROCESSED),
+        ("onestop_anbinh", "return_result", Status.RETURNED),
+    ],
+    "refused": [("onestop_anbinh", "refuse", Status.REFUSED)],
+    "withdrawn at once": [("citizen", "withdraw", Status.WITHDRAWN)],
+    "withdrawn after receipt": [
+        ("onestop_anbinh", "receive", Status.RECEIVED),
+        ("citizen", "withdraw", Status.WITHDRAWN),
+    ],
+}
+
+
+@pytest.mark.parametrize("path", PATHS, ids=list(PATHS))
+def test_every_transition_writes_one_event_one_audit_entry_one_outbox_event(people, path):
+    dossier = _submit(people)
+    code = dossier.code
+    assert _trail(code) == (1, 1, 1)
+    submit_event = OutboxEvent.objects.get(key=code)
+    assert submit_event.topic == "dossier.submit" and submit_event.payload["status"] == Status.SUBMITTED
+
+    for step, (who, action, status) in enumerate(PATHS[path], start=2):
+        before = Dossier.objects.get(code=code).status
+        reason = "Thiếu giấy chứng sinh" if action == "refuse" else ""
+        actions.perform(code, action, people[who], reason=reason)
+        assert _trail(code) == (step, step, step), action
+        assert Dossier.objects.get(code=code).status == status
+
+        event = DossierEvent.objects.filter(dossier__code=code).latest("id")
+        assert (event.action, event.from_status, event.to_status, event.actor) == (action, before, status, people[who])
+        assert event.reason == reason
+        entry = AuditEntry.objects.filter(object_id=code).latest("id")
+        assert entry.action == f"dossier.{action}" and entry.actor == people[who]
+        assert (entry.data["from"], entry.data["to"], entry.data["reason"]) == (before, status, reason)
+        assert entry.at == event.at
+        outbox = OutboxEvent.objects.filter(key=code).latest("id")
+        assert outbox.topic == f"dossier.{action}"
+        assert (outbox.payload["from_status"], outbox.payload["status"]) == (before, status)
+        assert outbox.created_at == event.at and outbox.delivered_at is None
+        assert verify_chain("dossier", code)
+
+    # Nothing written about any other dossier.
+    assert AuditEntry.objects.exclude(object_id=code).filter(object_type="dossier").count() == 0
+
+
+def test_the_audit_chain_links_entries_and_detects_tampering(people):
+    code = _submit(people).code
+    actions.perform(code, "receive", people["onestop_anbinh"])
+    actions.perform(code, "start_processing", people["specialist_anbinh"])
+    entries = list(AuditEntry.objects.filter(object_id=code).order_by("id"))
+    assert entries[0].prev_hash == ""
+    assert [e.prev_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
+    assert verify_chain("dossier", code)
+    # Rewriting history behind the model's back (it refuses updates) breaks the chain.
+    AuditEntry.objects.filter(pk=entries[1].pk).update(data={**entries[1].data, "reason": "sửa lén"})
+    assert not verify_chain("dossier", code)
+    with pytest.raises(RuntimeError):
+        entries[0].save()
+
+
+def test_a_failure_inside_an_action_leaves_nothing_behind(people, monkeypatch):
+    dossier = _submit(people)
+    trail, counts = _trail(dossier.code), (DossierEvent.objects.count(), AuditEntry.objects.count())
+
+    def broken_emit(*args, **kwargs):
+        raise RuntimeError("outbox down")
+
+    monkeypatch.setattr(actions, "emit", broken_emit)
+    with pytest.raises(RuntimeError, match="outbox down"):
+        actions.perform(dossier.code, "receive", people["onestop_anbinh"])
+    # The history event and audit entry written before the failure rolled back with the status change.
+    assert _trail(dossier.code) == trail
+    assert (DossierEvent.objects.count(), AuditEntry.objects.count()) == counts
+    fresh = Dossier.objects.get(pk=dossier.pk)
+    assert (fresh.status, fresh.received_at, fresh.due_at) == (Status.SUBMITTED, None, None)
+    with pytest.raises(RuntimeError):
+        actions.submit(people["citizen"], "1.001193", dict(BIRTH))
+    assert Dossier.objects.count() == 1
+
+
+# --- withdraw ------------------------------------------------------------------------------------------
+
+
+def test_withdraw_from_status_1(people):
+    code = _submit(people).code
+    assert actions.allowed_actions(Dossier.objects.get(code=code), people["citizen"]) == ["withdraw"]
+    assert actions.perform(code, "withdraw", people["citizen"]).status == Status.WITHDRAWN
+
+
+def test_withdraw_from_status_2(people):
+    code = _submit(people).code
+    actions.perform(code, "receive", people["onestop_anbinh"])
+    assert actions.allowed_actions(Dossier.objects.get(code=code), people["citizen"]) == ["withdraw"]
+    assert actions.perform(code, "withdraw", people["citizen"]).status == Status.WITHDRAWN
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        [("onestop_anbinh", "receive"), ("specialist_anbinh", "start_processing")],  # status 4
+        [("onestop_anbinh", "refuse")],  # status 3
+        [("citizen", "withdraw")],  # status 7: not twice
+    ],
+    ids=["processing", "refused", "withdrawn"],
+)
+def test_withdraw_is_refused_once_processing_started_or_finished(people, steps):
+    code = _submit(people).code
+    for who, action in steps:
+        actions.perform(code, action, people[who], reason="lý do")
+    status, trail = Dossier.objects.get(code=code).status, _trail(code)
+    with pytest.raises(Conflict) as err:
+        actions.perform(code, "withdraw", people["citizen"])
+    assert err.value.status == 409
+    assert err.value.extra["allowed"] == []
+    assert err.value.extra["status"] == status
+    assert Dossier.objects.get(code=code).status == status and _trail(code) == trail
+
+
+def test_withdraw_via_the_api_from_4_is_a_409_naming_what_is_allowed(as_user):
+    citizen = as_user("citizen")
+    code = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH}).json()["code"]
+    assert as_user("onestop_anbinh").act(code, "receive").status_code == 200
+    assert as_user("specialist_anbinh").act(code, "start_processing").status_code == 200
+    r = citizen.act(code, "withdraw")
+    assert r.status_code == 409
+    assert r.json()["code"] == "illegal_transition" and r.json()["allowed"] == [] and r.json()["status"] == 4
+    # The approver, asked the same, is told what they can do instead.
+    r = as_user("approver_anbinh").act(code, "issue_result")
+    assert r.status_code == 409 and r.json()["allowed"] == ["approve"]
+
+
+def test_only_the_applicant_withdraws(people):
+    code = _submit(people).code
+    with pytest.raises(Forbidden) as err:
+        actions.perform(code, "withdraw", people["onestop_anbinh"])
+    assert err.value.extra["allowed"] == ["receive", "refuse"]
+    with pytest.raises(NotFound):
+        actions.perform(code, "withdraw", people["citizen2"])
+    assert Dossier.objects.get(code=code).status == Status.SUBMITTED
+
+
+# --- who may do what ---------------------------------------------------------------------------------
+
+
+def test_allowed_actions_by_role_and_status(people):
+    code = _submit(people).code
+    allowed = lambda who: actions.allowed_actions(Dossier.objects.get(code=code), people[who])  # noqa: E731
+    assert allowed("citizen") == ["withdraw"]
+    assert allowed("onestop_anbinh") == ["receive", "refuse"]
+    assert allowed("specialist_anbinh") == [] and allowed("approver_anbinh") == []
+    assert allowed("onestop_hoathuan") == [] and allowed("citizen2") == []
+    actions.perform(code, "receive", people["onestop_anbinh"])
+    actions.perform(code, "start_processing", people["specialist_anbinh"])
+    assert allowed("approver_anbinh") == ["approve"]
+    assert allowed("citizen") == [] and allowed("onestop_anbinh") == []
+    actions.perform(code, "approve", people["approver_anbinh"])
+    assert allowed("approver_anbinh") == ["issue_result"]
+    with pytest.raises(Conflict):  # approval is given once
+        actions.perform(code, "approve", people["approver_anbinh"])
+
+
+def test_issue_result_needs_approval_first(people):
+    code = _submit(people).code
+    actions.perform(code, "receive", people["onestop_anbinh"])
+    actions.perform(code, "start_processing", people["specialist_anbinh"])
+    with pytest.raises(Conflict):
+        actions.perform(code, "issue_result", people["approver_anbinh"])
+    assert not Result.objects.exists()
+
+
+def test_refuse_keeps_the_reason(people):
+    code = _submit(people).code
+    with pytest.raises(Invalid):
+        actions.perform(code, "refuse", people["onestop_anbinh"], reason="  ")
+    actions.perform(code, "refuse", people["onestop_anbinh"], reason="  Thiếu giấy chứng sinh ")
+    event = DossierEvent.objects.filter(dossier__code=code).latest("id")
+    assert event.reason == "Thiếu giấy chứng sinh"
+
+
+def test_an_officer_of_another_unit_sees_no_such_dossier(people):
+    code = _submit(people).code
+    with pytest.raises(NotFound):
+        actions.perform(code, "receive", people["onestop_hoathuan"])
+    # The provincial one-stop centre receives for every unit of the province.
+    provincial = User.objects.get(username="onestop_prov")
+    assert actions.perform(code, "receive", provincial).status == Status.RECEIVED
+
+
+# --- deadlines ------------------------------------------------------------------------------------------
+
+
+def _at_local(y: int, m: int, d: int, hh: int, mm: int = 0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=HCM)
+
+
+@pytest.fixture
+def same_day_procedure(demo, tmp_path) -> str:
+    """A copy of birth registration with a 0-working-day deadline (result the same day)."""
+    definition = yaml.safe_load((ROOT / "procedures" / "1.001193-dang-ky-khai-sinh.yaml").read_text(encoding="utf-8"))
+    definition.update(code="9.000000", processing_days=0)
+    path = tmp_path / "same-day.yaml"
+    path.write_text(yaml.safe_dump(definition, allow_unicode=True), encoding="utf-8")
+    call_command("load_procedures", str(path), stdout=io.StringIO())
+    return "9.000000"
+
+
+@pytest.mark.parametrize(
+    ("procedure", "received", "due"),
+    [
+        # 1 working day, received the Friday before Tết 2026: due the Monday after it.
+        ("1.001193", _at_local(2026, 2, 13, 10), _at_local(2026, 2, 23, 17)),
+        # Received during Tết: counted from Mon 23 Feb.
+        ("1.001193", _at_local(2026, 2, 18, 9), _at_local(2026, 2, 24, 17)),
+        # 10 working days across 30/4–1/5 2026 and the Hùng Kings day off (Mon 27 Apr):
+        # Apr 28, 29, May 4, 5, 6, 7, 8, 11, 12, 13.
+        ("3.000333", _at_local(2026, 4, 24, 9), _at_local(2026, 5, 13, 17)),
+        # Same day: before closing, due at closing.
+        ("9.000000", _at_local(2026, 3, 3, 9), _at_local(2026, 3, 3, 17)),
+        # Same day, received after closing: due the next working day, never before receipt.
+        ("9.000000", _at_local(2026, 3, 3, 20), _at_local(2026, 3, 4, 17)),
+        ("9.000000", _at_local(2026, 2, 13, 17, 30), _at_local(2026, 2, 23, 17)),
+        ("9.000000", _at_local(2026, 2, 14, 23, 59), _at_local(2026, 2, 23, 17)),
+    ],
+)
+def test_due_date_on_receipt_is_never_before_receipt(people, same_day_procedure, monkeypatch, procedure, received, due):
+    monkeypatch.setattr(timezone, "now", lambda: received)
+    dossier = actions.submit(people["citizen"], procedure, _data_for(procedure), unit_code=_unit_for(procedure))
+    officer = people["onestop_anbinh"] if procedure != "3.000333" else User.objects.get(username="onestop_prov")
+    dossier = actions.perform(dossier.code, "receive", officer)
+    stored = Dossier.objects.get(pk=dossier.pk)
+    assert stored.received_at == received
+    assert stored.due_at == due
+    assert stored.due_at >= stored.received_at
+    assert stored.due_at == deadlines.due_at(received, stored.procedure_version.processing_days)
+    event = DossierEvent.objects.filter(dossier=stored).latest("id")
+    assert datetime.fromisoformat(event.data["due_at"]) == due
+
+
+CRIMINAL_RECORD = {"purpose": "Xin việc làm", "residences": "Xã An Bình, tỉnh Demo", "copies": 1}
+
+
+def _data_for(procedure: str) -> dict:
+    return dict(CRIMINAL_RECORD) if procedure == "3.000333" else dict(BIRTH)
+
+
+def _unit_for(procedure: str) -> str | None:
+    return "000.00.30.H99" if procedure == "3.000333" else None
