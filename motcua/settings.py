@@ -144,6 +144,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Must be false in production.
 DEMO_IDP_ENABLED = env_bool("DEMO_IDP_ENABLED", True)
 PROCEDURES_DIR = Path(env_str("PROCEDURES_DIR", str(BASE_DIR / "procedures")))
+# Load PROCEDURES_DIR when a web process starts (a changed file becomes a new version).
+CATALOG_LOAD_ON_START = env_bool("CATALOG_LOAD_ON_START", True)
 COUNTRY = env_str("COUNTRY", "VN")
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
 

@@ -72,4 +72,5 @@ BIRTH = {
     "mother_name": "Trần Thị Hạnh",
     "father_name": "Nguyễn Văn An",
     "relationship": "cha",
+    "registration_timing": "on_time",
 }

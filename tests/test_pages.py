@@ -60,7 +60,7 @@ def test_home_search_filters_by_name(client, demo):
 def test_procedure_page_shows_components_fee_note_and_legal_basis(client, demo):
     page = html(client.get(BIRTH_URL))
     assert "Giấy chứng sinh" in page
-    assert "Miễn lệ phí khi đăng ký đúng hạn" in page
+    assert "Miễn lệ phí khi đăng ký trong 60 ngày" in page
     assert "Luật Hộ tịch số 60/2014/QH13" in page
 
 
@@ -113,10 +113,17 @@ def test_valid_form_files_a_dossier_and_redirects_to_it(demo):
 
 def test_integer_fields_are_sent_as_numbers(demo):
     r = logged_in("citizen").post(
-        RECORD_URL, {"purpose": "Xin việc làm", "residences": "Xã An Bình, tỉnh Demo", "copies": "2"}
+        RECORD_URL,
+        {
+            "purpose": "Xin việc làm", "residences": "Xã An Bình, tỉnh Demo", "copies": "2",
+            "applicant_group": "thong_thuong", "requested_by": "ban_than",
+        },
     )
     assert r.status_code == 302
-    assert Dossier.objects.get().data == {"purpose": "Xin việc làm", "residences": "Xã An Bình, tỉnh Demo", "copies": 2}
+    assert Dossier.objects.get().data == {
+        "purpose": "Xin việc làm", "residences": "Xã An Bình, tỉnh Demo", "copies": 2,
+        "applicant_group": "thong_thuong", "requested_by": "ban_than",
+    }
 
 
 def test_invalid_form_shows_each_error_beside_its_field_and_files_nothing(demo):

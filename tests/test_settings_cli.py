@@ -131,7 +131,7 @@ def test_issue_token_prints_a_token_that_works_against_the_api(demo):
     [
         (["motcua", "issue-token", "citizen"], ["motcua", "issue_token", "citizen"]),
         (["motcua", "demo-users", "--json"], ["motcua", "demo_users", "--json"]),
-        (["motcua", "load-procedures", "my-dir"], ["motcua", "load_procedures", "my-dir"]),
+        (["motcua", "issue-token", "x"], ["motcua", "issue_token", "x"]),
         (["/venv/bin/motcua", "--help"], ["motcua", "--help"]),
     ],
 )
@@ -243,7 +243,7 @@ def test_load_procedures_twice_creates_no_new_version(demo):
     versions = ProcedureVersion.objects.count()
     assert versions == len(list((ROOT / "procedures").glob("*.yaml")))
     out = io.StringIO()
-    call_command("load_procedures", stdout=out)
+    call_command("catalog", "import", stdout=out)
     lines = out.getvalue().splitlines()
     assert len(lines) == versions and all(line.endswith("v1 unchanged") for line in lines), lines
     assert ProcedureVersion.objects.count() == versions
@@ -263,7 +263,7 @@ def test_a_changed_definition_makes_version_2_and_dossiers_in_flight_keep_versio
     old_code = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH}).json()["code"]
 
     out = io.StringIO()
-    call_command("load_procedures", str(_changed_birth_definition(tmp_path, processing_days=5, fee=8000)), stdout=out)
+    call_command("catalog", "import", str(_changed_birth_definition(tmp_path, processing_days=5, fees={"rules": [{"amount": 8000}]})), stdout=out)
     assert out.getvalue().strip() == "1.001193 v2 new version"
     procedure = Procedure.objects.get(code="1.001193")
     assert procedure.current.number == 2
@@ -282,7 +282,7 @@ def test_a_changed_definition_makes_version_2_and_dossiers_in_flight_keep_versio
 
     # Loading the same changed file again changes nothing.
     out = io.StringIO()
-    call_command("load_procedures", str(tmp_path / "1.001193-dang-ky-khai-sinh.yaml"), stdout=out)
+    call_command("catalog", "import", str(tmp_path / "1.001193-dang-ky-khai-sinh.yaml"), stdout=out)
     assert out.getvalue().strip() == "1.001193 v2 unchanged"
     assert ProcedureVersion.objects.filter(procedure=procedure).count() == 2
 
@@ -292,6 +292,6 @@ def test_a_broken_definition_loads_nothing(demo, tmp_path):
     (tmp_path / "zz-broken.yaml").write_text("code: '9.000001'\nname: {vi: Hỏng}\n", encoding="utf-8")
     versions = ProcedureVersion.objects.count()
     with pytest.raises(CommandError, match=r"zz-broken\.yaml"):
-        call_command("load_procedures", str(tmp_path), stdout=io.StringIO())
+        call_command("catalog", "import", str(tmp_path), stdout=io.StringIO())
     assert ProcedureVersion.objects.count() == versions
     assert Procedure.objects.get(code="1.001193").current.number == 1

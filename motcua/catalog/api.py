@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from motcua.catalog.models import Procedure, localized
-from motcua.dossiers.errors import NotFound
+from motcua.catalog.search import Filters, search
+from motcua.dossiers.errors import Invalid, NotFound
+from motcua.units.models import Unit
 
 router = Router(tags=["procedures"])
 
@@ -16,7 +20,9 @@ class ProcedureOut(Schema):
     name: str
     names: dict[str, str]
     field: str
-    level: str
+    field_code: str
+    levels: list[str]
+    agency: str
     service_mode: str
     processing_days: int
     fee: int
@@ -31,6 +37,8 @@ class ComponentOut(Schema):
 
 class ProcedureDetail(ProcedureOut):
     form: dict
+    form_ui: dict
+    fee_note: str
     components: list[ComponentOut]
     result: str
     legal_basis: list[str]
@@ -38,16 +46,31 @@ class ProcedureDetail(ProcedureOut):
 
 def _summary(p: Procedure) -> dict:
     return {
-        "code": p.code, "name": p.name, "names": p.names, "field": p.field_name, "level": p.level,
+        "code": p.code, "name": p.name, "names": p.names, "field": p.field_name, "field_code": p.field_code,
+        "levels": p.levels, "agency": p.agency,
         "service_mode": p.service_mode, "processing_days": p.processing_days, "fee": p.fee,
         "version": p.current.number,
     }
 
 
-@router.get("", response=list[ProcedureOut], auth=None, summary="List procedures")
-def list_procedures(request):
-    procedures = Procedure.objects.filter(active=True, current__isnull=False).select_related("current")
-    return [_summary(p) for p in procedures]
+@router.get("", response=list[ProcedureOut], auth=None, summary="Search procedures")
+def list_procedures(
+    request,
+    q: str = Query("", max_length=200, description="words of the name or code, with or without diacritics"),
+    field: str = Query("", max_length=64, description="field code, e.g. ho_tich"),
+    level: Literal["", "ministry", "province", "commune"] = "",
+    unit: str = Query("", max_length=32, description="only procedures this unit (e-ID code) implements"),
+    full: bool = Query(False, description="only full-process online services"),
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+):
+    target = None
+    if unit:
+        target = Unit.objects.filter(code=unit).first()
+        if target is None:
+            raise Invalid(_("Không có đơn vị mã %(unit)s.") % {"unit": unit}, code="unknown_unit")
+    found = search(Filters(q=q, field=field, level=level, unit=target, full_only=full)).select_related("current")
+    return [_summary(p) for p in found[offset : offset + limit]]
 
 
 @router.get("/{code}", response=ProcedureDetail, auth=None, summary="One procedure, with its form's JSON Schema")
@@ -59,6 +82,8 @@ def get_procedure(request, code: str):
     return {
         **_summary(p),
         "form": d["form"],
+        "form_ui": d.get("form_ui", {}),
+        "fee_note": localized(d.get("fees", {}).get("note")),
         "components": [
             {"key": c["key"], "name": localized(c["name"]), "required": c.get("required", True)}
             for c in d.get("components", [])

@@ -1,55 +1,97 @@
-"""Loading procedure definitions (YAML files) into versioned rows."""
+"""Reading procedure definitions (YAML) and storing them as versions.
+
+Every file is checked first (shape and meaning, see validate.py); only when
+all of them are sound is anything written, in one transaction.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from django.db import transaction
-from jsonschema import Draft202012Validator
+from django.db import connection, transaction
 
+from motcua.catalog.fees import standard_amount
 from motcua.catalog.models import Procedure, ProcedureVersion
+from motcua.catalog.validate import problems
+from motcua.catalog.yamlpos import line_index, line_of
+from motcua.lib.text import fold
 
-SCHEMA_PATH = Path(__file__).parent / "schema" / "procedure.schema.json"
+
+@dataclass(frozen=True)
+class Report:
+    """One problem of one file, where it is."""
+
+    file: str
+    line: int
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.where}: {self.message}"
 
 
 class DefinitionError(ValueError):
-    """A definition file that cannot be loaded; the message names file and field."""
+    """Definitions that cannot be loaded; `reports` names file, line and field of each problem."""
+
+    def __init__(self, reports: list[Report]) -> None:
+        self.reports = reports
+        super().__init__("\n".join(str(r) for r in reports))
 
 
-@lru_cache(maxsize=1)
-def definition_validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
+@dataclass(frozen=True)
+class Definition:
+    data: dict
+    text: str
+    source: str
 
 
-def check_definition(definition: object, source: str) -> dict:
-    if not isinstance(definition, dict):
-        raise DefinitionError(f"{source}: a procedure definition must be a mapping")
-    errors = sorted(definition_validator().iter_errors(definition), key=lambda e: list(e.absolute_path))
-    if errors:
-        lines = [f"{source}: {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors]
-        raise DefinitionError("\n".join(lines))
-    # The form must itself be a valid JSON Schema, and every required field must exist.
+def read(path: Path) -> tuple[Definition | None, list[Report]]:
+    """Parse and check one file; a definition only when it has no problem."""
+    source = str(path)
     try:
-        Draft202012Validator.check_schema(definition["form"])
-    except Exception as exc:
-        raise DefinitionError(f"{source}: form: not a valid JSON Schema: {exc}") from exc
-    missing = set(definition["form"].get("required", [])) - set(definition["form"]["properties"])
-    if missing:
-        raise DefinitionError(f"{source}: form/required: unknown fields {sorted(missing)}")
-    return definition
-
-
-def read_definition(path: Path) -> dict:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Report(source, 1, "(file)", f"cannot be read: {exc}")]
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
+        lines = line_index(text)
     except yaml.YAMLError as exc:
-        raise DefinitionError(f"{path}: not valid YAML: {exc}") from exc
-    return check_definition(data, str(path))
+        mark = getattr(exc, "problem_mark", None)
+        return None, [Report(source, (mark.line + 1) if mark else 1, "(yaml)", f"not valid YAML: {exc}")]
+    found = problems(data)
+    if found:
+        return None, [Report(source, line_of(lines, p.path), p.where, p.message) for p in found]
+    return Definition(data, text, source), []
+
+
+def definition_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+    return files
+
+
+def check_files(paths: list[Path]) -> tuple[list[Definition], list[Report]]:
+    """Every definition of the paths, and every problem found in any of them."""
+    definitions: list[Definition] = []
+    reports: list[Report] = []
+    seen: dict[str, str] = {}
+    for file in definition_files(paths):
+        definition, found = read(file)
+        reports.extend(found)
+        if definition is None:
+            continue
+        code = definition.data["code"]
+        if code in seen:
+            reports.append(Report(definition.source, 1, "code", f"procedure {code} is also defined in {seen[code]}"))
+            continue
+        seen[code] = definition.source
+        definitions.append(definition)
+    return definitions, reports
 
 
 def digest_of(definition: dict) -> str:
@@ -63,51 +105,75 @@ class LoadOutcome:
     created: bool
 
 
-def store_definition(definition: dict, source: str = "") -> LoadOutcome:
-    """Make `definition` the current version of its procedure, adding a version if it changed."""
-    digest = digest_of(definition)
-    procedure, _ = Procedure.objects.select_for_update().get_or_create(
-        code=definition["code"],
-        defaults={
-            "names": definition["name"],
-            "field": definition["field"],
-            "level": definition["level"],
-            "service_mode": definition["service_mode"],
-            "processing_days": definition["processing_days"],
-            "fee": definition["fee"],
-        },
-    )
-    latest = procedure.versions.order_by("-number").first()
-    if latest is not None and latest.digest == digest:
+def _search_text(d: dict) -> str:
+    parts = [d["code"], *d["name"].values(), *(v for k, v in d["field"].items() if k != "code")]
+    return " | ".join(fold(p) for p in parts)
+
+
+def store(definition: Definition) -> LoadOutcome:
+    """Make the definition its procedure's current version, adding a version only if it changed."""
+    d = definition.data
+    digest = digest_of(d)
+    procedure = Procedure.objects.select_for_update().filter(code=d["code"]).first()
+    latest = procedure.versions.order_by("-number").first() if procedure else None
+    if procedure is not None and latest is not None and latest.digest == digest:
         return LoadOutcome(procedure, latest, created=False)
+    if procedure is None:
+        procedure = Procedure(code=d["code"])
+    procedure.names = d["name"]
+    procedure.field = d["field"]
+    procedure.field_code = d["field"]["code"]
+    procedure.levels = d["levels"]
+    procedure.levels_key = "," + ",".join(d["levels"]) + ","
+    procedure.agency = d.get("agency", "")
+    procedure.unit_codes_key = ("," + ",".join(d["unit_codes"]) + ",") if d.get("unit_codes") else ""
+    procedure.service_mode = d["service_mode"]
+    procedure.processing_days = d["processing_days"]
+    procedure.fee = standard_amount(d.get("fees"))
+    procedure.search_text = _search_text(d)
+    procedure.active = True
+    procedure.save()
     version = ProcedureVersion.objects.create(
         procedure=procedure,
         number=(latest.number + 1) if latest else 1,
-        definition=definition,
+        definition=d,
         digest=digest,
-        source=source,
+        source=definition.source,
+        source_text=definition.text,
     )
-    procedure.names = definition["name"]
-    procedure.field = definition["field"]
-    procedure.level = definition["level"]
-    procedure.service_mode = definition["service_mode"]
-    procedure.processing_days = definition["processing_days"]
-    procedure.fee = definition["fee"]
     procedure.current = version
-    procedure.active = True
-    procedure.save()
+    procedure.save(update_fields=["current"])
     return LoadOutcome(procedure, version, created=True)
 
 
+def _serialize_loaders() -> None:
+    # Several web processes may load the catalog at the same moment at start-up;
+    # on PostgreSQL they take turns on an advisory lock (SQLite's IMMEDIATE
+    # transactions already take turns).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('motcua.catalog.load'))")
+
+
 def load_paths(paths: list[Path]) -> list[LoadOutcome]:
-    """Validate every file first, then store all of them in one transaction (nothing half-loaded)."""
-    files: list[Path] = []
-    for path in paths:
-        files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
-    definitions = [(read_definition(f), str(f)) for f in files]
-    codes = [d["code"] for d, _ in definitions]
-    duplicates = {c for c in codes if codes.count(c) > 1}
-    if duplicates:
-        raise DefinitionError(f"procedure codes defined twice: {sorted(duplicates)}")
+    """Check every file, then store all of them in one transaction; nothing if any is unsound."""
+    definitions, reports = check_files(paths)
+    if reports:
+        raise DefinitionError(reports)
     with transaction.atomic():
-        return [store_definition(d, source) for d, source in definitions]
+        _serialize_loaders()
+        return [store(d) for d in definitions]
+
+
+def export(directory: Path) -> list[Path]:
+    """Write the current version of every active procedure as it was loaded."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for procedure in Procedure.objects.filter(active=True, current__isnull=False).select_related("current"):
+        version = procedure.current
+        text = version.source_text or yaml.safe_dump(version.definition, allow_unicode=True, sort_keys=False)
+        name = Path(version.source).name if version.source.endswith(".yaml") else f"{procedure.code}.yaml"
+        path = directory / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

@@ -13,13 +13,22 @@ class ServiceMode(models.TextChoices):
 
 
 class Procedure(models.Model):
+    """A procedure's identity and the facts of its current version that lists and search need."""
+
     code = models.CharField(_("mã thủ tục"), max_length=32, unique=True)
     names = models.JSONField(default=dict)  # {"vi": …, "en": …, "bn": …}
-    field = models.JSONField(default=dict)  # lĩnh vực, localized like names
-    level = models.CharField(_("cấp thực hiện"), max_length=16)  # a UnitKind value
+    field = models.JSONField(default=dict)  # lĩnh vực: {"code": …, "vi": …, "en": …}
+    field_code = models.CharField(max_length=64, db_index=True, default="")
+    levels = models.JSONField(default=list)  # ["commune"], ["province", "commune"] …
+    # ",commune,province," so "implemented at level X" is one indexed LIKE, on every database.
+    levels_key = models.CharField(max_length=64, db_index=True, default="")
+    agency = models.CharField(max_length=32, blank=True, default="")
+    unit_codes_key = models.TextField(blank=True, default="")  # ",code,code," or empty: every unit
     service_mode = models.CharField(max_length=8, choices=ServiceMode.choices)
     processing_days = models.PositiveIntegerField(_("thời hạn (ngày làm việc)"))
-    fee = models.PositiveIntegerField(_("lệ phí (đồng)"), default=0)
+    fee = models.PositiveIntegerField(_("lệ phí (đồng)"), default=0)  # the standard amount
+    # Code, names and field in every language, folded (no case, no diacritics), for search.
+    search_text = models.TextField(default="")
     current = models.ForeignKey(
         "ProcedureVersion", null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -37,7 +46,12 @@ class Procedure(models.Model):
 
     @property
     def field_name(self) -> str:
-        return localized(self.field)
+        return localized({k: v for k, v in self.field.items() if k != "code"})
+
+    @property
+    def level(self) -> str:
+        """The first implementing level (lists show one)."""
+        return self.levels[0] if self.levels else ""
 
 
 class ProcedureVersion(models.Model):
@@ -48,6 +62,8 @@ class ProcedureVersion(models.Model):
     definition = models.JSONField()
     digest = models.CharField(max_length=64)
     source = models.CharField(max_length=255, blank=True)
+    # The YAML text as loaded: `catalog export` writes it back byte for byte.
+    source_text = models.TextField(blank=True, default="")
     loaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,6 +80,10 @@ class ProcedureVersion(models.Model):
     @property
     def processing_days(self) -> int:
         return int(self.definition["processing_days"])
+
+    @property
+    def components(self) -> list[dict]:
+        return self.definition.get("components", [])
 
 
 def localized(texts: dict | str | None, language: str | None = None) -> str:

@@ -11,15 +11,20 @@ from motcua.units.models import Membership, Role, Unit, UnitKind
 
 DEMO_PASSWORD = "demo-motcua"  # noqa: S105 - published demo credential, only with DEMO_IDP_ENABLED
 
-# (code, name, name_en, kind, parent code)
+# (code, name, name_en, kind, agency, parent code)
 UNITS = [
-    ("000.00.00.H99", "UBND tỉnh Demo", "Demo Province People's Committee", UnitKind.PROVINCE, None),
-    ("000.00.01.H99", "Trung tâm Phục vụ hành chính công tỉnh Demo", "Demo Province Public Administration Service Centre", UnitKind.ONE_STOP, "000.00.00.H99"),
-    ("000.00.17.H99", "Sở Tư pháp tỉnh Demo", "Demo Department of Justice", UnitKind.DEPARTMENT, "000.00.00.H99"),
-    ("000.00.30.H99", "Công an tỉnh Demo", "Demo Provincial Police", UnitKind.DEPARTMENT, "000.00.00.H99"),
-    ("000.00.21.H99", "Sở Xây dựng tỉnh Demo", "Demo Department of Construction", UnitKind.DEPARTMENT, "000.00.00.H99"),
-    ("000.11.00.H99", "UBND xã An Bình", "An Binh Commune People's Committee", UnitKind.COMMUNE, "000.00.00.H99"),
-    ("000.12.00.H99", "UBND phường Hòa Thuận", "Hoa Thuan Ward People's Committee", UnitKind.COMMUNE, "000.00.00.H99"),
+    ("000.00.00.G12", "Bộ Tư pháp (demo)", "Ministry of Justice (demo)", UnitKind.MINISTRY, "justice", None),
+    ("000.01.00.G12", "Cục Hộ tịch, quốc tịch, chứng thực (demo)", "Department of Civil Status, Nationality and Certification (demo)", UnitKind.DEPARTMENT, "justice", "000.00.00.G12"),
+    ("000.00.00.H99", "UBND tỉnh Demo", "Demo Province People's Committee", UnitKind.PROVINCE, "people_committee", None),
+    ("000.00.01.H99", "Trung tâm Phục vụ hành chính công tỉnh Demo", "Demo Province Public Administration Service Centre", UnitKind.ONE_STOP, "", "000.00.00.H99"),
+    ("000.00.17.H99", "Sở Tư pháp tỉnh Demo", "Demo Department of Justice", UnitKind.DEPARTMENT, "justice", "000.00.00.H99"),
+    ("000.00.30.H99", "Công an tỉnh Demo", "Demo Provincial Police", UnitKind.DEPARTMENT, "police", "000.00.00.H99"),
+    ("000.00.21.H99", "Sở Xây dựng tỉnh Demo", "Demo Department of Construction", UnitKind.DEPARTMENT, "construction", "000.00.00.H99"),
+    ("000.00.40.H99", "Bảo hiểm xã hội tỉnh Demo", "Demo Provincial Social Insurance", UnitKind.DEPARTMENT, "social_insurance", "000.00.00.H99"),
+    ("000.11.00.H99", "UBND xã An Bình", "An Binh Commune People's Committee", UnitKind.COMMUNE, "people_committee", "000.00.00.H99"),
+    ("000.11.30.H99", "Công an xã An Bình", "An Binh Commune Police", UnitKind.DEPARTMENT, "police", "000.11.00.H99"),
+    ("000.12.00.H99", "UBND phường Hòa Thuận", "Hoa Thuan Ward People's Committee", UnitKind.COMMUNE, "people_committee", "000.00.00.H99"),
+    ("000.12.30.H99", "Công an phường Hòa Thuận", "Hoa Thuan Ward Police", UnitKind.DEPARTMENT, "police", "000.12.00.H99"),
 ]
 
 
@@ -47,6 +52,13 @@ USERS = [
     DemoUser("onestop_hoathuan", "Lý Thị Hoa", Role.ONE_STOP_OFFICER, "000.12.00.H99"),
     DemoUser("specialist_hoathuan", "Mai Văn Phúc", Role.SPECIALIST, "000.12.00.H99"),
     DemoUser("approver_hoathuan", "Cao Thị Yến", Role.APPROVER, "000.12.00.H99"),
+    DemoUser("specialist_police_anbinh", "Hồ Văn Đạt", Role.SPECIALIST, "000.11.30.H99"),
+    DemoUser("approver_police_anbinh", "Dương Quốc Bảo", Role.APPROVER, "000.11.30.H99"),
+    DemoUser("specialist_bhxh", "Phan Thị Ngọc", Role.SPECIALIST, "000.00.40.H99"),
+    DemoUser("approver_bhxh", "Lưu Văn Hải", Role.APPROVER, "000.00.40.H99"),
+    DemoUser("onestop_ministry", "Châu Thị Thu", Role.ONE_STOP_OFFICER, "000.00.00.G12"),
+    DemoUser("specialist_ministry", "Thái Văn Khoa", Role.SPECIALIST, "000.01.00.G12"),
+    DemoUser("approver_ministry", "Lâm Thị Diệu", Role.APPROVER, "000.01.00.G12"),
     DemoUser("admin_province", "Tạ Minh Quân", Role.UNIT_ADMIN, "000.00.00.H99"),
     DemoUser("monitor_province", "Kiều Thị Lan", Role.MONITOR, "000.00.00.H99"),
 ]
@@ -56,9 +68,10 @@ USERS = [
 def load_units_and_users() -> None:
     """Create or update the demo units and users; safe to run again."""
     units: dict[str, Unit] = {}
-    for code, name, name_en, kind, parent in UNITS:
+    for code, name, name_en, kind, agency, parent in UNITS:
         unit, _ = Unit.objects.update_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "kind": kind, "parent": units.get(parent)}
+            code=code,
+            defaults={"name": name, "name_en": name_en, "kind": kind, "agency": agency, "parent": units.get(parent)},
         )
         unit.save()  # refresh the materialized path
         units[code] = unit

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.audit.log import record as audit
+from motcua.catalog.fees import quote
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import Procedure
+from motcua.catalog.search import implementing_units
 from motcua.dossiers import deadlines
 from motcua.dossiers.codes import format_code, next_sequence
 from motcua.dossiers.errors import Conflict, Forbidden, Invalid, NotFound
@@ -97,34 +100,38 @@ def _write_history(
 
 
 def _resolve_unit(procedure: Procedure, applicant, unit_code: str | None) -> Unit:
-    definition = procedure.current.definition
-    candidates = Unit.objects.filter(kind=procedure.level)
-    if definition.get("unit_codes"):
-        candidates = candidates.filter(code__in=definition["unit_codes"])
+    candidates = implementing_units(procedure)
     if unit_code:
         unit = candidates.filter(code=unit_code).first()
         if unit is None:
             raise Invalid(
                 _("Đơn vị %(unit)s không thực hiện thủ tục này.") % {"unit": unit_code},
-                code="unknown_unit", choices=list(candidates.values_list("code", flat=True)),
+                code="unknown_unit", choices=list(candidates.values_list("code", flat=True)[:50]),
             )
         return unit
     home = getattr(getattr(applicant, "citizen", None), "home_unit", None)
     if home is not None:
-        # The commune (or department) over the applicant's registered residence, if it implements it.
-        for unit in candidates.filter(pk__in=_ancestors_and_self(home)):
-            return unit
+        # The unit over the applicant's registered residence: the administration itself,
+        # or the agency directly under it (the police of the commune, of the province…);
+        # the nearest one wins.
+        ancestors = [int(pk) for pk in home.path.strip("/").split("/") if pk]
+        depth = {pk: i for i, pk in enumerate(ancestors)}
+
+        def anchor_depth(unit: Unit) -> int:
+            # How deep the ancestor of home that the unit is, or hangs under, lies.
+            return depth[unit.pk] if unit.pk in depth else depth[unit.parent_id]
+
+        near = candidates.filter(Q(pk__in=ancestors) | Q(parent_id__in=ancestors))
+        best = max(near, key=anchor_depth, default=None)
+        if best is not None:
+            return best
     units = list(candidates[:2])
     if len(units) == 1:
         return units[0]
     raise Invalid(
         _("Hãy chọn đơn vị tiếp nhận hồ sơ."), code="unit_required",
-        choices=list(candidates.values_list("code", flat=True)),
+        choices=list(candidates.values_list("code", flat=True)[:50]),
     )
-
-
-def _ancestors_and_self(unit: Unit) -> list[int]:
-    return [int(pk) for pk in unit.path.strip("/").split("/") if pk]
 
 
 def submit(
@@ -160,7 +167,7 @@ def submit(
         dossier = Dossier.objects.create(
             code=code, procedure=procedure, procedure_version=version, unit=unit, applicant=applicant,
             channel=channel, status=Status.SUBMITTED, data=data, components=components or [],
-            fee=procedure.fee, submitted_at=now, updated_at=now,
+            fee=quote(version.definition.get("fees"), data, {"channel": channel}).total, submitted_at=now, updated_at=now,
         )
         _write_history(dossier, "submit", None, applicant, now, data={"version": version.number})
     return dossier

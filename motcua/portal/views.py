@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from motcua.catalog.models import Procedure, localized
+from motcua.catalog.search import Filters, search
+from motcua.catalog.vocab import LEVELS
 from motcua.dossiers import actions
 from motcua.dossiers.access import visible_dossiers
 from motcua.dossiers.errors import ActionError
@@ -35,16 +37,30 @@ def _active_procedures():
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    procedures = _active_procedures().select_related("current").order_by("code")
-    query = request.GET.get("q", "").strip()
-    if query:
-        # A handful of procedures per portal: matching names in Python keeps every language searchable.
-        needle = query.casefold()
-        procedures = [
-            p for p in procedures
-            if needle in p.code.casefold() or any(needle in str(n).casefold() for n in p.names.values())
-        ]
-    return render(request, "portal/home.html", {"procedures": procedures, "query": query})
+    """The catalog: search in any language without diacritics, filter by field, level, unit, mode."""
+    params = request.GET
+    unit = Unit.objects.filter(code=params.get("unit", "")).first() if params.get("unit") else None
+    level = params.get("level", "")
+    filters = Filters(
+        q=params.get("q", "").strip()[:200],
+        field=params.get("field", "")[:64],
+        level=level if level in LEVELS else "",
+        unit=unit,
+        full_only=params.get("full") == "1",
+    )
+    page = Paginator(search(filters).select_related("current"), 30).get_page(params.get("page"))
+    fields = sorted(
+        {p.field_code: p.field_name for p in _active_procedures().only("field", "field_code")}.items(),
+        key=lambda item: item[1],
+    )
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "procedures": page.object_list, "page": page, "query": filters.q, "filters": filters,
+            "fields": fields, "levels": sorted(LEVELS), "searching": filters != Filters(),
+        },
+    )
 
 
 def _procedure_facts(procedure: Procedure) -> dict:
@@ -52,7 +68,7 @@ def _procedure_facts(procedure: Procedure) -> dict:
     return {
         "mode": service_mode_label(procedure.service_mode),
         "fee": money(procedure.fee),
-        "fee_note": localized(definition.get("fee_note")),
+        "fee_note": localized(definition.get("fees", {}).get("note")),
         "components": [
             {"name": localized(c["name"]), "required": c.get("required", True)}
             for c in definition.get("components", [])

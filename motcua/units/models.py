@@ -23,12 +23,22 @@ class Role(models.TextChoices):
     MONITOR = "monitor", _("Theo dõi, giám sát")
 
 
+# The kinds that are administrative levels; other units take the level of their nearest such ancestor.
+LEVEL_KINDS = frozenset({UnitKind.MINISTRY, UnitKind.PROVINCE, UnitKind.COMMUNE})
+
+
 class Unit(models.Model):
     # Electronic identification code of the agency (mã định danh điện tử), e.g. 000.00.17.H56.
     code = models.CharField(_("mã định danh"), max_length=32, unique=True)
     name = models.CharField(_("tên"), max_length=255)
     name_en = models.CharField(max_length=255, blank=True)
     kind = models.CharField(_("loại"), max_length=16, choices=UnitKind.choices)
+    # Sector of the agency (police, justice, social_insurance…; see catalog/vocab.py):
+    # lets a procedure say "the police at commune level" without naming units.
+    agency = models.CharField(_("ngành"), max_length=32, blank=True, db_index=True)
+    # Administrative level the unit belongs to (ministry, province or commune), derived
+    # from the tree: a department of a province is at province level.
+    level = models.CharField(max_length=16, editable=False, default="", db_index=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     # Materialized path of primary keys ("/1/4/9/") so a subtree is one indexed prefix query.
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
@@ -44,7 +54,16 @@ class Unit(models.Model):
             super().save(*args, **kwargs)
             kwargs = {k: v for k, v in kwargs.items() if k not in ("force_insert",)}
         self.path = (self.parent.path if self.parent else "/") + f"{self.pk}/"
+        self.level = self._derive_level()
         super().save(*args, **kwargs)
+
+    def _derive_level(self) -> str:
+        node: Unit | None = self
+        while node is not None:
+            if node.kind in LEVEL_KINDS:
+                return node.kind
+            node = node.parent
+        return ""
 
     def subtree(self) -> models.QuerySet[Unit]:
         return Unit.objects.filter(path__startswith=self.path)

@@ -1,0 +1,73 @@
+"""Finding procedures: words in any language without diacritics, and filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from motcua.catalog.models import Procedure
+from motcua.lib.text import fold
+from motcua.units.models import Unit, UnitKind
+
+MAX_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    field: str = ""  # a field code, e.g. ho_tich
+    unit: Unit | None = None  # procedures this unit implements
+    level: str = ""  # ministry, province, commune
+    full_only: bool = False
+
+
+ADMINISTRATIONS = (UnitKind.MINISTRY, UnitKind.PROVINCE, UnitKind.COMMUNE)
+
+
+def implemented_by(unit: Unit) -> Q:
+    """Procedures a unit implements: at its level, of its agency, and not limited to other units.
+
+    A ministry or People's Committee implements the procedures that name no
+    agency; a department implements those of its agency; a one-stop desk
+    implements none (it receives for others).
+    """
+    if unit.kind in ADMINISTRATIONS:
+        condition = Q(agency="")
+    elif unit.kind == UnitKind.DEPARTMENT and unit.agency:
+        condition = Q(agency=unit.agency)
+    else:
+        return Q(pk__in=[])
+    return (
+        condition
+        & Q(levels_key__contains=f",{unit.level},")
+        & (Q(unit_codes_key="") | Q(unit_codes_key__contains=f",{unit.code},"))
+    )
+
+
+def search(filters: Filters) -> QuerySet[Procedure]:
+    qs = Procedure.objects.filter(active=True, current__isnull=False)
+    # Every word must appear somewhere in the folded code, names or field.
+    for word in fold(filters.q).split()[:MAX_WORDS]:
+        qs = qs.filter(search_text__contains=word)
+    if filters.field:
+        qs = qs.filter(field_code=filters.field)
+    if filters.level:
+        qs = qs.filter(levels_key__contains=f",{filters.level},")
+    if filters.unit is not None:
+        qs = qs.filter(implemented_by(filters.unit))
+    if filters.full_only:
+        qs = qs.filter(service_mode="full")
+    return qs.order_by("code")
+
+
+def implementing_units(procedure: Procedure) -> QuerySet[Unit]:
+    """The units that may receive a dossier of the procedure."""
+    units = Unit.objects.filter(level__in=procedure.levels)
+    if procedure.agency:
+        units = units.filter(kind=UnitKind.DEPARTMENT, agency=procedure.agency)
+    else:
+        units = units.filter(kind__in=ADMINISTRATIONS)
+    if procedure.unit_codes_key:
+        units = units.filter(code__in=[c for c in procedure.unit_codes_key.split(",") if c])
+    return units
