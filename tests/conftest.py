@@ -74,3 +74,5 @@ BIRTH = {
     "relationship": "cha",
     "registration_timing": "on_time",
 }
+# The required component of birth registration, as the portal records an upload.
+BIRTH_COMPONENTS = [{"key": "birth_certificate", "source": "upload", "name": "giay-chung-sinh.pdf"}]

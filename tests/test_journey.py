@@ -8,14 +8,14 @@ from motcua.audit.log import verify_chain
 from motcua.audit.models import AuditEntry
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.notifications.models import OutboxEvent
-from tests.conftest import BIRTH
+from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
 
 def test_birth_registration_from_submission_to_downloaded_result(as_user):
     citizen = as_user("citizen")
     officer, specialist, approver = as_user("onestop_anbinh"), as_user("specialist_anbinh"), as_user("approver_anbinh")
 
-    r = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH})
+    r = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": BIRTH_COMPONENTS})
     assert r.status_code == 201, r.content
     body = r.json()
     code = body["code"]
@@ -32,6 +32,7 @@ def test_birth_registration_from_submission_to_downloaded_result(as_user):
 
     for actor, action, status in [
         (specialist, "start_processing", 4),
+        (specialist, "transfer", 4),
         (approver, "approve", 4),
         (approver, "issue_result", 9),
         (officer, "return_result", 10),
@@ -42,7 +43,7 @@ def test_birth_registration_from_submission_to_downloaded_result(as_user):
 
     final = citizen.get(f"/dossiers/{code}").json()
     assert [e["action"] for e in final["history"]] == [
-        "submit", "receive", "start_processing", "approve", "issue_result", "return_result",
+        "submit", "receive", "start_processing", "transfer", "approve", "issue_result", "return_result",
     ]
     assert final["finished_at"] and final["returned_at"] and final["allowed_actions"] == []
 
@@ -53,9 +54,9 @@ def test_birth_registration_from_submission_to_downloaded_result(as_user):
     assert content.startswith(b"%PDF-")
 
     # Every change left one history event, one chained audit entry and one outbox event.
-    assert DossierEvent.objects.filter(dossier__code=code).count() == 6
-    assert AuditEntry.objects.filter(object_id=code).count() == 6
-    assert OutboxEvent.objects.filter(key=code).count() == 6
+    assert DossierEvent.objects.filter(dossier__code=code).count() == 7
+    assert AuditEntry.objects.filter(object_id=code).count() == 7
+    assert OutboxEvent.objects.filter(key=code).count() == 7
     assert verify_chain("dossier", code)
 
 

@@ -161,7 +161,7 @@ def test_due_at(received, days, expected):
     assert due >= received
 
 
-def test_deadlines_module_uses_the_configured_country_and_time_zone(settings):
+def test_deadlines_module_uses_the_configured_country_and_time_zone(settings, db):
     settings.COUNTRY, settings.TIME_ZONE = "VN", "Asia/Ho_Chi_Minh"
     due = deadlines.due_at(_at(2026, 2, 13, 2, tz=UTC), 1)
     assert due == datetime(2026, 2, 23, 17, 0, tzinfo=HCM)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Answer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from motcua.catalog.models import localized
 from motcua.dossiers import actions
 from motcua.dossiers.access import staff_dossiers, visible_dossiers
 from motcua.dossiers.errors import Forbidden, NotFound
-from motcua.dossiers.models import Dossier, Status
+from motcua.dossiers.models import Dossier, Status, Task
+from motcua.dossiers.timing import unit_shares
 from motcua.units.models import Unit
 from motcua.units.scope import units_for
 
@@ -28,11 +31,30 @@ class DossierIn(Schema):
     components: list[dict[str, Any]] | None = None
 
 
+class SupplementItem(BaseModel):
+    key: str = Field(max_length=64)
+    reason: str = Field("", max_length=500)
+
+
 class ActionIn(BaseModel):
     # A plain pydantic model, not a ninja Schema: a Schema reads attributes off any
     # value, so a JSON string or list as the body validated as "no reason" and the
     # action ran; this one accepts only a JSON object.
-    reason: str = ""
+    reason: str = Field("", max_length=2000)
+    task: str | None = Field(None, max_length=64, description="the step to claim, assign, transfer or approve")
+    assignee: str | None = Field(None, max_length=150, description="assign: the username given the step")
+    items: list[SupplementItem] | None = Field(None, description="request_supplement: what to supply and why")
+    components: list[dict[str, Any]] | None = Field(None, description="submit_supplement: the components supplied")
+    data: dict[str, Any] | None = Field(None, description="submit_supplement: corrected form fields")
+    amount: int | None = Field(None, gt=0, description="request_payment: đồng")
+    new_due_date: date | None = Field(None, description="issue_apology: the new return date")
+
+    def payload(self) -> actions.Payload:
+        return actions.Payload(
+            reason=self.reason, task=self.task, assignee=self.assignee,
+            items=[i.model_dump() for i in self.items] if self.items is not None else None,
+            components=self.components, data=self.data, amount=self.amount, new_due_date=self.new_due_date,
+        )
 
 
 class EventOut(Schema):
@@ -42,6 +64,41 @@ class EventOut(Schema):
     at: datetime
     actor: str | None
     reason: str
+
+
+class TaskOut(Schema):
+    step: str
+    name: str
+    unit: str
+    role: str
+    status: str
+    assignee: str | None
+    opened_at: datetime | None
+    due_at: datetime | None
+    done_at: datetime | None
+
+
+class UnitShareOut(Schema):
+    unit: str
+    days_allowed: float
+    days_used: float
+
+
+class SupplementOut(Schema):
+    number: int
+    reason: str
+    items: list[dict[str, str]]
+    requested_at: datetime
+    answered_at: datetime | None
+    paused_days: int
+
+
+class ApologyOut(Schema):
+    number: str
+    reason: str
+    previous_due_at: datetime
+    new_due_at: datetime
+    issued_at: datetime
 
 
 class DossierOut(Schema):
@@ -58,7 +115,17 @@ class DossierOut(Schema):
     due_at: datetime | None
     finished_at: datetime | None
     returned_at: datetime | None
+    legal_due_at: datetime | None
+    deadline_state: str
+    paused_days: int
+    supplement_count: int
+    payment_due: int
     data: dict[str, Any]
+    components: list[dict[str, Any]]
+    tasks: list[TaskOut]
+    unit_shares: list[UnitShareOut]
+    supplements: list[SupplementOut]
+    apologies: list[ApologyOut]
     allowed_actions: list[str]
     result_url: str | None
     history: list[EventOut]
@@ -76,6 +143,7 @@ class DossierRow(Schema):
 
 def _out(dossier: Dossier, user) -> dict:
     events = dossier.events.select_related("actor").order_by("id")
+    tasks = list(dossier.tasks.select_related("unit", "assignee").order_by("id"))
     return {
         "code": dossier.code,
         "status": dossier.status,
@@ -90,7 +158,29 @@ def _out(dossier: Dossier, user) -> dict:
         "due_at": dossier.due_at,
         "finished_at": dossier.finished_at,
         "returned_at": dossier.returned_at,
+        "legal_due_at": dossier.legal_due_at,
+        "deadline_state": dossier.deadline_state,
+        "paused_days": dossier.paused_days,
+        "supplement_count": dossier.supplement_count,
+        "payment_due": dossier.payment_due,
         "data": dossier.data,
+        "components": dossier.components,
+        "tasks": [
+            {
+                "step": t.step, "name": localized(t.name), "unit": t.unit.code, "role": t.role, "status": t.status,
+                "assignee": t.assignee.get_username() if t.assignee else None,
+                "opened_at": t.opened_at, "due_at": t.due_at, "done_at": t.done_at,
+            }
+            for t in tasks
+        ],
+        "unit_shares": [
+            {"unit": s.unit.code, "days_allowed": s.days_allowed, "days_used": round(s.days_used, 2)}
+            for s in unit_shares(dossier, tasks)
+        ],
+        "supplements": list(
+            dossier.supplements.values("number", "reason", "items", "requested_at", "answered_at", "paused_days")
+        ),
+        "apologies": list(dossier.apologies.values("number", "reason", "previous_due_at", "new_due_at", "issued_at")),
         "allowed_actions": actions.allowed_actions(dossier, user),
         "result_url": f"/api/v1/dossiers/{dossier.code}/result" if hasattr(dossier, "result") else None,
         "history": [
@@ -135,7 +225,11 @@ def list_dossiers(
         target = Unit.objects.filter(code=unit).first()
         if target is None or not units_for(request.user).filter(pk=target.pk).exists():
             raise Forbidden(_("Bạn không phục vụ đơn vị %(unit)s.") % {"unit": unit}, code="unit_forbidden")
-        qs = staff_dossiers(request.user).filter(unit__path__startswith=target.path)
+        # The unit's own dossiers and those in which it has a step (inter-agency work).
+        subtree = Unit.objects.filter(path__startswith=target.path).values("pk")
+        qs = staff_dossiers(request.user).filter(
+            Q(unit__in=subtree) | Q(Exists(Task.objects.filter(dossier=OuterRef("pk"), unit__in=subtree)))
+        )
     else:
         qs = Dossier.objects.filter(applicant=request.user)
     if status:
@@ -157,7 +251,7 @@ def get_dossier(request, code: str):
 
 @router.post("/{code}/actions/{action}", response=DossierOut, summary="Act on a dossier")
 def act(request, code: str, action: str, body: ActionIn | None = None):
-    actions.perform(code, action, request.user, reason=body.reason if body else "")
+    actions.perform(code, action, request.user, payload=body.payload() if body else None)
     return _out(_visible(request, code), request.user)
 
 

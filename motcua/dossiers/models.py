@@ -28,6 +28,12 @@ class Channel(models.IntegerChoices):
     POST = 3, _("Bưu chính công ích")
 
 
+class DeadlineState(models.TextChoices):
+    ON_TIME = "on_time", _("Trong hạn")
+    AT_RISK = "at_risk", _("Sắp đến hạn")
+    LATE = "late", _("Quá hạn")
+
+
 class Dossier(models.Model):
     code = models.CharField(_("mã hồ sơ"), max_length=48, unique=True)
     procedure = models.ForeignKey("catalog.Procedure", on_delete=models.PROTECT, related_name="dossiers")
@@ -46,11 +52,22 @@ class Dossier(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     returned_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField()
+    # The first promised date; due_at moves with supplement pauses and apology letters.
+    legal_due_at = models.DateTimeField(null=True, blank=True)
+    # While waiting for the applicant (status 5) the clock stops.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    status_before_pause = models.PositiveSmallIntegerField(null=True, blank=True, choices=Status.choices)
+    paused_days = models.PositiveIntegerField(default=0)
+    supplement_count = models.PositiveSmallIntegerField(default=0)
+    apology_count = models.PositiveSmallIntegerField(default=0)
+    payment_due = models.PositiveIntegerField(default=0)  # đồng asked for in status 6
+    deadline_state = models.CharField(max_length=8, choices=DeadlineState.choices, default=DeadlineState.ON_TIME)
 
     class Meta:
         indexes = [
             models.Index(fields=["applicant", "-submitted_at"]),
             models.Index(fields=["unit", "status", "-submitted_at"]),
+            models.Index(fields=["status", "due_at"]),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__gte=1, status__lte=10), name="dossier_status_national_code"),
@@ -88,3 +105,75 @@ class DailySequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "day"], name="unique_daily_sequence")]
+
+
+class TaskStatus(models.TextChoices):
+    WAITING = "waiting", _("Chờ bước trước")
+    OPEN = "open", _("Đang chờ xử lý")
+    DONE = "done", _("Đã xong")
+    SKIPPED = "skipped", _("Bỏ qua")
+    CANCELLED = "cancelled", _("Đã hủy")
+
+
+class Task(models.Model):
+    """One step of a dossier's workflow, for one unit and role (copied from the version's definition)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="tasks")
+    step = models.CharField(max_length=64)
+    name = models.JSONField(default=dict)
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="tasks")
+    role = models.CharField(max_length=32)
+    after = models.JSONField(default=list)
+    days = models.FloatField()
+    is_end = models.BooleanField(default=False)
+    may_request_supplement = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.WAITING)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
+    opened_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["dossier", "id"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "step"], name="unique_task_step")]
+        indexes = [models.Index(fields=["unit", "status", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}:{self.step}"
+
+
+class SupplementRequest(models.Model):
+    """A request for more documents; the clock stops until the applicant answers."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="supplements")
+    number = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    items = models.JSONField(default=list)  # [{"key": component key, "reason": "…"}]
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.JSONField(default=list)  # the components supplied
+    paused_days = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["dossier", "number"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "number"], name="unique_supplement_number")]
+
+
+class ApologyLetter(models.Model):
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả, for a dossier that cannot be done in time."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="apologies")
+    number = models.CharField(max_length=64, unique=True)
+    reason = models.TextField()
+    previous_due_at = models.DateTimeField()
+    new_due_at = models.DateTimeField()
+    file = models.FileField(upload_to="apologies/%Y/%m/")
+    sha256 = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["dossier", "issued_at"]

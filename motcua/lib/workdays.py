@@ -90,6 +90,33 @@ class WorkCalendar:
         return datetime.combine(due_day, closing, tzinfo=tz)
 
 
+OPENING = time(8, 0)
+CLOSING = time(17, 0)
+
+
+def working_time(calendar: WorkCalendar, start: datetime, end: datetime, tz: ZoneInfo) -> float:
+    """Office time between two moments, in working days (an office day is 08:00–17:00).
+
+    Used for the share of a dossier's time each unit or step took, and for the
+    time a dossier spent waiting for the applicant.
+    """
+    if end <= start:
+        return 0.0
+    first, last = start.astimezone(tz), end.astimezone(tz)
+    office = (datetime.combine(date.min, CLOSING) - datetime.combine(date.min, OPENING)).total_seconds()
+    total = 0.0
+    day = first.date()
+    while day <= last.date():
+        if calendar.is_working_day(day):
+            open_at = datetime.combine(day, OPENING, tzinfo=tz)
+            close_at = datetime.combine(day, CLOSING, tzinfo=tz)
+            overlap = (min(close_at, last) - max(open_at, first)).total_seconds()
+            if overlap > 0:
+                total += overlap / office
+        day += timedelta(days=1)
+    return total
+
+
 def calendar_for(
     country: str, days_off: Iterable[date] = (), working_days: Iterable[date] = ()
 ) -> WorkCalendar:

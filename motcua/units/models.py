@@ -91,3 +91,24 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.role} @ {self.unit.code}"
+
+
+class CalendarDay(models.Model):
+    """A day that the law or a local decision changes from the country's calendar.
+
+    E.g. the Prime Minister's yearly decision to swap a bridge day for a Saturday,
+    or a province's day off. With no unit it applies everywhere; with a unit, to
+    that unit's subtree.
+    """
+
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_days")
+    day = models.DateField()
+    working = models.BooleanField(help_text="true: a working day (e.g. a swapped Saturday); false: a day off")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="unique_calendar_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'working' if self.working else 'off'} {self.unit.code if self.unit else ''}".strip()

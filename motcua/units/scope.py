@@ -21,15 +21,25 @@ def units_for(user, role: str | None = None) -> QuerySet[Unit]:
     return Unit.objects.filter(condition)
 
 
+Grants = tuple[tuple[str, str], ...]  # (subtree path, role) pairs
+
+
+def grants_of(user) -> Grants:
+    """Every (subtree path, role) the user holds: read once, then checked against many units."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    return tuple(
+        (m.unit.scope_root.path, m.role) for m in Membership.objects.filter(user=user).select_related("unit__parent")
+    )
+
+
+def roles_in(grants: Grants, unit: Unit) -> set[str]:
+    return {role for path, role in grants if unit.path.startswith(path)}
+
+
 def roles_on(user, unit: Unit) -> set[str]:
     """The roles the user holds over `unit` (through any ancestor membership)."""
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    roles: set[str] = set()
-    for m in Membership.objects.filter(user=user).select_related("unit__parent"):
-        if unit.path.startswith(m.unit.scope_root.path):
-            roles.add(m.role)
-    return roles
+    return roles_in(grants_of(user), unit)
 
 
 def is_staff_member(user) -> bool:

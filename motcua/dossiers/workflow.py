@@ -1,0 +1,152 @@
+"""The workflow of a dossier: the steps of its procedure version, as tasks.
+
+Called only from dossiers/actions.py, inside the action's transaction. A step
+becomes a Task for one unit and one role. A task opens when every step it
+comes `after` is done or skipped; steps sharing a predecessor run in
+parallel; a step naming several predecessors waits for all of them (a join);
+a step whose `when` does not hold is skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from motcua.dossiers import deadlines
+from motcua.dossiers.errors import Invalid
+from motcua.dossiers.models import Dossier, Task, TaskStatus
+from motcua.lib.conditions import evaluate
+from motcua.units.models import Unit, UnitKind
+
+LIVE = (TaskStatus.WAITING, TaskStatus.OPEN)
+
+
+def step_unit(dossier: Dossier, where: dict | None) -> Unit:
+    """The unit that does a step: the receiving unit, or the nearest unit of the agency/kind asked.
+
+    "Nearest" walks up from the receiving unit: its own subtree first (the
+    police under the commune), then its parent's (the province's social
+    insurance), and so on.
+    """
+    if not where:
+        return dossier.unit
+    candidates = Unit.objects.exclude(kind=UnitKind.ONE_STOP)
+    if where.get("agency"):
+        candidates = candidates.filter(agency=where["agency"])
+    if where.get("kind"):
+        candidates = candidates.filter(kind=where["kind"])
+    ancestors = [int(pk) for pk in dossier.unit.path.strip("/").split("/") if pk]
+    for pk in reversed(ancestors):
+        prefix = Unit.objects.filter(pk=pk).values_list("path", flat=True).first()
+        found = candidates.filter(path__startswith=prefix).order_by("path").first()
+        if found is not None:
+            return found
+    raise Invalid(
+        _("Không có đơn vị thực hiện bước “%(step)s” của thủ tục.") % {"step": where},
+        code="no_unit_for_step",
+    )
+
+
+def create_tasks(dossier: Dossier, now: datetime) -> list[Task]:
+    """Turn the version's steps into tasks and open the first ones."""
+    steps = dossier.procedure_version.definition["workflow"]["steps"]
+    context = {"channel": dossier.channel}
+    tasks = [
+        Task(
+            dossier=dossier, step=s["id"], name=s["name"], unit=step_unit(dossier, s.get("unit")),
+            role=s["role"], after=s.get("after", []), days=float(s["days"]), is_end=bool(s.get("end")),
+            may_request_supplement=bool(s.get("may_request_supplement")),
+            status=TaskStatus.WAITING if evaluate(s.get("when"), dossier.data, context) else TaskStatus.SKIPPED,
+        )
+        for s in steps
+    ]
+    Task.objects.bulk_create(tasks)
+    open_ready(dossier, now)
+    return tasks
+
+
+def _step_due(task: Task, opened: datetime) -> datetime:
+    # Fractions of a day are due by the end of the office day they fall in.
+    days = math.ceil(task.days) if task.days >= 1 else 0
+    return deadlines.due_at(opened, days, task.unit)
+
+
+def open_ready(dossier: Dossier, now: datetime) -> list[Task]:
+    """Open every waiting task whose predecessors are all finished; return those opened."""
+    tasks = {t.step: t for t in dossier.tasks.all()}
+
+    def finished(step: str) -> bool:
+        # A skipped step is passed through: it is finished once the steps before it are.
+        task = tasks[step]
+        if task.status == TaskStatus.SKIPPED:
+            return all(finished(b) for b in task.after)
+        return task.status == TaskStatus.DONE
+
+    # Opening finishes nothing, so one pass is enough.
+    opened = []
+    for task in tasks.values():
+        if task.status == TaskStatus.WAITING and all(finished(b) for b in task.after):
+            task.status = TaskStatus.OPEN
+            task.opened_at = now
+            task.due_at = _step_due(task, now)
+            task.save(update_fields=["status", "opened_at", "due_at"])
+            opened.append(task)
+    return opened
+
+
+def complete(task: Task, actor, now: datetime) -> list[Task]:
+    """Finish a task and open what it unblocks."""
+    task.status = TaskStatus.DONE
+    task.done_at = now
+    task.done_by = actor
+    if task.assignee_id is None:
+        task.assignee = actor
+        task.claimed_at = now
+    task.save(update_fields=["status", "done_at", "done_by", "assignee", "claimed_at"])
+    return open_ready(task.dossier, now)
+
+
+def cancel_all(dossier: Dossier) -> None:
+    dossier.tasks.filter(status__in=LIVE).update(status=TaskStatus.CANCELLED)
+
+
+def open_tasks(dossier: Dossier) -> QuerySet[Task]:
+    return dossier.tasks.filter(status=TaskStatus.OPEN).select_related("unit", "assignee")
+
+
+def actionable(dossier: Dossier, user, roles_at) -> list[Task]:
+    """Open tasks this user may work: assigned to them, or unassigned with their role at the task's unit."""
+    result = []
+    for task in open_tasks(dossier):
+        if task.assignee_id not in (None, user.pk):
+            continue
+        if task.role in roles_at(task.unit):
+            result.append(task)
+    return result
+
+
+def unfinished_before_end(dossier: Dossier) -> bool:
+    return dossier.tasks.filter(is_end=False, status__in=LIVE).exists()
+
+
+def shift_due_dates(dossier: Dossier, days: int) -> None:
+    """Move the open tasks' deadlines by the working days the dossier waited."""
+    if days <= 0:
+        return
+    calendar = deadlines.calendar(dossier.unit)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    for task in dossier.tasks.filter(status=TaskStatus.OPEN, due_at__isnull=False):
+        local = task.due_at.astimezone(tz)
+        task.due_at = local.replace(
+            year=(d := calendar.add_working_days(local.date(), days)).year, month=d.month, day=d.day
+        )
+        task.save(update_fields=["due_at"])
+
+
+def units_involved(dossier: Dossier) -> QuerySet[Unit]:
+    return Unit.objects.filter(Q(pk=dossier.unit_id) | Q(tasks__dossier=dossier)).distinct()
