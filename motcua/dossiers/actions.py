@@ -8,6 +8,7 @@ an action and present the outcome or the error.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -40,11 +41,13 @@ from motcua.identity.models import User
 from motcua.lib.conditions import evaluate
 from motcua.lib.workdays import working_time
 from motcua.notifications.outbox import emit
+from motcua.notifications.tasks import deliver_outbox
 from motcua.results.apology import issue_apology_letter
 from motcua.results.issue import issue_result
 from motcua.units.models import Role, Unit
 from motcua.units.scope import Grants, grants_of, roles_in, roles_on
 
+log = logging.getLogger(__name__)
 APPLICANT = "applicant"
 STAFF = frozenset({Role.ONE_STOP_OFFICER, Role.SPECIALIST, Role.APPROVER})
 # Statuses in which the legal clock runs (5 waits for the applicant: the clock stops).
@@ -463,10 +466,23 @@ def _write_history(
     )
     emit(
         f"dossier.{action}", dossier.code,
-        {"code": dossier.code, "status": dossier.status, "from_status": from_status, "at": at.isoformat(), **(data or {})},
+        {
+            "code": dossier.code, "status": dossier.status, "from_status": from_status, "at": at.isoformat(),
+            "reason": reason, **(data or {}),
+        },
         at,
     )
+    transaction.on_commit(_wake_delivery)
     return event
+
+
+def _wake_delivery() -> None:
+    # Best effort: the outbox row is already committed, and `motcua scheduler`
+    # sweeps it anyway, so a broker that is down delays the mail but loses nothing.
+    try:
+        deliver_outbox.enqueue()
+    except Exception:  # any backend error; the user's action has succeeded
+        log.warning("could not enqueue outbox delivery", exc_info=True)
 
 
 # --- submit -----------------------------------------------------------------
