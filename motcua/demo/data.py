@@ -25,6 +25,14 @@ UNITS = [
     ("000.11.30.H99", "Công an xã An Bình", "An Binh Commune Police", UnitKind.DEPARTMENT, "police", "000.11.00.H99"),
     ("000.12.00.H99", "UBND phường Hòa Thuận", "Hoa Thuan Ward People's Committee", UnitKind.COMMUNE, "people_committee", "000.00.00.H99"),
     ("000.12.30.H99", "Công an phường Hòa Thuận", "Hoa Thuan Ward Police", UnitKind.DEPARTMENT, "police", "000.12.00.H99"),
+    # Ministry level for passports: the Immigration Department of the Ministry of Public Security.
+    ("000.00.00.G05", "Bộ Công an (demo)", "Ministry of Public Security (demo)", UnitKind.MINISTRY, "police", None),
+    ("000.08.00.G05", "Cục Quản lý xuất nhập cảnh (demo)", "Immigration Department (demo)", UnitKind.DEPARTMENT, "police", "000.00.00.G05"),
+    # Provincial departments for enterprise registration and unemployment benefit.
+    ("000.00.10.H99", "Sở Tài chính tỉnh Demo", "Demo Department of Finance", UnitKind.DEPARTMENT, "finance", "000.00.00.H99"),
+    ("000.00.15.H99", "Sở Nội vụ tỉnh Demo", "Demo Department of Home Affairs", UnitKind.DEPARTMENT, "home_affairs", "000.00.00.H99"),
+    # Receives unemployment-benefit dossiers on behalf of the Department of Home Affairs.
+    ("000.15.01.H99", "Trung tâm Dịch vụ việc làm tỉnh Demo", "Demo Employment Service Centre", UnitKind.ONE_STOP, "", "000.00.15.H99"),
 ]
 
 
@@ -61,6 +69,16 @@ USERS = [
     DemoUser("approver_ministry", "Lâm Thị Diệu", Role.APPROVER, "000.01.00.G12"),
     DemoUser("admin_province", "Tạ Minh Quân", Role.UNIT_ADMIN, "000.00.00.H99"),
     DemoUser("monitor_province", "Kiều Thị Lan", Role.MONITOR, "000.00.00.H99"),
+    DemoUser("specialist_police_hoathuan", "Tôn Thất Minh", Role.SPECIALIST, "000.12.30.H99"),
+    DemoUser("approver_police_hoathuan", "Quách Văn Toàn", Role.APPROVER, "000.12.30.H99"),
+    DemoUser("onestop_bca", "Đinh Thị Nga", Role.ONE_STOP_OFFICER, "000.00.00.G05"),
+    DemoUser("specialist_xnc", "La Văn Thành", Role.SPECIALIST, "000.08.00.G05"),
+    DemoUser("approver_xnc", "Văn Thị Hằng", Role.APPROVER, "000.08.00.G05"),
+    DemoUser("specialist_finance", "Mạc Thị Thảo", Role.SPECIALIST, "000.00.10.H99"),
+    DemoUser("approver_finance", "Hà Văn Cường", Role.APPROVER, "000.00.10.H99"),
+    DemoUser("onestop_employment", "Nghiêm Thị Vân", Role.ONE_STOP_OFFICER, "000.15.01.H99"),
+    DemoUser("specialist_home_affairs", "Khổng Văn Lực", Role.SPECIALIST, "000.00.15.H99"),
+    DemoUser("approver_home_affairs", "Tăng Thị Ánh", Role.APPROVER, "000.00.15.H99"),
 ]
 
 
