@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint check-deploy run clean
+.PHONY: demo test lint worker scheduler clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -31,6 +31,13 @@ demo: $(VENV)/.installed
 ## make test: install the dev tools and run the whole suite (DATABASE_URL chooses the database)
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest
+
+## make worker / make scheduler: background tasks beside `make demo` (database backend, no broker)
+worker: $(VENV)/.installed
+	DEBUG=$${DEBUG:-true} $(BIN)/motcua db_worker
+
+scheduler: $(VENV)/.installed
+	DEBUG=$${DEBUG:-true} $(BIN)/motcua scheduler --interval 60
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
