@@ -626,7 +626,9 @@ def mark_deadlines(now: datetime | None = None) -> dict[str, int]:
     candidates = Dossier.objects.filter(status__in=CLOCK_RUNS, due_at__lte=horizon).exclude(
         deadline_state=DeadlineState.LATE
     )
-    for code in candidates.values_list("code", flat=True).iterator():
+    # The codes are read first: writing to the rows a still-open cursor is reading is
+    # undefined on SQLite (one connection, no isolation between its statements).
+    for code in list(candidates.values_list("code", flat=True)):
         with transaction.atomic():
             dossier = Dossier.objects.select_for_update().filter(code=code).first()
             if dossier is None or dossier.status not in CLOCK_RUNS:

@@ -6,6 +6,6 @@ from motcua.notifications.delivery import deliver_pending
 
 
 @task()
-def deliver_outbox() -> int:
-    """Send what the outbox holds (enqueued after each action, and swept periodically)."""
+def deliver_outbox() -> dict[str, int]:
+    """Send what the outbox holds (enqueued after each action, and swept periodically by `motcua scheduler`)."""
     return deliver_pending()

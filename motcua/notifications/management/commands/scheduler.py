@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 
 from motcua.dossiers.tasks import check_deadlines
 from motcua.notifications.tasks import deliver_outbox
+
+log = logging.getLogger(__name__)
+PERIODIC = (check_deadlines, deliver_outbox)
 
 
 class Command(BaseCommand):
@@ -19,9 +24,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval: int, once: bool, **options):
         while True:
-            for task in (check_deadlines, deliver_outbox):
-                result = task.enqueue()
+            for task in PERIODIC:
+                try:
+                    result = task.enqueue()
+                except Exception as exc:
+                    if once:
+                        raise CommandError(f"could not enqueue {task.name}: {exc}") from exc
+                    # A broker that is down for a while must not stop the scheduler:
+                    # the next round enqueues again, and both tasks catch up on what they missed.
+                    log.warning("could not enqueue %s; trying again next round", task.name, exc_info=True)
+                    continue
                 self.stdout.write(f"enqueued {task.name} {result.id}")
             if once:
                 return
             time.sleep(interval)
+            # A long-lived process: drop a connection the database closed meanwhile
+            # (restart, failover) or that outlived DB_CONN_MAX_AGE, as a request would.
+            close_old_connections()

@@ -1,0 +1,262 @@
+"""Mail to the applicant, through a real SMTP server on loopback (aiosmtpd).
+
+The outbox sweep (`delivery.deliver_pending`) sends each event's mail once:
+not twice when it runs twice, nor when two workers run at the same time; a
+mail the server refuses, or a server that is down, leaves the event for the
+next sweep without undoing or holding back the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import hashlib
+import socket
+import threading
+from datetime import date, datetime
+from email import policy
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import connection
+from freezegun import freeze_time
+
+from motcua.dossiers import actions
+from motcua.dossiers.models import ApologyLetter, Dossier, Status
+from motcua.identity.models import User
+from motcua.notifications import delivery
+from motcua.notifications.models import OutboxEvent
+from tests.conftest import BIRTH, BIRTH_COMPONENTS
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+FROM = "Dịch vụ công <no-reply@dichvucong.example.vn>"
+EMAILS = {"citizen": "an.nguyen@example.vn", "citizen2": "binh.tran@example.vn", "citizen3": "chau.le@example.vn"}
+
+
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 12, day, hour, minute, tzinfo=HCM)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it accepts and refuses the addresses it is told to."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], EmailMessage]] = []
+        self.refuse: set[str] = set()
+        self.delay = 0.0
+        self._lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)  # a slow server: concurrent sweeps overlap for real
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    @property
+    def subjects(self) -> list[str]:
+        # Django folds a long encoded subject onto the next line ("Subject: \r\n =?utf-8?b?…"):
+        # unfolded, it starts with the folding space, which readers drop.
+        return [str(m["Subject"]).strip() for _, _, m in self.messages]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on 127.0.0.1 and a free port; Django's SMTP backend points at it."""
+    mailbox = Mailbox()
+    port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    settings.DEFAULT_FROM_EMAIL = FROM
+    mailbox.port = port
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def people(demo) -> dict[str, User]:
+    names = ["citizen", "citizen2", "citizen3", "onestop_anbinh", "specialist_anbinh", "approver_anbinh"]
+    people = {n: User.objects.get(username=n) for n in names}
+    for name, address in EMAILS.items():
+        people[name].email = address
+        people[name].save(update_fields=["email"])
+    return people
+
+
+def _submit(people, who: str = "citizen") -> str:
+    return actions.submit(people[who], "1.001193", dict(BIRTH), components=list(BIRTH_COMPONENTS)).code
+
+
+def _body(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_dossier_walk_mails_the_applicant_each_moment_that_concerns_them(people, smtp):
+    p = people
+    with freeze_time(_at(7, 9)):
+        code = _submit(p)
+        actions.perform(code, "receive", p["onestop_anbinh"])
+        actions.perform(
+            code, "request_supplement", p["onestop_anbinh"], reason="Giấy chứng sinh bị mờ",
+            payload=actions.Payload(items=[{"key": "birth_certificate", "reason": "Ảnh chụp mờ, không đọc được"}]),
+        )
+    with freeze_time(_at(7, 15)):
+        actions.perform(code, "submit_supplement", p["citizen"], payload=actions.Payload(components=list(BIRTH_COMPONENTS)))
+        actions.perform(code, "start_processing", p["specialist_anbinh"])
+        actions.perform(code, "request_payment", p["specialist_anbinh"], payload=actions.Payload(amount=8000))
+        actions.perform(code, "confirm_payment", p["onestop_anbinh"])
+    actions.mark_deadlines(now=_at(8, 9))  # due Tuesday 17:00: at risk
+    with freeze_time(_at(8, 10)):
+        actions.perform(
+            code, "issue_apology", p["specialist_anbinh"], reason="Cần xác minh thêm với bệnh viện",
+            payload=actions.Payload(new_due_date=date(2026, 12, 10)),
+        )
+        actions.perform(code, "transfer", p["specialist_anbinh"])
+        actions.perform(code, "approve", p["approver_anbinh"])
+        actions.perform(code, "issue_result", p["approver_anbinh"])
+        actions.perform(code, "return_result", p["onestop_anbinh"])
+    assert Dossier.objects.get(code=code).status == Status.RETURNED
+    events = OutboxEvent.objects.filter(key=code).count()
+    assert events == 13  # 12 actions and the deadline flag
+
+    assert delivery.deliver_pending() == {"delivered": events, "failed": 0}
+
+    assert smtp.subjects == [
+        f"Hồ sơ {code} đã được nộp",
+        f"Hồ sơ {code} đã được tiếp nhận",
+        f"Hồ sơ {code} cần bổ sung",
+        f"Hồ sơ {code} cần thanh toán phí, lệ phí",
+        f"Thư xin lỗi và hẹn lại ngày trả kết quả hồ sơ {code}",
+        f"Hồ sơ {code} đã có kết quả",
+    ]
+    for mail_from, rcpt_tos, message in smtp.messages:
+        assert mail_from == "no-reply@dichvucong.example.vn" and rcpt_tos == [EMAILS["citizen"]]
+        assert message["To"] == EMAILS["citizen"]
+        assert f"Hồ sơ: {code}" in _body(message) and "Thủ tục: Đăng ký khai sinh" in _body(message)
+    received, supplement, payment, apology, result = (m for _, _, m in smtp.messages[1:])
+    # Each mail tells the status the event announced, not the dossier's status when the sweep ran.
+    assert "Trạng thái: Đã tiếp nhận" in _body(received) and "Ngày hẹn trả kết quả: 17:00 08/12/2026" in _body(received)
+    assert "Trạng thái: Yêu cầu bổ sung" in _body(supplement)
+    assert "Lý do: Giấy chứng sinh bị mờ" in _body(supplement)
+    assert "Thành phần cần bổ sung: Giấy chứng sinh" in _body(supplement)
+    assert "Số tiền cần thanh toán: 8.000 đồng" in _body(payment)
+    assert "Trạng thái: Đã xử lý xong" in _body(result)
+
+    # The apology letter travels as its PDF, the very file kept with the dossier.
+    body = _body(apology)
+    assert "Lý do: Cần xác minh thêm với bệnh viện" in body and "Ngày hẹn trả kết quả mới: 17:00 10/12/2026" in body
+    letter = ApologyLetter.objects.get(dossier__code=code)
+    [attachment] = list(apology.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == f"{letter.number}.pdf"
+    pdf = attachment.get_content()
+    assert pdf.startswith(b"%PDF-") and hashlib.sha256(pdf).hexdigest() == letter.sha256
+
+    # Every event is delivered once; a second sweep finds nothing to send.
+    assert set(OutboxEvent.objects.values_list("attempts", "claimed_until", "last_error")) == {(1, None, "")}
+    assert not OutboxEvent.objects.filter(delivered_at__isnull=True).exists()
+    assert delivery.deliver_pending() == {"delivered": 0, "failed": 0}
+    assert len(smtp.messages) == 6
+
+
+def test_nothing_is_mailed_to_an_applicant_without_an_address(people, smtp):
+    people["citizen"].email = ""
+    people["citizen"].save(update_fields=["email"])
+    _submit(people)
+    assert delivery.deliver_pending() == {"delivered": 1, "failed": 0}
+    assert smtp.messages == []
+
+
+def test_a_server_that_is_down_leaves_the_mail_for_the_next_sweep(people, smtp, settings, caplog):
+    codes = [_submit(people, who) for who in ("citizen", "citizen2", "citizen3")]
+    settings.EMAIL_PORT = _free_port()  # nothing listens there
+
+    assert delivery.deliver_pending() == {"delivered": 0, "failed": 1}  # the sweep stops at the first refusal
+    assert smtp.messages == []
+    first, *rest = OutboxEvent.objects.order_by("id")
+    assert first.delivered_at is None and first.attempts == 1 and first.last_error.startswith("ConnectionRefusedError")
+    # The others were given back untried, for the next sweep.
+    assert [(e.delivered_at, e.attempts, e.claimed_until) for e in rest] == [(None, 0, None)] * 2
+    assert "not delivered, left for the next sweep" in caplog.text
+
+    settings.EMAIL_PORT = smtp.port  # the server is back
+    assert delivery.deliver_pending() == {"delivered": 3, "failed": 0}
+    assert sorted(smtp.subjects) == sorted(f"Hồ sơ {code} đã được nộp" for code in codes)
+    assert [rcpt for _, rcpt, _ in smtp.messages] == [[EMAILS["citizen2"]], [EMAILS["citizen3"]], [EMAILS["citizen"]]]
+    assert delivery.deliver_pending() == {"delivered": 0, "failed": 0}
+
+
+def test_one_refused_mail_neither_holds_back_nor_undoes_the_others(people, smtp, caplog):
+    codes = {who: _submit(people, who) for who in ("citizen", "citizen2", "citizen3")}
+    smtp.refuse.add(EMAILS["citizen2"])
+
+    assert delivery.deliver_pending() == {"delivered": 2, "failed": 1}
+    assert [rcpt for _, rcpt, _ in smtp.messages] == [[EMAILS["citizen"]], [EMAILS["citizen3"]]]
+    refused = OutboxEvent.objects.get(key=codes["citizen2"])
+    assert refused.delivered_at is None and refused.attempts == 1 and "SMTPRecipientsRefused" in refused.last_error
+    assert OutboxEvent.objects.filter(delivered_at__isnull=False).count() == 2
+    assert "not delivered" in caplog.text
+
+    # Still refused at the next sweep: only that mail is tried again, and a new event goes first.
+    newer = _submit(people, "citizen3")
+    assert delivery.deliver_pending() == {"delivered": 1, "failed": 1}
+    assert smtp.subjects[-1] == f"Hồ sơ {newer} đã được nộp"
+    assert OutboxEvent.objects.get(key=codes["citizen2"]).attempts == 2
+
+    smtp.refuse.clear()
+    assert delivery.deliver_pending() == {"delivered": 1, "failed": 0}
+    assert [rcpt for _, rcpt, _ in smtp.messages].count([EMAILS["citizen2"]]) == 1
+    assert len(smtp.messages) == 4 == OutboxEvent.objects.filter(delivered_at__isnull=False).count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_send_each_mail_exactly_once(people, smtp, monkeypatch):
+    # On PostgreSQL the claims skip each other's locked rows (SELECT … FOR UPDATE SKIP LOCKED);
+    # on SQLite they queue on the database lock. Small claims and a slow server make the two overlap.
+    codes = [_submit(people, who) for _ in range(6) for who in ("citizen", "citizen2")]
+    monkeypatch.setattr(delivery, "CLAIM_SIZE", 2)
+    smtp.delay = 0.02
+    barrier = threading.Barrier(2)
+    answers: list[dict] = []
+    errors: list[BaseException] = []
+
+    def sweep() -> None:
+        try:
+            barrier.wait(timeout=10)
+            answers.append(delivery.deliver_pending())
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert sum(a["delivered"] for a in answers) == len(codes) and all(a["failed"] == 0 for a in answers)
+    assert all(a["delivered"] > 0 for a in answers), answers  # both took part
+    assert sorted(smtp.subjects) == sorted(f"Hồ sơ {code} đã được nộp" for code in codes)
+    assert set(OutboxEvent.objects.values_list("attempts", flat=True)) == {1}
+    assert not OutboxEvent.objects.filter(delivered_at__isnull=True).exists()
