@@ -12,7 +12,7 @@ from motcua.demo.data import DEMO_PASSWORD
 from motcua.dossiers import actions
 from motcua.dossiers.models import Dossier, Status
 from motcua.identity.models import CitizenProfile, User
-from tests.conftest import BIRTH
+from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
 BIRTH_URL = "/procedures/1.001193/"
 RECORD_URL = "/procedures/3.000333/"
@@ -31,7 +31,10 @@ def logged_in(username: str) -> Client:
 
 
 def file_birth(username: str = "citizen") -> Dossier:
-    return actions.submit(User.objects.get(username=username), "1.001193", dict(BIRTH))
+    """A birth registration with its medical birth certificate, as the portal records an upload."""
+    return actions.submit(
+        User.objects.get(username=username), "1.001193", dict(BIRTH), components=list(BIRTH_COMPONENTS)
+    )
 
 
 def html(response) -> str:
@@ -222,7 +225,7 @@ def test_result_is_downloadable_by_its_applicant_only(demo):
     dossier = file_birth()
     for username, action in [
         ("onestop_anbinh", "receive"), ("specialist_anbinh", "start_processing"),
-        ("approver_anbinh", "approve"), ("approver_anbinh", "issue_result"),
+        ("specialist_anbinh", "transfer"), ("approver_anbinh", "approve"), ("approver_anbinh", "issue_result"),
     ]:
         actions.perform(dossier.code, action, User.objects.get(username=username))
     client = logged_in("citizen")

@@ -1,4 +1,4 @@
-"""Officer pages: the dossiers of the units one serves, and the buttons that move them.
+"""Officer pages: the queue of the units one serves, one dossier, and the forms that move it.
 
 Who may see what comes from `motcua.dossiers.access`; who may do what from
 `motcua.dossiers.actions.allowed_actions`; every change goes through
@@ -8,31 +8,51 @@ Who may see what comes from `motcua.dossiers.access`; who may do what from
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from motcua.backoffice import forms
 from motcua.dossiers import actions
 from motcua.dossiers.access import staff_dossiers
 from motcua.dossiers.errors import ActionError
-from motcua.dossiers.models import Dossier, Status
-from motcua.portal.presentation import REASON_ACTIONS, action_label
-from motcua.portal.views import dossier_context
-from motcua.units.scope import is_staff_member
+from motcua.dossiers.models import DeadlineState, Dossier, Status, Task, TaskStatus
+from motcua.identity.models import User
+from motcua.portal import components
+from motcua.portal.dossier_page import dossier_context
+from motcua.portal.presentation import action_label, deadline_state
+from motcua.portal.views import apology_response, component_response
+from motcua.units.models import Membership
+from motcua.units.scope import Grants, grants_of, is_staff_member, units_for
 
 PAGE_SIZE = 50
 
 View = Callable[..., HttpResponse]
+
+# The queue's views of the work: every dossier, the steps assigned to me, the steps nobody has taken.
+SHOW = {
+    "": gettext_lazy("Tất cả hồ sơ"),
+    "mine": gettext_lazy("Việc của tôi"),
+    "unclaimed": gettext_lazy("Chưa có người nhận trong đơn vị của tôi"),
+}
+DEADLINES = {
+    "": gettext_lazy("Mọi thời hạn"),
+    "at_risk": gettext_lazy("Sắp đến hạn"),
+    "late": gettext_lazy("Quá hạn"),
+}
 
 
 def staff_required(view: View) -> View:
@@ -57,24 +77,88 @@ def _status_filter(raw: str | None) -> int | None:
     return status if status in Status.values else None
 
 
+def _open_steps_of(user: User) -> Q:
+    """Open steps nobody holds, of a role the user has, at a unit where they have it."""
+    condition = Q(pk__in=[])
+    for role in set(Membership.objects.filter(user=user).values_list("role", flat=True)):
+        condition |= Q(role=role, unit__in=units_for(user, role).values("pk"))
+    return condition
+
+
+def _queue(user: User, show: str, status: int | None, deadline: str, now) -> QuerySet[Dossier]:
+    dossiers = staff_dossiers(user)
+    open_steps = Task.objects.filter(dossier=OuterRef("pk"), status=TaskStatus.OPEN)
+    if show == "mine":
+        dossiers = dossiers.filter(Exists(open_steps.filter(assignee=user)))
+    elif show == "unclaimed":
+        dossiers = dossiers.filter(Exists(open_steps.filter(_open_steps_of(user), assignee__isnull=True)))
+    if status is not None:
+        dossiers = dossiers.filter(status=status)
+    if deadline == "late":
+        dossiers = dossiers.filter(status__in=actions.CLOCK_RUNS).filter(
+            Q(due_at__lt=now) | Q(deadline_state=DeadlineState.LATE)
+        )
+    elif deadline == "at_risk":
+        dossiers = dossiers.filter(status__in=actions.CLOCK_RUNS, deadline_state=DeadlineState.AT_RISK, due_at__gte=now)
+    return dossiers
+
+
+@dataclass
+class Row:
+    dossier: Dossier
+    deadline: str
+    steps: list[Task]  # open at the officer's units
+    steps_elsewhere: int
+    forms: list[forms.ActionForm]
+    missing: list[str]  # names of required components not supplied (newly filed dossiers)
+
+
+def _row(dossier: Dossier, user: User, grants: Grants, now) -> Row:
+    allowed = actions.allowed_actions(dossier, user, now=now, grants=grants)
+    open_steps = [t for t in dossier.tasks.all() if t.status == TaskStatus.OPEN]
+    steps, elsewhere = forms.mine_at_my_units(open_steps, grants)
+    missing: list[str] = []
+    if dossier.status == Status.SUBMITTED:
+        version = dossier.procedure_version
+        rows = components.rows(
+            version.components, version.form_schema, data=dossier.data or {}, channel=dossier.channel,
+            supplied=dossier.components or [],
+        )
+        missing = [r.name for r in components.missing(rows)]
+    return Row(
+        dossier, deadline_state(dossier, now), steps, elsewhere,
+        forms.list_forms(allowed, open_steps, user, grants), missing,
+    )
+
+
 @require_safe
 @staff_required
 def dossier_list(request: HttpRequest) -> HttpResponse:
-    dossiers = staff_dossiers(request.user)
-    counts = dict(dossiers.order_by().values_list("status").annotate(n=Count("id")))
+    user, now = request.user, timezone.now()
+    grants = grants_of(user)  # once per page: every row's roles are read from it
+    show = request.GET.get("show", "")
+    show = show if show in SHOW else ""
+    deadline = request.GET.get("deadline", "")
+    deadline = deadline if deadline in DEADLINES else ""
     status = _status_filter(request.GET.get("status"))
-    if status is not None:
-        dossiers = dossiers.filter(status=status)
-    dossiers = dossiers.select_related("procedure", "unit", "applicant__citizen").order_by("-submitted_at", "-id")
+    counts = dict(staff_dossiers(user).order_by().values_list("status").annotate(n=Count("id")))
+    dossiers = (
+        _queue(user, show, status, deadline, now)
+        .select_related("procedure", "procedure_version", "unit", "applicant__citizen")
+        # Every step of the page's dossiers in one query (`dossier.tasks.all()` reads from it).
+        .prefetch_related(Prefetch("tasks", queryset=Task.objects.select_related("unit", "assignee__citizen").order_by("id")))
+        .order_by("-submitted_at", "-id")
+    )
     page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"dossier": d, "actions": actions.allowed_actions(d, request.user)} for d in page]
+    rows = [_row(d, user, grants, now) for d in page]
     statuses = [(value, label, counts.get(value, 0)) for value, label in Status.choices]
     return render(
         request,
         "backoffice/list.html",
         {
-            "page": page, "rows": rows, "statuses": statuses, "status": status,
-            "total": sum(counts.values()), "reason_actions": REASON_ACTIONS,
+            "page": page, "rows": rows, "statuses": statuses, "status": status, "total": sum(counts.values()),
+            "show": show, "shows": list(SHOW.items()), "deadline": deadline, "deadlines": list(DEADLINES.items()),
+            "filtered": bool(show or status is not None or deadline),
         },
     )
 
@@ -91,12 +175,32 @@ def _staff_dossier_or_404(request: HttpRequest, code: str) -> Dossier:
     return dossier
 
 
+def _detail_page(
+    request: HttpRequest, dossier: Dossier, *, failed: ActionError | None = None, failed_action: str = ""
+) -> HttpResponse:
+    now = timezone.now()
+    context = dossier_context(dossier, request.user, staff=True, now=now)
+    grants = grants_of(request.user)
+    context["forms"] = forms.detail_forms(
+        dossier, context["allowed"], context["open_tasks"], context["components"], request.user, grants, now,
+        failed=failed, failed_action=failed_action, posted=request.POST if failed is not None else None,
+    )
+    context["failed"] = failed
+    context["failed_action"] = failed_action
+    if failed is not None:
+        field = forms.ERROR_FIELDS.get(failed.code, "")
+        # The link of the error summary leads to the input concerned (assign: to its forms).
+        if field in ("reason", "items", "amount", "new_due_date") or (field == "task" and failed_action != "assign"):
+            context["failed_target"] = f"act-{failed_action}-{field}"
+        else:
+            context["failed_target"] = f"act-{failed_action}"
+    return render(request, "backoffice/dossier.html", context, status=failed.status if failed is not None else 200)
+
+
 @require_safe
 @staff_required
 def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
-    dossier = _staff_dossier_or_404(request, code)
-    context = {**dossier_context(dossier, request.user), "reason_actions": REASON_ACTIONS}
-    return render(request, "backoffice/dossier.html", context)
+    return _detail_page(request, _staff_dossier_or_404(request, code))
 
 
 def _back(request: HttpRequest, code: str) -> str:
@@ -110,14 +214,45 @@ def _back(request: HttpRequest, code: str) -> str:
 @require_POST
 @staff_required
 def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    dossier = _staff_dossier_or_404(request, code)
     try:
-        dossier = actions.perform(code, action, request.user, reason=request.POST.get("reason", ""))
+        done = actions.perform(dossier.code, action, request.user, payload=forms.payload_from(request.POST))
     except ActionError as exc:
-        messages.error(request, _("Hồ sơ %(code)s: %(message)s") % {"code": code, "message": exc.message})
+        if exc.status == 404:
+            raise Http404(exc.message) from exc
+        if exc.status == 422:
+            # Input the action cannot take: the form again, with the error beside the field.
+            return _detail_page(request, dossier, failed=exc, failed_action=action)
+        message = _("Hồ sơ %(code)s: %(message)s") % {"code": code, "message": exc.message}
+        allowed = forms.allowed_words(exc.extra.get("allowed", []) or [])
+        if allowed:
+            message += " " + _("Có thể thực hiện: %(actions)s.") % {"actions": allowed}
+        messages.error(request, message)
     else:
         messages.success(
             request,
             _("Hồ sơ %(code)s: đã thực hiện “%(action)s”; trạng thái hiện tại: %(status)s.")
-            % {"code": dossier.code, "action": action_label(action), "status": dossier.get_status_display()},
+            % {"code": done.code, "action": action_label(action), "status": done.get_status_display()},
         )
     return redirect(_back(request, code))
+
+
+@require_safe
+@staff_required
+def apology_pdf(request: HttpRequest, code: str, number: str) -> FileResponse:
+    return apology_response(_staff_dossier_or_404(request, code), number)
+
+
+@require_safe
+@staff_required
+def component_file(request: HttpRequest, code: str, key: str) -> FileResponse:
+    return component_response(_staff_dossier_or_404(request, code), key)
+
+
+@require_safe
+@staff_required
+def result_pdf(request: HttpRequest, code: str) -> FileResponse:
+    found = _staff_dossier_or_404(request, code)
+    if not hasattr(found, "result"):
+        raise Http404(_("Hồ sơ chưa có kết quả."))
+    return FileResponse(found.result.file.open("rb"), content_type="application/pdf", filename=f"{found.code}.pdf")

@@ -10,8 +10,10 @@ from django.utils.formats import get_format
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
-from motcua.dossiers.models import Status
-from motcua.units.models import UnitKind
+from motcua.catalog.models import localized
+from motcua.dossiers.actions import CLOCK_RUNS
+from motcua.dossiers.models import Status, TaskStatus
+from motcua.units.models import Role, UnitKind
 
 # Verbs for the buttons and the history (context "action": some share words with status
 # labels). Actions the core adds later fall back to their code.
@@ -19,18 +21,20 @@ ACTION_LABELS = {
     "submit": pgettext_lazy("action", "Nộp hồ sơ"),
     "receive": pgettext_lazy("action", "Tiếp nhận"),
     "refuse": pgettext_lazy("action", "Từ chối tiếp nhận"),
+    "claim": pgettext_lazy("action", "Nhận xử lý"),
+    "assign": pgettext_lazy("action", "Giao xử lý"),
     "start_processing": pgettext_lazy("action", "Bắt đầu xử lý"),
+    "transfer": pgettext_lazy("action", "Chuyển xử lý"),
     "approve": pgettext_lazy("action", "Phê duyệt"),
     "issue_result": pgettext_lazy("action", "Ban hành kết quả"),
     "return_result": pgettext_lazy("action", "Trả kết quả"),
     "withdraw": pgettext_lazy("action", "Rút hồ sơ"),
     "request_supplement": pgettext_lazy("action", "Yêu cầu bổ sung"),
-    "supplement": pgettext_lazy("action", "Bổ sung hồ sơ"),
+    "submit_supplement": pgettext_lazy("action", "Bổ sung hồ sơ"),
     "request_payment": pgettext_lazy("action", "Yêu cầu thanh toán"),
-    "pay": pgettext_lazy("action", "Thanh toán"),
-    "transfer": pgettext_lazy("action", "Chuyển xử lý"),
+    "confirm_payment": pgettext_lazy("action", "Xác nhận đã thanh toán"),
     "stop": pgettext_lazy("action", "Dừng xử lý"),
-    "apologize": pgettext_lazy("action", "Gửi phiếu xin lỗi và hẹn lại"),
+    "issue_apology": pgettext_lazy("action", "Gửi phiếu xin lỗi và hẹn lại"),
 }
 
 # The same deeds as history entries (context "event": "Received" rather than "Receive").
@@ -38,22 +42,38 @@ EVENT_LABELS = {
     "submit": pgettext_lazy("event", "Nộp hồ sơ"),
     "receive": pgettext_lazy("event", "Tiếp nhận"),
     "refuse": pgettext_lazy("event", "Từ chối tiếp nhận"),
+    "claim": pgettext_lazy("event", "Nhận xử lý"),
+    "assign": pgettext_lazy("event", "Giao xử lý"),
     "start_processing": pgettext_lazy("event", "Bắt đầu xử lý"),
+    "transfer": pgettext_lazy("event", "Chuyển xử lý"),
     "approve": pgettext_lazy("event", "Phê duyệt"),
     "issue_result": pgettext_lazy("event", "Ban hành kết quả"),
     "return_result": pgettext_lazy("event", "Trả kết quả"),
     "withdraw": pgettext_lazy("event", "Rút hồ sơ"),
     "request_supplement": pgettext_lazy("event", "Yêu cầu bổ sung"),
-    "supplement": pgettext_lazy("event", "Bổ sung hồ sơ"),
+    "submit_supplement": pgettext_lazy("event", "Bổ sung hồ sơ"),
     "request_payment": pgettext_lazy("event", "Yêu cầu thanh toán"),
-    "pay": pgettext_lazy("event", "Thanh toán"),
-    "transfer": pgettext_lazy("event", "Chuyển xử lý"),
+    "confirm_payment": pgettext_lazy("event", "Xác nhận đã thanh toán"),
     "stop": pgettext_lazy("event", "Dừng xử lý"),
-    "apologize": pgettext_lazy("event", "Gửi phiếu xin lỗi và hẹn lại"),
+    "issue_apology": pgettext_lazy("event", "Gửi phiếu xin lỗi và hẹn lại"),
+    "deadline_at_risk": pgettext_lazy("event", "Sắp đến hạn trả kết quả"),
+    "deadline_late": pgettext_lazy("event", "Quá hạn trả kết quả"),
 }
 
 # Actions whose form needs a written reason (the core refuses them without one).
-REASON_ACTIONS = frozenset({"refuse"})
+REASON_ACTIONS = frozenset({"refuse", "stop"})
+# Actions whose form needs more than a reason: the list links to the dossier page's form.
+DETAIL_ACTIONS = frozenset({"request_supplement", "request_payment", "assign", "issue_apology"})
+# Actions that work one open step (the form names it when several are open).
+STEP_ACTIONS = frozenset({"claim", "start_processing", "transfer", "approve"})
+
+# Deadline states of a dossier as badges; "paused": the clock stands still (waiting for the applicant).
+DEADLINE_LABELS = {
+    "on_time": gettext_lazy("Trong hạn"),
+    "at_risk": gettext_lazy("Sắp đến hạn"),
+    "late": gettext_lazy("Quá hạn"),
+    "paused": gettext_lazy("Tạm dừng, chờ bổ sung"),
+}
 
 # "Cấp thực hiện": the level of government that carries out a procedure.
 LEVEL_LABELS = {
@@ -142,8 +162,49 @@ def unit_name(unit) -> str:
 _CLOSED = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.PROCESSED, Status.RETURNED})
 
 
-def is_overdue(dossier, now: datetime | None = None) -> bool:
-    """Past its promised date and not finished: the officer must act (or apologize) now."""
-    if dossier.due_at is None or dossier.finished_at is not None or dossier.status in _CLOSED:
-        return False
-    return dossier.due_at < (now or timezone.now())
+def deadline_state(dossier, now: datetime | None = None) -> str:
+    """The badge of a dossier: on_time, at_risk, late, paused, or "" (no promised date, or finished).
+
+    Past its date it is late at once, even before the periodic check has marked it;
+    otherwise the state the core recorded (the check marks at_risk).
+    """
+    if dossier.due_at is None or dossier.status in _CLOSED:
+        return ""
+    if dossier.status == Status.SUPPLEMENT_REQUESTED:
+        return "paused"
+    if dossier.status not in CLOCK_RUNS:
+        return ""
+    if dossier.due_at < (now or timezone.now()):
+        return "late"
+    return dossier.deadline_state if dossier.deadline_state in DEADLINE_LABELS else "on_time"
+
+
+def deadline_label(state: str) -> str:
+    return str(DEADLINE_LABELS.get(state, ""))
+
+
+def role_label(role: str) -> str:
+    return str(Role(role).label) if role in Role.values else role
+
+
+def task_status_label(status: str) -> str:
+    return str(TaskStatus(status).label) if status in TaskStatus.values else status
+
+
+def decimal(value: float) -> str:
+    """Working days with at most two decimals, in the reader's notation: 0.25 → "0,25" (vi)."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".") if value else "0"
+    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
+
+
+def file_size(size: int | None) -> str:
+    if not size:
+        return ""
+    if size < 1024 * 1024:
+        return _("%(n)s KB") % {"n": decimal(max(size / 1024, 0.1))}
+    return _("%(n)s MB") % {"n": decimal(size / 1024 / 1024)}
+
+
+def step_label(task) -> str:
+    """A workflow step as officers name it: "Lãnh đạo UBND xã ký — UBND xã An Bình"."""
+    return _("%(step)s — %(unit)s") % {"step": localized(task.name) or task.step, "unit": unit_name(task.unit)}

@@ -9,5 +9,8 @@ urlpatterns = [
     path("my/dossiers/", views.my_dossiers, name="my_dossiers"),
     path("my/dossiers/<str:code>/", views.dossier, name="dossier"),
     path("my/dossiers/<str:code>/result.pdf", views.result_pdf, name="result"),
+    path("my/dossiers/<str:code>/apology/<str:number>.pdf", views.apology_pdf, name="apology"),
+    path("my/dossiers/<str:code>/components/<slug:key>/", views.component_file, name="component"),
+    path("my/dossiers/<str:code>/supplement/", views.supplement, name="supplement"),
     path("my/dossiers/<str:code>/withdraw/", views.withdraw, name="withdraw"),
 ]

@@ -10,20 +10,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from motcua.catalog.forms import validate_form
 from motcua.catalog.models import Procedure, localized
 from motcua.catalog.search import Filters, search
 from motcua.catalog.vocab import LEVELS
 from motcua.dossiers import actions
 from motcua.dossiers.access import visible_dossiers
 from motcua.dossiers.errors import ActionError
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Channel, Dossier
+from motcua.portal import components, uploads
+from motcua.portal.dossier_page import dossier_context, letter_or_none, supplied_component
 from motcua.portal.presentation import money, service_mode_label, unit_name
-from motcua.portal.schema_form import build_fields, describe, parse_post
+from motcua.portal.schema_form import SummaryError, build_fields, parse_post
 from motcua.units.models import Unit
 
 PAGE_SIZE = 50
@@ -69,10 +73,7 @@ def _procedure_facts(procedure: Procedure) -> dict:
         "mode": service_mode_label(procedure.service_mode),
         "fee": money(procedure.fee),
         "fee_note": localized(definition.get("fees", {}).get("note")),
-        "components": [
-            {"name": localized(c["name"]), "required": c.get("required", True)}
-            for c in definition.get("components", [])
-        ],
+        "components": components.rows(definition.get("components", []), procedure.current.form_schema),
         "legal_basis": definition.get("legal_basis", []),
         "result_title": localized(definition.get("result", {}).get("title")),
     }
@@ -83,9 +84,17 @@ def _procedure_page(
     procedure: Procedure,
     posted: QueryDict | None = None,
     error: ActionError | None = None,
+    *,
+    form_errors: list[dict] | None = None,
+    upload_errors: dict[str, str] | None = None,
 ) -> HttpResponse:
-    field_errors = error.extra.get("errors", []) if error is not None and error.code == "invalid_form" else []
-    fields, summary = build_fields(procedure.current.form_schema, posted, field_errors)
+    version = procedure.current
+    if form_errors is None:
+        form_errors = error.extra.get("errors", []) if error is not None and error.code == "invalid_form" else []
+    fields, summary = build_fields(version.form_schema, posted, form_errors)
+    rows = components.rows(version.components, version.form_schema, errors=upload_errors)
+    # The files come after the fields in the form, and so in the summary.
+    summary += [SummaryError(row.error, row.input_id) for row in rows if row.error]
     # Once the core has named the units that may receive this dossier, keep offering them.
     unit_codes: list[str] = []
     unit_error = ""
@@ -95,18 +104,25 @@ def _procedure_page(
     elif posted is not None:
         unit_codes = posted.getlist("unit_choices")
     units = [(u.code, unit_name(u)) for u in Unit.objects.filter(code__in=unit_codes)] if unit_codes else []
+    failed = error is not None or bool(summary)
     context = {
         "procedure": procedure,
         "facts": _procedure_facts(procedure),
         "fields": fields,
         "summary": summary,
+        "components": rows,
+        "uploads": [r for r in rows if r.rule is not None],
+        "registry_only": [r for r in rows if r.rule is None],
+        # A browser never keeps chosen files across a page that reports errors.
+        "choose_again": failed and posted is not None,
         "units": units,
         "unit_error": unit_error,
         "selected_unit": posted.get("unit", "") if posted is not None else "",
         # Errors that belong to no field (not a citizen, unknown procedure) are shown above the form.
-        "error": error if error is not None and not field_errors and not unit_error else None,
+        "error": error if error is not None and not form_errors and not unit_error else None,
     }
-    return render(request, "portal/procedure.html", context, status=error.status if error is not None else 200)
+    status = error.status if error is not None else (422 if summary else 200)
+    return render(request, "portal/procedure.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -117,11 +133,27 @@ def procedure(request: HttpRequest, code: str) -> HttpResponse:
     if not request.user.is_authenticated:
         # Reading the form is public; filing it needs the applicant's identity.
         return redirect_to_login(request.get_full_path())
-    data = parse_post(procedure.current.form_schema, request.POST)
+    version = procedure.current
+    data = parse_post(version.form_schema, request.POST)
+    # Every file is checked before any is stored: a refused request leaves nothing behind.
+    checked, upload_errors = uploads.check_all(request.FILES, version.components)
+    if upload_errors:
+        # Show the form's own errors too, so that one round trip fixes everything.
+        form_errors = [e.as_dict() for e in validate_form(version.form_schema, data)]
+        return _procedure_page(request, procedure, request.POST, form_errors=form_errors, upload_errors=upload_errors)
+    records = uploads.store(checked)
     try:
-        dossier = actions.submit(request.user, procedure.code, data, unit_code=request.POST.get("unit") or None)
+        given = {r["key"] for r in records}
+        records += components.registry_records(version.components, data, Channel.ONLINE, given)
+        dossier = actions.submit(
+            request.user, procedure.code, data, unit_code=request.POST.get("unit") or None, components=records
+        )
     except ActionError as exc:
+        uploads.discard(records)
         return _procedure_page(request, procedure, request.POST, exc)
+    except BaseException:
+        uploads.discard(records)
+        raise
     messages.success(request, _("Đã nộp hồ sơ. Mã hồ sơ của bạn: %(code)s.") % {"code": dossier.code})
     return redirect("portal:dossier", code=dossier.code)
 
@@ -137,36 +169,88 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/my_dossiers.html", {"page": page})
 
 
+def _with_details(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    return dossiers.select_related("procedure", "procedure_version", "unit", "applicant__citizen", "result")
+
+
 def _visible_or_404(request: HttpRequest, code: str) -> Dossier:
     """Someone else's dossier looks exactly like one that does not exist."""
-    dossier = (
-        visible_dossiers(request.user)
-        .select_related("procedure", "procedure_version", "unit", "applicant", "result")
-        .filter(code=code)
-        .first()
-    )
+    dossier = _with_details(visible_dossiers(request.user)).filter(code=code).first()
     if dossier is None:
         raise Http404(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code})
     return dossier
 
 
-def dossier_context(dossier: Dossier, user) -> dict:
-    """What both the citizen's and the officer's dossier pages show."""
-    return {
-        "dossier": dossier,
-        "procedure_name": dossier.procedure.name,
-        "answers": describe(dossier.procedure_version.form_schema, dossier.data or {}),
-        "events": list(dossier.events.select_related("actor").order_by("at", "id")),
-        "has_result": hasattr(dossier, "result"),
-        "allowed": actions.allowed_actions(dossier, user),
-    }
+def _supplement_rows(dossier: Dossier, context: dict, errors: dict[str, str] | None = None) -> list:
+    """One file input per component the open supplement request asks for, with the officer's reason."""
+    request_ = context["open_supplement"]
+    if request_ is None:
+        return []
+    version = dossier.procedure_version
+    asked = {key: reason for key, _name, reason in request_.items}
+    rows = components.rows(
+        [c for c in version.components if c["key"] in asked], version.form_schema, errors=errors
+    )
+    for row in rows:
+        row.reason = asked.get(row.key, "")
+        # An officer may ask for anything: without a declared upload source the defaults apply.
+        row.rule = row.rule or uploads.rule_for({})
+    return rows
+
+
+def _citizen_page(
+    request: HttpRequest, dossier: Dossier, *, error: ActionError | None = None, upload_errors: dict | None = None
+) -> HttpResponse:
+    context = dossier_context(dossier, request.user)
+    errors = dict(upload_errors or {})
+    missing: list[str] = []
+    if error is not None:
+        names = {r.key: r.name for r in context["components"]}
+        missing = [names.get(k, k) for k in error.extra.get("missing", [])]
+        for key in error.extra.get("missing", []):
+            errors.setdefault(key, _("Chưa có tệp cho thành phần này."))
+    rows = _supplement_rows(dossier, context, errors)
+    context.update(
+        supplement_rows=rows,
+        supplement_summary=[SummaryError(r.error, r.input_id) for r in rows if r.error],
+        supplement_error=error, supplement_missing=missing,
+    )
+    failed = error is not None or bool(upload_errors)
+    status = (error.status if error is not None else 422) if failed else 200
+    return render(request, "portal/dossier.html", context, status=status)
 
 
 @require_safe
 @login_required
 def dossier(request: HttpRequest, code: str) -> HttpResponse:
+    return _citizen_page(request, _visible_or_404(request, code))
+
+
+@require_POST
+@login_required
+def supplement(request: HttpRequest, code: str) -> HttpResponse:
+    """The applicant answers a supplement request with the documents asked for."""
     found = _visible_or_404(request, code)
-    return render(request, "portal/dossier.html", dossier_context(found, request.user))
+    request_ = found.supplements.filter(answered_at__isnull=True).order_by("-number").first()
+    asked = {i.get("key") for i in request_.items} if request_ is not None else set()
+    wanted = [c for c in found.procedure_version.components if c["key"] in asked]
+    checked, upload_errors = uploads.check_all(request.FILES, wanted)
+    if upload_errors:
+        return _citizen_page(request, found, upload_errors=upload_errors)
+    records = uploads.store(checked)
+    try:
+        actions.perform(found.code, "submit_supplement", request.user, payload=actions.Payload(components=records))
+    except ActionError as exc:
+        uploads.discard(records)
+        if exc.status == 422:
+            return _citizen_page(request, found, error=exc)
+        messages.error(request, exc.message)
+        return redirect("portal:dossier", code=found.code)
+    except BaseException:
+        uploads.discard(records)
+        raise
+    messages.success(request, _("Đã gửi hồ sơ bổ sung cho hồ sơ %(code)s.") % {"code": found.code})
+    return redirect("portal:dossier", code=found.code)
 
 
 @require_safe
@@ -176,6 +260,37 @@ def result_pdf(request: HttpRequest, code: str) -> FileResponse:
     if not hasattr(found, "result"):
         raise Http404(_("Hồ sơ chưa có kết quả."))
     return FileResponse(found.result.file.open("rb"), content_type="application/pdf", filename=f"{found.code}.pdf")
+
+
+def apology_response(dossier: Dossier, number: str) -> FileResponse:
+    letter = letter_or_none(dossier, number)
+    if letter is None:
+        raise Http404(_("Không có phiếu xin lỗi số %(number)s.") % {"number": number})
+    return FileResponse(letter.file.open("rb"), content_type="application/pdf", filename=f"{letter.number}.pdf")
+
+
+def component_response(dossier: Dossier, key: str) -> FileResponse:
+    record = supplied_component(dossier, key)
+    opened = uploads.stored_file(record) if record is not None else None
+    if opened is None:
+        raise Http404(_("Không có tệp cho thành phần này."))
+    kind = {v: k for k, v in uploads.CONTENT_TYPES.items()}.get(record.get("content_type"), "bin")
+    return FileResponse(
+        opened, content_type=uploads.CONTENT_TYPES.get(kind, "application/octet-stream"), as_attachment=True,
+        filename=uploads.safe_name(str(record.get("name") or key), kind),
+    )
+
+
+@require_safe
+@login_required
+def apology_pdf(request: HttpRequest, code: str, number: str) -> FileResponse:
+    return apology_response(_visible_or_404(request, code), number)
+
+
+@require_safe
+@login_required
+def component_file(request: HttpRequest, code: str, key: str) -> FileResponse:
+    return component_response(_visible_or_404(request, code), key)
 
 
 @require_POST

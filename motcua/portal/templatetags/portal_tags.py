@@ -6,8 +6,10 @@ from datetime import date, datetime
 
 from django import template
 from django.conf import settings
+from django.utils import timezone
 from django.utils.html import format_html
 
+from motcua.catalog.models import localized as _localized
 from motcua.portal import presentation
 from motcua.units.scope import is_staff_member as _is_staff_member
 
@@ -63,11 +65,6 @@ def unit_name(unit) -> str:
 
 
 @register.filter
-def overdue(dossier) -> bool:
-    return presentation.is_overdue(dossier)
-
-
-@register.filter
 def is_staff_member(user) -> bool:
     return _is_staff_member(user)
 
@@ -80,3 +77,55 @@ def demo_password() -> str:
     from motcua.demo.data import DEMO_PASSWORD  # the demo app is not imported in production paths
 
     return DEMO_PASSWORD
+
+
+@register.filter
+def deadline_badge(state: str) -> str:
+    """A badge for a deadline state (on_time, at_risk, late, paused); nothing for ""."""
+    if not state:
+        return ""
+    return format_html('<span class="badge badge-{}">{}</span>', state.replace("_", "-"), presentation.deadline_label(state))
+
+
+@register.filter
+def role_label(role: str) -> str:
+    return presentation.role_label(role)
+
+
+@register.filter
+def task_status(status: str) -> str:
+    return presentation.task_status_label(status)
+
+
+@register.filter
+def decimal(value: float | None) -> str:
+    return presentation.decimal(value or 0)
+
+
+@register.filter
+def file_size(size: int | None) -> str:
+    return presentation.file_size(size)
+
+
+@register.filter
+def localized(texts) -> str:
+    return _localized(texts)
+
+
+@register.filter
+def get(mapping, key):
+    """`{{ mapping|get:key }}`: a dict entry by a variable key (empty when absent)."""
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""
+
+
+@register.filter
+def is_past(value: datetime | None) -> bool:
+    return value is not None and value < timezone.now()
+
+
+@register.filter
+def step_label(task) -> str:
+    return presentation.step_label(task)

@@ -1,0 +1,129 @@
+"""What the applicant's and the officer's page of one dossier show: status, steps, time, supplements, letters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.catalog.models import localized
+from motcua.dossiers import actions
+from motcua.dossiers.models import ApologyLetter, Dossier, DossierEvent, SupplementRequest, Task
+from motcua.dossiers.timing import UnitShare, unit_shares
+from motcua.portal import components
+from motcua.portal.presentation import deadline_state, format_datetime, money, unit_name
+from motcua.portal.schema_form import describe
+
+
+@dataclass
+class SupplementView:
+    request: SupplementRequest
+    items: list[tuple[str, str, str]]  # (component key, component name, reason)
+    answered_names: list[str] = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        return self.request.answered_at is None
+
+
+@dataclass
+class EventView:
+    event: DossierEvent
+    details: list[str]
+
+
+def component_names(dossier: Dossier) -> dict[str, str]:
+    return {c["key"]: localized(c.get("name")) or c["key"] for c in dossier.procedure_version.components}
+
+
+def _event_details(event: DossierEvent, steps: Mapping[str, str], units: Mapping[str, str], names: Mapping[str, str], staff: bool) -> list[str]:
+    """A line or two saying what an event did (which step, to whom, how much, until when)."""
+    data = event.data or {}
+    lines = []
+    if data.get("step") in steps:
+        lines.append(_("Bước: %(step)s") % {"step": steps[data["step"]]})
+    if event.action == "transfer" and data.get("opened"):
+        opened = [
+            f"{steps.get(o.get('step'), o.get('step'))} ({units.get(o.get('unit'), o.get('unit'))})"
+            for o in data["opened"] if isinstance(o, Mapping)
+        ]
+        lines.append(_("Chuyển đến: %(steps)s") % {"steps": "; ".join(opened)})
+    if staff and event.action == "assign" and data.get("assignee"):
+        lines.append(_("Người được giao: %(name)s") % {"name": data["assignee"]})
+    if event.action == "request_supplement" and data.get("items"):
+        lines.append(_("Thành phần cần bổ sung: %(items)s") % {"items": "; ".join(names.get(k, k) for k in data["items"])})
+    if event.action == "submit_supplement" and data.get("components"):
+        lines.append(_("Đã bổ sung: %(items)s") % {"items": "; ".join(names.get(k, k) for k in data["components"])})
+    if event.action == "request_payment" and data.get("amount"):
+        lines.append(_("Số tiền: %(amount)s") % {"amount": money(data["amount"])})
+    if event.action in ("receive", "issue_apology") and (data.get("new_due_at") or data.get("due_at")):
+        try:
+            when = datetime.fromisoformat(data.get("new_due_at") or data["due_at"])
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            lines.append(_("Ngày hẹn trả: %(date)s") % {"date": format_datetime(when)})
+    return lines
+
+
+def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None) -> dict:
+    """What both the citizen's and the officer's dossier pages show."""
+    now = now or timezone.now()
+    version = dossier.procedure_version
+    tasks: list[Task] = list(dossier.tasks.select_related("unit", "assignee__citizen", "done_by").order_by("id"))
+    steps = {t.step: localized(t.name) or t.step for t in tasks}
+    units = {t.unit.code: unit_name(t.unit) for t in tasks}
+    units.setdefault(dossier.unit.code, unit_name(dossier.unit))
+    names = component_names(dossier)
+    supplements = [
+        SupplementView(
+            s,
+            [(i.get("key"), names.get(i.get("key"), i.get("key")), i.get("reason", "")) for i in s.items],
+            [names.get(c.get("key"), c.get("key")) for c in s.answer if isinstance(c, Mapping)],
+        )
+        for s in dossier.supplements.select_related("requested_by").order_by("number")
+    ]
+    events = [
+        EventView(e, _event_details(e, steps, units, names, staff))
+        for e in dossier.events.select_related("actor__citizen").order_by("at", "id")
+    ]
+    shares: list[UnitShare] = unit_shares(dossier, tasks) if tasks else []
+    rows = components.rows(
+        version.components, version.form_schema, data=dossier.data or {}, channel=dossier.channel,
+        supplied=dossier.components or [],
+    )
+    state = deadline_state(dossier, now)
+    return {
+        "dossier": dossier,
+        "procedure_name": dossier.procedure.name,
+        "answers": describe(version.form_schema, dossier.data or {}),
+        "events": events,
+        "has_result": hasattr(dossier, "result"),
+        "allowed": actions.allowed_actions(dossier, user, now=now),
+        "deadline": state,
+        "tasks": tasks,
+        "open_tasks": [t for t in tasks if t.status == "open"],
+        "shares": shares,
+        "supplements": supplements,
+        "open_supplement": next((s for s in reversed(supplements) if s.open), None),
+        "apologies": list(dossier.apologies.select_related("issued_by").order_by("issued_at")),
+        "components": rows,
+        "missing": components.missing(rows),
+        "show_actors": staff,
+        "legal_due_changed": bool(dossier.legal_due_at and dossier.due_at and dossier.legal_due_at != dossier.due_at),
+    }
+
+
+def letter_or_none(dossier: Dossier, number: str) -> ApologyLetter | None:
+    return dossier.apologies.filter(number=number).first()
+
+
+def supplied_component(dossier: Dossier, key: str) -> Mapping | None:
+    for record in dossier.components or []:
+        if isinstance(record, Mapping) and record.get("key") == key:
+            return record
+    return None
+
