@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from motcua.catalog.fees import standard_amount
 from motcua.catalog.models import Procedure, ProcedureVersion
-from motcua.catalog.validate import problems
-from motcua.catalog.yamlpos import line_index, line_of
+from motcua.catalog.validate import Problem, problems
+from motcua.catalog.yamlpos import line_index, line_of, scan
 from motcua.lib.text import fold
 
 
@@ -49,20 +53,66 @@ class Definition:
     source: str
 
 
+class _JsonLoader(yaml.SafeLoader):
+    """YAML that yields JSON data only.
+
+    A definition is stored as JSON, but the safe loader turns an unquoted
+    `2020-01-01` into a date: such a definition passed `validate` and then
+    crashed `import` (digest, JSONField) with a TypeError. A date written
+    unquoted now stays the text it is, which is also what a JSON Schema
+    `format: date` field expects.
+    """
+
+
+_JsonLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _not_json(value: Any, path: tuple = ()) -> Iterator[tuple]:
+    """Paths of values JSON (and PostgreSQL's jsonb) cannot hold: !!binary, !!set, .nan, keys that are not text."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                yield path
+                return
+            yield from _not_json(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _not_json(item, (*path, i))
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            yield path
+    elif not (value is None or isinstance(value, str | int | bool)):
+        yield path
+
+
 def read(path: Path) -> tuple[Definition | None, list[Report]]:
     """Parse and check one file; a definition only when it has no problem."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # Bytes, decoded: read_text() would turn CRLF into LF, and `export` must
+        # give back the file exactly as it was loaded.
+        text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Report(source, 1, "(file)", f"cannot be read: {exc}")]
     try:
-        data = yaml.safe_load(text)
-        lines = line_index(text)
+        data = yaml.load(text, Loader=_JsonLoader)  # noqa: S506 - a SafeLoader without timestamps
+        lines, twice = scan(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return None, [Report(source, (mark.line + 1) if mark else 1, "(yaml)", f"not valid YAML: {exc}")]
-    found = problems(data)
+    found = [
+        Problem(key_path, _("khóa %(key)s được viết hai lần; YAML chỉ giữ giá trị sau cùng") % {"key": key_path[-1]})
+        for key_path, _line in twice
+    ]
+    found += [
+        Problem(where, _("giá trị này không phải dữ liệu JSON (văn bản, số, true/false, danh sách, ánh xạ)"))
+        for where in _not_json(data)
+    ]
+    if not found:
+        found = problems(data)
     if found:
         return None, [Report(source, line_of(lines, p.path), p.where, p.message) for p in found]
     return Definition(data, text, source), []
@@ -87,7 +137,9 @@ def check_files(paths: list[Path]) -> tuple[list[Definition], list[Report]]:
             continue
         code = definition.data["code"]
         if code in seen:
-            reports.append(Report(definition.source, 1, "code", f"procedure {code} is also defined in {seen[code]}"))
+            # The line of `code:`, not line 1 (a file usually opens with a comment).
+            line = line_of(line_index(definition.text), ("code",))
+            reports.append(Report(definition.source, line, "code", f"procedure {code} is also defined in {seen[code]}"))
             continue
         seen[code] = definition.source
         definitions.append(definition)
@@ -107,7 +159,9 @@ class LoadOutcome:
 
 def _search_text(d: dict) -> str:
     parts = [d["code"], *d["name"].values(), *(v for k, v in d["field"].items() if k != "code")]
-    return " | ".join(fold(p) for p in parts)
+    # A line break between the parts: a query word never holds one (words are split
+    # on whitespace). With " | " the query "|" matched every procedure.
+    return "\n".join(fold(p) for p in parts)
 
 
 def store(definition: Definition) -> LoadOutcome:
@@ -117,6 +171,12 @@ def store(definition: Definition) -> LoadOutcome:
     procedure = Procedure.objects.select_for_update().filter(code=d["code"]).first()
     latest = procedure.versions.order_by("-number").first() if procedure else None
     if procedure is not None and latest is not None and latest.digest == digest:
+        search_text = _search_text(d)
+        if procedure.search_text != search_text:
+            # Stored by an older way of building it: refreshed at the next load
+            # (start-up loads every time), without a new version.
+            procedure.search_text = search_text
+            procedure.save(update_fields=["search_text"])
         return LoadOutcome(procedure, latest, created=False)
     if procedure is None:
         procedure = Procedure(code=d["code"])
@@ -138,7 +198,9 @@ def store(definition: Definition) -> LoadOutcome:
         number=(latest.number + 1) if latest else 1,
         definition=d,
         digest=digest,
-        source=definition.source,
+        # The column holds 255 characters; a deeper path failed the whole load on
+        # PostgreSQL. Its end (the file name) is what `export` uses.
+        source=definition.source[-255:],
         source_text=definition.text,
     )
     procedure.current = version
@@ -168,12 +230,20 @@ def load_paths(paths: list[Path]) -> list[LoadOutcome]:
 def export(directory: Path) -> list[Path]:
     """Write the current version of every active procedure as it was loaded."""
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
+    names: set[str] = set()
     for procedure in Procedure.objects.filter(active=True, current__isnull=False).select_related("current"):
         version = procedure.current
         text = version.source_text or yaml.safe_dump(version.definition, allow_unicode=True, sort_keys=False)
         name = Path(version.source).name if version.source.endswith(".yaml") else f"{procedure.code}.yaml"
+        n = 1
+        while name in names:
+            # Two procedures loaded from files of the same name in different
+            # directories: the second used to overwrite the first.
+            name = f"{procedure.code}.yaml" if n == 1 else f"{procedure.code}-{n}.yaml"
+            n += 1
+        names.add(name)
         path = directory / name
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(text.encode("utf-8"))  # as loaded, line endings included
         written.append(path)
     return written

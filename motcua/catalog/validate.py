@@ -17,11 +17,12 @@ from typing import Any
 
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from motcua.catalog import vocab
-from motcua.catalog.fees import referenced_fields
+from motcua.catalog.models import Procedure
 from motcua.lib.conditions import fields_of
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "procedure.schema.json"
@@ -75,6 +76,12 @@ def _meaning(d: dict) -> Iterator[Problem]:
         if name not in fields:
             yield Problem(("form", "required", i), f"required field {name!r} is not a property of the form")
 
+    # The database columns are this long: a longer value passed every check and
+    # then failed the whole load on PostgreSQL (SQLite does not enforce lengths).
+    for path, value, column in ((("code",), d["code"], "code"), (("field", "code"), d["field"]["code"], "field_code")):
+        limit = Procedure._meta.get_field(column).max_length
+        if len(value) > limit:
+            yield Problem(path, _("dài quá %(limit)d ký tự") % {"limit": limit})
     for i, level in enumerate(d["levels"]):
         if level not in vocab.LEVELS:
             yield Problem(("levels", i), f"unknown level {level!r}; known: {', '.join(sorted(vocab.LEVELS))}")
@@ -101,7 +108,13 @@ def _unknown_fields(names: set[str], fields: set[str], path: tuple, what: str) -
 def _fees(fees: dict | None, props: dict) -> Iterator[Problem]:
     if not fees:
         return
-    yield from _unknown_fields(referenced_fields(fees), set(props), ("fees",), "a fee rule")
+    # Each unknown field at the rule that reads it (it was reported at `fees`,
+    # i.e. the line of `fees:`, whichever of the rules was wrong).
+    for kind in ("rules", "extras"):
+        for i, part in enumerate(fees.get(kind, [])):
+            yield from _unknown_fields(set(fields_of(part.get("when"))), set(props), ("fees", kind, i, "when"), "a fee rule")
+            if "per" in part:
+                yield from _unknown_fields({part["per"]}, set(props), ("fees", kind, i, "per"), "a fee rule")
     rules = fees.get("rules", [])
     if rules and "when" in rules[-1] and not any("when" not in r for r in rules):
         yield Problem(("fees", "rules"), "the fee rules need one rule without 'when' (the standard amount)")
@@ -147,6 +160,7 @@ def _form_ui(ui: dict, fields: set[str]) -> Iterator[Problem]:
 def _workflow(steps: list, fields: set[str], total_days: float) -> Iterator[Problem]:
     ids = [s["id"] for s in steps]
     index = {sid: i for i, sid in enumerate(ids)}
+    broken_links = False
     for i, step in enumerate(steps):
         path = ("workflow", "steps", i)
         if ids.count(step["id"]) > 1 and index[step["id"]] != i:
@@ -160,10 +174,17 @@ def _workflow(steps: list, fields: set[str], total_days: float) -> Iterator[Prob
             yield Problem((*path, "unit", "agency"), f"unknown agency {unit['agency']!r}")
         for j, before in enumerate(step.get("after", [])):
             if before not in index:
+                broken_links = True
                 yield Problem((*path, "after", j), f"unknown step {before!r}")
             elif before == step["id"]:
+                broken_links = True
                 yield Problem((*path, "after", j), "a step cannot come after itself")
         yield from _unknown_fields(set(fields_of(step.get("when"))), fields, (*path, "when"), "the condition")
+    if broken_links:
+        # The graph of a workflow whose `after` names unknown steps is not the one
+        # meant: judging it gave misleading "no way to an end" reports, and the
+        # longest-path sum crashed (KeyError) when the step had a known one too.
+        return
     graph = list(_graph_problems(steps, index))
     if graph:
         yield from graph
@@ -205,22 +226,34 @@ def _graph_problems(steps: list, index: dict[str, int]) -> Iterator[Problem]:
     for sid in ends:
         if successors[sid]:
             yield Problem(("workflow", "steps", index[sid], "end"), f"end step {sid!r} is followed by {successors[sid]}")
-    if _has_cycle(successors):
-        yield Problem(("workflow", "steps"), "the steps wait for each other in a cycle")
+    closing = _cycle_edge(successors)
+    if closing is not None:
+        # At the `after` entry that closes the cycle (it was reported at `workflow/steps`).
+        before, step = closing
+        after = steps[index[step]]["after"]
+        yield Problem(
+            ("workflow", "steps", index[step], "after", after.index(before)), "the steps wait for each other in a cycle"
+        )
 
 
-def _has_cycle(successors: dict[str, list[str]]) -> bool:
+def _cycle_edge(successors: dict[str, list[str]]) -> tuple[str, str] | None:
+    """An edge (before, step) that closes a cycle, or None."""
     state: dict[str, int] = {}
 
-    def visit(node: str) -> bool:
+    def visit(node: str) -> tuple[str, str] | None:
         state[node] = 1
         for n in successors[node]:
-            if state.get(n) == 1 or (n not in state and visit(n)):
-                return True
+            if state.get(n) == 1:
+                return node, n
+            if n not in state and (found := visit(n)) is not None:
+                return found
         state[node] = 2
-        return False
+        return None
 
-    return any(node not in state and visit(node) for node in successors)
+    for node in successors:
+        if node not in state and (found := visit(node)) is not None:
+            return found
+    return None
 
 
 def _longest_path_days(steps: list, index: dict[str, int]) -> float:

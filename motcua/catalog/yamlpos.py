@@ -7,27 +7,45 @@ from collections.abc import Sequence
 import yaml
 
 
-def line_index(text: str) -> dict[tuple, int]:
-    """Map every path (tuple of keys and indexes) to its 1-based line."""
+def scan(text: str) -> tuple[dict[tuple, int], list[tuple[tuple, int]]]:
+    """The 1-based line of every path (tuple of keys and indexes), and every key written twice.
+
+    A key written twice in one mapping is legal to PyYAML, which silently keeps
+    the last value; a definition author almost always meant something else.
+    """
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     index: dict[tuple, int] = {}
+    twice: list[tuple[tuple, int]] = []
     if root is None:
-        return index
+        return index, twice
 
     def walk(node: yaml.Node, path: tuple) -> None:
         index[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
             for key_node, value_node in node.value:
                 key = key_node.value
+                if key in seen:
+                    twice.append(((*path, key), key_node.start_mark.line + 1))
+                seen.add(key)
+                # Walked even when repeated: the loaded data holds the last value, so
+                # the lines of its parts are those of the last one.
                 walk(value_node, (*path, key))
-                # An error about a key itself (e.g. an unknown property) points at the key's line.
-                index.setdefault((*path, key), key_node.start_mark.line + 1)
+                # The key's own line, not its value's: a block value (`steps:` followed by
+                # its items) starts on the next line, and an error about `workflow/steps`
+                # must point at `steps:`, not at the first step.
+                index[(*path, key)] = key_node.start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 walk(item, (*path, i))
 
     walk(root, ())
-    return index
+    return index, twice
+
+
+def line_index(text: str) -> dict[tuple, int]:
+    """Map every path (tuple of keys and indexes) to its 1-based line."""
+    return scan(text)[0]
 
 
 def line_of(index: dict[tuple, int], path: Sequence) -> int:

@@ -46,17 +46,19 @@ def evaluate(condition: Mapping[str, Any] | None, data: Mapping[str, Any], conte
     if test == "present":
         return (value is not _MISSING and value not in ("", None)) == bool(expected)
     if test == "not_in":
-        return value is _MISSING or value not in expected
+        return value is _MISSING or not any(_same(value, e) for e in expected)
     if value is _MISSING or value is None:
         return False
+    if test in ("gt", "gte", "lt", "lte") and not _is_number(value):
+        return False  # order is only between numbers (text vs number used to be a TypeError, true vs 0 held)
     try:
         match test:
             case "equals":
-                return value == expected
+                return _same(value, expected)
             case "not_equals":
-                return value != expected
+                return not _same(value, expected)
             case "in":
-                return value in expected
+                return any(_same(value, e) for e in expected)
             case "gt":
                 return value > expected
             case "gte":
@@ -67,6 +69,19 @@ def evaluate(condition: Mapping[str, Any] | None, data: Mapping[str, Any], conte
                 return value <= expected
     except TypeError:
         return False  # comparing a number with text: the condition does not hold
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _same(a: object, b: object) -> bool:
+    """JSON equality: true is not 1 and false is not 0 (Python says they are).
+
+    Without this, `{field: copies, equals: 1}` held for a yes/no field set to
+    true, and `{field: $channel, in: [1, 3]}` for a channel of `true`.
+    """
+    return isinstance(a, bool) == isinstance(b, bool) and a == b
 
 
 def fields_of(condition: Mapping[str, Any] | None) -> Iterator[str]:

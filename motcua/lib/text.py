@@ -12,7 +12,9 @@ _EXTRA = str.maketrans({"đ": "d", "Đ": "d", "ð": "d"})
 
 def fold(text: str) -> str:
     """'Đăng ký  Khai sinh' → 'dang ky khai sinh'."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_EXTRA))
+    # Case-folded before the đ/ð mapping: 'Ð' (capital eth) was kept, then folded
+    # to 'ð' at the end, so fold(fold(x)) != fold(x) (found by hypothesis).
+    decomposed = unicodedata.normalize("NFD", text.casefold().translate(_EXTRA))
     kept: list[str] = []
     base_is_latin = False
     for ch in decomposed:
