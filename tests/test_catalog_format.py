@@ -196,7 +196,7 @@ BAD = [
             steps(d)[2].update(after=["check", "verify"]),
         ),
         line="workflow:"),
-    Bad("invalid YAML", RECORD, "(yaml)", r"not valid YAML: mapping values are not allowed here",
+    Bad("invalid YAML", RECORD, "(yaml)", r"not valid YAML: mapping values are not allowed (here|in this context)",
         edit=_replace_once("      role: specialist\n", "      role: specialist: senior\n"),
         needles=("role: specialist: senior",)),
     Bad("a key written twice", RECORD, "workflow/steps/1/days", r"khóa days được viết hai lần",

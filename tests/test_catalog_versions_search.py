@@ -28,6 +28,7 @@ from motcua.identity.models import User
 from motcua.lib.text import fold
 from motcua.units.models import Unit
 from tests.conftest import BIRTH as BIRTH_DATA
+from tests.conftest import BIRTH_COMPONENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCEDURES = ROOT / "procedures"
@@ -194,7 +195,7 @@ def _birth_v2() -> dict:
 def test_a_v1_dossier_is_processed_on_v1_after_v2_requires_a_new_field(as_user, tmp_path, monkeypatch):
     citizen = as_user("citizen")
     officer, specialist, approver = as_user("onestop_anbinh"), as_user("specialist_anbinh"), as_user("approver_anbinh")
-    first = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH_DATA})
+    first = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH_DATA, "components": BIRTH_COMPONENTS})
     assert first.status_code == 201, first.content
     old = first.json()["code"]
 
@@ -219,7 +220,7 @@ def test_a_v1_dossier_is_processed_on_v1_after_v2_requires_a_new_field(as_user, 
 
     monkeypatch.setattr("motcua.results.issue.HTML", FakeHTML)
     for actor, action in [
-        (officer, "receive"), (specialist, "start_processing"), (approver, "approve"),
+        (officer, "receive"), (specialist, "start_processing"), (specialist, "transfer"), (approver, "approve"),
         (approver, "issue_result"), (officer, "return_result"),
     ]:
         r = actor.act(old, action)
@@ -246,7 +247,7 @@ def test_a_v1_dossier_is_processed_on_v1_after_v2_requires_a_new_field(as_user, 
 
 def test_a_v1_dossier_not_yet_received_is_received_on_v1(demo, tmp_path):
     citizen, officer = User.objects.get(username="citizen"), User.objects.get(username="onestop_anbinh")
-    old = actions.submit(citizen, "1.001193", dict(BIRTH_DATA))
+    old = actions.submit(citizen, "1.001193", dict(BIRTH_DATA), components=BIRTH_COMPONENTS)
     load(write(tmp_path, BIRTH, _birth_v2()))
     # Receiving, refusing or withdrawing never re-checks the data against the newer form.
     assert actions.perform(old.code, "receive", officer).status == 2

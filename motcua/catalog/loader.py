@@ -53,7 +53,12 @@ class Definition:
     source: str
 
 
-class _JsonLoader(yaml.SafeLoader):
+# libyaml when present: the pure-Python parser made loading the catalog the
+# slowest part of every start-up and test (2.5 s of 3.4 s for 16 files).
+_FastSafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _JsonLoader(_FastSafeLoader):
     """YAML that yields JSON data only.
 
     A definition is stored as JSON, but the safe loader turns an unquoted

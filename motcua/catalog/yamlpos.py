@@ -13,7 +13,7 @@ def scan(text: str) -> tuple[dict[tuple, int], list[tuple[tuple, int]]]:
     A key written twice in one mapping is legal to PyYAML, which silently keeps
     the last value; a definition author almost always meant something else.
     """
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     index: dict[tuple, int] = {}
     twice: list[tuple[tuple, int]] = []
     if root is None:
