@@ -253,11 +253,6 @@ def test_the_queue_reads_a_bounded_number_of_queries_for_fifty_new_dossiers(demo
     assert html(r).count("/act/receive/") == 50
 
 
-@pytest.mark.xfail(
-    reason="core: allowed_actions reads the open tasks and the unit's calendar again for every dossier "
-    "(Ctx.open_tasks, deadline_state → deadlines.calendar); the page prefetches both",
-    strict=False,
-)
 def test_the_queue_reads_a_bounded_number_of_queries_for_fifty_dossiers_in_work(demo, django_assert_max_num_queries):
     for i in range(50):
         dossier = file_birth()
