@@ -13,7 +13,6 @@ from django.db.models.signals import post_delete, post_save
 from motcua.lib.workdays import WorkCalendar
 from motcua.units.models import CalendarDay, Unit
 
-
 _CACHE: dict[str, tuple[float, WorkCalendar]] = {}
 CACHE_SECONDS = 60.0
 
