@@ -4,7 +4,7 @@ outbox event, in the same transaction as the change; who may do what, from which
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from motcua.dossiers.models import Dossier, DossierEvent, Status
 from motcua.identity.models import User
 from motcua.notifications.models import OutboxEvent
 from motcua.results.models import Result
-from tests.conftest import BIRTH
+from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ def people(demo) -> dict[str, User]:
 
 
 def _submit(people, who: str = "citizen", procedure: str = "1.001193") -> Dossier:
-    return actions.submit(people[who], procedure, dict(BIRTH))
+    return actions.submit(people[who], procedure, dict(BIRTH), components=BIRTH_COMPONENTS)
 
 
 def _trail(code: str) -> tuple[int, int, int]:
@@ -49,6 +49,7 @@ PATHS = {
     "to the result": [
         ("onestop_anbinh", "receive", Status.RECEIVED),
         ("specialist_anbinh", "start_processing", Status.PROCESSING),
+        ("specialist_anbinh", "transfer", Status.PROCESSING),
         ("approver_anbinh", "approve", Status.PROCESSING),
         ("approver_anbinh", "issue_result", Status.PROCESSED),
         ("onestop_anbinh", "return_result", Status.RETURNED),
@@ -169,22 +170,29 @@ def test_withdraw_is_refused_once_processing_started_or_finished(people, steps):
 
 def test_withdraw_via_the_api_from_4_is_a_409_naming_what_is_allowed(as_user):
     citizen = as_user("citizen")
-    code = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH}).json()["code"]
+    code = citizen.post(
+        "/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": BIRTH_COMPONENTS}
+    ).json()["code"]
     assert as_user("onestop_anbinh").act(code, "receive").status_code == 200
     assert as_user("specialist_anbinh").act(code, "start_processing").status_code == 200
     r = citizen.act(code, "withdraw")
     assert r.status_code == 409
     assert r.json()["code"] == "illegal_transition" and r.json()["allowed"] == [] and r.json()["status"] == 4
-    # The approver, asked the same, is told what they can do instead.
-    r = as_user("approver_anbinh").act(code, "issue_result")
-    assert r.status_code == 409 and r.json()["allowed"] == ["approve"]
+    # The approver, asked to sign while the specialist's step is still open, is told what they can do
+    # instead: hand the open step to someone (assign) or stop the processing, not approve yet.
+    approver = as_user("approver_anbinh")
+    r = approver.act(code, "issue_result")
+    assert r.status_code == 409 and r.json()["allowed"] == ["assign", "stop"]
+    assert as_user("specialist_anbinh").act(code, "transfer").status_code == 200
+    r = approver.act(code, "issue_result")
+    assert r.status_code == 409 and r.json()["allowed"] == ["claim", "assign", "approve", "stop"]
 
 
 def test_only_the_applicant_withdraws(people):
     code = _submit(people).code
     with pytest.raises(Forbidden) as err:
         actions.perform(code, "withdraw", people["onestop_anbinh"])
-    assert err.value.extra["allowed"] == ["receive", "refuse"]
+    assert err.value.extra["allowed"] == ["receive", "refuse", "request_supplement"]
     with pytest.raises(NotFound):
         actions.perform(code, "withdraw", people["citizen2"])
     assert Dossier.objects.get(code=code).status == Status.SUBMITTED
@@ -197,17 +205,30 @@ def test_allowed_actions_by_role_and_status(people):
     code = _submit(people).code
     allowed = lambda who: actions.allowed_actions(Dossier.objects.get(code=code), people[who])  # noqa: E731
     assert allowed("citizen") == ["withdraw"]
-    assert allowed("onestop_anbinh") == ["receive", "refuse"]
+    assert allowed("onestop_anbinh") == ["receive", "refuse", "request_supplement"]
     assert allowed("specialist_anbinh") == [] and allowed("approver_anbinh") == []
     assert allowed("onestop_hoathuan") == [] and allowed("citizen2") == []
     actions.perform(code, "receive", people["onestop_anbinh"])
+    # Received: the specialist's step is open in the unit's queue.
+    assert allowed("specialist_anbinh") == ["claim", "start_processing"]
+    assert allowed("approver_anbinh") == ["assign", "stop"]
+    assert allowed("citizen") == ["withdraw"]
     actions.perform(code, "start_processing", people["specialist_anbinh"])
-    assert allowed("approver_anbinh") == ["approve"]
-    assert allowed("citizen") == [] and allowed("onestop_anbinh") == []
+    # The step is now the specialist's: they finish it (transfer) or ask for documents.
+    assert allowed("specialist_anbinh") == ["request_supplement", "request_payment", "transfer"]
+    assert allowed("approver_anbinh") == ["assign", "stop"]
+    assert allowed("citizen") == [] and allowed("onestop_anbinh") == ["request_payment"]
+    with pytest.raises(Conflict):  # the approval step has not opened yet
+        actions.perform(code, "approve", people["approver_anbinh"])
+    actions.perform(code, "transfer", people["specialist_anbinh"])
+    assert allowed("approver_anbinh") == ["claim", "assign", "approve", "stop"]
+    assert allowed("specialist_anbinh") == ["request_payment"]
     actions.perform(code, "approve", people["approver_anbinh"])
-    assert allowed("approver_anbinh") == ["issue_result"]
+    assert allowed("approver_anbinh") == ["assign", "issue_result", "stop"]
     with pytest.raises(Conflict):  # approval is given once
         actions.perform(code, "approve", people["approver_anbinh"])
+    with pytest.raises(Conflict):  # and the specialist's step is done
+        actions.perform(code, "transfer", people["specialist_anbinh"])
 
 
 def test_issue_result_needs_approval_first(people):
@@ -277,7 +298,10 @@ def same_day_procedure(demo, tmp_path) -> str:
 )
 def test_due_date_on_receipt_is_never_before_receipt(people, same_day_procedure, monkeypatch, procedure, received, due):
     monkeypatch.setattr(timezone, "now", lambda: received)
-    dossier = actions.submit(people["citizen"], procedure, _data_for(procedure), unit_code=_unit_for(procedure))
+    dossier = actions.submit(
+        people["citizen"], procedure, _data_for(procedure), unit_code=_unit_for(procedure),
+        components=[] if procedure == "3.000333" else BIRTH_COMPONENTS,
+    )
     officer = people["onestop_anbinh"] if procedure != "3.000333" else User.objects.get(username="onestop_prov")
     dossier = actions.perform(dossier.code, "receive", officer)
     stored = Dossier.objects.get(pk=dossier.pk)
@@ -301,3 +325,31 @@ def _data_for(procedure: str) -> dict:
 
 def _unit_for(procedure: str) -> str | None:
     return "000.00.30.H99" if procedure == "3.000333" else None
+
+
+def test_asking_for_documents_after_the_step_was_handed_on_is_a_conflict_not_a_refusal(people):
+    # The holder hands the step on (from one device) and then asks for a paper (from another): the
+    # step that could ask is done, so the answer is 409 "no longer possible", not 403 "not your right".
+    code = _submit(people).code
+    actions.perform(code, "receive", people["onestop_anbinh"])
+    actions.perform(code, "start_processing", people["specialist_anbinh"])
+    actions.perform(code, "transfer", people["specialist_anbinh"])
+    trail = _trail(code)
+    ask = actions.Payload(items=[{"key": "birth_certificate", "reason": "Bản chụp mờ"}])
+    with pytest.raises(Conflict) as err:
+        actions.perform(code, "request_supplement", people["specialist_anbinh"], reason="Bản chụp mờ", payload=ask)
+    assert err.value.code == "illegal_transition" and err.value.extra["allowed"] == ["request_payment"]
+    # Nobody else may ask at this step either (the signing step may not).
+    with pytest.raises(Conflict):
+        actions.perform(code, "request_supplement", people["approver_anbinh"], reason="Bản chụp mờ", payload=ask)
+    assert _trail(code) == trail and Dossier.objects.get(code=code).status == Status.PROCESSING
+
+
+def test_the_audit_chain_holds_whatever_zone_the_moment_is_given_in(people):
+    # The periodic check may be handed a local moment; the database gives every moment back in UTC.
+    code = _submit(people).code
+    actions.perform(code, "receive", people["onestop_anbinh"])
+    due = Dossier.objects.get(code=code).due_at
+    assert actions.mark_deadlines(now=(due + timedelta(hours=1)).astimezone(HCM)) == {"at_risk": 0, "late": 1}
+    assert AuditEntry.objects.filter(object_id=code).latest("id").action == "dossier.deadline_late"
+    assert verify_chain("dossier", code)

@@ -24,7 +24,7 @@ from motcua.identity.models import ApiToken, CitizenProfile, User
 from motcua.lib.personal_id import InvalidPersonalId, birth_year, validate_personal_id
 from motcua.notifications.models import OutboxEvent
 from motcua.results.models import Result
-from tests.conftest import BIRTH, ApiClient
+from tests.conftest import BIRTH, BIRTH_COMPONENTS, ApiClient
 
 # A letter only Vietnamese writes: the message is in Vietnamese, not an English fallback.
 VIETNAMESE = re.compile(r"[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]", re.IGNORECASE)
@@ -39,7 +39,7 @@ def row_counts() -> dict[str, int]:
 @pytest.fixture
 def submitted(as_user) -> str:
     """A dossier of `citizen` at An Bình, status 1 (newly submitted)."""
-    r = as_user("citizen").post("/dossiers", {"procedure": "1.001193", "data": BIRTH})
+    r = as_user("citizen").post("/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": BIRTH_COMPONENTS})
     assert r.status_code == 201, r.content
     return r.json()["code"]
 
@@ -143,7 +143,7 @@ CASES = [
     Case("citizen acts on another's dossier", "user:citizen2", "POST", D + "/actions/withdraw", 404,
          "dossier_not_found"),
     Case("illegal transition", "user:onestop_anbinh", "POST", D + "/actions/return_result", 409,
-         "illegal_transition", check=_allowed(["receive", "refuse"])),
+         "illegal_transition", check=_allowed(["receive", "refuse", "request_supplement"])),
     Case("illegal transition for the applicant", "user:citizen", "POST", D + "/actions/start_processing", 409,
          "illegal_transition", check=_allowed(["withdraw"])),
     Case("wrong role: specialist receives", "user:specialist_anbinh", "POST", D + "/actions/receive", 403,
@@ -151,12 +151,29 @@ CASES = [
     Case("wrong role: citizen receives own dossier", "user:citizen", "POST", D + "/actions/receive", 403,
          "forbidden", check=_allowed(["withdraw"])),
     Case("wrong role: officer withdraws", "user:onestop_anbinh", "POST", D + "/actions/withdraw", 403,
-         "forbidden", check=_allowed(["receive", "refuse"])),
+         "forbidden", check=_allowed(["receive", "refuse", "request_supplement"])),
     Case("unknown action", "user:onestop_anbinh", "POST", D + "/actions/explode", 404, "unknown_action",
          check=lambda b: "receive" in b["actions"] and "explode" not in b["actions"]),
     Case("refuse without reason", "user:onestop_anbinh", "POST", D + "/actions/refuse", 422, "reason_required"),
     Case("refuse with a blank reason", "user:onestop_anbinh", "POST", D + "/actions/refuse", 422,
          "reason_required", {"reason": "   \n "}),
+    Case("supplement request without items", "user:onestop_anbinh", "POST", D + "/actions/request_supplement", 422,
+         "supplement_items_required", {"reason": "Thiếu giấy tờ"},
+         check=lambda b: "birth_certificate" in b["known"]),
+    Case("supplement request for an unknown component", "user:onestop_anbinh", "POST",
+         D + "/actions/request_supplement", 422, "supplement_items_required",
+         {"reason": "Thiếu", "items": [{"key": "passport", "reason": "?"}]},
+         check=lambda b: b["components"] == ["passport"]),
+    Case("supplement items are not a list", "user:onestop_anbinh", "POST", D + "/actions/request_supplement", 422,
+         "invalid_request", {"reason": "Thiếu", "items": "birth_certificate"}),
+    Case("claim before receipt", "user:specialist_anbinh", "POST", D + "/actions/claim", 409, "illegal_transition",
+         check=_allowed([])),
+    Case("a supplement answer nobody asked for", "user:citizen", "POST", D + "/actions/submit_supplement", 409,
+         "illegal_transition", {"components": [{"key": "birth_certificate"}]}, check=_allowed(["withdraw"])),
+    Case("negative amount", "user:onestop_anbinh", "POST", D + "/actions/request_payment", 422, "invalid_request",
+         {"amount": -5}),
+    Case("new due date is not a date", "user:onestop_anbinh", "POST", D + "/actions/issue_apology", 422,
+         "invalid_request", {"reason": "Trễ", "new_due_date": "ngày mai"}),
     Case("unknown dossier", "user:onestop_anbinh", "POST", "/dossiers/000.11.00.H99-260101-9999/actions/receive",
          404, "dossier_not_found"),
     # --- tokens ------------------------------------------------------------------------
@@ -261,8 +278,8 @@ def test_bad_input_in_english_keeps_status_and_code(case_id, submitted):
 def test_another_citizen_cannot_read_a_finished_dossier_or_its_result(submitted, as_user):
     officer, specialist, approver = (User.objects.get(username=n) for n in
                                      ("onestop_anbinh", "specialist_anbinh", "approver_anbinh"))
-    for actor, action in [(officer, "receive"), (specialist, "start_processing"), (approver, "approve"),
-                          (approver, "issue_result"), (officer, "return_result")]:
+    for actor, action in [(officer, "receive"), (specialist, "start_processing"), (specialist, "transfer"),
+                          (approver, "approve"), (approver, "issue_result"), (officer, "return_result")]:
         actions.perform(submitted, action, actor)
     owner, other = as_user("citizen"), as_user("citizen2")
     assert owner.get(f"/dossiers/{submitted}/result").status_code == 200

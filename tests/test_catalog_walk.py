@@ -1,115 +1,63 @@
 """Every shipped procedure, walked from its `example` to a downloaded result (generated).
 
 One test per file in procedures/: a demo citizen submits the definition's example
-through the API to a unit that implements the procedure, and the demo staff who
-serve that unit take it through the fixed lifecycle. Adding a procedure adds a
-test; a procedure whose example, fee or implementing unit does not work in the
-demo fails here.
+with its required components through the API to a unit that implements the
+procedure, and the demo staff who hold each step of its workflow (found from the
+step's unit and role, tests/walker.py) take it through: receipt, every step
+(transfer, approve), the signed result and its return. Adding a procedure adds a
+test; a procedure whose example, fee, implementing unit or workflow does not work
+in the demo fails here. tests/test_lifecycle_paths.py walks the other paths.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
-import yaml
 from django.test import Client
 from jsonschema import Draft202012Validator
 
 from motcua.catalog.fees import quote
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import implementing_units
+from motcua.dossiers.models import TaskStatus
 from motcua.identity.models import User
 from motcua.lib.conditions import fields_of
-from motcua.units.models import Membership, Role, Unit
-from motcua.units.scope import roles_on
-
-ROOT = Path(__file__).resolve().parent.parent
-FILES = sorted((ROOT / "procedures").glob("*.yaml"))
-WALK_ROLES = (Role.ONE_STOP_OFFICER, Role.SPECIALIST, Role.APPROVER)
+from tests.walker import DEFINITIONS, WALK_ROLES, Walker, staff_of
 
 
-def _definition(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-DEFINITIONS = {path.name: _definition(path) for path in FILES}
-
-
-def _staff(unit: Unit) -> dict[str, str]:
-    """A demo username for each walk role that serves `unit`: the nearest membership wins.
-
-    Staff of a commune's People's Committee also serve the commune police in its
-    subtree; the police's own staff are the ones who should act on police dossiers.
-    """
-    found: dict[str, tuple[int, str]] = {}
-    memberships = Membership.objects.filter(role__in=WALK_ROLES).select_related("user", "unit__parent")
-    for m in memberships.order_by("user__username"):
-        depth = len(m.unit.scope_root.path)
-        if m.role in roles_on(m.user, unit) and depth > found.get(m.role, (-1, ""))[0]:
-            found[m.role] = (depth, m.user.username)
-    return {role: username for role, (_, username) in found.items()}
-
-
-def _staffed_unit(procedure: Procedure, level: str | None = None) -> tuple[Unit, dict[str, str]]:
-    units = implementing_units(procedure).order_by("code")
-    if level is not None:
-        units = units.filter(level=level)
-    assert units, f"{procedure.code}: no unit of the demo implements it" + (f" at {level} level" if level else "")
-    for unit in units:
-        staff = _staff(unit)
-        if all(role in staff for role in WALK_ROLES):
-            return unit, staff
-    pytest.fail(f"{procedure.code}: no implementing unit ({[u.code for u in units]}) has staff for {WALK_ROLES}")
-
-
-def _walk(as_user, definition: dict, level: str | None = None) -> None:
+def _walk(definition: dict, level: str | None = None) -> None:
     example = definition.get("example")
     assert isinstance(example, dict), f"{definition['code']} has no example"
-    procedure = Procedure.objects.get(code=definition["code"])
-    unit, staff = _staffed_unit(procedure, level)
-
-    citizen = as_user("citizen")
-    r = citizen.post("/dossiers", {"procedure": definition["code"], "data": example, "unit": unit.code})
-    assert r.status_code == 201, r.content
-    body = r.json()
-    code = body["code"]
-    assert body["status"] == 1 and body["unit"] == unit.code
+    walker = Walker(definition, level=level)
+    body = walker.submit()
+    assert body["status"] == 1 and body["unit"] == walker.unit.code
     assert body["fee"] == quote(definition.get("fees"), example, {"channel": 2}).total
 
-    officer = as_user(staff[Role.ONE_STOP_OFFICER])
-    specialist = as_user(staff[Role.SPECIALIST])
-    approver = as_user(staff[Role.APPROVER])
-    for actor, action, status in [
-        (officer, "receive", 2),
-        (specialist, "start_processing", 4),
-        (approver, "approve", 4),
-        (approver, "issue_result", 9),
-        (officer, "return_result", 10),
-    ]:
-        r = actor.act(code, action)
-        assert r.status_code == 200, (definition["code"], unit.code, actor.username, action, r.content)
-        assert r.json()["status"] == status, (definition["code"], action)
+    final = walker.walk()
+    assert final["status"] == 10 and final["returned_at"] and final["finished_at"]
+    # Every step was done, or skipped because its condition did not hold for this example.
+    assert {t["status"] for t in final["tasks"]} <= {TaskStatus.DONE, TaskStatus.SKIPPED}
+    assert [e["action"] for e in final["history"]] == walker.actions
 
-    pdf = citizen.get(f"/dossiers/{code}/result")
+    pdf = walker.citizen.get(f"/dossiers/{walker.code}/result")
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF-")
 
 
 @pytest.mark.parametrize("name", sorted(DEFINITIONS))
-def test_procedure_example_walks_to_a_result(as_user, name):
-    _walk(as_user, DEFINITIONS[name])
+def test_procedure_example_walks_to_a_result(demo, name):
+    _walk(DEFINITIONS[name])
 
 
 MINISTRY_LEVEL = sorted(name for name, d in DEFINITIONS.items() if "ministry" in d["levels"])
 
 
 @pytest.mark.parametrize("name", MINISTRY_LEVEL)
-def test_ministry_level_procedure_walks_at_a_ministry(as_user, name):
+def test_ministry_level_procedure_walks_at_a_ministry(demo, name):
     # The walk above takes the first unit by code; this one takes the ministry's.
-    _walk(as_user, DEFINITIONS[name], level="ministry")
+    _walk(DEFINITIONS[name], level="ministry")
 
 
 def test_every_implementing_unit_of_the_demo_is_staffed(demo):
@@ -117,7 +65,7 @@ def test_every_implementing_unit_of_the_demo_is_staffed(demo):
     missing = []
     for procedure in Procedure.objects.filter(active=True).order_by("code"):
         for unit in implementing_units(procedure):
-            roles = set(_staff(unit))
+            roles = set(staff_of(unit))
             if not roles >= set(WALK_ROLES):
                 missing.append((procedure.code, unit.code, sorted(set(WALK_ROLES) - roles)))
     assert missing == []

@@ -21,7 +21,7 @@ from motcua.dossiers import actions, deadlines
 from motcua.dossiers.models import Dossier
 from motcua.identity.models import ApiToken, CitizenProfile, User
 from motcua.units.models import Membership, Role
-from tests.conftest import BIRTH, ApiClient
+from tests.conftest import BIRTH, BIRTH_COMPONENTS, ApiClient
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
@@ -260,7 +260,8 @@ def _changed_birth_definition(tmp_path: Path, **changes: object) -> Path:
 
 def test_a_changed_definition_makes_version_2_and_dossiers_in_flight_keep_version_1(demo, tmp_path):
     citizen, officer = ApiClient("citizen"), User.objects.get(username="onestop_anbinh")
-    old_code = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH}).json()["code"]
+    submission = {"procedure": "1.001193", "data": BIRTH, "components": BIRTH_COMPONENTS}
+    old_code = citizen.post("/dossiers", submission).json()["code"]
 
     out = io.StringIO()
     call_command("catalog", "import", str(_changed_birth_definition(tmp_path, processing_days=5, fees={"rules": [{"amount": 8000}]})), stdout=out)
@@ -270,7 +271,7 @@ def test_a_changed_definition_makes_version_2_and_dossiers_in_flight_keep_versio
     assert (procedure.processing_days, procedure.fee) == (5, 8000)
     assert list(procedure.versions.values_list("number", flat=True)) == [1, 2]
 
-    new = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH}).json()
+    new = citizen.post("/dossiers", submission).json()
     assert new["procedure_version"] == 2 and new["fee"] == 8000
     old = citizen.get(f"/dossiers/{old_code}").json()
     assert old["procedure_version"] == 1 and old["fee"] == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC
 
 from django.conf import settings
 from django.db import models
@@ -40,7 +41,9 @@ class AuditEntry(models.Model):
     def compute_hash(self) -> str:
         payload = json.dumps(
             {
-                "at": self.at.isoformat(),
+                # In UTC, as the database gives it back: a moment passed in another zone (a local
+                # `now` handed to mark_deadlines) hashed differently once read back and broke the chain.
+                "at": self.at.astimezone(UTC).isoformat(),
                 "actor": self.actor_id,
                 "action": self.action,
                 "object": [self.object_type, self.object_id],

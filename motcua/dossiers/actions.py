@@ -234,6 +234,15 @@ def _request_supplement(ctx: Ctx, p: Payload) -> tuple[int, dict]:
     return Status.SUPPLEMENT_REQUESTED, {"number": number, "items": [i["key"] for i in items]}
 
 
+def _may_ask_now(ctx: Ctx) -> bool:
+    # The workflow state: in processing, an open step must be one that may ask. Without this a
+    # holder whose step had just been handed on (by themselves, from another device) was told
+    # 403 "not your right" instead of 409 "no longer possible", with the same `allowed` list.
+    if ctx.dossier.status in (Status.SUBMITTED, Status.RECEIVED):
+        return True
+    return any(t.may_request_supplement for t in ctx.open_tasks)
+
+
 def _can_request_supplement(ctx: Ctx) -> bool:
     if ctx.dossier.status in (Status.SUBMITTED, Status.RECEIVED):
         return Role.ONE_STOP_OFFICER in ctx.unit_roles
@@ -408,7 +417,8 @@ RULES: dict[str, Rule] = {
     "refuse": Rule(frozenset({_S.SUBMITTED}), lambda c: Role.ONE_STOP_OFFICER in c.unit_roles,
                    _end_everything(_S.REFUSED), needs_reason=True),
     "request_supplement": Rule(frozenset({_S.SUBMITTED, _S.RECEIVED, _S.PROCESSING}), _can_request_supplement,
-                               _request_supplement, needs_reason=True, needs_apology_when_late=True),
+                               _request_supplement, state=_may_ask_now, needs_reason=True,
+                               needs_apology_when_late=True),
     "submit_supplement": Rule(frozenset({_S.SUPPLEMENT_REQUESTED}), lambda c: c.is_applicant, _submit_supplement),
     "request_payment": Rule(frozenset({_S.PROCESSING}),
                             lambda c: bool(c.unit_roles & {Role.ONE_STOP_OFFICER, Role.SPECIALIST}),
@@ -567,7 +577,12 @@ def submit(
 
 
 def _load_for_update(code: str, actor, now: datetime) -> Ctx:
-    dossier = Dossier.objects.select_for_update().select_related("unit", "procedure_version").filter(code=code).first()
+    # `of=("self",)`: lock the dossier row only. A bare FOR UPDATE also locked the joined unit
+    # and procedure-version rows on PostgreSQL, so every action on any dossier of the same
+    # procedure (or unit) waited for the one in progress — a result's PDF rendering included.
+    dossier = (
+        Dossier.objects.select_for_update(of=("self",)).select_related("unit", "procedure_version").filter(code=code).first()
+    )
     ctx = Ctx(dossier, actor, now) if dossier is not None else None
     if ctx is None or not ctx.sees():
         # Someone else's dossier looks exactly like one that does not exist.

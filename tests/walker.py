@@ -1,0 +1,216 @@
+"""A generic walker: takes a dossier of any shipped procedure through its workflow with the demo staff.
+
+No procedure is special-cased: who acts on a step is found from the step's unit
+and role (`units.scope.roles_on`), the components to submit from the
+definition's `components` and their `when` over the example, and the order of
+actions from the engine's rules: `start_processing` on the first open step,
+`transfer` to finish a working step, `approve` to finish an approval step,
+then `issue_result` by the signer of the receiving unit and `return_result`
+by its one-stop officer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from motcua.catalog.models import Procedure
+from motcua.catalog.search import implementing_units
+from motcua.dossiers.models import Dossier, Task, TaskStatus
+from motcua.lib.conditions import evaluate
+from motcua.units.models import Membership, Role, Unit
+from motcua.units.scope import roles_on
+from tests.conftest import ApiClient
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = sorted((ROOT / "procedures").glob("*.yaml"))
+DEFINITIONS = {path.name: yaml.safe_load(path.read_text(encoding="utf-8")) for path in FILES}
+WALK_ROLES = (Role.ONE_STOP_OFFICER, Role.SPECIALIST, Role.APPROVER)
+
+
+def required_components(definition: dict, data: dict, channel: int = 2) -> list[str]:
+    return [
+        c["key"]
+        for c in definition["components"]
+        if c.get("required", True) and evaluate(c.get("when"), data, {"channel": channel})
+    ]
+
+
+def component(definition: dict, key: str, name: str | None = None) -> dict:
+    """A component as the portal records it: the first source the definition accepts."""
+    spec = next(c for c in definition["components"] if c["key"] == key)
+    source = next(iter(spec["sources"][0]))
+    found = {"key": key, "source": source}
+    if source == "upload":
+        found["name"] = name or f"{key}.pdf"
+    return found
+
+
+def components_for(definition: dict, data: dict) -> list[dict]:
+    return [component(definition, key) for key in required_components(definition, data)]
+
+
+def worker(unit: Unit, role: str, *, exclude: tuple[str, ...] = ()) -> str | None:
+    """The demo user nearest to `unit` who holds `role` over it (deepest membership first), or None."""
+    best: tuple[int, str] | None = None
+    memberships = Membership.objects.filter(role=role).select_related("user", "unit__parent").order_by("user__username")
+    for m in memberships:
+        if m.user.username in exclude or role not in roles_on(m.user, unit):
+            continue
+        depth = len(m.unit.scope_root.path)
+        if best is None or depth > best[0]:
+            best = (depth, m.user.username)
+    return best[1] if best else None
+
+
+def staff_of(unit: Unit) -> dict[str, str]:
+    return {role: name for role in WALK_ROLES if (name := worker(unit, role))}
+
+
+def staffed_unit(procedure: Procedure, level: str | None = None) -> Unit:
+    """The first implementing unit (by code) whose demo staff cover every walk role."""
+    units = implementing_units(procedure).order_by("code")
+    if level is not None:
+        units = units.filter(level=level)
+    assert units, f"{procedure.code}: no unit of the demo implements it" + (f" at {level} level" if level else "")
+    for unit in units:
+        if set(staff_of(unit)) >= set(WALK_ROLES):
+            return unit
+    pytest.fail(f"{procedure.code}: no implementing unit ({[u.code for u in units]}) has staff for {WALK_ROLES}")
+
+
+def other_unit_steps(definition: dict) -> list[dict]:
+    """Steps done at another unit than the receiving one (inter-agency work)."""
+    return [s for s in definition["workflow"]["steps"] if s.get("unit")]
+
+
+class Walker:
+    """One dossier, driven through the API by whoever may act on it."""
+
+    def __init__(self, definition: dict, *, level: str | None = None, applicant: str = "citizen") -> None:
+        self.definition = definition
+        self.procedure = Procedure.objects.get(code=definition["code"])
+        self.unit = staffed_unit(self.procedure, level)
+        self.applicant = applicant
+        self._clients: dict[str, ApiClient] = {}
+        self.code: str | None = None
+        self.actions: list[str] = []  # the actions that succeeded, in order (the expected history)
+
+    # --- people ---------------------------------------------------------------------------------
+
+    def client(self, username: str) -> ApiClient:
+        if username not in self._clients:
+            self._clients[username] = ApiClient(username)
+        return self._clients[username]
+
+    def forget_tokens(self) -> None:
+        """After a jump in time the tokens issued before may have expired: issue new ones when needed."""
+        self._clients.clear()
+
+    @property
+    def citizen(self) -> ApiClient:
+        return self.client(self.applicant)
+
+    def officer(self) -> str:
+        return worker(self.dossier.unit, Role.ONE_STOP_OFFICER)
+
+    def signer(self) -> str:
+        return worker(self.dossier.unit, self.definition["result"].get("signer_role", Role.APPROVER))
+
+    # --- the dossier ----------------------------------------------------------------------------
+
+    @property
+    def dossier(self) -> Dossier:
+        return Dossier.objects.select_related("unit").get(code=self.code)
+
+    def tasks(self, status: str | None = None) -> list[Task]:
+        qs = Task.objects.filter(dossier__code=self.code).select_related("unit").order_by("id")
+        return list(qs.filter(status=status) if status else qs)
+
+    def open_work(self) -> list[Task]:
+        return [t for t in self.tasks(TaskStatus.OPEN) if not t.is_end]
+
+    def get(self, username: str | None = None) -> dict:
+        r = self.client(username or self.applicant).get(f"/dossiers/{self.code}")
+        assert r.status_code == 200, r.content
+        return r.json()
+
+    def submit(self, components: list[dict] | None = None, data: dict | None = None) -> dict:
+        body = {
+            "procedure": self.definition["code"],
+            "data": data if data is not None else self.definition["example"],
+            "unit": self.unit.code,
+            "components": components_for(self.definition, self.definition["example"]) if components is None else components,
+        }
+        r = self.citizen.post("/dossiers", body)
+        assert r.status_code == 201, (self.definition["code"], r.content)
+        self.code = r.json()["code"]
+        self.actions = ["submit"]
+        return r.json()
+
+    def act(self, username: str, action: str, body: dict | None = None, expect: int = 200) -> dict:
+        r = self.client(username).post(f"/dossiers/{self.code}/actions/{action}", body)
+        assert r.status_code == expect, (self.definition["code"], username, action, body, r.content)
+        if expect == 200:
+            self.actions.append(action)
+        return r.json()
+
+    # --- the walk -------------------------------------------------------------------------------
+
+    def receive(self) -> dict:
+        answer = self.act(self.officer(), "receive")
+        assert answer["status"] == 2
+        return answer
+
+    def step_once(self, task: Task | None = None) -> tuple[str, dict]:
+        """Finish one open working step (starting the processing first if needed); returns who acted."""
+        task = task or self.open_work()[0]
+        who = worker(task.unit, task.role)
+        assert who, (self.definition["code"], f"nobody holds {task.role} at {task.unit.code}")
+        if self.dossier.status == 2:
+            assert self.act(who, "start_processing", {"task": task.step})["status"] == 4
+        action = "approve" if task.role == Role.APPROVER else "transfer"
+        answer = self.act(who, action, {"task": task.step})
+        assert answer["status"] == 4
+        check_task_graph(self.code)
+        return who, answer
+
+    def process(self) -> None:
+        """Every working step, in the order they open (parallel branches one after the other)."""
+        for _ in range(len(self.tasks()) + 1):
+            if not self.open_work():
+                break
+            self.step_once()
+        assert not self.open_work()
+        assert not [t for t in self.tasks() if not t.is_end and t.status in (TaskStatus.WAITING, TaskStatus.OPEN)]
+
+    def finish(self) -> dict:
+        assert self.act(self.signer(), "issue_result")["status"] == 9
+        answer = self.act(self.officer(), "return_result")
+        assert answer["status"] == 10
+        return answer
+
+    def walk(self) -> dict:
+        self.receive()
+        self.process()
+        return self.finish()
+
+
+def check_task_graph(code: str) -> None:
+    """A step is open exactly when every step before it is finished (a skipped step passes through)."""
+    tasks = {t.step: t for t in Task.objects.filter(dossier__code=code)}
+
+    def finished(step: str) -> bool:
+        t = tasks[step]
+        if t.status == TaskStatus.SKIPPED:
+            return all(finished(b) for b in t.after)
+        return t.status == TaskStatus.DONE
+
+    for t in tasks.values():
+        if t.status == TaskStatus.OPEN:
+            assert all(finished(b) for b in t.after), (code, t.step, "open before its predecessors are done")
+            assert t.opened_at is not None and t.due_at is not None
+        if t.status == TaskStatus.WAITING:
+            assert not all(finished(b) for b in t.after), (code, t.step, "waits although its predecessors are done")
