@@ -36,6 +36,7 @@ from motcua.dossiers.models import (
     Status,
     SupplementRequest,
     Task,
+    TaskStatus,
 )
 from motcua.identity.models import User
 from motcua.lib.conditions import evaluate
@@ -96,7 +97,13 @@ class Ctx:
     @property
     def open_tasks(self) -> list[Task]:
         if self._open is None:
-            self._open = list(workflow.open_tasks(self.dossier))
+            prefetched = getattr(self.dossier, "_prefetched_objects_cache", {}).get("tasks")
+            # A list page prefetches every dossier's tasks: no query per row.
+            self._open = (
+                [t for t in prefetched if t.status == TaskStatus.OPEN]
+                if prefetched is not None
+                else list(workflow.open_tasks(self.dossier))
+            )
         return self._open
 
     def workable(self, kind: str, step: str | None = None) -> list[Task]:
