@@ -30,7 +30,7 @@ demo: $(VENV)/.installed
 
 ## make test: install the dev tools and run the whole suite (DATABASE_URL chooses the database)
 test: $(VENV)/.installed-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 ## make worker / make scheduler: background tasks beside `make demo` (database backend, no broker)
 worker: $(VENV)/.installed
