@@ -50,3 +50,37 @@ def local_secret_key(var_dir: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def local_rsa_key(var_dir: Path, name: str = "oidc_idp_key.pem") -> str:
+    """An RS256 signing key (PEM) kept in var/, for the bundled demo e-ID provider.
+
+    Like `local_secret_key`: generated once and reused, so ID tokens and the
+    published JWKS stay valid across restarts. Production-like runs give the key
+    in OIDC_IDP_PRIVATE_KEY instead.
+    """
+    path = var_dir / name
+    if path.exists():
+        return path.read_text()
+    # Imported here: only installations that run the demo provider pay for it.
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    # Written under a temporary name, then hard-linked into place (which fails if
+    # the file exists): of two processes starting at once the first key wins and
+    # both use it, and nobody reads a half-written file.
+    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+    tmp.write_text(pem)
+    tmp.chmod(0o600)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text()

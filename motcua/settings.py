@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy
 
-from motcua.env import env_bool, env_int, env_list, env_str, local_secret_key
+from motcua.env import env_bool, env_int, env_list, env_str, local_rsa_key, local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MOTCUA_VAR_DIR", str(BASE_DIR / "var")))
@@ -150,6 +151,61 @@ PROCEDURES_DIR = Path(env_str("PROCEDURES_DIR", str(BASE_DIR / "procedures")))
 CATALOG_LOAD_ON_START = env_bool("CATALOG_LOAD_ON_START", True)
 COUNTRY = env_str("COUNTRY", "VN")
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
+
+# --- login with the national e-ID (OpenID Connect, see docs/identity.md) ------
+# The address citizens use; the bundled demo provider lives under it at /idp.
+PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+OIDC_ISSUER = env_str("OIDC_ISSUER", f"{PUBLIC_URL}/idp").rstrip("/")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "motcua-portal")
+# Empty: a public client (PKCE alone); set for a confidential client.
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+# "": client_secret_basic with a secret, "none" without; or client_secret_post.
+OIDC_TOKEN_AUTH_METHOD = env_str("OIDC_TOKEN_AUTH_METHOD")
+OIDC_SCOPES = env_str("OIDC_SCOPES", "openid profile")
+OIDC_PERSONAL_ID_CLAIM = env_str("OIDC_PERSONAL_ID_CLAIM", "personal_id")
+# acr value → assurance level; an ID token without a known acr counts as level 1.
+OIDC_ACR_LEVELS = {
+    acr.strip(): int(level)
+    for acr, _, level in (item.rpartition("=") for item in env_list("OIDC_ACR_LEVELS", "vneid:level1=1,vneid:level2=2"))
+}
+OIDC_TIMEOUT_SECONDS = env_int("OIDC_TIMEOUT_SECONDS", 10)
+# How long the provider's discovery document and keys are reused before fetching again.
+OIDC_CACHE_SECONDS = env_int("OIDC_CACHE_SECONDS", 3600)
+# Clock difference tolerated between the provider and this server.
+OIDC_LEEWAY_SECONDS = env_int("OIDC_LEEWAY_SECONDS", 60)
+
+if DEMO_IDP_ENABLED:
+    # The bundled demo e-ID provider (django-oauth-toolkit in OIDC mode) at /idp/.
+    INSTALLED_APPS.append("oauth2_provider")
+    OAUTH2_PROVIDER = {
+        "OIDC_ENABLED": True,
+        "OIDC_RSA_PRIVATE_KEY": env_str("OIDC_IDP_PRIVATE_KEY") or local_rsa_key(VAR_DIR),
+        "OAUTH2_VALIDATOR_CLASS": "motcua.identity.provider.validator.DemoEidValidator",
+        # Shown on a consent screen (never for the portal, a trusted client).
+        "SCOPES": {"openid": gettext_lazy("Xác nhận danh tính"), "profile": gettext_lazy("Họ tên, số định danh cá nhân")},
+        "DEFAULT_SCOPES": ["openid"],
+        "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+        "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
+        "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+        "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+        "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+        "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+        "ID_TOKEN_EXPIRE_SECONDS": 600,
+        "PKCE_REQUIRED": True,
+        "REFRESH_TOKEN_REUSE_PROTECTION": True,
+        # Plain-http redirects only for a local run (the demo at http://127.0.0.1:8000).
+        "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if HTTPS else ["http", "https"],
+        # RFC 9700 (OAuth 2.0 security best practice) everywhere.
+        "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+        "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+        "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+        "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+        "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+        "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+        "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    }
 
 # --- background work (Django Tasks API) -------------------------------------
 # database: tasks are rows in the same database, run by `motcua db_worker` (no broker);

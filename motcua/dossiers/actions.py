@@ -558,6 +558,10 @@ def submit(
     if channel not in Channel.values:
         raise Invalid(_("Kênh nộp hồ sơ không hợp lệ."), code="invalid_channel")
     version = procedure.current
+    needed, own = version.definition.get("min_assurance_level", 1), applicant.citizen.assurance_level
+    if own < needed:  # the e-ID level the procedure asks for (docs/identity.md)
+        raise Forbidden(_("Thủ tục này cần tài khoản định danh điện tử mức %(needed)s; tài khoản của bạn đang ở mức %(own)s.")
+                        % {"needed": needed, "own": own}, code="assurance_too_low", required_level=needed)
     errors = validate_form(version.form_schema, data)
     if errors:
         raise Invalid(_("Biểu mẫu có lỗi."), code="invalid_form", errors=[e.as_dict() for e in errors])

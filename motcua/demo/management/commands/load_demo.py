@@ -6,12 +6,16 @@ from motcua.demo.data import load_units_and_users
 
 
 class Command(BaseCommand):
-    help = "Load the demo province, its staff and citizens, and the shipped procedures."
+    help = "Load the demo province, its staff and citizens, the demo e-ID provider's client, and the shipped procedures."
 
     def handle(self, *args, **options):
         if not settings.DEMO_IDP_ENABLED:
             raise CommandError("demo data is only for installations with DEMO_IDP_ENABLED=true")
+        # Imported here: django-oauth-toolkit is installed only with the demo provider.
+        from motcua.demo.idp import load_demo_idp
+
         load_units_and_users()
+        load_demo_idp()
         try:
             outcomes = load_paths([settings.PROCEDURES_DIR])
         except DefinitionError as exc:

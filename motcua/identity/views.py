@@ -1,0 +1,72 @@
+"""Login with the national e-ID (OpenID Connect) and logout. The protocol itself is in `oidc`."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from motcua.identity import oidc
+from motcua.identity.citizens import read_claims, upsert_citizen
+
+log = logging.getLogger(__name__)
+# Session key (not a secret): the ID token, sent back to the provider at logout.
+ID_TOKEN = "oidc_id_token"  # noqa: S105
+
+
+def _safe_next(request: HttpRequest, url: str | None) -> str:
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return url
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _refused(request: HttpRequest, error: oidc.LoginError) -> HttpResponse:
+    log.warning("e-ID login refused: %s", error)
+    return render(request, "identity/oidc_error.html", {"error": error}, status=error.status)
+
+
+@require_safe
+@never_cache
+def oidc_login(request: HttpRequest) -> HttpResponse:
+    """Off to the e-ID provider, with state, nonce and a PKCE challenge."""
+    callback = request.build_absolute_uri(reverse("oidc:callback"))
+    try:
+        url = oidc.begin(request.session, callback, _safe_next(request, request.GET.get("next")))
+    except oidc.LoginError as error:
+        return _refused(request, error)
+    return redirect(url)
+
+
+@require_safe
+@never_cache
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    """Back from the provider: verify everything, then find or create the citizen and log in."""
+    try:
+        result = oidc.finish(request.session, request.GET)
+        user = upsert_citizen(read_claims(result.claims))
+    except oidc.LoginError as error:
+        return _refused(request, error)
+    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[ID_TOKEN] = result.id_token  # after login(), which may start a fresh session
+    return redirect(result.next_url)
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """Log out here; after an e-ID login, also at the provider (RP-initiated logout)."""
+    id_token = request.session.get(ID_TOKEN)
+    auth_logout(request)
+    home = resolve_url(settings.LOGOUT_REDIRECT_URL)
+    if id_token:
+        url = oidc.end_session_url(id_token, request.build_absolute_uri(home))
+        if url:
+            return redirect(url)
+    return redirect(home)
