@@ -27,8 +27,11 @@ def create_index(apps, schema_editor):
     except DatabaseError as exc:
         log.warning("pg_trgm is not available (%s); catalog search works without its index", exc)
         return
+    # fastupdate off: GIN's pending list of new entries is scanned linearly by every
+    # search until a vacuum; the catalog is written rarely and read on every page.
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {INDEX} ON catalog_procedure USING gin (search_text gin_trgm_ops)"
+        " WITH (fastupdate = off)"
     )
 
 
