@@ -34,7 +34,7 @@ from motcua.identity.models import User
 from motcua.portal import components
 from motcua.portal.dossier_page import dossier_context
 from motcua.portal.presentation import action_label, deadline_state
-from motcua.portal.views import apology_response, component_response
+from motcua.portal.views import apology_response, component_response, result_response
 from motcua.units.models import Membership
 from motcua.units.scope import Grants, grants_of, is_staff_member, units_for
 
@@ -252,7 +252,4 @@ def component_file(request: HttpRequest, code: str, key: str) -> FileResponse:
 @require_safe
 @staff_required
 def result_pdf(request: HttpRequest, code: str) -> FileResponse:
-    found = _staff_dossier_or_404(request, code)
-    if not hasattr(found, "result"):
-        raise Http404(_("Hồ sơ chưa có kết quả."))
-    return FileResponse(found.result.file.open("rb"), content_type="application/pdf", filename=f"{found.code}.pdf")
+    return result_response(_staff_dossier_or_404(request, code))

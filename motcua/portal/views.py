@@ -256,10 +256,14 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 @login_required
 def result_pdf(request: HttpRequest, code: str) -> FileResponse:
-    found = _visible_or_404(request, code)
-    if not hasattr(found, "result"):
+    return result_response(_visible_or_404(request, code))
+
+
+def result_response(dossier: Dossier) -> FileResponse:
+    """The result PDF of a dossier the caller has already scoped (citizen or staff)."""
+    if not hasattr(dossier, "result"):
         raise Http404(_("Hồ sơ chưa có kết quả."))
-    return FileResponse(found.result.file.open("rb"), content_type="application/pdf", filename=f"{found.code}.pdf")
+    return FileResponse(dossier.result.file.open("rb"), content_type="application/pdf", filename=f"{dossier.code}.pdf")
 
 
 def apology_response(dossier: Dossier, number: str) -> FileResponse:
