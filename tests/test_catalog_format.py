@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -150,7 +151,7 @@ BAD = [
         change=lambda d: steps(d)[1].update(after=["receive", "sign"]), needles=("- id: lookup", "- sign")),
     Bad("a cycle through every step", RECORD, "workflow/steps", r"every step waits for another",
         change=lambda d: steps(d)[0].update(after=["return"]), line="  steps:"),
-    Bad("a step without days", RECORD, "workflow/steps/1", r"'days' is a required property",
+    Bad("a step without days", RECORD, "workflow/steps/1", r"missing required key 'days'",
         change=lambda d: steps(d)[1].pop("days"), needles=("- id: lookup",)),
     Bad("a fee rule over a missing field", RECORD, "fees/rules/0/when",
         r"a fee rule reads field 'income', which the form does not have",
@@ -199,25 +200,33 @@ BAD = [
     Bad("invalid YAML", RECORD, "(yaml)", r"not valid YAML: mapping values are not allowed (here|in this context)",
         edit=_replace_once("      role: specialist\n", "      role: specialist: senior\n"),
         needles=("role: specialist: senior",)),
-    Bad("a key written twice", RECORD, "workflow/steps/1/days", r"khóa days được viết hai lần",
+    Bad("a key written twice", RECORD, "workflow/steps/1/days", r"the key days is written twice",
         edit=_replace_once("      days: 7\n", "      days: 7\n      days: 70\n"), needles=("days: 70",)),
-    Bad("a value JSON cannot hold", RECORD, "form/properties/purpose/x-sample", r"không phải dữ liệu JSON",
+    Bad("a value JSON cannot hold", RECORD, "form/properties/purpose/x-sample", r"is not JSON data",
         change=lambda d: d["form"]["properties"]["purpose"].update({"x-sample": b"\x00\x01"}), needles=("x-sample:",)),
-    Bad("a code longer than the database holds", RECORD, "code", r"dài quá 32 ký tự",
+    Bad("a code longer than the database holds", RECORD, "code", r"longer than 32 characters",
         change=lambda d: d.update(code="3.000333." + "x" * 30), needles=("code: 3.000333.xxx",)),
     Bad("an example that does not fit the form", RECORD, "example/copies",
-        r"the example does not fit the form: 'many' is not of type 'integer'",
+        r"the example does not fit the form: 'many' is not of type integer",
         change=lambda d: d["example"].update(copies="many"), needles=("copies: many",)),
-    Bad("an example without a required field", RECORD, "example", r"the example does not fit the form: 'purpose' is a required property",
+    Bad("an example without a required field", RECORD, "example", r"the example does not fit the form: missing required key 'purpose'",
         change=lambda d: d["example"].pop("purpose"), line="example:"),
     Bad("a property the format does not have", RECORD, "workflow/steps/1",
-        r"Additional properties are not allowed \('deadline' was unexpected\)",
+        r"the key 'deadline' is not part of the format",
         change=lambda d: steps(d)[1].update(deadline=7), needles=("- id: lookup",)),
 ]
 
 
-def _report_pattern(path: Path, line: int, bad: Bad) -> re.Pattern[str]:
-    return re.compile(rf"^{re.escape(str(path))}:{line}: {re.escape(bad.path)}: .*{bad.message}", re.MULTILINE)
+def _report_pattern(path: Path, line: int, bad: Bad, message: str | None = None) -> re.Pattern[str]:
+    reason = bad.message if message is None else message
+    return re.compile(rf"^{re.escape(str(path))}:{line}: {re.escape(bad.path)}: .*{reason}", re.MULTILINE)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The reports are read in English here; Vietnamese (the default) is checked on its own below."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -302,6 +311,26 @@ def test_a_code_defined_in_two_files_is_refused_at_the_second(catalog, tmp_path)
     assert catalog_rows() == before
 
 
+@pytest.mark.parametrize(
+    ("case_id", "vietnamese", "bengali"),
+    [
+        ("unknown role", r"vai trò 'chief_of_everything' không có", r"অজানা ভূমিকা 'chief_of_everything'"),
+        ("a step without days", r"thiếu khóa bắt buộc 'days'", r"আবশ্যক কী 'days' নেই"),
+        ("invalid YAML", r"không phải YAML hợp lệ: mapping values are not allowed", r"বৈধ YAML নয়"),
+        ("a cycle", r"các bước chờ nhau thành vòng lặp", r"চক্রাকারে"),
+    ],
+)
+def test_reports_speak_the_reader_language(tmp_path, case_id, vietnamese, bengali):
+    bad = next(b for b in BAD if b.id == case_id)
+    path, line = bad.write(tmp_path)
+    for language, reason in (("vi", vietnamese), ("bn", bengali)):
+        with translation.override(language):
+            _, err = _validate(path)
+        assert _report_pattern(path, line, bad, reason).search(err), err
+    # The YAML parser's own name for its input is not shown to an author.
+    assert "<unicode string>" not in err
+
+
 def test_validate_reports_every_problem_of_every_file(tmp_path):
     record = shipped(RECORD)
     steps(record)[1]["role"] = "boss"
@@ -376,13 +405,15 @@ def test_console_script_exit_status(tmp_path):
     bad_dir.mkdir()
     role, no_days = BAD[0], next(b for b in BAD if b.id == "a step without days")
     role_path, role_line = role.write(bad_dir)
+    # The console speaks the default language, Vietnamese.
+    role_vi, no_days_vi = r"vai trò 'chief_of_everything' không có; các vai trò có: .*specialist", r"thiếu khóa bắt buộc 'days'"
     days_dir = tmp_path / "bad2"
     days_dir.mkdir()
     days_path, days_line = no_days.write(days_dir)
     done = _motcua(tmp_path, "catalog", "validate", str(PROCEDURES), str(role_path), str(days_path))
     assert done.returncode != 0
-    assert _report_pattern(role_path, role_line, role).search(done.stderr), done.stderr
-    assert _report_pattern(days_path, days_line, no_days).search(done.stderr), done.stderr
+    assert _report_pattern(role_path, role_line, role, role_vi).search(done.stderr), done.stderr
+    assert _report_pattern(days_path, days_line, no_days, no_days_vi).search(done.stderr), done.stderr
     assert f"2 problem(s) in {len(shipped_files) + 2} file(s)" in done.stderr
 
     missing = _motcua(tmp_path, "catalog", "validate", str(tmp_path / "nowhere.yaml"))

@@ -18,6 +18,7 @@ import yaml
 from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.test import Client
+from django.utils import translation
 
 from motcua.catalog import startup
 from motcua.catalog.models import Procedure, ProcedureVersion
@@ -145,7 +146,7 @@ def test_start_up_with_a_broken_file_loads_nothing_and_keeps_serving(db, procedu
     broken = shipped(RESIDENCE)
     broken["workflow"]["steps"][1]["role"] = "boss"
     write(procedures_dir, RESIDENCE, broken)
-    with caplog.at_level(logging.ERROR, logger="motcua.catalog.startup"):
+    with caplog.at_level(logging.ERROR, logger="motcua.catalog.startup"), translation.override("en"):
         startup.load_shipped_catalog()  # does not raise
     assert not Procedure.objects.exists() and not ProcedureVersion.objects.exists()
     assert re.search(rf"{re.escape(str(procedures_dir / RESIDENCE))}:\d+: workflow/steps/1/role: unknown role 'boss'", caplog.text)

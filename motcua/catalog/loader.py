@@ -101,13 +101,18 @@ def read(path: Path) -> tuple[Definition | None, list[Report]]:
         # give back the file exactly as it was loaded.
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [Report(source, 1, "(file)", f"cannot be read: {exc}")]
+        return None, [Report(source, 1, "(file)", _("không đọc được tệp: %(detail)s") % {"detail": exc})]
     try:
         data = yaml.load(text, Loader=_JsonLoader)  # noqa: S506 - a SafeLoader without timestamps
         lines, twice = scan(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return None, [Report(source, (mark.line + 1) if mark else 1, "(yaml)", f"not valid YAML: {exc}")]
+        # str(exc) names the parser's input ("<unicode string>") and repeats the
+        # line; the report already says file and line, so only the reason is kept.
+        reason = "; ".join(part for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part)
+        return None, [
+            Report(source, (mark.line + 1) if mark else 1, "(yaml)", _("không phải YAML hợp lệ: %(detail)s") % {"detail": reason or exc})
+        ]
     found = [
         Problem(key_path, _("khóa %(key)s được viết hai lần; YAML chỉ giữ giá trị sau cùng") % {"key": key_path[-1]})
         for key_path, _line in twice
@@ -144,7 +149,7 @@ def check_files(paths: list[Path]) -> tuple[list[Definition], list[Report]]:
         if code in seen:
             # The line of `code:`, not line 1 (a file usually opens with a comment).
             line = line_of(line_index(definition.text), ("code",))
-            reports.append(Report(definition.source, line, "code", f"procedure {code} is also defined in {seen[code]}"))
+            reports.append(Report(definition.source, line, "code", _("thủ tục %(code)s đã được định nghĩa trong %(other)s") % {"code": code, "other": seen[code]}))
             continue
         seen[code] = definition.source
         definitions.append(definition)

@@ -19,7 +19,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from jsonschema.exceptions import SchemaError, ValidationError
 
 from motcua.catalog import vocab
 from motcua.catalog.models import Procedure
@@ -49,12 +49,49 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(definition_schema())
 
 
+def _shape_message(error: ValidationError) -> str:
+    """The reason of a JSON Schema error in the reader's language.
+
+    jsonschema words its messages in English only; the kinds an author meets
+    are said again here through gettext, the rest keep the library's wording.
+    """
+    value = repr(error.instance) if not isinstance(error.instance, dict | list) else ""
+    match error.validator:
+        case "required":
+            missing = [name for name in error.validator_value if name not in error.instance]
+            return _("thiếu khóa bắt buộc %(name)s") % {"name": ", ".join(map(repr, missing))}
+        case "additionalProperties":
+            allowed = set(error.schema.get("properties", {}))
+            extra = [name for name in error.instance if name not in allowed]
+            return _("khóa %(name)s không có trong định dạng") % {"name": ", ".join(map(repr, extra))}
+        case "type":
+            expected = error.validator_value
+            expected = " / ".join(expected) if isinstance(expected, list) else expected
+            return _("%(value)s không có kiểu %(type)s") % {"value": value or _("giá trị"), "type": expected}
+        case "enum":
+            return _("%(value)s không thuộc các giá trị cho phép: %(allowed)s") % {
+                "value": value,
+                "allowed": ", ".join(map(repr, error.validator_value)),
+            }
+        case "pattern":
+            return _("%(value)s không đúng mẫu %(pattern)s") % {"value": value, "pattern": error.validator_value}
+        case "minimum" | "exclusiveMinimum":
+            return _("%(value)s nhỏ hơn mức tối thiểu %(limit)s") % {"value": value, "limit": error.validator_value}
+        case "maximum" | "exclusiveMaximum":
+            return _("%(value)s lớn hơn mức tối đa %(limit)s") % {"value": value, "limit": error.validator_value}
+        case "minItems" | "minLength" | "minProperties":
+            return _("quá ít: cần ít nhất %(limit)s") % {"limit": error.validator_value}
+        case "maxItems" | "maxLength" | "maxProperties":
+            return _("quá nhiều: nhiều nhất %(limit)s") % {"limit": error.validator_value}
+    return error.message
+
+
 def problems(definition: Any) -> list[Problem]:
     """Every problem of the definition; an empty list means it can be loaded."""
     if not isinstance(definition, dict):
-        return [Problem((), "a procedure definition must be a mapping")]
+        return [Problem((), _("định nghĩa thủ tục phải là một ánh xạ (mapping)"))]
     found = [
-        Problem(tuple(e.absolute_path), e.message)
+        Problem(tuple(e.absolute_path), _shape_message(e))
         for e in sorted(_validator().iter_errors(definition), key=lambda e: [str(p) for p in e.absolute_path])
     ]
     if found:
@@ -71,10 +108,10 @@ def _meaning(d: dict) -> Iterator[Problem]:
     try:
         Draft202012Validator.check_schema(form)
     except SchemaError as exc:
-        yield Problem(("form", *exc.absolute_path), f"not a valid JSON Schema: {exc.message}")
+        yield Problem(("form", *exc.absolute_path), _("không phải JSON Schema hợp lệ: %(detail)s") % {"detail": exc.message})
     for i, name in enumerate(form.get("required", [])):
         if name not in fields:
-            yield Problem(("form", "required", i), f"required field {name!r} is not a property of the form")
+            yield Problem(("form", "required", i), _("trường bắt buộc %(name)s không có trong biểu mẫu") % {"name": repr(name)})
 
     # The database columns are this long: a longer value passed every check and
     # then failed the whole load on PostgreSQL (SQLite does not enforce lengths).
@@ -84,9 +121,9 @@ def _meaning(d: dict) -> Iterator[Problem]:
             yield Problem(path, _("dài quá %(limit)d ký tự") % {"limit": limit})
     for i, level in enumerate(d["levels"]):
         if level not in vocab.LEVELS:
-            yield Problem(("levels", i), f"unknown level {level!r}; known: {', '.join(sorted(vocab.LEVELS))}")
+            yield Problem(("levels", i), _("cấp %(value)s không có; các cấp có: %(known)s") % {"value": repr(level), "known": ", ".join(sorted(vocab.LEVELS))})
     if "agency" in d and d["agency"] not in vocab.AGENCIES:
-        yield Problem(("agency",), f"unknown agency {d['agency']!r}; known: {', '.join(sorted(vocab.AGENCIES))}")
+        yield Problem(("agency",), _("ngành %(value)s không có; các ngành có: %(known)s") % {"value": repr(d["agency"]), "known": ", ".join(sorted(vocab.AGENCIES))})
 
     yield from _fees(d.get("fees"), props)
     yield from _components(d.get("components", []), fields)
@@ -97,12 +134,12 @@ def _meaning(d: dict) -> Iterator[Problem]:
     if "example" in d:
         errors = Draft202012Validator(form).iter_errors(d["example"])
         for e in errors:
-            yield Problem(("example", *e.absolute_path), f"the example does not fit the form: {e.message}")
+            yield Problem(("example", *e.absolute_path), _("ví dụ không khớp với biểu mẫu: %(detail)s") % {"detail": _shape_message(e)})
 
 
 def _unknown_fields(names: set[str], fields: set[str], path: tuple, what: str) -> Iterator[Problem]:
     for name in sorted(names - fields - CONTEXT_FIELDS):
-        yield Problem(path, f"{what} reads field {name!r}, which the form does not have")
+        yield Problem(path, _("%(what)s đọc trường %(name)s, biểu mẫu không có trường này") % {"what": what, "name": repr(name)})
 
 
 def _fees(fees: dict | None, props: dict) -> Iterator[Problem]:
@@ -112,30 +149,30 @@ def _fees(fees: dict | None, props: dict) -> Iterator[Problem]:
     # i.e. the line of `fees:`, whichever of the rules was wrong).
     for kind in ("rules", "extras"):
         for i, part in enumerate(fees.get(kind, [])):
-            yield from _unknown_fields(set(fields_of(part.get("when"))), set(props), ("fees", kind, i, "when"), "a fee rule")
+            yield from _unknown_fields(set(fields_of(part.get("when"))), set(props), ("fees", kind, i, "when"), _("quy tắc lệ phí"))
             if "per" in part:
-                yield from _unknown_fields({part["per"]}, set(props), ("fees", kind, i, "per"), "a fee rule")
+                yield from _unknown_fields({part["per"]}, set(props), ("fees", kind, i, "per"), _("quy tắc lệ phí"))
     rules = fees.get("rules", [])
     if rules and "when" in rules[-1] and not any("when" not in r for r in rules):
-        yield Problem(("fees", "rules"), "the fee rules need one rule without 'when' (the standard amount)")
+        yield Problem(("fees", "rules"), _("các quy tắc lệ phí cần một quy tắc không có 'when' (mức thu chuẩn)"))
     for i, extra in enumerate(fees.get("extras", [])):
         per = extra.get("per")
         if per in props and props[per].get("type") != "integer":
-            yield Problem(("fees", "extras", i, "per"), f"'per' must name an integer field; {per!r} is not")
+            yield Problem(("fees", "extras", i, "per"), _("'per' phải là một trường số nguyên; %(name)s không phải") % {"name": repr(per)})
 
 
 def _components(components: list, fields: set[str]) -> Iterator[Problem]:
     seen: set[str] = set()
     for i, c in enumerate(components):
         if c["key"] in seen:
-            yield Problem(("components", i, "key"), f"component {c['key']!r} is defined twice")
+            yield Problem(("components", i, "key"), _("thành phần %(key)s được khai báo hai lần") % {"key": repr(c["key"])})
         seen.add(c["key"])
-        yield from _unknown_fields(set(fields_of(c.get("when"))), fields, ("components", i, "when"), "the condition")
+        yield from _unknown_fields(set(fields_of(c.get("when"))), fields, ("components", i, "when"), _("điều kiện"))
         for j, source in enumerate(c.get("sources", [])):
             if "vault" in source and source["vault"] not in vocab.DOCUMENT_TYPES:
-                yield Problem(("components", i, "sources", j, "vault"), f"unknown document type {source['vault']!r}")
+                yield Problem(("components", i, "sources", j, "vault"), _("loại giấy tờ %(value)s không có") % {"value": repr(source["vault"])})
             if "registry" in source and source["registry"] not in vocab.REGISTRIES:
-                yield Problem(("components", i, "sources", j, "registry"), f"unknown registry {source['registry']!r}")
+                yield Problem(("components", i, "sources", j, "registry"), _("cơ sở dữ liệu %(value)s không có") % {"value": repr(source["registry"])})
 
 
 def _form_ui(ui: dict, fields: set[str]) -> Iterator[Problem]:
@@ -143,18 +180,18 @@ def _form_ui(ui: dict, fields: set[str]) -> Iterator[Problem]:
     for i, section in enumerate(ui.get("sections", [])):
         for j, name in enumerate(section["fields"]):
             if name not in fields:
-                yield Problem(("form_ui", "sections", i, "fields", j), f"unknown form field {name!r}")
+                yield Problem(("form_ui", "sections", i, "fields", j), _("trường %(name)s không có trong biểu mẫu") % {"name": repr(name)})
             elif name in placed:
-                yield Problem(("form_ui", "sections", i, "fields", j), f"field {name!r} is placed in two sections")
+                yield Problem(("form_ui", "sections", i, "fields", j), _("trường %(name)s được đặt trong hai phần") % {"name": repr(name)})
             placed.add(name)
     for key in ("help", "widgets", "prefill"):
         for name in ui.get(key, {}):
             if name not in fields:
-                yield Problem(("form_ui", key, name), f"unknown form field {name!r}")
+                yield Problem(("form_ui", key, name), _("trường %(name)s không có trong biểu mẫu") % {"name": repr(name)})
     for name, source in ui.get("prefill", {}).items():
         registry = source.split(".", 1)[0]
         if registry not in vocab.REGISTRIES:
-            yield Problem(("form_ui", "prefill", name), f"unknown registry {registry!r}")
+            yield Problem(("form_ui", "prefill", name), _("cơ sở dữ liệu %(value)s không có") % {"value": repr(registry)})
 
 
 def _workflow(steps: list, fields: set[str], total_days: float) -> Iterator[Problem]:
@@ -164,22 +201,22 @@ def _workflow(steps: list, fields: set[str], total_days: float) -> Iterator[Prob
     for i, step in enumerate(steps):
         path = ("workflow", "steps", i)
         if ids.count(step["id"]) > 1 and index[step["id"]] != i:
-            yield Problem((*path, "id"), f"step {step['id']!r} is defined twice")
+            yield Problem((*path, "id"), _("bước %(step)s được khai báo hai lần") % {"step": repr(step["id"])})
         if step["role"] not in vocab.ROLES:
-            yield Problem((*path, "role"), f"unknown role {step['role']!r}; known: {', '.join(sorted(vocab.ROLES))}")
+            yield Problem((*path, "role"), _("vai trò %(value)s không có; các vai trò có: %(known)s") % {"value": repr(step["role"]), "known": ", ".join(sorted(vocab.ROLES))})
         unit = step.get("unit", {})
         if "kind" in unit and unit["kind"] not in vocab.UNIT_KINDS:
-            yield Problem((*path, "unit", "kind"), f"unknown unit kind {unit['kind']!r}")
+            yield Problem((*path, "unit", "kind"), _("loại đơn vị %(value)s không có") % {"value": repr(unit["kind"])})
         if "agency" in unit and unit["agency"] not in vocab.AGENCIES:
-            yield Problem((*path, "unit", "agency"), f"unknown agency {unit['agency']!r}")
+            yield Problem((*path, "unit", "agency"), _("ngành %(value)s không có") % {"value": repr(unit["agency"])})
         for j, before in enumerate(step.get("after", [])):
             if before not in index:
                 broken_links = True
-                yield Problem((*path, "after", j), f"unknown step {before!r}")
+                yield Problem((*path, "after", j), _("bước %(step)s không có") % {"step": repr(before)})
             elif before == step["id"]:
                 broken_links = True
-                yield Problem((*path, "after", j), "a step cannot come after itself")
-        yield from _unknown_fields(set(fields_of(step.get("when"))), fields, (*path, "when"), "the condition")
+                yield Problem((*path, "after", j), _("một bước không thể đứng sau chính nó"))
+        yield from _unknown_fields(set(fields_of(step.get("when"))), fields, (*path, "when"), _("điều kiện"))
     if broken_links:
         # The graph of a workflow whose `after` names unknown steps is not the one
         # meant: judging it gave misleading "no way to an end" reports, and the
@@ -193,13 +230,14 @@ def _workflow(steps: list, fields: set[str], total_days: float) -> Iterator[Prob
     if longest > total_days:
         yield Problem(
             ("workflow",),
-            f"the longest path through the steps takes {longest:g} working days, more than processing_days ({total_days:g})",
+            _("đường dài nhất qua các bước mất %(longest)s ngày làm việc, quá processing_days (%(total)s)")
+            % {"longest": f"{longest:g}", "total": f"{total_days:g}"},
         )
 
 
 def _graph_problems(steps: list, index: dict[str, int]) -> Iterator[Problem]:
     if not any(s.get("end") for s in steps):
-        yield Problem(("workflow", "steps"), "no step is marked 'end: true': the workflow has no way to an end")
+        yield Problem(("workflow", "steps"), _("không bước nào có 'end: true': quy trình không có điểm kết thúc"))
         return
     successors: dict[str, list[str]] = {s["id"]: [] for s in steps}
     for s in steps:
@@ -208,7 +246,7 @@ def _graph_problems(steps: list, index: dict[str, int]) -> Iterator[Problem]:
                 successors[before].append(s["id"])
     starts = [s["id"] for s in steps if not s.get("after")]
     if not starts:
-        yield Problem(("workflow", "steps"), "every step waits for another: the workflow has no first step")
+        yield Problem(("workflow", "steps"), _("bước nào cũng chờ một bước khác: quy trình không có bước đầu tiên"))
         return
     # A step from which no end step can be reached leaves the dossier stuck.
     ends = {s["id"] for s in steps if s.get("end")}
@@ -222,17 +260,17 @@ def _graph_problems(steps: list, index: dict[str, int]) -> Iterator[Problem]:
                 changed = True
     for sid in successors:
         if sid not in reaches_end:
-            yield Problem(("workflow", "steps", index[sid]), f"step {sid!r} has no way to an end step")
+            yield Problem(("workflow", "steps", index[sid]), _("từ bước %(step)s không đi tới được bước kết thúc") % {"step": repr(sid)})
     for sid in ends:
         if successors[sid]:
-            yield Problem(("workflow", "steps", index[sid], "end"), f"end step {sid!r} is followed by {successors[sid]}")
+            yield Problem(("workflow", "steps", index[sid], "end"), _("sau bước kết thúc %(step)s vẫn còn bước %(next)s") % {"step": repr(sid), "next": ", ".join(successors[sid])})
     closing = _cycle_edge(successors)
     if closing is not None:
         # At the `after` entry that closes the cycle (it was reported at `workflow/steps`).
         before, step = closing
         after = steps[index[step]]["after"]
         yield Problem(
-            ("workflow", "steps", index[step], "after", after.index(before)), "the steps wait for each other in a cycle"
+            ("workflow", "steps", index[step], "after", after.index(before)), _("các bước chờ nhau thành vòng lặp")
         )
 
 
@@ -270,14 +308,14 @@ def _longest_path_days(steps: list, index: dict[str, int]) -> float:
 
 def _result(result: dict, fields: set[str]) -> Iterator[Problem]:
     if result["document_type"] not in vocab.DOCUMENT_TYPES:
-        yield Problem(("result", "document_type"), f"unknown document type {result['document_type']!r}")
+        yield Problem(("result", "document_type"), _("loại giấy tờ %(value)s không có") % {"value": repr(result["document_type"])})
     if result["signer_role"] not in vocab.ROLES:
-        yield Problem(("result", "signer_role"), f"unknown role {result['signer_role']!r}")
+        yield Problem(("result", "signer_role"), _("vai trò %(value)s không có") % {"value": repr(result["signer_role"])})
     for i, name in enumerate(result.get("summary_fields", [])):
         if name not in fields:
-            yield Problem(("result", "summary_fields", i), f"unknown form field {name!r}")
+            yield Problem(("result", "summary_fields", i), _("trường %(name)s không có trong biểu mẫu") % {"name": repr(name)})
     template = result.get("template", "generic")
     try:
         get_template(f"results/{template}.html")
     except TemplateDoesNotExist:
-        yield Problem(("result", "template"), f"no result template results/{template}.html")
+        yield Problem(("result", "template"), _("không có mẫu kết quả results/%(name)s.html") % {"name": template})
