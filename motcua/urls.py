@@ -3,11 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from motcua.api.main import api
+from motcua.identity.language import set_language
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's own switch, which also remembers the choice of a signed-in user.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("motcua.identity.urls")),
     path("oidc/", include("motcua.identity.oidc_urls")),
     path("office/", include("motcua.backoffice.urls")),

@@ -179,6 +179,31 @@ def test_a_dossier_walk_mails_the_applicant_each_moment_that_concerns_them(peopl
     assert len(smtp.messages) == 6
 
 
+def test_the_mail_speaks_the_language_the_applicant_chose_on_the_site(people, smtp, client):
+    # The choice is made on the site, signed in, with the language switch of every page.
+    client.force_login(people["citizen2"])
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert switched.status_code == 302
+    people["citizen2"].refresh_from_db()
+    assert people["citizen2"].language == "en"
+    english = _submit(people, "citizen2")
+    vietnamese = _submit(people, "citizen")  # never chose: the national language
+    assert delivery.deliver_pending() == {"delivered": 2, "failed": 0}
+    mails = {m["To"]: m for _, _, m in smtp.messages}
+    en, vi = mails[EMAILS["citizen2"]], mails[EMAILS["citizen"]]
+    assert str(en["Subject"]).strip() != str(vi["Subject"]).strip()
+    assert english in str(en["Subject"]) and "Hồ sơ" not in str(en["Subject"])
+    assert f"Hồ sơ {vietnamese} đã được nộp" == str(vi["Subject"]).strip()
+    assert "Birth registration" in _body(en) and "Đăng ký khai sinh" in _body(vi)
+
+
+def test_an_unknown_language_is_not_remembered(people, client):
+    client.force_login(people["citizen2"])
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
+    people["citizen2"].refresh_from_db()
+    assert people["citizen2"].language in ("", "vi")
+
+
 def test_nothing_is_mailed_to_an_applicant_without_an_address(people, smtp):
     people["citizen"].email = ""
     people["citizen"].save(update_fields=["email"])

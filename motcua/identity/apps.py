@@ -6,4 +6,4 @@ class IdentityConfig(AppConfig):
     label = "identity"
 
     def ready(self) -> None:
-        from motcua.identity import checks  # noqa: F401 - registers the deployment check
+        from motcua.identity import checks, language  # noqa: F401 - registers the deployment check and the login receiver

@@ -19,6 +19,10 @@ from motcua.lib.personal_id import InvalidPersonalId, validate_personal_id
 class User(AbstractUser):
     """A person who signs in: citizen, officer or both."""
 
+    # The language the person last chose on the site (empty: never chose); mail
+    # and other messages sent outside a request are written in it.
+    language = models.CharField(_("ngôn ngữ"), max_length=8, blank=True, default="")
+
 
 # The reason in the user's language: the helper's own text is English, for logs.
 _PID_REASONS = {

@@ -70,3 +70,4 @@ def logout(request: HttpRequest) -> HttpResponse:
         if url:
             return redirect(url)
     return redirect(home)
+

@@ -21,6 +21,7 @@ import smtplib
 import socket
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
@@ -115,22 +116,28 @@ def _when(value: str | None) -> str:
     return dateformat.format(timezone.localtime(moment), "H:i d/m/Y") if moment else ""
 
 
+def _language_of(user) -> str:
+    known = {code for code, _name in settings.LANGUAGES}
+    return user.language if user.language in known else settings.LANGUAGE_CODE
+
+
 def message_for(event: OutboxEvent) -> EmailMessage | None:
     """The mail an event sends to the applicant, or None when it concerns nobody by mail."""
-    # The applicant is written to in the national language; per-user language comes with profiles.
-    with translation.override("vi"):
-        subject = _subjects().get(event.topic)
-        if subject is None:
-            return None
-        dossier = Dossier.objects.select_related("applicant", "procedure_version").filter(code=event.key).first()
-        if dossier is None or not dossier.applicant.email:
-            return None
+    if event.topic not in _subjects():
+        return None
+    dossier = Dossier.objects.select_related("applicant", "procedure_version").filter(code=event.key).first()
+    if dossier is None or not dossier.applicant.email:
+        return None
+    # In the language the applicant chose on the site; the national language otherwise.
+    language = _language_of(dossier.applicant)
+    with translation.override(language):
+        subject = _subjects()[event.topic]
         p = event.payload
         # The status the event announced, not the one the dossier has reached by the time the mail goes.
         status = p.get("status", dossier.status)
         lines = [
             _("Hồ sơ: %(code)s") % {"code": dossier.code},
-            _("Thủ tục: %(procedure)s") % {"procedure": localized(dossier.procedure_version.definition["name"], "vi")},
+            _("Thủ tục: %(procedure)s") % {"procedure": localized(dossier.procedure_version.definition["name"], language)},
             _("Trạng thái: %(status)s") % {"status": Status(status).label if status in Status.values else status},
         ]
         if p.get("reason"):
@@ -138,7 +145,7 @@ def message_for(event: OutboxEvent) -> EmailMessage | None:
         if event.topic == "dossier.receive" and p.get("due_at"):
             lines.append(_("Ngày hẹn trả kết quả: %(when)s") % {"when": _when(p["due_at"])})
         if event.topic == "dossier.request_supplement":
-            names = {c["key"]: localized(c.get("name"), "vi") or c["key"] for c in dossier.procedure_version.components}
+            names = {c["key"]: localized(c.get("name"), language) or c["key"] for c in dossier.procedure_version.components}
             lines.append(_("Thành phần cần bổ sung: %(items)s") % {
                 "items": "; ".join(names.get(k, k) for k in p.get("items", []))
             })
