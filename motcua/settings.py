@@ -226,6 +226,9 @@ RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300}}
 RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 if TASKS_BACKEND == "rq":
     INSTALLED_APPS.append("django_rq")  # the rqworker command
+# What the scheduler's pruning keeps: delivered outbox events, finished task results (failures 4×).
+OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 30)
+TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 7)
 
 # --- mail -------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

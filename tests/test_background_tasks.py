@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +21,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
+from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
@@ -31,7 +32,8 @@ from motcua.dossiers.tasks import check_deadlines
 from motcua.identity.models import User
 from motcua.notifications.management.commands import scheduler
 from motcua.notifications.models import OutboxEvent
-from motcua.notifications.tasks import deliver_outbox
+from motcua.notifications.pruning import prune
+from motcua.notifications.tasks import deliver_outbox, prune_history
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -115,11 +117,41 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
     assert rows == [
         (check_deadlines.module_path, TaskResultStatus.READY, "default"),
         (deliver_outbox.module_path, TaskResultStatus.READY, "default"),
+        (prune_history.module_path, TaskResultStatus.READY, "default"),
     ]
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[:2] for line in out] == [
-        ["enqueued", check_deadlines.name], ["enqueued", deliver_outbox.name],
+        ["enqueued", check_deadlines.name], ["enqueued", deliver_outbox.name], ["enqueued", prune_history.name],
     ]
+
+
+def test_pruning_forgets_only_what_is_done_and_old(demo, settings):
+    settings.OUTBOX_KEEP_DAYS, settings.TASK_RESULTS_KEEP_DAYS = 30, 7
+    code = _received_dossier()
+    now = timezone.now()
+    events = list(OutboxEvent.objects.filter(key=code).order_by("id"))
+    assert len(events) >= 2
+    old_delivered, fresh_delivered, *undelivered = events
+    OutboxEvent.objects.filter(pk=old_delivered.pk).update(delivered_at=now - timedelta(days=31))
+    OutboxEvent.objects.filter(pk=fresh_delivered.pk).update(delivered_at=now - timedelta(days=29))
+    # An event never delivered is kept whatever its age: its mail is still owed.
+    OutboxEvent.objects.filter(pk__in=[e.pk for e in undelivered]).update(created_at=now - timedelta(days=400))
+
+    def result(status: str, age_days: int | None) -> DBTaskResult:
+        return DBTaskResult.objects.create(
+            status=status, args_kwargs={"args": [], "kwargs": {}}, task_path=deliver_outbox.module_path,
+            finished_at=None if age_days is None else now - timedelta(days=age_days), backend_name="default",
+        )
+
+    gone = [result(TaskResultStatus.SUCCESSFUL, 8), result(TaskResultStatus.FAILED, 29)]
+    kept = [result(TaskResultStatus.SUCCESSFUL, 6), result(TaskResultStatus.FAILED, 27),
+            result(TaskResultStatus.READY, None), result(TaskResultStatus.RUNNING, None)]
+
+    assert prune(now) == {"outbox": 1, "task_results": 2}
+    assert set(OutboxEvent.objects.filter(key=code).values_list("pk", flat=True)) == {e.pk for e in events[1:]}
+    assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {r.pk for r in kept}
+    assert not DBTaskResult.objects.filter(pk__in=[r.pk for r in gone]).exists()
+    assert prune(now) == {"outbox": 0, "task_results": 0}
 
 
 # --- RQ backend on Redis ------------------------------------------------------------------------------

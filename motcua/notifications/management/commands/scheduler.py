@@ -9,14 +9,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from motcua.dossiers.tasks import check_deadlines
-from motcua.notifications.tasks import deliver_outbox
+from motcua.notifications.tasks import deliver_outbox, prune_history
 
 log = logging.getLogger(__name__)
-PERIODIC = (check_deadlines, deliver_outbox)
+PERIODIC = (check_deadlines, deliver_outbox, prune_history)
 
 
 class Command(BaseCommand):
-    help = "Enqueue the deadline check and the outbox sweep every --interval seconds (run one scheduler)."
+    help = "Enqueue the deadline check, the outbox sweep and the pruning every --interval seconds (run one scheduler)."
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=int, default=300, help="seconds between rounds (default 300)")
