@@ -230,6 +230,13 @@ if TASKS_BACKEND == "rq":
 OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 30)
 TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 7)
 
+# --- signing issued results (PAdES) -----------------------------------------
+# Unset: a demo certificate authority is generated in var/signing/ (check --deploy warns).
+SIGNING_KEY_FILE = env_str("SIGNING_KEY_FILE")
+SIGNING_CERT_FILE = env_str("SIGNING_CERT_FILE")
+SIGNING_CHAIN_FILES = env_list("SIGNING_CHAIN_FILES", "")  # intermediate and root certificates, PEM
+SIGNING_ROOT_FILES = env_list("SIGNING_ROOT_FILES", "")  # roots trusted when verifying; default: the chain's last
+
 # --- mail -------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

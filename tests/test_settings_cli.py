@@ -63,6 +63,7 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
         ({"DEBUG": "true"}, "security.W018"),
         ({"SECRET_KEY": "too-short"}, "security.W009"),
         ({"HTTPS": "false"}, "security.W008"),
+        ({"DEMO_IDP_ENABLED": "false", "OIDC_ISSUER": "https://id.example.gov.vn"}, "results.W001"),
     ],
 )
 def test_check_deploy_reports_unsafe_values(tmp_path, override, warning):

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from motcua.portal import views
+from motcua.portal import verify, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("verify/", verify.verify, name="verify"),
     path("procedures/<str:code>/", views.procedure, name="procedure"),
     path("my/dossiers/", views.my_dossiers, name="my_dossiers"),
     path("my/dossiers/<str:code>/", views.dossier, name="dossier"),

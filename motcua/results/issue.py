@@ -1,4 +1,4 @@
-"""Rendering a dossier's result to PDF (WeasyPrint) and storing it."""
+"""Rendering a dossier's result to PDF (WeasyPrint), signing it (signing.py) and storing it."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from datetime import datetime
 from django.core.files.base import ContentFile
 from django.template.loader import select_template
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from weasyprint import HTML
 
 from motcua.catalog.models import localized
 from motcua.results.models import Result
+from motcua.results.signing import sign_pdf
 
 
 def render_pdf(dossier, number: str, issued_at: datetime, signer) -> bytes:
@@ -45,7 +47,13 @@ def render_pdf(dossier, number: str, issued_at: datetime, signer) -> bytes:
 
 def issue_result(dossier, signer, at: datetime) -> Result:
     number = f"KQ-{dossier.code}"
-    pdf = render_pdf(dossier, number, at, signer)
+    with translation.override("vi"):
+        pdf = sign_pdf(
+            render_pdf(dossier, number, at, signer),
+            reason=_("Ban hành kết quả hồ sơ %(code)s") % {"code": dossier.code},
+            location=dossier.unit.name,
+            signer_name=signer.get_full_name() or signer.get_username(),
+        )
     result = Result(dossier=dossier, number=number, sha256=hashlib.sha256(pdf).hexdigest(), issued_at=at, issued_by=signer)
     result.file.save(f"{dossier.code}.pdf", ContentFile(pdf), save=False)
     result.save()
