@@ -38,6 +38,7 @@ PROCEDURES = ROOT / "procedures"
 RECORD = "3.000333-phieu-ly-lich-tu-phap.yaml"
 BIRTH = "1.001193-dang-ky-khai-sinh.yaml"
 RESIDENCE = "1.004222-dang-ky-thuong-tru.yaml"
+COPY = "2.000815-chung-thuc-ban-sao-tu-ban-chinh.yaml"
 MOTCUA = ROOT / ".venv" / "bin" / "motcua"
 
 
@@ -168,6 +169,12 @@ BAD = [
         change=lambda d: d["fees"]["extras"][0].update(per="pages"), needles=("per: pages",)),
     Bad("a fee extra per a text field", RECORD, "fees/extras/0/per", r"'per' must name an integer field; 'purpose' is not",
         change=lambda d: d["fees"]["extras"][0].update(per="purpose"), needles=("per: purpose",)),
+    Bad("fees times a text field", COPY, "fees/times", r"'times' must name an integer field; 'document_title' is not",
+        change=lambda d: d["fees"].update(times="document_title"), needles=("times: document_title",)),
+    Bad("fees times a missing field", COPY, "fees/times", r"a fee rule reads field 'sheets', which the form does not have",
+        change=lambda d: d["fees"].update(times="sheets"), needles=("times: sheets",)),
+    Bad("a negative fee cap", COPY, "fees/cap", r"is below the minimum 0",
+        change=lambda d: d["fees"].update(cap=-1), needles=("cap: -1",)),
     Bad("a fee extra when over a missing field", BIRTH, "fees/extras/0/when",
         r"a fee rule reads field 'express', which the form does not have",
         change=lambda d: d["fees"]["extras"][0].update(when={"field": "express", "equals": True}),
@@ -580,6 +587,32 @@ def test_residence_fee_depends_on_the_channel(group, channel, total, rule):
     got = quote(definition["fees"], _residence(group), context)
     assert (got.total, [line.rule for line in got.lines]) == (total, [rule])
     assert standard_amount(definition["fees"]) == 10_000
+
+
+@pytest.mark.parametrize(
+    ("pages", "copies", "total", "lines"),
+    [
+        (1, 1, 2_000, [("one_page", 2_000)]),
+        (5, 1, 7_000, [("first_two_pages", 4_000), ("from_third_page", 3_000)]),
+        (5, 2, 14_000, [("first_two_pages", 8_000), ("from_third_page", 6_000)]),
+        # 4,000 + 196 × 1,000 = 200,000: exactly the cap, no cap line.
+        (198, 1, 200_000, [("first_two_pages", 4_000), ("from_third_page", 196_000)]),
+        # 4,000 + 298,000 = 302,000 per copy, capped at 200,000 — then per copy.
+        (300, 1, 200_000, [("first_two_pages", 4_000), ("from_third_page", 298_000), ("cap", -102_000)]),
+        (300, 3, 600_000, [("first_two_pages", 12_000), ("from_third_page", 894_000), ("cap", -306_000)]),
+        (5, 0, 0, [("first_two_pages", 0), ("from_third_page", 0)]),
+        (5, "2", 7_000, [("first_two_pages", 4_000), ("from_third_page", 3_000)]),  # not an integer: once
+        (5, True, 7_000, [("first_two_pages", 4_000), ("from_third_page", 3_000)]),  # a boolean is no count
+    ],
+)
+def test_certified_copy_fee_is_capped_per_copy_and_charged_per_copy(pages, copies, total, lines):
+    definition = shipped(COPY)
+    assert definition["code"] == "2.000815"
+    got = quote(definition["fees"], {"pages": pages, "copies": copies}, {"channel": 2})
+    assert got.total == total
+    assert [(line.rule, line.amount) for line in got.lines] == lines
+    assert sum(line.amount for line in got.lines) == total
+    assert all(line.label["vi"] and line.label["en"] for line in got.lines)
 
 
 def test_no_fees_costs_nothing():

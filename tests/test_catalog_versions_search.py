@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.test import Client
 from django.utils import translation
+from weasyprint import HTML as RealHTML
 
 from motcua.catalog import startup
 from motcua.catalog.models import Procedure, ProcedureVersion
@@ -217,7 +218,8 @@ def test_a_v1_dossier_is_processed_on_v1_after_v2_requires_a_new_field(as_user, 
             rendered.append(string)
 
         def write_pdf(self) -> bytes:
-            return b"%PDF-1.7 test"
+            # A real (small) PDF: the result is signed after rendering.
+            return RealHTML(string="<p>test</p>").write_pdf()
 
     monkeypatch.setattr("motcua.results.issue.HTML", FakeHTML)
     for actor, action in [

@@ -7,9 +7,11 @@
           label: {vi: …, en: …}
         - amount: 200000          # a rule without `when` always holds
       extras:                     # every extra whose `when` holds is added
-        - per: copies             # an integer form field
+        - per: pages              # an integer form field
           above: 2                # count only the units beyond the first two
-          amount: 5000
+          amount: 1000
+      cap: 200000                 # rules + extras come to at most this...
+      times: copies               # ...and are charged once per copy (an integer form field)
 """
 
 from __future__ import annotations
@@ -51,6 +53,14 @@ def quote(fees: Mapping[str, Any] | None, data: Mapping[str, Any], context: Mapp
             units = max(0, (raw if isinstance(raw, int) else 0) - int(extra.get("above", 0)))
         if units:
             lines.append(FeeLine(extra.get("id", f"extras/{index}"), extra.get("label", {}), units * int(extra["amount"])))
+    subtotal = sum(line.amount for line in lines)
+    if "cap" in fees and subtotal > int(fees["cap"]):
+        # A line of its own, so the receipt shows both the tariff and the legal maximum.
+        lines.append(FeeLine("cap", fees.get("cap_label", {}), int(fees["cap"]) - subtotal))
+    if "times" in fees:
+        raw = data.get(fees["times"], 1)
+        times = max(0, raw) if isinstance(raw, int) and not isinstance(raw, bool) else 1
+        lines = [FeeLine(line.rule, line.label, line.amount * times) for line in lines]
     return FeeQuote(sum(line.amount for line in lines), tuple(lines))
 
 
@@ -68,4 +78,6 @@ def referenced_fields(fees: Mapping[str, Any] | None) -> set[str]:
         names.update(fields_of(part.get("when")))
         if "per" in part:
             names.add(part["per"])
+    if "times" in (fees or {}):
+        names.add(fees["times"])
     return names

@@ -159,6 +159,11 @@ def _fees(fees: dict | None, props: dict) -> Iterator[Problem]:
         per = extra.get("per")
         if per in props and props[per].get("type") != "integer":
             yield Problem(("fees", "extras", i, "per"), _("'per' phải là một trường số nguyên; %(name)s không phải") % {"name": repr(per)})
+    if "times" in fees:
+        times = fees["times"]
+        yield from _unknown_fields({times}, set(props), ("fees", "times"), _("quy tắc lệ phí"))
+        if times in props and props[times].get("type") != "integer":
+            yield Problem(("fees", "times"), _("'times' phải là một trường số nguyên; %(name)s không phải") % {"name": repr(times)})
 
 
 def _components(components: list, fields: set[str]) -> Iterator[Problem]:
