@@ -230,7 +230,8 @@ class Server:
         self.cfg = cfg
         log = open(cfg.work_dir / "gunicorn.log", "w")
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "motcua.wsgi", "--workers", str(cfg.workers),
+            # The production configuration (Prometheus multiprocess metrics included).
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:motcua.ops.gunicorn", "--workers", str(cfg.workers),
              "--bind", f"127.0.0.1:{cfg.port}", "--worker-class", "sync", "--backlog", "2048",
              "--graceful-timeout", "5", "--timeout", "60"],
             cwd=ROOT, env=_server_env(cfg), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
