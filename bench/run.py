@@ -80,7 +80,10 @@ def _server_env(cfg: Config) -> dict[str, str]:
     env.update({
         "DATABASE_URL": cfg.database_url, "DJANGO_SETTINGS_MODULE": "motcua.settings", "DEBUG": "false",
         "HTTPS": "false", "SECRET_KEY": SECRET, "ALLOWED_HOSTS": "127.0.0.1,localhost", "MOTCUA_BENCH": "true",
-        "CATALOG_LOAD_ON_START": "false", "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+        "CATALOG_LOAD_ON_START": "false", "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO"),
+        # One JSON line per request with its server time (the time inside the worker, without the
+        # wait in the listen queue): the figure the "server time" targets speak of.
+        "LOG_FORMAT": "json", "LOG_REQUESTS": "true",
         "MOTCUA_VAR_DIR": str(cfg.work_dir / "var"),
     })
     return env
@@ -195,14 +198,14 @@ def prepare(cfg: Config, counts: int = 2000) -> dict[str, Path]:
     return files
 
 
-def act_requests(cfg: Config) -> Path:
+def act_requests(cfg: Config, after_id: int) -> Path:
     """Receive each dossier the submit run created, as its unit's one-stop officer (a token each)."""
     from motcua.dossiers.models import Dossier, Status
     from motcua.identity.models import ApiToken
     from motcua.units.models import Membership, Role
 
-    pending = list(Dossier.objects.filter(status=Status.SUBMITTED, events__actor__api_tokens__label="bench")
-                   .select_related("unit").distinct().order_by("id").values_list("code", "unit__path", "unit_id"))
+    pending = list(Dossier.objects.filter(status=Status.SUBMITTED, id__gt=after_id)
+                   .order_by("id").values_list("code", "unit__path", "unit_id"))
     officers = {}
     for m in Membership.objects.filter(role=Role.ONE_STOP_OFFICER).select_related("user", "unit__parent"):
         officers.setdefault(m.unit.scope_root.path, m.user)
@@ -247,6 +250,30 @@ class Server:
                 time.sleep(0.3)
         self.stop()
         raise SystemExit("gunicorn did not answer in 60 s")
+
+    def log_offset(self) -> int:
+        return (self.cfg.work_dir / "gunicorn.log").stat().st_size
+
+    def server_times(self, since: int) -> dict:
+        """Percentiles of the server time of the requests logged since `since` (bytes into the log)."""
+        with open(self.cfg.work_dir / "gunicorn.log", "rb") as log:
+            log.seek(since)
+            durations = []
+            for raw in log:
+                if b'"motcua.request"' not in raw:
+                    continue
+                try:
+                    durations.append(json.loads(raw)["duration_ms"])
+                except (ValueError, KeyError):
+                    continue
+        if not durations:
+            return {}
+        durations.sort()
+
+        def at(q: float) -> float:
+            return round(durations[min(len(durations) - 1, int(q * len(durations)))], 1)
+
+        return {"server_p50_ms": at(0.50), "server_p95_ms": at(0.95), "server_p99_ms": at(0.99), "logged": len(durations)}
 
     def workers(self) -> list[int]:
         try:
@@ -333,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     files = prepare(cfg)
     from django.db import connection
 
+    from motcua.dossiers.models import Dossier
+
+    last_id = 0
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM dossiers_dossier")
         dossiers = cur.fetchone()[0]
@@ -345,14 +375,20 @@ def main(argv: list[str] | None = None) -> int:
         wrk(cfg, files["search"], 3)  # warm-up: imports, connections, caches (not measured)
         wrk(cfg, files["ceiling"], 2)
         for name in only:
-            if name == "act":
-                files["act"] = act_requests(cfg)
+            if name == "submit":
+                last_id = Dossier.objects.order_by("-id").values_list("id", flat=True).first() or 0
                 connection.close()
+            if name == "act":
+                files["act"] = act_requests(cfg, last_id if "submit" in only else 0)
+                connection.close()
+            since = server.log_offset()
             results[name] = wrk(cfg, files[name], cfg.duration, once=(name == "act"))
+            results[name].update(server.server_times(since))
             results[name]["worker_peak_rss_mb"] = server.peak_rss_mb()
             r = results[name]
             print(f"   {name:13} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  "
-                  f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}", flush=True)
+                  f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}  server p95 {r.get('server_p95_ms', '-')} ms",
+                  flush=True)
             if r["first_errors"]:
                 print(f"     first error: {r['first_errors'][0][:200]}")
     finally:
@@ -362,16 +398,20 @@ def main(argv: list[str] | None = None) -> int:
         r["ratio_to_ceiling"] = round(r["rps"] / ceiling, 3) if ceiling else None
     peak = max((r["worker_peak_rss_mb"] for r in results.values()), default=0)
     print()
-    print(f"{'scenario':14}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'× ceiling':>11}")
+    print("latency: at the client (wrk: includes the wait for a free worker); server: inside the worker")
+    print(f"{'scenario':14}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'× ceiling':>11}"
+          f"{'server p50':>12}{'server p95':>12}{'server p99':>12}")
     for name, r in results.items():
         ratio = f"{r['ratio_to_ceiling']:.2f}" if r["ratio_to_ceiling"] is not None else "-"
-        print(f"{name:14}{r['rps']:9.1f}{r['p50_ms']:9.1f}{r['p95_ms']:9.1f}{r['p99_ms']:9.1f}{r['errors']:8d}{ratio:>11}")
+        server_cols = "".join(f"{r.get(k, float('nan')):12.1f}" for k in ("server_p50_ms", "server_p95_ms", "server_p99_ms"))
+        print(f"{name:14}{r['rps']:9.1f}{r['p50_ms']:9.1f}{r['p95_ms']:9.1f}{r['p99_ms']:9.1f}{r['errors']:8d}{ratio:>11}"
+              + server_cols)
     print(f"peak RSS of a gunicorn worker: {peak} MB")
     targets = {
         "submit ≥ 0.5 × ceiling": (results.get("submit", {}).get("ratio_to_ceiling") or 0) >= 0.5,
         "submit p99 < 100 ms": results.get("submit", {}).get("p99_ms", 1e9) < 100,
-        "citizen dossier page p95 < 30 ms": results.get("read_dossier", {}).get("p95_ms", 1e9) < 30,
-        "citizen list page p95 < 30 ms": results.get("read_list", {}).get("p95_ms", 1e9) < 30,
+        "citizen dossier page p95 < 30 ms (server time)": results.get("read_dossier", {}).get("server_p95_ms", 1e9) < 30,
+        "citizen list page p95 < 30 ms (server time)": results.get("read_list", {}).get("server_p95_ms", 1e9) < 30,
     }
     for text, ok in targets.items():
         print(f"  {'met ' if ok else 'MISS'} {text}")
