@@ -117,8 +117,30 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# STORAGE=s3: results, apology letters and uploads in an S3-compatible object store (django-storages),
+# so any web or worker node reads what another wrote. Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+# in the environment (or the node's role); see docs/operations.md.
+STORAGE = env_str("STORAGE", "local")
+if STORAGE not in ("local", "s3"):
+    raise ValueError(f"STORAGE must be local or s3, got {STORAGE!r}")
+_DEFAULT_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,  # MinIO, Ceph, a national cloud…
+            "region_name": env_str("S3_REGION") or None,
+            "location": env_str("S3_PREFIX", ""),
+            "default_acl": None,  # private objects; the application serves them after its own checks
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if STORAGE == "s3"
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG

@@ -175,3 +175,19 @@ def test_log_format_json_writes_json_lines(tmp_path):
     assert request["method"] == "GET" and request["request_id"] and "duration_ms" in request
     mine = next(line for line in lines if line["logger"] == "motcua.test")
     assert mine["message"] == "ngày hẹn trả ok" and mine["level"] == "WARNING"
+
+
+def test_storage_s3_puts_files_in_the_object_store(tmp_path):
+    """STORAGE=s3 selects django-storages' S3 backend with the bucket, endpoint and prefix given."""
+    script = (
+        "import django; django.setup();"
+        "from django.core.files.storage import storages; s = storages['default'];"
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.location, s.default_acl)"
+    )
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="motcua.settings", MOTCUA_VAR_DIR=str(tmp_path), STORAGE="s3",
+               S3_BUCKET="motcua-results", S3_ENDPOINT_URL="http://127.0.0.1:9000", S3_PREFIX="prod",
+               DATABASE_URL=f"sqlite:///{tmp_path}/x.db")
+    out = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["S3Storage", "motcua-results", "http://127.0.0.1:9000", "prod", "None"]
