@@ -115,12 +115,13 @@ def cluster(tmp_path):
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))},
+        # Not PROMETHEUS_MULTIPROC_DIR: set even empty, it makes every process write metric files (into the
+        # working directory when empty); the web processes get their own below.
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "PROMETHEUS_"))},
         "DATABASE_URL": url, "TASKS_BACKEND": "rq", "REDIS_URL": redis_url, "DEBUG": "false", "HTTPS": "false",
         "SECRET_KEY": "scale-out-test-" + "k" * 40, "ALLOWED_HOSTS": "127.0.0.1", "MOTCUA_VAR_DIR": str(tmp_path),
         "PYTHONPATH": str(ROOT),  # the workers import tests.scale_tasks
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-        "PROMETHEUS_MULTIPROC_DIR": "",
     }
     motcua = str(BIN / "motcua")
     for step in (["migrate", "--noinput"], ["load-demo"]):
