@@ -612,7 +612,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.recreate:
         recreate_database()
     started = time.perf_counter()
+
+    def phase(name: str) -> None:
+        print(f"  {time.perf_counter() - started:7.1f} s  {name}", flush=True)
+
     call_command("migrate", verbosity=0, interactive=False)
+    phase("migrated")
     options = Options(dossiers=args.dossiers, citizens=args.citizens or max(1000, args.dossiers // 10),
                       communes_per_province=args.communes_per_province, years=args.years, seed=args.seed,
                       chunk=args.chunk)
@@ -627,13 +632,18 @@ def main(argv: list[str] | None = None) -> int:
         if cur.fetchone()[0]:
             cur.execute("SET session_replication_role = replica")
     gen.units()
+    phase("units (and the demo's users)")
     gen.people(make_password(DEMO_PASSWORD))
+    phase("officers and citizens")
     procedures = gen.procedures()
+    phase("procedures")
     print(f"{len(gen.country.units)} units, {len(gen.country.citizens)} citizens, {len(procedures)} procedures",
           flush=True)
     gen.dossiers(procedures)
+    phase("dossiers")
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
+    phase("analyzed")
     elapsed = time.perf_counter() - started
     by_table: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
     for name, n, seconds in gen.stats:
