@@ -7,6 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     MOTCUA_VAR_DIR=/var/lib/motcua \
+    STATIC_ROOT=/app/static \
     PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus \
     LOG_FORMAT=json
 
@@ -25,7 +26,7 @@ COPY motcua motcua
 COPY procedures procedures
 RUN pip install --no-deps -e . \
  && DATABASE_URL=sqlite:////tmp/build.sqlite3 SECRET_KEY=build-only DEMO_IDP_ENABLED=false \
-    STATIC_ROOT=/app/static motcua collectstatic --noinput \
+    motcua collectstatic --noinput \
  && rm -f /tmp/build.sqlite3
 
 USER motcua
