@@ -335,7 +335,9 @@ class Generator_:
         for i in range(1, self.o.citizens + 1):
             home = rng.choice(self.country.communes)
             born = rng.randint(1950, 2006)
-            pid = f"{PID_PROVINCES[i % len(PID_PROVINCES)]}{(0 if born < 2000 else 2) + (i & 1)}{born % 100:02d}{i:06d}"
+            # Unique for up to 10 million citizens: the province part counts the millions.
+            province = PID_PROVINCES[(i // 1_000_000) % len(PID_PROVINCES)]
+            pid = f"{province}{(0 if born < 2000 else 2) + (i & 1)}{born % 100:02d}{i % 1_000_000:06d}"
             while pid in taken:
                 born -= 1
                 pid = f"{pid[:4]}{born % 100:02d}{pid[6:]}"
