@@ -4,9 +4,11 @@ from django.urls import include, path
 
 from motcua.api.main import api
 from motcua.identity.language import set_language
+from motcua.ops.metrics import metrics
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("metrics", metrics, name="metrics"),  # Prometheus; /healthz and /readyz: ops.health middleware
     path("admin/", admin.site.urls),
     # Django's own switch, which also remembers the choice of a signed-in user.
     path("i18n/setlang/", set_language, name="set_language"),
