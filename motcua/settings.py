@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "motcua.audit",
     "motcua.notifications",
     "motcua.results",
+    "motcua.monitoring",
     "motcua.portal",
     "motcua.backoffice",
     "motcua.api",
