@@ -20,7 +20,7 @@ from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 from motcua.dossiers import actions
 from motcua.monitoring.models import DailyCounter, MonthlyCounter, OpenCounter, Option
 from motcua.monitoring.rebuild import differences
-from tests.test_lifecycle_properties import SETTINGS, Clock, LifecycleMachine, _machine, frozen_clock  # noqa: F401 (fixture)
+from tests.test_lifecycle_properties import ACTORS, SETTINGS, Clock, LifecycleMachine, _machine, frozen_clock  # noqa: F401 (fixture)
 from tests.walker import components_for
 
 SOURCES = ["upload", "vault", "registry", "paper"]
@@ -59,6 +59,26 @@ class CountersMachine(LifecycleMachine):
             other = self.codes.pop(index % len(self.codes))
             self.codes.append(self.code)
             self.code = other
+
+    @rule(data=st.data(), answer=st.booleans())
+    def supplement_round(self, data, answer: bool) -> None:
+        # Rounds of supplements are what the progress rules (pauses, "more than one round") read:
+        # ask for one whenever someone may, and sometimes answer it.
+        self._first_allowed(data, "request_supplement")
+        if answer:
+            self._first_allowed(data, "submit_supplement")
+
+    @rule(data=st.data())
+    def payment_round(self, data) -> None:
+        self._first_allowed(data, "request_payment")
+        self._first_allowed(data, "confirm_payment")
+
+    def _first_allowed(self, data, action: str) -> None:
+        dossier = self.dossier
+        for who in ACTORS:
+            if action in actions.allowed_actions(dossier, self.users[who], grants=self.grants[who]):
+                self._try(who, action, self._valid_payload(who, action, data), valid=True)
+                return
 
     def _valid_payload(self, who, action, data):
         payload = super()._valid_payload(who, action, data)

@@ -48,6 +48,8 @@ class Result:
     max_points: float
     threshold: float
     no_data: bool
+    drill_numerator: str = ""  # the counter column whose dossiers make the numerator (dashboard links)
+    drill_denominator: str = ""
 
 
 @dataclass
@@ -169,8 +171,10 @@ def evaluate(unit: Unit | None, s: Sums, cat: Facts, cfg: config_module.Config, 
     results = []
     for ind, num, den in score(unit_id, s, cat, cfg, procedure_id):
         ratio, points, no_data = _score(ind, num, den)
+        drill = ind.source in ("counter", "progress")
         results.append(Result(ind.code, ind.group, ind.ref, str(ind.name), num, den, ratio, points,
-                              ind.max_points, ind.threshold, no_data))
+                              ind.max_points, ind.threshold, no_data,
+                              ind.numerator if drill else "", ind.denominator if drill else ""))
     groups = []
     for g in GROUPS:
         members = [r for r in results if r.group == g.code]
@@ -249,3 +253,45 @@ def reports(units: list[Unit], start: date, end: date, procedure_id: int | None 
         r.rank = {"rank": rank_of(totals, r.unit.pk), "of": sum(1 for t in totals.values() if t is not None),
                   "peers": len(out)}
     return out
+
+
+def monthly_series(unit_id: int, start: date, end: date, procedure_id: int | None = None) -> list[dict]:
+    """Per month of the period: the headline rate and the on-time rate of ended dossiers (trend chart)."""
+    qs = MonthlyCounter.objects.filter(unit_id=unit_id, month__gte=start.replace(day=1), month__lte=end)
+    if procedure_id is not None:
+        qs = qs.filter(procedure_id=procedure_id)
+    rows = {r["month"]: r for r in qs.values("month").annotate(
+        full_online=Sum("full_online"), full_eligible=Sum("full_eligible"),
+        ended=Sum("ended"), ended_on_time=Sum("ended_on_time"), received=Sum("received"),
+    ).order_by()}
+    out, month = [], start.replace(day=1)
+    while month <= end:
+        r = rows.get(month, {})
+        fe, fo, en, eo = (r.get(k) or 0 for k in ("full_eligible", "full_online", "ended", "ended_on_time"))
+        out.append({"month": month, "received": r.get("received") or 0,
+                    "rate": 100.0 * fo / fe if fe else None, "on_time": 100.0 * eo / en if en else None})
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out
+
+
+def by_procedure(unit_id: int, start: date, end: date) -> list[dict]:
+    """The main counts of the unit per procedure (drill-down to one procedure)."""
+    rows: dict[int, dict[str, int]] = {}
+    days, months = _month_spans(start, end)
+    queries = [DailyCounter.objects.filter(unit_id=unit_id, day__gte=a, day__lte=b) for a, b in days]
+    if months:
+        queries.append(MonthlyCounter.objects.filter(unit_id=unit_id, month__gte=months[0], month__lte=months[1]))
+    wanted = ("received", "online", "full_eligible", "full_online", "ended", "ended_on_time")
+    for qs in queries:
+        for r in qs.values("procedure_id").annotate(**{c: Sum(c) for c in wanted}).order_by():
+            row = rows.setdefault(r["procedure_id"], dict.fromkeys(wanted, 0))
+            for c in wanted:
+                row[c] += r[c] or 0
+    out = []
+    for pid, row in rows.items():
+        if not any(row.values()):
+            continue
+        out.append({"procedure_id": pid, **row,
+                    "rate": 100.0 * row["full_online"] / row["full_eligible"] if row["full_eligible"] else None,
+                    "on_time": 100.0 * row["ended_on_time"] / row["ended"] if row["ended"] else None})
+    return sorted(out, key=lambda r: -r["received"])
