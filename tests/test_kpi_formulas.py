@@ -205,7 +205,8 @@ def test_total_is_the_sum_of_six_groups_only_when_all_are_present():
     ("ministry", date(2024, 12, 31), 40, 50, 70.0, True),
     ("province", date(2024, 6, 30), 15, 50, 30.0, True),
     ("commune", date(2025, 12, 31), 34, 50, 70.0, False),
-    ("commune", date(2026, 12, 31), 34, 50, None, None),  # no target set for 2026: no verdict
+    ("commune", date(2026, 12, 31), 34, 50, 70.0, False),  # none set for 2026: the 2025 target holds
+    ("commune", date(2023, 12, 31), 34, 50, None, None),  # none set before 2024: no verdict
 ])
 def test_headline_rate_against_the_target_of_the_unit_class_and_year(level, end, numer, denom, target, met):
     unit = SimpleNamespace(pk=5, level=level)

@@ -15,7 +15,9 @@ class Config:
     options: dict[str, str]
 
     def target(self, unit_class: str, year: int) -> float | None:
-        return self.targets.get((unit_class, year))
+        """The target set for the year, else the latest one set before it (a target holds until replaced)."""
+        years = [y for (c, y) in self.targets if c == unit_class and y <= year]
+        return self.targets[(unit_class, max(years))] if years else None
 
     @property
     def by_date(self) -> bool:

@@ -117,6 +117,10 @@ def _when(value: str | None) -> str:
 
 def message_for(event: OutboxEvent) -> EmailMessage | None:
     """The mail an event sends to the applicant, or None when it concerns nobody by mail."""
+    if event.topic == "mail":
+        # A mail composed by another room (the KPI digest to leaders): sent as written.
+        p = event.payload
+        return EmailMessage(p["subject"], p["body"], to=p["to"]) if p.get("to") else None
     # The applicant is written to in the national language; per-user language comes with profiles.
     with translation.override("vi"):
         subject = _subjects().get(event.topic)
