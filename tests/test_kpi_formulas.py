@@ -22,7 +22,7 @@ DUE = datetime(2025, 3, 14, 17, 0, tzinfo=HCM)
 
 def dossier(**kw):
     base = dict(unit_id=7, procedure_id=3, status=4, channel=2, received_at=T, due_at=DUE, finished_at=None,
-                updated_at=T, paused_at=None, supplement_count=0, fee=0, paid_online=0, component_sources=UPLOAD,
+                updated_at=T, paused_at=None, supplement_count=0, apology_count=0, fee=0, paid_online=0, component_sources=UPLOAD,
                 vneid_auth=False)
     base.update(kw)
     return SimpleNamespace(**base)
@@ -57,6 +57,10 @@ RECEIPT = {"received", "online", "full_eligible", "full_online", "digitized"}
     ("returned late but processed in time: the first end state (9) counts",
      dossier(status=10, finished_at=DUE - timedelta(hours=1)),
      RECEIPT | {"ended", "ended_on_time", "finished", "finished_e_result"}, None),
+    ("apologised for, then finished by the new date: still overdue",
+     dossier(status=9, apology_count=1, finished_at=DUE - timedelta(hours=1)),
+     RECEIPT | {"ended", "finished", "finished_e_result"}, None),
+    ("apologised for and still open: overdue", dossier(status=4, apology_count=1), RECEIPT, ALREADY_LATE),
     ("stopped (8): ended, no result", dossier(status=8, finished_at=DUE), RECEIPT | {"ended", "ended_on_time"}, None),
     ("withdrawn after receipt (7): ends at its last change",
      dossier(status=7, updated_at=DUE + timedelta(days=1)), RECEIPT | {"ended"}, None),

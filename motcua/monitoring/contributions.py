@@ -14,6 +14,8 @@ Rules (KPI-766.md §2–4; the choices for the [U] points are in docs/monitoring
 - on time: end ≤ due_at (or by local date, option deadline_compare=date).
   The pause needs no subtraction: motcua moves due_at by the working days
   the dossier waited for the applicant, so rule 6 of §3 G2 applies to every round;
+- a dossier that needed an apology letter (phiếu xin lỗi, Decree 61/2018 art. 12)
+  is overdue whatever its new date: the letter moves due_at, not the verdict;
 - an electronic result exists exactly when the dossier reached 9 (issue_result
   signs and stores one), so e_result = status in (9, 10).
 """
@@ -68,8 +70,8 @@ def on_time(end: datetime, due: datetime | None, by_date: bool) -> bool:
 def open_key(d, by_date: bool) -> date | None:
     if d.received_at is None or d.status not in OPEN:
         return None
-    if d.supplement_count > 1:
-        return ALREADY_LATE  # more than one supplement request and no end: overdue (§3 G2 step 2)
+    if d.supplement_count > 1 or d.apology_count > 0:
+        return ALREADY_LATE  # more than one supplement request and no end (§3 G2 step 2), or apologised for
     if d.status == Status.SUPPLEMENT_REQUESTED and d.paused_at is not None:
         # One request and waiting: the end is the request time, the verdict fixed now.
         return ALWAYS_ON_TIME if on_time(d.paused_at, d.due_at, by_date) else ALREADY_LATE
@@ -101,7 +103,7 @@ def contribution(d, full_eligible: bool, by_date: bool) -> Contribution:
     if end is not None:
         day = local_day(end)
         cells.append((day, "ended", 1))
-        if on_time(end, d.due_at, by_date):
+        if d.apology_count == 0 and on_time(end, d.due_at, by_date):
             cells.append((day, "ended_on_time", 1))
     if d.status in E_RESULT and d.finished_at is not None:
         day = local_day(d.finished_at)

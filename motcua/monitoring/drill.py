@@ -49,7 +49,7 @@ def dossiers_behind(unit: Unit | None, start: date, end: date, column: str, proc
         qs = qs.filter(received_at__isnull=False, status__in=ENDED).annotate(end_at=Coalesce("finished_at", "updated_at"))
         qs = qs.filter(end_at__gte=since, end_at__lt=until)
         if column == "ended_on_time":
-            qs = qs.filter(Q(due_at__isnull=True) | Q(due_at__gte=F("end_at")))
+            qs = qs.filter(Q(due_at__isnull=True) | Q(due_at__gte=F("end_at")), apology_count=0)
         return qs
     if column in ("finished", "finished_e_result"):
         return qs.filter(status__in=E_RESULT, finished_at__gte=since, finished_at__lt=until)

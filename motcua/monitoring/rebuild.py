@@ -70,6 +70,7 @@ def _ended_rows(by_date: bool):
         in_time = Q(due_at__isnull=True) | Q(end_day__lte=TruncDate("due_at", tzinfo=zone))
     else:
         in_time = Q(due_at__isnull=True) | Q(due_at__gte=F("end_at"))
+    in_time &= Q(apology_count=0)
     sums = {
         "ended": Count("id"),
         "ended_on_time": _one(in_time),
@@ -93,7 +94,7 @@ def _open_rows(by_date: bool):
     else:
         asked_in_time = Q(due_at__isnull=True) | Q(due_at__gte=F("paused_at"))
     key = Case(
-        When(supplement_count__gt=1, then=Value(ALREADY_LATE)),
+        When(Q(supplement_count__gt=1) | Q(apology_count__gt=0), then=Value(ALREADY_LATE)),
         When(Q(status=5, paused_at__isnull=False) & asked_in_time, then=Value(ALWAYS_ON_TIME)),
         When(Q(status=5, paused_at__isnull=False), then=Value(ALREADY_LATE)),
         When(due_at__isnull=True, then=Value(ALWAYS_ON_TIME)),
