@@ -138,20 +138,21 @@ def _clear() -> None:
                 cursor.execute(f"DELETE FROM {model._meta.db_table}")
 
 
-def _insert_rolled_up(table: str, key: str, columns: tuple[str, ...], queryset, conflict_add: bool) -> None:
-    sql, params = queryset.query.sql_with_params()
+def _insert_rolled_up(table: str, key: str, columns: tuple[str, ...], querysets: list) -> None:
+    """INSERT … SELECT the leaf rows (UNION ALL of the querysets), summed per ancestor of their unit."""
+    parts, params = [], []
+    for qs in querysets:
+        sql, p = qs.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) q{len(parts)}")  # SQLite takes no parenthesised SELECT in a UNION
+        params += p
     cols = ", ".join(columns)
     sums = ", ".join(f"SUM(l.{c})" for c in columns)
     statement = (
         f"INSERT INTO {table} (unit_id, procedure_id, {key}, {cols}) "
-        f"SELECT a.ancestor_id, l.procedure_id, l.{key}, {sums} FROM ({sql}) l "
+        f"SELECT a.ancestor_id, l.procedure_id, l.{key}, {sums} FROM ({' UNION ALL '.join(parts)}) l "
         f"JOIN {UnitAncestor._meta.db_table} a ON a.unit_id = l.unit_id "
-        # SQLite needs a WHERE to tell the upsert's ON CONFLICT from a join's ON.
-        f"WHERE true GROUP BY a.ancestor_id, l.procedure_id, l.{key}"
+        f"GROUP BY a.ancestor_id, l.procedure_id, l.{key}"
     )
-    if conflict_add:
-        statement += f" ON CONFLICT (unit_id, {key}, procedure_id) DO UPDATE SET "
-        statement += ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
 
@@ -182,13 +183,16 @@ def rebuild() -> Timing:
         if definition.get("service_mode") == "full"
     ]
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Grouping millions of rows: in memory, not in sort files (this transaction only).
+                cursor.execute("SET LOCAL work_mem = '256MB'")
         _clear()
         refresh_ancestors()
-        daily = DailyCounter._meta.db_table
-        _insert_rolled_up(daily, "day", COLUMNS, _received_rows(full_versions), conflict_add=False)
-        _insert_rolled_up(daily, "day", COLUMNS, _ended_rows(by_date), conflict_add=True)
+        _insert_rolled_up(DailyCounter._meta.db_table, "day", COLUMNS,
+                          [_received_rows(full_versions), _ended_rows(by_date)])
         _insert_monthly()
-        _insert_rolled_up(OpenCounter._meta.db_table, "due_day", ("count",), _open_rows(by_date), conflict_add=False)
+        _insert_rolled_up(OpenCounter._meta.db_table, "due_day", ("count",), [_open_rows(by_date)])
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in TABLES:
