@@ -47,5 +47,14 @@ lint: $(VENV)/.installed-dev
 bench-search: $(VENV)/.installed
 	$(BIN)/python bench/catalog_search.py
 
+## make bench: ceiling, submit, act and read on PostgreSQL with gunicorn (2 workers) and wrk (16 connections,
+## 20 s a run); fills BENCH_DATABASE_URL with BENCH_DOSSIERS (1,000,000) dossiers first if needed. Not part of `make test`.
+.PHONY: bench
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n1)" main start; \
+	  for _ in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) var

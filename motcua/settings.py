@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -36,11 +37,16 @@ INSTALLED_APPS = [
     "motcua.backoffice",
     "motcua.api",
     "motcua.demo",
+    "motcua.ops",
     "django_tasks",
     "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz answer before anything else: no host check, no HTTPS redirect, no session.
+    "motcua.ops.health.HealthCheckMiddleware",
+    # Request id, latency metric and the request log line, around everything below.
+    "motcua.ops.requests.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,7 +60,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "motcua.urls"
+# MOTCUA_BENCH: the benchmark's URLs (the site plus a bare "ceiling" view); only `make bench` sets it.
+ROOT_URLCONF = "motcua.bench_urls" if env_bool("MOTCUA_BENCH", False) else "motcua.urls"
 WSGI_APPLICATION = "motcua.wsgi.application"
 AUTH_USER_MODEL = "identity.User"
 LOGIN_URL = "identity:login"
@@ -108,11 +115,33 @@ USE_TZ = True
 
 # --- files ----------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# STORAGE=s3: results, apology letters and uploads in an S3-compatible object store (django-storages),
+# so any web or worker node reads what another wrote. Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+# in the environment (or the node's role); see docs/operations.md.
+STORAGE = env_str("STORAGE", "local")
+if STORAGE not in ("local", "s3"):
+    raise ValueError(f"STORAGE must be local or s3, got {STORAGE!r}")
+_DEFAULT_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,  # MinIO, Ceph, a national cloud…
+            "region_name": env_str("S3_REGION") or None,
+            "location": env_str("S3_PREFIX", ""),
+            "default_acl": None,  # private objects; the application serves them after its own checks
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if STORAGE == "s3"
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG
@@ -240,13 +269,30 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS, usually port 465
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # for EMAIL_BACKEND=…filebased.EmailBackend
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "motcua <no-reply@localhost>")
 
+# --- operations: logs and metrics (docs/operations.md) ------------------------
+# LOG_FORMAT=json: one JSON object a line (for a log collector), with the request id;
+# LOG_REQUESTS: one line per request (method, path, status, duration, request id).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ValueError(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
+LOG_REQUESTS = env_bool("LOG_REQUESTS", LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "motcua.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {"()": "motcua.ops.logs.json_formatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # WeasyPrint reports every rendering step at INFO.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+# /metrics (Prometheus): a bearer token the scraper sends, and/or client addresses allowed.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOW = [ipaddress.ip_network(n, strict=False) for n in env_list("METRICS_ALLOW", "127.0.0.1,::1")]
+METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 15)

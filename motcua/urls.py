@@ -3,9 +3,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from motcua.api.main import api
+from motcua.ops.metrics import metrics
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("metrics", metrics, name="metrics"),  # Prometheus; /healthz and /readyz: ops.health middleware
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("motcua.identity.urls")),

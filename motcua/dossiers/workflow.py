@@ -66,7 +66,7 @@ def create_tasks(dossier: Dossier, now: datetime) -> list[Task]:
         for s in steps
     ]
     Task.objects.bulk_create(tasks)
-    open_ready(dossier, now)
+    open_ready(dossier, now, tasks)  # the rows just written, units included: no need to read them back
     return tasks
 
 
@@ -76,9 +76,13 @@ def _step_due(task: Task, opened: datetime) -> datetime:
     return deadlines.due_at(opened, days, task.unit)
 
 
-def open_ready(dossier: Dossier, now: datetime) -> list[Task]:
-    """Open every waiting task whose predecessors are all finished; return those opened."""
-    tasks = {t.step: t for t in dossier.tasks.all()}
+def open_ready(dossier: Dossier, now: datetime, known: list[Task] | None = None) -> list[Task]:
+    """Open every waiting task whose predecessors are all finished; return those opened.
+
+    `known`: every task of the dossier, already in hand (just created); else they are read.
+    """
+    # With their units: a step's due date is counted on its unit's calendar (one query, not one per task).
+    tasks = {t.step: t for t in (known if known is not None else dossier.tasks.select_related("unit"))}
 
     def finished(step: str) -> bool:
         # A skipped step is passed through: it is finished once the steps before it are.

@@ -94,7 +94,10 @@ class ApiToken(models.Model):
     def user_for(cls, raw: str) -> User | None:
         if not raw or len(raw) > 200:
             return None
-        token = cls.objects.live().select_related("user").filter(digest=_digest(raw)).first()
+        # The citizen profile and home unit come along: submitting needs both (two queries fewer).
+        token = (
+            cls.objects.live().select_related("user__citizen__home_unit").filter(digest=_digest(raw)).first()
+        )
         if token is None or not token.user.is_active:
             return None
         return token.user

@@ -162,8 +162,12 @@ def procedure(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def my_dossiers(request: HttpRequest) -> HttpResponse:
     # Only the user's own applications: staff see their units' dossiers in the back office.
+    # Only what the list shows: each dossier's form data and the procedure's search text and
+    # definition-sized JSON were read and decoded for 50 rows a page (bench/run.py read_list).
     dossiers = (
-        Dossier.objects.filter(applicant=request.user).select_related("procedure").order_by("-submitted_at", "-id")
+        Dossier.objects.filter(applicant=request.user).select_related("procedure")
+        .only("code", "status", "submitted_at", "due_at", "procedure__names")
+        .order_by("-submitted_at", "-id")
     )
     page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/my_dossiers.html", {"page": page})

@@ -1,0 +1,34 @@
+# motcua: one image for the web and worker processes (see docs/operations.md, "Containers").
+# Debian slim, pinned Python dependencies, runs as an unprivileged user.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    MOTCUA_VAR_DIR=/var/lib/motcua \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus \
+    LOG_FORMAT=json
+
+# WeasyPrint (result PDFs) needs Pango and HarfBuzz; results are set in DejaVu, which has Vietnamese.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --create-home --home-dir /home/motcua --uid 10001 motcua \
+ && install -d -o motcua -g motcua /var/lib/motcua /var/lib/motcua/media /tmp/prometheus
+
+WORKDIR /app
+COPY requirements/base.txt requirements/base.txt
+RUN pip install -r requirements/base.txt
+COPY pyproject.toml README.md ./
+COPY motcua motcua
+COPY procedures procedures
+RUN pip install --no-deps -e . \
+ && DATABASE_URL=sqlite:////tmp/build.sqlite3 SECRET_KEY=build-only DEMO_IDP_ENABLED=false \
+    STATIC_ROOT=/app/static motcua collectstatic --noinput \
+ && rm -f /tmp/build.sqlite3
+
+USER motcua
+EXPOSE 8000
+# The web process; the worker runs the same image with `motcua db_worker` or `motcua rqworker default`.
+CMD ["gunicorn", "-c", "python:motcua.ops.gunicorn", "--bind", "0.0.0.0:8000"]

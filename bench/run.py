@@ -1,0 +1,446 @@
+"""`make bench`: how much one machine carries, as ratios to its own ceiling, measured in one run.
+
+    .venv/bin/python bench/run.py                     # what `make bench` runs
+    BENCH_DOSSIERS=100000 .venv/bin/python bench/run.py --only ceiling,submit
+
+On PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/motcua_bench),
+filled by bench/generate.py when it holds fewer dossiers than BENCH_DOSSIERS (default
+1,000,000), it starts gunicorn (BENCH_WORKERS=2 workers, BENCH_PORT=18500 on 127.0.0.1)
+and drives it with wrk (BENCH_CONNECTIONS=16 connections, BENCH_DURATION=20 s a run,
+bench/replay.lua) through these scenarios:
+
+- ceiling: a bare Django view that parses a JSON body and inserts one row (motcua.bench_urls,
+  served only with MOTCUA_BENCH=true);
+- submit: POST /api/v1/dossiers, bearer tokens of many citizens, a valid dossier each time
+  (the form validated against the schema, code, deadline, tasks, history, audit, outbox);
+- act: POST /api/v1/dossiers/{code}/actions/receive by the unit's officer, each on a distinct
+  dossier submitted in the submit run;
+- read_dossier / read_list: a citizen's dossier page and list of dossiers (portal, session cookie);
+- search: the procedure search page.
+
+Prints requests/s, p50/p95/p99, errors and the ratio to the ceiling for each, and the peak
+RSS of a gunicorn worker, and writes bench/results/<UTC date>.json with the machine's description.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SCENARIOS = ("ceiling", "submit", "act", "read_dossier", "read_list", "search")
+SECRET = "bench-only-secret-key-" + "x" * 40
+SUBMIT_PROCEDURE = "1.001193"  # birth registration at the commune: the most common dossier there is
+GIVEN_NAMES = ["Nguyễn", "Minh", "Khang", "Thu", "Hà", "Gia", "Bảo"]
+
+
+@dataclass
+class Config:
+    database_url: str
+    dossiers: int
+    duration: int
+    connections: int
+    workers: int
+    port: int
+    threads: int = 2
+    work_dir: Path = field(default_factory=lambda: ROOT / "var" / "bench")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def _config() -> Config:
+    return Config(
+        database_url=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motcua_bench"),
+        dossiers=int(os.environ.get("BENCH_DOSSIERS", "1000000")),
+        duration=int(os.environ.get("BENCH_DURATION", "20")),
+        connections=int(os.environ.get("BENCH_CONNECTIONS", "16")),
+        workers=int(os.environ.get("BENCH_WORKERS", "2")),
+        port=int(os.environ.get("BENCH_PORT", "18500")),
+    )
+
+
+def _server_env(cfg: Config) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": cfg.database_url, "DJANGO_SETTINGS_MODULE": "motcua.settings", "DEBUG": "false",
+        "HTTPS": "false", "SECRET_KEY": SECRET, "ALLOWED_HOSTS": "127.0.0.1,localhost", "MOTCUA_BENCH": "true",
+        "CATALOG_LOAD_ON_START": "false", "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO"),
+        # One JSON line per request with its server time (the time inside the worker, without the
+        # wait in the listen queue): the figure the "server time" targets speak of.
+        "LOG_FORMAT": "json", "LOG_REQUESTS": "true",
+        "MOTCUA_VAR_DIR": str(cfg.work_dir / "var"),
+    })
+    return env
+
+
+# --- the data -------------------------------------------------------------------------------------
+
+
+def ensure_data(cfg: Config) -> None:
+    """Generate the database unless it already holds the dossiers asked for."""
+    import psycopg
+
+    have = 0
+    try:
+        with psycopg.connect(cfg.database_url, connect_timeout=5) as conn:
+            row = conn.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'dossiers_dossier'").fetchone()
+            generated = conn.execute("SELECT 1 FROM units_unit WHERE code = '000.00.00.H01'").fetchone() if row else None
+            have = int(row[0]) if row and generated else 0
+    except psycopg.OperationalError:
+        have = 0  # no database yet
+    if have >= cfg.dossiers * 0.95:
+        print(f"== data: {have:,} dossiers already there")
+        return
+    print(f"== data: generating {cfg.dossiers:,} dossiers (bench/generate.py)", flush=True)
+    env = _server_env(cfg)
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--dossiers", str(cfg.dossiers),
+                    "--recreate"], env=env, check=True)
+
+
+def prepare(cfg: Config, counts: int = 2000) -> dict[str, Path]:
+    """Tokens, sessions and request files; run in this process with Django set up on the bench database."""
+    os.environ.update(_server_env(cfg))
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+
+    from motcua.bench_urls import CEILING_TABLE
+    from motcua.catalog.models import Procedure
+    from motcua.dossiers.models import Dossier
+    from motcua.identity.models import ApiToken, User
+    from motcua.lib.conditions import evaluate
+
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {CEILING_TABLE} (id bigserial PRIMARY KEY, at timestamptz NOT NULL, "
+                    "payload jsonb NOT NULL)")
+        cur.execute(f"TRUNCATE {CEILING_TABLE}")
+    rng = random.Random(11)
+    files: dict[str, Path] = {}
+    cfg.work_dir.mkdir(parents=True, exist_ok=True)
+
+    def write(name: str, lines: list[str]) -> None:
+        path = cfg.work_dir / f"{name}.tsv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        files[name] = path
+
+    write("ceiling", [f'POST\t/bench/ceiling\t\t\t{{"n":{i},"text":"một cửa"}}' for i in range(1000)])
+
+    # Citizens who live where the submit procedure is served, each with a bearer token.
+    citizens = list(User.objects.filter(username__startswith="cd", citizen__home_unit__kind="commune")
+                    .exclude(citizen__home_unit__code__endswith="H99").order_by("id")
+                    .values_list("id", flat=True)[:200_000])
+    chosen = rng.sample(citizens, min(counts, len(citizens)))
+    users = {u.pk: u for u in User.objects.filter(pk__in=chosen)}
+    tokens = {pk: ApiToken.issue(users[pk], label="bench") for pk in chosen}
+    version = Procedure.objects.select_related("current").get(code=SUBMIT_PROCEDURE).current.definition
+    example = version["example"]
+    components = [
+        {"key": c["key"], "source": "upload", "name": f"{c['key']}.pdf"}
+        for c in version["components"]
+        if c.get("required", True) and evaluate(c.get("when"), example, {"channel": 2})
+    ]
+    lines = []
+    for i in range(20_000):
+        # A distinct dossier each time: another child's name (still valid for the schema).
+        data = dict(example, child_name=f"{GIVEN_NAMES[i % 7]} {GIVEN_NAMES[i // 7 % 7]} {GIVEN_NAMES[i // 49 % 7]}")
+        body = json.dumps({"procedure": SUBMIT_PROCEDURE, "data": data, "components": components},
+                          ensure_ascii=False, separators=(",", ":"))
+        lines.append(f"POST\t/api/v1/dossiers\tBearer {tokens[chosen[i % len(chosen)]]}\t\t{body}")
+    write("submit", lines)
+
+    # Sessions for the read runs: the citizens with the most dossiers, and any citizens.
+    with connection.cursor() as cur:
+        cur.execute("SELECT applicant_id FROM dossiers_dossier TABLESAMPLE SYSTEM (1) LIMIT %s", [counts])
+        frequent = [r[0] for r in cur.fetchall()]
+    readers = {u.pk: u for u in User.objects.filter(pk__in=frequent)}
+    sessions = {}
+    for pk, user in readers.items():
+        s = SessionStore()
+        s[SESSION_KEY], s[BACKEND_SESSION_KEY] = str(pk), "django.contrib.auth.backends.ModelBackend"
+        s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        s.create()
+        sessions[pk] = s.session_key
+    own = {}
+    for applicant, code in Dossier.objects.filter(applicant__in=list(readers)).values_list("applicant", "code"):
+        own.setdefault(applicant, []).append(code)
+    dossier_lines, list_lines = [], []
+    for pk, key in sessions.items():
+        cookie = f"sessionid={key}; django_language=vi"
+        for code in rng.sample(own[pk], min(3, len(own[pk]))):
+            dossier_lines.append(f"GET\t/my/dossiers/{code}/\t\t{cookie}\t")
+        list_lines.append(f"GET\t/my/dossiers/\t\t{cookie}\t")
+    rng.shuffle(dossier_lines)
+    write("read_dossier", dossier_lines)
+    write("read_list", list_lines)
+    words = ["khai sinh", "ket hon", "ho chieu", "thuong tru", "ly lich tu phap", "giay phep lai xe", "chung thuc",
+             "that nghiep", "xay dung", "doanh nghiep", "tam tru", "khai tu", "birth", "passport"]
+    write("search", [f"GET\t/?q={w.replace(' ', '+')}\t\t\t" for w in words])
+    return files
+
+
+def act_requests(cfg: Config, after_id: int) -> Path:
+    """Receive each dossier the submit run created, as its unit's one-stop officer (a token each)."""
+    from motcua.dossiers.models import Dossier, Status
+    from motcua.identity.models import ApiToken
+    from motcua.units.models import Membership, Role
+
+    pending = list(Dossier.objects.filter(status=Status.SUBMITTED, id__gt=after_id)
+                   .order_by("id").values_list("code", "unit__path", "unit_id"))
+    officers = {}
+    for m in Membership.objects.filter(role=Role.ONE_STOP_OFFICER).select_related("user", "unit__parent"):
+        officers.setdefault(m.unit.scope_root.path, m.user)
+    tokens: dict[int, str] = {}
+    lines = []
+    for code, path, _unit in pending:
+        # The nearest officer whose scope holds the unit.
+        scope = max((p for p in officers if path.startswith(p)), key=len, default=None)
+        if scope is None:
+            continue
+        user = officers[scope]
+        if user.pk not in tokens:
+            tokens[user.pk] = ApiToken.issue(user, label="bench")
+        lines.append(f'POST\t/api/v1/dossiers/{code}/actions/receive\tBearer {tokens[user.pk]}\t\t{{}}')
+    path = cfg.work_dir / "act.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# --- the server and the load --------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        log = open(cfg.work_dir / "gunicorn.log", "w")
+        self.proc = subprocess.Popen(
+            # The production configuration (Prometheus multiprocess metrics included).
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:motcua.ops.gunicorn", "--workers", str(cfg.workers),
+             "--bind", f"127.0.0.1:{cfg.port}", "--worker-class", "sync", "--backlog", "2048",
+             "--graceful-timeout", "5", "--timeout", "60"],
+            cwd=ROOT, env=_server_env(cfg), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{cfg.base}/healthz", timeout=2).read()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise SystemExit(f"gunicorn exited; see {cfg.work_dir / 'gunicorn.log'}") from None
+                time.sleep(0.3)
+        self.stop()
+        raise SystemExit("gunicorn did not answer in 60 s")
+
+    def log_offset(self) -> int:
+        return (self.cfg.work_dir / "gunicorn.log").stat().st_size
+
+    def server_times(self, since: int) -> dict:
+        """Percentiles of the server time of the requests logged since `since` (bytes into the log)."""
+        with open(self.cfg.work_dir / "gunicorn.log", "rb") as log:
+            log.seek(since)
+            durations, moments = [], []
+            for raw in log:
+                if b'"motcua.request"' not in raw:
+                    continue
+                try:
+                    line = json.loads(raw)
+                    durations.append(line["duration_ms"])
+                    moments.append(datetime.fromisoformat(line["time"]))
+                except (ValueError, KeyError):
+                    continue
+        if not durations:
+            return {}
+        durations.sort()
+
+        def at(q: float) -> float:
+            return round(durations[min(len(durations) - 1, int(q * len(durations)))], 1)
+
+        span = (max(moments) - min(moments)).total_seconds() + 1  # the log's clock has whole seconds
+        return {"server_p50_ms": at(0.50), "server_p95_ms": at(0.95), "server_p99_ms": at(0.99),
+                "logged": len(durations), "logged_seconds": span}
+
+    def workers(self) -> list[int]:
+        try:
+            out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True)
+        except OSError:
+            return []
+        return [int(p) for p in out.stdout.split()]
+
+    def peak_rss_mb(self) -> float:
+        """The highest peak resident set (VmHWM) of any worker so far."""
+        peak = 0
+        for pid in self.workers():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            found = re.search(r"VmHWM:\s+(\d+) kB", status)
+            peak = max(peak, int(found.group(1)) if found else 0)
+        return round(peak / 1024, 1)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def wrk(cfg: Config, requests: Path, duration: int, once: bool = False) -> dict:
+    env = dict(os.environ, BENCH_REQUESTS=str(requests), BENCH_THREADS=str(cfg.threads), BENCH_ONCE="1" if once else "0")
+    out = subprocess.run(
+        ["wrk", "-t", str(cfg.threads), "-c", str(cfg.connections), "-d", f"{duration}s", "--timeout", "10s",
+         "-s", str(ROOT / "bench" / "replay.lua"), cfg.base],
+        env=env, capture_output=True, text=True, timeout=duration + 60,
+    )
+    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk gave no result:\n{out.stdout}\n{out.stderr}")
+    raw = json.loads(line.removeprefix("BENCH_JSON "))
+    seconds = raw["duration_us"] / 1e6
+    return {
+        "requests": raw["requests"], "seconds": round(seconds, 2), "rps": round(raw["requests"] / seconds, 1),
+        "p50_ms": raw["p50_us"] / 1000, "p95_ms": raw["p95_us"] / 1000, "p99_ms": raw["p99_us"] / 1000,
+        "max_ms": raw["max_us"] / 1000, "errors": raw["status_errors"] + raw["socket_errors"],
+        "statuses": {k: v for d in raw["statuses"] for k, v in d.items()}, "first_errors": raw["first_errors"],
+    }
+
+
+# --- the machine -------------------------------------------------------------------------------------
+
+
+def machine(cfg: Config) -> dict:
+    import django
+    import psycopg
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), 0)
+    with psycopg.connect(cfg.database_url) as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[0:1]
+    import gunicorn
+
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem / 1024 / 1024, 1),
+        "postgresql": pg, "python": platform.python_version(), "django": django.get_version(),
+        "gunicorn": gunicorn.__version__, "wrk": wrk_version[0] if wrk_version else "", "os": platform.platform(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The benchmark: ceiling, submit, act and read")
+    parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
+    parser.add_argument("--no-write", action="store_true", help="print only, write no results file")
+    args = parser.parse_args(argv)
+    only = [s for s in args.only.split(",") if s]
+    cfg = _config()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed (Debian: apt-get install wrk); `make bench` installs it")
+    ensure_data(cfg)
+    files = prepare(cfg)
+    from django.db import connection
+
+    from motcua.dossiers.models import Dossier
+
+    last_id = 0
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM dossiers_dossier")
+        dossiers = cur.fetchone()[0]
+    connection.close()
+    print(f"== gunicorn: {cfg.workers} workers on {cfg.base}; wrk: {cfg.connections} connections, "
+          f"{cfg.duration} s a run; {dossiers:,} dossiers in the database", flush=True)
+    server = Server(cfg)
+    results: dict[str, dict] = {}
+    try:
+        wrk(cfg, files["search"], 3)  # warm-up: imports, connections, caches (not measured)
+        wrk(cfg, files["ceiling"], 2)
+        for name in only:
+            if name == "submit":
+                last_id = Dossier.objects.order_by("-id").values_list("id", flat=True).first() or 0
+                connection.close()
+            if name == "act":
+                files["act"] = act_requests(cfg, last_id if "submit" in only else 0)
+                connection.close()
+            since = server.log_offset()
+            results[name] = wrk(cfg, files[name], cfg.duration, once=(name == "act"))
+            results[name].update(server.server_times(since))
+            if name == "act" and results[name]["requests"] >= len(files["act"].read_text().splitlines()):
+                # Every submitted dossier was received before the time was up: the rate is over the
+                # time the requests took, not the whole run (wrk's threads stopped when done).
+                r = results[name]
+                r["pool_exhausted"] = True
+                r["rps"] = round(r["requests"] / min(r["seconds"], r.get("logged_seconds", r["seconds"])), 1)
+            results[name]["worker_peak_rss_mb"] = server.peak_rss_mb()
+            r = results[name]
+            print(f"   {name:13} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  "
+                  f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}  server p95 {r.get('server_p95_ms', '-')} ms",
+                  flush=True)
+            if r["first_errors"]:
+                print(f"     first error: {r['first_errors'][0][:200]}")
+    finally:
+        server.stop()
+    ceiling = results.get("ceiling", {}).get("rps")
+    for r in results.values():
+        r["ratio_to_ceiling"] = round(r["rps"] / ceiling, 3) if ceiling else None
+    peak = max((r["worker_peak_rss_mb"] for r in results.values()), default=0)
+    print()
+    print("latency: at the client (wrk: includes the wait for a free worker); server: inside the worker")
+    print(f"{'scenario':14}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'× ceiling':>11}"
+          f"{'server p50':>12}{'server p95':>12}{'server p99':>12}")
+    for name, r in results.items():
+        ratio = f"{r['ratio_to_ceiling']:.2f}" if r["ratio_to_ceiling"] is not None else "-"
+        server_cols = "".join(f"{r.get(k, float('nan')):12.1f}" for k in ("server_p50_ms", "server_p95_ms", "server_p99_ms"))
+        print(f"{name:14}{r['rps']:9.1f}{r['p50_ms']:9.1f}{r['p95_ms']:9.1f}{r['p99_ms']:9.1f}{r['errors']:8d}{ratio:>11}"
+              + server_cols)
+    print(f"peak RSS of a gunicorn worker: {peak} MB")
+    checks = {  # DESIGN.md §6: (scenarios needed, met?)
+        "submit ≥ 0.5 × ceiling": (("submit", "ceiling"), (results.get("submit", {}).get("ratio_to_ceiling") or 0) >= 0.5),
+        "submit p99 < 100 ms": (("submit",), results.get("submit", {}).get("p99_ms", 1e9) < 100),
+        "citizen dossier page p95 < 30 ms (server time)":
+            (("read_dossier",), results.get("read_dossier", {}).get("server_p95_ms", 1e9) < 30),
+        "citizen list page p95 < 30 ms (server time)":
+            (("read_list",), results.get("read_list", {}).get("server_p95_ms", 1e9) < 30),
+    }
+    targets = {text: ok for text, (needs, ok) in checks.items() if all(n in results for n in needs)}
+    for text, ok in targets.items():
+        print(f"  {'met ' if ok else 'MISS'} {text}")
+    if not args.no_write:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        now = datetime.now(UTC)
+        out = RESULTS / f"{now:%Y-%m-%d}.json"
+        out.write_text(json.dumps({
+            "at": now.isoformat(timespec="seconds"), "machine": machine(cfg), "config": {
+                **{k: v for k, v in asdict(cfg).items() if k not in ("work_dir", "database_url")},
+                "dossiers_in_database": dossiers},
+            "scenarios": results, "worker_peak_rss_mb": peak, "targets": targets,
+        }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"written: {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
