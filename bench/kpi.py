@@ -40,7 +40,6 @@ DASHBOARD_P95_TARGET_MS = 50.0
 def _extend_generator(seed: int) -> None:
     """The dossier facts of the h4 migration, drawn per row (bench/generate.py's extension hook)."""
     from bench import generate
-
     from motcua.dossiers.facts import sources_mask
 
     rng = random.Random(seed)
@@ -59,9 +58,24 @@ def _extend_generator(seed: int) -> None:
     )
 
 
+def _has_fewer_dossiers(n: int) -> bool:
+    import dj_database_url
+    import psycopg
+
+    db = dj_database_url.parse(os.environ["DATABASE_URL"])
+    try:
+        with psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
+                             password=db["PASSWORD"] or None, dbname=db["NAME"]) as conn:
+            # The planner's estimate: counting millions of rows exactly would take longer than it helps.
+            row = conn.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'dossiers_dossier'").fetchone()
+    except psycopg.Error:
+        return True
+    return row is None or row[0] < n * 0.99
+
+
 def _percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=766)
     parser.add_argument("--only-generate", action="store_true", help="fill the database and stop")
     args = parser.parse_args(argv)
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motcua_h4_bench")
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motcua_kpi_bench")
+    if not args.generate and _has_fewer_dossiers(args.dossiers):
+        print(f"the database holds fewer than {args.dossiers:,} dossiers: generating them", flush=True)
+        args.generate = True
     if args.generate:
         from bench import generate
 

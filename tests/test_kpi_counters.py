@@ -20,7 +20,8 @@ from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 from motcua.dossiers import actions
 from motcua.monitoring.models import DailyCounter, MonthlyCounter, OpenCounter, Option
 from motcua.monitoring.rebuild import differences
-from tests.test_lifecycle_properties import ACTORS, SETTINGS, Clock, LifecycleMachine, _machine, frozen_clock  # noqa: F401 (fixture)
+from tests.test_lifecycle_properties import ACTORS, SETTINGS, Clock, LifecycleMachine, _machine
+from tests.test_lifecycle_properties import frozen_clock as frozen_clock  # the fixture, shared
 from tests.walker import components_for
 
 SOURCES = ["upload", "vault", "registry", "paper"]

@@ -57,8 +57,8 @@ def facts(certified_copy_codes: set[str]) -> Facts:
         result.names[procedure.pk] = (procedure.code, procedure.names)
         definition = procedure.current.definition
         implementing = list(implementing_units(procedure).values_list("id", "kind"))
-        for unit_id, _kind in implementing:
-            for a in ancestors(paths[unit_id]):
+        for unit_pk, _kind in implementing:
+            for a in ancestors(paths[unit_pk]):
                 result.authority.setdefault(a, set()).add(procedure.pk)
         if procedure.service_mode in ("full", "partial"):
             result.online_service.add(procedure.pk)
@@ -71,7 +71,7 @@ def facts(certified_copy_codes: set[str]) -> Facts:
             result.fee.add(procedure.pk)
         if _for_citizens(definition):
             result.citizen.add(procedure.pk)
-    for unit_id, path in Unit.objects.filter(kind=UnitKind.COMMUNE).values_list("id", "path"):
+    for path in Unit.objects.filter(kind=UnitKind.COMMUNE).values_list("path", flat=True):
         for a in ancestors(path):
             result.communes[a] = result.communes.get(a, 0) + 1
     _cache = (key, result)

@@ -20,7 +20,14 @@ from motcua.monitoring.catalog_facts import Facts, facts
 from motcua.monitoring.contributions import local_day
 from motcua.monitoring.counters import ancestors
 from motcua.monitoring.indicators import GROUPS, Indicator
-from motcua.monitoring.models import COLUMNS, NATIONAL, DailyCounter, ExternalFigure, MonthlyCounter, OpenCounter
+from motcua.monitoring.models import (
+    COLUMNS,
+    NATIONAL,
+    DailyCounter,
+    ExternalFigure,
+    MonthlyCounter,
+    OpenCounter,
+)
 from motcua.units.models import Unit, UnitKind
 
 RANK_EPSILON = 0.005  # §5: ties within half a hundredth of a point share a rank
