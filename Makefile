@@ -24,7 +24,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.txt
 ## make demo: install, migrate SQLite, load the demo province and serve http://127.0.0.1:8000
 demo: $(VENV)/.installed
 	DEBUG=$${DEBUG:-true} $(BIN)/motcua migrate --noinput
-	DEBUG=$${DEBUG:-true} $(BIN)/motcua load-demo
+	DEBUG=$${DEBUG:-true} $(BIN)/motcua load-demo --history 3
 	@echo "Demo users (password below): $(BIN)/motcua demo-users"
 	DEBUG=$${DEBUG:-true} $(BIN)/motcua runserver $(HOST):$(PORT)
 
@@ -50,11 +50,19 @@ bench-search: $(VENV)/.installed
 ## make bench: ceiling, submit, act and read on PostgreSQL with gunicorn (2 workers) and wrk (16 connections,
 ## 20 s a run); fills BENCH_DATABASE_URL with BENCH_DOSSIERS (1,000,000) dossiers first if needed. Not part of `make test`.
 .PHONY: bench
-bench: $(VENV)/.installed
+bench: bench-kpi $(VENV)/.installed
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n1)" main start; \
 	  for _ in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 	$(BIN)/python bench/run.py
+
+## make bench-kpi: Decision 766 at scale — fills KPI_BENCH_DATABASE_URL with KPI_DOSSIERS (1,000,000) dossiers
+## if it has fewer, then times `kpi rebuild` (target < 60 s) and the dashboard of every unit over a year (p95 < 50 ms).
+KPI_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/motcua_kpi_bench
+KPI_DOSSIERS ?= 1000000
+.PHONY: bench-kpi
+bench-kpi: $(VENV)/.installed
+	DATABASE_URL=$(KPI_BENCH_DATABASE_URL) $(BIN)/python bench/kpi.py --dossiers $(KPI_DOSSIERS) --verify
 
 clean:
 	rm -rf $(VENV) var

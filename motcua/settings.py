@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "motcua.audit",
     "motcua.notifications",
     "motcua.results",
+    "motcua.monitoring",
     "motcua.portal",
     "motcua.backoffice",
     "motcua.api",

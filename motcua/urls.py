@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("motcua.identity.urls")),
     path("oidc/", include("motcua.identity.oidc_urls")),
     path("office/", include("motcua.backoffice.urls")),
+    path("kpi/", include("motcua.monitoring.urls")),
     path("", include("motcua.portal.urls")),
 ]
 if settings.DEMO_IDP_ENABLED:

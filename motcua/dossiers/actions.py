@@ -28,6 +28,7 @@ from motcua.catalog.search import implementing_units
 from motcua.dossiers import deadlines, workflow
 from motcua.dossiers.codes import format_code, next_sequence
 from motcua.dossiers.errors import Conflict, Forbidden, Invalid, NotFound
+from motcua.dossiers.facts import sources_mask
 from motcua.dossiers.models import (
     Channel,
     DeadlineState,
@@ -41,6 +42,7 @@ from motcua.dossiers.models import (
 from motcua.identity.models import User
 from motcua.lib.conditions import evaluate
 from motcua.lib.workdays import working_time
+from motcua.monitoring import counters as kpi
 from motcua.notifications.outbox import emit
 from motcua.notifications.tasks import deliver_outbox
 from motcua.results.apology import issue_apology_letter
@@ -73,6 +75,7 @@ class Payload:
     data: dict | None = None  # supplement answer: corrected form data
     amount: int | None = None  # payment request, đồng
     new_due_date: date | None = None  # apology letter
+    paid_online: int = 0  # confirm_payment: 1 national payment platform, 2 local gateway, 0 not online
 
 
 class Ctx:
@@ -307,6 +310,8 @@ def _request_payment(ctx: Ctx, p: Payload) -> tuple[int, dict]:
 def _confirm_payment(ctx: Ctx, p: Payload) -> tuple[int, dict]:
     paid = ctx.dossier.payment_due
     ctx.dossier.payment_due = 0
+    if p.paid_online in (1, 2):
+        ctx.dossier.paid_online = p.paid_online
     return Status.PROCESSING, {"amount": paid}
 
 
@@ -471,12 +476,14 @@ def allowed_actions(dossier: Dossier, user, *, now: datetime | None = None, gran
 
 
 def _write_history(
-    dossier: Dossier, action: str, from_status: int | None, actor, at: datetime, reason: str = "", data: dict | None = None
+    dossier: Dossier, action: str, from_status: int | None, actor, at: datetime, reason: str = "", data: dict | None = None,
+    before: kpi.Contribution | None = None,
 ) -> DossierEvent:
     event = DossierEvent.objects.create(
         dossier=dossier, action=action, from_status=from_status, to_status=dossier.status,
         actor=actor, at=at, reason=reason, data=data or {},
     )
+    kpi.on_event(dossier, event, before)  # the KPI counters move with the event (monitoring/counters.py)
     audit(
         actor=actor, action=f"dossier.{action}", object_type="dossier", object_id=dossier.code, at=at,
         data={"from": from_status, "to": dossier.status, "reason": reason, **(data or {})},
@@ -578,6 +585,7 @@ def submit(
             code=code, procedure=procedure, procedure_version=version, unit=unit, applicant=applicant,
             channel=channel, status=Status.SUBMITTED, data=data, components=components or [],
             fee=quote(version.definition.get("fees"), data, {"channel": channel}).total, submitted_at=now, updated_at=now,
+            component_sources=sources_mask(components or []), vneid_auth=applicant.citizen.assurance_level >= 2,
         )
         workflow.create_tasks(dossier, now)
         _write_history(dossier, "submit", None, applicant, now, data={"version": version.number})
@@ -613,6 +621,7 @@ def perform(code: str, action: str, actor, *, reason: str = "", payload: Payload
     with transaction.atomic():
         ctx = _load_for_update(code, actor, timezone.now())
         dossier = ctx.dossier
+        before = kpi.snapshot(dossier)
         allowed = [name for name, r in RULES.items() if _state_allows(name, ctx) and r.can(ctx)]
         if dossier.status in rule.statuses and rule.needs_apology_when_late and _late(ctx):
             raise Conflict(
@@ -635,8 +644,9 @@ def perform(code: str, action: str, actor, *, reason: str = "", payload: Payload
             dossier.status = new_status
         dossier.deadline_state = deadline_state(dossier, ctx.now)
         dossier.updated_at = ctx.now
+        dossier.component_sources = sources_mask(dossier.components)
         dossier.save()
-        _write_history(dossier, action, from_status, actor, ctx.now, reason=payload.reason, data=extra)
+        _write_history(dossier, action, from_status, actor, ctx.now, reason=payload.reason, data=extra, before=before)
     return dossier
 
 
@@ -662,9 +672,11 @@ def mark_deadlines(now: datetime | None = None) -> dict[str, int]:
             state = deadline_state(dossier, now)
             if state == dossier.deadline_state or state == DeadlineState.ON_TIME:
                 continue
+            before = kpi.snapshot(dossier)
             dossier.deadline_state = state
             dossier.updated_at = now
             dossier.save(update_fields=["deadline_state", "updated_at"])
-            _write_history(dossier, f"deadline_{state}", dossier.status, None, now, data={"due_at": dossier.due_at.isoformat()})
+            _write_history(dossier, f"deadline_{state}", dossier.status, None, now, data={"due_at": dossier.due_at.isoformat()},
+                           before=before)
             counts[state] += 1
     return {str(k): v for k, v in counts.items()}

@@ -48,12 +48,14 @@ class ActionIn(BaseModel):
     data: dict[str, Any] | None = Field(None, description="submit_supplement: corrected form fields")
     amount: int | None = Field(None, gt=0, description="request_payment: đồng")
     new_due_date: date | None = Field(None, description="issue_apology: the new return date")
+    paid_online: int = Field(0, ge=0, le=2, description="confirm_payment: 1 national payment platform, 2 local gateway")
 
     def payload(self) -> actions.Payload:
         return actions.Payload(
             reason=self.reason, task=self.task, assignee=self.assignee,
             items=[i.model_dump() for i in self.items] if self.items is not None else None,
             components=self.components, data=self.data, amount=self.amount, new_due_date=self.new_due_date,
+            paid_online=self.paid_online,
         )
 
 

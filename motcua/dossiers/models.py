@@ -62,6 +62,13 @@ class Dossier(models.Model):
     apology_count = models.PositiveSmallIntegerField(default=0)
     payment_due = models.PositiveIntegerField(default=0)  # đồng asked for in status 6
     deadline_state = models.CharField(max_length=8, choices=DeadlineState.choices, default=DeadlineState.ON_TIME)
+    # Facts the Decision 766 indicators need (monitoring/): where the components came from
+    # (bits of dossiers/facts.py), whether the applicant's account is verified with the
+    # national e-ID, and how the fee was paid online (0 not online, 1 national payment
+    # platform, 2 local gateway — DuocThanhToanTrucTuyen).
+    component_sources = models.PositiveSmallIntegerField(default=0)
+    vneid_auth = models.BooleanField(default=False)
+    paid_online = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         indexes = [

@@ -8,7 +8,12 @@ from motcua.demo.data import load_units_and_users
 class Command(BaseCommand):
     help = "Load the demo province, its staff and citizens, the demo e-ID provider's client, and the shipped procedures."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--history", type=int, default=0, metavar="MONTHS",
+                            help="also file dossiers over the last MONTHS months through the actions layer "
+                                 "(the KPI dashboards' demo data)")
+
+    def handle(self, *args, history: int = 0, **options):
         if not settings.DEMO_IDP_ENABLED:
             raise CommandError("demo data is only for installations with DEMO_IDP_ENABLED=true")
         # Imported here: django-oauth-toolkit is installed only with the demo provider.
@@ -21,3 +26,11 @@ class Command(BaseCommand):
         except DefinitionError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"demo units and users loaded; {len(outcomes)} procedures")
+        if history:
+            from motcua.demo.history import load_history
+            from motcua.dossiers.models import Dossier
+
+            if Dossier.objects.filter(unit__code__endswith=".H99").exists():
+                self.stdout.write("demo history: dossiers exist already, none added")
+                return
+            self.stdout.write(f"demo history: {load_history(months=history)} dossiers filed")

@@ -9,10 +9,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from motcua.dossiers.tasks import check_deadlines
+from motcua.monitoring.tasks import send_kpi_digests
 from motcua.notifications.tasks import deliver_outbox, prune_history
 
 log = logging.getLogger(__name__)
-PERIODIC = (check_deadlines, deliver_outbox, prune_history)
+PERIODIC = (check_deadlines, send_kpi_digests, deliver_outbox, prune_history)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,194 @@
+"""Decision 766 at scale: full rebuild of the counters and the dashboard of every unit over a year.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/motcua_h4_bench \\
+        .venv/bin/python bench/kpi.py --dossiers 10000000 --generate
+
+1. (--generate) fills the database with bench/generate.py (h5's COPY-based
+   generator: ~700 units, two years of dossiers with their histories), adding
+   the facts the indicators read (where the components came from, e-ID
+   authentication, online payment);
+2. times `rebuild()` — what `motcua kpi rebuild` runs — twice (the first run
+   also reads the table from disk; target < 60 s);
+3. times `query.report()` — what GET /api/v1/kpi and the dashboard compute —
+   for every unit and the whole country over the last full year, ranking
+   included (target p95 < 50 ms), after one warm-up pass;
+4. (--verify) checks that the counters equal a rebuild (a second rebuild
+   inside a rolled-back transaction, compared row by row).
+
+Prints the figures; exits 1 when a target is missed (with --strict).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+REBUILD_TARGET_S = 60.0
+DASHBOARD_P95_TARGET_MS = 50.0
+
+
+def _extend_generator(seed: int) -> None:
+    """The dossier facts of the h4 migration, drawn per row (bench/generate.py's extension hook)."""
+    from bench import generate
+    from motcua.dossiers.facts import sources_mask
+
+    rng = random.Random(seed)
+    masks: dict[str, int] = {}
+
+    def component_sources(f: dict) -> int:
+        text = f.get("components") or "[]"
+        if text not in masks:
+            masks[text] = sources_mask(json.loads(text))
+        return masks[text]
+
+    generate.DOSSIER_FIELDS["component_sources"] = component_sources
+    generate.DOSSIER_FIELDS["vneid_auth"] = lambda f: f.get("channel") == 2 and rng.random() < 0.8
+    generate.DOSSIER_FIELDS["paid_online"] = lambda f: (
+        rng.choice((1, 2, 2)) if f.get("fee", 0) > 0 and f.get("channel") == 2 and rng.random() < 0.7 else 0
+    )
+
+
+def _has_fewer_dossiers(n: int) -> bool:
+    import dj_database_url
+    import psycopg
+
+    db = dj_database_url.parse(os.environ["DATABASE_URL"])
+    try:
+        with psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
+                             password=db["PASSWORD"] or None, dbname=db["NAME"]) as conn:
+            # The planner's estimate: counting millions of rows exactly would take longer than it helps.
+            row = conn.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'dossiers_dossier'").fetchone()
+    except psycopg.Error:
+        return True
+    return row is None or row[0] < n * 0.99
+
+
+def _copy_dossiers(connection, copies: int) -> None:
+    """Every dossier again `copies` times, k days earlier (k = 1…copies): the counters see k-shifted twins."""
+    from motcua.dossiers.models import Dossier
+
+    fields = [f.column for f in Dossier._meta.concrete_fields if f.column not in ("id", "code")]
+    times = {f.column for f in Dossier._meta.concrete_fields if f.get_internal_type() == "DateTimeField"}
+    select = ", ".join(f"{c} - k * interval '1 day'" if c in times else c for c in fields)
+    cols = ", ".join(fields)
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("SELECT max(id) FROM dossiers_dossier WHERE code NOT LIKE '%%-c%%'")
+        last = cur.fetchone()[0]
+        cur.execute("SET synchronous_commit = off")
+        for k in range(1, copies + 1):
+            cur.execute(
+                f"INSERT INTO dossiers_dossier (code, {cols}) SELECT code || '-c{k}', {select} "
+                f"FROM dossiers_dossier, (SELECT {k} AS k) s WHERE id <= %s",
+                [last],
+            )
+            print(f"  copy {k}: {time.perf_counter() - started:.0f} s", flush=True)
+        cur.execute("ANALYZE dossiers_dossier")
+    print(f"copied the dossiers {copies} times in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dossiers", type=int, default=1_000_000)
+    parser.add_argument("--generate", action="store_true", help="recreate the database and fill it first")
+    parser.add_argument("--verify", action="store_true", help="also compare the counters with a rebuild")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--seed", type=int, default=766)
+    parser.add_argument("--only-generate", action="store_true", help="fill the database and stop")
+    parser.add_argument("--copies", type=int, default=0,
+                        help="first add COPIES shifted copies of every generated dossier, in SQL (k days earlier, "
+                             "code suffixed -k): 10,000,000 dossiers from 1,000,000 generated in minutes, not hours")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motcua_kpi_bench")
+    if not args.generate and _has_fewer_dossiers(args.dossiers):
+        print(f"the database holds fewer than {args.dossiers:,} dossiers: generating them", flush=True)
+        args.generate = True
+    if args.generate:
+        from bench import generate
+
+        generate._setup_django()
+        _extend_generator(args.seed)
+        started = time.perf_counter()
+        generate.main(["--dossiers", str(args.dossiers), "--recreate", "--seed", str(args.seed)])
+        print(f"generated {args.dossiers:,} dossiers in {time.perf_counter() - started:.0f} s", flush=True)
+        if args.only_generate:
+            return 0
+    else:
+        from bench import generate
+
+        generate._setup_django()
+
+    from django.db import connection
+
+    from motcua.dossiers.models import Dossier
+    from motcua.monitoring import query
+    from motcua.monitoring.rebuild import differences, rebuild
+    from motcua.units.models import Unit
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("bench/kpi.py needs PostgreSQL: set DATABASE_URL=postgres://…")
+    if args.copies:
+        _copy_dossiers(connection, args.copies)
+    dossiers = Dossier.objects.count()
+    units = list(Unit.objects.all())
+    with connection.cursor() as cur:
+        cur.execute("SELECT version()")
+        version = cur.fetchone()[0].split(",")[0]
+        cur.execute("SELECT pg_size_pretty(pg_total_relation_size('dossiers_dossier'))")
+        size = cur.fetchone()[0]
+    print(f"kpi benchmark — {version}; {dossiers:,} dossiers ({size}), {len(units)} units; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+
+    timings = []
+    for attempt in (1, 2):
+        t = rebuild()
+        timings.append(t.seconds)
+        print(f"rebuild #{attempt}: {t.seconds:.1f} s — {t.daily:,} daily, {t.monthly:,} monthly, {t.open:,} open rows",
+              flush=True)
+
+    today = query.today()
+    year = today.year - 1
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    targets = [None, *units]
+    for u in targets:  # warm-up: the catalogue facts, the plans, the buffer cache
+        query.report(u, start, end)
+    samples = []
+    for u in targets:
+        t0 = time.perf_counter()
+        query.report(u, start, end)
+        samples.append((time.perf_counter() - t0) * 1000)
+    p50, p95, worst = _percentile(samples, 50), _percentile(samples, 95), max(samples)
+    print(f"dashboard ({year}, every unit + national, ranking included): {len(samples)} reports, "
+          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms, mean {statistics.mean(samples):.1f} ms", flush=True)
+    national = query.report(None, start, end)
+    print(f"national {year}: received {national.headline['denominator']:,} eligible, "
+          f"full-process online rate {national.headline['rate'] or 0:.2f}%, total {national.total}")
+
+    ok = min(timings) < REBUILD_TARGET_S and p95 < DASHBOARD_P95_TARGET_MS
+    if args.verify:
+        t0 = time.perf_counter()
+        found = differences()
+        print(f"verify (counters vs rebuild): {found} in {time.perf_counter() - t0:.1f} s")
+        ok = ok and not any(found.values())
+    print(f"targets: rebuild < {REBUILD_TARGET_S:.0f} s: {'met' if min(timings) < REBUILD_TARGET_S else 'MISSED'}; "
+          f"dashboard p95 < {DASHBOARD_P95_TARGET_MS:.0f} ms: {'met' if p95 < DASHBOARD_P95_TARGET_MS else 'MISSED'}")
+    return 0 if ok or not args.strict else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

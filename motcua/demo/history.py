@@ -1,0 +1,171 @@
+"""Months of dossier history for the demo province, made by the real actions layer at past times.
+
+So that the leadership dashboard of `make demo` shows every indicator with
+numbers that mean something (and that a rebuild reproduces: tests/test_kpi_demo.py).
+Each dossier is filed, received and processed by the demo staff whose role
+covers its unit, exactly as the officer pages would, with the clock set back
+(freezegun) to the day it happened. Outcomes vary: on time, late with an
+apology letter, a supplement round, refused, withdrawn, paid online or at the
+desk, online or in person, and some still open.
+Also a few sample figures for the indicators whose data comes from outside
+motcua (publication of procedures, sync to the national portal), marked as samples.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from freezegun import freeze_time
+
+from motcua.catalog.models import Procedure
+from motcua.catalog.search import implementing_units
+from motcua.dossiers import actions
+from motcua.dossiers.models import Dossier, Status, TaskStatus
+from motcua.identity.models import User
+from motcua.lib.conditions import evaluate
+from motcua.monitoring.models import ExternalFigure
+from motcua.units.models import Membership, Role, Unit
+from motcua.units.scope import roles_on
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+PROCEDURES = ("1.001193", "1.004873", "1.004194", "3.000333")  # birth, marital status, temporary residence, criminal record
+CITIZENS = ("citizen", "citizen2", "citizen3")
+OUTCOMES = ["on_time"] * 9 + ["supplement"] * 2 + ["late"] * 2 + ["refuse", "withdraw", "open", "in_person", "in_person"]
+
+
+def _worker(unit: Unit, role: str) -> User | None:
+    best = None
+    for m in Membership.objects.filter(role=role).select_related("user", "unit__parent"):
+        if role in roles_on(m.user, unit):
+            depth = len(m.unit.scope_root.path)
+            if best is None or depth > best[0]:
+                best = (depth, m.user)
+    return best[1] if best else None
+
+
+def _components(definition: dict, data: dict, channel: int) -> list[dict]:
+    out = []
+    for c in definition.get("components", []):
+        if c.get("required", True) and evaluate(c.get("when"), data, {"channel": channel}):
+            source = "paper" if channel == 1 else next(iter(c["sources"][0]))
+            out.append({"key": c["key"], "source": source, "name": f"{c['key']}.pdf"})
+    return out
+
+
+class _Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def step(self, hours: float) -> datetime:
+        self.now += timedelta(hours=hours)
+        while self.now.astimezone(HCM).weekday() >= 5:  # offices are closed at the weekend
+            self.now += timedelta(days=1)
+        return self.now
+
+
+def _act(clock: _Clock, hours: float, code: str, action: str, user, **payload) -> Dossier:
+    with freeze_time(clock.step(hours)):
+        return actions.perform(code, action, user, payload=actions.Payload(reason=payload.pop("reason", "Demo"), **payload))
+
+
+def _process(clock: _Clock, code: str, hours: float) -> None:
+    for _ in range(12):
+        dossier = Dossier.objects.get(code=code)
+        task = next((t for t in dossier.tasks.filter(status=TaskStatus.OPEN, is_end=False).select_related("unit")), None)
+        if task is None:
+            return
+        user = _worker(task.unit, task.role)
+        if dossier.status == Status.RECEIVED:
+            _act(clock, 0.5, code, "start_processing", user, task=task.step)
+        _act(clock, hours, code, "approve" if task.role == Role.APPROVER else "transfer", user, task=task.step)
+
+
+def one(procedure: Procedure, applicant: User, start: datetime, outcome: str, rng: random.Random) -> str:
+    version = procedure.current
+    definition = version.definition
+    data = dict(definition["example"])
+    channel = 1 if outcome == "in_person" else 2
+    unit = implementing_units(procedure).filter(path__startswith=Unit.objects.get(code="000.00.00.H99").path)
+    unit = sorted(unit, key=lambda u: u.code)[rng.randrange(len(unit))] if unit.count() > 1 else unit.first()
+    clock = _Clock(start)
+    with freeze_time(clock.now):
+        dossier = actions.submit(applicant, procedure.code, data, unit_code=unit.code, channel=channel,
+                                 components=_components(definition, data, channel))
+    code = dossier.code
+    officer = _worker(dossier.unit, Role.ONE_STOP_OFFICER)
+    if outcome == "refuse":
+        _act(clock, 2, code, "refuse", officer, reason="Hồ sơ không thuộc thẩm quyền")
+        return code
+    if outcome == "supplement":
+        first = definition["components"][0]["key"]
+        _act(clock, 1, code, "request_supplement", officer, reason="Bản chụp không rõ",
+             items=[{"key": first, "reason": "Bản chụp không rõ"}])
+        with freeze_time(clock.step(20)):
+            actions.perform(code, "submit_supplement", applicant, payload=actions.Payload(
+                components=_components(definition, data, channel)[:1] or [{"key": first, "source": "upload", "name": "x.pdf"}]))
+    if outcome == "withdraw":
+        with freeze_time(clock.step(1)):
+            actions.perform(code, "withdraw", applicant)
+        return code
+    _act(clock, 1, code, "receive", officer)
+    if outcome == "open":
+        return code
+    if outcome == "late":
+        d = Dossier.objects.get(code=code)
+        clock.now = d.due_at + timedelta(hours=2)
+        helper = _worker(d.unit, Role.APPROVER) or officer
+        new_day = (clock.now.astimezone(HCM) + timedelta(days=3)).date()
+        while new_day.weekday() >= 5:
+            new_day += timedelta(days=1)
+        _act(clock, 0, code, "issue_apology", helper, reason="Cần xác minh thêm", new_due_date=new_day)
+    _process(clock, code, 2)
+    d = Dossier.objects.get(code=code)
+    if d.fee > 0:
+        _act(clock, 0.5, code, "request_payment", _worker(d.unit, Role.ONE_STOP_OFFICER), amount=d.fee)
+        _act(clock, 2, code, "confirm_payment", _worker(d.unit, Role.ONE_STOP_OFFICER),
+             paid_online=rng.choice([0, 1, 2, 2]))
+        _process(clock, code, 2)
+    signer = _worker(d.unit, definition["result"].get("signer_role", Role.APPROVER))
+    _act(clock, 1, code, "issue_result", signer)
+    _act(clock, 1, code, "return_result", officer)
+    return code
+
+
+def load_history(months: int = 4, per_month: int = 8, today: date | None = None, seed: int = 766) -> int:
+    """File `per_month` dossiers in each of the last `months` months (and this one); returns how many."""
+    rng = random.Random(seed)
+    today = today or datetime.now(HCM).date()
+    procedures = list(Procedure.objects.filter(code__in=PROCEDURES).select_related("current"))
+    citizens = list(User.objects.filter(username__in=CITIZENS))
+    n = 0
+    first = (today.replace(day=1) - timedelta(days=31 * months)).replace(day=1)
+    month = first
+    while month <= today:
+        for i in range(per_month):
+            day = month + timedelta(days=rng.randrange(0, 26))
+            start = datetime(day.year, day.month, day.day, 8 + rng.randrange(0, 8), rng.randrange(60), tzinfo=HCM)
+            if start.date() >= today - timedelta(days=1):
+                continue
+            outcome = OUTCOMES[(i + n) % len(OUTCOMES)]
+            if start.date() >= today - timedelta(days=10) and outcome not in ("refuse", "withdraw"):
+                outcome = "open"  # the latest ones are still being processed
+            one(procedures[(i + month.month) % len(procedures)], citizens[i % len(citizens)], start, outcome, rng)
+            n += 1
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    _sample_figures(first, today)
+    return n
+
+
+def _sample_figures(first: date, today: date) -> None:
+    province = Unit.objects.get(code="000.00.00.H99")
+    month = first
+    while month <= today:
+        for indicator, num, den in (("PUBLISH_ON_TIME", 11, 12), ("PUBLIC_UPDATE_ON_TIME", 12, 12),
+                                    ("PUBLIC_CONTENT_FULL", 15, 16), ("DOSSIER_SYNC", 95, 100)):
+            ExternalFigure.objects.update_or_create(
+                indicator=indicator, unit=province, month=month,
+                defaults={"numerator": num, "denominator": den, "note": "demo sample"},
+            )
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)

@@ -1,0 +1,78 @@
+"""What the catalogue says about a unit's subtree: its procedures (by kind) and its communes.
+
+Used by the indicators that count procedures or communes rather than dossiers
+(3.1, 3.2, 4.5a, 4.6, G4 B and C). Computed once for the whole tree and kept
+until a unit or a procedure version is added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max
+
+from motcua.catalog.models import Procedure, ProcedureVersion
+from motcua.catalog.search import implementing_units
+from motcua.monitoring.counters import ancestors
+from motcua.units.models import Unit, UnitKind
+
+
+@dataclass
+class Facts:
+    authority: dict[int, set[int]] = field(default_factory=dict)  # unit id → procedure ids implemented in its subtree
+    online_service: set[int] = field(default_factory=set)  # procedures offered online (full or partial)
+    fee: set[int] = field(default_factory=set)  # procedures with a fee in the catalogue
+    citizen: set[int] = field(default_factory=set)  # procedures for citizens
+    communes: dict[int, int] = field(default_factory=dict)  # unit id → communes in its subtree
+    certified_copy: dict[int, int] = field(default_factory=dict)  # unit id → communes offering e-certified copies
+    names: dict[int, tuple[str, dict]] = field(default_factory=dict)  # procedure id → (code, names)
+
+
+_cache: tuple[tuple, Facts] | None = None
+
+
+def _has_fee(definition: dict, standard: int) -> bool:
+    fees = definition.get("fees") or {}
+    amounts = [r.get("amount", 0) for r in fees.get("rules", []) + fees.get("extras", []) if isinstance(r, dict)]
+    return standard > 0 or any(isinstance(a, int) and a > 0 for a in amounts)
+
+
+def _for_citizens(definition: dict) -> bool:
+    subjects = definition.get("subjects")
+    return not subjects or "citizen" in subjects
+
+
+def facts(certified_copy_codes: set[str]) -> Facts:
+    global _cache
+    key = (
+        tuple(Unit.objects.aggregate(n=Count("id"), m=Max("id")).values()),
+        ProcedureVersion.objects.aggregate(m=Max("id"))["m"],
+        tuple(sorted(certified_copy_codes)),
+    )
+    if _cache is not None and _cache[0] == key:
+        return _cache[1]
+    result = Facts()
+    paths = dict(Unit.objects.values_list("id", "path"))
+    for procedure in Procedure.objects.filter(active=True, current__isnull=False).select_related("current"):
+        result.names[procedure.pk] = (procedure.code, procedure.names)
+        definition = procedure.current.definition
+        implementing = list(implementing_units(procedure).values_list("id", "kind"))
+        for unit_pk, _kind in implementing:
+            for a in ancestors(paths[unit_pk]):
+                result.authority.setdefault(a, set()).add(procedure.pk)
+        if procedure.service_mode in ("full", "partial"):
+            result.online_service.add(procedure.pk)
+            if procedure.code in certified_copy_codes:
+                for unit_id, kind in implementing:
+                    if kind == UnitKind.COMMUNE:
+                        for a in ancestors(paths[unit_id]):
+                            result.certified_copy[a] = result.certified_copy.get(a, 0) + 1
+        if _has_fee(definition, procedure.fee):
+            result.fee.add(procedure.pk)
+        if _for_citizens(definition):
+            result.citizen.add(procedure.pk)
+    for path in Unit.objects.filter(kind=UnitKind.COMMUNE).values_list("path", flat=True):
+        for a in ancestors(path):
+            result.communes[a] = result.communes.get(a, 0) + 1
+    _cache = (key, result)
+    return result

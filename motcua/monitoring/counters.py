@@ -1,0 +1,107 @@
+"""Keeping the counters up to date, inside the transaction of each dossier action.
+
+dossiers/actions.py takes a `snapshot` of the dossier before an action and
+calls `on_event` after writing the history event: the difference between the
+two contributions (monitoring/contributions.py) is added to the daily and
+monthly counters of the dossier's unit, each of its ancestors and the whole
+country, and to the open-dossier counter. An action that changes nothing the
+indicators read (claim, transfer, a deadline flag…) writes nothing.
+"""
+
+# ruff: noqa: S608 - the SQL is built from table and column names of this module's models; values go as parameters
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from django.db import connection
+
+from motcua.monitoring import config
+from motcua.monitoring.contributions import Contribution, contribution
+from motcua.monitoring.models import COLUMNS, NATIONAL, DailyCounter, MonthlyCounter, OpenCounter
+
+
+def full_eligible(dossier) -> bool:
+    # The version the dossier was filed under: editing the catalogue never moves old counts.
+    return dossier.procedure_version.definition.get("service_mode") == "full"
+
+
+def snapshot(dossier, by_date: bool | None = None) -> Contribution:
+    if by_date is None:
+        by_date = config.deadline_by_date()
+    return contribution(dossier, full_eligible(dossier), by_date)
+
+
+def ancestors(path: str) -> list[int]:
+    """The unit ids on a materialized path ("/1/4/9/"), and NATIONAL."""
+    return [NATIONAL, *(int(pk) for pk in path.strip("/").split("/") if pk)]
+
+
+def on_event(dossier, event, before: Contribution | None) -> None:
+    """Add the change of the dossier's contribution to the counters (same transaction as `event`)."""
+    by_date = config.deadline_by_date()
+    after = snapshot(dossier, by_date)
+    delta: Counter[tuple[date, str]] = Counter()
+    for day, column, n in after.cells:
+        delta[(day, column)] += n
+    if before is not None:
+        for day, column, n in before.cells:
+            delta[(day, column)] -= n
+    cells = {key: n for key, n in delta.items() if n}
+    opened: Counter[date] = Counter()
+    if after.open_day is not None:
+        opened[after.open_day] += 1
+    if before is not None and before.open_day is not None:
+        opened[before.open_day] -= 1
+    opened = Counter({k: n for k, n in opened.items() if n})
+    if not cells and not opened:
+        return
+    units = ancestors(dossier.unit.path)
+    if cells:
+        by_day: dict[date, dict[str, int]] = {}
+        by_month: dict[date, dict[str, int]] = {}
+        for (day, column), n in cells.items():
+            row = by_day.setdefault(day, {})
+            row[column] = row.get(column, 0) + n
+            row = by_month.setdefault(day.replace(day=1), {})
+            row[column] = row.get(column, 0) + n
+        _upsert(DailyCounter._meta.db_table, "day", units, after.procedure_id, by_day)
+        _upsert(MonthlyCounter._meta.db_table, "month", units, after.procedure_id, by_month)
+    if opened:
+        _upsert_open(units, after.procedure_id, opened)
+
+
+def _upsert(table: str, key: str, units: list[int], procedure_id: int, rows: dict[date, dict[str, int]]) -> None:
+    # One statement for every (ancestor, day): INSERT … ON CONFLICT DO UPDATE adds to the
+    # existing counts (PostgreSQL and SQLite ≥ 3.24 share this syntax).
+    columns = sorted({c for row in rows.values() for c in row})
+    names = ", ".join(["unit_id", "procedure_id", key, *COLUMNS])
+    placeholders = "(" + ", ".join(["%s"] * (3 + len(COLUMNS))) + ")"
+    values, params = [], []
+    for unit_id in units:
+        for day, row in rows.items():
+            values.append(placeholders)
+            params += [unit_id, procedure_id, day, *(row.get(c, 0) for c in COLUMNS)]
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
+    sql = (
+        f"INSERT INTO {table} ({names}) VALUES {', '.join(values)} "
+        f"ON CONFLICT (unit_id, {key}, procedure_id) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _upsert_open(units: list[int], procedure_id: int, opened: Counter[date]) -> None:
+    table = OpenCounter._meta.db_table
+    values, params = [], []
+    for unit_id in units:
+        for day, n in opened.items():
+            values.append("(%s, %s, %s, %s)")
+            params += [unit_id, procedure_id, day, n]
+    sql = (
+        f"INSERT INTO {table} (unit_id, procedure_id, due_day, count) VALUES {', '.join(values)} "
+        f"ON CONFLICT (unit_id, due_day, procedure_id) DO UPDATE SET count = {table}.count + excluded.count"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

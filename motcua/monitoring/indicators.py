@@ -1,0 +1,106 @@
+"""The Decision 766 indicators (KPI-766.md §3–4): what each one counts, with the spec's defaults.
+
+Every indicator is scored `max × min(1, r / threshold)` (§2); its points,
+threshold and zero-denominator rule are data (IndicatorSetting) with the
+defaults below. `source` says where numerator and denominator come from:
+
+- counter: a ratio of two counter columns summed over the window;
+- progress: ended dossiers from the counters plus, when the window reaches
+  today, the open ones from OpenCounter (§3 G2);
+- procedures: distinct procedures of the unit's authority that have at least
+  one dossier counted in a column / the procedures of that kind (catalogue);
+- catalog: a fact of the catalogue and the unit tree, no window;
+- external: figures entered by an administrator (ExternalFigure), because the
+  data lives outside motcua (publication decisions, the national sync, petitions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str
+    name: Promise
+    max_points: int
+
+
+GROUPS = (
+    Group("G1", _("Công khai, minh bạch"), 18),
+    Group("G2", _("Tiến độ giải quyết"), 20),
+    Group("G3", _("Dịch vụ công trực tuyến"), 12),
+    Group("G4", _("Thanh toán trực tuyến"), 10),
+    Group("G5", _("Mức độ hài lòng"), 18),
+    Group("G6", _("Số hóa hồ sơ"), 22),
+)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    group: str
+    ref: str  # the number used by the portal (1.1, 3.3 …)
+    name: Promise
+    source: str  # counter | progress | procedures | catalog | external
+    numerator: str = ""  # a counter column, or for `procedures` the column a procedure needs > 0
+    denominator: str = ""  # a counter column, or for `procedures`/`catalog` the kind of procedure/unit
+    max_points: float = 0
+    threshold: float = 1.0
+    when_no_data: str = "null"
+
+
+INDICATORS = (
+    Indicator("PUBLISH_ON_TIME", "G1", "1.1", _("Công bố thủ tục hành chính đúng hạn"), "external", max_points=6),
+    Indicator("PUBLIC_UPDATE_ON_TIME", "G1", "1.2", _("Công khai, cập nhật thủ tục đúng hạn"), "external", max_points=4),
+    Indicator("PUBLIC_CONTENT_FULL", "G1", "1.3", _("Công khai đầy đủ nội dung thủ tục"), "external", max_points=2),
+    Indicator("DOSSIER_SYNC", "G1", "1.4", _("Đồng bộ hồ sơ lên Cổng Dịch vụ công quốc gia"), "external", max_points=6),
+    Indicator("PROGRESS_ON_TIME", "G2", "2.1", _("Hồ sơ giải quyết đúng hạn"), "progress",
+              "ended_on_time", "ended", max_points=20),
+    Indicator("ONLINE_PROCEDURES", "G3", "3.1", _("Thủ tục cung cấp dịch vụ công trực tuyến"), "catalog",
+              "online_service", "authority", max_points=2, threshold=0.8),
+    Indicator("ONLINE_SERVICES_USED", "G3", "3.2", _("Dịch vụ công trực tuyến phát sinh hồ sơ"), "procedures",
+              "online", "authority", max_points=4),
+    Indicator("ONLINE_DOSSIERS", "G3", "3.3", _("Hồ sơ nộp trực tuyến"), "counter",
+              "online", "received", max_points=6, threshold=0.5),
+    Indicator("PAYMENT_DOSSIERS", "G4", "A", _("Hồ sơ thanh toán trực tuyến"), "counter",
+              "paid_online", "fee_bearing", max_points=6, when_no_data="zero"),
+    Indicator("PAYMENT_PROCEDURES", "G4", "B", _("Thủ tục có thanh toán trực tuyến"), "procedures",
+              "paid_online", "fee", max_points=2, threshold=0.8, when_no_data="zero"),
+    Indicator("PAYMENT_FEE_DATA", "G4", "C", _("Thủ tục có hồ sơ kèm dữ liệu phí, lệ phí"), "procedures",
+              "fee_bearing", "fee", max_points=2, threshold=0.8, when_no_data="zero"),
+    Indicator("PETITION_PROCESSING_ON_TIME", "G5", "5.2", _("Xử lý phản ánh, kiến nghị đúng hạn"), "external",
+              max_points=6, when_no_data="full"),
+    Indicator("PETITION_HANDLING_SATISFACTION", "G5", "5.3", _("Hài lòng về xử lý phản ánh, kiến nghị"), "external",
+              max_points=6, when_no_data="full"),
+    Indicator("DOSSIER_RECEIVING_SATISFACTION", "G5", "5.4", _("Hài lòng về tiếp nhận, giải quyết hồ sơ"), "counter",
+              "ended_on_time", "ended", max_points=6, threshold=0.9, when_no_data="zero"),
+    Indicator("ORIGINAL_RESULT_AVAILABLE", "G6", "4.1", _("Kết quả giải quyết điện tử"), "counter",
+              "finished_e_result", "finished", max_points=6),
+    Indicator("SO_HOA_GIAY_TO_GIAI_QUYET", "G6", "4.2", _("Hồ sơ có thành phần được số hóa"), "counter",
+              "digitized", "received", max_points=4),
+    Indicator("REUSED_DIGITIZED_DATA", "G6", "4.3", _("Tái sử dụng dữ liệu đã số hóa"), "counter",
+              "reused", "received", max_points=2, threshold=0.8),
+    Indicator("SYNCED_WITH_DVCQG_PERSONAL_STORAGE", "G6", "4.4", _("Sử dụng kho dữ liệu cá nhân"), "counter",
+              "vault", "received", max_points=4),
+    Indicator("ELECTRONIC_CERTIFIED_COPY", "G6", "4.6", _("Cấp xã cung cấp chứng thực bản sao điện tử"), "catalog",
+              "certified_copy", "communes", max_points=2, when_no_data="full"),
+    Indicator("CITIZEN_DATA_CONNECTED_DOSSIER", "G6", "4.5b", _("Hồ sơ sử dụng dữ liệu dân cư"), "counter",
+              "citizen_data", "received", max_points=2),
+    Indicator("CITIZEN_DATA_CONNECTED_FORMALITY", "G6", "4.5a", _("Thủ tục có hồ sơ sử dụng dữ liệu dân cư"), "procedures",
+              "citizen_data", "citizen", max_points=2),
+)
+BY_CODE = {i.code: i for i in INDICATORS}
+HEADLINE = "FULL_PROCESS_ONLINE_RATE"
+HEADLINE_NAME = _("Tỷ lệ hồ sơ trực tuyến toàn trình")
+
+# Default targets of the headline rate, percent (KPI-766.md §4).
+DEFAULT_TARGETS = {("ministry", 2024): 70.0, ("ministry", 2025): 85.0, ("locality", 2024): 30.0, ("locality", 2025): 70.0}
+# Procedures whose online service is an electronic certified copy (ELECTRONIC_CERTIFIED_COPY).
+DEFAULT_OPTIONS = {
+    "deadline_compare": "timestamp",  # or "date": compare the end and the promise by local date [U]
+    "certified_copy_procedures": "2.000815",  # comma-separated procedure codes
+}

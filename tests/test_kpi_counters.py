@@ -1,0 +1,132 @@
+"""The KPI counters kept by the actions layer equal a rebuild from the raw dossiers (hypothesis, stateful).
+
+The lifecycle state machine of tests/test_lifecycle_properties.py drives
+dossiers through the real actions layer (legal and illegal actions, time
+passing, the deadline check); this one also files more dossiers (other
+channels, components from the vault, a registry or paper), switches between
+them, pays online or not, and after every step compares the live counters with
+`rebuild()` run in a rolled-back transaction: not one row may differ.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, rule, run_state_machine_as_test
+
+from motcua.dossiers import actions
+from motcua.monitoring.models import DailyCounter, MonthlyCounter, OpenCounter, Option
+from motcua.monitoring.rebuild import differences
+from tests.test_lifecycle_properties import ACTORS, SETTINGS, Clock, LifecycleMachine, _machine
+from tests.test_lifecycle_properties import frozen_clock as frozen_clock  # the fixture, shared
+from tests.walker import components_for
+
+SOURCES = ["upload", "vault", "registry", "paper"]
+# Each step compares against a full rebuild: fewer, longer examples than the lifecycle test.
+KPI_SETTINGS = settings(SETTINGS, max_examples=15, stateful_step_count=30)
+
+
+class CountersMachine(LifecycleMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.codes: list[str] = []
+
+    @rule(channel=st.sampled_from([1, 2, 2, 3]), sources=st.lists(st.sampled_from(SOURCES), min_size=1, max_size=3))
+    def file_another(self, channel: int, sources: list[str]) -> None:
+        example = self.definition["example"]
+        components = [
+            {"key": c["key"], "source": sources[i % len(sources)], "name": f"{c['key']}.pdf"}
+            for i, c in enumerate(components_for(self.definition, example))
+        ]
+        if self.code is not None:
+            self.codes.append(self.code)
+        self.code = actions.submit(
+            self.users["citizen"], self.definition["code"], dict(example), components=components, channel=channel
+        ).code
+
+    @rule(hours=st.integers(min_value=1, max_value=120), check=st.sampled_from([True, True, False]))
+    def time_passes(self, hours: int, check: bool) -> None:
+        # The base rule assumes one dossier (at most one flagged); here several may be flagged at once.
+        Clock.now += timedelta(hours=hours)
+        if check:
+            actions.mark_deadlines(Clock.now)
+
+    @rule(index=st.integers(min_value=0, max_value=5))
+    def switch_dossier(self, index: int) -> None:
+        if self.codes:
+            other = self.codes.pop(index % len(self.codes))
+            self.codes.append(self.code)
+            self.code = other
+
+    @rule(data=st.data(), answer=st.booleans())
+    def supplement_round(self, data, answer: bool) -> None:
+        # Rounds of supplements are what the progress rules (pauses, "more than one round") read:
+        # ask for one whenever someone may, and sometimes answer it.
+        self._first_allowed(data, "request_supplement")
+        if answer:
+            self._first_allowed(data, "submit_supplement")
+
+    @rule(data=st.data())
+    def payment_round(self, data) -> None:
+        self._first_allowed(data, "request_payment")
+        self._first_allowed(data, "confirm_payment")
+
+    def _first_allowed(self, data, action: str) -> None:
+        dossier = self.dossier
+        for who in ACTORS:
+            if action in actions.allowed_actions(dossier, self.users[who], grants=self.grants[who]):
+                self._try(who, action, self._valid_payload(who, action, data), valid=True)
+                return
+
+    def _valid_payload(self, who, action, data):
+        payload = super()._valid_payload(who, action, data)
+        if action == "confirm_payment":
+            payload.paid_online = data.draw(st.sampled_from([0, 1, 2]))
+        return payload
+
+    @invariant()
+    def invariants_hold(self) -> None:
+        super().invariants_hold()
+        if self.code is not None:
+            assert differences() == {"DailyCounter": 0, "MonthlyCounter": 0, "OpenCounter": 0}
+
+
+@pytest.mark.parametrize(
+    ("name", "compare"),
+    [
+        ("1.001193-dang-ky-khai-sinh.yaml", "timestamp"),
+        ("1.001193-dang-ky-khai-sinh.yaml", "date"),
+        ("3.000722-lien-thong-khai-sinh-thuong-tru-bhyt.yaml", "timestamp"),
+    ],
+)
+def test_counters_equal_the_rebuild_after_random_histories(demo, frozen_clock, name, compare):
+    Option.objects.update_or_create(key="deadline_compare", defaults={"value": compare})
+    base = _machine(name)
+    machine = type(base.__name__ + "_kpi", (CountersMachine,), {k: getattr(base, k) for k in ("definition", "users", "grants")})
+    run_state_machine_as_test(machine, settings=KPI_SETTINGS)
+
+
+def test_a_walked_dossier_moves_the_counters_of_its_unit_its_ancestors_and_the_country(demo):
+    # The property above would also hold for counters that never count.
+    from motcua.dossiers.models import Dossier
+    from motcua.monitoring.counters import ancestors
+    from tests.walker import DEFINITIONS, Walker
+
+    walker = Walker(DEFINITIONS["1.001193-dang-ky-khai-sinh.yaml"])
+    walker.submit()
+    walker.walk()
+    dossier = Dossier.objects.get(code=walker.code)
+    units = ancestors(dossier.unit.path)
+    assert len(units) >= 3  # the country, the province, the commune
+    for unit_id in units:
+        day = DailyCounter.objects.get(unit_id=unit_id, procedure_id=dossier.procedure_id)
+        month = MonthlyCounter.objects.get(unit_id=unit_id, procedure_id=dossier.procedure_id)
+        for row in (day, month):
+            assert (row.received, row.online, row.full_eligible, row.full_online) == (1, 1, 1, 1)
+            assert (row.ended, row.ended_on_time, row.finished, row.finished_e_result) == (1, 1, 1, 1)
+            assert (row.digitized, row.reused, row.vault) == (1, 1, 1)  # the birth certificate comes from the vault
+    assert sum(OpenCounter.objects.values_list("count", flat=True)) == 0
+    assert differences() == {"DailyCounter": 0, "MonthlyCounter": 0, "OpenCounter": 0}

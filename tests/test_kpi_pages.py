@@ -1,0 +1,82 @@
+"""Dashboards, the dossiers behind a number, exports and the public page."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.test import Client
+from openpyxl import load_workbook
+
+from motcua.monitoring import query
+from tests.walker import DEFINITIONS, Walker
+
+PROVINCE = "000.00.00.H99"
+
+
+def login(username: str) -> Client:
+    c = Client()
+    c.login(username=username, password="demo-motcua")
+    return c
+
+
+def walked() -> Walker:
+    walker = Walker(DEFINITIONS["1.001193-dang-ky-khai-sinh.yaml"])
+    walker.submit()
+    walker.walk()
+    return walker
+
+
+def test_the_province_dashboard_drills_down_to_the_commune_and_to_the_dossiers(demo):
+    walker = walked()
+    c = login("monitor_province")
+    today = query.today()
+    qs = f"from={today.year}-01-01&to={today}"
+    r = c.get(f"/kpi/units/{PROVINCE}/?{qs}")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "<svg" in html and "pygal" in html and "<script" not in html  # the chart needs no JavaScript
+    assert f"/kpi/units/{walker.unit.code}/?" in html  # drill-down to the commune
+    assert "column=full_online" in html and "procedure=1.001193" in html
+    assert c.get("/kpi/").url == f"/kpi/units/{PROVINCE}/"
+    r = c.get(f"/kpi/units/{PROVINCE}/dossiers/?{qs}&column=full_online")
+    assert r.status_code == 200 and walker.code in r.content.decode()
+    r = c.get(f"/kpi/units/{PROVINCE}/dossiers/?{qs}&column=paid_online")
+    assert walker.code not in r.content.decode()
+    r = c.get(f"/kpi/units/{walker.unit.code}/?{qs}&procedure=1.001193")
+    assert r.status_code == 200
+
+
+def test_exports_carry_the_same_numbers(demo):
+    walked()
+    c = login("monitor_province")
+    today = query.today()
+    qs = f"from={today.year}-01-01&to={today}"
+    r = c.get(f"/kpi/units/{PROVINCE}/export.csv?{qs}")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    text = r.content.decode("utf-8-sig")
+    assert "PROGRESS_ON_TIME,G2," in text and "FULL_PROCESS_ONLINE_RATE" in text
+    r = c.get(f"/kpi/units/{PROVINCE}/export.xlsx?{qs}")
+    book = load_workbook(BytesIO(r.content))
+    rows = {row[0]: row for row in book.worksheets[0].iter_rows(values_only=True)}
+    assert rows["FULL_PROCESS_ONLINE_RATE"][3:6] == (1, 1, 1.0)
+    assert c.get(f"/kpi/units/{PROVINCE}/export.pdf?{qs}").status_code == 404
+
+
+def test_who_may_see_and_bad_input(demo):
+    assert login("citizen").get(f"/kpi/units/{PROVINCE}/").status_code == 403
+    assert login("specialist_anbinh").get(f"/kpi/units/{PROVINCE}/").status_code == 403
+    assert login("approver_anbinh").get("/kpi/units/000.11.00.H99/").status_code == 200  # a commune leader, own commune
+    assert Client().get(f"/kpi/units/{PROVINCE}/").status_code == 302  # to the login page
+    c = login("monitor_province")
+    r = c.get(f"/kpi/units/{PROVINCE}/?from=2025-06-01&to=2025-01-01")
+    assert r.status_code == 400 and b"inverted_period" in r.content and b'aria-describedby="kpi-period-error"' in r.content
+    assert c.get("/kpi/units/000.99.99.X00/").status_code == 404
+    assert c.get(f"/kpi/units/{PROVINCE}/dossiers/?column=nope").status_code == 404
+    assert c.get("/kpi/units/national/").status_code == 403
+
+
+def test_the_public_page_lists_the_top_units_without_login(demo):
+    r = Client().get("/kpi/public/")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "UBND tỉnh Demo" in html and "Bộ Tư pháp (demo)" in html
