@@ -1,0 +1,208 @@
+"""Once-only: registry prefill, the citizen's vault, document reuse and the access log."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from motcua.catalog.models import Procedure
+from motcua.dossiers import actions
+from motcua.dossiers.errors import Invalid
+from motcua.dossiers.models import Dossier
+from motcua.identity.models import User
+from motcua.vault.models import AccessLog, VaultDocument
+from motcua.vault.prefill import prefill
+from motcua.vault.store import documents_for
+from tests.conftest import BIRTH
+
+BUNDLE_URL = "/procedures/3.000722/"
+PASSPORT_URL = "/procedures/1.001456/"
+
+
+def logged_in(username: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def bundle_post(**extra) -> dict:
+    """The birth + residence + health-insurance bundle as citizen2 (the mother) fills it: nothing the registries know."""
+    return {
+        "child_name": "Võ Minh Khôi", "child_birth_date": "2026-11-24", "child_sex": "nam",
+        "birth_place": "Bệnh viện Đa khoa tỉnh Demo", "registration_timing": "on_time",
+        "residence_with_parent": "on", "health_facility": "Trạm y tế phường Hòa Thuận", **extra,
+    }
+
+
+def vault_doc(username: str, document_type: str) -> VaultDocument:
+    return documents_for(user(username), document_type).get()
+
+
+# --- prefill ------------------------------------------------------------------------
+
+
+def test_prefill_gives_registry_values_verified_and_logs_the_read(demo):
+    version = Procedure.objects.get(code="1.001456").current
+    found = prefill(user("citizen"), version, purpose="1.001456")
+    assert {k: v.value for k, v in found.items()} == {
+        "full_name": "Nguyễn Văn An", "personal_id": "001090012345", "birth_date": "1990-04-12",
+    }
+    item = found["full_name"]
+    assert item.registry == "population" and item.verified and item.read_only
+    assert item.source == "Cơ sở dữ liệu quốc gia về dân cư"
+    log = AccessLog.objects.get(citizen=user("citizen"))
+    assert log.kind == "registry" and log.registry == "population" and log.purpose == "1.001456"
+    assert log.fields == ["birth_date", "full_name", "personal_id"] and log.actor == user("citizen")
+
+
+def test_form_shows_registry_fields_read_only_with_their_source(demo):
+    page = html(logged_in("citizen").get(PASSPORT_URL))
+    assert re.search(
+        r'<input type="text" id="field-full_name" name="full_name" value="Nguyễn Văn An" readonly'
+        r' aria-describedby="field-full_name-source">', page,
+    )
+    assert '<p class="verified" id="field-full_name-source"><span class="badge-verified">Đã xác thực</span>' in page
+    assert "Lấy từ Cơ sở dữ liệu quốc gia về dân cư; không sửa được ở đây." in page
+    assert re.search(r'<input type="date" id="field-birth_date" name="birth_date" value="1990-04-12" readonly', page)
+
+
+def test_a_forged_registry_value_is_ignored(demo):
+    client = logged_in("citizen2")
+    r = client.post(
+        BUNDLE_URL,
+        bundle_post(mother_name="Người Khác", mother_id_number="001090012345", residence_address="Nơi khác hẳn 123",
+                    **{"vault-birth_certificate": str(vault_doc("citizen2", "medical_birth_certificate").pk)}),
+    )
+    assert r.status_code == 302, html(r)
+    dossier = Dossier.objects.get()
+    assert dossier.data["mother_name"] == "Trần Thị Bình"
+    assert dossier.data["mother_id_number"] == "079195054321"
+    # A conditional prefill is enforced too when its condition holds (the child lives with the mother).
+    assert dossier.data["residence_address"].startswith("Số 45 đường Trần Phú")
+    event = dossier.events.get(action="submit")
+    assert event.data["registry_fields"] == {
+        "mother_id_number": "population", "mother_name": "population", "residence_address": "population",
+    }
+
+
+def test_a_suggestion_is_not_forced_when_its_condition_does_not_hold(demo):
+    r = logged_in("citizen").post("/procedures/1.001193/", {**BIRTH, "relationship": "ong_ba", "father_name": "Ai Đó"})
+    assert r.status_code == 302
+    assert Dossier.objects.get().data["father_name"] == "Ai Đó"
+
+
+def test_the_api_gets_the_same_registry_values(demo, as_user):
+    example = dict(Procedure.objects.get(code="1.001456").current.definition["example"])
+    r = as_user("citizen3").post(
+        "/dossiers", {"procedure": "1.001456", "data": {**example, "full_name": "Giả Mạo", "personal_id": "001090012345"}}
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["data"]["full_name"] == "Lê Minh Châu" and r.json()["data"]["personal_id"] == "031201067890"
+
+
+# --- registry down ------------------------------------------------------------------
+
+
+def test_registry_down_is_a_clear_message_not_a_500(demo, settings):
+    settings.REGISTRY_URLS = {"population": "http://127.0.0.1:9/nothing-listens"}
+    settings.REGISTRY_TIMEOUT_SECONDS = 2
+    client = logged_in("citizen")
+    page = client.get(PASSPORT_URL)
+    assert page.status_code == 200
+    text = html(page)
+    assert "Hiện không kết nối được Cơ sở dữ liệu quốc gia về dân cư" in text
+    assert 'name="full_name" value=""' in text and "readonly" not in text
+    assert not AccessLog.objects.exists()
+
+
+# --- the vault: reuse ------------------------------------------------------------------
+
+
+def test_form_offers_matching_valid_vault_documents(demo):
+    page = html(logged_in("citizen2").get(BUNDLE_URL))
+    doc = vault_doc("citizen2", "medical_birth_certificate")
+    assert f'id="vault-birth_certificate-{doc.pk}" name="vault-birth_certificate" value="{doc.pk}"' in page
+    assert "Dùng giấy tờ đã có trong kho dữ liệu của bạn" in page
+    land = vault_doc("citizen2", "land_use_certificate")
+    assert f'name="vault-residence_documents" value="{land.pk}"' in page
+    # Another citizen's documents are never offered.
+    other = vault_doc("citizen", "id_card")
+    assert f'value="{other.pk}"' not in page
+
+
+def test_vault_reuse_is_recorded_on_the_dossier_and_logged(demo):
+    doc = vault_doc("citizen2", "medical_birth_certificate")
+    r = logged_in("citizen2").post(BUNDLE_URL, bundle_post(**{"vault-birth_certificate": str(doc.pk)}))
+    assert r.status_code == 302, html(r)
+    dossier = Dossier.objects.get()
+    record = next(c for c in dossier.components if c["key"] == "birth_certificate")
+    assert record["source"] == "vault" and record["vault_document"] == doc.pk and record["sha256"] == doc.sha256
+    assert dossier.events.get(action="submit").data["vault_documents"] == {"birth_certificate": doc.pk}
+    read = AccessLog.objects.get(kind="vault")
+    assert read.document == doc and read.dossier == dossier.code and read.citizen == user("citizen2")
+    # The registry-held component was looked up inside the submission and logged.
+    parents = next(c for c in dossier.components if c["key"] == "parents_identity")
+    assert parents["source"] == "registry" and parents["found"] is True
+    assert AccessLog.objects.filter(kind="registry", dossier=dossier.code, actor=None).count() == 2
+
+
+def test_another_citizens_vault_document_is_refused_and_nothing_stored(demo):
+    theirs = vault_doc("citizen", "id_card")
+    r = logged_in("citizen2").post(BUNDLE_URL, bundle_post(**{"vault-birth_certificate": str(theirs.pk)}))
+    assert r.status_code == 422
+    assert f"Không có giấy tờ số {theirs.pk} trong kho dữ liệu của bạn." in html(r)
+    assert not Dossier.objects.exists() and not AccessLog.objects.filter(kind="vault").exists()
+
+
+def test_wrong_type_and_expired_vault_documents_are_refused(demo):
+    citizen2 = user("citizen2")
+    land = vault_doc("citizen2", "land_use_certificate")
+    with pytest.raises(Invalid) as wrong:
+        actions.submit(citizen2, "3.000722", {}, components=[{"key": "birth_certificate", "vault_document": land.pk}])
+    assert wrong.value.code == "vault_document_wrong_type"
+    birth = vault_doc("citizen2", "medical_birth_certificate")
+    VaultDocument.objects.filter(pk=birth.pk).update(valid_until="2020-01-01")
+    r = logged_in("citizen2").post(BUNDLE_URL, bundle_post(**{"vault-birth_certificate": str(birth.pk)}))
+    assert r.status_code == 422 and "đã hết hiệu lực từ ngày 01/01/2020" in html(r)
+    assert not Dossier.objects.exists()
+
+
+def test_upload_with_a_dossier_is_kept_in_the_vault(demo):
+    pdf = b"%PDF-1.4\n% test\n"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    r = logged_in("citizen").post(
+        "/procedures/1.001193/", {**BIRTH, "component-birth_certificate": SimpleUploadedFile("giay-chung-sinh.pdf", pdf)}
+    )
+    assert r.status_code == 302
+    dossier = Dossier.objects.get()
+    kept = VaultDocument.objects.get(owner=user("citizen"), origin="upload")
+    assert kept.source_dossier == dossier.code and kept.document_type == "medical_birth_certificate"
+    assert kept.size == len(pdf) and kept.content_type == "application/pdf"
+
+
+# --- pages --------------------------------------------------------------------------
+
+
+def test_my_documents_and_access_log_pages(demo):
+    client = logged_in("citizen2")
+    page = html(client.get("/my/documents/"))
+    doc = vault_doc("citizen2", "marriage_certificate")
+    assert "Giấy chứng nhận kết hôn — Võ Minh Tuấn và Trần Thị Bình" in page and "UBND phường Hòa Thuận" in page
+    download = client.get(f"/my/documents/{doc.pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF-")
+    # Someone else's document looks like one that does not exist.
+    assert client.get(f"/my/documents/{vault_doc('citizen', 'id_card').pk}/").status_code == 404
+    client.get(BUNDLE_URL)
+    log = html(client.get("/my/access-log/"))
+    assert "Bạn, qua Cổng dịch vụ công" in log and "Dữ liệu của bạn trong Cơ sở dữ liệu quốc gia về dân cư" in log
