@@ -206,3 +206,154 @@ def test_my_documents_and_access_log_pages(demo):
     client.get(BUNDLE_URL)
     log = html(client.get("/my/access-log/"))
     assert "Bạn, qua Cổng dịch vụ công" in log and "Dữ liệu của bạn trong Cơ sở dữ liệu quốc gia về dân cư" in log
+
+
+# --- results go into the vault; officers' reads are logged -----------------------------
+
+
+def test_an_issued_result_appears_in_the_applicants_vault(demo):
+    from tests.walker import Walker
+
+    walker = Walker(Procedure.objects.get(code="1.001193").current.definition)
+    walker.submit()
+    walker.walk()
+    kept = VaultDocument.objects.get(owner=user("citizen"), origin="result")
+    assert kept.document_type == "birth_certificate" and kept.source_dossier == walker.code
+    assert kept.reference == f"KQ-{walker.code}" and kept.issuer == walker.dossier.unit.name
+    assert kept.sha256 == walker.dossier.result.sha256
+    # And it is offered in the next dossier that accepts a birth certificate (the passport for a child).
+    page = html(logged_in("citizen").get(PASSPORT_URL))
+    assert f'name="vault-child_birth_certificate" value="{kept.pk}"' in page
+
+
+def test_an_officer_opening_a_reused_document_is_in_the_owners_log(demo):
+    doc = vault_doc("citizen2", "medical_birth_certificate")
+    assert logged_in("citizen2").post(BUNDLE_URL, bundle_post(**{"vault-birth_certificate": str(doc.pk)})).status_code == 302
+    dossier = Dossier.objects.get()
+    # The applicant's own download is not a read by someone else.
+    assert logged_in("citizen2").get(f"/my/dossiers/{dossier.code}/components/birth_certificate/").status_code == 200
+    before = AccessLog.objects.filter(kind="vault").count()
+    r = logged_in("onestop_hoathuan").get(f"/office/dossiers/{dossier.code}/components/birth_certificate/")
+    assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"%PDF-")
+    read = AccessLog.objects.filter(kind="vault").order_by("-id").first()
+    assert AccessLog.objects.filter(kind="vault").count() == before + 1
+    assert read.actor == user("onestop_hoathuan") and read.dossier == dossier.code and read.document == doc
+    log = html(logged_in("citizen2").get("/my/access-log/"))
+    assert "Cán bộ Lý Thị Hoa" in log
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+def test_api_lists_vault_documents_and_access_log(demo, as_user):
+    api = as_user("citizen2")
+    docs = api.get("/vault/documents").json()
+    assert {d["document_type"] for d in docs} >= {"id_card", "medical_birth_certificate", "marriage_certificate"}
+    assert all(d["file_url"].startswith("/api/v1/vault/documents/") for d in docs)
+    one = api.get(docs[0]["file_url"][len("/api/v1"):])
+    assert one.status_code == 200
+    theirs = vault_doc("citizen", "id_card")
+    r = api.get(f"/vault/documents/{theirs.pk}/file")
+    assert r.status_code == 404 and r.json()["code"] == "vault_document_not_found"
+    prefill(user("citizen2"), Procedure.objects.get(code="3.000722").current)
+    log = api.get("/vault/access-log").json()
+    assert log[0]["kind"] == "registry" and log[0]["registry"] == "population"
+
+
+def test_api_submits_with_a_vault_document_and_refuses_anothers(demo, as_user):
+    api = as_user("citizen2")
+    example = Procedure.objects.get(code="3.000722").current.definition["example"]
+    theirs = vault_doc("citizen", "id_card")
+    refused = api.post("/dossiers", {"procedure": "3.000722", "data": example,
+                                     "components": [{"key": "birth_certificate", "vault_document": theirs.pk}]})
+    assert refused.status_code == 422 and refused.json()["code"] == "vault_document_not_found"
+    assert refused.json()["message"] == f"Không có giấy tờ số {theirs.pk} trong kho dữ liệu của bạn."
+    assert not Dossier.objects.exists() and not AccessLog.objects.exists()
+    mine = vault_doc("citizen2", "medical_birth_certificate")
+    r = api.post("/dossiers", {"procedure": "3.000722", "data": example,
+                               "components": [{"key": "birth_certificate", "vault_document": mine.pk}]})
+    assert r.status_code == 201, r.content
+    record = next(c for c in r.json()["components"] if c["key"] == "birth_certificate")
+    assert record["source"] == "vault" and record["vault_document"] == mine.pk
+
+
+def test_api_refuses_component_records_with_paths(demo, as_user):
+    r = as_user("citizen").post("/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": [
+        {"key": "birth_certificate", "source": "upload", "path": "results/2026/11/KQ.pdf", "sha256": "0" * 64},
+    ]})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+    assert not Dossier.objects.exists()
+
+
+def test_api_upload_then_submit_once(demo, as_user, settings):
+    api = as_user("citizen")
+    up = api.upload("giay-chung-sinh.pdf", procedure="1.001193", component="birth_certificate")
+    assert up.status_code == 201, up.content
+    token = up.json()["id"]
+    assert up.json()["content_type"] == "application/pdf" and len(token) == 32
+    # Another citizen cannot name it.
+    other = as_user("citizen3").post("/dossiers", {"procedure": "1.001193", "data": BIRTH,
+                                                   "components": [{"key": "birth_certificate", "upload": token}]})
+    assert other.status_code == 422 and other.json()["code"] == "upload_not_found"
+    r = api.post("/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": [{"key": "birth_certificate", "upload": token}]})
+    assert r.status_code == 201, r.content
+    record = r.json()["components"][0]
+    assert record["source"] == "upload" and record["path"].startswith("dossiers/") and record["name"] == "giay-chung-sinh.pdf"
+    again = api.post("/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": [{"key": "birth_certificate", "upload": token}]})
+    assert again.status_code == 422 and again.json()["code"] == "upload_already_used"
+    assert Dossier.objects.count() == 1
+
+
+def test_api_upload_refuses_lies_about_type_and_too_large_files(demo, as_user, settings):
+    from motcua.vault.models import Upload
+
+    api = as_user("citizen")
+    lie = api.upload("giay-to.pdf", b"GIF89a not a pdf at all")
+    assert lie.status_code == 415 and lie.json()["code"] == "upload_wrong_type"
+    assert "không phải là PDF" in lie.json()["message"]
+    # The passport photo takes JPEG or PNG up to 5 MB.
+    pdf_for_photo = api.upload("anh.pdf", b"%PDF-1.4\n", procedure="1.001456", component="photo")
+    assert pdf_for_photo.status_code == 415
+    big = api.upload("anh.png", b"\x89PNG\r\n\x1a\n" + b"0" * (5 * 1024 * 1024 + 1), procedure="1.001456", component="photo")
+    assert big.status_code == 413 and big.json()["code"] == "upload_too_large"
+    empty = api.upload("rong.pdf", b"")
+    assert empty.status_code in (413, 415, 422) and empty.json()["code"] in ("upload_empty", "invalid_request")
+    assert not Upload.objects.exists()
+    media = settings.MEDIA_ROOT / "dossiers"
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
+
+
+# --- the HTTP adapter, for real, against the live server's demo registry -------------------
+
+
+def test_http_adapter_reads_the_demo_registry_over_http(live_server, db):
+    from motcua.vault.registries.http import HttpRegistry
+
+    registry = HttpRegistry("population", f"{live_server.url}/demo-registry/population", timeout=10)
+    record = registry.lookup("079195054321")
+    assert record is not None and record.get("full_name") == "Trần Thị Bình" and record.get("spouse.full_name") == "Võ Minh Tuấn"
+    assert registry.lookup("001099999999") is None
+    enterprise = HttpRegistry("enterprise", f"{live_server.url}/demo-registry/enterprise", timeout=10).lookup("0109876543")
+    assert enterprise is not None and enterprise.get("legal_representative.full_name") == "Nguyễn Văn An"
+
+
+def test_http_adapter_maps_errors_to_unavailable(live_server, db):
+    from motcua.vault.registries import RegistryUnavailable
+    from motcua.vault.registries.http import HttpRegistry
+
+    # The API answers 401 without a token: not a registry answer.
+    with pytest.raises(RegistryUnavailable):
+        HttpRegistry("population", f"{live_server.url}/api/v1/vault", timeout=10).lookup("079195054321")
+    with pytest.raises(RegistryUnavailable):
+        HttpRegistry("population", "http://127.0.0.1:9", timeout=2).lookup("079195054321")
+
+
+def test_prefill_and_submission_through_the_http_adapter(live_server, demo, settings):
+    settings.REGISTRY_URLS = {"population": f"{live_server.url}/demo-registry/population"}
+    settings.DEMO_REGISTRY_ENABLED = False  # only the HTTP adapter can answer
+    page = html(logged_in("citizen2").get(BUNDLE_URL))
+    assert 'name="mother_name" value="Trần Thị Bình" readonly' in page
+    doc = vault_doc("citizen2", "medical_birth_certificate")
+    r = logged_in("citizen2").post(BUNDLE_URL, bundle_post(mother_name="X", **{"vault-birth_certificate": str(doc.pk)}))
+    assert r.status_code == 302
+    assert Dossier.objects.get().data["mother_name"] == "Trần Thị Bình"

@@ -261,6 +261,8 @@ def _submit_supplement(ctx: Ctx, p: Payload) -> tuple[int, dict]:
     d = ctx.dossier
     request = d.supplements.filter(answered_at__isnull=True).order_by("-number").first()
     supplied = _check_components(d, p.components)
+    # Vault references become the documents' records (their reads logged); uploads are kept in the vault.
+    supplied = vault_submission.supplement(ctx.user, d, supplied, ctx.now)
     data = d.data
     if p.data is not None:
         data = {**d.data, **p.data}
@@ -287,7 +289,6 @@ def _submit_supplement(ctx: Ctx, p: Payload) -> tuple[int, dict]:
     d.paused_days += counted
     d.data = data
     d.components = _merge_components(d.components, supplied)
-    vault_submission.keep_uploads(d.applicant, d, supplied, ctx.now)
     d.paused_at = None
     d.status_before_pause = None
     if request:

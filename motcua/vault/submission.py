@@ -120,6 +120,39 @@ def _registry_record(applicant, key: str, code: str, now: datetime) -> tuple[dic
     return record, True
 
 
+def resolve_references(
+    applicant, version, components: Iterable[object], today, *, keep_registry: bool = False
+) -> tuple[list[dict], list[tuple[str, VaultDocument]]]:
+    """Vault references → records of the documents (checked); registry claims dropped (looked up by `prepare`)."""
+    by_key = {c["key"]: c for c in version.components}
+    records: list[dict] = []
+    reused: list[tuple[str, VaultDocument]] = []
+    for record in components:
+        if isinstance(record, Mapping) and "vault_document" in record and record.get("key") in by_key:
+            resolved, document = _reuse(applicant, by_key[record["key"]], record, today)
+            records.append(resolved)
+            reused.append((resolved["key"], document))
+        elif (
+            not keep_registry and isinstance(record, Mapping) and record.get("source") == "registry"
+            and record.get("key") in by_key
+        ):
+            continue  # looked up by the submission, never taken from the caller
+        else:
+            records.append(record)  # type: ignore[arg-type]  (checked by the caller)
+    return records, reused
+
+
+def supplement(applicant, dossier, components: Iterable[object], at: datetime) -> list[dict]:
+    """A supplement's components: vault references resolved, reads logged, uploads kept (inside the action)."""
+    records, reused = resolve_references(
+        applicant, dossier.procedure_version, components, timezone.localdate(at), keep_registry=True
+    )
+    for _key, document in reused:
+        log_vault(document, actor=applicant, dossier=dossier.code, purpose=dossier.procedure.code, at=at)
+    keep_uploads(applicant, dossier, records, at)
+    return records
+
+
 def prepare(
     applicant, version, data: object, components: Iterable[object] | None, *, channel: int, now: datetime | None = None
 ) -> Prepared:
@@ -128,19 +161,7 @@ def prepare(
     context = {"channel": channel}
     result = lookup(applicant, version)
     data, used = apply(data, result, context)
-    by_key = {c["key"]: c for c in version.components}
-    records: list[dict] = []
-    reused: list[tuple[str, VaultDocument]] = []
-    today = timezone.localdate(now)
-    for record in components or []:
-        if isinstance(record, Mapping) and "vault_document" in record and record.get("key") in by_key:
-            resolved, document = _reuse(applicant, by_key[record["key"]], record, today)
-            records.append(resolved)
-            reused.append((resolved["key"], document))
-        elif isinstance(record, Mapping) and record.get("source") == "registry" and record.get("key") in by_key:
-            continue  # looked up below, never taken from the caller
-        else:
-            records.append(record)  # type: ignore[arg-type]  (checked by the caller)
+    records, reused = resolve_references(applicant, version, components or [], timezone.localdate(now))
     given = {r.get("key") for r in records if isinstance(r, Mapping)}
     looked_up: list[tuple[str, str]] = []
     form = data if isinstance(data, Mapping) else {}
