@@ -150,6 +150,12 @@ def test_vault_reuse_is_recorded_on_the_dossier_and_logged(demo):
     assert dossier.events.get(action="submit").data["vault_documents"] == {"birth_certificate": doc.pk}
     read = AccessLog.objects.get(kind="vault")
     assert read.document == doc and read.dossier == dossier.code and read.citizen == user("citizen2")
+    # Both the applicant's and the officer's page say which answers the registry gave.
+    for who in ("citizen2", "onestop_hoathuan"):
+        url = f"/my/dossiers/{dossier.code}/" if who == "citizen2" else f"/office/dossiers/{dossier.code}/"
+        page = html(logged_in(who).get(url))
+        assert "Lấy từ cơ sở dữ liệu khi nộp hồ sơ:" in page
+        assert "<li>Họ và tên mẹ — Cơ sở dữ liệu quốc gia về dân cư</li>" in page
     # The registry-held component was looked up inside the submission and logged.
     parents = next(c for c in dossier.components if c["key"] == "parents_identity")
     assert parents["source"] == "registry" and parents["found"] is True
