@@ -194,6 +194,11 @@ def _form_ui(ui: dict, fields: set[str]) -> Iterator[Problem]:
             if name not in fields:
                 yield Problem(("form_ui", key, name), _("trường %(name)s không có trong biểu mẫu") % {"name": repr(name)})
     for name, source in ui.get("prefill", {}).items():
+        if isinstance(source, dict):
+            yield from _unknown_fields(
+                set(fields_of(source.get("when"))), fields, ("form_ui", "prefill", name, "when"), "the condition"
+            )
+            source = source.get("from", "")
         registry = source.split(".", 1)[0]
         if registry not in vocab.REGISTRIES:
             yield Problem(("form_ui", "prefill", name), _("cơ sở dữ liệu %(value)s không có") % {"value": repr(registry)})
