@@ -12,6 +12,7 @@ from motcua.api.parser import StrictJsonParser
 from motcua.catalog.api import router as catalog_router
 from motcua.dossiers.api import router as dossiers_router
 from motcua.dossiers.errors import ActionError
+from motcua.portal.api import router as drafts_router
 
 api = NinjaAPI(
     title="motcua API",
@@ -23,6 +24,7 @@ api = NinjaAPI(
 )
 api.add_router("/procedures", catalog_router)
 api.add_router("/dossiers", dossiers_router)
+api.add_router("/drafts", drafts_router)
 
 
 def _error(request: HttpRequest, http_status: int, code: str, message: str, /, **extra: object):

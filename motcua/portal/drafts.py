@@ -73,8 +73,17 @@ def start(owner, procedure_code: str, *, data: Mapping | None = None) -> Draft:
     now = timezone.now()
     return Draft.objects.create(
         public_id=uuid.uuid4(), owner=owner, procedure=procedure, procedure_version=procedure.current,
-        data=dict(data or {}), created_at=now, updated_at=now,
+        data=known_fields(procedure.current, data or {}), created_at=now, updated_at=now,
     )
+
+
+def known_fields(version, data: Mapping) -> dict:
+    """The answers, if every one names a field of the form (a draft is not a store for anything else)."""
+    fields = set(version.form_schema.get("properties", {}))
+    unknown = sorted(str(k) for k in data if k not in fields)
+    if unknown:
+        raise Invalid(_("Biểu mẫu có trường không được khai báo."), code="unknown_fields", fields=unknown)
+    return dict(data)
 
 
 def save(draft: Draft, **changes: object) -> Draft:
