@@ -97,7 +97,11 @@ def test_form_has_an_input_for_every_schema_field(demo):
     # Labels are tied to inputs; optional fields carry no "required" mark.
     assert '<label for="field-child_name">Họ, chữ đệm và tên của trẻ <span class="required">(bắt buộc)</span></label>' in page
     assert '<label for="field-father_name">Họ và tên cha</label>' in page
-    assert re.search(r'<input type="text" id="field-father_name" name="father_name" value="" maxlength="100">', page)
+    # The father's name is only a suggestion from the population registry (the applicant may be the mother).
+    assert re.search(
+        r'<input type="text" id="field-father_name" name="father_name" value="Nguyễn Văn An" maxlength="100"'
+        r' aria-describedby="field-father_name-source">', page,
+    )
 
     record = form_steps_html(logged_in("citizen"), "3.000333")
     assert re.search(r'<input type="number" id="field-copies" name="copies" value="" step="1" inputmode="numeric" min="1" max="10" required', record)
@@ -118,7 +122,7 @@ def test_anonymous_visitor_is_asked_to_log_in_before_submitting(client, demo):
 
 def test_valid_form_files_a_dossier_and_redirects_to_it(demo):
     client = logged_in("citizen")
-    r = client.post(BIRTH_URL, {**BIRTH, "father_name": "  "})
+    r = client.post(BIRTH_URL, {**BIRTH, "relationship": "ong_ba", "father_name": "  "})
     dossier = Dossier.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/my/dossiers/{dossier.code}/"
     assert dossier.applicant.username == "citizen" and dossier.status == Status.SUBMITTED

@@ -48,6 +48,7 @@ from motcua.results.apology import issue_apology_letter
 from motcua.results.issue import issue_result
 from motcua.units.models import Role, Unit
 from motcua.units.scope import Grants, grants_of, roles_in, roles_on
+from motcua.vault import submission as vault_submission
 
 log = logging.getLogger(__name__)
 APPLICANT = "applicant"
@@ -264,6 +265,8 @@ def _submit_supplement(ctx: Ctx, p: Payload) -> tuple[int, dict]:
     d = ctx.dossier
     request = d.supplements.filter(answered_at__isnull=True).order_by("-number").first()
     supplied = _check_components(d, p.components)
+    # Vault references become the documents' records (their reads logged); uploads are kept in the vault.
+    supplied = vault_submission.supplement(ctx.user, d, supplied, ctx.now)
     data = d.data
     if p.data is not None:
         data = {**d.data, **p.data}
@@ -589,15 +592,19 @@ def submit(
     if own < needed:  # the e-ID level the procedure asks for (docs/identity.md)
         raise Forbidden(_("Thủ tục này cần tài khoản định danh điện tử mức %(needed)s; tài khoản của bạn đang ở mức %(own)s.")
                         % {"needed": needed, "own": own}, code="assurance_too_low", required_level=needed)
-    errors = validate_form(version.form_schema, data)
-    if errors:
-        raise Invalid(_("Biểu mẫu có lỗi."), code="invalid_form", errors=[e.as_dict() for e in errors])
     known = {c["key"] for c in version.components}
     unknown = [c.get("key") if isinstance(c, dict) else c for c in components or [] if not isinstance(c, dict) or c.get("key") not in known]
     if unknown:
         raise Invalid(_("Thành phần hồ sơ không có trong thủ tục."), code="unknown_component", components=unknown)
-    unit = _resolve_unit(procedure, applicant, unit_code)
     now = timezone.now()
+    # Once-only: registry values replace whatever was posted for those fields, vault
+    # references become records of the documents, registry-held components are looked up.
+    prepared = vault_submission.prepare(applicant, version, data, components, channel=channel, now=now)
+    data, components = prepared.data, prepared.components
+    errors = validate_form(version.form_schema, data)
+    if errors:
+        raise Invalid(_("Biểu mẫu có lỗi."), code="invalid_form", errors=[e.as_dict() for e in errors])
+    unit = _resolve_unit(procedure, applicant, unit_code)
     with transaction.atomic():
         day = timezone.localdate(now)
         code = format_code(unit.code, day, next_sequence(unit.pk, day))
@@ -607,7 +614,8 @@ def submit(
             fee=quote(version.definition.get("fees"), data, {"channel": channel}).total, submitted_at=now, updated_at=now,
         )
         workflow.create_tasks(dossier, now)
-        _write_history(dossier, "submit", None, applicant, now, data={"version": version.number})
+        vault_submission.record(applicant, dossier, prepared, now)
+        _write_history(dossier, "submit", None, applicant, now, data={"version": version.number, **prepared.event_data()})
     return dossier
 
 

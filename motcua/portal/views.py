@@ -23,12 +23,13 @@ from motcua.catalog.vocab import LEVELS
 from motcua.dossiers import actions, rating
 from motcua.dossiers.access import visible_dossiers
 from motcua.dossiers.errors import ActionError
-from motcua.dossiers.models import Channel, Dossier, Status
-from motcua.portal import apply, components, steps, uploads
+from motcua.dossiers.models import Dossier, Status
+from motcua.portal import apply, components, steps, uploads, vault_pages
 from motcua.portal.dossier_page import dossier_context, letter_or_none, supplied_component
 from motcua.portal.presentation import money, service_mode_label, unit_name
-from motcua.portal.schema_form import SummaryError, build_fields, parse_post
+from motcua.portal.schema_form import SummaryError, build_fields, mark_prefilled, parse_post
 from motcua.units.models import Unit
+from motcua.vault.prefill import prefill
 
 PAGE_SIZE = 50
 # Errors about the receiving unit: the page then offers the units the core named.
@@ -92,7 +93,11 @@ def _procedure_page(
     if form_errors is None:
         form_errors = error.extra.get("errors", []) if error is not None and error.code == "invalid_form" else []
     fields, summary = build_fields(version.form_schema, posted, form_errors)
+    # Once-only: what the registries know is filled in (each read is logged for the citizen).
+    prefilled = prefill(request.user, version, purpose=procedure.code)
+    mark_prefilled(fields, prefilled, version.form_schema, posted)
     rows = components.rows(version.components, version.form_schema, errors=upload_errors)
+    components.with_vault(rows, request.user, posted)
     # The files come after the fields in the form, and so in the summary.
     summary += [SummaryError(row.error, row.input_id) for row in rows if row.error]
     # Once the core has named the units that may receive this dossier, keep offering them.
@@ -116,8 +121,9 @@ def _procedure_page(
         "fields": fields,
         "summary": summary,
         "components": rows,
-        "uploads": [r for r in rows if r.rule is not None],
-        "registry_only": [r for r in rows if r.rule is None],
+        "uploads": [r for r in rows if r.suppliable],
+        "registry_only": [r for r in rows if not r.suppliable],
+        "registries_unavailable": prefilled.unavailable_labels,
         # A browser never keeps chosen files across a page that reports errors.
         "choose_again": failed and posted is not None,
         "units": units,
@@ -142,19 +148,30 @@ def procedure(request: HttpRequest, code: str) -> HttpResponse:
     data = parse_post(version.form_schema, request.POST)
     # Every file is checked before any is stored: a refused request leaves nothing behind.
     checked, upload_errors = uploads.check_all(request.FILES, version.components)
+    picks = components.vault_picks(request.POST, version.components)
+    for key in picks.keys() & {c.key for c in checked}:
+        upload_errors[key] = _("Hãy chọn một cách: tải tệp lên hoặc dùng giấy tờ trong kho dữ liệu, không cả hai.")
     if upload_errors:
         # Show the form's own errors too, so that one round trip fixes everything.
         form_errors = [e.as_dict() for e in validate_form(version.form_schema, data)]
         return _procedure_page(request, procedure, request.POST, form_errors=form_errors, upload_errors=upload_errors)
     records = uploads.store(checked)
     try:
-        given = {r["key"] for r in records}
-        records += components.registry_records(version.components, data, Channel.ONLINE, given)
+        # Registry-held components are looked up by the submission itself (vault.submission).
+        references = [{"key": key, "vault_document": doc} for key, doc in picks.items()]
         dossier = actions.submit(
-            request.user, procedure.code, data, unit_code=request.POST.get("unit") or None, components=records
+            request.user, procedure.code, data, unit_code=request.POST.get("unit") or None,
+            components=records + references,
         )
     except ActionError as exc:
         uploads.discard(records)
+        if exc.extra.get("component") in {c["key"] for c in version.components}:
+            # A refused vault document: the error goes next to its component.
+            form_errors = [e.as_dict() for e in validate_form(version.form_schema, data)]
+            return _procedure_page(
+                request, procedure, request.POST, form_errors=form_errors,
+                upload_errors={str(exc.extra["component"]): exc.message},
+            )
         return _procedure_page(request, procedure, request.POST, exc)
     except BaseException:
         uploads.discard(records)
@@ -285,8 +302,11 @@ def apology_response(dossier: Dossier, number: str) -> FileResponse:
     return FileResponse(letter.file.open("rb"), content_type="application/pdf", filename=f"{letter.number}.pdf")
 
 
-def component_response(dossier: Dossier, key: str) -> FileResponse:
+def component_response(dossier: Dossier, key: str, reader=None) -> FileResponse:
+    """A supplied component's file; `reader` other than the applicant is logged when it is a vault document."""
     record = supplied_component(dossier, key)
+    if record is not None and record.get("source") == "vault":
+        return vault_pages.reused_document_response(dossier, record, reader)
     opened = uploads.stored_file(record) if record is not None else None
     if opened is None:
         raise Http404(_("Không có tệp cho thành phần này."))
