@@ -28,6 +28,7 @@ from motcua.portal import apply, components, steps, uploads, vault_pages
 from motcua.portal.dossier_page import dossier_context, letter_or_none, supplied_component
 from motcua.portal.presentation import money, service_mode_label, unit_name
 from motcua.portal.schema_form import SummaryError, build_fields, mark_prefilled, parse_post
+from motcua.results.receipt import render_receipt
 from motcua.units.models import Unit
 from motcua.vault.prefill import prefill
 
@@ -315,6 +316,18 @@ def component_response(dossier: Dossier, key: str, reader=None) -> FileResponse:
         opened, content_type=uploads.CONTENT_TYPES.get(kind, "application/octet-stream"), as_attachment=True,
         filename=uploads.safe_name(str(record.get("name") or key), kind),
     )
+
+
+@require_safe
+@login_required
+def receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    """The receipt with the return date, once the one-stop desk has received the dossier."""
+    found = _visible_or_404(request, code)
+    if found.received_at is None:
+        raise Http404(_("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận."))
+    response = HttpResponse(render_receipt(found), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{found.code}-tiep-nhan.pdf"'
+    return response
 
 
 @require_safe
