@@ -13,6 +13,7 @@ from motcua.catalog.api import router as catalog_router
 from motcua.dossiers.api import router as dossiers_router
 from motcua.dossiers.errors import ActionError
 from motcua.monitoring.api import router as monitoring_router
+from motcua.portal.api import router as drafts_router
 from motcua.vault.api import router as vault_router
 from motcua.vault.api import uploads_router
 
@@ -27,6 +28,7 @@ api = NinjaAPI(
 api.add_router("/procedures", catalog_router)
 api.add_router("/dossiers", dossiers_router)
 api.add_router("/kpi", monitoring_router)
+api.add_router("/drafts", drafts_router)
 api.add_router("/vault", vault_router)
 api.add_router("/uploads", uploads_router)
 

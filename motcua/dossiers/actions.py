@@ -25,7 +25,7 @@ from motcua.catalog.fees import quote
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import implementing_units
-from motcua.dossiers import deadlines, workflow
+from motcua.dossiers import deadlines, rating, workflow
 from motcua.dossiers.codes import format_code, next_sequence
 from motcua.dossiers.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.dossiers.facts import sources_mask
@@ -34,6 +34,7 @@ from motcua.dossiers.models import (
     DeadlineState,
     Dossier,
     DossierEvent,
+    Rating,
     Status,
     SupplementRequest,
     Task,
@@ -77,6 +78,7 @@ class Payload:
     amount: int | None = None  # payment request, đồng
     new_due_date: date | None = None  # apology letter
     paid_online: int = 0  # confirm_payment: 1 national payment platform, 2 local gateway, 0 not online
+    rating: dict | None = None  # rate: {"answers": {criterion: level}, "comment": "…"}
 
 
 class Ctx:
@@ -151,6 +153,8 @@ class Rule:
     needs_reason: bool = False
     # Refused while the dossier is past its due date without an apology letter.
     needs_apology_when_late: bool = False
+    # Why the action is not possible now, in words and as a code, when "not in this status" says too little.
+    refusal: Callable[[Ctx], tuple[str, str]] | None = None
 
 
 def deadline_state(dossier: Dossier, now: datetime) -> str:
@@ -392,6 +396,27 @@ def _return_result(ctx: Ctx, p: Payload) -> tuple[int, dict]:
     return Status.RETURNED, {"steps": steps}
 
 
+def _rated(ctx: Ctx) -> bool:
+    return Rating.objects.filter(dossier=ctx.dossier).exists()
+
+
+def _rate(ctx: Ctx, p: Payload) -> tuple[None, dict]:
+    # Rating changes no status: it is recorded (one per dossier) with its event and audit entry.
+    given = p.rating or {}
+    answers, comment = rating.clean(given.get("answers"), given.get("comment"))
+    Rating.objects.create(
+        dossier=ctx.dossier, applicant=ctx.user, answers=answers, overall=answers["overall"], comment=comment,
+        rated_at=ctx.now,
+    )
+    return None, {"overall": answers["overall"], "answers": answers}
+
+
+def _rate_refusal(ctx: Ctx) -> tuple[str, str]:
+    if ctx.dossier.status == Status.RETURNED:
+        return _("Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ đánh giá một lần."), "already_rated"
+    return _("Chỉ đánh giá được sau khi hồ sơ đã trả kết quả."), "not_returned"
+
+
 def _can_apologise(ctx: Ctx) -> bool:
     return bool(ctx.unit_roles & STAFF) or any(ctx.roles_at(t.unit) & STAFF for t in ctx.open_tasks)
 
@@ -461,6 +486,8 @@ RULES: dict[str, Rule] = {
                      state=_withdrawable),
     "issue_apology": Rule(frozenset(CLOCK_RUNS), _can_apologise, _issue_apology, needs_reason=True,
                           state=lambda c: deadline_state(c.dossier, c.now) != DeadlineState.ON_TIME),
+    "rate": Rule(frozenset({_S.RETURNED}), lambda c: c.is_applicant, _rate, state=lambda c: not _rated(c),
+                 refusal=_rate_refusal),
 }
 ACTIONS = ("submit", *RULES)
 
@@ -637,6 +664,9 @@ def perform(code: str, action: str, actor, *, reason: str = "", payload: Payload
                 code="apology_required", status=dossier.status, allowed=allowed,
             )
         if not _state_allows(action, ctx):
+            if rule.refusal is not None:
+                message, code = rule.refusal(ctx)
+                raise Conflict(message, code=code, status=dossier.status, allowed=allowed)
             raise Conflict(
                 _("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s”.")
                 % {"action": action, "status": Status(dossier.status).label},

@@ -16,7 +16,7 @@ from motcua.catalog.models import Procedure, localized
 from motcua.dossiers import actions
 from motcua.dossiers.access import staff_dossiers, visible_dossiers
 from motcua.dossiers.errors import Forbidden, NotFound
-from motcua.dossiers.models import Dossier, Status, Task
+from motcua.dossiers.models import Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
 from motcua.units.models import Unit
 from motcua.units.scope import units_for
@@ -65,6 +65,20 @@ class SupplementItem(BaseModel):
     reason: str = Field("", max_length=500)
 
 
+class RatingIn(BaseModel):
+    answers: dict[str, str] = Field(
+        description="one level per criterion: overall, time, ease, staff, result → very_satisfied | satisfied | dissatisfied"
+    )
+    comment: str = Field("", max_length=1000)
+
+
+class RatingOut(Schema):
+    answers: dict[str, str]
+    overall: str
+    comment: str
+    rated_at: datetime
+
+
 class ActionIn(BaseModel):
     # A plain pydantic model, not a ninja Schema: a Schema reads attributes off any
     # value, so a JSON string or list as the body validated as "no reason" and the
@@ -78,6 +92,7 @@ class ActionIn(BaseModel):
     amount: int | None = Field(None, gt=0, description="request_payment: đồng")
     new_due_date: date | None = Field(None, description="issue_apology: the new return date")
     paid_online: int = Field(0, ge=0, le=2, description="confirm_payment: 1 national payment platform, 2 local gateway")
+    rating: RatingIn | None = Field(None, description="rate: the answers (same as POST /dossiers/{code}/rating)")
 
     def payload(self, components: list[dict] | None = None) -> actions.Payload:
         return actions.Payload(
@@ -85,6 +100,7 @@ class ActionIn(BaseModel):
             items=[i.model_dump() for i in self.items] if self.items is not None else None,
             components=components, data=self.data, amount=self.amount, new_due_date=self.new_due_date,
             paid_online=self.paid_online,
+            rating=self.rating.model_dump() if self.rating is not None else None,
         )
 
 
@@ -159,6 +175,7 @@ class DossierOut(Schema):
     apologies: list[ApologyOut]
     allowed_actions: list[str]
     result_url: str | None
+    rating: RatingOut | None
     history: list[EventOut]
 
 
@@ -172,8 +189,15 @@ class DossierRow(Schema):
     due_at: datetime | None
 
 
+def _rating_out(dossier: Dossier) -> dict | None:
+    found = Rating.objects.filter(dossier=dossier).first()
+    if found is None:
+        return None
+    return {"answers": found.answers, "overall": found.overall, "comment": found.comment, "rated_at": found.rated_at}
+
+
 def _out(dossier: Dossier, user, *, new: bool = False) -> dict:
-    """The dossier as the API shows it; `new`: just submitted, so no supplement or apology yet."""
+    """The dossier as the API shows it; `new`: just submitted, so no supplement, apology or rating yet."""
     events = dossier.events.select_related("actor").order_by("id")
     tasks = list(dossier.tasks.select_related("unit", "assignee").order_by("id"))
     return {
@@ -217,6 +241,7 @@ def _out(dossier: Dossier, user, *, new: bool = False) -> dict:
         ),
         "allowed_actions": actions.allowed_actions(dossier, user),
         "result_url": f"/api/v1/dossiers/{dossier.code}/result" if hasattr(dossier, "result") else None,
+        "rating": None if new else _rating_out(dossier),
         "history": [
             {
                 "action": e.action, "from_status": e.from_status, "to_status": e.to_status, "at": e.at,
@@ -297,6 +322,12 @@ def act(request, code: str, action: str, body: ActionIn | None = None):
     actions.perform(code, action, request.user, payload=body.payload(records) if body else None)
     vault_uploads.mark_used(taken, code)
     return _out(_visible(request, code), request.user)
+
+
+@router.post("/{code}/rating", response={201: RatingOut}, summary="Rate a returned dossier (its applicant, once)")
+def rate(request, code: str, body: RatingIn):
+    actions.perform(code, "rate", request.user, payload=actions.Payload(rating=body.model_dump()))
+    return Answer(201, _rating_out(_visible(request, code)))
 
 
 @router.get("/{code}/result", summary="Download the result PDF", response={200: None})

@@ -20,14 +20,15 @@ from motcua.catalog.forms import validate_form
 from motcua.catalog.models import Procedure, localized
 from motcua.catalog.search import Filters, search
 from motcua.catalog.vocab import LEVELS
-from motcua.dossiers import actions
+from motcua.dossiers import actions, rating
 from motcua.dossiers.access import visible_dossiers
 from motcua.dossiers.errors import ActionError
-from motcua.dossiers.models import Dossier
-from motcua.portal import components, uploads, vault_pages
+from motcua.dossiers.models import Dossier, Status
+from motcua.portal import apply, components, steps, uploads, vault_pages
 from motcua.portal.dossier_page import dossier_context, letter_or_none, supplied_component
 from motcua.portal.presentation import money, service_mode_label, unit_name
 from motcua.portal.schema_form import SummaryError, build_fields, mark_prefilled, parse_post
+from motcua.results.receipt import render_receipt
 from motcua.units.models import Unit
 from motcua.vault.prefill import prefill
 
@@ -111,6 +112,11 @@ def _procedure_page(
     units = [(u.code, unit_name(u)) for u in Unit.objects.filter(code__in=unit_codes)] if unit_codes else []
     failed = error is not None or bool(summary)
     context = {
+        # A whole form posted in one request (scripts, the former single-page form) is
+        # answered with that form and its errors; the pages otherwise lead through the steps.
+        "one_shot": posted is not None,
+        "step_count": len(steps.plan(version)),
+        "drafts": apply.drafts_for_procedure(request.user, procedure),
         "procedure": procedure,
         "facts": _procedure_facts(procedure),
         "fields": fields,
@@ -220,9 +226,16 @@ def _supplement_rows(dossier: Dossier, context: dict, errors: dict[str, str] | N
 
 
 def _citizen_page(
-    request: HttpRequest, dossier: Dossier, *, error: ActionError | None = None, upload_errors: dict | None = None
+    request: HttpRequest, dossier: Dossier, *, error: ActionError | None = None, upload_errors: dict | None = None,
+    rating_errors: dict[str, str] | None = None, rating_posted: QueryDict | None = None,
 ) -> HttpResponse:
     context = dossier_context(dossier, request.user)
+    context.update(
+        rating=getattr(dossier, "rating", None) if dossier.status == Status.RETURNED else None,
+        rating_questions=_rating_form(dossier, rating_posted, rating_errors),
+        rating_summary=[SummaryError(m, f"rating-{k}") for k, m in (rating_errors or {}).items()],
+        rating_comment=rating_posted.get("comment", "") if rating_posted is not None else "",
+    )
     errors = dict(upload_errors or {})
     missing: list[str] = []
     if error is not None:
@@ -237,7 +250,7 @@ def _citizen_page(
         supplement_summary=[SummaryError(r.error, r.input_id) for r in rows if r.error],
         supplement_error=error, supplement_missing=missing,
     )
-    failed = error is not None or bool(upload_errors)
+    failed = error is not None or bool(upload_errors) or bool(rating_errors)
     status = (error.status if error is not None else 422) if failed else 200
     return render(request, "portal/dossier.html", context, status=status)
 
@@ -320,6 +333,18 @@ def component_response(dossier: Dossier, key: str, reader=None) -> FileResponse:
 
 @require_safe
 @login_required
+def receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    """The receipt with the return date, once the one-stop desk has received the dossier."""
+    found = _visible_or_404(request, code)
+    if found.received_at is None:
+        raise Http404(_("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận."))
+    response = HttpResponse(render_receipt(found), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{found.code}-tiep-nhan.pdf"'
+    return response
+
+
+@require_safe
+@login_required
 def apology_pdf(request: HttpRequest, code: str, number: str) -> FileResponse:
     return apology_response(_visible_or_404(request, code), number)
 
@@ -340,4 +365,36 @@ def withdraw(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Đã rút hồ sơ %(code)s.") % {"code": found.code})
+    return redirect("portal:dossier", code=found.code)
+
+
+def _rating_form(dossier: Dossier, posted: QueryDict | None = None, errors: dict[str, str] | None = None) -> list[dict]:
+    """The rating questions with their options, the chosen level and any error."""
+    errors = errors or {}
+    return [
+        {
+            "key": key, "label": str(label), "error": errors.get(key, ""),
+            "chosen": posted.get(f"rating-{key}", "") if posted is not None else "",
+            "options": [(level, str(text)) for level, text in rating.LEVELS.items()],
+        }
+        for key, label in rating.CRITERIA.items()
+    ]
+
+
+@require_POST
+@login_required
+def rate(request: HttpRequest, code: str) -> HttpResponse:
+    """The applicant rates a returned dossier, once (đánh giá mức độ hài lòng)."""
+    found = _visible_or_404(request, code)
+    answers = {key: request.POST.get(f"rating-{key}", "") for key in rating.CRITERIA}
+    given = {"answers": answers, "comment": request.POST.get("comment", "")}
+    try:
+        actions.perform(found.code, "rate", request.user, payload=actions.Payload(rating=given))
+    except ActionError as exc:
+        if exc.code == "invalid_rating":
+            errors = {str(e["field"]): str(e["message"]) for e in exc.extra.get("errors", [])}
+            return _citizen_page(request, found, rating_errors=errors, rating_posted=request.POST)
+        messages.error(request, exc.message)
+        return redirect("portal:dossier", code=found.code)
+    messages.success(request, _("Cảm ơn bạn đã đánh giá việc giải quyết hồ sơ %(code)s.") % {"code": found.code})
     return redirect("portal:dossier", code=found.code)
