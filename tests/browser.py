@@ -29,6 +29,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING = {"serious", "critical"}
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+NARROW = {"width": 320, "height": 640}
 # A full-page shot of a long form is cut here: the top of a page is what a reader looks at first.
 SHOT_MAX_HEIGHT = 2400
 
@@ -73,9 +74,62 @@ class Checker:
         blocking = [v for v in violations if v["impact"] in BLOCKING]
         name = f"{label} [{lang}] {page.url}"
         assert not blocking, f"axe: serious or critical violations on {name}\n{describe(blocking)}"
+        wide = overflowing(page)
+        assert not wide, f"reflow (WCAG 1.4.10): at 320 px wide these overflow the page on {name}: {wide}"
         self.checked.append(name + f" ({time.monotonic() - started:.1f} s)")
         if violations:
             self.minor[name] = [f"{v['impact']} {v['id']}" for v in violations]
+
+
+_OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return [];
+  // Data tables may scroll inside their own region (1.4.10 allows it); nothing else may be wider.
+  return [...document.querySelectorAll("body *")]
+    .filter(e => e.getBoundingClientRect().right > width + 1 && !e.closest(".table-scroll"))
+    .filter(e => !e.closest(".visually-hidden, .skip-link"))
+    .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className ? "." + e.className : "")
+      + " «" + (e.textContent || "").trim().slice(0, 40) + "»");
+}"""
+
+
+def overflowing(page: Page) -> list[str]:
+    """What sticks out of a 320 px wide page (400 % zoom of a 1280 px screen)."""
+    size = page.viewport_size
+    page.set_viewport_size(NARROW)
+    try:
+        return page.evaluate(_OVERFLOWING)
+    finally:
+        page.set_viewport_size(size)
+
+
+_FOCUS_SHOWN = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const s = getComputedStyle(e);
+  const shown = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== "none";
+  const r = e.getBoundingClientRect();
+  const seen = r.bottom > 0 && r.top < window.innerHeight && r.right > 0 && r.left < window.innerWidth;
+  const name = e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + " «" + (e.textContent || e.value || "").trim().slice(0, 30) + "»";
+  return {name, shown, seen};
+}"""
+
+
+def tab_through(page: Page, limit: int = 80) -> tuple[list[str], list[str]]:
+    """Press Tab through the page; returns (names of the controls reached, those whose focus was not seen).
+
+    Focus must be drawn (2.4.7: an outline of 2 px or more, or a ring) and not hidden off screen (2.4.11).
+    """
+    reached, unseen = [], []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(_FOCUS_SHOWN)
+        if focus is None:  # past the last control
+            break
+        reached.append(focus["name"])
+        if not (focus["shown"] and focus["seen"]):
+            unseen.append(focus["name"])
+    return reached, unseen
 
 
 def launch(playwright) -> Browser:
@@ -93,7 +147,7 @@ def new_context(browser: Browser, base_url: str, *, javascript: bool = True) -> 
     return context
 
 
-def screenshot(page: Page, name: str, *, phone: bool = True) -> None:
+def screenshot(page: Page, name: str, *, phone: bool = True, max_height: int = SHOT_MAX_HEIGHT) -> None:
     """Write docs/screenshots/NAME.png (desktop) and NAME-phone.png, when asked to."""
     folder = os.environ.get("MOTCUA_SCREENSHOTS")
     if not folder:
@@ -102,7 +156,7 @@ def screenshot(page: Page, name: str, *, phone: bool = True) -> None:
     sizes = [("", DESKTOP)] + ([("-phone", PHONE)] if phone else [])
     for suffix, size in sizes:
         page.set_viewport_size(size)
-        height = min(page.evaluate("document.documentElement.scrollHeight"), SHOT_MAX_HEIGHT)
+        height = min(page.evaluate("document.documentElement.scrollHeight"), max_height)
         page.screenshot(
             path=str(Path(folder) / f"{name}{suffix}.png"), full_page=True,
             clip={"x": 0, "y": 0, "width": size["width"], "height": height},

@@ -133,7 +133,20 @@ def test_the_whole_journey_in_chromium_passes_axe_on_every_page(chromium, axe, s
     page.goto("/")
     expect(page.locator("h1")).to_have_text("Thủ tục hành chính")
     axe.check(page, "portal home")
-    b.screenshot(page, "portal-home")
+    b.screenshot(page, "portal-home", max_height=1100)
+
+    # By keyboard: the first Tab shows the skip link, which takes focus to the main content;
+    # every control after it shows where the focus is.
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box and box["x"] >= 0 and box["y"] >= 0 and box["height"] >= 24
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
+    reached, unseen = b.tab_through(page)
+    assert reached[0] == "input#q «»" and len(reached) > 10, reached
+    assert not unseen, f"focus not visible on {unseen}"
     page.get_by_label("Tìm thủ tục theo tên hoặc mã").fill("khai sinh")
     page.get_by_role("button", name="Tìm", exact=True).click()
     expect(page).to_have_url(re.compile(r"\?q=khai"))
@@ -163,6 +176,8 @@ def test_the_whole_journey_in_chromium_passes_axe_on_every_page(chromium, axe, s
     # The apply form: first sent empty (errors beside the fields), then filled, with the upload.
     axe.check(page, "apply form")
     b.screenshot(page, "apply-form")
+    reached, unseen = b.tab_through(page, limit=120)
+    assert any("component-birth_certificate" in name for name in reached) and not unseen, (reached, unseen)
     page.get_by_role("button", name="Nộp hồ sơ").click()
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
@@ -203,6 +218,8 @@ def test_the_whole_journey_in_chromium_passes_axe_on_every_page(chromium, axe, s
     axe.check(specialist, "back-office dossier (received)")
     act(specialist, "start_processing")
     axe.check(specialist, "back-office dossier (processing)")
+    reached, unseen = b.tab_through(specialist, limit=120)
+    assert any("request_supplement" in name for name in reached) and not unseen, (reached, unseen)
     act_panel = specialist.locator("#act-request_supplement")
     act_panel.locator("button[type=submit]").click()  # no reason given: refused beside the field
     expect(specialist.locator("#act-request_supplement .error-message").first).to_be_visible()
