@@ -202,6 +202,10 @@ def test_the_whole_journey_in_chromium_passes_axe_on_every_page(chromium, axe, s
     # The back office: the one-stop desk receives, the specialist starts and asks for a supplement.
     office_ctx = b.new_context(chromium, site)
     onestop = office_ctx.new_page()
+    onestop.goto("/accounts/login/")
+    onestop.locator("form.login-form").get_by_role("button", name="Đăng nhập").click()
+    expect(onestop.locator(".error-message").first).to_be_visible()
+    axe.check(onestop, "staff login, nothing typed")
     staff_login(onestop, "onestop_anbinh")
     expect(onestop.get_by_role("link", name=code, exact=True)).to_be_visible()
     axe.check(onestop, "back-office queue")
@@ -294,6 +298,8 @@ def test_the_whole_journey_in_chromium_passes_axe_on_every_page(chromium, axe, s
         page.get_by_role("button", name="Đăng xuất").click()
     expect(page.get_by_role("link", name="Đăng nhập")).to_be_visible()
     axe.check(page, "portal home, logged out")
+    assert page.goto("/no/such/page/").status == 404
+    axe.check(page, "page not found")
     for ctx in (citizen_ctx, office_ctx, specialist_ctx, approver_ctx):
         ctx.close()
 
@@ -321,6 +327,9 @@ def test_login_apply_and_language_work_without_javascript(chromium, site):
     staff = b.new_context(chromium, site, javascript=False)
     office = staff.new_page()
     staff_login(office, "onestop_anbinh")
-    expect(office.get_by_role("link", name=dossier.code, exact=True)).to_be_visible()
+    office.get_by_role("link", name=dossier.code, exact=True).click()
+    office.locator("#act-receive").get_by_role("button", name="Tiếp nhận").click()
+    expect(office.locator(".message-success")).to_be_visible()
+    assert Dossier.objects.get().status == Status.RECEIVED
     staff.close()
     context.close()
