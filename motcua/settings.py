@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "motcua.audit",
     "motcua.notifications",
     "motcua.results",
+    "motcua.vault",
     "motcua.portal",
     "motcua.backoffice",
     "motcua.api",
@@ -151,6 +152,21 @@ PROCEDURES_DIR = Path(env_str("PROCEDURES_DIR", str(BASE_DIR / "procedures")))
 CATALOG_LOAD_ON_START = env_bool("CATALOG_LOAD_ON_START", True)
 COUNTRY = env_str("COUNTRY", "VN")
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
+
+# --- registries (once-only prefill, docs/architecture.md "vault") --------------
+# REGISTRY_<CODE>_URL: the base URL of a registry's HTTP JSON service (GET <base>/<key>);
+# a registry without a URL uses the bundled demo data in-process when DEMO_REGISTRY_ENABLED.
+REGISTRY_CODES = ("population", "civil_status", "enterprise", "social_insurance", "land", "driving_licence")
+REGISTRY_URLS = {
+    code: env_str(f"REGISTRY_{code.upper()}_URL").rstrip("/")
+    for code in REGISTRY_CODES
+    if env_str(f"REGISTRY_{code.upper()}_URL")
+}
+REGISTRY_TIMEOUT_SECONDS = float(env_str("REGISTRY_TIMEOUT_SECONDS", "5"))
+# Synthetic demo registries (population, enterprise, social insurance), also served at /demo-registry/.
+DEMO_REGISTRY_ENABLED = env_bool("DEMO_REGISTRY_ENABLED", DEMO_IDP_ENABLED)
+# Largest file the API's upload endpoint accepts before knowing the component (MB).
+UPLOAD_MAX_MB = float(env_str("UPLOAD_MAX_MB", "20"))
 
 # --- login with the national e-ID (OpenID Connect, see docs/identity.md) ------
 # The address citizens use; the bundled demo provider lives under it at /idp.

@@ -16,3 +16,6 @@ urlpatterns = [
 if settings.DEMO_IDP_ENABLED:
     # The bundled demo e-ID provider (docs/identity.md); never in production.
     urlpatterns.insert(0, path("idp/", include("motcua.identity.provider.urls")))
+if settings.DEMO_REGISTRY_ENABLED:
+    # Synthetic demo registries over HTTP (docs/architecture.md, "vault"); never in production.
+    urlpatterns.insert(0, path("demo-registry/", include("motcua.vault.demo_urls")))

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client, override_settings
 
@@ -37,6 +40,9 @@ def demo(db):
     call_command("load_demo", verbosity=0)
 
 
+TINY_PDF = b"%PDF-1.4\n% motcua test\n"
+
+
 class ApiClient:
     """A user's view of the API: JSON in, JSON out, with the user's bearer token."""
 
@@ -57,6 +63,41 @@ class ApiClient:
 
     def act(self, code: str, action: str, reason: str = ""):
         return self.post(f"/dossiers/{code}/actions/{action}", {"reason": reason} if reason else None)
+
+    def upload(self, name: str = "tep.pdf", content: bytes = TINY_PDF, **fields: str):
+        """POST /uploads (multipart): the answer, whose "id" a dossier component then names."""
+        return self.client.post(
+            "/api/v1/uploads", {"file": SimpleUploadedFile(name, content), **fields}, headers=self.headers
+        )
+
+    def references(self, records: list[dict]) -> list[dict]:
+        """Records as the portal stores them → what the API takes: an upload, a vault document, a registry."""
+        found = []
+        user = User.objects.get(username=self.username)
+        for record in records:
+            key, source = record["key"], record.get("source", "upload")
+            if source == "upload":
+                r = self.upload(str(record.get("name") or f"{key}.pdf"))
+                assert r.status_code == 201, r.content
+                found.append({"key": key, "upload": r.json()["id"]})
+            elif source == "vault":
+                found.append({"key": key, "vault_document": vault_document_for(user, record).pk})
+            else:
+                found.append({"key": key, "source": "registry"})
+        return found
+
+
+
+def vault_document_for(user: User, record: dict):
+    """A valid document of the record's `document_type`, kept in `user`'s vault."""
+    from motcua.vault.store import keep_issued
+
+    document_type = record["document_type"]
+    return keep_issued(
+        user, reference=f"test/{document_type}", document_type=document_type, title=f"Test {document_type}",
+        issuer="UBND xã An Bình", issued_on=date(2024, 1, 1), valid_until=None, content=TINY_PDF,
+        file_name=f"{document_type}.pdf",
+    )
 
 
 @pytest.fixture

@@ -171,7 +171,7 @@ def test_withdraw_is_refused_once_processing_started_or_finished(people, steps):
 def test_withdraw_via_the_api_from_4_is_a_409_naming_what_is_allowed(as_user):
     citizen = as_user("citizen")
     code = citizen.post(
-        "/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": BIRTH_COMPONENTS}
+        "/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": citizen.references(BIRTH_COMPONENTS)}
     ).json()["code"]
     assert as_user("onestop_anbinh").act(code, "receive").status_code == 200
     assert as_user("specialist_anbinh").act(code, "start_processing").status_code == 200

@@ -39,7 +39,8 @@ def row_counts() -> dict[str, int]:
 @pytest.fixture
 def submitted(as_user) -> str:
     """A dossier of `citizen` at An Bình, status 1 (newly submitted)."""
-    r = as_user("citizen").post("/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": BIRTH_COMPONENTS})
+    citizen = as_user("citizen")
+    r = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": citizen.references(BIRTH_COMPONENTS)})
     assert r.status_code == 201, r.content
     return r.json()["code"]
 
@@ -122,7 +123,7 @@ CASES = [
     Case("form: empty", "user:citizen", "POST", SUBMIT, 422, "invalid_form", {"procedure": "1.001193", "data": {}},
          check=_form_errors(("child_name", "required"), ("relationship", "required"))),
     Case("unknown component", "user:citizen", "POST", SUBMIT, 422, "unknown_component",
-         {"procedure": "1.001193", "data": BIRTH, "components": [{"key": "passport"}]}),
+         {"procedure": "1.001193", "data": BIRTH, "components": [{"key": "passport", "source": "registry"}]}),
     Case("unknown unit", "user:citizen", "POST", SUBMIT, 422, "unknown_unit",
          {"procedure": "1.001193", "data": BIRTH, "unit": "000.99.99.H99"},
          check=lambda b: set(b["choices"]) == {ANBINH, HOATHUAN}),
@@ -169,7 +170,8 @@ CASES = [
     Case("claim before receipt", "user:specialist_anbinh", "POST", D + "/actions/claim", 409, "illegal_transition",
          check=_allowed([])),
     Case("a supplement answer nobody asked for", "user:citizen", "POST", D + "/actions/submit_supplement", 409,
-         "illegal_transition", {"components": [{"key": "birth_certificate"}]}, check=_allowed(["withdraw"])),
+         "illegal_transition", {"components": [{"key": "birth_certificate", "source": "registry"}]},
+         check=_allowed(["withdraw"])),
     Case("negative amount", "user:onestop_anbinh", "POST", D + "/actions/request_payment", 422, "invalid_request",
          {"amount": -5}),
     Case("new due date is not a date", "user:onestop_anbinh", "POST", D + "/actions/issue_apology", 422,

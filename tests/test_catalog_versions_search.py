@@ -195,7 +195,7 @@ def _birth_v2() -> dict:
 def test_a_v1_dossier_is_processed_on_v1_after_v2_requires_a_new_field(as_user, tmp_path, monkeypatch):
     citizen = as_user("citizen")
     officer, specialist, approver = as_user("onestop_anbinh"), as_user("specialist_anbinh"), as_user("approver_anbinh")
-    first = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH_DATA, "components": BIRTH_COMPONENTS})
+    first = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH_DATA, "components": citizen.references(BIRTH_COMPONENTS)})
     assert first.status_code == 201, first.content
     old = first.json()["code"]
 

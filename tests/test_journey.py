@@ -15,7 +15,7 @@ def test_birth_registration_from_submission_to_downloaded_result(as_user):
     citizen = as_user("citizen")
     officer, specialist, approver = as_user("onestop_anbinh"), as_user("specialist_anbinh"), as_user("approver_anbinh")
 
-    r = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": BIRTH_COMPONENTS})
+    r = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": citizen.references(BIRTH_COMPONENTS)})
     assert r.status_code == 201, r.content
     body = r.json()
     code = body["code"]

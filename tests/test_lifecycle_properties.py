@@ -68,8 +68,11 @@ STATE_INVALID = {"receive": {"incomplete"}}
 # Actions whose broken payload (see _broken_payload) must be refused.
 BROKEN_FAILS = frozenset({
     "refuse", "stop", "request_supplement", "issue_apology", "submit_supplement", "request_payment",
-    "claim", "start_processing", "transfer", "approve", "assign",
+    "claim", "start_processing", "transfer", "approve", "assign", "rate",
 })
+# A complete satisfaction rating (every criterion answered).
+RATING = {"answers": {"overall": "satisfied", "time": "very_satisfied", "ease": "satisfied", "staff": "satisfied",
+                      "result": "dissatisfied"}, "comment": ""}
 
 
 class Clock:
@@ -94,7 +97,7 @@ def _copy(p: actions.Payload) -> actions.Payload:
     return actions.Payload(
         reason=p.reason, task=p.task, assignee=p.assignee, items=p.items and [dict(i) for i in p.items],
         components=p.components and [dict(c) for c in p.components], data=p.data, amount=p.amount,
-        new_due_date=p.new_due_date,
+        new_due_date=p.new_due_date, rating=p.rating and {**p.rating},
     )
 
 
@@ -110,6 +113,7 @@ def _random_payloads(definition: dict) -> st.SearchStrategy[actions.Payload]:
         components=st.sampled_from([None, [], [{"key": "no_such_paper"}], [component(definition, k) for k in keys]]),
         amount=st.sampled_from([None, -1, 0, 25000]),
         new_due_date=st.sampled_from([None, T0.date(), date(2026, 3, 7), date(2026, 3, 20), date(2026, 5, 4)]),
+        rating=st.sampled_from([None, {"answers": {"overall": "great"}}, RATING]),
     )
 
 
@@ -213,6 +217,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             calendar = deadlines.calendar(dossier.unit)
             start = max(timezone.localdate(dossier.due_at), timezone.localdate(Clock.now))
             p.new_due_date = calendar.add_working_days(start, data.draw(st.integers(min_value=1, max_value=3)))
+        elif action == "rate":
+            p.rating = RATING
         return p
 
     def _broken_payload(self, action: str) -> actions.Payload:
@@ -227,6 +233,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             p = actions.Payload(reason=REASON, new_due_date=timezone.localdate(Clock.now))
         elif action == "request_supplement":
             p = actions.Payload(reason=REASON, items=[])
+        elif action == "rate":
+            p = actions.Payload(reason=REASON, rating={"answers": {"overall": "satisfied"}})
         return p
 
     @rule(data=st.data(), count=st.integers(min_value=1, max_value=4))

@@ -12,6 +12,8 @@ from motcua.demo.data import DEMO_PASSWORD
 from motcua.dossiers import actions
 from motcua.dossiers.models import Dossier, Status
 from motcua.identity.models import CitizenProfile, User
+from motcua.portal import steps
+from motcua.portal.models import Draft
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
 BIRTH_URL = "/procedures/1.001193/"
@@ -73,19 +75,35 @@ def test_unknown_or_inactive_procedure_is_404(client, demo):
     assert client.get(BIRTH_URL).status_code == 404
 
 
+def form_steps_html(client: Client, code: str) -> str:
+    """The pages of every form step of a new draft, one after the other."""
+    r = client.post(f"/procedures/{code}/start/")
+    assert r.status_code == 302
+    draft = Draft.objects.filter(procedure__code=code).latest("created_at")
+    return "".join(
+        html(client.get(f"/my/drafts/{draft.public_id}/{step.id}/"))
+        for step in steps.plan(draft.procedure_version) if step.kind == "fields"
+    )
+
+
 def test_form_has_an_input_for_every_schema_field(demo):
-    page = html(logged_in("citizen").get(BIRTH_URL))
+    page = form_steps_html(logged_in("citizen"), "1.001193")
     assert re.search(r'<input type="text" id="field-child_name" name="child_name" value="" maxlength="100" minlength="2" required', page)
     assert re.search(r'<input type="date" id="field-child_birth_date" name="child_birth_date"[^>]* required', page)
-    assert re.search(r'<select id="field-child_sex" name="child_sex" required', page)
-    assert '<option value="nu">Nữ</option>' in page
+    # form_ui asks for radio buttons for the sex: a group with a legend.
+    assert re.search(r'<legend>Giới tính <span class="required">\(bắt buộc\)</span></legend>', page)
+    assert '<input type="radio" id="field-child_sex-2" name="child_sex" value="nu">' in page
     assert '<option value="ong_ba">Ông/bà</option>' in page
     # Labels are tied to inputs; optional fields carry no "required" mark.
     assert '<label for="field-child_name">Họ, chữ đệm và tên của trẻ <span class="required">(bắt buộc)</span></label>' in page
     assert '<label for="field-father_name">Họ và tên cha</label>' in page
-    assert re.search(r'<input type="text" id="field-father_name" name="father_name" value="" maxlength="100">', page)
+    # The father's name is only a suggestion from the population registry (the applicant may be the mother).
+    assert re.search(
+        r'<input type="text" id="field-father_name" name="father_name" value="Nguyễn Văn An" maxlength="100"'
+        r' aria-describedby="field-father_name-source">', page,
+    )
 
-    record = html(logged_in("citizen").get(RECORD_URL))
+    record = form_steps_html(logged_in("citizen"), "3.000333")
     assert re.search(r'<input type="number" id="field-copies" name="copies" value="" step="1" inputmode="numeric" min="1" max="10" required', record)
 
 
@@ -104,7 +122,7 @@ def test_anonymous_visitor_is_asked_to_log_in_before_submitting(client, demo):
 
 def test_valid_form_files_a_dossier_and_redirects_to_it(demo):
     client = logged_in("citizen")
-    r = client.post(BIRTH_URL, {**BIRTH, "father_name": "  "})
+    r = client.post(BIRTH_URL, {**BIRTH, "relationship": "ong_ba", "father_name": "  "})
     dossier = Dossier.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/my/dossiers/{dossier.code}/"
     assert dossier.applicant.username == "citizen" and dossier.status == Status.SUBMITTED
@@ -378,7 +396,7 @@ def test_switching_to_english(client, demo):
     assert "Administrative procedures" in page and "My dossiers" in page
     assert "Birth registration" in page and "200,000 VND" in page
     english = logged_in_with_language("citizen", "en")
-    record = html(english.get(RECORD_URL))
+    record = form_steps_html(english, "3.000333")
     assert "Number of copies" in record and "(required)" in record
     dossier = file_birth()
     page = html(english.get(f"/my/dossiers/{dossier.code}/"))

@@ -20,6 +20,7 @@ from motcua.dossiers import actions
 from motcua.dossiers.models import ApologyLetter, DeadlineState, Dossier, Status, Task, TaskStatus
 from motcua.identity.models import User
 from motcua.portal import components, uploads
+from motcua.portal.models import Draft
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -70,8 +71,15 @@ def status_of(code: str) -> int:
 # --- the submit form and its uploads ---------------------------------------------------------------
 
 
+def documents_step(client: Client, code: str) -> str:
+    """The documents step of a new draft of the procedure."""
+    assert client.post(f"/procedures/{code}/start/").status_code == 302
+    draft = Draft.objects.filter(procedure__code=code).latest("created_at")
+    return html(client.get(f"/my/drafts/{draft.public_id}/documents/"))
+
+
 def test_submit_form_has_one_file_input_per_component_with_conditions_in_words(demo):
-    page = html(logged_in("citizen").get(BIRTH_URL))
+    page = documents_step(logged_in("citizen"), "1.001193")
     assert 'enctype="multipart/form-data"' in page
     assert re.search(
         r'<label for="component-birth_certificate">Giấy chứng sinh[^<]*<span class="required">\(bắt buộc\)</span></label>', page
@@ -166,7 +174,7 @@ def test_upload_rules_come_from_the_component():
 
 def test_a_component_held_by_a_registry_is_looked_up_not_uploaded(demo):
     version = Procedure.objects.get(code="3.000722").current
-    page = html(logged_in("citizen").get("/procedures/3.000722/"))
+    page = documents_step(logged_in("citizen"), "3.000722")
     assert "cơ quan tra cứu từ Cơ sở dữ liệu quốc gia về dân cư, bạn không cần nộp." in page
     assert 'name="component-parents_identity"' not in page
     records = components.registry_records(version.components, {"residence_with_parent": True}, 2, set())

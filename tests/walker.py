@@ -45,6 +45,8 @@ def component(definition: dict, key: str, name: str | None = None) -> dict:
     found = {"key": key, "source": source}
     if source == "upload":
         found["name"] = name or f"{key}.pdf"
+    if source == "vault":
+        found["document_type"] = spec["sources"][0]["vault"]
     return found
 
 
@@ -142,7 +144,9 @@ class Walker:
             "procedure": self.definition["code"],
             "data": data if data is not None else self.definition["example"],
             "unit": self.unit.code,
-            "components": components_for(self.definition, self.definition["example"]) if components is None else components,
+            "components": self.citizen.references(
+                components_for(self.definition, self.definition["example"]) if components is None else components
+            ),
         }
         r = self.citizen.post("/dossiers", body)
         assert r.status_code == 201, (self.definition["code"], r.content)
@@ -151,6 +155,8 @@ class Walker:
         return r.json()
 
     def act(self, username: str, action: str, body: dict | None = None, expect: int = 200) -> dict:
+        if body and body.get("components") and username == self.applicant:
+            body = {**body, "components": self.client(username).references(body["components"])}
         r = self.client(username).post(f"/dossiers/{self.code}/actions/{action}", body)
         assert r.status_code == expect, (self.definition["code"], username, action, body, r.content)
         if expect == 200:

@@ -12,17 +12,23 @@ from motcua.api.parser import StrictJsonParser
 from motcua.catalog.api import router as catalog_router
 from motcua.dossiers.api import router as dossiers_router
 from motcua.dossiers.errors import ActionError
+from motcua.portal.api import router as drafts_router
+from motcua.vault.api import router as vault_router
+from motcua.vault.api import uploads_router
 
 api = NinjaAPI(
     title="motcua API",
     version="1",
-    description="Full-process online public services: procedures, dossiers, actions and results.",
+    description="Full-process online public services: procedures, dossiers, actions, results, the citizen's vault.",
     urls_namespace="api-v1",
     auth=BearerToken(),
     parser=StrictJsonParser(),  # NaN, Infinity or NUL: a 400, not a 500 at INSERT time
 )
 api.add_router("/procedures", catalog_router)
 api.add_router("/dossiers", dossiers_router)
+api.add_router("/drafts", drafts_router)
+api.add_router("/vault", vault_router)
+api.add_router("/uploads", uploads_router)
 
 
 def _error(request: HttpRequest, http_status: int, code: str, message: str, /, **extra: object):

@@ -246,7 +246,8 @@ def apology_pdf(request: HttpRequest, code: str, number: str) -> FileResponse:
 @require_safe
 @staff_required
 def component_file(request: HttpRequest, code: str, key: str) -> FileResponse:
-    return component_response(_staff_dossier_or_404(request, code), key)
+    # An officer opening a reused vault document is logged for its owner to see.
+    return component_response(_staff_dossier_or_404(request, code), key, reader=request.user)
 
 
 @require_safe

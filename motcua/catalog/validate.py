@@ -152,6 +152,11 @@ def _form_ui(ui: dict, fields: set[str]) -> Iterator[Problem]:
             if name not in fields:
                 yield Problem(("form_ui", key, name), f"unknown form field {name!r}")
     for name, source in ui.get("prefill", {}).items():
+        if isinstance(source, dict):
+            yield from _unknown_fields(
+                set(fields_of(source.get("when"))), fields, ("form_ui", "prefill", name, "when"), "the condition"
+            )
+            source = source.get("from", "")
         registry = source.split(".", 1)[0]
         if registry not in vocab.REGISTRIES:
             yield Problem(("form_ui", "prefill", name), f"unknown registry {registry!r}")

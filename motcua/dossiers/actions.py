@@ -25,7 +25,7 @@ from motcua.catalog.fees import quote
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import implementing_units
-from motcua.dossiers import deadlines, workflow
+from motcua.dossiers import deadlines, rating, workflow
 from motcua.dossiers.codes import format_code, next_sequence
 from motcua.dossiers.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.dossiers.models import (
@@ -33,6 +33,7 @@ from motcua.dossiers.models import (
     DeadlineState,
     Dossier,
     DossierEvent,
+    Rating,
     Status,
     SupplementRequest,
     Task,
@@ -47,6 +48,7 @@ from motcua.results.apology import issue_apology_letter
 from motcua.results.issue import issue_result
 from motcua.units.models import Role, Unit
 from motcua.units.scope import Grants, grants_of, roles_in, roles_on
+from motcua.vault import submission as vault_submission
 
 log = logging.getLogger(__name__)
 APPLICANT = "applicant"
@@ -73,6 +75,7 @@ class Payload:
     data: dict | None = None  # supplement answer: corrected form data
     amount: int | None = None  # payment request, đồng
     new_due_date: date | None = None  # apology letter
+    rating: dict | None = None  # rate: {"answers": {criterion: level}, "comment": "…"}
 
 
 class Ctx:
@@ -147,6 +150,8 @@ class Rule:
     needs_reason: bool = False
     # Refused while the dossier is past its due date without an apology letter.
     needs_apology_when_late: bool = False
+    # Why the action is not possible now, in words and as a code, when "not in this status" says too little.
+    refusal: Callable[[Ctx], tuple[str, str]] | None = None
 
 
 def deadline_state(dossier: Dossier, now: datetime) -> str:
@@ -260,6 +265,8 @@ def _submit_supplement(ctx: Ctx, p: Payload) -> tuple[int, dict]:
     d = ctx.dossier
     request = d.supplements.filter(answered_at__isnull=True).order_by("-number").first()
     supplied = _check_components(d, p.components)
+    # Vault references become the documents' records (their reads logged); uploads are kept in the vault.
+    supplied = vault_submission.supplement(ctx.user, d, supplied, ctx.now)
     data = d.data
     if p.data is not None:
         data = {**d.data, **p.data}
@@ -384,6 +391,27 @@ def _return_result(ctx: Ctx, p: Payload) -> tuple[int, dict]:
     return Status.RETURNED, {"steps": steps}
 
 
+def _rated(ctx: Ctx) -> bool:
+    return Rating.objects.filter(dossier=ctx.dossier).exists()
+
+
+def _rate(ctx: Ctx, p: Payload) -> tuple[None, dict]:
+    # Rating changes no status: it is recorded (one per dossier) with its event and audit entry.
+    given = p.rating or {}
+    answers, comment = rating.clean(given.get("answers"), given.get("comment"))
+    Rating.objects.create(
+        dossier=ctx.dossier, applicant=ctx.user, answers=answers, overall=answers["overall"], comment=comment,
+        rated_at=ctx.now,
+    )
+    return None, {"overall": answers["overall"], "answers": answers}
+
+
+def _rate_refusal(ctx: Ctx) -> tuple[str, str]:
+    if ctx.dossier.status == Status.RETURNED:
+        return _("Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ đánh giá một lần."), "already_rated"
+    return _("Chỉ đánh giá được sau khi hồ sơ đã trả kết quả."), "not_returned"
+
+
 def _can_apologise(ctx: Ctx) -> bool:
     return bool(ctx.unit_roles & STAFF) or any(ctx.roles_at(t.unit) & STAFF for t in ctx.open_tasks)
 
@@ -453,6 +481,8 @@ RULES: dict[str, Rule] = {
                      state=_withdrawable),
     "issue_apology": Rule(frozenset(CLOCK_RUNS), _can_apologise, _issue_apology, needs_reason=True,
                           state=lambda c: deadline_state(c.dossier, c.now) != DeadlineState.ON_TIME),
+    "rate": Rule(frozenset({_S.RETURNED}), lambda c: c.is_applicant, _rate, state=lambda c: not _rated(c),
+                 refusal=_rate_refusal),
 }
 ACTIONS = ("submit", *RULES)
 
@@ -562,15 +592,19 @@ def submit(
     if own < needed:  # the e-ID level the procedure asks for (docs/identity.md)
         raise Forbidden(_("Thủ tục này cần tài khoản định danh điện tử mức %(needed)s; tài khoản của bạn đang ở mức %(own)s.")
                         % {"needed": needed, "own": own}, code="assurance_too_low", required_level=needed)
-    errors = validate_form(version.form_schema, data)
-    if errors:
-        raise Invalid(_("Biểu mẫu có lỗi."), code="invalid_form", errors=[e.as_dict() for e in errors])
     known = {c["key"] for c in version.components}
     unknown = [c.get("key") if isinstance(c, dict) else c for c in components or [] if not isinstance(c, dict) or c.get("key") not in known]
     if unknown:
         raise Invalid(_("Thành phần hồ sơ không có trong thủ tục."), code="unknown_component", components=unknown)
-    unit = _resolve_unit(procedure, applicant, unit_code)
     now = timezone.now()
+    # Once-only: registry values replace whatever was posted for those fields, vault
+    # references become records of the documents, registry-held components are looked up.
+    prepared = vault_submission.prepare(applicant, version, data, components, channel=channel, now=now)
+    data, components = prepared.data, prepared.components
+    errors = validate_form(version.form_schema, data)
+    if errors:
+        raise Invalid(_("Biểu mẫu có lỗi."), code="invalid_form", errors=[e.as_dict() for e in errors])
+    unit = _resolve_unit(procedure, applicant, unit_code)
     with transaction.atomic():
         day = timezone.localdate(now)
         code = format_code(unit.code, day, next_sequence(unit.pk, day))
@@ -580,7 +614,8 @@ def submit(
             fee=quote(version.definition.get("fees"), data, {"channel": channel}).total, submitted_at=now, updated_at=now,
         )
         workflow.create_tasks(dossier, now)
-        _write_history(dossier, "submit", None, applicant, now, data={"version": version.number})
+        vault_submission.record(applicant, dossier, prepared, now)
+        _write_history(dossier, "submit", None, applicant, now, data={"version": version.number, **prepared.event_data()})
     return dossier
 
 
@@ -620,6 +655,9 @@ def perform(code: str, action: str, actor, *, reason: str = "", payload: Payload
                 code="apology_required", status=dossier.status, allowed=allowed,
             )
         if not _state_allows(action, ctx):
+            if rule.refusal is not None:
+                message, code = rule.refusal(ctx)
+                raise Conflict(message, code=code, status=dossier.status, allowed=allowed)
             raise Conflict(
                 _("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s”.")
                 % {"action": action, "status": Status(dossier.status).label},

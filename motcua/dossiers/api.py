@@ -3,37 +3,80 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Answer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from motcua.catalog.models import localized
+from motcua.catalog.models import Procedure, localized
 from motcua.dossiers import actions
 from motcua.dossiers.access import staff_dossiers, visible_dossiers
 from motcua.dossiers.errors import Forbidden, NotFound
-from motcua.dossiers.models import Dossier, Status, Task
+from motcua.dossiers.models import Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
 from motcua.units.models import Unit
 from motcua.units.scope import units_for
+from motcua.vault import uploads as vault_uploads
 
 router = Router(tags=["dossiers"])
+
+
+class ComponentIn(BaseModel):
+    """One component: a file sent to POST /uploads, a vault document, or the registry that holds it.
+
+    Paths, digests and names are never taken from a client (extra fields are refused).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(max_length=64)
+    upload: str | None = Field(None, max_length=64, description="an id from POST /api/v1/uploads")
+    vault_document: int | None = Field(None, ge=1, description="an id from GET /api/v1/vault/documents")
+    source: Literal["registry"] | None = Field(None, description="registry: looked up by the agency's systems")
+
+    @model_validator(mode="after")
+    def one_source(self) -> ComponentIn:
+        given = [self.upload is not None, self.vault_document is not None, self.source is not None]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of upload, vault_document or source")
+        return self
+
+
+def _records(request, items: list[ComponentIn] | None, components: list[dict]) -> tuple[list[dict] | None, list[str]]:
+    """The API's component references as the records the actions layer stores (files checked again)."""
+    if items is None:
+        return None, []
+    return vault_uploads.resolve(request.user, components, [i.model_dump(exclude_none=True) for i in items])
 
 
 class DossierIn(Schema):
     procedure: str
     data: dict[str, Any]
     unit: str | None = None
-    components: list[dict[str, Any]] | None = None
+    components: list[ComponentIn] | None = None
 
 
 class SupplementItem(BaseModel):
     key: str = Field(max_length=64)
     reason: str = Field("", max_length=500)
+
+
+class RatingIn(BaseModel):
+    answers: dict[str, str] = Field(
+        description="one level per criterion: overall, time, ease, staff, result → very_satisfied | satisfied | dissatisfied"
+    )
+    comment: str = Field("", max_length=1000)
+
+
+class RatingOut(Schema):
+    answers: dict[str, str]
+    overall: str
+    comment: str
+    rated_at: datetime
 
 
 class ActionIn(BaseModel):
@@ -44,16 +87,18 @@ class ActionIn(BaseModel):
     task: str | None = Field(None, max_length=64, description="the step to claim, assign, transfer or approve")
     assignee: str | None = Field(None, max_length=150, description="assign: the username given the step")
     items: list[SupplementItem] | None = Field(None, description="request_supplement: what to supply and why")
-    components: list[dict[str, Any]] | None = Field(None, description="submit_supplement: the components supplied")
+    components: list[ComponentIn] | None = Field(None, description="submit_supplement: the components supplied")
     data: dict[str, Any] | None = Field(None, description="submit_supplement: corrected form fields")
     amount: int | None = Field(None, gt=0, description="request_payment: đồng")
     new_due_date: date | None = Field(None, description="issue_apology: the new return date")
+    rating: RatingIn | None = Field(None, description="rate: the answers (same as POST /dossiers/{code}/rating)")
 
-    def payload(self) -> actions.Payload:
+    def payload(self, components: list[dict] | None = None) -> actions.Payload:
         return actions.Payload(
             reason=self.reason, task=self.task, assignee=self.assignee,
             items=[i.model_dump() for i in self.items] if self.items is not None else None,
-            components=self.components, data=self.data, amount=self.amount, new_due_date=self.new_due_date,
+            components=components, data=self.data, amount=self.amount, new_due_date=self.new_due_date,
+            rating=self.rating.model_dump() if self.rating is not None else None,
         )
 
 
@@ -128,6 +173,7 @@ class DossierOut(Schema):
     apologies: list[ApologyOut]
     allowed_actions: list[str]
     result_url: str | None
+    rating: RatingOut | None
     history: list[EventOut]
 
 
@@ -139,6 +185,13 @@ class DossierRow(Schema):
     unit: str
     submitted_at: datetime
     due_at: datetime | None
+
+
+def _rating_out(dossier: Dossier) -> dict | None:
+    found = Rating.objects.filter(dossier=dossier).first()
+    if found is None:
+        return None
+    return {"answers": found.answers, "overall": found.overall, "comment": found.comment, "rated_at": found.rated_at}
 
 
 def _out(dossier: Dossier, user) -> dict:
@@ -183,6 +236,7 @@ def _out(dossier: Dossier, user) -> dict:
         "apologies": list(dossier.apologies.values("number", "reason", "previous_due_at", "new_due_at", "issued_at")),
         "allowed_actions": actions.allowed_actions(dossier, user),
         "result_url": f"/api/v1/dossiers/{dossier.code}/result" if hasattr(dossier, "result") else None,
+        "rating": _rating_out(dossier),
         "history": [
             {
                 "action": e.action, "from_status": e.from_status, "to_status": e.to_status, "at": e.at,
@@ -207,9 +261,11 @@ def _visible(request, code: str) -> Dossier:
 
 @router.post("", response={201: DossierOut}, summary="Submit a dossier")
 def submit(request, body: DossierIn):
-    dossier = actions.submit(
-        request.user, body.procedure, body.data, unit_code=body.unit, components=body.components
-    )
+    found = Procedure.objects.select_related("current").filter(code=body.procedure, active=True).first()
+    version_components = found.current.components if found is not None and found.current is not None else []
+    records, taken = _records(request, body.components, version_components)
+    dossier = actions.submit(request.user, body.procedure, body.data, unit_code=body.unit, components=records)
+    vault_uploads.mark_used(taken, dossier.code)
     return Answer(201, _out(_visible(request, dossier.code), request.user))
 
 
@@ -251,8 +307,19 @@ def get_dossier(request, code: str):
 
 @router.post("/{code}/actions/{action}", response=DossierOut, summary="Act on a dossier")
 def act(request, code: str, action: str, body: ActionIn | None = None):
-    actions.perform(code, action, request.user, payload=body.payload() if body else None)
+    records, taken = None, []
+    if body is not None and body.components is not None:
+        dossier = _visible(request, code)
+        records, taken = _records(request, body.components, dossier.procedure_version.components)
+    actions.perform(code, action, request.user, payload=body.payload(records) if body else None)
+    vault_uploads.mark_used(taken, code)
     return _out(_visible(request, code), request.user)
+
+
+@router.post("/{code}/rating", response={201: RatingOut}, summary="Rate a returned dossier (its applicant, once)")
+def rate(request, code: str, body: RatingIn):
+    actions.perform(code, "rate", request.user, payload=actions.Payload(rating=body.model_dump()))
+    return Answer(201, _rating_out(_visible(request, code)))
 
 
 @router.get("/{code}/result", summary="Download the result PDF", response={200: None})

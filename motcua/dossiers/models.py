@@ -177,3 +177,14 @@ class ApologyLetter(models.Model):
 
     class Meta:
         ordering = ["dossier", "issued_at"]
+
+
+class Rating(models.Model):
+    """Đánh giá mức độ hài lòng: the applicant's rating of a returned dossier (see dossiers/rating.py)."""
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="rating")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answers = models.JSONField(default=dict)  # {criterion: level}
+    overall = models.CharField(max_length=16)  # the level given to the "overall" criterion
+    comment = models.TextField(blank=True, default="")
+    rated_at = models.DateTimeField()

@@ -16,8 +16,13 @@ from motcua.catalog.models import localized
 from motcua.catalog.vocab import REGISTRIES
 from motcua.dossiers.models import Channel
 from motcua.lib.conditions import evaluate
+from motcua.portal.presentation import format_date
 from motcua.portal.schema_form import enum_choices, field_label
 from motcua.portal.uploads import FIELD_PREFIX, UploadRule, rule_for, upload_source
+from motcua.vault.store import documents_for, type_label, usable
+from motcua.vault.submission import vault_types
+
+VAULT_PREFIX = "vault-"
 
 
 def _value_label(prop: Mapping, value: object) -> str:
@@ -72,6 +77,18 @@ def describe_condition(condition: Mapping | None, schema: Mapping) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class VaultChoice:
+    """A document of the applicant's vault that can satisfy a component."""
+
+    id: str
+    title: str
+    type_label: str
+    issuer: str
+    issued_on: str
+    valid_until: str
+
+
 @dataclass
 class ComponentRow:
     """One component of a procedure, for a form or a dossier page."""
@@ -86,6 +103,9 @@ class ComponentRow:
     supplied: Mapping | None = None  # for a dossier: what was supplied
     error: str = ""
     reason: str = ""  # a supplement request's reason for it
+    vault_types: list[str] = field(default_factory=list)  # document types it accepts from the vault
+    vault_choices: list[VaultChoice] = field(default_factory=list)  # the applicant's matching documents
+    vault_selected: str = ""  # the chosen document's id (posted)
 
     @property
     def input_id(self) -> str:
@@ -110,6 +130,15 @@ class ComponentRow:
     @property
     def conditional(self) -> bool:
         return bool(self.condition)
+
+    @property
+    def vault_name(self) -> str:
+        return f"{VAULT_PREFIX}{self.key}"
+
+    @property
+    def suppliable(self) -> bool:
+        """The applicant can supply it in the form: by upload or from the vault."""
+        return self.rule is not None or bool(self.vault_types)
 
 
 def _registries(component: Mapping) -> list[str]:
@@ -150,7 +179,7 @@ def rows(
                 condition=describe_condition(when, schema) if required and when else "",
                 rule=rule_for(c) if upload_source(c) is not None else None,
                 registries=_registries(c), needed=needed, supplied=have.get(c["key"]),
-                error=(errors or {}).get(c["key"], ""),
+                error=(errors or {}).get(c["key"], ""), vault_types=vault_types(c),
             )
         )
     return result
@@ -171,3 +200,32 @@ def registry_records(components: Iterable[Mapping], data: Mapping, channel: int,
 
 def missing(rows_: Iterable[ComponentRow]) -> list[ComponentRow]:
     return [r for r in rows_ if r.needed and r.supplied is None]
+
+
+def with_vault(rows_: Iterable[ComponentRow], user, posted: Mapping | None = None) -> None:
+    """Offer each component that accepts vault documents the applicant's valid matching ones."""
+    rows_ = [r for r in rows_ if r.vault_types]
+    if not rows_ or not getattr(user, "is_authenticated", False):
+        return
+    wanted = {t for r in rows_ for t in r.vault_types}
+    documents = list(usable(documents_for(user, wanted)))
+    for row in rows_:
+        row.vault_choices = [
+            VaultChoice(
+                str(d.pk), d.title, type_label(d.document_type), d.issuer,
+                format_date(d.issued_on) if d.issued_on else "", format_date(d.valid_until) if d.valid_until else "",
+            )
+            for d in documents if d.document_type in row.vault_types
+        ]
+        if posted is not None:
+            row.vault_selected = str(posted.get(row.vault_name, ""))
+
+
+def vault_picks(posted: Mapping, components: Iterable[Mapping]) -> dict[str, str]:
+    """{component key: vault document id} for each component the applicant answered from the vault."""
+    picks = {}
+    for c in components:
+        value = str(posted.get(f"{VAULT_PREFIX}{c['key']}", "")).strip()
+        if value:
+            picks[c["key"]] = value
+    return picks

@@ -58,6 +58,7 @@ EVENT_LABELS = {
     "issue_apology": pgettext_lazy("event", "Gửi phiếu xin lỗi và hẹn lại"),
     "deadline_at_risk": pgettext_lazy("event", "Sắp đến hạn trả kết quả"),
     "deadline_late": pgettext_lazy("event", "Quá hạn trả kết quả"),
+    "rate": pgettext_lazy("event", "Đánh giá mức độ hài lòng"),
 }
 
 # Actions whose form needs a written reason (the core refuses them without one).

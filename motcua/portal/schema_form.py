@@ -40,10 +40,18 @@ class FormField:
     choices: list[Choice] = field(default_factory=list)
     attrs: dict[str, str | int | float] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # Once-only: the registry the value comes from; read-only unless it is only a suggestion.
+    source: str = ""
+    read_only: bool = False
+    display: str = ""  # a read-only select or checkbox, shown as text
 
     @property
     def id(self) -> str:
         return f"field-{self.name}"
+
+    @property
+    def source_id(self) -> str:
+        return f"{self.id}-source"
 
     @property
     def hint_id(self) -> str:
@@ -57,6 +65,8 @@ class FormField:
     def described_by(self) -> str:
         # Screen readers read the hint and the error together with the label.
         ids = [self.hint_id] if self.hint else []
+        if self.source:
+            ids.append(self.source_id)
         if self.errors:
             ids.append(self.error_id)
         return " ".join(ids)
@@ -237,3 +247,26 @@ def describe(schema: Mapping, data: Mapping) -> list[tuple[str, str]]:
     ]
     rows += [(name, _display({}, value)) for name, value in data.items() if name not in properties]
     return rows
+
+
+def mark_prefilled(fields: Iterable[FormField], prefilled: Mapping, schema: Mapping, posted: Mapping | None = None) -> None:
+    """Put registry values (vault.prefill.Prefilled) into the fields.
+
+    A read-only field always shows the registry value (what is posted for it is
+    ignored at submission); a conditional one is a suggestion the applicant may
+    change, shown unless they already typed something else.
+    """
+    properties = schema.get("properties", {})
+    for f in fields:
+        item = prefilled.get(f.name)
+        if item is None:
+            continue
+        f.source = item.source
+        value = item.value
+        if item.read_only:
+            f.read_only = True
+            f.value = "" if isinstance(value, bool) else str(value)
+            f.checked = value is True
+            f.display = _display(properties.get(f.name, {}), value)
+        elif posted is None or not posted.get(f.name):
+            f.value = "" if isinstance(value, bool) else str(value)

@@ -1,16 +1,27 @@
 from django.urls import path
 
-from motcua.portal import views
+from motcua.portal import apply, vault_pages, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("procedures/<str:code>/", views.procedure, name="procedure"),
+    path("procedures/<str:code>/start/", apply.start, name="start_draft"),
+    path("my/drafts/", apply.my_drafts, name="my_drafts"),
+    path("my/drafts/<str:draft_id>/", apply.resume, name="draft"),
+    path("my/drafts/<str:draft_id>/delete/", apply.delete, name="draft_delete"),
+    path("my/drafts/<str:draft_id>/submit/", apply.submit, name="draft_submit"),
+    path("my/drafts/<str:draft_id>/<slug:step_id>/", apply.step, name="draft_step"),
     path("my/dossiers/", views.my_dossiers, name="my_dossiers"),
+    path("my/dossiers/<str:code>/submitted/", apply.submitted, name="submitted"),
+    path("my/dossiers/<str:code>/rating/", views.rate, name="rate"),
     path("my/dossiers/<str:code>/", views.dossier, name="dossier"),
     path("my/dossiers/<str:code>/result.pdf", views.result_pdf, name="result"),
     path("my/dossiers/<str:code>/apology/<str:number>.pdf", views.apology_pdf, name="apology"),
     path("my/dossiers/<str:code>/components/<slug:key>/", views.component_file, name="component"),
     path("my/dossiers/<str:code>/supplement/", views.supplement, name="supplement"),
     path("my/dossiers/<str:code>/withdraw/", views.withdraw, name="withdraw"),
+    path("my/documents/", vault_pages.documents, name="documents"),
+    path("my/documents/<int:doc_id>/", vault_pages.document_file, name="document"),
+    path("my/access-log/", vault_pages.access_log, name="access_log"),
 ]

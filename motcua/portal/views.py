@@ -20,15 +20,16 @@ from motcua.catalog.forms import validate_form
 from motcua.catalog.models import Procedure, localized
 from motcua.catalog.search import Filters, search
 from motcua.catalog.vocab import LEVELS
-from motcua.dossiers import actions
+from motcua.dossiers import actions, rating
 from motcua.dossiers.access import visible_dossiers
 from motcua.dossiers.errors import ActionError
-from motcua.dossiers.models import Channel, Dossier
-from motcua.portal import components, uploads
+from motcua.dossiers.models import Dossier, Status
+from motcua.portal import apply, components, steps, uploads, vault_pages
 from motcua.portal.dossier_page import dossier_context, letter_or_none, supplied_component
 from motcua.portal.presentation import money, service_mode_label, unit_name
-from motcua.portal.schema_form import SummaryError, build_fields, parse_post
+from motcua.portal.schema_form import SummaryError, build_fields, mark_prefilled, parse_post
 from motcua.units.models import Unit
+from motcua.vault.prefill import prefill
 
 PAGE_SIZE = 50
 # Errors about the receiving unit: the page then offers the units the core named.
@@ -92,7 +93,11 @@ def _procedure_page(
     if form_errors is None:
         form_errors = error.extra.get("errors", []) if error is not None and error.code == "invalid_form" else []
     fields, summary = build_fields(version.form_schema, posted, form_errors)
+    # Once-only: what the registries know is filled in (each read is logged for the citizen).
+    prefilled = prefill(request.user, version, purpose=procedure.code)
+    mark_prefilled(fields, prefilled, version.form_schema, posted)
     rows = components.rows(version.components, version.form_schema, errors=upload_errors)
+    components.with_vault(rows, request.user, posted)
     # The files come after the fields in the form, and so in the summary.
     summary += [SummaryError(row.error, row.input_id) for row in rows if row.error]
     # Once the core has named the units that may receive this dossier, keep offering them.
@@ -106,13 +111,19 @@ def _procedure_page(
     units = [(u.code, unit_name(u)) for u in Unit.objects.filter(code__in=unit_codes)] if unit_codes else []
     failed = error is not None or bool(summary)
     context = {
+        # A whole form posted in one request (scripts, the former single-page form) is
+        # answered with that form and its errors; the pages otherwise lead through the steps.
+        "one_shot": posted is not None,
+        "step_count": len(steps.plan(version)),
+        "drafts": apply.drafts_for_procedure(request.user, procedure),
         "procedure": procedure,
         "facts": _procedure_facts(procedure),
         "fields": fields,
         "summary": summary,
         "components": rows,
-        "uploads": [r for r in rows if r.rule is not None],
-        "registry_only": [r for r in rows if r.rule is None],
+        "uploads": [r for r in rows if r.suppliable],
+        "registry_only": [r for r in rows if not r.suppliable],
+        "registries_unavailable": prefilled.unavailable_labels,
         # A browser never keeps chosen files across a page that reports errors.
         "choose_again": failed and posted is not None,
         "units": units,
@@ -137,19 +148,30 @@ def procedure(request: HttpRequest, code: str) -> HttpResponse:
     data = parse_post(version.form_schema, request.POST)
     # Every file is checked before any is stored: a refused request leaves nothing behind.
     checked, upload_errors = uploads.check_all(request.FILES, version.components)
+    picks = components.vault_picks(request.POST, version.components)
+    for key in picks.keys() & {c.key for c in checked}:
+        upload_errors[key] = _("Hãy chọn một cách: tải tệp lên hoặc dùng giấy tờ trong kho dữ liệu, không cả hai.")
     if upload_errors:
         # Show the form's own errors too, so that one round trip fixes everything.
         form_errors = [e.as_dict() for e in validate_form(version.form_schema, data)]
         return _procedure_page(request, procedure, request.POST, form_errors=form_errors, upload_errors=upload_errors)
     records = uploads.store(checked)
     try:
-        given = {r["key"] for r in records}
-        records += components.registry_records(version.components, data, Channel.ONLINE, given)
+        # Registry-held components are looked up by the submission itself (vault.submission).
+        references = [{"key": key, "vault_document": doc} for key, doc in picks.items()]
         dossier = actions.submit(
-            request.user, procedure.code, data, unit_code=request.POST.get("unit") or None, components=records
+            request.user, procedure.code, data, unit_code=request.POST.get("unit") or None,
+            components=records + references,
         )
     except ActionError as exc:
         uploads.discard(records)
+        if exc.extra.get("component") in {c["key"] for c in version.components}:
+            # A refused vault document: the error goes next to its component.
+            form_errors = [e.as_dict() for e in validate_form(version.form_schema, data)]
+            return _procedure_page(
+                request, procedure, request.POST, form_errors=form_errors,
+                upload_errors={str(exc.extra["component"]): exc.message},
+            )
         return _procedure_page(request, procedure, request.POST, exc)
     except BaseException:
         uploads.discard(records)
@@ -199,9 +221,16 @@ def _supplement_rows(dossier: Dossier, context: dict, errors: dict[str, str] | N
 
 
 def _citizen_page(
-    request: HttpRequest, dossier: Dossier, *, error: ActionError | None = None, upload_errors: dict | None = None
+    request: HttpRequest, dossier: Dossier, *, error: ActionError | None = None, upload_errors: dict | None = None,
+    rating_errors: dict[str, str] | None = None, rating_posted: QueryDict | None = None,
 ) -> HttpResponse:
     context = dossier_context(dossier, request.user)
+    context.update(
+        rating=getattr(dossier, "rating", None) if dossier.status == Status.RETURNED else None,
+        rating_questions=_rating_form(dossier, rating_posted, rating_errors),
+        rating_summary=[SummaryError(m, f"rating-{k}") for k, m in (rating_errors or {}).items()],
+        rating_comment=rating_posted.get("comment", "") if rating_posted is not None else "",
+    )
     errors = dict(upload_errors or {})
     missing: list[str] = []
     if error is not None:
@@ -215,7 +244,7 @@ def _citizen_page(
         supplement_summary=[SummaryError(r.error, r.input_id) for r in rows if r.error],
         supplement_error=error, supplement_missing=missing,
     )
-    failed = error is not None or bool(upload_errors)
+    failed = error is not None or bool(upload_errors) or bool(rating_errors)
     status = (error.status if error is not None else 422) if failed else 200
     return render(request, "portal/dossier.html", context, status=status)
 
@@ -273,8 +302,11 @@ def apology_response(dossier: Dossier, number: str) -> FileResponse:
     return FileResponse(letter.file.open("rb"), content_type="application/pdf", filename=f"{letter.number}.pdf")
 
 
-def component_response(dossier: Dossier, key: str) -> FileResponse:
+def component_response(dossier: Dossier, key: str, reader=None) -> FileResponse:
+    """A supplied component's file; `reader` other than the applicant is logged when it is a vault document."""
     record = supplied_component(dossier, key)
+    if record is not None and record.get("source") == "vault":
+        return vault_pages.reused_document_response(dossier, record, reader)
     opened = uploads.stored_file(record) if record is not None else None
     if opened is None:
         raise Http404(_("Không có tệp cho thành phần này."))
@@ -307,4 +339,36 @@ def withdraw(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Đã rút hồ sơ %(code)s.") % {"code": found.code})
+    return redirect("portal:dossier", code=found.code)
+
+
+def _rating_form(dossier: Dossier, posted: QueryDict | None = None, errors: dict[str, str] | None = None) -> list[dict]:
+    """The rating questions with their options, the chosen level and any error."""
+    errors = errors or {}
+    return [
+        {
+            "key": key, "label": str(label), "error": errors.get(key, ""),
+            "chosen": posted.get(f"rating-{key}", "") if posted is not None else "",
+            "options": [(level, str(text)) for level, text in rating.LEVELS.items()],
+        }
+        for key, label in rating.CRITERIA.items()
+    ]
+
+
+@require_POST
+@login_required
+def rate(request: HttpRequest, code: str) -> HttpResponse:
+    """The applicant rates a returned dossier, once (đánh giá mức độ hài lòng)."""
+    found = _visible_or_404(request, code)
+    answers = {key: request.POST.get(f"rating-{key}", "") for key in rating.CRITERIA}
+    given = {"answers": answers, "comment": request.POST.get("comment", "")}
+    try:
+        actions.perform(found.code, "rate", request.user, payload=actions.Payload(rating=given))
+    except ActionError as exc:
+        if exc.code == "invalid_rating":
+            errors = {str(e["field"]): str(e["message"]) for e in exc.extra.get("errors", [])}
+            return _citizen_page(request, found, rating_errors=errors, rating_posted=request.POST)
+        messages.error(request, exc.message)
+        return redirect("portal:dossier", code=found.code)
+    messages.success(request, _("Cảm ơn bạn đã đánh giá việc giải quyết hồ sơ %(code)s.") % {"code": found.code})
     return redirect("portal:dossier", code=found.code)

@@ -12,6 +12,7 @@ from weasyprint import HTML
 
 from motcua.catalog.models import localized
 from motcua.results.models import Result
+from motcua.vault.store import keep_result
 
 
 def render_pdf(dossier, number: str, issued_at: datetime, signer) -> bytes:
@@ -49,4 +50,6 @@ def issue_result(dossier, signer, at: datetime) -> Result:
     result = Result(dossier=dossier, number=number, sha256=hashlib.sha256(pdf).hexdigest(), issued_at=at, issued_by=signer)
     result.file.save(f"{dossier.code}.pdf", ContentFile(pdf), save=False)
     result.save()
+    # Every issued result is kept in the applicant's vault, for reuse in later dossiers.
+    keep_result(dossier, result)
     return result

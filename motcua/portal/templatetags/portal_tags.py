@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from motcua.catalog.models import localized as _localized
+from motcua.dossiers import rating
 from motcua.portal import presentation
 from motcua.units.scope import is_staff_member as _is_staff_member
 
@@ -129,3 +130,13 @@ def is_past(value: datetime | None) -> bool:
 @register.filter
 def step_label(task) -> str:
     return presentation.step_label(task)
+
+
+@register.filter
+def rating_level(level: str) -> str:
+    return rating.level_label(level)
+
+
+@register.filter
+def rating_criterion(key: str) -> str:
+    return rating.criterion_label(key)

@@ -1,0 +1,387 @@
+"""Applying in steps: start a draft, fill each step, attach documents, review, submit, see the confirmation.
+
+Every step is a plain form posted to the server (no JavaScript needed); each
+post saves the draft, so the citizen can stop at any point and resume later on
+any device (the draft belongs to the account, not to the browser). The pages
+only convert and present: form data is judged by the procedure's schema
+(`catalog.forms.validate_form`), files by `uploads`, and filing by
+`dossiers.actions.submit` (through `drafts.submit`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from motcua.catalog.fees import quote
+from motcua.catalog.forms import validate_form
+from motcua.catalog.models import localized
+from motcua.dossiers import deadlines
+from motcua.dossiers.access import visible_dossiers
+from motcua.dossiers.errors import ActionError, NotFound
+from motcua.dossiers.models import Channel, Status
+from motcua.portal import components, drafts, steps, uploads
+from motcua.portal.models import Draft
+from motcua.portal.presentation import money, unit_name
+from motcua.portal.schema_form import FormField, SummaryError, build_fields, describe, parse_post
+from motcua.units.models import Unit
+
+UNIT_ERRORS = frozenset({"unit_required", "unknown_unit"})
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def _missing_page(request: HttpRequest, error: ActionError) -> HttpResponse:
+    """Another citizen's draft, a deleted or a submitted one: a clear 404, nothing changed."""
+    return render(request, "portal/draft_missing.html", {"error": error}, status=error.status)
+
+
+def _load(request: HttpRequest, draft_id: str) -> tuple[Draft | None, HttpResponse | None]:
+    """The user's draft moved to the current version (with a notice if that changed it), or a 404 page."""
+    try:
+        draft = drafts.owned(request.user, draft_id)
+    except NotFound as exc:
+        return None, _missing_page(request, exc)
+    change = drafts.refresh(draft)
+    if change.closed:
+        return None, render(request, "portal/draft_closed.html", {"draft": draft}, status=409)
+    if change.moved:
+        notice = _("Thủ tục đã được cập nhật sang phiên bản mới. Bản nháp đã chuyển sang biểu mẫu mới; hãy kiểm tra lại các mục.")
+        if change.dropped_fields or change.dropped_components:
+            dropped = ", ".join([*change.dropped_fields, *change.dropped_components])
+            notice += " " + _("Những mục không còn trong biểu mẫu mới đã được bỏ: %(items)s.") % {"items": dropped}
+        messages.warning(request, notice)
+    return draft, None
+
+
+def _step_url(draft: Draft, step_id: str) -> str:
+    return reverse("portal:draft_step", args=[draft.public_id, step_id])
+
+
+def _apply_widgets(fields: list[FormField], widgets: Mapping[str, str]) -> None:
+    # form_ui may ask for radio buttons (a short enum) or a text area (a long text).
+    for f in fields:
+        wanted = widgets.get(f.name)
+        if wanted == "radio" and f.kind == "select":
+            f.kind = "radio"
+        elif wanted == "textarea" and f.kind == "text":
+            f.kind = "textarea"
+
+
+def _field_errors(version, data: Mapping, names: set[str] | None = None) -> list[dict]:
+    """The schema's errors about the given fields (all fields when None)."""
+    errors = [e.as_dict() for e in validate_form(version.form_schema, dict(data))]
+    if names is None:
+        return errors
+    return [e for e in errors if str(e.get("field", "")).split(".")[0] in names]
+
+
+def _progress(draft: Draft, plan: list[steps.Step], current: int) -> list[dict]:
+    return [
+        {"step": s, "url": _step_url(draft, s.id), "number": i + 1, "current": i == current, "done": i < current}
+        for i, s in enumerate(plan)
+    ]
+
+
+def _base_context(draft: Draft, plan: list[steps.Step], index: int) -> dict:
+    return {
+        "draft": draft,
+        "procedure": draft.procedure,
+        "plan": plan,
+        "step": plan[index],
+        "index": index,
+        "number": index + 1,
+        "total": len(plan),
+        "progress": _progress(draft, plan, index),
+        "previous_url": _step_url(draft, plan[index - 1].id) if index > 0 else "",
+    }
+
+
+# --- start, list, delete -----------------------------------------------------------
+
+
+@require_POST
+@login_required
+def start(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        draft = drafts.start(request.user, code)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:procedure", code=code) if exc.code != "unknown_procedure" else redirect("portal:home")
+    plan = steps.plan(draft.procedure_version)
+    drafts.save(draft, step=plan[0].id)
+    return redirect(_step_url(draft, plan[0].id))
+
+
+@require_safe
+@login_required
+def my_drafts(request: HttpRequest) -> HttpResponse:
+    rows = []
+    for draft in drafts.drafts_of(request.user).order_by("-updated_at"):
+        procedure = draft.procedure
+        rows.append(
+            {
+                "draft": draft,
+                "name": procedure.name,
+                "open": procedure.active and procedure.current_id is not None,
+                "superseded": procedure.current_id not in (None, draft.procedure_version_id),
+                "url": _step_url(draft, draft.step or "review") if draft.step else reverse("portal:draft", args=[draft.public_id]),
+            }
+        )
+    return render(request, "portal/my_drafts.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "HEAD"])
+@login_required
+def resume(request: HttpRequest, draft_id: str) -> HttpResponse:
+    draft, refused = _load(request, draft_id)
+    if refused is not None:
+        return refused
+    plan = steps.plan(draft.procedure_version)
+    index = steps.find(plan, draft.step)
+    return redirect(_step_url(draft, plan[index or 0].id))
+
+
+@require_POST
+@login_required
+def delete(request: HttpRequest, draft_id: str) -> HttpResponse:
+    try:
+        draft = drafts.owned(request.user, draft_id)
+    except NotFound as exc:
+        return _missing_page(request, exc)
+    name = draft.procedure.name
+    drafts.delete(draft)
+    messages.success(request, _("Đã xóa bản nháp “%(name)s”.") % {"name": name})
+    return redirect("portal:my_drafts")
+
+
+# --- one step ------------------------------------------------------------------------
+
+
+def _fields_page(request, draft: Draft, plan, index: int, posted=None, errors: list[dict] | None = None) -> HttpResponse:
+    version = draft.procedure_version
+    step = plan[index]
+    schema = steps.sub_schema(version, step)
+    values = posted if posted is not None else steps.as_posted(schema, draft.data)
+    fields, summary = build_fields(schema, values, errors or [])
+    _apply_widgets(fields, steps.widgets(version))
+    context = _base_context(draft, plan, index) | {"fields": fields, "summary": summary}
+    return render(request, "portal/draft_step.html", context, status=422 if summary else 200)
+
+
+def _documents_page(request, draft: Draft, plan, index: int, upload_errors: dict[str, str] | None = None) -> HttpResponse:
+    version = draft.procedure_version
+    rows = components.rows(
+        version.components, version.form_schema, data=draft.data, supplied=draft.components, errors=upload_errors
+    )
+    summary = [SummaryError(r.error, r.input_id) for r in rows if r.error]
+    context = _base_context(draft, plan, index) | {
+        "uploads": [r for r in rows if r.rule is not None],
+        "registry_only": [r for r in rows if r.rule is None],
+        "summary": summary,
+    }
+    return render(request, "portal/draft_documents.html", context, status=422 if summary else 200)
+
+
+def _after_save(request: HttpRequest, draft: Draft, plan, index: int) -> HttpResponse:
+    """Where the citizen goes once a step is saved: on, back, or to their drafts."""
+    choice = request.POST.get("go", "next")
+    if choice == "later":
+        messages.success(
+            request,
+            _("Đã lưu bản nháp “%(name)s”. Bạn có thể tiếp tục bất cứ lúc nào, trên bất kỳ thiết bị nào, tại mục Bản nháp của tôi.")
+            % {"name": draft.procedure.name},
+        )
+        return redirect("portal:my_drafts")
+    target = index - 1 if choice == "back" and index > 0 else min(index + 1, len(plan) - 1)
+    drafts.save(draft, step=plan[target].id)
+    return redirect(_step_url(draft, plan[target].id))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def step(request: HttpRequest, draft_id: str, step_id: str) -> HttpResponse:
+    draft, refused = _load(request, draft_id)
+    if refused is not None:
+        return refused
+    plan = steps.plan(draft.procedure_version)
+    index = steps.find(plan, step_id)
+    if index is None:
+        # A step of a form that has since changed, or a typed-in URL: back to where the draft was.
+        return redirect(_step_url(draft, plan[steps.find(plan, draft.step) or 0].id))
+    current = plan[index]
+    if current.kind == "review":
+        return review(request, draft, plan, index)
+    if request.method != "POST":
+        if draft.step != current.id:
+            drafts.save(draft, step=current.id)
+        if current.kind == "documents":
+            return _documents_page(request, draft, plan, index)
+        return _fields_page(request, draft, plan, index)
+    if current.kind == "documents":
+        return _post_documents(request, draft, plan, index)
+    return _post_fields(request, draft, plan, index)
+
+
+def _post_fields(request: HttpRequest, draft: Draft, plan, index: int) -> HttpResponse:
+    version = draft.procedure_version
+    current = plan[index]
+    schema = steps.sub_schema(version, current)
+    answers = parse_post(schema, request.POST)
+    # The step's answers replace its fields (an emptied field is removed); the other steps stay.
+    data = {k: v for k, v in draft.data.items() if k not in current.fields} | answers
+    drafts.save(draft, data=data, step=current.id)
+    going = request.POST.get("go", "next")
+    if going == "next":
+        errors = _field_errors(version, data, set(current.fields))
+        if errors:
+            return _fields_page(request, draft, plan, index, posted=request.POST, errors=errors)
+    return _after_save(request, draft, plan, index)
+
+
+def _post_documents(request: HttpRequest, draft: Draft, plan, index: int) -> HttpResponse:
+    version = draft.procedure_version
+    remove = request.POST.get("remove", "")
+    if remove:
+        drafts.remove_component(draft, remove)
+        messages.success(request, _("Đã bỏ tệp đã tải lên."))
+        return redirect(_step_url(draft, plan[index].id))
+    # Every file is checked before any is stored: a refused post leaves nothing behind.
+    checked, upload_errors = uploads.check_all(request.FILES, version.components)
+    if upload_errors:
+        return _documents_page(request, draft, plan, index, upload_errors=upload_errors)
+    records = uploads.store(checked)
+    try:
+        if records:
+            drafts.replace_components(draft, records)
+    except BaseException:
+        uploads.discard(records)
+        raise
+    if records and request.POST.get("go", "next") == "stay":
+        return redirect(_step_url(draft, plan[index].id))
+    return _after_save(request, draft, plan, index)
+
+
+# --- review and submit ------------------------------------------------------------
+
+
+def _review_context(draft: Draft, plan, index: int) -> dict:
+    version = draft.procedure_version
+    schema = version.form_schema
+    errors = _field_errors(version, draft.data)
+    by_field: dict[str, list[str]] = {}
+    for e in errors:
+        by_field.setdefault(str(e.get("field", "")).split(".")[0], []).append(str(e.get("message", "")))
+    sections = []
+    summary: list[SummaryError] = []
+    for s in plan:
+        if s.kind != "fields":
+            continue
+        sub = {"properties": {n: schema["properties"][n] for n in s.fields}}
+        answered = describe(sub, {n: draft.data[n] for n in s.fields if n in draft.data})
+        problems = [(n, m) for n in s.fields for m in by_field.get(n, [])]
+        summary += [SummaryError(m, f"{_step_url(draft, s.id)}#field-{n}") for n, m in problems]
+        sections.append({"step": s, "url": _step_url(draft, s.id), "answers": answered, "problems": problems})
+    rows = components.rows(version.components, schema, data=draft.data, supplied=draft.components)
+    fee = quote(version.definition.get("fees"), draft.data, {"channel": Channel.ONLINE}) if not errors else None
+    return _base_context(draft, plan, index) | {
+        "sections": sections,
+        "components": rows,
+        "missing": components.missing(rows),
+        "review_summary": summary,
+        "fee": money(fee.total) if fee is not None else "",
+        "processing_days": version.processing_days,
+        "documents_url": _step_url(draft, steps.DOCUMENTS) if version.components else "",
+    }
+
+
+def review(request: HttpRequest, draft: Draft, plan, index: int, *, error: ActionError | None = None) -> HttpResponse:
+    if request.method == "POST" and error is None:
+        return redirect(_step_url(draft, plan[index].id))
+    if draft.step != plan[index].id:
+        drafts.save(draft, step=plan[index].id)
+    context = _review_context(draft, plan, index)
+    unit_codes: list[str] = []
+    unit_error = ""
+    if error is not None and error.code in UNIT_ERRORS:
+        unit_codes = [str(c) for c in error.extra.get("choices", [])]
+        unit_error = error.message
+    context |= {
+        "units": [(u.code, unit_name(u)) for u in Unit.objects.filter(code__in=unit_codes)] if unit_codes else [],
+        "unit_error": unit_error,
+        "selected_unit": request.POST.get("unit", "") if request.method == "POST" else "",
+        "error": error if error is not None and not unit_error else None,
+    }
+    status = error.status if error is not None else 200
+    return render(request, "portal/draft_review.html", context, status=status)
+
+
+@require_POST
+@login_required
+def submit(request: HttpRequest, draft_id: str) -> HttpResponse:
+    draft, refused = _load(request, draft_id)
+    if refused is not None:
+        return refused
+    plan = steps.plan(draft.procedure_version)
+    index = len(plan) - 1
+    version = draft.procedure_version
+    if str(version.pk) != request.POST.get("version", str(version.pk)):
+        # The page reviewed was of an older version (the draft has just moved): review again.
+        return redirect(_step_url(draft, steps.REVIEW))
+    given = {r.get("key") for r in draft.components if isinstance(r, Mapping)}
+    unit = request.POST.get("unit", "")
+    if unit:
+        drafts.save(draft, unit_code=unit[:48])
+    try:
+        extra = components.registry_records(version.components, draft.data, Channel.ONLINE, given)
+        dossier = drafts.submit(request.user, draft.public_id, extra_components=extra, unit_code=unit or None)
+    except NotFound as exc:
+        return _missing_page(request, exc)
+    except ActionError as exc:
+        if exc.code == "draft_version_changed":
+            messages.warning(request, exc.message)
+            return redirect(_step_url(draft, steps.REVIEW))
+        return review(request, draft, plan, index, error=exc)
+    return redirect("portal:submitted", code=dossier.code)
+
+
+@require_safe
+@login_required
+def submitted(request: HttpRequest, code: str) -> HttpResponse:
+    """The confirmation: the dossier code, when to expect the result, the fee and what happens next."""
+    dossier = (
+        visible_dossiers(request.user).filter(code=code, applicant=request.user)
+        .select_related("procedure", "procedure_version", "unit").first()
+    )
+    if dossier is None:
+        raise Http404(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code})
+    version = dossier.procedure_version
+    expected = None
+    if dossier.due_at is None and dossier.status == Status.SUBMITTED:
+        # The legal clock starts at receipt; this is the date if the desk receives it today.
+        expected = deadlines.due_at(timezone.now(), version.processing_days, dossier.unit)
+    return render(
+        request, "portal/submitted.html",
+        {
+            "dossier": dossier, "procedure_name": dossier.procedure.name, "expected_due": expected,
+            "processing_days": version.processing_days, "fee": money(dossier.fee),
+            "result_title": localized(version.definition.get("result", {}).get("title")),
+        },
+    )
+
+
+def drafts_for_procedure(user, procedure) -> list[Draft]:
+    """The user's drafts of a procedure, newest first, for its page ("continue where you left off")."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(drafts.drafts_of(user).filter(procedure=procedure).order_by("-updated_at")[:10])
+

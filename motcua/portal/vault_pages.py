@@ -1,0 +1,117 @@
+"""Citizen pages of the vault: "My documents" and "Who read my data"; and serving a reused document."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from motcua.dossiers.errors import NotFound
+from motcua.portal.presentation import format_date, format_datetime
+from motcua.portal.uploads import CONTENT_TYPES, safe_name
+from motcua.vault.access import log_for, log_vault
+from motcua.vault.models import AccessLog, Kind, Origin, VaultDocument
+from motcua.vault.registries import label_of
+from motcua.vault.store import documents_for, get_for, is_expired, open_file, type_label
+
+PAGE_SIZE = 50
+_KINDS = {v: k for k, v in CONTENT_TYPES.items()}
+
+
+def _file_response(document: VaultDocument) -> FileResponse:
+    opened = open_file(document)
+    if opened is None:
+        raise Http404(_("Không tìm thấy tệp của giấy tờ này."))
+    kind = _KINDS.get(document.content_type, "pdf")
+    return FileResponse(
+        opened, content_type=document.content_type, as_attachment=True, filename=safe_name(document.title, kind)
+    )
+
+
+def reused_document_response(dossier, record: Mapping, reader=None) -> FileResponse:
+    """The vault document a dossier component names: only the applicant's own, and every other reader logged."""
+    document = VaultDocument.objects.filter(pk=record.get("vault_document"), owner_id=dossier.applicant_id).first()
+    if document is None:
+        raise Http404(_("Không có tệp cho thành phần này."))
+    response = _file_response(document)
+    if reader is not None and reader.pk != dossier.applicant_id:
+        log_vault(document, actor=reader, dossier=dossier.code, purpose=dossier.procedure.code)
+    return response
+
+
+@dataclass
+class DocumentRow:
+    document: VaultDocument
+    type_label: str
+    origin_label: str
+    issued_on: str
+    valid_until: str
+    expired: bool
+
+
+@require_safe
+@login_required
+def documents(request: HttpRequest) -> HttpResponse:
+    page = Paginator(documents_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        DocumentRow(
+            d, type_label(d.document_type), str(Origin(d.origin).label), format_date(d.issued_on),
+            format_date(d.valid_until), is_expired(d),
+        )
+        for d in page.object_list
+    ]
+    return render(request, "portal/documents.html", {"page": page, "rows": rows})
+
+
+@require_safe
+@login_required
+def document_file(request: HttpRequest, doc_id: int) -> FileResponse:
+    try:
+        document = get_for(request.user, doc_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    return _file_response(document)
+
+
+@dataclass
+class ReadRow:
+    entry: AccessLog
+    at: str
+    who: str
+    what: str
+    why: str
+
+
+def describe(entry: AccessLog, user) -> ReadRow:
+    if entry.actor_id is None:
+        who = _("Hệ thống motcua (tự động, khi nộp hồ sơ)")
+    elif entry.actor_id == user.pk:
+        who = _("Bạn, qua Cổng dịch vụ công")
+    else:
+        who = _("Cán bộ %(name)s") % {"name": entry.actor_label}
+    if entry.kind == Kind.REGISTRY:
+        what = _("Dữ liệu của bạn trong %(registry)s") % {"registry": label_of(entry.registry)}
+    else:
+        what = _("Giấy tờ “%(title)s” trong kho dữ liệu") % {"title": entry.what}
+    if entry.dossier:
+        why = _("Hồ sơ %(code)s") % {"code": entry.dossier}
+    elif entry.purpose:
+        why = _("Điền sẵn biểu mẫu thủ tục %(code)s") % {"code": entry.purpose}
+    else:
+        why = ""
+    return ReadRow(entry, format_datetime(entry.at), who, what, why)
+
+
+@require_safe
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    page = Paginator(log_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "portal/access_log.html", {"page": page, "rows": [describe(e, request.user) for e in page.object_list]}
+    )

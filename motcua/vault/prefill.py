@@ -1,0 +1,142 @@
+"""Once-only prefill: the form fields a registry already knows about the applicant.
+
+A procedure's `form_ui.prefill` maps a form field to `registry.attribute`
+(e.g. `full_name: population.full_name`), or to `{from: registry.attribute,
+when: condition}` when the registry value is the answer only in some cases
+(the father's name is the applicant's own name only when the applicant is the
+father). An unconditional field is shown verified and read-only; whatever is
+posted for it is replaced by the registry value at submission
+(`dossiers.actions.submit` calls `apply`), so it cannot be forged. A
+conditional one is offered as a suggestion and enforced when its condition
+holds on the submitted data.
+
+The lookup key is the applicant's personal ID (person registries only, see
+`registries.PERSON_REGISTRIES`). A registry that cannot be reached leaves its
+fields to the applicant, who is told so, and the dossier records them as
+declared rather than verified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from motcua.lib.conditions import evaluate
+from motcua.vault import registries
+from motcua.vault.access import log_registry
+
+
+@dataclass(frozen=True)
+class Prefilled:
+    value: object
+    registry: str  # registry code
+    source: str  # the registry's name, in the user's language
+    verified: bool = True
+    when: Mapping | None = None  # the registry value applies only when this holds on the form data
+
+    @property
+    def read_only(self) -> bool:
+        return self.when is None
+
+
+@dataclass(frozen=True)
+class Hint:
+    field: str
+    registry: str
+    attribute: str
+    when: Mapping | None = None
+
+
+class PrefillResult(dict[str, Prefilled]):
+    """Field path → Prefilled; also says which registries could not be asked and what was read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unavailable: list[str] = []  # registry codes that did not answer
+        self.reads: dict[str, set[str]] = {}  # registry code → attributes read
+
+    @property
+    def unavailable_labels(self) -> list[str]:
+        return [registries.label_of(code) for code in self.unavailable]
+
+
+def hints(version) -> list[Hint]:
+    """The prefill hints of a procedure version, for fields its form has."""
+    properties = version.form_schema.get("properties", {})
+    found = []
+    for name, spec in (version.definition.get("form_ui", {}).get("prefill") or {}).items():
+        if name not in properties:
+            continue
+        source, when = (spec.get("from", ""), spec.get("when")) if isinstance(spec, Mapping) else (spec, None)
+        registry, _, attribute = str(source).partition(".")
+        if registry and attribute:
+            found.append(Hint(name, registry, attribute, when))
+    return found
+
+
+def _typed(prop: Mapping, value: object) -> object:
+    kind = prop.get("type", "string")
+    if kind == "string" and not isinstance(value, str) and value is not None:
+        return str(value)
+    return value
+
+
+def lookup(user, version) -> PrefillResult:
+    """Ask the registries for the applicant's fields (nothing is logged: see `prefill` and `log_reads`)."""
+    result = PrefillResult()
+    wanted: dict[str, list[Hint]] = {}
+    for hint in hints(version):
+        wanted.setdefault(hint.registry, []).append(hint)
+    properties = version.form_schema.get("properties", {})
+    for code, group in wanted.items():
+        adapter = registries.get(code)
+        key = registries.subject_key(code, user)
+        if adapter is None or key is None:
+            continue
+        try:
+            record = adapter.lookup(key)
+        except registries.RegistryUnavailable:
+            result.unavailable.append(code)
+            continue
+        if record is None:
+            continue
+        label = adapter.label
+        for hint in group:
+            value = record.get(hint.attribute)
+            if value is None:
+                continue
+            result[hint.field] = Prefilled(_typed(properties.get(hint.field, {}), value), code, label, True, hint.when)
+            result.reads.setdefault(code, set()).add(hint.attribute)
+    return result
+
+
+def log_reads(user, result: PrefillResult, *, actor=None, dossier: str = "", purpose: str = "", at=None) -> None:
+    for code, attributes in result.reads.items():
+        log_registry(user, code, attributes, actor=actor, dossier=dossier, purpose=purpose, at=at)
+
+
+def prefill(user, procedure_version, *, purpose: str | None = None) -> PrefillResult:
+    """The registry-known fields of this form for this user; each registry read is logged for them."""
+    if not getattr(user, "is_authenticated", False):
+        return PrefillResult()
+    result = lookup(user, procedure_version)
+    log_reads(user, result, actor=user, purpose=purpose if purpose is not None else procedure_version.procedure.code)
+    return result
+
+
+def applies(item: Prefilled, data: Mapping, context: Mapping | None = None) -> bool:
+    return item.when is None or evaluate(item.when, data, dict(context or {}))
+
+
+def apply(data: object, result: PrefillResult, context: Mapping | None = None) -> tuple[object, dict[str, str]]:
+    """The form data with every applicable registry value put in; and {field: registry} of those used."""
+    if not isinstance(data, Mapping):
+        return data, {}
+    filled = dict(data)
+    used: dict[str, str] = {}
+    for name, item in result.items():
+        if applies(item, filled, context):
+            filled[name] = item.value
+            used[name] = item.registry
+    return filled, used
+

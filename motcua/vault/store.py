@@ -1,0 +1,133 @@
+"""The citizen's document store: what is kept, who may see it, and opening it.
+
+Every issued result (`results.issue.issue_result`) and every file a citizen
+uploads with a dossier (`vault.submission`) is kept here, so a later dossier
+can name it instead of asking for it again. A document is only ever shown to
+its owner; staff reach it through a dossier that reused it, and each such
+read is in the owner's access log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.catalog.models import localized
+from motcua.catalog.vocab import DOCUMENT_TYPES
+from motcua.dossiers.errors import NotFound
+from motcua.vault.models import Origin, VaultDocument
+
+
+def type_label(document_type: str) -> str:
+    return localized(DOCUMENT_TYPES.get(document_type)) or _("Giấy tờ khác")
+
+
+def documents_for(user, document_type: str | Iterable[str] | None = None) -> QuerySet[VaultDocument]:
+    """The user's own documents (of one type or any of several), newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return VaultDocument.objects.none()
+    found = VaultDocument.objects.filter(owner=user)
+    if isinstance(document_type, str):
+        found = found.filter(document_type=document_type)
+    elif document_type is not None:
+        found = found.filter(document_type__in=list(document_type))
+    return found.order_by("-created_at", "-id")
+
+
+def usable(found: QuerySet[VaultDocument], today: date | None = None) -> QuerySet[VaultDocument]:
+    """Only documents still valid today."""
+    today = today or timezone.localdate()
+    return found.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+
+
+def not_found(doc_id: object) -> NotFound:
+    # Another citizen's document answers exactly like one that does not exist.
+    return NotFound(
+        _("Không có giấy tờ số %(id)s trong kho dữ liệu của bạn.") % {"id": doc_id}, code="vault_document_not_found",
+        vault_document=doc_id,
+    )
+
+
+def get_for(user, doc_id: object) -> VaultDocument:
+    """The user's document `doc_id`, or NotFound (also for another citizen's document)."""
+    try:
+        pk = int(str(doc_id))
+    except (TypeError, ValueError):
+        raise not_found(doc_id) from None
+    found = documents_for(user).filter(pk=pk).first()
+    if found is None:
+        raise not_found(doc_id)
+    return found
+
+
+def is_expired(document: VaultDocument, today: date | None = None) -> bool:
+    return document.valid_until is not None and document.valid_until < (today or timezone.localdate())
+
+
+def open_file(document: VaultDocument):
+    if not default_storage.exists(document.storage_name):
+        return None
+    return default_storage.open(document.storage_name, "rb")
+
+
+def keep_upload(
+    owner, record: Mapping, *, dossier_code: str, document_type: str = "", title: str = "", at: datetime | None = None
+) -> VaultDocument | None:
+    """Keep a file the citizen uploaded with a dossier (the stored component record), once."""
+    path = record.get("path")
+    if not isinstance(path, str) or not path:
+        return None
+    reference = f"{dossier_code}/{record.get('key')}/{str(record.get('sha256', ''))[:16]}"[:120]
+    found, _created = VaultDocument.objects.get_or_create(
+        owner=owner, reference=reference,
+        defaults={
+            "document_type": document_type, "title": (title or str(record.get("name") or record.get("key")))[:255],
+            "issuer": "", "storage_name": path, "sha256": str(record.get("sha256", "")),
+            "size": int(record.get("size") or 0), "content_type": str(record.get("content_type") or "application/pdf"),
+            "origin": Origin.UPLOAD, "source_dossier": dossier_code, "created_at": at or timezone.now(),
+        },
+    )
+    return found
+
+
+def keep_result(dossier, result) -> VaultDocument:
+    """Put an issued result in its applicant's vault (called once, where results are issued)."""
+    definition = dossier.procedure_version.definition.get("result", {})
+    issued_on = timezone.localdate(result.issued_at)
+    days = definition.get("validity_days")
+    found, _created = VaultDocument.objects.get_or_create(
+        owner=dossier.applicant, reference=result.number,
+        defaults={
+            "document_type": str(definition.get("document_type", "")),
+            "title": localized(definition.get("title"), "vi") or result.number,
+            "issuer": dossier.unit.name, "issued_on": issued_on,
+            "valid_until": issued_on + timedelta(days=int(days)) if isinstance(days, int) and days > 0 else None,
+            "storage_name": result.file.name, "sha256": result.sha256, "size": result.file.size,
+            "content_type": "application/pdf", "origin": Origin.RESULT, "source_dossier": dossier.code,
+            "created_at": result.issued_at,
+        },
+    )
+    return found
+
+
+def keep_issued(
+    owner, *, reference: str, document_type: str, title: str, issuer: str, issued_on: date, valid_until: date | None,
+    content: bytes, file_name: str, content_type: str = "application/pdf",
+) -> VaultDocument:
+    """Keep a document the state issued elsewhere (the demo's papers); once per reference."""
+    existing = VaultDocument.objects.filter(owner=owner, reference=reference).first()
+    if existing is not None:
+        return existing
+    name = default_storage.save(f"vault/{owner.pk}/{file_name}", ContentFile(content))
+    return VaultDocument.objects.create(
+        owner=owner, reference=reference, document_type=document_type, title=title, issuer=issuer,
+        issued_on=issued_on, valid_until=valid_until, storage_name=name, sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content), content_type=content_type, origin=Origin.ISSUED, created_at=timezone.now(),
+    )

@@ -1,0 +1,323 @@
+"""Applying in steps: drafts saved on the server, errors beside the fields, review, submit, confirmation."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+
+from motcua.catalog.models import Procedure
+from motcua.dossiers.models import Dossier, DossierEvent, Status
+from motcua.identity.models import CitizenProfile, User
+from motcua.portal.models import Draft
+from tests.conftest import BIRTH
+
+ROOT = Path(__file__).resolve().parent.parent
+START = "/procedures/1.001193/start/"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+CHILD = {k: BIRTH[k] for k in ("child_name", "child_birth_date", "child_sex", "birth_place", "registration_timing")}
+PARENTS = {k: BIRTH[k] for k in ("mother_name", "father_name", "relationship")}
+
+
+def logged_in(username: str) -> Client:
+    """A fresh client: another browser, another device."""
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def pdf(name: str = "giay-chung-sinh.pdf", content: bytes = PDF) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def stored_files() -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def start(client: Client) -> str:
+    """Start a birth registration; the URL of its first step."""
+    r = client.post(START)
+    assert r.status_code == 302
+    return r["Location"]
+
+
+def draft_url(draft: Draft, step: str) -> str:
+    return f"/my/drafts/{draft.public_id}/{step}/"
+
+
+def fill_all(client: Client) -> Draft:
+    """Walk every step of a birth registration with good answers and a PDF; stop at the review."""
+    first = start(client)
+    draft = Draft.objects.get()
+    assert first == draft_url(draft, "child")
+    assert client.post(first, CHILD)["Location"] == draft_url(draft, "parents")
+    assert client.post(draft_url(draft, "parents"), PARENTS)["Location"] == draft_url(draft, "documents")
+    r = client.post(draft_url(draft, "documents"), {"component-birth_certificate": pdf()})
+    assert r["Location"] == draft_url(draft, "review")
+    return Draft.objects.get()
+
+
+# --- steps -------------------------------------------------------------------------------
+
+
+def test_the_procedure_page_starts_a_draft_with_the_sections_as_steps(demo):
+    client = logged_in("citizen")
+    page = html(client.get("/procedures/1.001193/"))
+    assert 'action="/procedures/1.001193/start/"' in page and "Biểu mẫu gồm 4 bước" in page
+    first = start(client)
+    page = html(client.get(first))
+    assert "<h1>Thông tin của trẻ</h1>" in page and "Bước 1/4" in page
+    # Only this step's fields; the form_ui help is the hint, the radio widget is honoured.
+    assert 'name="child_name"' in page and 'name="mother_name"' not in page
+    assert 'id="field-child_name-hint"' in page and "Viết đúng như sẽ ghi trên Giấy khai sinh." in page
+    assert re.search(r'<input type="radio" id="field-child_sex" name="child_sex" value="nam"', page)
+    assert '<span aria-current="step">Thông tin của trẻ</span>' in page
+    for title in ("Cha, mẹ và người đi đăng ký", "Thành phần hồ sơ", "Xem lại và nộp"):
+        assert title in page
+    assert 'value="later"' in page and "Lưu và tiếp tục sau" in page
+
+
+def test_a_step_with_errors_shows_them_beside_the_fields_and_keeps_the_values(demo):
+    client = logged_in("citizen")
+    first = start(client)
+    r = client.post(first, {**CHILD, "child_name": "", "birth_place": "Bệnh viện X", "child_sex": "x"})
+    assert r.status_code == 422
+    page = html(r)
+    assert "<title>Lỗi:" in page and 'class="error-summary" role="alert"' in page
+    assert '<a href="#field-child_name">Trường “Họ, chữ đệm và tên của trẻ” là bắt buộc.</a>' in page
+    assert re.search(r'id="field-child_name"[^>]*aria-describedby="field-child_name-hint field-child_name-error" aria-invalid="true"', page)
+    assert '<a href="#field-child_sex">“Giới tính” phải là một trong các giá trị cho phép.</a>' in page
+    assert 'value="Bệnh viện X"' in page
+    # The mother's name belongs to the next step: no error about it here.
+    assert "Họ và tên mẹ" not in page.split('class="error-summary"')[1].split("</div>")[0]
+    # The step is not left, but what was typed is saved.
+    draft = Draft.objects.get()
+    assert draft.step == "child" and draft.data["birth_place"] == "Bệnh viện X"
+
+
+def test_errors_are_in_the_users_language(demo):
+    client = logged_in("citizen")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    r = client.post(start(client), {**CHILD, "child_name": ""})
+    assert r.status_code == 422
+    assert "<html lang=\"en\">" in html(r) and "Child&#x27;s full name" in html(r)
+
+
+def test_back_and_later_save_without_judging(demo):
+    client = logged_in("citizen")
+    first = start(client)
+    draft = Draft.objects.get()
+    client.post(first, CHILD)
+    r = client.post(draft_url(draft, "parents"), {"mother_name": "Trần Thị Hạnh", "go": "back"})
+    assert r["Location"] == first
+    r = client.post(draft_url(draft, "parents"), {"mother_name": "Trần Thị Hạnh", "go": "later"})
+    assert r["Location"] == "/my/drafts/"
+    page = html(client.get("/my/drafts/"))
+    assert "Đăng ký khai sinh" in page and "Đã lưu bản nháp" in page
+    assert Draft.objects.get().data["mother_name"] == "Trần Thị Hạnh"
+
+
+def test_a_draft_resumes_on_another_device(demo):
+    fill_all(logged_in("citizen"))
+    draft = Draft.objects.get()
+    other_device = logged_in("citizen")  # a new login, no shared session
+    page = html(other_device.get("/my/drafts/"))
+    assert f'href="/my/drafts/{draft.public_id}/review/"' in page
+    r = other_device.get(f"/my/drafts/{draft.public_id}/")
+    assert r["Location"] == draft_url(draft, "review")
+    page = html(other_device.get(draft_url(draft, "child")))
+    assert 'value="Nguyễn Minh Khang"' in page and 'value="nam" checked' in page
+    assert "giay-chung-sinh.pdf" in html(other_device.get(draft_url(draft, "documents")))
+
+
+def test_upload_checks_on_the_documents_step_store_nothing_on_error(demo, django_capture_on_commit_callbacks):
+    client = logged_in("citizen")
+    start(client)
+    draft = Draft.objects.get()
+    r = client.post(draft_url(draft, "documents"), {"component-birth_certificate": pdf("a.pdf", PNG)})
+    assert r.status_code == 422
+    assert "không khớp với nội dung" in html(r) and 'href="#component-birth_certificate"' in html(r)
+    assert stored_files() == [] and Draft.objects.get().components == []
+    client.post(draft_url(draft, "documents"), {"component-birth_certificate": pdf()})
+    assert len(stored_files()) == 1
+    # A new file replaces the old one, which is removed once the change is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(draft_url(draft, "documents"), {"component-birth_certificate": pdf("moi.pdf")})
+    assert [r["name"] for r in Draft.objects.get().components] == ["moi.pdf"]
+    assert len(stored_files()) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(draft_url(draft, "documents"), {"remove": "birth_certificate"})
+    assert Draft.objects.get().components == [] and stored_files() == []
+
+
+# --- review, submit, confirmation ------------------------------------------------------------
+
+
+def test_review_shows_every_answer_and_component_then_submit_files_and_deletes_the_draft(demo):
+    client = logged_in("citizen")
+    draft = fill_all(client)
+    page = html(client.get(draft_url(draft, "review")))
+    for shown in ("Nguyễn Minh Khang", "<dd>Nam</dd>", "<dd>20/11/2026</dd>", "Trần Thị Hạnh", "Cha", "giay-chung-sinh.pdf"):
+        assert shown in page
+    assert f'href="{draft_url(draft, "child")}"' in page and "Miễn phí" in page
+    r = client.post(f"/my/drafts/{draft.public_id}/submit/", {"version": draft.procedure_version_id})
+    dossier = Dossier.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/my/dossiers/{dossier.code}/submitted/"
+    assert not Draft.objects.exists()
+    assert dossier.data == BIRTH and dossier.components[0]["name"] == "giay-chung-sinh.pdf"
+    assert len(stored_files()) == 1  # the draft's file is the dossier's now
+    page = html(client.get(r["Location"]))
+    assert dossier.code in page and "Ngày hẹn trả được tính khi cơ quan tiếp nhận hồ sơ: 1 ngày làm việc" in page
+    assert "Nếu được tiếp nhận hôm nay" in page and "Bước tiếp theo" in page and "Miễn phí" in page
+    assert client.get(f"/my/drafts/{draft.public_id}/review/").status_code == 404
+
+
+def test_a_refused_submit_keeps_the_draft(demo):
+    CitizenProfile.objects.filter(user__username="citizen").update(home_unit=None)
+    client = logged_in("citizen")
+    draft = fill_all(client)
+    r = client.post(f"/my/drafts/{draft.public_id}/submit/", {"version": draft.procedure_version_id})
+    assert r.status_code == 422 and not Dossier.objects.exists() and Draft.objects.exists()
+    assert '<select id="field-unit" name="unit" required aria-describedby="field-unit-error" aria-invalid="true">' in html(r)
+    r = client.post(f"/my/drafts/{draft.public_id}/submit/", {"version": draft.procedure_version_id, "unit": "000.12.00.H99"})
+    assert r.status_code == 302 and Dossier.objects.get().unit.code == "000.12.00.H99" and not Draft.objects.exists()
+
+
+def test_submit_is_atomic_a_failing_dossier_leaves_the_draft(demo, monkeypatch):
+    client = logged_in("citizen")
+    draft = fill_all(client)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("history could not be written")
+
+    monkeypatch.setattr("motcua.dossiers.actions._write_history", broken)
+    with pytest.raises(RuntimeError):
+        client.post(f"/my/drafts/{draft.public_id}/submit/", {"version": draft.procedure_version_id})
+    assert not Dossier.objects.exists() and Draft.objects.filter(pk=draft.pk).exists()
+    assert len(stored_files()) == 1
+
+
+def test_review_with_missing_answers_links_to_their_step(demo):
+    client = logged_in("citizen")
+    start(client)
+    draft = Draft.objects.get()
+    page = html(client.get(draft_url(draft, "review")))
+    assert f'href="{draft_url(draft, "child")}#field-child_name"' in page
+    assert f'href="{draft_url(draft, "parents")}#field-mother_name"' in page
+    r = client.post(f"/my/drafts/{draft.public_id}/submit/", {"version": draft.procedure_version_id})
+    assert r.status_code == 422 and not Dossier.objects.exists()
+
+
+# --- someone else's draft, deleting -------------------------------------------------------
+
+
+def test_another_citizens_draft_is_not_found_and_nothing_changes(demo, django_capture_on_commit_callbacks):
+    owner = logged_in("citizen")
+    draft = fill_all(owner)
+    before = (draft.data, draft.components, draft.step, draft.updated_at)
+    other = logged_in("citizen2")
+    for method, path, body in [
+        ("get", f"/my/drafts/{draft.public_id}/", None),
+        ("get", draft_url(draft, "child"), None),
+        ("post", draft_url(draft, "child"), {**CHILD, "child_name": "Kẻ lạ"}),
+        ("post", draft_url(draft, "documents"), {"remove": "birth_certificate"}),
+        ("post", f"/my/drafts/{draft.public_id}/submit/", {}),
+        ("post", f"/my/drafts/{draft.public_id}/delete/", {}),
+    ]:
+        with django_capture_on_commit_callbacks(execute=True):
+            r = getattr(other, method)(path, body) if body is not None else getattr(other, method)(path)
+        assert r.status_code == 404, path
+        assert "Không tìm thấy bản nháp này" in html(r)
+    after = Draft.objects.get(pk=draft.pk)
+    assert (after.data, after.components, after.step, after.updated_at) == before
+    assert not Dossier.objects.exists() and len(stored_files()) == 1
+    assert str(draft.public_id) not in html(other.get("/my/drafts/"))
+    assert logged_in("citizen").get(f"/my/drafts/{uuid.uuid4()}/child/").status_code == 404
+    assert logged_in("citizen").get("/my/drafts/not-a-uuid/child/").status_code == 404
+
+
+def test_deleting_a_draft_removes_it_and_its_files(demo, django_capture_on_commit_callbacks):
+    client = logged_in("citizen")
+    draft = fill_all(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/my/drafts/{draft.public_id}/delete/")
+    assert r["Location"] == "/my/drafts/"
+    assert not Draft.objects.exists() and stored_files() == []
+
+
+def test_drafts_need_login(client, demo):
+    assert client.get("/my/drafts/")["Location"].startswith("/accounts/login/")
+    assert client.post(START)["Location"].startswith("/accounts/login/")
+    assert not Draft.objects.exists()
+
+
+# --- a new version of the procedure while a draft waits ----------------------------------------
+
+
+def test_a_draft_moves_to_a_new_version_keeping_the_answers_that_still_fit(demo, tmp_path):
+    client = logged_in("citizen")
+    draft = fill_all(client)
+    old_version = draft.procedure_version_id
+    definition = yaml.safe_load((ROOT / "procedures" / "1.001193-dang-ky-khai-sinh.yaml").read_text())
+    # The new version drops the optional extract copies and the father's name.
+    del definition["form"]["properties"]["father_name"]
+    definition["form_ui"]["sections"][1]["fields"].remove("father_name")
+    del definition["form_ui"]["prefill"]
+    definition["result"]["summary_fields"].remove("father_name")
+    path = tmp_path / "1.001193-v2.yaml"
+    path.write_text(yaml.safe_dump(definition, allow_unicode=True))
+    call_command("catalog", "import", str(path), verbosity=0)
+    assert Procedure.objects.get(code="1.001193").current_id != old_version
+
+    page = html(client.get("/my/drafts/"))
+    assert "Thủ tục đã có phiên bản mới" in page
+    # Submitting the page reviewed under the old version does not file: review again.
+    r = client.post(f"/my/drafts/{draft.public_id}/submit/", {"version": old_version})
+    assert r["Location"] == draft_url(draft, "review") and not Dossier.objects.exists()
+    page = html(client.get(r["Location"]))
+    assert "Thủ tục đã được cập nhật sang phiên bản mới" in page and "father_name" in page
+    draft.refresh_from_db()
+    assert draft.procedure_version_id != old_version and "father_name" not in draft.data
+    assert draft.components  # the birth certificate is still asked for: the upload is kept
+    r = client.post(f"/my/drafts/{draft.public_id}/submit/", {"version": draft.procedure_version_id})
+    dossier = Dossier.objects.get()
+    assert r.status_code == 302 and dossier.procedure_version_id == draft.procedure_version_id
+
+
+def test_a_draft_of_a_withdrawn_procedure_can_only_be_deleted(demo):
+    client = logged_in("citizen")
+    draft = fill_all(client)
+    Procedure.objects.filter(code="1.001193").update(active=False)
+    r = client.get(draft_url(draft, "review"))
+    assert r.status_code == 409 and "không nhận hồ sơ trực tuyến" in html(r)
+    r = client.post(f"/my/drafts/{draft.public_id}/submit/", {"version": draft.procedure_version_id})
+    assert r.status_code == 409 and not Dossier.objects.exists()
+    assert client.post(f"/my/drafts/{draft.public_id}/delete/").status_code == 302
+    assert not Draft.objects.exists()
+
+
+def test_the_timeline_and_confirmation_use_vietnam_time(demo):
+    client = logged_in("citizen")
+    draft = fill_all(client)
+    client.post(f"/my/drafts/{draft.public_id}/submit/", {"version": draft.procedure_version_id})
+    dossier = Dossier.objects.get()
+    event = DossierEvent.objects.get(dossier=dossier)
+    from django.utils import timezone
+
+    local = timezone.localtime(event.at).strftime("%H:%M")
+    page = html(client.get(f"/my/dossiers/{dossier.code}/"))
+    assert '<ol class="timeline">' in page and "Nộp hồ sơ" in page and local in page
+    assert dossier.status == Status.SUBMITTED
