@@ -92,16 +92,40 @@ def staff_login(page: Page, username: str, next_url: str = "/office/") -> None:
     expect(page.locator(".user-name")).to_be_visible()
 
 
-def fill_birth_form(page: Page) -> None:
+def fill_birth_fields(page: Page) -> None:
+    """Fill the fields of BIRTH that this page (or step) shows, leaving registry-verified ones alone."""
     for name, value in BIRTH.items():
-        control = page.locator(f"[name='{name}']")
-        if control.evaluate("e => e.tagName") == "SELECT":
-            control.select_option(value)
-        else:
-            control.fill(value)
+        controls = page.locator(f"form.dossier-form [name='{name}']")
+        if not controls.count():
+            continue
+        first = controls.first
+        if first.get_attribute("type") == "radio":
+            controls.and_(page.locator(f"[value='{value}']")).check()
+        elif first.evaluate("e => e.tagName") == "SELECT":
+            first.select_option(value)
+        elif first.get_attribute("readonly") is None:
+            first.fill(value)
     unit = page.locator("#field-unit")
     if unit.count():
         unit.select_option(label=re.compile("An Bình"))
+    upload = page.locator("#component-birth_certificate")
+    if upload.count():
+        upload.set_input_files(pdf_file("giay-chung-sinh.pdf"))
+
+
+def walk_steps(page: Page, axe: b.Checker | None = None) -> None:
+    """From the step the page is on through every step to the review page, checking each page on the way."""
+    for _ in range(12):
+        if page.locator("form[action$='/submit/']").count():
+            return  # the review page
+        if axe:
+            axe.check(page, f"apply step «{page.locator('h1').inner_text()}»")
+        if page.locator("input[type=file]").count():
+            b.screenshot(page, "apply-documents")
+        fill_birth_fields(page)
+        page.get_by_role("button", name="Lưu và tiếp tục", exact=True).click()
+        expect(page.locator(".error-summary")).to_have_count(0)
+    raise AssertionError("no review page after 12 steps")
 
 
 def pdf_file(name: str) -> dict:
@@ -173,25 +197,36 @@ def test_the_whole_journey_in_chromium_passes_axe_on_every_page(chromium, axe, s
     expect(page).to_have_url(re.compile(re.escape(BIRTH_URL)))
     expect(page.locator(".user-name")).to_be_visible()
 
-    # The apply form: first sent empty (errors beside the fields), then filled, with the upload.
-    axe.check(page, "apply form")
+    # Applying in steps: the first step sent empty (errors beside the fields), saved for later,
+    # resumed from "my drafts", then every step to the review page and the confirmation.
+    axe.check(page, "procedure page (logged in)")
+    page.get_by_role("button", name=re.compile("Bắt đầu")).click()
+    axe.check(page, "apply, first step")
     b.screenshot(page, "apply-form")
     reached, unseen = b.tab_through(page, limit=120)
-    assert any("component-birth_certificate" in name for name in reached) and not unseen, (reached, unseen)
-    page.get_by_role("button", name="Nộp hồ sơ").click()
-    summary = page.locator(".error-summary")
-    expect(summary).to_be_visible()
-    axe.check(page, "apply form with errors")
+    assert any("field-" in name for name in reached) and not unseen, (reached, unseen)
+    page.get_by_role("button", name="Lưu và tiếp tục", exact=True).click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    axe.check(page, "apply, first step with errors")
     b.screenshot(page, "apply-form-errors", phone=False)
     first_error = page.locator("[aria-invalid=true]").first
     described = first_error.get_attribute("aria-describedby") or ""
     assert any(page.locator(f"#{i}.error-message").count() for i in described.split()), described
-    fill_birth_form(page)
-    page.locator("#component-birth_certificate").set_input_files(pdf_file("giay-chung-sinh.pdf"))
-    page.get_by_role("button", name="Nộp hồ sơ").click()
-    expect(page.locator("h1")).to_contain_text("Hồ sơ ")
+    page.get_by_role("button", name="Lưu và tiếp tục sau").click()
+    page.goto("/my/drafts/")
+    axe.check(page, "my drafts")
+    page.get_by_role("link", name=re.compile("Tiếp tục khai")).first.click()
+    walk_steps(page, axe)
+    axe.check(page, "apply, review")
+    b.screenshot(page, "apply-review")
+    page.locator("form[action$='/submit/']").get_by_role("button", name="Nộp hồ sơ").click()
+    expect(page.locator("h1")).to_have_text("Đã nộp hồ sơ")
     code = Dossier.objects.get().code
     assert Dossier.objects.get().components[0]["name"] == "giay-chung-sinh.pdf"
+    axe.check(page, "confirmation")
+    b.screenshot(page, "submitted")
+    page.get_by_role("link", name="Theo dõi hồ sơ").click()
+    expect(page.locator("h1")).to_contain_text(code)
     axe.check(page, "dossier just submitted")
 
     page.get_by_role("link", name="Hồ sơ của tôi").first.click()
@@ -273,13 +308,28 @@ def test_the_whole_journey_in_chromium_passes_axe_on_every_page(chromium, axe, s
     assert result.status == 200 and result.headers["content-type"] == "application/pdf"
     assert result.body().startswith(b"%PDF-")
 
+    # The satisfaction rating: one answer per question, then the answers are shown.
+    rating = page.locator("section.panel", has=page.get_by_role("heading", name="Đánh giá mức độ hài lòng"))
+    for group in rating.locator("fieldset.radio-group").all():
+        group.locator("input[type=radio]").first.check()
+    rating.get_by_role("button", name="Gửi đánh giá").click()
+    expect(page.get_by_role("heading", name="Đánh giá của bạn")).to_be_visible()
+    axe.check(page, "dossier rated")
+
+    # The vault: the citizen's documents and who read their data.
+    page.get_by_role("link", name="Giấy tờ của tôi").click()
+    axe.check(page, "my documents (vault)")
+    b.screenshot(page, "vault-documents")
+    page.get_by_role("link", name="Xem ai đã đọc dữ liệu của bạn").click()
+    axe.check(page, "access log")
+
     # English and Bengali, chosen with the language buttons (plain form posts).
     for name, lang in (("English", "en"), ("বাংলা", "bn")):
         page.goto(f"/my/dossiers/{code}/")
         switch_language(page, name, lang)
         expect(page).to_have_url(re.compile(re.escape(f"/my/dossiers/{code}/")))
         axe.check(page, "dossier with result")
-        for label, path in (("portal home", "/"), ("procedure page with form", BIRTH_URL), ("my dossiers", "/my/dossiers/")):
+        for label, path in (("portal home", "/"), ("procedure page (logged in)", BIRTH_URL), ("my dossiers", "/my/dossiers/")):
             page.goto(path)
             expect(page.locator("html")).to_have_attribute("lang", lang)
             axe.check(page, label)
@@ -313,15 +363,15 @@ def test_login_apply_and_language_work_without_javascript(chromium, site):
     eid_login_at_provider(page, "citizen")
     expect(page).to_have_url(re.compile(re.escape(BIRTH_URL)))
 
-    fill_birth_form(page)
-    page.locator("#component-birth_certificate").set_input_files(pdf_file("giay-chung-sinh.pdf"))
-    page.get_by_role("button", name="Nộp hồ sơ").click()
-    expect(page.locator("h1")).to_contain_text("Hồ sơ ")
+    page.get_by_role("button", name=re.compile("Bắt đầu")).click()
+    walk_steps(page)
+    page.locator("form[action$='/submit/']").get_by_role("button", name="Nộp hồ sơ").click()
+    expect(page.locator("h1")).to_have_text("Đã nộp hồ sơ")
     dossier = Dossier.objects.get()
     assert dossier.status == Status.SUBMITTED and dossier.components[0]["name"] == "giay-chung-sinh.pdf"
 
     switch_language(page, "English", "en")
-    expect(page.locator("h1")).to_contain_text("Dossier")
+    expect(page.locator("h1")).not_to_have_text("Đã nộp hồ sơ")
 
     # Staff log in with the password form, also without JavaScript.
     staff = b.new_context(chromium, site, javascript=False)
