@@ -28,9 +28,28 @@ demo: $(VENV)/.installed
 	@echo "Demo users (password below): $(BIN)/motcua demo-users"
 	DEBUG=$${DEBUG:-true} $(BIN)/motcua runserver $(HOST):$(PORT)
 
-## make test: install the dev tools and run the whole suite (DATABASE_URL chooses the database)
-test: $(VENV)/.installed-dev
+## make browser: Debian's Chromium for the browser tests; installed with apt when missing and run as root
+CHROMIUM ?= $(or $(MOTCUA_CHROMIUM),/usr/bin/chromium)
+.PHONY: browser screenshots
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium (and a Bengali font) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-lohit-beng-bengali >/dev/null \
+	    && [ -x "$(CHROMIUM)" ] || { echo "No Chromium at $(CHROMIUM) after apt-get install chromium."; exit 1; }; \
+	else \
+	  echo "The browser tests need Debian's Chromium at $(CHROMIUM)."; \
+	  echo "Install it as root: apt-get install chromium fonts-lohit-beng-bengali (or set MOTCUA_CHROMIUM to another Chromium)."; \
+	  exit 1; \
+	fi
+
+## make test: install the dev tools and the browser, run the whole suite (DATABASE_URL chooses the database)
+test: $(VENV)/.installed-dev browser
 	$(BIN)/pytest -n auto --dist loadfile
+
+## make screenshots: walk the journey in Chromium and write the pictures of docs/screenshots/
+screenshots: $(VENV)/.installed-dev browser
+	MOTCUA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:xdist -q tests/test_browser_journey.py -k journey
 
 ## make worker / make scheduler: background tasks beside `make demo` (database backend, no broker)
 worker: $(VENV)/.installed
