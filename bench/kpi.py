@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verify", action="store_true", help="also compare the counters with a rebuild")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--seed", type=int, default=766)
+    parser.add_argument("--rebuilds", type=int, default=2, help="how many timed rebuilds (default 2)")
     parser.add_argument("--only-generate", action="store_true", help="fill the database and stop")
     parser.add_argument("--copies", type=int, default=0,
                         help="first add COPIES shifted copies of every generated dossier, in SQL (k days earlier, "
@@ -155,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
 
     timings = []
-    for attempt in (1, 2):
+    for attempt in range(1, args.rebuilds + 1):
         t = rebuild()
         timings.append(t.seconds)
         print(f"rebuild #{attempt}: {t.seconds:.1f} s — {t.daily:,} daily, {t.monthly:,} monthly, {t.open:,} open rows",

@@ -184,13 +184,18 @@ def rebuild() -> Timing:
         pk for pk, definition in ProcedureVersion.objects.values_list("pk", "definition")
         if definition.get("service_mode") == "full"
     ]
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if postgres:
             with connection.cursor() as cursor:
-                # Grouping millions of rows: in memory, not in sort files (this transaction only).
-                cursor.execute("SET LOCAL work_mem = '256MB'")
+                # Grouping millions of rows: hashed in memory, not sorted through files (this transaction only).
+                cursor.execute("SET LOCAL work_mem = '512MB'")
         _clear()
         refresh_ancestors()
+        if postgres:
+            with connection.cursor() as cursor:
+                # Fresh statistics, or the planner guesses the ancestor join 25 times too big and sorts on disk.
+                cursor.execute(f"ANALYZE {UnitAncestor._meta.db_table}")
         _insert_rolled_up(DailyCounter._meta.db_table, "day", COLUMNS,
                           [_received_rows(full_versions), _ended_rows(by_date)])
         _insert_monthly()
