@@ -348,6 +348,8 @@ def machine(cfg: Config) -> dict:
         "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem / 1024 / 1024, 1),
         "postgresql": pg, "python": platform.python_version(), "django": django.get_version(),
         "gunicorn": gunicorn.__version__, "wrk": wrk_version[0] if wrk_version else "", "os": platform.platform(),
+        # Other work on the machine slows every figure; the ratios to the ceiling are what compare.
+        "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
     }
 
 

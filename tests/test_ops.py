@@ -132,6 +132,14 @@ def test_metrics_are_refused_to_other_addresses_unless_they_bring_the_token(db, 
     assert Client().get("/metrics").status_code == 404  # loopback is no longer listed
 
 
+def test_metrics_through_a_proxy_need_the_token(db, settings, fresh_metrics):
+    # A reverse proxy on the same host makes every visitor look like 127.0.0.1.
+    proxied = Client(HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert proxied.get("/metrics").status_code == 404
+    settings.METRICS_TOKEN = "s3cret-scrape-token"
+    assert proxied.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape-token"}).status_code == 200
+
+
 # --- request logs ---------------------------------------------------------------------------------
 
 

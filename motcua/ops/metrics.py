@@ -7,7 +7,8 @@ workers), so one scrape sums every worker. The database figures are read at
 scrape time, at most every METRICS_CACHE_SECONDS per process.
 
 Access: METRICS_TOKEN (a bearer token the scraper sends) or a client address in
-METRICS_ALLOW (addresses or networks, default loopback); anything else gets 404.
+METRICS_ALLOW (addresses or networks, default loopback) for a request that did not
+come through a proxy (no X-Forwarded-For); anything else gets 404.
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ def allowed(request: HttpRequest) -> bool:
     header = request.headers.get("Authorization", "")
     if token and hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
         return True
+    if "HTTP_X_FORWARDED_FOR" in request.META:
+        # Came through a reverse proxy, whose own address (often loopback) is all we see:
+        # the address says nothing about the client, only the token counts.
+        return False
     try:
         client = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
