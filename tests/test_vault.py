@@ -165,6 +165,12 @@ def test_vault_reuse_is_recorded_on_the_dossier_and_logged(demo):
     assert dossier.events.get(action="submit").data["vault_documents"] == {"birth_certificate": doc.pk}
     read = AccessLog.objects.get(kind="vault")
     assert read.document == doc and read.dossier == dossier.code and read.citizen == user("citizen2")
+    # Both the applicant's and the officer's page say which answers the registry gave.
+    for who in ("citizen2", "onestop_hoathuan"):
+        url = f"/my/dossiers/{dossier.code}/" if who == "citizen2" else f"/office/dossiers/{dossier.code}/"
+        page = html(logged_in(who).get(url))
+        assert "Lấy từ cơ sở dữ liệu khi nộp hồ sơ:" in page
+        assert "<li>Họ và tên mẹ — Cơ sở dữ liệu quốc gia về dân cư</li>" in page
     # The registry-held component was looked up inside the submission and logged.
     parents = next(c for c in dossier.components if c["key"] == "parents_identity")
     assert parents["source"] == "registry" and parents["found"] is True
@@ -372,3 +378,69 @@ def test_prefill_and_submission_through_the_http_adapter(live_server, demo, sett
     r = logged_in("citizen2").post(BUNDLE_URL, bundle_post(mother_name="X", **{"vault-birth_certificate": str(doc.pk)}))
     assert r.status_code == 302
     assert Dossier.objects.get().data["mother_name"] == "Trần Thị Bình"
+
+
+# --- supplements and choices in the portal ------------------------------------------------------
+
+
+def test_a_supplement_is_answered_from_the_vault_in_the_portal(demo):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from motcua.vault.store import keep_issued
+
+    citizen = user("citizen")
+    dossier = actions.submit(citizen, "1.001193", {**BIRTH, "relationship": "ong_ba"}, components=[])
+    letter = keep_issued(
+        citizen, reference="t/uq", document_type="authorization_letter", title="Văn bản ủy quyền (chứng thực)",
+        issuer="UBND xã An Bình", issued_on=None, valid_until=None, content=b"%PDF-1.4\n", file_name="uq.pdf",
+    )
+    officer = Client()
+    officer.force_login(user("onestop_anbinh"))
+    officer.post(f"/office/dossiers/{dossier.code}/act/request_supplement/", {
+        "reason": "Thiếu giấy tờ", "items": ["birth_certificate", "authorization"],
+    })
+    client = logged_in("citizen")
+    page = html(client.get(f"/my/dossiers/{dossier.code}/"))
+    assert f'name="vault-authorization" value="{letter.pk}"' in page
+    both = client.post(f"/my/dossiers/{dossier.code}/supplement/", {
+        "component-birth_certificate": SimpleUploadedFile("a.pdf", b"%PDF-1.4\n"),
+        "component-authorization": SimpleUploadedFile("b.pdf", b"%PDF-1.4\n"), "vault-authorization": str(letter.pk),
+    })
+    assert both.status_code == 422 and "không cả hai" in html(both)
+    r = client.post(f"/my/dossiers/{dossier.code}/supplement/", {
+        "component-birth_certificate": SimpleUploadedFile("a.pdf", b"%PDF-1.4\n"), "vault-authorization": str(letter.pk),
+    })
+    assert r.status_code == 302
+    dossier.refresh_from_db()
+    record = next(c for c in dossier.components if c["key"] == "authorization")
+    assert record["source"] == "vault" and record["vault_document"] == letter.pk
+    assert AccessLog.objects.filter(kind="vault", document=letter, dossier=dossier.code).exists()
+    # The uploaded certificate went into the vault too.
+    assert VaultDocument.objects.filter(owner=citizen, origin="upload", source_dossier=dossier.code).count() == 1
+
+
+def test_done_when_a_demo_citizen_files_a_full_process_procedure_typing_nothing_a_registry_knows(demo):
+    """citizen2 files the newborn bundle: the form already holds her data; she types only the child's."""
+    client = logged_in("citizen2")
+    page = html(client.get(BUNDLE_URL))
+    for name in ("mother_name", "mother_id_number"):
+        assert re.search(rf'name="{name}" value="[^"]+" readonly', page)
+    assert 'name="residence_address" value="Số 45 đường Trần Phú' in page  # the suggestion, already there
+    doc = vault_doc("citizen2", "medical_birth_certificate")
+    posted = bundle_post(**{"vault-birth_certificate": str(doc.pk)})
+    assert not {"mother_name", "mother_id_number", "residence_address"} & set(posted)
+    r = client.post(BUNDLE_URL, posted)
+    assert r.status_code == 302
+    dossier = Dossier.objects.get()
+    assert dossier.procedure.service_mode == "full"
+    assert {c["key"] for c in dossier.components} == {"birth_certificate", "parents_identity"}
+
+
+def test_vault_pages_in_english_and_bengali(demo):
+    client = logged_in("citizen2")
+    client.cookies["django_language"] = "en"
+    page = html(client.get("/my/documents/"))
+    assert "<h1>My documents</h1>" in page and "Issued by" in page
+    assert "Dùng giấy tờ đã có" not in html(client.get(BUNDLE_URL)) and "Use a document already in your vault" in html(client.get(BUNDLE_URL))
+    client.cookies["django_language"] = "bn"
+    assert "কে আমার তথ্য পড়েছে" in html(client.get("/my/access-log/"))

@@ -240,6 +240,7 @@ def _citizen_page(
         for key in error.extra.get("missing", []):
             errors.setdefault(key, _("Chưa có tệp cho thành phần này."))
     rows = _supplement_rows(dossier, context, errors)
+    components.with_vault(rows, request.user, request.POST if request.method == "POST" else None)
     context.update(
         supplement_rows=rows,
         supplement_summary=[SummaryError(r.error, r.input_id) for r in rows if r.error],
@@ -265,13 +266,21 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
     asked = {i.get("key") for i in request_.items} if request_ is not None else set()
     wanted = [c for c in found.procedure_version.components if c["key"] in asked]
     checked, upload_errors = uploads.check_all(request.FILES, wanted)
+    picks = components.vault_picks(request.POST, wanted)
+    for key in picks.keys() & {c.key for c in checked}:
+        upload_errors[key] = _("Hãy chọn một cách: tải tệp lên hoặc dùng giấy tờ trong kho dữ liệu, không cả hai.")
     if upload_errors:
         return _citizen_page(request, found, upload_errors=upload_errors)
     records = uploads.store(checked)
     try:
-        actions.perform(found.code, "submit_supplement", request.user, payload=actions.Payload(components=records))
+        references = [{"key": key, "vault_document": doc} for key, doc in picks.items()]
+        actions.perform(
+            found.code, "submit_supplement", request.user, payload=actions.Payload(components=records + references)
+        )
     except ActionError as exc:
         uploads.discard(records)
+        if exc.extra.get("component") in asked:
+            return _citizen_page(request, found, upload_errors={str(exc.extra["component"]): exc.message})
         if exc.status == 422:
             return _citizen_page(request, found, error=exc)
         messages.error(request, exc.message)
