@@ -44,6 +44,23 @@ def bundle_post(**extra) -> dict:
     }
 
 
+def form_pages(client: Client, url: str) -> str:
+    """Every step page of a new draft of the procedure at `url` (fields and documents), one after the other."""
+    from motcua.portal import steps
+    from motcua.portal.models import Draft
+
+    assert client.post(f"{url}start/").status_code == 302
+    draft = Draft.objects.latest("created_at")
+    pages = []
+    for step in steps.plan(draft.procedure_version):
+        if step.kind == "review":
+            continue
+        r = client.get(f"/my/drafts/{draft.public_id}/{step.id}/")
+        assert r.status_code == 200
+        pages.append(html(r))
+    return "".join(pages)
+
+
 def vault_doc(username: str, document_type: str) -> VaultDocument:
     return documents_for(user(username), document_type).get()
 
@@ -66,7 +83,7 @@ def test_prefill_gives_registry_values_verified_and_logs_the_read(demo):
 
 
 def test_form_shows_registry_fields_read_only_with_their_source(demo):
-    page = html(logged_in("citizen").get(PASSPORT_URL))
+    page = form_pages(logged_in("citizen"), PASSPORT_URL)
     assert re.search(
         r'<input type="text" id="field-full_name" name="full_name" value="Nguyễn Văn An" readonly'
         r' aria-describedby="field-full_name-source">', page,
@@ -117,9 +134,7 @@ def test_registry_down_is_a_clear_message_not_a_500(demo, settings):
     settings.REGISTRY_URLS = {"population": "http://127.0.0.1:9/nothing-listens"}
     settings.REGISTRY_TIMEOUT_SECONDS = 2
     client = logged_in("citizen")
-    page = client.get(PASSPORT_URL)
-    assert page.status_code == 200
-    text = html(page)
+    text = form_pages(client, PASSPORT_URL)
     assert "Hiện không kết nối được Cơ sở dữ liệu quốc gia về dân cư" in text
     assert 'name="full_name" value=""' in text and "readonly" not in text
     assert not AccessLog.objects.exists()
@@ -129,7 +144,7 @@ def test_registry_down_is_a_clear_message_not_a_500(demo, settings):
 
 
 def test_form_offers_matching_valid_vault_documents(demo):
-    page = html(logged_in("citizen2").get(BUNDLE_URL))
+    page = form_pages(logged_in("citizen2"), BUNDLE_URL)
     doc = vault_doc("citizen2", "medical_birth_certificate")
     assert f'id="vault-birth_certificate-{doc.pk}" name="vault-birth_certificate" value="{doc.pk}"' in page
     assert "Dùng giấy tờ đã có trong kho dữ liệu của bạn" in page
@@ -209,7 +224,7 @@ def test_my_documents_and_access_log_pages(demo):
     assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF-")
     # Someone else's document looks like one that does not exist.
     assert client.get(f"/my/documents/{vault_doc('citizen', 'id_card').pk}/").status_code == 404
-    client.get(BUNDLE_URL)
+    form_pages(client, BUNDLE_URL)
     log = html(client.get("/my/access-log/"))
     assert "Bạn, qua Cổng dịch vụ công" in log and "Dữ liệu của bạn trong Cơ sở dữ liệu quốc gia về dân cư" in log
 
@@ -228,7 +243,7 @@ def test_an_issued_result_appears_in_the_applicants_vault(demo):
     assert kept.reference == f"KQ-{walker.code}" and kept.issuer == walker.dossier.unit.name
     assert kept.sha256 == walker.dossier.result.sha256
     # And it is offered in the next dossier that accepts a birth certificate (the passport for a child).
-    page = html(logged_in("citizen").get(PASSPORT_URL))
+    page = form_pages(logged_in("citizen"), PASSPORT_URL)
     assert f'name="vault-child_birth_certificate" value="{kept.pk}"' in page
 
 
@@ -357,7 +372,7 @@ def test_http_adapter_maps_errors_to_unavailable(live_server, db):
 def test_prefill_and_submission_through_the_http_adapter(live_server, demo, settings):
     settings.REGISTRY_URLS = {"population": f"{live_server.url}/demo-registry/population"}
     settings.DEMO_REGISTRY_ENABLED = False  # only the HTTP adapter can answer
-    page = html(logged_in("citizen2").get(BUNDLE_URL))
+    page = form_pages(logged_in("citizen2"), BUNDLE_URL)
     assert 'name="mother_name" value="Trần Thị Bình" readonly' in page
     doc = vault_doc("citizen2", "medical_birth_certificate")
     r = logged_in("citizen2").post(BUNDLE_URL, bundle_post(mother_name="X", **{"vault-birth_certificate": str(doc.pk)}))
@@ -407,15 +422,27 @@ def test_a_supplement_is_answered_from_the_vault_in_the_portal(demo):
 def test_done_when_a_demo_citizen_files_a_full_process_procedure_typing_nothing_a_registry_knows(demo):
     """citizen2 files the newborn bundle: the form already holds her data; she types only the child's."""
     client = logged_in("citizen2")
-    page = html(client.get(BUNDLE_URL))
+    page = form_pages(client, BUNDLE_URL)
     for name in ("mother_name", "mother_id_number"):
         assert re.search(rf'name="{name}" value="[^"]+" readonly', page)
     assert 'name="residence_address" value="Số 45 đường Trần Phú' in page  # the suggestion, already there
     doc = vault_doc("citizen2", "medical_birth_certificate")
     posted = bundle_post(**{"vault-birth_certificate": str(doc.pk)})
     assert not {"mother_name", "mother_id_number", "residence_address"} & set(posted)
-    r = client.post(BUNDLE_URL, posted)
-    assert r.status_code == 302
+    # Step by step, posting only what she typed (and the vault pick): nothing a registry knows.
+    from motcua.portal import steps
+    from motcua.portal.models import Draft
+
+    draft = Draft.objects.get()
+    for step in steps.plan(draft.procedure_version):
+        url = f"/my/drafts/{draft.public_id}/{step.id}/"
+        if step.kind == "review":
+            r = client.post(f"/my/drafts/{draft.public_id}/submit/", {"version": draft.procedure_version_id})
+        elif step.kind == "documents":
+            r = client.post(url, {k: v for k, v in posted.items() if k.startswith("vault-")})
+        else:
+            r = client.post(url, {k: v for k, v in posted.items() if k in step.fields})
+        assert r.status_code == 302, (step.id, html(r))
     dossier = Dossier.objects.get()
     assert dossier.procedure.service_mode == "full"
     assert {c["key"] for c in dossier.components} == {"birth_certificate", "parents_identity"}
@@ -426,6 +453,7 @@ def test_vault_pages_in_english_and_bengali(demo):
     client.cookies["django_language"] = "en"
     page = html(client.get("/my/documents/"))
     assert "<h1>My documents</h1>" in page and "Issued by" in page
-    assert "Dùng giấy tờ đã có" not in html(client.get(BUNDLE_URL)) and "Use a document already in your vault" in html(client.get(BUNDLE_URL))
+    page = form_pages(client, BUNDLE_URL)
+    assert "Dùng giấy tờ đã có" not in page and "Use a document already in your vault" in page
     client.cookies["django_language"] = "bn"
     assert "কে আমার তথ্য পড়েছে" in html(client.get("/my/access-log/"))
