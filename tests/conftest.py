@@ -41,6 +41,8 @@ def demo(db):
 
 
 TINY_PDF = b"%PDF-1.4\n% motcua test\n"
+# The first bytes of each kind a component may take (uploads are checked by content).
+MAGIC_FILES = {"pdf": TINY_PDF, "png": b"\x89PNG\r\n\x1a\n test", "jpg": b"\xff\xd8\xff test", "jpeg": b"\xff\xd8\xff test"}
 
 
 class ApiClient:
@@ -77,7 +79,8 @@ class ApiClient:
         for record in records:
             key, source = record["key"], record.get("source", "upload")
             if source == "upload":
-                r = self.upload(str(record.get("name") or f"{key}.pdf"))
+                name = str(record.get("name") or f"{key}.pdf")
+                r = self.upload(name, MAGIC_FILES.get(name.rsplit(".", 1)[-1].lower(), TINY_PDF))
                 assert r.status_code == 201, r.content
                 found.append({"key": key, "upload": r.json()["id"]})
             elif source == "vault":

@@ -43,7 +43,8 @@ def pdf(name: str = "giay-chung-sinh.pdf", content: bytes = PDF) -> SimpleUpload
 
 
 def stored_files() -> list[Path]:
-    root = Path(settings.MEDIA_ROOT)
+    """Files uploaded for drafts and dossiers (the demo vault's own documents live elsewhere)."""
+    root = Path(settings.MEDIA_ROOT) / "dossiers"
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
@@ -321,3 +322,89 @@ def test_the_timeline_and_confirmation_use_vietnam_time(demo):
     page = html(client.get(f"/my/dossiers/{dossier.code}/"))
     assert '<ol class="timeline">' in page and "Nộp hồ sơ" in page and local in page
     assert dossier.status == Status.SUBMITTED
+
+
+# --- once-only: registry values and vault documents in the steps (from h1-vault) ------------------
+
+
+def _vault_doc(username: str, document_type: str):
+    from motcua.vault.store import documents_for
+
+    return documents_for(User.objects.get(username=username), document_type).get()
+
+
+def test_registry_values_are_verified_read_only_and_cannot_be_changed(demo):
+    from motcua.vault.models import AccessLog
+
+    client = logged_in("citizen")
+    r = client.post("/procedures/1.001456/start/")
+    draft = Draft.objects.get()
+    assert r["Location"] == draft_url(draft, "person")
+    # Known from the start: the review is complete without typing them.
+    assert draft.data["full_name"] == "Nguyễn Văn An" and draft.data["personal_id"] == "001090012345"
+    page = html(client.get(r["Location"]))
+    assert re.search(r'<input type="text" id="field-full_name" name="full_name" value="Nguyễn Văn An" readonly', page)
+    assert '<span class="badge-verified">Đã xác thực</span>' in page and "Cơ sở dữ liệu quốc gia về dân cư" in page
+    r = client.post(r["Location"], {"full_name": "Kẻ Giả Mạo", "personal_id": "001090099999", "birth_date": "1990-04-12"})
+    assert r.status_code == 302
+    draft.refresh_from_db()
+    assert draft.data["full_name"] == "Nguyễn Văn An" and draft.data["personal_id"] == "001090012345"
+    assert AccessLog.objects.filter(kind="registry", citizen__username="citizen").exists()
+    # A step with no registry field does not ask the registries.
+    reads = AccessLog.objects.count()
+    client.get(draft_url(draft, "request"))
+    assert AccessLog.objects.count() == reads
+
+
+def test_a_vault_document_is_picked_on_the_documents_step_and_filed(demo):
+    doc = _vault_doc("citizen2", "medical_birth_certificate")
+    client = logged_in("citizen2")
+    client.post("/procedures/3.000722/start/")
+    draft = Draft.objects.get()
+    page = html(client.get(draft_url(draft, "documents")))
+    assert f'name="vault-birth_certificate" value="{doc.pk}"' in page
+    r = client.post(draft_url(draft, "documents"), {"vault-birth_certificate": str(doc.pk)})
+    assert r.status_code == 302
+    draft.refresh_from_db()
+    assert {"key": "birth_certificate", "vault_document": doc.pk} == {
+        k: v for k, v in draft.components[0].items() if k in ("key", "vault_document")
+    }
+    page = html(client.get(draft_url(draft, "documents")))
+    assert f'value="{doc.pk}" checked' in page  # the pick is kept when the step is opened again
+    assert doc.title in html(client.get(draft_url(draft, "review")))
+    # "Do not use" clears the pick.
+    client.post(draft_url(draft, "documents"), {"vault-birth_certificate": ""})
+    assert Draft.objects.get().components == []
+    client.post(draft_url(draft, "documents"), {"vault-birth_certificate": str(doc.pk)})
+    child = {"child_name": "Võ Minh Khôi", "child_birth_date": "2026-11-24", "child_sex": "nam",
+             "birth_place": "Bệnh viện Đa khoa tỉnh Demo", "registration_timing": "on_time"}
+    draft.refresh_from_db()
+    drafted = {
+        **draft.data, **child, "residence_with_parent": True, "health_facility": "Trạm y tế phường Hòa Thuận",
+        "request_id_card": False, "residence_address": "(gợi ý từ sổ dân cư)",
+    }
+    Draft.objects.filter(pk=draft.pk).update(data=drafted)
+    r = client.post(f"/my/drafts/{draft.public_id}/submit/", {"version": draft.procedure_version_id})
+    assert r.status_code == 302, html(r)
+    dossier = Dossier.objects.get()
+    record = next(c for c in dossier.components if c["key"] == "birth_certificate")
+    assert record["source"] == "vault" and record["vault_document"] == doc.pk
+    assert not Draft.objects.exists()
+    # The core applied the registry's address, the condition (living with the mother) holding.
+    assert dossier.data["residence_address"] != "(gợi ý từ sổ dân cư)"
+
+
+def test_another_citizens_vault_document_is_refused_on_the_documents_step_and_nothing_stored(demo):
+    theirs = _vault_doc("citizen", "id_card")
+    client = logged_in("citizen2")
+    client.post("/procedures/3.000722/start/")
+    draft = Draft.objects.get()
+    r = client.post(
+        draft_url(draft, "documents"),
+        {"vault-birth_certificate": str(theirs.pk), "component-residence_documents": pdf("so-do.pdf")},
+    )
+    assert r.status_code == 422
+    page = html(r)
+    assert f"Không có giấy tờ số {theirs.pk} trong kho dữ liệu của bạn." in page
+    assert 'href="#component-birth_certificate"' in page and 'id="component-birth_certificate-error"' in page
+    assert Draft.objects.get().components == [] and stored_files() == []

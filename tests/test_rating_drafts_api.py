@@ -198,3 +198,19 @@ def test_api_draft_refuses_unknown_fields_and_deletes(demo):
     assert api.client.delete(f"/api/v1/drafts/{draft['id']}", headers=api.headers).status_code == 204
     assert not Draft.objects.exists()
     assert ApiClient("onestop_anbinh").post("/drafts", {"procedure": "1.001193"}).status_code == 403
+
+
+# --- tracking: the receipt with the return date ---------------------------------------------------
+
+
+def test_the_receipt_is_downloadable_once_received_by_the_applicant_only(demo):
+    dossier = filed()
+    client = logged_in("citizen")
+    assert "receipt.pdf" not in client.get(f"/my/dossiers/{dossier.code}/").content.decode()
+    assert client.get(f"/my/dossiers/{dossier.code}/receipt.pdf").status_code == 404
+    actions.perform(dossier.code, "receive", user("onestop_anbinh"))
+    page = client.get(f"/my/dossiers/{dossier.code}/").content.decode()
+    assert f'href="/my/dossiers/{dossier.code}/receipt.pdf"' in page
+    r = client.get(f"/my/dossiers/{dossier.code}/receipt.pdf")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF-")
+    assert logged_in("citizen2").get(f"/my/dossiers/{dossier.code}/receipt.pdf").status_code == 404

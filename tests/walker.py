@@ -44,10 +44,18 @@ def component(definition: dict, key: str, name: str | None = None) -> dict:
     source = next(iter(spec["sources"][0]))
     found = {"key": key, "source": source}
     if source == "upload":
-        found["name"] = name or f"{key}.pdf"
+        types = spec["sources"][0]["upload"].get("types", ["pdf"]) if isinstance(spec["sources"][0]["upload"], dict) else ["pdf"]
+        found["name"] = name or f"{key}.{'pdf' if 'pdf' in types else types[0]}"
+        if not found["name"].endswith(tuple(f".{t}" for t in types)):
+            found["name"] = f"{found['name'].rsplit('.', 1)[0]}.{types[0]}"
     if source == "vault":
         found["document_type"] = spec["sources"][0]["vault"]
     return found
+
+
+def registry_held(definition: dict) -> set[str]:
+    """Components a registry may hold: the submission records them itself (looked up, or for the agency)."""
+    return {c["key"] for c in definition["components"] if any("registry" in s for s in c.get("sources", []))}
 
 
 def components_for(definition: dict, data: dict) -> list[dict]:
@@ -155,7 +163,7 @@ class Walker:
         return r.json()
 
     def act(self, username: str, action: str, body: dict | None = None, expect: int = 200) -> dict:
-        if body and body.get("components") and username == self.applicant:
+        if body and body.get("components"):
             body = {**body, "components": self.client(username).references(body["components"])}
         r = self.client(username).post(f"/dossiers/{self.code}/actions/{action}", body)
         assert r.status_code == expect, (self.definition["code"], username, action, body, r.content)

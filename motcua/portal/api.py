@@ -19,8 +19,7 @@ from pydantic import BaseModel, Field
 from motcua.catalog.forms import validate_form
 from motcua.dossiers.api import DossierOut, _out, _visible
 from motcua.dossiers.errors import Conflict
-from motcua.dossiers.models import Channel
-from motcua.portal import components, drafts
+from motcua.portal import drafts
 from motcua.portal.models import Draft
 
 router = Router(tags=["drafts"])
@@ -124,10 +123,6 @@ def submit(request, draft_id: str, body: SubmitIn | None = None):
             _("Thủ tục vừa được cập nhật; hãy xem lại bản nháp trước khi nộp."), code="draft_version_changed",
             dropped_fields=change.dropped_fields, dropped_components=change.dropped_components,
         )
-    version = draft.procedure_version
-    given = {r.get("key") for r in draft.components if isinstance(r, dict)}
-    extra = components.registry_records(version.components, draft.data, Channel.ONLINE, given)
-    dossier = drafts.submit(
-        request.user, draft.public_id, extra_components=extra, unit_code=body.unit if body is not None else None
-    )
+    # Registry values and registry-held components are applied by the core (vault.submission).
+    dossier = drafts.submit(request.user, draft.public_id, unit_code=body.unit if body is not None else None)
     return Answer(201, _out(_visible(request, dossier.code), request.user))

@@ -31,8 +31,18 @@ from motcua.dossiers.models import Channel, Status
 from motcua.portal import components, drafts, steps, uploads
 from motcua.portal.models import Draft
 from motcua.portal.presentation import money, unit_name
-from motcua.portal.schema_form import FormField, SummaryError, build_fields, describe, parse_post
+from motcua.portal.schema_form import (
+    FormField,
+    SummaryError,
+    build_fields,
+    describe,
+    mark_prefilled,
+    parse_post,
+)
 from motcua.units.models import Unit
+from motcua.vault.prefill import PrefillResult, hints, prefill
+from motcua.vault.store import get_for
+from motcua.vault.submission import vault_types
 
 UNIT_ERRORS = frozenset({"unit_required", "unknown_unit"})
 
@@ -67,9 +77,29 @@ def _step_url(draft: Draft, step_id: str) -> str:
     return reverse("portal:draft_step", args=[draft.public_id, step_id])
 
 
+def _prefill_for(request: HttpRequest, draft: Draft, names: set[str] | None) -> PrefillResult:
+    """Once-only: what the registries know for these fields (each read is logged for the citizen).
+
+    The registries are asked only for a step that has such fields, not on every page.
+    """
+    version = draft.procedure_version
+    if names is not None and not any(h.field in names for h in hints(version)):
+        return PrefillResult()
+    return prefill(request.user, version, purpose=draft.procedure.code)
+
+
+def _registry_values(found: PrefillResult, names: set[str] | None = None) -> dict:
+    """The verified (read-only) registry values: they replace whatever was posted for their fields."""
+    return {
+        name: item.value for name, item in found.items() if item.read_only and (names is None or name in names)
+    }
+
+
 def _apply_widgets(fields: list[FormField], widgets: Mapping[str, str]) -> None:
     # form_ui may ask for radio buttons (a short enum) or a text area (a long text).
     for f in fields:
+        if f.read_only:  # a verified registry value is shown as text, whatever the widget
+            continue
         wanted = widgets.get(f.name)
         if wanted == "radio" and f.kind == "select":
             f.kind = "radio"
@@ -114,6 +144,9 @@ def _base_context(draft: Draft, plan: list[steps.Step], index: int) -> dict:
 def start(request: HttpRequest, code: str) -> HttpResponse:
     try:
         draft = drafts.start(request.user, code)
+        registry = _registry_values(_prefill_for(request, draft, None))
+        if registry:
+            drafts.save(draft, data={**draft.data, **registry})
     except ActionError as exc:
         messages.error(request, exc.message)
         return redirect("portal:procedure", code=code) if exc.code != "unknown_procedure" else redirect("portal:home")
@@ -173,20 +206,32 @@ def _fields_page(request, draft: Draft, plan, index: int, posted=None, errors: l
     schema = steps.sub_schema(version, step)
     values = posted if posted is not None else steps.as_posted(schema, draft.data)
     fields, summary = build_fields(schema, values, errors or [])
+    found = _prefill_for(request, draft, set(step.fields))
+    mark_prefilled(fields, found, schema, posted)
     _apply_widgets(fields, steps.widgets(version))
-    context = _base_context(draft, plan, index) | {"fields": fields, "summary": summary}
+    context = _base_context(draft, plan, index) | {
+        "fields": fields, "summary": summary, "registries_unavailable": found.unavailable_labels,
+    }
     return render(request, "portal/draft_step.html", context, status=422 if summary else 200)
 
 
-def _documents_page(request, draft: Draft, plan, index: int, upload_errors: dict[str, str] | None = None) -> HttpResponse:
+def _documents_page(
+    request, draft: Draft, plan, index: int, upload_errors: dict[str, str] | None = None, posted=None
+) -> HttpResponse:
     version = draft.procedure_version
     rows = components.rows(
         version.components, version.form_schema, data=draft.data, supplied=draft.components, errors=upload_errors
     )
+    # Documents of the citizen's vault that can stand in for an upload; the one picked stays picked.
+    components.with_vault(rows, request.user, posted)
+    if posted is None:
+        for row in rows:
+            if row.supplied is not None and row.supplied.get("vault_document") is not None:
+                row.vault_selected = str(row.supplied["vault_document"])
     summary = [SummaryError(r.error, r.input_id) for r in rows if r.error]
     context = _base_context(draft, plan, index) | {
-        "uploads": [r for r in rows if r.rule is not None],
-        "registry_only": [r for r in rows if r.rule is None],
+        "uploads": [r for r in rows if r.suppliable],
+        "registry_only": [r for r in rows if not r.suppliable],
         "summary": summary,
     }
     return render(request, "portal/draft_documents.html", context, status=422 if summary else 200)
@@ -237,6 +282,8 @@ def _post_fields(request: HttpRequest, draft: Draft, plan, index: int) -> HttpRe
     current = plan[index]
     schema = steps.sub_schema(version, current)
     answers = parse_post(schema, request.POST)
+    # Verified registry values are not the citizen's to change: they replace what was posted.
+    answers |= _registry_values(_prefill_for(request, draft, set(current.fields)), set(current.fields))
     # The step's answers replace its fields (an emptied field is removed); the other steps stay.
     data = {k: v for k, v in draft.data.items() if k not in current.fields} | answers
     drafts.save(draft, data=data, step=current.id)
@@ -255,20 +302,56 @@ def _post_documents(request: HttpRequest, draft: Draft, plan, index: int) -> Htt
         drafts.remove_component(draft, remove)
         messages.success(request, _("Đã bỏ tệp đã tải lên."))
         return redirect(_step_url(draft, plan[index].id))
-    # Every file is checked before any is stored: a refused post leaves nothing behind.
+    # Every file and every vault pick is checked before anything is stored: a refused post leaves nothing behind.
     checked, upload_errors = uploads.check_all(request.FILES, version.components)
+    references, pick_errors = _vault_references(request, draft)
+    for key in references.keys() & {c.key for c in checked}:
+        pick_errors[key] = _("Hãy chọn một cách: tải tệp lên hoặc dùng giấy tờ trong kho dữ liệu, không cả hai.")
+    upload_errors |= pick_errors
     if upload_errors:
-        return _documents_page(request, draft, plan, index, upload_errors=upload_errors)
+        return _documents_page(request, draft, plan, index, upload_errors=upload_errors, posted=request.POST)
+    # A pick cleared ("do not use") drops the earlier pick of that component.
+    unpicked = {
+        r.get("key") for r in draft.components
+        if isinstance(r, Mapping) and r.get("vault_document") is not None
+        and components.VAULT_PREFIX + str(r.get("key")) in request.POST and r.get("key") not in references
+    }
+    for key in unpicked:
+        drafts.remove_component(draft, str(key))
     records = uploads.store(checked)
     try:
-        if records:
-            drafts.replace_components(draft, records)
+        if records or references:
+            drafts.replace_components(draft, records + list(references.values()))
     except BaseException:
         uploads.discard(records)
         raise
     if records and request.POST.get("go", "next") == "stay":
         return redirect(_step_url(draft, plan[index].id))
     return _after_save(request, draft, plan, index)
+
+
+def _vault_references(request: HttpRequest, draft: Draft) -> tuple[dict[str, dict], dict[str, str]]:
+    """The vault documents picked on the documents step, checked now: ({key: reference}, {key: error}).
+
+    Another citizen's document is refused exactly like one that does not exist;
+    the core checks the references again at submission (expiry, type).
+    """
+    version = draft.procedure_version
+    by_key = {c["key"]: c for c in version.components}
+    references: dict[str, dict] = {}
+    errors: dict[str, str] = {}
+    for key, doc_id in components.vault_picks(request.POST, version.components).items():
+        accepted = vault_types(by_key[key])
+        try:
+            document = get_for(request.user, doc_id)
+        except NotFound as exc:
+            errors[key] = exc.message
+            continue
+        if document.document_type not in accepted:
+            errors[key] = _("Giấy tờ này không dùng được cho thành phần này.")
+            continue
+        references[key] = {"key": key, "vault_document": document.pk, "source": "vault", "name": document.title}
+    return references, errors
 
 
 # --- review and submit ------------------------------------------------------------
@@ -337,19 +420,22 @@ def submit(request: HttpRequest, draft_id: str) -> HttpResponse:
     if str(version.pk) != request.POST.get("version", str(version.pk)):
         # The page reviewed was of an older version (the draft has just moved): review again.
         return redirect(_step_url(draft, steps.REVIEW))
-    given = {r.get("key") for r in draft.components if isinstance(r, Mapping)}
     unit = request.POST.get("unit", "")
     if unit:
         drafts.save(draft, unit_code=unit[:48])
     try:
-        extra = components.registry_records(version.components, draft.data, Channel.ONLINE, given)
-        dossier = drafts.submit(request.user, draft.public_id, extra_components=extra, unit_code=unit or None)
+        # Registry values and registry-held components are applied by the core (vault.submission).
+        dossier = drafts.submit(request.user, draft.public_id, unit_code=unit or None)
     except NotFound as exc:
         return _missing_page(request, exc)
     except ActionError as exc:
         if exc.code == "draft_version_changed":
             messages.warning(request, exc.message)
             return redirect(_step_url(draft, steps.REVIEW))
+        if exc.extra.get("component") in {c["key"] for c in version.components}:
+            # A vault document refused at submission (expired since it was picked…): fix it on its step.
+            messages.error(request, exc.message)
+            return redirect(_step_url(draft, steps.DOCUMENTS))
         return review(request, draft, plan, index, error=exc)
     return redirect("portal:submitted", code=dossier.code)
 

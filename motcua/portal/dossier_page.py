@@ -15,7 +15,8 @@ from motcua.dossiers.models import ApologyLetter, Dossier, DossierEvent, Supplem
 from motcua.dossiers.timing import UnitShare, unit_shares
 from motcua.portal import components
 from motcua.portal.presentation import deadline_state, format_datetime, money, unit_name
-from motcua.portal.schema_form import describe
+from motcua.portal.schema_form import describe, field_label
+from motcua.vault.registries import label_of
 
 
 @dataclass
@@ -96,10 +97,17 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None) ->
         supplied=dossier.components or [],
     )
     state = deadline_state(dossier, now)
+    submitted = next((e.event for e in events if e.event.action == "submit"), None)
+    from_registry = (submitted.data or {}).get("registry_fields", {}) if submitted is not None else {}
+    properties = version.form_schema.get("properties", {})
     return {
         "dossier": dossier,
         "procedure_name": dossier.procedure.name,
         "answers": describe(version.form_schema, dossier.data or {}),
+        # Once-only: which answers the registries gave (recorded by the submission), and from where.
+        "verified_answers": [
+            (field_label(name, properties.get(name, {})), label_of(code)) for name, code in sorted(from_registry.items())
+        ],
         "events": events,
         "has_result": hasattr(dossier, "result"),
         "allowed": actions.allowed_actions(dossier, user, now=now),

@@ -156,7 +156,7 @@ def refresh(draft: Draft) -> Refresh:
     return change
 
 
-def submit(owner, public_id: object, *, extra_components: list[dict] = (), unit_code: str | None = None) -> Dossier:
+def submit(owner, public_id: object, *, unit_code: str | None = None) -> Dossier:
     """File the draft as a dossier under the version it was reviewed in, and delete it: all or nothing."""
     with transaction.atomic():
         draft = owned(owner, public_id, for_update=True)
@@ -166,7 +166,7 @@ def submit(owner, public_id: object, *, extra_components: list[dict] = (), unit_
             raise Conflict(
                 _("Thủ tục vừa được cập nhật; hãy xem lại bản nháp trước khi nộp."), code="draft_version_changed"
             )
-        records = [r for r in draft.components if isinstance(r, Mapping)] + list(extra_components)
+        records = [r for r in draft.components if isinstance(r, Mapping)]
         dossier = actions.submit(
             owner, procedure.code, dict(draft.data), unit_code=unit_code or draft.unit_code or None,
             channel=Channel.ONLINE, components=records,

@@ -28,6 +28,7 @@ from motcua.portal import apply, components, steps, uploads, vault_pages
 from motcua.portal.dossier_page import dossier_context, letter_or_none, supplied_component
 from motcua.portal.presentation import money, service_mode_label, unit_name
 from motcua.portal.schema_form import SummaryError, build_fields, mark_prefilled, parse_post
+from motcua.results.receipt import render_receipt
 from motcua.units.models import Unit
 from motcua.vault.prefill import prefill
 
@@ -239,6 +240,7 @@ def _citizen_page(
         for key in error.extra.get("missing", []):
             errors.setdefault(key, _("Chưa có tệp cho thành phần này."))
     rows = _supplement_rows(dossier, context, errors)
+    components.with_vault(rows, request.user, request.POST if request.method == "POST" else None)
     context.update(
         supplement_rows=rows,
         supplement_summary=[SummaryError(r.error, r.input_id) for r in rows if r.error],
@@ -264,13 +266,21 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
     asked = {i.get("key") for i in request_.items} if request_ is not None else set()
     wanted = [c for c in found.procedure_version.components if c["key"] in asked]
     checked, upload_errors = uploads.check_all(request.FILES, wanted)
+    picks = components.vault_picks(request.POST, wanted)
+    for key in picks.keys() & {c.key for c in checked}:
+        upload_errors[key] = _("Hãy chọn một cách: tải tệp lên hoặc dùng giấy tờ trong kho dữ liệu, không cả hai.")
     if upload_errors:
         return _citizen_page(request, found, upload_errors=upload_errors)
     records = uploads.store(checked)
     try:
-        actions.perform(found.code, "submit_supplement", request.user, payload=actions.Payload(components=records))
+        references = [{"key": key, "vault_document": doc} for key, doc in picks.items()]
+        actions.perform(
+            found.code, "submit_supplement", request.user, payload=actions.Payload(components=records + references)
+        )
     except ActionError as exc:
         uploads.discard(records)
+        if exc.extra.get("component") in asked:
+            return _citizen_page(request, found, upload_errors={str(exc.extra["component"]): exc.message})
         if exc.status == 422:
             return _citizen_page(request, found, error=exc)
         messages.error(request, exc.message)
@@ -315,6 +325,18 @@ def component_response(dossier: Dossier, key: str, reader=None) -> FileResponse:
         opened, content_type=uploads.CONTENT_TYPES.get(kind, "application/octet-stream"), as_attachment=True,
         filename=uploads.safe_name(str(record.get("name") or key), kind),
     )
+
+
+@require_safe
+@login_required
+def receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    """The receipt with the return date, once the one-stop desk has received the dossier."""
+    found = _visible_or_404(request, code)
+    if found.received_at is None:
+        raise Http404(_("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận."))
+    response = HttpResponse(render_receipt(found), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{found.code}-tiep-nhan.pdf"'
+    return response
 
 
 @require_safe

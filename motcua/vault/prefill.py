@@ -103,9 +103,10 @@ def lookup(user, version) -> PrefillResult:
         label = adapter.label
         for hint in group:
             value = record.get(hint.attribute)
-            if value is None:
-                continue
-            result[hint.field] = Prefilled(_typed(properties.get(hint.field, {}), value), code, label, True, hint.when)
+            prop = properties.get(hint.field, {})
+            if value is None or ("enum" in prop and value not in prop["enum"]):
+                continue  # nothing known, or a value the form cannot take: the applicant answers
+            result[hint.field] = Prefilled(_typed(prop, value), code, label, True, hint.when)
             result.reads.setdefault(code, set()).add(hint.attribute)
     return result
 

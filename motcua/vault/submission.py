@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import localized
-from motcua.dossiers.errors import Invalid
+from motcua.dossiers.errors import Invalid, NotFound
 from motcua.lib.conditions import evaluate
 from motcua.vault import registries
 from motcua.vault.access import log_registry, log_vault
@@ -79,8 +79,8 @@ def _reuse(applicant, component: Mapping, record: Mapping, today) -> tuple[dict,
         )
     try:
         document = get_for(applicant, record.get("vault_document"))
-    except Exception as exc:  # NotFound: the same answer for another citizen's document
-        raise Invalid(getattr(exc, "message", str(exc)), code="vault_document_not_found", component=key,
+    except NotFound as exc:  # the same answer for another citizen's document as for none at all
+        raise Invalid(exc.message, code="vault_document_not_found", component=key,
                       vault_document=record.get("vault_document")) from None
     if document.document_type not in accepted:
         raise Invalid(
