@@ -45,7 +45,8 @@ def test_birth_registration_from_submission_to_downloaded_result(as_user):
     assert [e["action"] for e in final["history"]] == [
         "submit", "receive", "start_processing", "transfer", "approve", "issue_result", "return_result",
     ]
-    assert final["finished_at"] and final["returned_at"] and final["allowed_actions"] == []
+    # What is left is the applicant's satisfaction rating.
+    assert final["finished_at"] and final["returned_at"] and final["allowed_actions"] == ["rate"]
 
     pdf = citizen.get(f"/dossiers/{code}/result")
     assert pdf.status_code == 200

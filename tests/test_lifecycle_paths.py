@@ -114,8 +114,9 @@ def test_happy_path(demo, name):
             continue
         assert task.status == TaskStatus.DONE, (name, task.step)
         assert task.role in roles_on(task.done_by, task.unit), (name, task.step, task.done_by)
-    # Nobody involved can do anything more with it.
-    for username in {walker.applicant, walker.officer(), walker.signer()}:
+    # Nobody involved can do anything more with it, but the applicant may rate it, once.
+    assert walker.get(walker.applicant)["allowed_actions"] == ["rate"]
+    for username in {walker.officer(), walker.signer()} - {walker.applicant}:
         assert walker.get(username)["allowed_actions"] == []
     for username in (walker.applicant, walker.officer()):
         pdf = walker.client(username).get(f"/dossiers/{walker.code}/result")

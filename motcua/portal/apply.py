@@ -41,6 +41,7 @@ from motcua.portal.schema_form import (
 )
 from motcua.units.models import Unit
 from motcua.vault.prefill import PrefillResult, hints, prefill
+from motcua.vault.prefill import apply as apply_prefill
 from motcua.vault.store import get_for
 from motcua.vault.submission import vault_types
 
@@ -282,10 +283,12 @@ def _post_fields(request: HttpRequest, draft: Draft, plan, index: int) -> HttpRe
     current = plan[index]
     schema = steps.sub_schema(version, current)
     answers = parse_post(schema, request.POST)
-    # Verified registry values are not the citizen's to change: they replace what was posted.
-    answers |= _registry_values(_prefill_for(request, draft, set(current.fields)), set(current.fields))
     # The step's answers replace its fields (an emptied field is removed); the other steps stay.
     data = {k: v for k, v in draft.data.items() if k not in current.fields} | answers
+    # Registry values replace what was posted, as the core will at submission: the verified ones
+    # always, a conditional one (a suggestion) when its condition holds on the answers.
+    filled, used = apply_prefill(data, _prefill_for(request, draft, set(current.fields)), {"channel": Channel.ONLINE})
+    data |= {name: filled[name] for name in used if name in current.fields}
     drafts.save(draft, data=data, step=current.id)
     going = request.POST.get("go", "next")
     if going == "next":
