@@ -81,8 +81,11 @@ def _typed(prop: Mapping, value: object) -> object:
     return value
 
 
-def lookup(user, version) -> PrefillResult:
-    """Ask the registries for the applicant's fields (nothing is logged: see `prefill` and `log_reads`)."""
+def lookup(user, version, records: dict | None = None) -> PrefillResult:
+    """Ask the registries for the applicant's fields (nothing is logged: see `prefill` and `log_reads`).
+
+    `records`, when given, keeps each registry's answer by code, for the caller to reuse.
+    """
     result = PrefillResult()
     wanted: dict[str, list[Hint]] = {}
     for hint in hints(version):
@@ -98,6 +101,8 @@ def lookup(user, version) -> PrefillResult:
         except registries.RegistryUnavailable:
             result.unavailable.append(code)
             continue
+        if records is not None:
+            records[code] = record
         if record is None:
             continue
         label = adapter.label

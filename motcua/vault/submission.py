@@ -104,18 +104,22 @@ def _reuse(applicant, component: Mapping, record: Mapping, today) -> tuple[dict,
     }, document
 
 
-def _registry_record(applicant, key: str, code: str, now: datetime) -> tuple[dict, bool]:
-    """A registry-held component: looked up now when the registry can be asked for this person."""
+def _registry_record(applicant, key: str, code: str, now: datetime, asked: dict) -> tuple[dict, bool]:
+    """A registry-held component: looked up now when the registry can be asked for this person.
+
+    `asked` holds the answers already had in this submission (the prefill asked the same registry).
+    """
     record: dict[str, object] = {"key": key, "source": "registry", "registry": code}
     adapter = registries.get(code)
     subject = registries.subject_key(code, applicant)
     if adapter is None or subject is None:
         return record, False  # the agency looks it up itself
     try:
-        found = adapter.lookup(subject)
+        found = asked[code] if code in asked else adapter.lookup(subject)
     except registries.RegistryUnavailable:
         record["unavailable"] = True
         return record, False
+    asked[code] = found
     record.update(looked_up_at=now.isoformat(), found=found is not None)
     return record, True
 
@@ -159,7 +163,8 @@ def prepare(
     """Registry values into the data, vault references resolved, registry components looked up."""
     now = now or timezone.now()
     context = {"channel": channel}
-    result = lookup(applicant, version)
+    asked: dict = {}  # one question per registry per submission
+    result = lookup(applicant, version, asked)
     data, used = apply(data, result, context)
     records, reused = resolve_references(applicant, version, components or [], timezone.localdate(now))
     given = {r.get("key") for r in records if isinstance(r, Mapping)}
@@ -171,9 +176,9 @@ def prepare(
             continue
         if not component.get("required", True) or not evaluate(component.get("when"), form, context):
             continue
-        record, asked = _registry_record(applicant, component["key"], code, now)
+        record, found = _registry_record(applicant, component["key"], code, now, asked)
         records.append(record)
-        if asked:
+        if found:
             looked_up.append((component["key"], code))
     return Prepared(data, records, used, result, reused, looked_up)
 
