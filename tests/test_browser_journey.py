@@ -3,7 +3,8 @@
 A citizen finds birth registration, logs in with the e-ID at the bundled demo
 provider, applies in steps (a draft saved and resumed, an upload, the review),
 answers a supplement request, downloads the signed result, rates the service and
-looks at their documents and who read them; officers receive, process, ask for the supplement,
+looks at their documents and who read them; a second citizen applies with a
+document picked from her vault; officers receive, process, ask for the supplement,
 approve, issue and return it in the back office. Every page on the way is checked
 with axe-core (WCAG 2.0–2.2 A and AA): no serious or critical violation. The main
 pages are checked again in English and Bengali, chosen with the language buttons,
