@@ -3,7 +3,8 @@
 A citizen finds birth registration, logs in with the e-ID at the bundled demo
 provider, applies in steps (a draft saved and resumed, an upload, the review),
 answers a supplement request, downloads the signed result, rates the service and
-looks at their documents and who read them; officers receive, process, ask for the supplement,
+looks at their documents and who read them; a second citizen applies with a
+document picked from her vault; officers receive, process, ask for the supplement,
 approve, issue and return it in the back office. Every page on the way is checked
 with axe-core (WCAG 2.0–2.2 A and AA): no serious or critical violation. The main
 pages are checked again in English and Bengali, chosen with the language buttons,
@@ -96,10 +97,13 @@ def staff_login(page: Page, username: str, next_url: str = "/office/") -> None:
     expect(page.locator(".user-name")).to_be_visible()
 
 
-def fill_birth_fields(page: Page) -> None:
-    """Fill the fields of BIRTH that this page (or step) shows, leaving registry-verified ones alone."""
+def fill_birth_fields(page: Page, *, reuse: bool = False) -> None:
+    """Fill the fields of BIRTH this step shows, leaving the ones a registry verified alone.
+
+    The birth certificate is uploaded, or with `reuse` picked from the citizen's vault.
+    """
     for name, value in BIRTH.items():
-        controls = page.locator(f"form.dossier-form [name='{name}']")
+        controls = page.locator(f"form.dossier-form .field:not(.field-verified) [name='{name}']:not([type=hidden])")
         if not controls.count():
             continue
         first = controls.first
@@ -107,26 +111,50 @@ def fill_birth_fields(page: Page) -> None:
             controls.and_(page.locator(f"[value='{value}']")).check()
         elif first.evaluate("e => e.tagName") == "SELECT":
             first.select_option(value)
-        elif first.get_attribute("readonly") is None:
+        else:
             first.fill(value)
     unit = page.locator("#field-unit")
     if unit.count():
         unit.select_option(label=re.compile("An Bình"))
-    upload = page.locator("#component-birth_certificate")
-    if upload.count():
-        upload.set_input_files(pdf_file("giay-chung-sinh.pdf"))
+    if not page.locator("#component-birth_certificate").count():
+        return
+    if reuse:
+        page.locator("fieldset.vault-choices input[name='vault-birth_certificate']").first.check()
+    else:
+        page.locator("#component-birth_certificate").set_input_files(pdf_file("giay-chung-sinh.pdf"))
 
 
-def walk_steps(page: Page, axe: b.Checker | None = None) -> None:
-    """From the step the page is on through every step to the review page, checking each page on the way."""
+def registry_fields(page: Page) -> dict[str, str]:
+    """The fields of this step a registry filled (verified and read-only, or offered as a suggestion).
+
+    Each names its source in a note tied to the control with aria-describedby; returns label -> value.
+    """
+    found = {}
+    for field in page.locator("form.dossier-form .field:has(p[id].verified), form.dossier-form .field:has(p[id].hint)").all():
+        note = field.locator("p.verified, p.hint").filter(has_text=re.compile("^(Đã xác thực|Gợi ý từ)"))
+        if not note.count():
+            continue
+        control = field.locator("input:not([type=hidden]), select, textarea").first
+        assert note.first.get_attribute("id") in (control.get_attribute("aria-describedby") or "").split(), field.inner_html()
+        found[field.locator("label").first.inner_text()] = control.input_value()
+    return found
+
+
+def walk_steps(page: Page, axe: b.Checker | None = None, *, reuse: bool = False, label: str = "apply") -> dict[str, str]:
+    """From the step the page is on through every step to the review page, checking each page on the way.
+
+    Returns the fields a registry filled (once-only), label -> value.
+    """
+    verified: dict[str, str] = {}
     for _ in range(12):
         if page.locator("form[action$='/submit/']").count():
-            return  # the review page
-        if axe:
-            axe.check(page, f"apply step «{page.locator('h1').inner_text()}»")
-        if page.locator("input[type=file]").count():
+            return verified  # the review page
+        verified |= registry_fields(page)
+        if axe and (not reuse or page.locator("fieldset.vault-choices").count()):  # reuse: only the new page
+            axe.check(page, f"{label} step «{page.locator('h1').inner_text()}»")
+        if page.locator("input[type=file]").count() and not reuse:
             b.screenshot(page, "apply-documents")
-        fill_birth_fields(page)
+        fill_birth_fields(page, reuse=reuse)
         page.get_by_role("button", name="Lưu và tiếp tục", exact=True).click()
         expect(page.locator(".error-summary")).to_have_count(0)
     raise AssertionError("no review page after 12 steps")
@@ -220,7 +248,9 @@ def test_the_whole_journey_in_chromium_passes_axe_on_every_page(chromium, axe, s
     page.goto("/my/drafts/")
     axe.check(page, "my drafts")
     page.get_by_role("link", name=re.compile("Tiếp tục khai")).first.click()
-    walk_steps(page, axe)
+    # Once-only: the population registry's answer is offered for the father's name, its source named.
+    prefilled = walk_steps(page, axe)
+    assert prefilled.get("Họ và tên cha") == "Nguyễn Văn An", prefilled
     axe.check(page, "apply, review")
     b.screenshot(page, "apply-review")
     page.locator("form[action$='/submit/']").get_by_role("button", name="Nộp hồ sơ").click()
@@ -327,6 +357,23 @@ def test_the_whole_journey_in_chromium_passes_axe_on_every_page(chromium, axe, s
     b.screenshot(page, "vault-documents")
     page.get_by_role("link", name="Xem ai đã đọc dữ liệu của bạn").click()
     axe.check(page, "access log")
+
+    # Another mother applies with the medical birth certificate the hospital put in her vault,
+    # picked on the documents step instead of uploaded (once-only).
+    mother_ctx = b.new_context(chromium, site)
+    mother = mother_ctx.new_page()
+    mother.goto(BIRTH_URL)
+    mother.get_by_role("link", name="Đăng nhập để nộp hồ sơ").click()
+    mother.get_by_role("link", name=re.compile("định danh điện tử")).click()
+    eid_login_at_provider(mother, "citizen2")
+    mother.get_by_role("button", name=re.compile("Bắt đầu")).click()
+    walk_steps(mother, axe, reuse=True, label="reuse")
+    axe.check(mother, "reuse, review")
+    mother.locator("form[action$='/submit/']").get_by_role("button", name="Nộp hồ sơ").click()
+    expect(mother.locator("h1")).to_have_text("Đã nộp hồ sơ")
+    mother_ctx.close()
+    second = Dossier.objects.exclude(code=code).get()
+    assert [c["source"] for c in second.components if c["key"] == "birth_certificate"] == ["vault"], second.components
 
     # English and Bengali, chosen with the language buttons (plain form posts).
     for name, lang in (("English", "en"), ("বাংলা", "bn")):

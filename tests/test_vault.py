@@ -362,9 +362,10 @@ def test_http_adapter_maps_errors_to_unavailable(live_server, db):
     from motcua.vault.registries import RegistryUnavailable
     from motcua.vault.registries.http import HttpRegistry
 
-    # The API answers 401 without a token: not a registry answer.
+    # The API answers 401 without a token: not a registry answer. (An address no route matches is a
+    # plain 404, which a registry means as "no such record": this one needs a route that asks for a token.)
     with pytest.raises(RegistryUnavailable):
-        HttpRegistry("population", f"{live_server.url}/api/v1/vault", timeout=10).lookup("079195054321")
+        HttpRegistry("population", f"{live_server.url}/api/v1/dossiers", timeout=10).lookup("079195054321")
     with pytest.raises(RegistryUnavailable):
         HttpRegistry("population", "http://127.0.0.1:9", timeout=2).lookup("079195054321")
 
