@@ -594,5 +594,13 @@ def test_check_deploy_warns_when_the_login_points_at_the_missing_demo_provider(t
 
     missing = check()
     assert missing.returncode != 0 and "identity.W001" in missing.stderr + missing.stdout
-    configured = check(OIDC_ISSUER="https://sso.example.gov.vn/realms/citizens")
+    # A real installation also signs results with its own authority (results.W001 otherwise).
+    from motcua.results.signing import _demo_material
+
+    own = _demo_material(tmp_path / "authority")
+    signing = {
+        "SIGNING_KEY_FILE": str(own.key_file), "SIGNING_CERT_FILE": str(own.cert_file),
+        "SIGNING_CHAIN_FILES": str(own.chain_files[0]),
+    }
+    configured = check(OIDC_ISSUER="https://sso.example.gov.vn/realms/citizens", **signing)
     assert configured.returncode == 0, configured.stderr

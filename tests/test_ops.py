@@ -90,7 +90,8 @@ def fresh_metrics(monkeypatch):
 
 def test_metrics_count_dossiers_by_status_requests_and_outbox_lag(demo, fresh_metrics):
     citizen = ApiClient("citizen")
-    assert citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": BIRTH_COMPONENTS}).status_code == 201
+    components = citizen.references(BIRTH_COMPONENTS)
+    assert citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH, "components": components}).status_code == 201
     OutboxEvent.objects.update(created_at=timezone.now() - timedelta(minutes=5))
     deliver_outbox.enqueue()  # as the submit does after its commit (the test's transaction never commits)
     text = Client().get("/metrics").content.decode()
