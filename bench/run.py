@@ -116,6 +116,26 @@ def ensure_data(cfg: Config) -> None:
                     "--recreate"], env=env, check=True)
 
 
+def _vault_components(user, definition: dict) -> list[dict]:
+    """A vault document for every required component that accepts one (kept once per citizen)."""
+    from datetime import date
+
+    from motcua.lib.conditions import evaluate
+    from motcua.vault.store import keep_issued
+
+    found = []
+    for c in definition["components"]:
+        kinds = [s["vault"] for s in c.get("sources", []) if "vault" in s]
+        if not kinds or not c.get("required", True) or not evaluate(c.get("when"), definition["example"], {"channel": 2}):
+            continue
+        doc = keep_issued(
+            user, reference=f"bench-{kinds[0]}", document_type=kinds[0], title=kinds[0], issuer="bench",
+            issued_on=date(2026, 1, 5), valid_until=None, content=b"%PDF-1.4\n% bench\n", file_name=f"{kinds[0]}.pdf",
+        )
+        found.append({"key": c["key"], "vault_document": doc.pk})
+    return found
+
+
 def prepare(cfg: Config, counts: int = 2000) -> dict[str, Path]:
     """Tokens, sessions and request files; run in this process with Django set up on the bench database."""
     os.environ.update(_server_env(cfg))
@@ -156,17 +176,18 @@ def prepare(cfg: Config, counts: int = 2000) -> dict[str, Path]:
     tokens = {pk: ApiToken.issue(users[pk], label="bench") for pk in chosen}
     version = Procedure.objects.select_related("current").get(code=SUBMIT_PROCEDURE).current.definition
     example = version["example"]
-    # The files: the API takes a component only as an upload it received itself (POST /uploads,
-    # one request of its own) or a vault document; a submission names none here, so every
-    # request of this scenario is one submission (the one-stop officer asks for the files later).
-    components: list[dict] = []
+    # The files: each citizen reuses a document the State already issued to them (their vault),
+    # as the once-only principle means; an upload would be a request of its own (POST /uploads).
+    # With its file the dossier is complete, so the act scenario can receive it.
+    components = {pk: _vault_components(users[pk], version) for pk in chosen}
     lines = []
     for i in range(20_000):
         # A distinct dossier each time: another child's name (still valid for the schema).
         data = dict(example, child_name=f"{GIVEN_NAMES[i % 7]} {GIVEN_NAMES[i // 7 % 7]} {GIVEN_NAMES[i // 49 % 7]}")
-        body = json.dumps({"procedure": SUBMIT_PROCEDURE, "data": data, "components": components},
+        pk = chosen[i % len(chosen)]
+        body = json.dumps({"procedure": SUBMIT_PROCEDURE, "data": data, "components": components[pk]},
                           ensure_ascii=False, separators=(",", ":"))
-        lines.append(f"POST\t/api/v1/dossiers\tBearer {tokens[chosen[i % len(chosen)]]}\t\t{body}")
+        lines.append(f"POST\t/api/v1/dossiers\tBearer {tokens[pk]}\t\t{body}")
     write("submit", lines)
 
     # Sessions for the read runs: the citizens with the most dossiers, and any citizens.
