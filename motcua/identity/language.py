@@ -15,6 +15,11 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 
+def language_of(user) -> str:
+    """The language to write to this person in, outside a request: their choice, else the site's."""
+    return user.language if user.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def _remember(user, language: str) -> None:
     if language in dict(settings.LANGUAGES) and user.language != language:
         user.language = language

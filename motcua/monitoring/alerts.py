@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from motcua.dossiers.models import DeadlineState, Dossier
+from motcua.identity.language import language_of
 from motcua.monitoring import config, query
 from motcua.monitoring.access import LEADERS
 from motcua.monitoring.contributions import OPEN, zone
@@ -72,19 +73,20 @@ def send_digests(now: datetime | None = None) -> int:
         Membership.objects.filter(role__in=LEADERS).exclude(user__email="")
         .select_related("user", "unit__parent").order_by("unit__path", "user__username")
     )
-    per_unit: dict[int, list[str]] = {}
+    # One digest per unit and language: each leader reads it in the language they chose on the site.
+    per_unit: dict[tuple[int, str], list[str]] = {}
     for m in leaders:
         unit = m.unit.scope_root
         key = _key(m.user.get_username(), unit, day)
         if OutboxEvent.objects.filter(topic="mail", key=key).exists():
             continue
-        if unit.pk not in per_unit:
-            with translation.override("vi"):  # leaders read the national language (per-user language: later)
-                per_unit[unit.pk] = digest_lines(unit, day, cfg)
-        lines = per_unit[unit.pk]
-        if not lines:
-            continue
-        with translation.override("vi"):
+        language = language_of(m.user)
+        with translation.override(language):
+            if (unit.pk, language) not in per_unit:
+                per_unit[unit.pk, language] = digest_lines(unit, day, cfg)
+            lines = per_unit[unit.pk, language]
+            if not lines:
+                continue
             subject = _("Bản tin chỉ số ngày %(day)s — %(unit)s") % {"day": f"{day:%d/%m/%Y}", "unit": unit.name}
         with transaction.atomic():
             emit("mail", key, {"to": [m.user.email], "subject": subject, "body": "\n".join(lines) + "\n"}, now)

@@ -21,7 +21,6 @@ import smtplib
 import socket
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.models import localized
 from motcua.dossiers.models import ApologyLetter, Dossier, Status
+from motcua.identity.language import language_of
 from motcua.notifications.models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -116,11 +116,6 @@ def _when(value: str | None) -> str:
     return dateformat.format(timezone.localtime(moment), "H:i d/m/Y") if moment else ""
 
 
-def _language_of(user) -> str:
-    known = {code for code, _name in settings.LANGUAGES}
-    return user.language if user.language in known else settings.LANGUAGE_CODE
-
-
 def message_for(event: OutboxEvent) -> EmailMessage | None:
     """The mail an event sends to the applicant, or None when it concerns nobody by mail."""
     if event.topic == "mail":
@@ -133,7 +128,7 @@ def message_for(event: OutboxEvent) -> EmailMessage | None:
     if dossier is None or not dossier.applicant.email:
         return None
     # In the language the applicant chose on the site; the national language otherwise.
-    language = _language_of(dossier.applicant)
+    language = language_of(dossier.applicant)
     with translation.override(language):
         subject = _subjects()[event.topic]
         p = event.payload
