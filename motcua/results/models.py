@@ -10,7 +10,8 @@ class Result(models.Model):
     dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.PROTECT, related_name="result")
     number = models.CharField(max_length=64, unique=True)
     file = models.FileField(upload_to="results/%Y/%m/")
-    sha256 = models.CharField(max_length=64)
+    # Indexed: the public check page (/verify/) finds a result by the digest of the file it is shown.
+    sha256 = models.CharField(max_length=64, db_index=True)
     issued_at = models.DateTimeField()
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
