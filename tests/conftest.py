@@ -20,6 +20,16 @@ def _plain_http_live_server():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _signing_material_made_in_real_time():
+    # The demo authority is otherwise made by the first result a test issues, perhaps under
+    # freezegun: cryptography's Rust side then keeps freezegun's datetime class and refuses
+    # every real datetime afterwards (TypeError in the certificate builder).
+    from motcua.results import signing
+
+    signing.material()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The demo load hashes 16 passwords: PBKDF2 made it ~4 s per test; what is

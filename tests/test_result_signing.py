@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from freezegun import freeze_time
 from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint import HTML
 
@@ -80,6 +81,17 @@ def test_the_demo_authority_is_made_once_and_kept(tmp_path):
     assert again == first and Path(again.key_file).read_bytes() == key
     assert oct(Path(first.key_file).stat().st_mode & 0o777) == "0o600"
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_demo_authority_made_while_the_clock_was_wrong_still_verifies(settings, tmp_path):
+    # It was made inside a test frozen at a later date, kept in var/, and every result
+    # signed afterwards failed the check as "not yet valid".
+    with freeze_time("2030-06-01"):
+        made = signing._demo_material(tmp_path / "signing")
+    settings.SIGNING_KEY_FILE, settings.SIGNING_CERT_FILE = str(made.key_file), str(made.cert_file)
+    settings.SIGNING_CHAIN_FILES = settings.SIGNING_ROOT_FILES = [str(made.root_files[0])]
+    pdf = signing.sign_pdf(HTML(string="<p>z</p>").write_pdf(), reason="r", location="l", signer_name="n")
+    assert signing.verify_pdf(pdf).valid
 
 
 # --- the public check page --------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -152,13 +152,16 @@ def _create_demo_ca(folder: Path, root_path: Path, cert_path: Path, key_path: Pa
             x509.NameAttribute(NameOID.COMMON_NAME, common),
         ])
 
-    now = datetime.now(UTC) - timedelta(minutes=5)
+    # Fixed dates, not "now": a set made while the clock is off (a test under freezegun, a
+    # machine with a wrong date) was valid only from that moment, so every later check of
+    # every result failed as "not yet valid". A demo authority need not expire.
+    valid_from, valid_to = datetime(2020, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = name("motcua demo root CA")
     ca = (
         x509.CertificateBuilder()
         .subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + timedelta(days=3650))
+        .serial_number(x509.random_serial_number()).not_valid_before(valid_from).not_valid_after(valid_to)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(x509.KeyUsage(
             digital_signature=False, content_commitment=False, key_encipherment=False, data_encipherment=False,
@@ -171,7 +174,7 @@ def _create_demo_ca(folder: Path, root_path: Path, cert_path: Path, key_path: Pa
     cert = (
         x509.CertificateBuilder()
         .subject_name(name("motcua demo result signer")).issuer_name(ca_name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + timedelta(days=1825))
+        .serial_number(x509.random_serial_number()).not_valid_before(valid_from).not_valid_after(valid_to)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(
             digital_signature=True, content_commitment=True, key_encipherment=False, data_encipherment=False,
