@@ -53,6 +53,8 @@ def _extend_generator(seed: int) -> None:
 
     generate.DOSSIER_FIELDS["component_sources"] = component_sources
     generate.DOSSIER_FIELDS["vneid_auth"] = lambda f: f.get("channel") == 2 and rng.random() < 0.8
+    # About one returned dossier in 25 rated "dissatisfied" (indicator 5.4).
+    generate.DOSSIER_FIELDS["disliked"] = lambda f: f.get("status") == 10 and rng.random() < 0.04
     generate.DOSSIER_FIELDS["paid_online"] = lambda f: (
         rng.choice((1, 2, 2)) if f.get("fee", 0) > 0 and f.get("channel") == 2 and rng.random() < 0.7 else 0
     )
@@ -74,7 +76,12 @@ def _has_fewer_dossiers(n: int) -> bool:
 
 
 def _copy_dossiers(connection, copies: int) -> None:
-    """Every dossier again `copies` times, k days earlier (k = 1…copies): the counters see k-shifted twins."""
+    """Every dossier again `copies` times, k days earlier (k = 1…copies): the counters see k-shifted twins.
+
+    The secondary indexes are dropped for the copy and built again after it, and the foreign-key
+    triggers are off (the copied ids are the originals'): maintaining eight indexes row by row
+    made the copy four times slower.
+    """
     from motcua.dossiers.models import Dossier
 
     fields = [f.column for f in Dossier._meta.concrete_fields if f.column not in ("id", "code")]
@@ -85,7 +92,15 @@ def _copy_dossiers(connection, copies: int) -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT max(id) FROM dossiers_dossier WHERE code NOT LIKE '%%-c%%'")
         last = cur.fetchone()[0]
+        cur.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
+            "JOIN pg_index x ON x.indexrelid = c.oid WHERE i.tablename = 'dossiers_dossier' AND NOT x.indisunique"
+        )
+        indexes = cur.fetchall()
         cur.execute("SET synchronous_commit = off")
+        cur.execute("SET session_replication_role = replica")
+        for name, _definition in indexes:
+            cur.execute(f'DROP INDEX "{name}"')
         for k in range(1, copies + 1):
             cur.execute(
                 f"INSERT INTO dossiers_dossier (code, {cols}) SELECT code || '-c{k}', {select} "
@@ -93,7 +108,12 @@ def _copy_dossiers(connection, copies: int) -> None:
                 [last],
             )
             print(f"  copy {k}: {time.perf_counter() - started:.0f} s", flush=True)
-        cur.execute("ANALYZE dossiers_dossier")
+        cur.execute("SET session_replication_role = DEFAULT")
+        cur.execute("SET maintenance_work_mem = '1GB'")
+        for _name, definition in indexes:
+            cur.execute(definition)
+        print(f"  indexes built again: {time.perf_counter() - started:.0f} s", flush=True)
+        cur.execute("VACUUM ANALYZE dossiers_dossier")
     print(f"copied the dossiers {copies} times in {time.perf_counter() - started:.0f} s", flush=True)
 
 
@@ -180,13 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"national {year}: received {national.headline['denominator']:,} eligible, "
           f"full-process online rate {national.headline['rate'] or 0:.2f}%, total {national.total}")
 
-    ok = min(timings) < REBUILD_TARGET_S and p95 < DASHBOARD_P95_TARGET_MS
+    rebuilt = bool(timings) and min(timings) < REBUILD_TARGET_S
+    ok = rebuilt and p95 < DASHBOARD_P95_TARGET_MS
     if args.verify:
         t0 = time.perf_counter()
         found = differences()
         print(f"verify (counters vs rebuild): {found} in {time.perf_counter() - t0:.1f} s")
         ok = ok and not any(found.values())
-    print(f"targets: rebuild < {REBUILD_TARGET_S:.0f} s: {'met' if min(timings) < REBUILD_TARGET_S else 'MISSED'}; "
+    print(f"targets: rebuild < {REBUILD_TARGET_S:.0f} s: {'met' if rebuilt else 'MISSED' if timings else 'not run'}; "
           f"dashboard p95 < {DASHBOARD_P95_TARGET_MS:.0f} ms: {'met' if p95 < DASHBOARD_P95_TARGET_MS else 'MISSED'}")
     return 0 if ok or not args.strict else 1
 

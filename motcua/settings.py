@@ -275,6 +275,8 @@ if TASKS_BACKEND == "rq":
 # What the scheduler's pruning keeps: delivered outbox events, finished task results (failures 4×).
 OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 30)
 TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 7)
+# PostgreSQL memory for `motcua kpi rebuild`'s grouping (its transaction only): ~1.2 GB at 10 million dossiers.
+KPI_REBUILD_WORK_MEM = env_str("KPI_REBUILD_WORK_MEM", "1536MB")
 
 # --- signing issued results (PAdES) -----------------------------------------
 # Unset: a demo certificate authority is generated in var/signing/ (check --deploy warns).

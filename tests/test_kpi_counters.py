@@ -85,7 +85,14 @@ class CountersMachine(LifecycleMachine):
         payload = super()._valid_payload(who, action, data)
         if action == "confirm_payment":
             payload.paid_online = data.draw(st.sampled_from([0, 1, 2]))
+        if action == "rate":  # a dissatisfied overall level turns an on-time dossier into a 5.4 failure
+            overall = data.draw(st.sampled_from(["very_satisfied", "satisfied", "dissatisfied"]))
+            payload.rating = {**payload.rating, "answers": {**payload.rating["answers"], "overall": overall}}
         return payload
+
+    @rule(data=st.data())
+    def rate_it(self, data) -> None:
+        self._first_allowed(data, "rate")
 
     @invariant()
     def invariants_hold(self) -> None:

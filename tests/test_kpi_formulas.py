@@ -23,7 +23,7 @@ DUE = datetime(2025, 3, 14, 17, 0, tzinfo=HCM)
 def dossier(**kw):
     base = dict(unit_id=7, procedure_id=3, status=4, channel=2, received_at=T, due_at=DUE, finished_at=None,
                 updated_at=T, paused_at=None, supplement_count=0, apology_count=0, fee=0, paid_online=0, component_sources=UPLOAD,
-                vneid_auth=False)
+                vneid_auth=False, disliked=False)
     base.update(kw)
     return SimpleNamespace(**base)
 
@@ -51,17 +51,23 @@ RECEIPT = {"received", "online", "full_eligible", "full_online", "digitized"}
     ("more than one supplement round and no end: overdue", dossier(status=4, supplement_count=2), RECEIPT, ALREADY_LATE),
     ("more than one round but finished in time: the end state decides",
      dossier(status=9, supplement_count=2, finished_at=DUE - timedelta(days=1)),
-     RECEIPT | {"ended", "ended_on_time", "finished", "finished_e_result"}, None),
+     RECEIPT | {"ended", "ended_on_time", "ended_satisfied", "finished", "finished_e_result"}, None),
     ("finished after the due date: ended, late",
      dossier(status=9, finished_at=DUE + timedelta(hours=1)), RECEIPT | {"ended", "finished", "finished_e_result"}, None),
     ("returned late but processed in time: the first end state (9) counts",
      dossier(status=10, finished_at=DUE - timedelta(hours=1)),
-     RECEIPT | {"ended", "ended_on_time", "finished", "finished_e_result"}, None),
+     RECEIPT | {"ended", "ended_on_time", "ended_satisfied", "finished", "finished_e_result"}, None),
     ("apologised for, then finished by the new date: still overdue",
      dossier(status=9, apology_count=1, finished_at=DUE - timedelta(hours=1)),
      RECEIPT | {"ended", "finished", "finished_e_result"}, None),
     ("apologised for and still open: overdue", dossier(status=4, apology_count=1), RECEIPT, ALREADY_LATE),
-    ("stopped (8): ended, no result", dossier(status=8, finished_at=DUE), RECEIPT | {"ended", "ended_on_time"}, None),
+    ("stopped (8): ended, no result", dossier(status=8, finished_at=DUE), RECEIPT | {"ended", "ended_on_time", "ended_satisfied"}, None),
+    ("on time but rated dissatisfied: a 5.4 failure, still on time for 2.1",
+     dossier(status=10, finished_at=DUE - timedelta(hours=1), disliked=True),
+     RECEIPT | {"ended", "ended_on_time", "finished", "finished_e_result"}, None),
+    ("late and rated dissatisfied: one failure for 5.4, not two",
+     dossier(status=10, finished_at=DUE + timedelta(hours=1), disliked=True),
+     RECEIPT | {"ended", "finished", "finished_e_result"}, None),
     ("withdrawn after receipt (7): ends at its last change",
      dossier(status=7, updated_at=DUE + timedelta(days=1)), RECEIPT | {"ended"}, None),
     ("in person: eligible but not online", dossier(channel=1), {"received", "full_eligible", "digitized"}, DUE.date()),
@@ -109,6 +115,7 @@ def test_deadline_by_timestamp_or_by_date():
     late_same_day = dossier(status=9, finished_at=DUE + timedelta(hours=2))
     assert "ended_on_time" not in cols(late_same_day, by_date=False)
     assert "ended_on_time" in cols(late_same_day, by_date=True)
+    assert "ended_satisfied" in cols(late_same_day, by_date=True)
 
 
 # --- scoring ------------------------------------------------------------------------------------
@@ -173,6 +180,15 @@ def test_progress_pools_ended_dossiers_and_those_still_open():
     assert (p.numerator, p.denominator, p.score) == (9, 12, 15.0)
 
 
+def test_satisfaction_counts_late_or_disliked_dossiers_as_failures_and_on_time_reads_only_the_deadline():
+    # 90 ended: 81 on time, of which 5 were rated dissatisfied → 5.4 is 76 / 90; 2.1 stays 81 / 90.
+    i = by_code(run(sums(ended=90, ended_on_time=81, ended_satisfied=76)))
+    s = i["DOSSIER_RECEIVING_SATISFACTION"]
+    assert (s.numerator, s.denominator) == (76, 90)
+    assert s.score == pytest.approx(6 * (76 / 90) / 0.9)
+    assert (i["PROGRESS_ON_TIME"].numerator, i["PROGRESS_ON_TIME"].denominator) == (81, 90)
+
+
 def test_procedure_indicators_count_distinct_procedures_of_the_units_authority():
     facts = Facts(authority={0: {1, 2, 3, 4}}, online_service={1, 2, 3, 4}, fee={1, 2}, citizen={1, 2, 3})
     r = run(sums(received=10, procs={"online": [1, 3, 9], "paid_online": [2], "fee_bearing": [1, 2],
@@ -189,7 +205,7 @@ def test_procedure_indicators_count_distinct_procedures_of_the_units_authority()
 def full_house(**extra) -> query.Sums:
     external = {code: [9, 10] for code in ("PUBLISH_ON_TIME", "PUBLIC_UPDATE_ON_TIME", "PUBLIC_CONTENT_FULL", "DOSSIER_SYNC")}
     return sums(received=100, online=80, full_eligible=50, full_online=40, fee_bearing=10, paid_online=5, digitized=100,
-                reused=40, vault=20, citizen_data=50, ended=90, ended_on_time=81, finished=80, finished_e_result=80,
+                reused=40, vault=20, citizen_data=50, ended=90, ended_on_time=81, ended_satisfied=76, finished=80, finished_e_result=80,
                 external=external, **extra)
 
 

@@ -408,6 +408,7 @@ def _rate(ctx: Ctx, p: Payload) -> tuple[None, dict]:
         dossier=ctx.dossier, applicant=ctx.user, answers=answers, overall=answers["overall"], comment=comment,
         rated_at=ctx.now,
     )
+    ctx.dossier.disliked = answers["overall"] not in rating.SATISFIED  # a fact the 5.4 counter reads
     return None, {"overall": answers["overall"], "answers": answers}
 
 

@@ -16,6 +16,9 @@ Rules (KPI-766.md §2–4; the choices for the [U] points are in docs/monitoring
   the dossier waited for the applicant, so rule 6 of §3 G2 applies to every round;
 - a dossier that needed an apology letter (phiếu xin lỗi, Decree 61/2018 art. 12)
   is overdue whatever its new date: the letter moves due_at, not the verdict;
+- 5.4 counts a dossier satisfied when it ended on time and its applicant did
+  not rate it "dissatisfied" overall (Dossier.disliked, set by the rate action;
+  complaints are not recorded in motcua, see docs/monitoring.md);
 - an electronic result exists exactly when the dossier reached 9 (issue_result
   signs and stores one), so e_result = status in (9, 10).
 """
@@ -105,6 +108,8 @@ def contribution(d, full_eligible: bool, by_date: bool) -> Contribution:
         cells.append((day, "ended", 1))
         if d.apology_count == 0 and on_time(end, d.due_at, by_date):
             cells.append((day, "ended_on_time", 1))
+            if not d.disliked:  # 5.4: overdue and disliked dossiers are one set of failures, counted once
+                cells.append((day, "ended_satisfied", 1))
     if d.status in E_RESULT and d.finished_at is not None:
         day = local_day(d.finished_at)
         cells += [(day, "finished", 1), (day, "finished_e_result", 1)]

@@ -1,25 +1,18 @@
-"""The dossiers behind a number: the same rules as contributions.py, as a dossier query."""
+"""The dossiers behind a number: the counters' own conditions (monitoring/conditions.py), as a dossier list."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
-from motcua.catalog.models import ProcedureVersion
-from motcua.dossiers.facts import PAPER, REGISTRY, VAULT
 from motcua.dossiers.models import Dossier
-from motcua.monitoring.contributions import E_RESULT, ENDED, OPEN, zone
+from motcua.monitoring import conditions, config
+from motcua.monitoring.contributions import zone
 from motcua.monitoring.models import COLUMNS
 from motcua.units.models import Unit
 
-RECEIPT_COLUMNS = frozenset(COLUMNS[:10])
 DRILL_COLUMNS = (*COLUMNS, "open")
-
-
-def _full_versions() -> list[int]:
-    return [pk for pk, d in ProcedureVersion.objects.values_list("pk", "definition") if d.get("service_mode") == "full"]
 
 
 def dossiers_behind(unit: Unit | None, start: date, end: date, column: str, procedure_id: int | None = None) -> QuerySet[Dossier]:
@@ -31,28 +24,14 @@ def dossiers_behind(unit: Unit | None, start: date, end: date, column: str, proc
         qs = qs.filter(unit__path__startswith=unit.path)
     if procedure_id is not None:
         qs = qs.filter(procedure_id=procedure_id)
-    if column in RECEIPT_COLUMNS:
-        qs = qs.filter(received_at__gte=since, received_at__lt=until).annotate(
-            src_paper=F("component_sources").bitand(PAPER),
-            src_vault=F("component_sources").bitand(VAULT),
-            src_reused=F("component_sources").bitand(VAULT | REGISTRY),
-        )
-        full = Q(procedure_version_id__in=_full_versions())
-        conditions = {
-            "received": Q(), "online": Q(channel=2), "full_eligible": full, "full_online": full & Q(channel=2),
-            "fee_bearing": Q(fee__gt=0), "paid_online": Q(fee__gt=0, paid_online__in=(1, 2)),
-            "digitized": Q(component_sources__gt=0, src_paper=0), "reused": Q(src_reused__gt=0),
-            "vault": Q(src_vault__gt=0), "citizen_data": Q(vneid_auth=True) | Q(src_reused__gt=0),
-        }
-        return qs.filter(conditions[column])
-    if column in ("ended", "ended_on_time"):
-        qs = qs.filter(received_at__isnull=False, status__in=ENDED).annotate(end_at=Coalesce("finished_at", "updated_at"))
-        qs = qs.filter(end_at__gte=since, end_at__lt=until)
-        if column == "ended_on_time":
-            qs = qs.filter(Q(due_at__isnull=True) | Q(due_at__gte=F("end_at")), apology_count=0)
-        return qs
-    if column in ("finished", "finished_e_result"):
-        return qs.filter(status__in=E_RESULT, finished_at__gte=since, finished_at__lt=until)
+    if column in conditions.RECEIPT_COLUMNS:
+        qs = conditions.received(qs).filter(received_at__gte=since, received_at__lt=until)
+        return qs.filter(conditions.receipt_conditions(conditions.full_versions())[column])
+    if column in conditions.END_COLUMNS:
+        qs = conditions.ended(qs).filter(end_at__gte=since, end_at__lt=until)
+        return qs.filter(conditions.end_conditions(config.deadline_by_date())[column])
+    if column in conditions.RESULT_COLUMNS:
+        return conditions.finished(qs).filter(finished_at__gte=since, finished_at__lt=until)
     if column == "open":
-        return qs.filter(received_at__isnull=False, status__in=OPEN)
+        return conditions.still_open(qs)
     return qs.none()

@@ -77,7 +77,7 @@ INDICATORS = (
     Indicator("PETITION_HANDLING_SATISFACTION", "G5", "5.3", _("Hài lòng về xử lý phản ánh, kiến nghị"), "external",
               max_points=6, when_no_data="full"),
     Indicator("DOSSIER_RECEIVING_SATISFACTION", "G5", "5.4", _("Hài lòng về tiếp nhận, giải quyết hồ sơ"), "counter",
-              "ended_on_time", "ended", max_points=6, threshold=0.9, when_no_data="zero"),
+              "ended_satisfied", "ended", max_points=6, threshold=0.9, when_no_data="zero"),
     Indicator("ORIGINAL_RESULT_AVAILABLE", "G6", "4.1", _("Kết quả giải quyết điện tử"), "counter",
               "finished_e_result", "finished", max_points=6),
     Indicator("SO_HOA_GIAY_TO_GIAI_QUYET", "G6", "4.2", _("Hồ sơ có thành phần được số hóa"), "counter",

@@ -29,6 +29,7 @@ COLUMNS = (
     "citizen_data",  # … with e-ID authentication, vault or registry data
     "ended",  # received dossiers that reached an end state, by end day
     "ended_on_time",  # … on time
+    "ended_satisfied",  # … on time and not rated "dissatisfied" by the applicant (5.4)
     "finished",  # dossiers processed (9, 10), by finishing day
     "finished_e_result",  # … with an electronic result
 )
@@ -49,6 +50,7 @@ class CounterBase(models.Model):
     citizen_data = models.IntegerField(default=0)
     ended = models.IntegerField(default=0)
     ended_on_time = models.IntegerField(default=0)
+    ended_satisfied = models.IntegerField(default=0)
     finished = models.IntegerField(default=0)
     finished_e_result = models.IntegerField(default=0)
 
