@@ -75,10 +75,10 @@ bench: bench-kpi $(VENV)/.installed
 	  for _ in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 	$(BIN)/python bench/run.py
 
-## make bench-kpi: Decision 766 at scale — fills KPI_BENCH_DATABASE_URL with KPI_DOSSIERS (1,000,000) dossiers
+## make bench-kpi: Decision 766 at scale — fills KPI_BENCH_DATABASE_URL with KPI_DOSSIERS (10,000,000) dossiers
 ## if it has fewer, then times `kpi rebuild` (target < 60 s) and the dashboard of every unit over a year (p95 < 50 ms).
 KPI_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/motcua_kpi_bench
-KPI_DOSSIERS ?= 1000000
+KPI_DOSSIERS ?= 10000000
 .PHONY: bench-kpi
 bench-kpi: $(VENV)/.installed
 	DATABASE_URL=$(KPI_BENCH_DATABASE_URL) $(BIN)/python bench/kpi.py --dossiers $(KPI_DOSSIERS) --verify
