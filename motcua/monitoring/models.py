@@ -88,16 +88,6 @@ class OpenCounter(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit_id", "due_day", "procedure_id"], name="kpi_open_key")]
 
 
-class UnitAncestor(models.Model):
-    """Each unit with every ancestor (itself included, and NATIONAL), from the units' paths; used by the rebuild."""
-
-    unit_id = models.IntegerField()
-    ancestor_id = models.IntegerField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["unit_id", "ancestor_id"], name="kpi_unit_ancestor")]
-
-
 # --- what an administrator edits ---------------------------------------------------------------
 
 

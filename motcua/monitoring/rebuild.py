@@ -7,13 +7,14 @@ over the dossiers (monitoring/conditions.py holds the conditions):
    dossier's own unit, procedure and day, into a temporary table. On
    PostgreSQL both read only the covering index `dossier_kpi_facts`, ~10 times
    narrower than the dossier rows with their JSON;
-2. the leaf rows summed for every ancestor of their unit (UnitAncestor) into
-   the daily counters, then the daily counters by month into the monthly ones;
+2. the leaf rows summed up the unit tree, deepest units first (a unit's rows
+   are its own leaf rows plus its children's), into the daily counters, then
+   the daily counters by month into the monthly ones;
 3. the open dossiers, by the day their deadline passes, rolled up the same way.
 
-At 10 million dossiers the roll-up groups ~9 million joined rows: it is
-hashed in memory (KPI_REBUILD_WORK_MEM), and the tables' unique keys are
-dropped for the bulk insert and built again after it, in the same transaction.
+The groups are hashed in memory (KPI_REBUILD_WORK_MEM), and the tables' unique
+keys are dropped for the bulk insert and built again after it, in the same
+transaction.
 """
 
 # ruff: noqa: S608 - the SQL is built from table and column names of this module's models; values go as parameters
@@ -33,7 +34,7 @@ from motcua.dossiers.models import Dossier
 from motcua.monitoring import conditions, config
 from motcua.monitoring.contributions import ALREADY_LATE, ALWAYS_ON_TIME, E_RESULT
 from motcua.monitoring.counters import ancestors
-from motcua.monitoring.models import COLUMNS, DailyCounter, MonthlyCounter, OpenCounter, UnitAncestor
+from motcua.monitoring.models import COLUMNS, DailyCounter, MonthlyCounter, OpenCounter
 from motcua.units.models import Unit
 
 TABLES = (DailyCounter, MonthlyCounter, OpenCounter)
@@ -102,15 +103,8 @@ class Timing:
     open: int
 
 
-def refresh_ancestors() -> None:
-    UnitAncestor.objects.all().delete()
-    UnitAncestor.objects.bulk_create(
-        [UnitAncestor(unit_id=u.pk, ancestor_id=a) for u in Unit.objects.only("pk", "path") for a in ancestors(u.path)],
-        batch_size=5000,
-    )
-
-
 LEAF = "kpi_rebuild_leaf"  # a temporary table: the rows of each dossier's own unit, before the roll-up
+TREE = "kpi_rebuild_tree"  # a temporary table: each unit's parent (NATIONAL for the top ones) and depth
 
 
 def _clear() -> None:
@@ -147,17 +141,42 @@ def _fill_leaf(key: str, columns: tuple[str, ...], querysets: list) -> None:
             cursor.execute(f"CREATE TEMPORARY TABLE {LEAF} AS {body}" if i == 0 else f"INSERT INTO {LEAF} {body}", params)
 
 
-def _roll_up(table: str, key: str, columns: tuple[str, ...]) -> None:
-    """INSERT … SELECT the leaf rows summed per ancestor of their unit (itself, its parents, the country)."""
-    cols = ", ".join(columns)
-    sums = ", ".join(f"SUM(l.{c})" for c in columns)
+def _fill_tree() -> int:
+    """TREE from the units' paths; returns the greatest depth (1 for a unit without a parent)."""
+    rows = []
+    for unit in Unit.objects.only("pk", "path"):
+        chain = ancestors(unit.path)  # NATIONAL, the top unit, …, the unit itself
+        rows.append((unit.pk, chain[-2], len(chain) - 1))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (unit_id, procedure_id, {key}, {cols}) "
-            f"SELECT a.ancestor_id, l.procedure_id, l.leaf_key, {sums} FROM {LEAF} l "
-            f"JOIN {UnitAncestor._meta.db_table} a ON a.unit_id = l.unit_id "
-            f"GROUP BY a.ancestor_id, l.procedure_id, l.leaf_key"
-        )
+        cursor.execute(f"DROP TABLE IF EXISTS {TREE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {TREE} (unit_id integer PRIMARY KEY, parent_id integer, depth integer)")
+        cursor.executemany(f"INSERT INTO {TREE} VALUES (%s, %s, %s)", rows)
+    return max((depth for _u, _p, depth in rows), default=0)
+
+
+def _roll_up(table: str, key: str, columns: tuple[str, ...], depth: int) -> None:
+    """The leaf rows summed up the tree, deepest units first, into `table`.
+
+    A unit's rows are its own leaf rows plus its children's finished rows, so
+    every dossier is summed once per level instead of once per ancestor (the
+    national rows, depth 0, are the sum of the top units'). At 10 million
+    dossiers this groups ~5 million rows instead of ~9 million.
+    """
+    cols = ", ".join(columns)
+    sums = ", ".join(f"SUM(x.{c})" for c in columns)
+    with connection.cursor() as cursor:
+        for level in range(depth, -1, -1):
+            cursor.execute(
+                f"INSERT INTO {table} (unit_id, procedure_id, {key}, {cols}) "
+                f"SELECT x.unit_id, x.procedure_id, x.k, {sums} FROM ("
+                f"SELECT l.unit_id, l.procedure_id, l.leaf_key AS k, {', '.join(f'l.{c}' for c in columns)} "
+                f"FROM {LEAF} l JOIN {TREE} u ON u.unit_id = l.unit_id WHERE u.depth = %s "
+                f"UNION ALL "
+                f"SELECT u.parent_id, t.procedure_id, t.{key}, {', '.join(f't.{c}' for c in columns)} "
+                f"FROM {table} t JOIN {TREE} u ON u.unit_id = t.unit_id WHERE u.depth = %s"
+                f") x GROUP BY x.unit_id, x.procedure_id, x.k",
+                [level, level + 1],
+            )
         cursor.execute(f"DROP TABLE {LEAF}")
 
 
@@ -187,23 +206,23 @@ def rebuild() -> Timing:
     keys = _unique_keys() if postgres else []
     with transaction.atomic():
         _clear()
-        refresh_ancestors()
+        depth = _fill_tree()
         if postgres:
             with connection.cursor() as cursor:
                 # The roll-up's groups are hashed in memory; sorting them spilled to disk and took
                 # twice as long (hash aggregation spills too when memory is short, so it stays safe).
                 cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.KPI_REBUILD_WORK_MEM])
                 cursor.execute("SET LOCAL enable_sort = off")
-                # Fresh statistics, or the planner guesses the ancestor join 25 times too big.
-                cursor.execute(f"ANALYZE {UnitAncestor._meta.db_table}")
                 # Millions of rows go in at once: one index build at the end beats row-by-row upkeep.
                 for table, name, _columns in keys:
                     cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
         _fill_leaf("day", COLUMNS, [_received_rows(full_versions), _ended_rows(by_date)])
-        _roll_up(DailyCounter._meta.db_table, "day", COLUMNS)
+        _roll_up(DailyCounter._meta.db_table, "day", COLUMNS, depth)
         _insert_monthly()
         _fill_leaf("open_day", ("count",), [_open_rows(by_date)])
-        _roll_up(OpenCounter._meta.db_table, "due_day", ("count",))
+        _roll_up(OpenCounter._meta.db_table, "due_day", ("count",), depth)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {TREE}")
         if postgres:
             with connection.cursor() as cursor:
                 for table, name, columns in keys:
