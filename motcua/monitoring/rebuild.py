@@ -129,16 +129,36 @@ def _unique_keys() -> list[tuple[str, str, str]]:
     return keys
 
 
-def _fill_leaf(key: str, columns: tuple[str, ...], querysets: list) -> None:
-    """The leaf rows of every queryset in LEAF, each padded with 0 for the columns it does not fill."""
+def _fill_leaf(key: str, columns: tuple[str, ...], querysets: list) -> list[str]:
+    """LEAF: the leaf rows of every queryset, each padded with 0 for the columns it does not fill.
+
+    Each part is its own CREATE TABLE … AS (the one kind of writing statement whose SELECT PostgreSQL
+    may run in parallel workers), and LEAF is a view of their union. Returns what to drop after.
+    """
+    parts = []
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {LEAF}")
         for i, qs in enumerate(querysets):
             sql, params = qs.query.sql_with_params()
             filled = set(qs.query.annotations)
             select = ", ".join(f"q.{c}" if c in filled else f"0 AS {c}" for c in columns)
-            body = f"SELECT q.unit_id, q.procedure_id, q.{key} AS leaf_key, {select} FROM ({sql}) q"
-            cursor.execute(f"CREATE TEMPORARY TABLE {LEAF} AS {body}" if i == 0 else f"INSERT INTO {LEAF} {body}", params)
+            part = f"{LEAF}_{i}"
+            cursor.execute(f"DROP TABLE IF EXISTS {part}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {part} AS "
+                f"SELECT q.unit_id, q.procedure_id, q.{key} AS leaf_key, {select} FROM ({sql}) q",
+                params,
+            )
+            parts.append(part)
+        cursor.execute(f"DROP VIEW IF EXISTS {LEAF}")
+        cursor.execute(f"CREATE TEMPORARY VIEW {LEAF} AS " + " UNION ALL ".join(f"SELECT * FROM {p}" for p in parts))
+    return parts
+
+
+def _drop_leaf(parts: list[str]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP VIEW {LEAF}")
+        for part in parts:
+            cursor.execute(f"DROP TABLE {part}")
 
 
 def _fill_tree() -> int:
@@ -177,7 +197,6 @@ def _roll_up(table: str, key: str, columns: tuple[str, ...], depth: int) -> None
                 f") x GROUP BY x.unit_id, x.procedure_id, x.k",
                 [level, level + 1],
             )
-        cursor.execute(f"DROP TABLE {LEAF}")
 
 
 def _insert_monthly() -> None:
@@ -216,11 +235,13 @@ def rebuild() -> Timing:
                 # Millions of rows go in at once: one index build at the end beats row-by-row upkeep.
                 for table, name, _columns in keys:
                     cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-        _fill_leaf("day", COLUMNS, [_received_rows(full_versions), _ended_rows(by_date)])
+        parts = _fill_leaf("day", COLUMNS, [_received_rows(full_versions), _ended_rows(by_date)])
         _roll_up(DailyCounter._meta.db_table, "day", COLUMNS, depth)
+        _drop_leaf(parts)
         _insert_monthly()
-        _fill_leaf("open_day", ("count",), [_open_rows(by_date)])
+        parts = _fill_leaf("open_day", ("count",), [_open_rows(by_date)])
         _roll_up(OpenCounter._meta.db_table, "due_day", ("count",), depth)
+        _drop_leaf(parts)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE {TREE}")
         if postgres:
