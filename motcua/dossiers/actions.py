@@ -84,9 +84,12 @@ class Payload:
 class Ctx:
     """One actor looking at one dossier at one moment; caches roles and open tasks."""
 
-    def __init__(self, dossier: Dossier, user, now: datetime, grants: Grants | None = None) -> None:
+    def __init__(
+        self, dossier: Dossier, user, now: datetime, grants: Grants | None = None, tasks: list[Task] | None = None
+    ) -> None:
         self.dossier, self.user, self.now = dossier, user, now
         self.grants = grants_of(user) if grants is None else grants
+        self._tasks = tasks
         self._open: list[Task] | None = None
 
     def roles_at(self, unit: Unit) -> set[str]:
@@ -101,15 +104,26 @@ class Ctx:
         return self.dossier.applicant_id == getattr(self.user, "pk", None)
 
     @property
-    def open_tasks(self) -> list[Task]:
-        if self._open is None:
+    def tasks(self) -> list[Task]:
+        """Every task of the dossier, with units and assignees: one query, and the list the action changes.
+
+        Completing a step hands this list to the workflow, which opens the next steps from it
+        instead of reading the tasks again.
+        """
+        if self._tasks is None:
             prefetched = getattr(self.dossier, "_prefetched_objects_cache", {}).get("tasks")
             # A list page prefetches every dossier's tasks: no query per row.
-            self._open = (
-                [t for t in prefetched if t.status == TaskStatus.OPEN]
-                if prefetched is not None
-                else list(workflow.open_tasks(self.dossier))
+            self._tasks = (
+                list(prefetched) if prefetched is not None
+                else list(self.dossier.tasks.select_related("unit", "assignee"))
             )
+        return self._tasks
+
+    @property
+    def open_tasks(self) -> list[Task]:
+        # Taken once: the tasks open when the action started (steps it opens are not among them).
+        if self._open is None:
+            self._open = [t for t in self.tasks if t.status == TaskStatus.OPEN]
         return self._open
 
     def workable(self, kind: str, step: str | None = None) -> list[Task]:
@@ -133,9 +147,7 @@ class Ctx:
         return sorted(found, key=lambda t: t.assignee_id is None)
 
     def sees(self) -> bool:
-        return self.is_applicant or bool(self.unit_roles) or any(
-            self.roles_at(t.unit) for t in self.dossier.tasks.select_related("unit")
-        )
+        return self.is_applicant or bool(self.unit_roles) or any(self.roles_at(t.unit) for t in self.tasks)
 
 
 def _always(ctx: Ctx) -> bool:
@@ -212,7 +224,7 @@ def _receive(ctx: Ctx, p: Payload) -> tuple[int, dict]:
     done = [t.step for t in ctx.open_tasks if t.role == Role.ONE_STOP_OFFICER and not t.is_end]
     for task in ctx.open_tasks:
         if task.step in done:
-            workflow.complete(task, ctx.user, ctx.now)
+            workflow.complete(task, ctx.user, ctx.now, ctx.tasks)
     return Status.RECEIVED, {"due_at": d.due_at.isoformat(), "steps": done}
 
 
@@ -363,7 +375,7 @@ def _start_processing(ctx: Ctx, p: Payload) -> tuple[int, dict]:
 
 def _transfer(ctx: Ctx, p: Payload) -> tuple[None, dict]:
     task = _task_or_error(ctx.workable("work"), p)
-    opened = workflow.complete(task, ctx.user, ctx.now)
+    opened = workflow.complete(task, ctx.user, ctx.now, ctx.tasks)
     # Handing a step to another unit is the inter-agency transfer (liên thông).
     return None, {
         "step": task.step,
@@ -374,8 +386,9 @@ def _transfer(ctx: Ctx, p: Payload) -> tuple[None, dict]:
 
 def _approve(ctx: Ctx, p: Payload) -> tuple[None, dict]:
     task = _task_or_error(ctx.workable("approve"), p)
-    workflow.complete(task, ctx.user, ctx.now)
-    if not ctx.dossier.tasks.filter(role=Role.APPROVER, is_end=False, status__in=workflow.LIVE).exists():
+    workflow.complete(task, ctx.user, ctx.now, ctx.tasks)
+    # ctx.tasks holds what complete() changed and opened: no need to ask the database.
+    if not any(t.role == Role.APPROVER and not t.is_end and t.status in workflow.LIVE for t in ctx.tasks):
         ctx.dossier.approved_at = ctx.now
     return None, {"step": task.step}
 
@@ -390,7 +403,7 @@ def _return_result(ctx: Ctx, p: Payload) -> tuple[int, dict]:
     steps = []
     for task in ctx.open_tasks:
         if task.is_end:
-            workflow.complete(task, ctx.user, ctx.now)
+            workflow.complete(task, ctx.user, ctx.now, ctx.tasks)
             steps.append(task.step)
     ctx.dossier.returned_at = ctx.now
     return Status.RETURNED, {"steps": steps}
@@ -499,15 +512,20 @@ def _state_allows(name: str, ctx: Ctx) -> bool:
     return not (rule.needs_apology_when_late and _late(ctx))
 
 
-def allowed_actions(dossier: Dossier, user, *, now: datetime | None = None, grants: Grants | None = None) -> list[str]:
-    """The actions this user may take on the dossier now (pass `grants` when listing many dossiers)."""
-    ctx = Ctx(dossier, user, now or timezone.now(), grants)
+def allowed_actions(
+    dossier: Dossier, user, *, now: datetime | None = None, grants: Grants | None = None, tasks: list[Task] | None = None
+) -> list[str]:
+    """The actions this user may take on the dossier now.
+
+    Pass `grants` when listing many dossiers, `tasks` (every task of the dossier) when already read.
+    """
+    ctx = Ctx(dossier, user, now or timezone.now(), grants, tasks)
     return [name for name, rule in RULES.items() if _state_allows(name, ctx) and rule.can(ctx)]
 
 
 def _write_history(
     dossier: Dossier, action: str, from_status: int | None, actor, at: datetime, reason: str = "", data: dict | None = None,
-    before: kpi.Contribution | None = None,
+    before: kpi.Contribution | None = None, first: bool = False,
 ) -> DossierEvent:
     event = DossierEvent.objects.create(
         dossier=dossier, action=action, from_status=from_status, to_status=dossier.status,
@@ -516,7 +534,7 @@ def _write_history(
     kpi.on_event(dossier, event, before)  # the KPI counters move with the event (monitoring/counters.py)
     audit(
         actor=actor, action=f"dossier.{action}", object_type="dossier", object_id=dossier.code, at=at,
-        data={"from": from_status, "to": dossier.status, "reason": reason, **(data or {})},
+        data={"from": from_status, "to": dossier.status, "reason": reason, **(data or {})}, first=first,
     )
     emit(
         f"dossier.{action}", dossier.code,
@@ -585,11 +603,18 @@ def submit(
     unit_code: str | None = None,
     channel: int = Channel.ONLINE,
     components: list | None = None,
+    procedure: Procedure | None = None,
 ) -> Dossier:
-    """File a new dossier (status 1) under the procedure's current version; its workflow starts."""
+    """File a new dossier (status 1) under the procedure's current version; its workflow starts.
+
+    `procedure`: the active procedure `procedure_code` names, with its current version, when the
+    caller has just read it (the API does, to check the components first): not read twice.
+    The dossier returned carries its tasks and its one event (prefetched): showing it reads nothing back.
+    """
     if not hasattr(applicant, "citizen"):
         raise Forbidden(_("Chỉ công dân đã định danh mới nộp được hồ sơ."), code="not_a_citizen")
-    procedure = Procedure.objects.select_related("current").filter(code=procedure_code, active=True).first()
+    if procedure is None or procedure.code != procedure_code or not procedure.active:
+        procedure = Procedure.objects.select_related("current").filter(code=procedure_code, active=True).first()
     if procedure is None or procedure.current is None:
         raise Invalid(_("Không có thủ tục mã %(code)s.") % {"code": procedure_code}, code="unknown_procedure")
     if channel not in Channel.values:
@@ -621,31 +646,43 @@ def submit(
             fee=quote(version.definition.get("fees"), data, {"channel": channel}).total, submitted_at=now, updated_at=now,
             component_sources=sources_mask(components or []), vneid_auth=applicant.citizen.assurance_level >= 2,
         )
-        workflow.create_tasks(dossier, now)
+        tasks = workflow.create_tasks(dossier, now)
         vault_submission.record(applicant, dossier, prepared, now)
-        _write_history(dossier, "submit", None, applicant, now, data={"version": version.number, **prepared.event_data()})
+        # first=True: the code was just taken from the unit's daily sequence (and is unique), so no
+        # audit entry can exist for it yet: the chain starts here without reading its head.
+        event = _write_history(
+            dossier, "submit", None, applicant, now, data={"version": version.number, **prepared.event_data()}, first=True,
+        )
+    # What was just written is what the dossier's page or the API's answer shows: no reading back.
+    dossier._prefetched_objects_cache = {"tasks": tasks, "events": [event]}
     return dossier
 
 
 # --- transitions --------------------------------------------------------------
 
 
-def _load_for_update(code: str, actor, now: datetime) -> Ctx:
+def _load_for_update(code: str, actor, now: datetime, grants: Grants | None = None) -> Ctx:
     # `of=("self",)`: lock the dossier row only. A bare FOR UPDATE also locked the joined unit
     # and procedure-version rows on PostgreSQL, so every action on any dossier of the same
     # procedure (or unit) waited for the one in progress — a result's PDF rendering included.
     dossier = (
-        Dossier.objects.select_for_update(of=("self",)).select_related("unit", "procedure_version").filter(code=code).first()
+        Dossier.objects.select_for_update(of=("self",)).select_related("unit", "procedure", "procedure_version")
+        .filter(code=code).first()
     )
-    ctx = Ctx(dossier, actor, now) if dossier is not None else None
+    ctx = Ctx(dossier, actor, now, grants) if dossier is not None else None
     if ctx is None or not ctx.sees():
         # Someone else's dossier looks exactly like one that does not exist.
         raise NotFound(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code}, code="dossier_not_found")
     return ctx
 
 
-def perform(code: str, action: str, actor, *, reason: str = "", payload: Payload | None = None) -> Dossier:
-    """Run a named action (receive, transfer, …) on the dossier `code`, all or nothing."""
+def perform(
+    code: str, action: str, actor, *, reason: str = "", payload: Payload | None = None, grants: Grants | None = None
+) -> Dossier:
+    """Run a named action (receive, transfer, …) on the dossier `code`, all or nothing.
+
+    `grants`: the actor's, when the caller has them already (the API shows the dossier afterwards).
+    """
     rule = RULES.get(action)
     if rule is None:
         raise NotFound(
@@ -654,7 +691,7 @@ def perform(code: str, action: str, actor, *, reason: str = "", payload: Payload
     payload = payload or Payload()
     payload.reason = (reason or payload.reason or "").strip()
     with transaction.atomic():
-        ctx = _load_for_update(code, actor, timezone.now())
+        ctx = _load_for_update(code, actor, timezone.now(), grants)
         dossier = ctx.dossier
         before = kpi.snapshot(dossier)
         allowed = [name for name, r in RULES.items() if _state_allows(name, ctx) and r.can(ctx)]
