@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks_db.backend import DatabaseBackend
 
 from motcua.audit.log import record as audit
 from motcua.catalog.fees import quote
@@ -544,8 +545,20 @@ def _write_history(
         },
         at,
     )
-    transaction.on_commit(_wake_delivery)
+    _schedule_delivery()
     return event
+
+
+def _schedule_delivery() -> None:
+    if isinstance(deliver_outbox.get_backend(), DatabaseBackend):
+        # The task is a row of this same database: written in the action's transaction it
+        # commits (or vanishes) with the outbox event, and no worker sees it before the event.
+        # One commit per action instead of two (an INSERT after the commit is a transaction
+        # and a WAL flush of its own).
+        deliver_outbox.enqueue()
+    else:
+        # A broker outside the database: woken only once the event is committed.
+        transaction.on_commit(_wake_delivery)
 
 
 def _wake_delivery() -> None:
