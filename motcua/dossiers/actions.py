@@ -231,7 +231,7 @@ def _receive(ctx: Ctx, p: Payload) -> tuple[int, dict]:
 
 def _end_everything(status: int) -> Callable[[Ctx, Payload], tuple[int, dict]]:
     def apply(ctx: Ctx, p: Payload) -> tuple[int, dict]:
-        workflow.cancel_all(ctx.dossier)
+        workflow.cancel_all(ctx.dossier, ctx.tasks)
         ctx.dossier.paused_at = None
         if status == Status.STOPPED:
             ctx.dossier.finished_at = ctx.now
@@ -304,7 +304,7 @@ def _submit_supplement(ctx: Ctx, p: Payload) -> tuple[int, dict]:
         local = timezone.localtime(d.due_at)
         new_day = calendar.add_working_days(local.date(), paused)
         d.due_at = local.replace(year=new_day.year, month=new_day.month, day=new_day.day)
-        workflow.shift_due_dates(d, paused)
+        workflow.shift_due_dates(d, paused, ctx.tasks)
     counted = paused if d.received_at is not None else 0
     d.paused_days += counted
     d.data = data
@@ -457,7 +457,7 @@ def _signer(ctx: Ctx) -> bool:
 
 
 def _nothing_left_but_the_end(ctx: Ctx) -> bool:
-    return not workflow.unfinished_before_end(ctx.dossier)
+    return not workflow.unfinished_before_end(ctx.dossier, ctx.tasks)
 
 
 def _withdrawable(ctx: Ctx) -> bool:
@@ -735,6 +735,11 @@ def perform(
         dossier.component_sources = sources_mask(dossier.components)
         dossier.save()
         _write_history(dossier, action, from_status, actor, ctx.now, reason=payload.reason, data=extra, before=before)
+    # The tasks as the action left them (every change of a task goes through ctx.tasks): what the
+    # caller shows next needs not read them back.
+    if ctx._tasks is not None:
+        known = getattr(dossier, "_prefetched_objects_cache", {})
+        dossier._prefetched_objects_cache = {**known, "tasks": ctx._tasks}
     return dossier
 
 

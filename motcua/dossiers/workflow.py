@@ -125,8 +125,12 @@ def complete(task: Task, actor, now: datetime, known: list[Task] | None = None) 
     return open_ready(task.dossier, now, known)
 
 
-def cancel_all(dossier: Dossier) -> None:
+def cancel_all(dossier: Dossier, known: list[Task] | None = None) -> None:
+    """Cancel every live task (`known`: the tasks in hand, changed alike so they stay true)."""
     dossier.tasks.filter(status__in=LIVE).update(status=TaskStatus.CANCELLED)
+    for task in known or []:
+        if task.status in LIVE:
+            task.status = TaskStatus.CANCELLED
 
 
 def open_tasks(dossier: Dossier) -> QuerySet[Task]:
@@ -144,17 +148,23 @@ def actionable(dossier: Dossier, user, roles_at) -> list[Task]:
     return result
 
 
-def unfinished_before_end(dossier: Dossier) -> bool:
+def unfinished_before_end(dossier: Dossier, known: list[Task] | None = None) -> bool:
+    if known is not None:
+        return any(not t.is_end and t.status in LIVE for t in known)
     return dossier.tasks.filter(is_end=False, status__in=LIVE).exists()
 
 
-def shift_due_dates(dossier: Dossier, days: int) -> None:
-    """Move the open tasks' deadlines by the working days the dossier waited."""
+def shift_due_dates(dossier: Dossier, days: int, known: list[Task] | None = None) -> None:
+    """Move the open tasks' deadlines by the working days the dossier waited (`known`: every task, in hand)."""
     if days <= 0:
         return
     calendar = deadlines.calendar(dossier.unit)
     tz = ZoneInfo(settings.TIME_ZONE)
-    for task in dossier.tasks.filter(status=TaskStatus.OPEN, due_at__isnull=False):
+    tasks = (
+        [t for t in known if t.status == TaskStatus.OPEN and t.due_at is not None] if known is not None
+        else dossier.tasks.filter(status=TaskStatus.OPEN, due_at__isnull=False)
+    )
+    for task in tasks:
         local = task.due_at.astimezone(tz)
         task.due_at = local.replace(
             year=(d := calendar.add_working_days(local.date(), days)).year, month=d.month, day=d.day
