@@ -532,7 +532,6 @@ def _write_history(
         dossier=dossier, action=action, from_status=from_status, to_status=dossier.status,
         actor=actor, at=at, reason=reason, data=data or {},
     )
-    kpi.on_event(dossier, event, before)  # the KPI counters move with the event (monitoring/counters.py)
     audit(
         actor=actor, action=f"dossier.{action}", object_type="dossier", object_id=dossier.code, at=at,
         data={"from": from_status, "to": dossier.status, "reason": reason, **(data or {})}, first=first,
@@ -546,6 +545,10 @@ def _write_history(
         at,
     )
     _schedule_delivery()
+    # The KPI counters move with the event (monitoring/counters.py), last: their rows (the
+    # nation's, the province's…) are shared by every action of the day, and a row stays locked
+    # from its upsert to the commit, so nothing else of this transaction runs while holding them.
+    kpi.on_event(dossier, event, before)
     return event
 
 

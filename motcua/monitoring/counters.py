@@ -80,13 +80,20 @@ def _execute(statements: list[tuple[str, list]]) -> None:
     PostgreSQL runs INSERTs given as WITH queries (data-modifying CTEs) as part of the
     statement, each on its own table: one round trip instead of three for an action
     that moves the daily, monthly and open counters. SQLite has no such CTEs.
+
+    The rows are locked in the order the statements are given (daily, monthly, open), as
+    one by one: PostgreSQL runs the main statement first, then the WITH statements that
+    nothing reads from the last to the first, so the first statement is the main one and
+    the others are declared in reverse. Every transaction taking the shared rows (the
+    nation's, the province's) in one order is what keeps two actions from deadlocking.
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(statements) > 1:
-            *first, (last_sql, last_params) = statements
-            ctes = ", ".join(f"c{i} AS ({sql})" for i, (sql, _params) in enumerate(first))
-            params = [p for _sql, ps in first for p in ps] + last_params
-            cursor.execute(f"WITH {ctes} {last_sql}", params)
+            (main_sql, main_params), *rest = statements
+            rest.reverse()
+            ctes = ", ".join(f"c{i} AS ({sql})" for i, (sql, _params) in enumerate(rest))
+            params = [p for _sql, ps in rest for p in ps] + main_params
+            cursor.execute(f"WITH {ctes} {main_sql}", params)
             return
         for sql, params in statements:
             cursor.execute(sql, params)
