@@ -710,23 +710,27 @@ def perform(
         ctx = _load_for_update(code, actor, timezone.now(), grants)
         dossier = ctx.dossier
         before = kpi.snapshot(dossier)
-        allowed = [name for name, r in RULES.items() if _state_allows(name, ctx) and r.can(ctx)]
+
+        def allowed() -> list[str]:
+            # Only a refusal lists them: an action that goes ahead does not weigh every rule first.
+            return [name for name, r in RULES.items() if _state_allows(name, ctx) and r.can(ctx)]
+
         if dossier.status in rule.statuses and rule.needs_apology_when_late and _late(ctx):
             raise Conflict(
                 _("Hồ sơ đã quá hạn: cần lập phiếu xin lỗi và hẹn lại ngày trả kết quả trước."),
-                code="apology_required", status=dossier.status, allowed=allowed,
+                code="apology_required", status=dossier.status, allowed=allowed(),
             )
         if not _state_allows(action, ctx):
             if rule.refusal is not None:
                 message, code = rule.refusal(ctx)
-                raise Conflict(message, code=code, status=dossier.status, allowed=allowed)
+                raise Conflict(message, code=code, status=dossier.status, allowed=allowed())
             raise Conflict(
                 _("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s”.")
                 % {"action": action, "status": Status(dossier.status).label},
-                status=dossier.status, allowed=allowed,
+                status=dossier.status, allowed=allowed(),
             )
         if not rule.can(ctx):
-            raise Forbidden(_("Bạn không có quyền “%(action)s” hồ sơ này.") % {"action": action}, allowed=allowed)
+            raise Forbidden(_("Bạn không có quyền “%(action)s” hồ sơ này.") % {"action": action}, allowed=allowed())
         if rule.needs_reason and not payload.reason:
             raise Invalid(_("Cần ghi rõ lý do."), code="reason_required")
         from_status = dossier.status
