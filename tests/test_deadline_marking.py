@@ -158,3 +158,27 @@ def test_paused_and_finished_dossiers_are_not_flagged(people):
     assert dossier.status == Status.RECEIVED and dossier.due_at == _at(11, 17)
     assert actions.mark_deadlines(now=_at(10, 16)) == NOTHING
     assert actions.mark_deadlines(now=_at(11, 9)) == {"at_risk": 1, "late": 0}
+
+
+def test_unit_calendars_take_the_overrides_of_the_nation_and_of_their_ancestors(demo):
+    """Overrides of the nation and of a unit's ancestors apply to it (the deepest one wins); others' do not."""
+    from motcua.dossiers import deadlines
+    from motcua.units.models import CalendarDay, Unit
+
+    commune = Unit.objects.exclude(parent=None).exclude(parent__parent=None).order_by("path").first()
+    province = Unit.objects.get(pk=commune.parent_id) if commune.parent.parent_id is None else commune.parent.parent
+    other = Unit.objects.exclude(path__startswith=province.path).order_by("path").first()
+    saturday, monday, tuesday = date(2026, 12, 12), date(2026, 12, 14), date(2026, 12, 15)
+    assert deadlines.calendar(commune).is_working_day(monday)  # read (and cached) before any override
+    CalendarDay.objects.create(unit=None, day=saturday, working=True)
+    CalendarDay.objects.create(unit=None, day=tuesday, working=False)
+    CalendarDay.objects.create(unit=province, day=monday, working=False)
+    CalendarDay.objects.create(unit=commune, day=tuesday, working=True)  # deeper than the nation's word
+
+    for unit in (commune, province, other, None):
+        cal = deadlines.calendar(unit)
+        assert cal.is_working_day(saturday)
+        assert cal.is_working_day(monday) is (unit not in (commune, province))
+        assert cal.is_working_day(tuesday) is (unit == commune)
+    CalendarDay.objects.filter(unit=province).delete()  # a queryset delete sends post_delete too
+    assert deadlines.calendar(commune).is_working_day(monday)

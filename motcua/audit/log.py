@@ -7,10 +7,17 @@ from datetime import datetime
 from motcua.audit.models import AuditEntry
 
 
-def record(*, actor, action: str, object_type: str, object_id: str, at: datetime, data: dict | None = None) -> AuditEntry:
+def record(
+    *, actor, action: str, object_type: str, object_id: str, at: datetime, data: dict | None = None, first: bool = False
+) -> AuditEntry:
+    """Append an entry to the object's chain.
+
+    `first`: the caller knows the object has no entry yet (it was created in this very
+    transaction under a unique key), so the chain head need not be read.
+    """
     # The caller holds the row lock of the audited object, so reading the
     # object's last entry here cannot race with another writer of the same chain.
-    last = (
+    last = None if first else (
         AuditEntry.objects.filter(object_type=object_type, object_id=object_id).order_by("-id").values_list("hash", flat=True).first()
     )
     entry = AuditEntry(

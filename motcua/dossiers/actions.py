@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks_db.backend import DatabaseBackend
 
 from motcua.audit.log import record as audit
 from motcua.catalog.fees import quote
@@ -84,9 +85,12 @@ class Payload:
 class Ctx:
     """One actor looking at one dossier at one moment; caches roles and open tasks."""
 
-    def __init__(self, dossier: Dossier, user, now: datetime, grants: Grants | None = None) -> None:
+    def __init__(
+        self, dossier: Dossier, user, now: datetime, grants: Grants | None = None, tasks: list[Task] | None = None
+    ) -> None:
         self.dossier, self.user, self.now = dossier, user, now
         self.grants = grants_of(user) if grants is None else grants
+        self._tasks = tasks
         self._open: list[Task] | None = None
 
     def roles_at(self, unit: Unit) -> set[str]:
@@ -101,15 +105,26 @@ class Ctx:
         return self.dossier.applicant_id == getattr(self.user, "pk", None)
 
     @property
-    def open_tasks(self) -> list[Task]:
-        if self._open is None:
+    def tasks(self) -> list[Task]:
+        """Every task of the dossier, with units and assignees: one query, and the list the action changes.
+
+        Completing a step hands this list to the workflow, which opens the next steps from it
+        instead of reading the tasks again.
+        """
+        if self._tasks is None:
             prefetched = getattr(self.dossier, "_prefetched_objects_cache", {}).get("tasks")
             # A list page prefetches every dossier's tasks: no query per row.
-            self._open = (
-                [t for t in prefetched if t.status == TaskStatus.OPEN]
-                if prefetched is not None
-                else list(workflow.open_tasks(self.dossier))
+            self._tasks = (
+                list(prefetched) if prefetched is not None
+                else list(self.dossier.tasks.select_related("unit", "assignee"))
             )
+        return self._tasks
+
+    @property
+    def open_tasks(self) -> list[Task]:
+        # Taken once: the tasks open when the action started (steps it opens are not among them).
+        if self._open is None:
+            self._open = [t for t in self.tasks if t.status == TaskStatus.OPEN]
         return self._open
 
     def workable(self, kind: str, step: str | None = None) -> list[Task]:
@@ -133,9 +148,7 @@ class Ctx:
         return sorted(found, key=lambda t: t.assignee_id is None)
 
     def sees(self) -> bool:
-        return self.is_applicant or bool(self.unit_roles) or any(
-            self.roles_at(t.unit) for t in self.dossier.tasks.select_related("unit")
-        )
+        return self.is_applicant or bool(self.unit_roles) or any(self.roles_at(t.unit) for t in self.tasks)
 
 
 def _always(ctx: Ctx) -> bool:
@@ -212,13 +225,13 @@ def _receive(ctx: Ctx, p: Payload) -> tuple[int, dict]:
     done = [t.step for t in ctx.open_tasks if t.role == Role.ONE_STOP_OFFICER and not t.is_end]
     for task in ctx.open_tasks:
         if task.step in done:
-            workflow.complete(task, ctx.user, ctx.now)
+            workflow.complete(task, ctx.user, ctx.now, ctx.tasks)
     return Status.RECEIVED, {"due_at": d.due_at.isoformat(), "steps": done}
 
 
 def _end_everything(status: int) -> Callable[[Ctx, Payload], tuple[int, dict]]:
     def apply(ctx: Ctx, p: Payload) -> tuple[int, dict]:
-        workflow.cancel_all(ctx.dossier)
+        workflow.cancel_all(ctx.dossier, ctx.tasks)
         ctx.dossier.paused_at = None
         if status == Status.STOPPED:
             ctx.dossier.finished_at = ctx.now
@@ -291,7 +304,7 @@ def _submit_supplement(ctx: Ctx, p: Payload) -> tuple[int, dict]:
         local = timezone.localtime(d.due_at)
         new_day = calendar.add_working_days(local.date(), paused)
         d.due_at = local.replace(year=new_day.year, month=new_day.month, day=new_day.day)
-        workflow.shift_due_dates(d, paused)
+        workflow.shift_due_dates(d, paused, ctx.tasks)
     counted = paused if d.received_at is not None else 0
     d.paused_days += counted
     d.data = data
@@ -363,7 +376,7 @@ def _start_processing(ctx: Ctx, p: Payload) -> tuple[int, dict]:
 
 def _transfer(ctx: Ctx, p: Payload) -> tuple[None, dict]:
     task = _task_or_error(ctx.workable("work"), p)
-    opened = workflow.complete(task, ctx.user, ctx.now)
+    opened = workflow.complete(task, ctx.user, ctx.now, ctx.tasks)
     # Handing a step to another unit is the inter-agency transfer (liên thông).
     return None, {
         "step": task.step,
@@ -374,8 +387,9 @@ def _transfer(ctx: Ctx, p: Payload) -> tuple[None, dict]:
 
 def _approve(ctx: Ctx, p: Payload) -> tuple[None, dict]:
     task = _task_or_error(ctx.workable("approve"), p)
-    workflow.complete(task, ctx.user, ctx.now)
-    if not ctx.dossier.tasks.filter(role=Role.APPROVER, is_end=False, status__in=workflow.LIVE).exists():
+    workflow.complete(task, ctx.user, ctx.now, ctx.tasks)
+    # ctx.tasks holds what complete() changed and opened: no need to ask the database.
+    if not any(t.role == Role.APPROVER and not t.is_end and t.status in workflow.LIVE for t in ctx.tasks):
         ctx.dossier.approved_at = ctx.now
     return None, {"step": task.step}
 
@@ -390,7 +404,7 @@ def _return_result(ctx: Ctx, p: Payload) -> tuple[int, dict]:
     steps = []
     for task in ctx.open_tasks:
         if task.is_end:
-            workflow.complete(task, ctx.user, ctx.now)
+            workflow.complete(task, ctx.user, ctx.now, ctx.tasks)
             steps.append(task.step)
     ctx.dossier.returned_at = ctx.now
     return Status.RETURNED, {"steps": steps}
@@ -444,7 +458,7 @@ def _signer(ctx: Ctx) -> bool:
 
 
 def _nothing_left_but_the_end(ctx: Ctx) -> bool:
-    return not workflow.unfinished_before_end(ctx.dossier)
+    return not workflow.unfinished_before_end(ctx.dossier, ctx.tasks)
 
 
 def _withdrawable(ctx: Ctx) -> bool:
@@ -500,24 +514,28 @@ def _state_allows(name: str, ctx: Ctx) -> bool:
     return not (rule.needs_apology_when_late and _late(ctx))
 
 
-def allowed_actions(dossier: Dossier, user, *, now: datetime | None = None, grants: Grants | None = None) -> list[str]:
-    """The actions this user may take on the dossier now (pass `grants` when listing many dossiers)."""
-    ctx = Ctx(dossier, user, now or timezone.now(), grants)
+def allowed_actions(
+    dossier: Dossier, user, *, now: datetime | None = None, grants: Grants | None = None, tasks: list[Task] | None = None
+) -> list[str]:
+    """The actions this user may take on the dossier now.
+
+    Pass `grants` when listing many dossiers, `tasks` (every task of the dossier) when already read.
+    """
+    ctx = Ctx(dossier, user, now or timezone.now(), grants, tasks)
     return [name for name, rule in RULES.items() if _state_allows(name, ctx) and rule.can(ctx)]
 
 
 def _write_history(
     dossier: Dossier, action: str, from_status: int | None, actor, at: datetime, reason: str = "", data: dict | None = None,
-    before: kpi.Contribution | None = None,
+    before: kpi.Contribution | None = None, first: bool = False,
 ) -> DossierEvent:
     event = DossierEvent.objects.create(
         dossier=dossier, action=action, from_status=from_status, to_status=dossier.status,
         actor=actor, at=at, reason=reason, data=data or {},
     )
-    kpi.on_event(dossier, event, before)  # the KPI counters move with the event (monitoring/counters.py)
     audit(
         actor=actor, action=f"dossier.{action}", object_type="dossier", object_id=dossier.code, at=at,
-        data={"from": from_status, "to": dossier.status, "reason": reason, **(data or {})},
+        data={"from": from_status, "to": dossier.status, "reason": reason, **(data or {})}, first=first,
     )
     emit(
         f"dossier.{action}", dossier.code,
@@ -527,8 +545,24 @@ def _write_history(
         },
         at,
     )
-    transaction.on_commit(_wake_delivery)
+    _schedule_delivery()
+    # The KPI counters move with the event (monitoring/counters.py), last: their rows (the
+    # nation's, the province's…) are shared by every action of the day, and a row stays locked
+    # from its upsert to the commit, so nothing else of this transaction runs while holding them.
+    kpi.on_event(dossier, event, before)
     return event
+
+
+def _schedule_delivery() -> None:
+    if isinstance(deliver_outbox.get_backend(), DatabaseBackend):
+        # The task is a row of this same database: written in the action's transaction it
+        # commits (or vanishes) with the outbox event, and no worker sees it before the event.
+        # One commit per action instead of two (an INSERT after the commit is a transaction
+        # and a WAL flush of its own).
+        deliver_outbox.enqueue()
+    else:
+        # A broker outside the database: woken only once the event is committed.
+        transaction.on_commit(_wake_delivery)
 
 
 def _wake_delivery() -> None:
@@ -586,11 +620,18 @@ def submit(
     unit_code: str | None = None,
     channel: int = Channel.ONLINE,
     components: list | None = None,
+    procedure: Procedure | None = None,
 ) -> Dossier:
-    """File a new dossier (status 1) under the procedure's current version; its workflow starts."""
+    """File a new dossier (status 1) under the procedure's current version; its workflow starts.
+
+    `procedure`: the active procedure `procedure_code` names, with its current version, when the
+    caller has just read it (the API does, to check the components first): not read twice.
+    The dossier returned carries its tasks and its one event (prefetched): showing it reads nothing back.
+    """
     if not hasattr(applicant, "citizen"):
         raise Forbidden(_("Chỉ công dân đã định danh mới nộp được hồ sơ."), code="not_a_citizen")
-    procedure = Procedure.objects.select_related("current").filter(code=procedure_code, active=True).first()
+    if procedure is None or procedure.code != procedure_code or not procedure.active:
+        procedure = Procedure.objects.select_related("current").filter(code=procedure_code, active=True).first()
     if procedure is None or procedure.current is None:
         raise Invalid(_("Không có thủ tục mã %(code)s.") % {"code": procedure_code}, code="unknown_procedure")
     if channel not in Channel.values:
@@ -622,31 +663,43 @@ def submit(
             fee=quote(version.definition.get("fees"), data, {"channel": channel}).total, submitted_at=now, updated_at=now,
             component_sources=sources_mask(components or []), vneid_auth=applicant.citizen.assurance_level >= 2,
         )
-        workflow.create_tasks(dossier, now)
+        tasks = workflow.create_tasks(dossier, now)
         vault_submission.record(applicant, dossier, prepared, now)
-        _write_history(dossier, "submit", None, applicant, now, data={"version": version.number, **prepared.event_data()})
+        # first=True: the code was just taken from the unit's daily sequence (and is unique), so no
+        # audit entry can exist for it yet: the chain starts here without reading its head.
+        event = _write_history(
+            dossier, "submit", None, applicant, now, data={"version": version.number, **prepared.event_data()}, first=True,
+        )
+    # What was just written is what the dossier's page or the API's answer shows: no reading back.
+    dossier._prefetched_objects_cache = {"tasks": tasks, "events": [event]}
     return dossier
 
 
 # --- transitions --------------------------------------------------------------
 
 
-def _load_for_update(code: str, actor, now: datetime) -> Ctx:
+def _load_for_update(code: str, actor, now: datetime, grants: Grants | None = None) -> Ctx:
     # `of=("self",)`: lock the dossier row only. A bare FOR UPDATE also locked the joined unit
     # and procedure-version rows on PostgreSQL, so every action on any dossier of the same
     # procedure (or unit) waited for the one in progress — a result's PDF rendering included.
     dossier = (
-        Dossier.objects.select_for_update(of=("self",)).select_related("unit", "procedure_version").filter(code=code).first()
+        Dossier.objects.select_for_update(of=("self",)).select_related("unit", "procedure", "procedure_version")
+        .filter(code=code).first()
     )
-    ctx = Ctx(dossier, actor, now) if dossier is not None else None
+    ctx = Ctx(dossier, actor, now, grants) if dossier is not None else None
     if ctx is None or not ctx.sees():
         # Someone else's dossier looks exactly like one that does not exist.
         raise NotFound(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code}, code="dossier_not_found")
     return ctx
 
 
-def perform(code: str, action: str, actor, *, reason: str = "", payload: Payload | None = None) -> Dossier:
-    """Run a named action (receive, transfer, …) on the dossier `code`, all or nothing."""
+def perform(
+    code: str, action: str, actor, *, reason: str = "", payload: Payload | None = None, grants: Grants | None = None
+) -> Dossier:
+    """Run a named action (receive, transfer, …) on the dossier `code`, all or nothing.
+
+    `grants`: the actor's, when the caller has them already (the API shows the dossier afterwards).
+    """
     rule = RULES.get(action)
     if rule is None:
         raise NotFound(
@@ -655,26 +708,30 @@ def perform(code: str, action: str, actor, *, reason: str = "", payload: Payload
     payload = payload or Payload()
     payload.reason = (reason or payload.reason or "").strip()
     with transaction.atomic():
-        ctx = _load_for_update(code, actor, timezone.now())
+        ctx = _load_for_update(code, actor, timezone.now(), grants)
         dossier = ctx.dossier
         before = kpi.snapshot(dossier)
-        allowed = [name for name, r in RULES.items() if _state_allows(name, ctx) and r.can(ctx)]
+
+        def allowed() -> list[str]:
+            # Only a refusal lists them: an action that goes ahead does not weigh every rule first.
+            return [name for name, r in RULES.items() if _state_allows(name, ctx) and r.can(ctx)]
+
         if dossier.status in rule.statuses and rule.needs_apology_when_late and _late(ctx):
             raise Conflict(
                 _("Hồ sơ đã quá hạn: cần lập phiếu xin lỗi và hẹn lại ngày trả kết quả trước."),
-                code="apology_required", status=dossier.status, allowed=allowed,
+                code="apology_required", status=dossier.status, allowed=allowed(),
             )
         if not _state_allows(action, ctx):
             if rule.refusal is not None:
                 message, code = rule.refusal(ctx)
-                raise Conflict(message, code=code, status=dossier.status, allowed=allowed)
+                raise Conflict(message, code=code, status=dossier.status, allowed=allowed())
             raise Conflict(
                 _("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s”.")
                 % {"action": action, "status": Status(dossier.status).label},
-                status=dossier.status, allowed=allowed,
+                status=dossier.status, allowed=allowed(),
             )
         if not rule.can(ctx):
-            raise Forbidden(_("Bạn không có quyền “%(action)s” hồ sơ này.") % {"action": action}, allowed=allowed)
+            raise Forbidden(_("Bạn không có quyền “%(action)s” hồ sơ này.") % {"action": action}, allowed=allowed())
         if rule.needs_reason and not payload.reason:
             raise Invalid(_("Cần ghi rõ lý do."), code="reason_required")
         from_status = dossier.status
@@ -686,6 +743,11 @@ def perform(code: str, action: str, actor, *, reason: str = "", payload: Payload
         dossier.component_sources = sources_mask(dossier.components)
         dossier.save()
         _write_history(dossier, action, from_status, actor, ctx.now, reason=payload.reason, data=extra, before=before)
+    # The tasks as the action left them (every change of a task goes through ctx.tasks): what the
+    # caller shows next needs not read them back.
+    if ctx._tasks is not None:
+        known = getattr(dossier, "_prefetched_objects_cache", {})
+        dossier._prefetched_objects_cache = {**known, "tasks": ctx._tasks}
     return dossier
 
 

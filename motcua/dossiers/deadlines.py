@@ -3,51 +3,69 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 
 from motcua.lib.workdays import WorkCalendar
 from motcua.units.models import CalendarDay, Unit
 
-_CACHE: dict[str, tuple[float, WorkCalendar]] = {}
 CACHE_SECONDS = 60.0
+
+
+@dataclass
+class _Cached:
+    until: float
+    overrides: list[tuple[date, bool, int | None, str]]  # (day, working, unit id, unit path) of every CalendarDay
+    calendars: dict[str, WorkCalendar] = field(default_factory=dict)  # by unit path ("" for the nation)
+
+
+_cached: _Cached | None = None
 
 
 def forget_calendars(**_kwargs: object) -> None:
     """Drop cached calendars (CalendarDay saved or deleted in this process)."""
-    _CACHE.clear()
+    global _cached
+    _cached = None
 
 
 def calendar(unit: Unit | None = None) -> WorkCalendar:
     """The working-day calendar of `unit` (or the national one), cached for a minute.
 
     Every deadline badge of an officer's queue needs one; the overrides change a
-    few times a year, so a minute's delay for other processes is harmless.
+    few times a year, so a minute's delay for other processes is harmless. All the
+    overrides are read at once (they are few): a process that submits to hundreds
+    of units reads them once a minute, not once per unit per minute.
     """
+    global _cached
+    now = time.monotonic()
+    if _cached is None or _cached.until <= now:
+        _cached = _Cached(now + CACHE_SECONDS, _load_overrides())
     key = unit.path if unit is not None else ""
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
-    result = _load_calendar(unit)
-    _CACHE[key] = (time.monotonic() + CACHE_SECONDS, result)
-    return result
+    found = _cached.calendars.get(key)
+    if found is None:
+        found = _cached.calendars[key] = _calendar_of(_cached.overrides, key)
+    return found
 
 
-def _load_calendar(unit: Unit | None) -> WorkCalendar:
-    """Country holidays + the CalendarDay rows of the nation and of the unit's ancestors."""
-    applies = Q(unit__isnull=True)
-    if unit is not None:
-        ancestors = [int(pk) for pk in unit.path.strip("/").split("/") if pk]
-        applies |= Q(unit_id__in=ancestors)
+def _load_overrides() -> list[tuple[date, bool, int | None, str]]:
+    return [
+        (day, working, unit_id, path or "")
+        for day, working, unit_id, path in CalendarDay.objects.values_list("day", "working", "unit_id", "unit__path")
+    ]
+
+
+def _calendar_of(overrides: list[tuple[date, bool, int | None, str]], path: str) -> WorkCalendar:
+    """Country holidays + the overrides of the nation and of the unit's ancestors (itself included)."""
+    ancestors = {int(pk) for pk in path.strip("/").split("/") if pk}
+    rows = [r for r in overrides if r[2] is None or r[2] in ancestors]
     # Overrides are few (a handful a year); the deepest unit's word wins over the nation's.
-    rows = sorted(CalendarDay.objects.filter(applies).values_list("day", "working", "unit__path"),
-                  key=lambda r: len(r[2] or ""))
+    rows.sort(key=lambda r: len(r[3]))
     decided: dict = {}
-    for day, working, _path in rows:
+    for day, working, _unit, _path in rows:
         decided[day] = working
     return WorkCalendar(
         settings.COUNTRY,

@@ -65,8 +65,9 @@ def create_tasks(dossier: Dossier, now: datetime) -> list[Task]:
         )
         for s in steps
     ]
+    # The first steps are opened before the rows are written: one INSERT, not an UPDATE per opened step.
+    _open_ready(tasks, now)
     Task.objects.bulk_create(tasks)
-    open_ready(dossier, now, tasks)  # the rows just written, units included: no need to read them back
     return tasks
 
 
@@ -79,32 +80,41 @@ def _step_due(task: Task, opened: datetime) -> datetime:
 def open_ready(dossier: Dossier, now: datetime, known: list[Task] | None = None) -> list[Task]:
     """Open every waiting task whose predecessors are all finished; return those opened.
 
-    `known`: every task of the dossier, already in hand (just created); else they are read.
+    `known`: every task of the dossier, already in hand and up to date (the action's own list,
+    whose changes so far are in it); else they are read.
     """
     # With their units: a step's due date is counted on its unit's calendar (one query, not one per task).
-    tasks = {t.step: t for t in (known if known is not None else dossier.tasks.select_related("unit"))}
+    tasks = known if known is not None else list(dossier.tasks.select_related("unit"))
+    opened = _open_ready(tasks, now)
+    for task in opened:
+        task.save(update_fields=["status", "opened_at", "due_at"])
+    return opened
+
+
+def _open_ready(tasks: list[Task], now: datetime) -> list[Task]:
+    """Mark (in memory) the waiting tasks whose predecessors are all finished as open."""
+    by_step = {t.step: t for t in tasks}
 
     def finished(step: str) -> bool:
         # A skipped step is passed through: it is finished once the steps before it are.
-        task = tasks[step]
+        task = by_step[step]
         if task.status == TaskStatus.SKIPPED:
             return all(finished(b) for b in task.after)
         return task.status == TaskStatus.DONE
 
     # Opening finishes nothing, so one pass is enough.
     opened = []
-    for task in tasks.values():
+    for task in by_step.values():
         if task.status == TaskStatus.WAITING and all(finished(b) for b in task.after):
             task.status = TaskStatus.OPEN
             task.opened_at = now
             task.due_at = _step_due(task, now)
-            task.save(update_fields=["status", "opened_at", "due_at"])
             opened.append(task)
     return opened
 
 
-def complete(task: Task, actor, now: datetime) -> list[Task]:
-    """Finish a task and open what it unblocks."""
+def complete(task: Task, actor, now: datetime, known: list[Task] | None = None) -> list[Task]:
+    """Finish a task and open what it unblocks (`known`: every task of the dossier, `task` among them)."""
     task.status = TaskStatus.DONE
     task.done_at = now
     task.done_by = actor
@@ -112,11 +122,15 @@ def complete(task: Task, actor, now: datetime) -> list[Task]:
         task.assignee = actor
         task.claimed_at = now
     task.save(update_fields=["status", "done_at", "done_by", "assignee", "claimed_at"])
-    return open_ready(task.dossier, now)
+    return open_ready(task.dossier, now, known)
 
 
-def cancel_all(dossier: Dossier) -> None:
+def cancel_all(dossier: Dossier, known: list[Task] | None = None) -> None:
+    """Cancel every live task (`known`: the tasks in hand, changed alike so they stay true)."""
     dossier.tasks.filter(status__in=LIVE).update(status=TaskStatus.CANCELLED)
+    for task in known or []:
+        if task.status in LIVE:
+            task.status = TaskStatus.CANCELLED
 
 
 def open_tasks(dossier: Dossier) -> QuerySet[Task]:
@@ -134,17 +148,23 @@ def actionable(dossier: Dossier, user, roles_at) -> list[Task]:
     return result
 
 
-def unfinished_before_end(dossier: Dossier) -> bool:
+def unfinished_before_end(dossier: Dossier, known: list[Task] | None = None) -> bool:
+    if known is not None:
+        return any(not t.is_end and t.status in LIVE for t in known)
     return dossier.tasks.filter(is_end=False, status__in=LIVE).exists()
 
 
-def shift_due_dates(dossier: Dossier, days: int) -> None:
-    """Move the open tasks' deadlines by the working days the dossier waited."""
+def shift_due_dates(dossier: Dossier, days: int, known: list[Task] | None = None) -> None:
+    """Move the open tasks' deadlines by the working days the dossier waited (`known`: every task, in hand)."""
     if days <= 0:
         return
     calendar = deadlines.calendar(dossier.unit)
     tz = ZoneInfo(settings.TIME_ZONE)
-    for task in dossier.tasks.filter(status=TaskStatus.OPEN, due_at__isnull=False):
+    tasks = (
+        [t for t in known if t.status == TaskStatus.OPEN and t.due_at is not None] if known is not None
+        else dossier.tasks.filter(status=TaskStatus.OPEN, due_at__isnull=False)
+    )
+    for task in tasks:
         local = task.due_at.astimezone(tz)
         task.due_at = local.replace(
             year=(d := calendar.add_working_days(local.date(), days)).year, month=d.month, day=d.day

@@ -100,4 +100,7 @@ def resolve(owner, components: Iterable[Mapping], items: Iterable[Mapping]) -> t
 
 
 def mark_used(tokens: Iterable[str], dossier_code: str) -> None:
-    Upload.objects.filter(token__in=list(tokens), used_in="").update(used_in=dossier_code)
+    tokens = list(tokens)
+    if not tokens:  # most dossiers reuse documents or are filed without files: nothing to mark
+        return
+    Upload.objects.filter(token__in=tokens, used_in="").update(used_in=dossier_code)
