@@ -30,6 +30,7 @@ from motcua.portal.presentation import money, service_mode_label, unit_name
 from motcua.portal.schema_form import SummaryError, build_fields, mark_prefilled, parse_post
 from motcua.results.receipt import render_receipt
 from motcua.units.models import Unit
+from motcua.units.scope import request_grants
 from motcua.vault.prefill import prefill
 
 PAGE_SIZE = 50
@@ -192,17 +193,45 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
         .only("code", "status", "submitted_at", "due_at", "procedure__names")
         .order_by("-submitted_at", "-id")
     )
-    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = FirstPagePaginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/my_dossiers.html", {"page": page})
+
+
+class FirstPagePaginator(Paginator):
+    """A paginator that counts only when it must.
+
+    Most citizens have a handful of dossiers: when the first page is not full, its rows
+    are all there is, and the COUNT(*) over the citizen's dossiers is not needed.
+    """
+
+    def get_page(self, number):
+        if number not in (None, "", "1", 1):
+            return super().get_page(number)
+        rows = list(self.object_list[: self.per_page])
+        if len(rows) < self.per_page:
+            self.count = len(rows)  # a cached_property: set, it is never computed
+        return self._get_page(rows, 1, self)
 
 
 def _with_details(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
     return dossiers.select_related("procedure", "procedure_version", "unit", "applicant__citizen", "result")
 
 
-def _visible_or_404(request: HttpRequest, code: str) -> Dossier:
-    """Someone else's dossier looks exactly like one that does not exist."""
-    dossier = _with_details(visible_dossiers(request.user)).filter(code=code).first()
+def _visible_or_404(request: HttpRequest, code: str, *, page: bool = False) -> Dossier:
+    """Someone else's dossier looks exactly like one that does not exist.
+
+    `page`: only what the dossier page shows, in one query: not the applicant (the reader
+    is the applicant, or an officer who has the back office), nor the YAML source of the
+    procedure version, but its rating (a returned dossier shows it).
+    """
+    visible = visible_dossiers(request.user, request_grants(request))
+    if page:
+        visible = visible.select_related("procedure", "procedure_version", "unit", "result", "rating").defer(
+            "procedure_version__source_text"
+        )
+    else:
+        visible = _with_details(visible)
+    dossier = visible.filter(code=code).first()
     if dossier is None:
         raise Http404(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code})
     return dossier
@@ -229,7 +258,7 @@ def _citizen_page(
     request: HttpRequest, dossier: Dossier, *, error: ActionError | None = None, upload_errors: dict | None = None,
     rating_errors: dict[str, str] | None = None, rating_posted: QueryDict | None = None,
 ) -> HttpResponse:
-    context = dossier_context(dossier, request.user)
+    context = dossier_context(dossier, request.user, grants=request_grants(request))
     context.update(
         rating=getattr(dossier, "rating", None) if dossier.status == Status.RETURNED else None,
         rating_questions=_rating_form(dossier, rating_posted, rating_errors),
@@ -258,7 +287,7 @@ def _citizen_page(
 @require_safe
 @login_required
 def dossier(request: HttpRequest, code: str) -> HttpResponse:
-    return _citizen_page(request, _visible_or_404(request, code))
+    return _citizen_page(request, _visible_or_404(request, code, page=True))
 
 
 @require_POST

@@ -12,13 +12,7 @@ def units_for(user, role: str | None = None) -> QuerySet[Unit]:
     memberships = Membership.objects.filter(user=user).select_related("unit__parent")
     if role is not None:
         memberships = memberships.filter(role=role)
-    paths = {m.unit.scope_root.path for m in memberships}
-    if not paths:
-        return Unit.objects.none()
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return Unit.objects.filter(condition)
+    return units_under({m.unit.scope_root.path for m in memberships})
 
 
 Grants = tuple[tuple[str, str, str], ...]  # (subtree path, role, sector) triples
@@ -63,3 +57,32 @@ def roles_on(user, unit: Unit) -> set[str]:
 
 def is_staff_member(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and Membership.objects.filter(user=user).exists()
+
+
+def request_grants(request) -> Grants:
+    """The grants of the request's user, read once per request.
+
+    The citizen's dossier page needs them three times (which dossiers are visible,
+    which actions are allowed, whether the menu shows the back office): one query,
+    not three. Kept on the request, so a membership changed by another request is
+    seen by the next one.
+    """
+    grants = getattr(request, "_motcua_grants", None)
+    if grants is None:
+        grants = grants_of(getattr(request, "user", None))
+        request._motcua_grants = grants
+    return grants
+
+
+def paths_of(grants: Grants) -> set[str]:
+    """The subtree roots the grants cover (what `units_for` reads from memberships)."""
+    return {path for path, _role, _sector in grants}
+
+
+def units_under(paths: set[str]) -> QuerySet[Unit]:
+    if not paths:
+        return Unit.objects.none()
+    condition = Q()
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return Unit.objects.filter(condition)
