@@ -6,6 +6,8 @@ every dossier query starts from `motcua.dossiers.access`.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -13,6 +15,8 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -34,6 +38,8 @@ from motcua.units.scope import request_grants
 from motcua.vault.prefill import prefill
 
 PAGE_SIZE = 50
+_CODE_SLOT = "CODE"  # stands for a dossier code in a reversed address
+URL_SAFE = RFC3986_SUBDELIMS + "~:@"  # what reverse() leaves unquoted in a <str:> argument
 # Errors about the receiving unit: the page then offers the units the core named.
 UNIT_ERRORS = frozenset({"unit_required", "unknown_unit"})
 
@@ -194,6 +200,10 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
         .order_by("-submitted_at", "-id")
     )
     page = FirstPagePaginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
+    # One reverse() for the page, not one a row: the rows' addresses differ only by the code.
+    link = reverse("portal:dossier", args=[_CODE_SLOT])
+    for d in page.object_list:
+        d.url = link.replace(_CODE_SLOT, quote(d.code, safe=URL_SAFE))
     return render(request, "portal/my_dossiers.html", {"page": page})
 
 
