@@ -408,16 +408,26 @@ def withdraw(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _rating_form(dossier: Dossier, posted: QueryDict | None = None, errors: dict[str, str] | None = None) -> list[dict]:
-    """The rating questions with their options, the chosen level and any error."""
+    """The rating questions with their options, the chosen level and any error.
+
+    Each option comes with its input's id and whether it is checked: the form is on every
+    returned dossier's page (25 radio buttons), cheaper made here than in the template.
+    The first option's id is the question's own, the target of the error summary's link.
+    """
     errors = errors or {}
-    return [
-        {
+    levels = [(level, str(text)) for level, text in rating.LEVELS.items()]
+    questions = []
+    for key, label in rating.CRITERIA.items():
+        chosen = posted.get(f"rating-{key}", "") if posted is not None else ""
+        questions.append({
             "key": key, "label": str(label), "error": errors.get(key, ""),
-            "chosen": posted.get(f"rating-{key}", "") if posted is not None else "",
-            "options": [(level, str(text)) for level, text in rating.LEVELS.items()],
-        }
-        for key, label in rating.CRITERIA.items()
-    ]
+            "options": [
+                {"id": f"rating-{key}" if i == 0 else f"rating-{key}-{level}", "level": level, "text": text,
+                 "checked": chosen == level}
+                for i, (level, text) in enumerate(levels)
+            ],
+        })
+    return questions
 
 
 @require_POST

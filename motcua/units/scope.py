@@ -30,10 +30,11 @@ def grants_of(user) -> Grants:
     """Every (subtree path, role, sector) the user holds: read once, then checked against many units."""
     if not getattr(user, "is_authenticated", False):
         return ()
-    return tuple(
-        (m.unit.scope_root.path, m.role, sector(m.unit))
-        for m in Membership.objects.filter(user=user).select_related("unit__parent")
+    # Only the columns the grants are made of: read on every signed-in page.
+    memberships = Membership.objects.filter(user=user).select_related("unit__parent").only(
+        "role", "unit__kind", "unit__agency", "unit__path", "unit__parent__path"
     )
+    return tuple((m.unit.scope_root.path, m.role, sector(m.unit)) for m in memberships)
 
 
 def roles_in(grants: Grants, unit: Unit) -> set[str]:
