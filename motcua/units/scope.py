@@ -70,7 +70,9 @@ def request_grants(request) -> Grants:
     """
     grants = getattr(request, "_motcua_grants", None)
     if grants is None:
-        grants = grants_of(getattr(request, "user", None))
+        user = getattr(request, "user", None)
+        # The login backend (identity.backends) read with the user whether they serve any unit.
+        grants = () if getattr(user, "serves_units", None) is False else grants_of(user)
         request._motcua_grants = grants
     return grants
 
