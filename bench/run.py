@@ -143,6 +143,7 @@ def prepare(cfg: Config, counts: int = 2000) -> dict[str, Path]:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
@@ -198,7 +199,7 @@ def prepare(cfg: Config, counts: int = 2000) -> dict[str, Path]:
     sessions = {}
     for pk, user in readers.items():
         s = SessionStore()
-        s[SESSION_KEY], s[BACKEND_SESSION_KEY] = str(pk), "django.contrib.auth.backends.ModelBackend"
+        s[SESSION_KEY], s[BACKEND_SESSION_KEY] = str(pk), settings.AUTHENTICATION_BACKENDS[0]
         s[HASH_SESSION_KEY] = user.get_session_auth_hash()
         s.create()
         sessions[pk] = s.session_key

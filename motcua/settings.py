@@ -65,6 +65,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "motcua.bench_urls" if env_bool("MOTCUA_BENCH", False) else "motcua.urls"
 WSGI_APPLICATION = "motcua.wsgi.application"
 AUTH_USER_MODEL = "identity.User"
+# Django's ModelBackend, loading the signed-in user with the citizen profile (motcua/identity/backends.py).
+AUTHENTICATION_BACKENDS = ["motcua.identity.backends.UserBackend"]
 LOGIN_URL = "identity:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:home"
@@ -80,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "motcua.portal.context_processors.staff",
             ],
         },
     },

@@ -36,7 +36,7 @@ from motcua.portal.dossier_page import dossier_context
 from motcua.portal.presentation import action_label, deadline_state
 from motcua.portal.views import apology_response, component_response, result_response
 from motcua.units.models import Membership
-from motcua.units.scope import Grants, grants_of, is_staff_member, units_for
+from motcua.units.scope import Grants, request_grants, units_for
 
 PAGE_SIZE = 50
 
@@ -61,7 +61,7 @@ def staff_required(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not is_staff_member(request.user):
+        if not request_grants(request):  # read once: the page and its header use them again
             raise PermissionDenied(_("Trang này chỉ dành cho cán bộ xử lý hồ sơ."))
         return view(request, *args, **kwargs)
 
@@ -135,7 +135,7 @@ def _row(dossier: Dossier, user: User, grants: Grants, now) -> Row:
 @staff_required
 def dossier_list(request: HttpRequest) -> HttpResponse:
     user, now = request.user, timezone.now()
-    grants = grants_of(user)  # once per page: every row's roles are read from it
+    grants = request_grants(request)  # once per page: every row's roles are read from it
     show = request.GET.get("show", "")
     show = show if show in SHOW else ""
     deadline = request.GET.get("deadline", "")
@@ -179,8 +179,8 @@ def _detail_page(
     request: HttpRequest, dossier: Dossier, *, failed: ActionError | None = None, failed_action: str = ""
 ) -> HttpResponse:
     now = timezone.now()
-    context = dossier_context(dossier, request.user, staff=True, now=now)
-    grants = grants_of(request.user)
+    grants = request_grants(request)  # also the header's "staff" link: one membership query a page
+    context = dossier_context(dossier, request.user, staff=True, now=now, grants=grants)
     context["forms"] = forms.detail_forms(
         dossier, context["allowed"], context["open_tasks"], context["components"], request.user, grants, now,
         failed=failed, failed_action=failed_action, posted=request.POST if failed is not None else None,

@@ -5,21 +5,27 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from motcua.dossiers.models import Dossier, Task
-from motcua.units.scope import units_for
+from motcua.units.scope import Grants, paths_of, units_for, units_under
 
 
-def _served(user) -> Q:
+def _served(user, grants: Grants | None = None) -> Q:
     # A dossier is the business of the unit that received it and of every unit
     # that has a step of it (inter-agency work).
-    units = units_for(user).values("pk")
+    units = (units_for(user) if grants is None else units_under(paths_of(grants))).values("pk")
     return Q(unit__in=units) | Q(Exists(Task.objects.filter(dossier=OuterRef("pk"), unit__in=units)))
 
 
-def visible_dossiers(user) -> QuerySet[Dossier]:
-    """The applicant's own dossiers plus those of every unit the user serves."""
+def visible_dossiers(user, grants: Grants | None = None) -> QuerySet[Dossier]:
+    """The applicant's own dossiers plus those of every unit the user serves.
+
+    `grants` (units.scope.grants_of, already read for this request) saves reading the
+    memberships again; a user without any sees only their own dossiers.
+    """
     if not getattr(user, "is_authenticated", False):
         return Dossier.objects.none()
-    return Dossier.objects.filter(Q(applicant=user) | _served(user))
+    if grants is not None and not grants:
+        return Dossier.objects.filter(applicant=user)
+    return Dossier.objects.filter(Q(applicant=user) | _served(user, grants))
 
 
 def staff_dossiers(user) -> QuerySet[Dossier]:

@@ -54,7 +54,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         user = upsert_citizen(read_claims(result.claims))
     except oidc.LoginError as error:
         return _refused(request, error)
-    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     request.session[ID_TOKEN] = result.id_token  # after login(), which may start a fresh session
     return redirect(result.next_url)
 

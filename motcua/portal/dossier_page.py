@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,7 @@ from motcua.dossiers.timing import UnitShare, unit_shares
 from motcua.portal import components
 from motcua.portal.presentation import deadline_state, format_datetime, money, unit_name
 from motcua.portal.schema_form import describe, field_label
+from motcua.units.scope import Grants
 from motcua.vault.registries import label_of
 
 
@@ -70,28 +72,41 @@ def _event_details(event: DossierEvent, steps: Mapping[str, str], units: Mapping
     return lines
 
 
-def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None) -> dict:
-    """What both the citizen's and the officer's dossier pages show."""
+def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None, grants: Grants | None = None) -> dict:
+    """What both the citizen's and the officer's dossier pages show.
+
+    Only what the page shows is read: the applicant's page shows no officers' names and
+    no time per unit, and the dossier's own counters say when there are no supplement
+    requests or apology letters to read (the usual case: no query for them).
+    `grants` (units.scope.grants_of for `user`) saves reading the memberships again.
+    """
     now = now or timezone.now()
     version = dossier.procedure_version
-    tasks: list[Task] = list(dossier.tasks.select_related("unit", "assignee__citizen", "done_by").order_by("id"))
+    related = ("unit", "assignee__citizen", "done_by") if staff else ("unit",)
+    # Prefetched: the action rules (actions.allowed_actions) read the open tasks from it.
+    prefetch_related_objects([dossier], Prefetch("tasks", Task.objects.select_related(*related).order_by("id")))
+    tasks: list[Task] = list(dossier.tasks.all())
     steps = {t.step: localized(t.name) or t.step for t in tasks}
     units = {t.unit.code: unit_name(t.unit) for t in tasks}
     units.setdefault(dossier.unit.code, unit_name(dossier.unit))
     names = component_names(dossier)
+    requests = dossier.supplements.order_by("number")
     supplements = [
         SupplementView(
             s,
             [(i.get("key"), names.get(i.get("key"), i.get("key")), i.get("reason", "")) for i in s.items],
             [names.get(c.get("key"), c.get("key")) for c in s.answer if isinstance(c, Mapping)],
         )
-        for s in dossier.supplements.select_related("requested_by").order_by("number")
-    ]
+        for s in (requests.select_related("requested_by") if staff else requests)
+    ] if dossier.supplement_count else []
+    history = dossier.events.order_by("at", "id")
     events = [
         EventView(e, _event_details(e, steps, units, names, staff))
-        for e in dossier.events.select_related("actor__citizen").order_by("at", "id")
+        for e in (history.select_related("actor__citizen") if staff else history)
     ]
-    shares: list[UnitShare] = unit_shares(dossier, tasks) if tasks else []
+    shares: list[UnitShare] = unit_shares(dossier, tasks) if tasks and staff else []
+    letters = dossier.apologies.order_by("issued_at")
+    apologies = list(letters.select_related("issued_by") if staff else letters) if dossier.apology_count else []
     rows = components.rows(
         version.components, version.form_schema, data=dossier.data or {}, channel=dossier.channel,
         supplied=dossier.components or [],
@@ -110,14 +125,14 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None) ->
         ],
         "events": events,
         "has_result": hasattr(dossier, "result"),
-        "allowed": actions.allowed_actions(dossier, user, now=now),
+        "allowed": actions.allowed_actions(dossier, user, now=now, grants=grants),
         "deadline": state,
         "tasks": tasks,
         "open_tasks": [t for t in tasks if t.status == "open"],
         "shares": shares,
         "supplements": supplements,
         "open_supplement": next((s for s in reversed(supplements) if s.open), None),
-        "apologies": list(dossier.apologies.select_related("issued_by").order_by("issued_at")),
+        "apologies": apologies,
         "components": rows,
         "missing": components.missing(rows),
         "show_actors": staff,

@@ -12,13 +12,7 @@ def units_for(user, role: str | None = None) -> QuerySet[Unit]:
     memberships = Membership.objects.filter(user=user).select_related("unit__parent")
     if role is not None:
         memberships = memberships.filter(role=role)
-    paths = {m.unit.scope_root.path for m in memberships}
-    if not paths:
-        return Unit.objects.none()
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return Unit.objects.filter(condition)
+    return units_under({m.unit.scope_root.path for m in memberships})
 
 
 Grants = tuple[tuple[str, str, str], ...]  # (subtree path, role, sector) triples
@@ -36,10 +30,11 @@ def grants_of(user) -> Grants:
     """Every (subtree path, role, sector) the user holds: read once, then checked against many units."""
     if not getattr(user, "is_authenticated", False):
         return ()
-    return tuple(
-        (m.unit.scope_root.path, m.role, sector(m.unit))
-        for m in Membership.objects.filter(user=user).select_related("unit__parent")
+    # Only the columns the grants are made of: read on every signed-in page.
+    memberships = Membership.objects.filter(user=user).select_related("unit__parent").only(
+        "role", "unit__kind", "unit__agency", "unit__path", "unit__parent__path"
     )
+    return tuple((m.unit.scope_root.path, m.role, sector(m.unit)) for m in memberships)
 
 
 def roles_in(grants: Grants, unit: Unit) -> set[str]:
@@ -63,3 +58,34 @@ def roles_on(user, unit: Unit) -> set[str]:
 
 def is_staff_member(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and Membership.objects.filter(user=user).exists()
+
+
+def request_grants(request) -> Grants:
+    """The grants of the request's user, read once per request.
+
+    The citizen's dossier page needs them three times (which dossiers are visible,
+    which actions are allowed, whether the menu shows the back office): one query,
+    not three. Kept on the request, so a membership changed by another request is
+    seen by the next one.
+    """
+    grants = getattr(request, "_motcua_grants", None)
+    if grants is None:
+        user = getattr(request, "user", None)
+        # The login backend (identity.backends) read with the user whether they serve any unit.
+        grants = () if getattr(user, "serves_units", None) is False else grants_of(user)
+        request._motcua_grants = grants
+    return grants
+
+
+def paths_of(grants: Grants) -> set[str]:
+    """The subtree roots the grants cover (what `units_for` reads from memberships)."""
+    return {path for path, _role, _sector in grants}
+
+
+def units_under(paths: set[str]) -> QuerySet[Unit]:
+    if not paths:
+        return Unit.objects.none()
+    condition = Q()
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return Unit.objects.filter(condition)

@@ -94,6 +94,11 @@ def role_label(role: str) -> str:
 
 
 @register.filter
+def status_label(status: int) -> str:
+    return presentation.status_label(status)
+
+
+@register.filter
 def task_status(status: str) -> str:
     return presentation.task_status_label(status)
 
