@@ -106,8 +106,10 @@ def _upsert(table: str, key: str, units: list[int], procedure_id: int, rows: dic
     names = ", ".join(["unit_id", "procedure_id", key, *COLUMNS])
     placeholders = "(" + ", ".join(["%s"] * (3 + len(COLUMNS))) + ")"
     values, params = [], []
+    # Rows are locked in the order they are listed: the ancestors from the nation down, each day in
+    # date order, so two actions moving the same shared rows (the nation's) never wait on each other in a circle.
     for unit_id in units:
-        for day, row in rows.items():
+        for day, row in sorted(rows.items()):
             values.append(placeholders)
             params += [unit_id, procedure_id, day, *(row.get(c, 0) for c in COLUMNS)]
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
@@ -122,7 +124,7 @@ def _upsert_open(units: list[int], procedure_id: int, opened: Counter[date]) -> 
     table = OpenCounter._meta.db_table
     values, params = [], []
     for unit_id in units:
-        for day, n in opened.items():
+        for day, n in sorted(opened.items()):  # date order, as in _upsert
             values.append("(%s, %s, %s, %s)")
             params += [unit_id, procedure_id, day, n]
     sql = (
