@@ -137,3 +137,21 @@ def test_a_walked_dossier_moves_the_counters_of_its_unit_its_ancestors_and_the_c
             assert (row.digitized, row.reused, row.vault) == (1, 1, 1)  # the birth certificate comes from the vault
     assert sum(OpenCounter.objects.values_list("count", flat=True)) == 0
     assert differences() == {"DailyCounter": 0, "MonthlyCounter": 0, "OpenCounter": 0}
+
+
+def test_counter_rows_are_listed_in_one_order_whatever_the_order_of_the_changes():
+    # Rows are locked in the order the upsert lists them; two actions that move the same shared rows
+    # (the nation's) in opposite orders could deadlock. The order is: ancestors as given, days ascending.
+    from collections import Counter
+    from datetime import date
+
+    from motcua.monitoring.counters import _upsert, _upsert_open
+
+    early, late = date(2025, 3, 3), date(2025, 3, 10)
+    for opened in (Counter({late: 1, early: -1}), Counter({early: -1, late: 1})):
+        _sql, params = _upsert_open([0, 7], 3, opened)
+        assert [(params[i], params[i + 2]) for i in range(0, len(params), 4)] == [(0, early), (0, late), (7, early), (7, late)]
+    for rows in ({late: {"ended": 1}, early: {"received": 1}}, {early: {"received": 1}, late: {"ended": 1}}):
+        _sql, params = _upsert("monitoring_dailycounter", "day", [0, 7], 3, rows)
+        width = len(params) // 4
+        assert [(params[i], params[i + 2]) for i in range(0, len(params), width)] == [(0, early), (0, late), (7, early), (7, late)]
