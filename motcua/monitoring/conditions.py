@@ -80,9 +80,13 @@ def end_conditions(by_date: bool) -> dict[str, Q]:
     return {"ended": Q(), "ended_on_time": on_time, "ended_satisfied": on_time & Q(disliked=False)}
 
 
+# Processed (9, 10): counted on the finishing day, with the electronic result issued on the way.
+PROCESSED = Q(status__in=E_RESULT, finished_at__isnull=False)
+
+
 def finished(qs: QuerySet) -> QuerySet:
-    """Dossiers processed (9, 10): they count on their finishing day, with their electronic result."""
-    return qs.filter(status__in=E_RESULT, finished_at__isnull=False)
+    """Dossiers processed: the result columns' dossiers."""
+    return qs.filter(PROCESSED)
 
 
 def still_open(qs: QuerySet) -> QuerySet:

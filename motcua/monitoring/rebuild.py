@@ -32,7 +32,7 @@ from django.db.models.functions import Cast, TruncDate, TruncMonth
 
 from motcua.dossiers.models import Dossier
 from motcua.monitoring import conditions, config
-from motcua.monitoring.contributions import ALREADY_LATE, ALWAYS_ON_TIME, E_RESULT
+from motcua.monitoring.contributions import ALREADY_LATE, ALWAYS_ON_TIME
 from motcua.monitoring.counters import ancestors
 from motcua.monitoring.models import COLUMNS, DailyCounter, MonthlyCounter, OpenCounter
 from motcua.units.models import Unit
@@ -63,8 +63,7 @@ def _received_rows(full_versions: list[int]):
 
 def _ended_rows(by_date: bool):
     # A processed dossier's first end state is its finishing (9), so "finished" shares the end day.
-    result = Q(status__in=E_RESULT, finished_at__isnull=False)
-    wanted = {**conditions.end_conditions(by_date), "finished": result, "finished_e_result": result}
+    wanted = {**conditions.end_conditions(by_date), **dict.fromkeys(conditions.RESULT_COLUMNS, conditions.PROCESSED)}
     return (
         conditions.ended(Dossier.objects.all())
         .annotate(day=F("end_day"))

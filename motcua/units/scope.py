@@ -56,10 +56,6 @@ def roles_on(user, unit: Unit) -> set[str]:
     return roles_in(grants_of(user), unit)
 
 
-def is_staff_member(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and Membership.objects.filter(user=user).exists()
-
-
 def request_grants(request) -> Grants:
     """The grants of the request's user, read once per request.
 

@@ -12,7 +12,6 @@ from django.utils.html import format_html
 from motcua.catalog.models import localized as _localized
 from motcua.dossiers import rating
 from motcua.portal import presentation
-from motcua.units.scope import is_staff_member as _is_staff_member
 
 register = template.Library()
 
@@ -63,11 +62,6 @@ def person(user) -> str:
 @register.filter
 def unit_name(unit) -> str:
     return presentation.unit_name(unit) if unit is not None else ""
-
-
-@register.filter
-def is_staff_member(user) -> bool:
-    return _is_staff_member(user)
 
 
 @register.simple_tag
