@@ -16,7 +16,7 @@ from django.utils import timezone
 from motcua.audit.log import verify_chain
 from motcua.audit.models import AuditEntry
 from motcua.dossiers import actions, deadlines
-from motcua.dossiers.errors import Conflict, Forbidden, Invalid, NotFound
+from motcua.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.dossiers.models import Dossier, DossierEvent, Status
 from motcua.identity.models import User
 from motcua.notifications.models import OutboxEvent

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 
 from motcua.audit.models import AuditEntry
 from motcua.dossiers import actions
-from motcua.dossiers.errors import ActionError
+from motcua.lib.errors import ActionError
 from motcua.dossiers.models import Dossier, DossierEvent, Status, Task
 from motcua.identity.models import ApiToken, User
 from motcua.notifications.models import OutboxEvent

@@ -15,7 +15,7 @@ import pytest
 from freezegun import freeze_time
 
 from motcua.dossiers import actions
-from motcua.dossiers.errors import Conflict
+from motcua.lib.errors import Conflict
 from motcua.dossiers.models import DeadlineState, Dossier, DossierEvent, Status
 from motcua.dossiers.tasks import check_deadlines
 from motcua.identity.models import User

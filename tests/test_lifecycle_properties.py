@@ -36,7 +36,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from motcua.audit.log import verify_chain
 from motcua.audit.models import AuditEntry
 from motcua.dossiers import actions, deadlines, workflow
-from motcua.dossiers.errors import ActionError
+from motcua.lib.errors import ActionError
 from motcua.dossiers.models import Dossier, DossierEvent, Status, TaskStatus
 from motcua.identity.models import User
 from motcua.notifications.models import OutboxEvent

@@ -7,7 +7,7 @@ from django.test import Client
 
 from motcua.audit.models import AuditEntry
 from motcua.dossiers import actions
-from motcua.dossiers.errors import ActionError
+from motcua.lib.errors import ActionError
 from motcua.dossiers.models import Dossier, DossierEvent, Rating, Status
 from motcua.identity.models import User
 from motcua.portal.models import Draft

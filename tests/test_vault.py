@@ -9,7 +9,7 @@ from django.test import Client
 
 from motcua.catalog.models import Procedure
 from motcua.dossiers import actions
-from motcua.dossiers.errors import Invalid
+from motcua.lib.errors import Invalid
 from motcua.dossiers.models import Dossier
 from motcua.identity.models import User
 from motcua.vault.models import AccessLog, VaultDocument

@@ -17,7 +17,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from motcua.dossiers import actions, deadlines
-from motcua.dossiers.errors import ActionError
+from motcua.lib.errors import ActionError
 from motcua.dossiers.models import Dossier, Task
 from motcua.identity.models import User
 from motcua.portal import components

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST, require_safe
 from motcua.backoffice import forms
 from motcua.dossiers import actions
 from motcua.dossiers.access import staff_dossiers
-from motcua.dossiers.errors import ActionError
+from motcua.lib.errors import ActionError
 from motcua.dossiers.models import DeadlineState, Dossier, Status, Task, TaskStatus
 from motcua.identity.models import User
 from motcua.portal import components

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from motcua.catalog.models import Procedure, localized
 from motcua.catalog.search import Filters, search
-from motcua.dossiers.errors import Invalid, NotFound
+from motcua.lib.errors import Invalid, NotFound
 from motcua.units.models import Unit
 
 router = Router(tags=["procedures"])

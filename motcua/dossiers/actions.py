@@ -28,7 +28,7 @@ from motcua.catalog.models import Procedure
 from motcua.catalog.search import implementing_units
 from motcua.dossiers import deadlines, rating, workflow
 from motcua.dossiers.codes import format_code, next_sequence
-from motcua.dossiers.errors import Conflict, Forbidden, Invalid, NotFound
+from motcua.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.dossiers.facts import sources_mask
 from motcua.dossiers.models import (
     Channel,

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from motcua.dossiers.errors import Invalid
+from motcua.lib.errors import Invalid
 
 # Levels, best first; the code is stored, the label shown.
 LEVELS: dict[str, object] = {

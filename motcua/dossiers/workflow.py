@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from motcua.dossiers import deadlines
-from motcua.dossiers.errors import Invalid
+from motcua.lib.errors import Invalid
 from motcua.dossiers.models import Dossier, Task, TaskStatus
 from motcua.lib.conditions import evaluate
 from motcua.units.models import Unit, UnitKind

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from motcua.catalog.models import Procedure
-from motcua.dossiers.errors import Forbidden, NotFound
+from motcua.lib.errors import Forbidden, NotFound
 from motcua.monitoring import period, query
 from motcua.monitoring.access import can_view
 from motcua.units.models import Unit

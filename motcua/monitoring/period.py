@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
 
-from motcua.dossiers.errors import Invalid
+from motcua.lib.errors import Invalid
 
 EARLIEST = date(2000, 1, 1)
 LONGEST_DAYS = 366 * 5  # five years: a longer range is a typing mistake, not a question

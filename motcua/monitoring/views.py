@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from motcua.catalog.models import Procedure, localized
-from motcua.dossiers.errors import ActionError
+from motcua.lib.errors import ActionError
 from motcua.monitoring import config, period, query
 from motcua.monitoring.access import can_view, home_units
 from motcua.monitoring.catalog_facts import facts

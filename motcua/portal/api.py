@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from motcua.catalog.forms import validate_form
 from motcua.dossiers.api import DossierOut, _out, _visible
-from motcua.dossiers.errors import Conflict
+from motcua.lib.errors import Conflict
 from motcua.portal import drafts
 from motcua.portal.models import Draft
 

@@ -26,7 +26,7 @@ from motcua.catalog.forms import validate_form
 from motcua.catalog.models import localized
 from motcua.dossiers import deadlines
 from motcua.dossiers.access import visible_dossiers
-from motcua.dossiers.errors import ActionError, NotFound
+from motcua.lib.errors import ActionError, NotFound
 from motcua.dossiers.models import Channel, Status
 from motcua.portal import components, drafts, steps, uploads
 from motcua.portal.models import Draft

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.models import Procedure
 from motcua.dossiers import actions
-from motcua.dossiers.errors import Conflict, Forbidden, Invalid, NotFound
+from motcua.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.dossiers.models import Channel, Dossier
 from motcua.portal.models import Draft
 from motcua.portal.uploads import discard

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from motcua.dossiers.errors import NotFound
+from motcua.lib.errors import NotFound
 from motcua.portal.presentation import format_date, format_datetime
 from motcua.portal.uploads import CONTENT_TYPES, safe_name
 from motcua.vault.access import log_for, log_vault

@@ -26,7 +26,7 @@ from motcua.catalog.search import Filters, search
 from motcua.catalog.vocab import LEVELS
 from motcua.dossiers import actions, rating
 from motcua.dossiers.access import visible_dossiers
-from motcua.dossiers.errors import ActionError
+from motcua.lib.errors import ActionError
 from motcua.dossiers.models import Dossier, Status
 from motcua.portal import apply, components, steps, uploads, vault_pages
 from motcua.portal.dossier_page import dossier_context, letter_or_none, supplied_component

@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status as Answer
 
 from motcua.catalog.models import Procedure
-from motcua.dossiers.errors import ActionError, Invalid, NotFound
+from motcua.lib.errors import ActionError, Invalid, NotFound
 from motcua.portal.uploads import CONTENT_TYPES, safe_name
 from motcua.vault import uploads
 from motcua.vault.access import log_for

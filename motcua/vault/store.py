@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.models import localized
 from motcua.catalog.vocab import DOCUMENT_TYPES
-from motcua.dossiers.errors import NotFound
+from motcua.lib.errors import NotFound
 from motcua.vault.models import Origin, VaultDocument
 
 

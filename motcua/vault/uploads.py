@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import localized
-from motcua.dossiers.errors import Invalid
+from motcua.lib.errors import Invalid
 from motcua.portal import uploads as checks
 from motcua.vault.models import Upload
 
