@@ -117,7 +117,7 @@ def test_a_failure_inside_an_action_leaves_nothing_behind(people, monkeypatch):
     def broken_emit(*args, **kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr(actions, "emit", broken_emit)
+    monkeypatch.setattr("motcua.notifications.subscribers.emit", broken_emit)
     with pytest.raises(RuntimeError, match="outbox down"):
         actions.perform(dossier.code, "receive", people["onestop_anbinh"])
     # The history event and audit entry written before the failure rolled back with the status change.

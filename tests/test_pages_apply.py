@@ -204,7 +204,7 @@ def test_submit_is_atomic_a_failing_dossier_leaves_the_draft(demo, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("history could not be written")
 
-    monkeypatch.setattr("motcua.dossiers.actions._write_history", broken)
+    monkeypatch.setattr("motcua.dossiers.actions.history.write_history", broken)
     with pytest.raises(RuntimeError):
         client.post(f"/my/drafts/{draft.public_id}/submit/", {"version": draft.procedure_version_id})
     assert not Dossier.objects.exists() and Draft.objects.filter(pk=draft.pk).exists()

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class AuditConfig(AppConfig):
     name = "motcua.audit"
     label = "audit"
+
+    def ready(self) -> None:
+        from motcua.audit.subscribers import on_dossier_changed
+        from motcua.lib import events
+
+        # First: the entry records the change as the actions layer made it, before anything else runs.
+        events.subscribe(events.DossierChanged, on_dossier_changed, order=10, name="audit")

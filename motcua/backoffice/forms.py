@@ -1,9 +1,10 @@
-"""The officer's action forms: what each allowed action asks for, and the posted form back as a Payload.
+"""The officer's action forms: what each allowed action asks for, and the posted form back as its input.
 
 Which actions are offered comes from `actions.allowed_actions`; the step
 choices below only narrow what a form offers (the steps this officer could
-work, as `actions.Ctx.workable` chooses them). `actions.perform` decides in
-the end, and its refusal is shown next to the field it concerns.
+work: `workflow.workable_tasks`, the rule the actions layer applies).
+`actions.perform` decides in the end, validating the posted values against the
+action's input model, and its refusal is shown next to the field it concerns.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 
-from motcua.dossiers import actions, deadlines
-from motcua.lib.errors import ActionError
+from motcua.dossiers import actions, deadlines, workflow
 from motcua.dossiers.models import Dossier, Task
 from motcua.identity.models import User
+from motcua.lib.errors import ActionError
 from motcua.portal import components
 from motcua.portal.presentation import (
     DETAIL_ACTIONS,
@@ -28,7 +29,7 @@ from motcua.portal.presentation import (
     action_label,
     person_name,
 )
-from motcua.units.models import Membership, Role, UnitKind
+from motcua.units.models import Membership, UnitKind
 from motcua.units.scope import Grants, roles_in, roles_on
 
 # The form field a refusal of the core is about (422 answers).
@@ -47,28 +48,18 @@ ITEM_REASON = "item-reason-"
 # --- which steps a form offers ---------------------------------------------------------------
 
 
-def _may_work(task: Task, user, grants: Grants) -> bool:
-    return task.assignee_id in (None, user.pk) and task.role in roles_in(grants, task.unit)
-
-
 def candidate_steps(action: str, open_tasks: Iterable[Task], user, grants: Grants) -> list[Task]:
     """The open steps this officer could take the action on (own claimed steps first)."""
-    found = []
-    for t in open_tasks:
-        if action == "claim":
-            ok = t.assignee_id is None and t.role in roles_in(grants, t.unit)
-        elif action == "start_processing":
-            ok = _may_work(t, user, grants)
-        elif action == "transfer":
-            ok = _may_work(t, user, grants) and not t.is_end and t.role != Role.APPROVER
-        elif action == "approve":
-            ok = _may_work(t, user, grants) and not t.is_end and t.role == Role.APPROVER
-        elif action == "assign":
-            ok = bool(roles_in(grants, t.unit) & {Role.APPROVER, Role.UNIT_ADMIN})
-        else:
-            ok = False
-        if ok:
-            found.append(t)
+
+    def roles_at(unit) -> set[str]:
+        return roles_in(grants, unit)
+
+    if action == "assign":
+        found = workflow.assignable_tasks(open_tasks, roles_at)
+    elif action in actions.STEP_KIND:
+        found = workflow.workable_tasks(open_tasks, actions.STEP_KIND[action], user, roles_at)
+    else:
+        found = []
     return sorted(found, key=lambda t: t.assignee_id is None)
 
 
@@ -121,20 +112,25 @@ def _day(raw: str | None) -> date | None:
         return None
 
 
-def payload_from(post: QueryDict) -> actions.Payload:
+def posted_input(action: str, post: QueryDict) -> dict[str, object]:
+    """The posted form as the values of the action's input model (`perform` validates them)."""
+    rule = actions.RULES.get(action)
+    if rule is None:
+        return {}  # `perform` answers "no such action"
     items = [
         {"key": key, "reason": post.get(ITEM_REASON + key, "").strip()[:500]}
         for key in dict.fromkeys(post.getlist("items"))
         if key
     ]
-    return actions.Payload(
-        reason=post.get("reason", "")[:2000],
-        task=post.get("task") or None,
-        assignee=post.get("assignee") or None,
-        items=items or None,
-        amount=_amount(post.get("amount")),
-        new_due_date=_day(post.get("new_due_date")),
-    )
+    values: dict[str, object] = {
+        "reason": post.get("reason", "")[:2000],
+        "task": post.get("task") or None,
+        "assignee": post.get("assignee") or None,
+        "items": items or None,
+        "amount": _amount(post.get("amount")),
+        "new_due_date": _day(post.get("new_due_date")),
+    }
+    return {name: value for name, value in values.items() if name in rule.schema.model_fields}
 
 
 # --- the forms -------------------------------------------------------------------------------------

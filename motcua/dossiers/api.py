@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from django.db.models import Exists, OuterRef, Q
@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from motcua.catalog.models import Procedure, localized
 from motcua.dossiers import actions
 from motcua.dossiers.access import staff_dossiers, visible_dossiers
-from motcua.lib.errors import Forbidden, NotFound
 from motcua.dossiers.models import Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
+from motcua.lib.errors import Forbidden, NotFound
 from motcua.units.models import Unit
 from motcua.units.scope import Grants, grants_of, units_for
 from motcua.vault import uploads as vault_uploads
@@ -60,16 +60,8 @@ class DossierIn(Schema):
     components: list[ComponentIn] | None = None
 
 
-class SupplementItem(BaseModel):
-    key: str = Field(max_length=64)
-    reason: str = Field("", max_length=500)
-
-
-class RatingIn(BaseModel):
-    answers: dict[str, str] = Field(
-        description="one level per criterion: overall, time, ease, staff, result → very_satisfied | satisfied | dissatisfied"
-    )
-    comment: str = Field("", max_length=1000)
+# The rating's answers: the body of POST /dossiers/{code}/rating, and of the `rate` action.
+RatingIn = actions.RatingAnswers
 
 
 class RatingOut(Schema):
@@ -79,29 +71,17 @@ class RatingOut(Schema):
     rated_at: datetime
 
 
-class ActionIn(BaseModel):
-    # A plain pydantic model, not a ninja Schema: a Schema reads attributes off any
-    # value, so a JSON string or list as the body validated as "no reason" and the
-    # action ran; this one accepts only a JSON object.
-    reason: str = Field("", max_length=2000)
-    task: str | None = Field(None, max_length=64, description="the step to claim, assign, transfer or approve")
-    assignee: str | None = Field(None, max_length=150, description="assign: the username given the step")
-    items: list[SupplementItem] | None = Field(None, description="request_supplement: what to supply and why")
-    components: list[ComponentIn] | None = Field(None, description="submit_supplement: the components supplied")
-    data: dict[str, Any] | None = Field(None, description="submit_supplement: corrected form fields")
-    amount: int | None = Field(None, gt=0, description="request_payment: đồng")
-    new_due_date: date | None = Field(None, description="issue_apology: the new return date")
-    paid_online: int = Field(0, ge=0, le=2, description="confirm_payment: 1 national payment platform, 2 local gateway")
-    rating: RatingIn | None = Field(None, description="rate: the answers (same as POST /dossiers/{code}/rating)")
+class SupplementAnswerIn(actions.SupplementAnswerInput):
+    """submit_supplement's body: the components as references (the API turns them into records)."""
 
-    def payload(self, components: list[dict] | None = None) -> actions.Payload:
-        return actions.Payload(
-            reason=self.reason, task=self.task, assignee=self.assignee,
-            items=[i.model_dump() for i in self.items] if self.items is not None else None,
-            components=components, data=self.data, amount=self.amount, new_due_date=self.new_due_date,
-            paid_online=self.paid_online,
-            rating=self.rating.model_dump() if self.rating is not None else None,
-        )
+    components: list[ComponentIn] | None = Field(None, description="the components supplied")
+
+
+# Each action's body: its rule's input model (dossiers/actions/inputs.py), but for the
+# supplement answer, whose components arrive as references to uploads or vault documents.
+BODIES: dict[str, type[actions.ActionInput]] = {
+    **{name: rule.schema for name, rule in actions.RULES.items()}, "submit_supplement": SupplementAnswerIn,
+}
 
 
 class EventOut(Schema):
@@ -335,14 +315,15 @@ def get_dossier(request, code: str):
     return _out(_visible(request, code), request.user)
 
 
-@router.post("/{code}/actions/{action}", response=DossierOut, summary="Act on a dossier")
-def act(request, code: str, action: str, body: ActionIn | None = None):
+def _act(request, code: str, action: str, body: actions.ActionInput | None) -> dict:
     records, taken = None, []
-    if body is not None and body.components is not None:
-        dossier = _visible(request, code)
-        records, taken = _records(request, body.components, dossier.procedure_version.components)
+    if isinstance(body, SupplementAnswerIn):
+        if body.components is not None:
+            dossier = _visible(request, code)
+            records, taken = _records(request, body.components, dossier.procedure_version.components)
+        body = actions.SupplementAnswerInput(reason=body.reason, components=records, data=body.data)
     grants = grants_of(request.user)  # read once: for the action and for the answer's allowed actions
-    dossier = actions.perform(code, action, request.user, payload=body.payload(records) if body else None, grants=grants)
+    dossier = actions.perform(code, action, request.user, payload=body, grants=grants)
     vault_uploads.mark_used(taken, code)
     # The dossier the action just saved, with its unit, procedure and version, and seen by the
     # actor (the action checked that): shown without reading it back. Its tasks are read again,
@@ -350,9 +331,35 @@ def act(request, code: str, action: str, body: ActionIn | None = None):
     return _out(dossier, request.user, grants=grants)
 
 
+def _action_operation(action: str, schema: type[actions.ActionInput]) -> None:
+    """POST /{code}/actions/<action>: one operation per action, so the OpenAPI shows what each takes."""
+
+    def act(request, code: str, body=None):
+        return _act(request, code, action, body)
+
+    # Set here, not written: the body's model differs per action (and annotations are strings here).
+    act.__annotations__ = {"code": str, "body": schema | None}
+    act.__name__ = f"act_{action}"
+    router.post(
+        f"/{{code}}/actions/{action}", response=DossierOut, summary=f"Act on a dossier: {action}",
+        operation_id=f"act_{action}",
+    )(act)
+
+
+for _name, _schema in BODIES.items():
+    _action_operation(_name, _schema)
+
+
+@router.post("/{code}/actions/{action}", response=DossierOut, summary="An action that does not exist",
+             include_in_schema=False)
+def unknown_action(request, code: str, action: str):
+    # Every action has its own operation above; any other name is answered as `perform` does.
+    actions.perform(code, action, request.user)
+
+
 @router.post("/{code}/rating", response={201: RatingOut}, summary="Rate a returned dossier (its applicant, once)")
 def rate(request, code: str, body: RatingIn):
-    actions.perform(code, "rate", request.user, payload=actions.Payload(rating=body.model_dump()))
+    actions.perform(code, "rate", request.user, payload=actions.RatingInput(rating=body))
     return Answer(201, _rating_out(_visible(request, code)))
 
 

@@ -1,6 +1,6 @@
 """The workflow of a dossier: the steps of its procedure version, as tasks.
 
-Called only from dossiers/actions.py, inside the action's transaction. A step
+Called only from the actions layer (dossiers/actions/), inside the action's transaction. A step
 becomes a Task for one unit and one role. A task opens when every step it
 comes `after` is done or skipped; steps sharing a predecessor run in
 parallel; a step naming several predecessors waits for all of them (a join);
@@ -10,18 +10,19 @@ a step whose `when` does not hold is skipped.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from motcua.dossiers import deadlines
-from motcua.lib.errors import Invalid
 from motcua.dossiers.models import Dossier, Task, TaskStatus
 from motcua.lib.conditions import evaluate
-from motcua.units.models import Unit, UnitKind
+from motcua.lib.errors import Invalid
+from motcua.units.models import Role, Unit, UnitKind
 
 LIVE = (TaskStatus.WAITING, TaskStatus.OPEN)
 
@@ -137,15 +138,35 @@ def open_tasks(dossier: Dossier) -> QuerySet[Task]:
     return dossier.tasks.filter(status=TaskStatus.OPEN).select_related("unit", "assignee")
 
 
-def actionable(dossier: Dossier, user, roles_at) -> list[Task]:
-    """Open tasks this user may work: assigned to them, or unassigned with their role at the task's unit."""
-    result = []
-    for task in open_tasks(dossier):
-        if task.assignee_id not in (None, user.pk):
+def workable_tasks(open_tasks: Iterable[Task], kind: str, user, roles_at: Callable[[Unit], set[str]]) -> list[Task]:
+    """The open steps `user` may take up now for a kind of work: the one rule of who works a step.
+
+    A step is workable by a user with its role at its unit (`roles_at`), unless someone
+    else holds it (is assigned it). The kinds narrow it: "any" step; "work" (a
+    processing step: not the approver's, not the end); "approve"; "supplement" (a step that
+    may ask for a supplement); "unclaimed" (nobody holds it yet: claim). The actions layer
+    (`Ctx.workable`) and the officer's forms (`backoffice/forms.py`) both ask this.
+    The user's own claimed steps come first.
+    """
+    found = []
+    for t in open_tasks:
+        if t.assignee_id not in (None, user.pk) or t.role not in roles_at(t.unit):
             continue
-        if task.role in roles_at(task.unit):
-            result.append(task)
-    return result
+        if kind == "work" and (t.is_end or t.role == Role.APPROVER):
+            continue
+        if kind == "approve" and (t.is_end or t.role != Role.APPROVER):
+            continue
+        if kind == "supplement" and not t.may_request_supplement:
+            continue
+        if kind == "unclaimed" and t.assignee_id is not None:
+            continue
+        found.append(t)
+    return sorted(found, key=lambda t: t.assignee_id is None)
+
+
+def assignable_tasks(open_tasks: Iterable[Task], roles_at: Callable[[Unit], set[str]]) -> list[Task]:
+    """The open steps a user may hand to someone: those at a unit where they approve or administer."""
+    return [t for t in open_tasks if roles_at(t.unit) & {Role.APPROVER, Role.UNIT_ADMIN}]
 
 
 def unfinished_before_end(dossier: Dossier, known: list[Task] | None = None) -> bool:
@@ -170,7 +191,3 @@ def shift_due_dates(dossier: Dossier, days: int, known: list[Task] | None = None
             year=(d := calendar.add_working_days(local.date(), days)).year, month=d.month, day=d.day
         )
         task.save(update_fields=["due_at"])
-
-
-def units_involved(dossier: Dossier) -> QuerySet[Unit]:
-    return Unit.objects.filter(Q(pk=dossier.unit_id) | Q(tasks__dossier=dossier)).distinct()

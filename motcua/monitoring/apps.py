@@ -10,10 +10,20 @@ class MonitoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from motcua.monitoring import config
+        from motcua.lib import events
+        from motcua.monitoring import config, counters
         from motcua.monitoring.models import Option
+        from motcua.monitoring.subscribers import on_dossier_changed
 
         # Changing how deadlines compare changes what every dossier contributes:
         # the cached choice is dropped (and the counters need `motcua kpi rebuild`).
         post_save.connect(config.forget, sender=Option, dispatch_uid="kpi-option-saved")
         post_delete.connect(config.forget, sender=Option, dispatch_uid="kpi-option-deleted")
+
+        # The KPI counters move with the event (counters.py), LAST: their rows (the nation's,
+        # the province's…) are shared by every action of the day, and a row stays locked from
+        # its upsert to the commit, so nothing else of the transaction runs while holding them.
+        # `before`: the dossier's contribution before the change, taken by the actions layer.
+        events.subscribe(
+            events.DossierChanged, on_dossier_changed, order=90, name="monitoring", before=counters.snapshot
+        )

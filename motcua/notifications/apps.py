@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "motcua.notifications"
     label = "notifications"
+
+    def ready(self) -> None:
+        from motcua.lib import events
+        from motcua.notifications.subscribers import on_dossier_changed
+
+        events.subscribe(events.DossierChanged, on_dossier_changed, order=20, name="notifications")

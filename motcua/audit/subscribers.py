@@ -1,0 +1,15 @@
+"""The audit log hears of every dossier change (lib/events.py; subscribed in apps.py)."""
+
+from __future__ import annotations
+
+from motcua.audit.log import record
+from motcua.lib.events import DossierChanged
+
+
+def on_dossier_changed(event: DossierChanged) -> None:
+    dossier = event.dossier
+    record(
+        actor=event.actor, action=f"dossier.{event.action}", object_type="dossier", object_id=dossier.code,
+        at=event.at, data={"from": event.from_status, "to": dossier.status, "reason": event.reason, **event.data},
+        first=event.first,
+    )

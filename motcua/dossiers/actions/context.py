@@ -1,0 +1,93 @@
+"""One actor looking at one dossier at one moment (`Ctx`), and the clock of a dossier."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from motcua.dossiers import deadlines, workflow
+from motcua.dossiers.models import DeadlineState, Dossier, Status, Task, TaskStatus
+from motcua.lib.workdays import working_time
+from motcua.units.models import Role, Unit
+from motcua.units.scope import Grants, grants_of, roles_in
+
+STAFF = frozenset({Role.ONE_STOP_OFFICER, Role.SPECIALIST, Role.APPROVER})
+# Statuses in which the legal clock runs (5 waits for the applicant: the clock stops).
+CLOCK_RUNS = frozenset({Status.RECEIVED, Status.PROCESSING, Status.PAYMENT_REQUESTED})
+OPEN_STATUSES = frozenset({*CLOCK_RUNS, Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED})
+
+
+class Ctx:
+    """One actor looking at one dossier at one moment; caches roles and open tasks."""
+
+    def __init__(
+        self, dossier: Dossier, user, now: datetime, grants: Grants | None = None, tasks: list[Task] | None = None
+    ) -> None:
+        self.dossier, self.user, self.now = dossier, user, now
+        self.grants = grants_of(user) if grants is None else grants
+        self._tasks = tasks
+        self._open: list[Task] | None = None
+
+    def roles_at(self, unit: Unit) -> set[str]:
+        return roles_in(self.grants, unit)
+
+    @property
+    def unit_roles(self) -> set[str]:
+        return self.roles_at(self.dossier.unit)
+
+    @property
+    def is_applicant(self) -> bool:
+        return self.dossier.applicant_id == getattr(self.user, "pk", None)
+
+    @property
+    def tasks(self) -> list[Task]:
+        """Every task of the dossier, with units and assignees: one query, and the list the action changes.
+
+        Completing a step hands this list to the workflow, which opens the next steps from it
+        instead of reading the tasks again.
+        """
+        if self._tasks is None:
+            prefetched = getattr(self.dossier, "_prefetched_objects_cache", {}).get("tasks")
+            # A list page prefetches every dossier's tasks: no query per row.
+            self._tasks = (
+                list(prefetched) if prefetched is not None
+                else list(self.dossier.tasks.select_related("unit", "assignee"))
+            )
+        return self._tasks
+
+    @property
+    def open_tasks(self) -> list[Task]:
+        # Taken once: the tasks open when the action started (steps it opens are not among them).
+        if self._open is None:
+            self._open = [t for t in self.tasks if t.status == TaskStatus.OPEN]
+        return self._open
+
+    def workable(self, kind: str) -> list[Task]:
+        """Open tasks of a kind this user may work now (workflow.workable_tasks), their own first."""
+        return workflow.workable_tasks(self.open_tasks, kind, self.user, self.roles_at)
+
+    def assignable(self) -> list[Task]:
+        return workflow.assignable_tasks(self.open_tasks, self.roles_at)
+
+    def sees(self) -> bool:
+        return self.is_applicant or bool(self.unit_roles) or any(self.roles_at(t.unit) for t in self.tasks)
+
+
+def deadline_state_at(dossier: Dossier, now: datetime) -> str:
+    """What `Dossier.deadline_state` is at `now`, from the due date on the unit's calendar.
+
+    on_time, at_risk (less than one working day left) or late, for a dossier whose clock runs;
+    on_time otherwise. (The pages' badge, which also says "paused", is computed elsewhere.)
+    """
+    if dossier.due_at is None or dossier.status not in CLOCK_RUNS:
+        return DeadlineState.ON_TIME
+    if now > dossier.due_at:
+        return DeadlineState.LATE
+    left = working_time(deadlines.calendar(dossier.unit), now, dossier.due_at, ZoneInfo(settings.TIME_ZONE))
+    return DeadlineState.AT_RISK if left < 1.0 else DeadlineState.ON_TIME
+
+
+def is_late(ctx: Ctx) -> bool:
+    return deadline_state_at(ctx.dossier, ctx.now) == DeadlineState.LATE

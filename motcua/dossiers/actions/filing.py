@@ -1,0 +1,117 @@
+"""Filing a new dossier (submit): the applicant's side of the actions layer."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.catalog.fees import quote
+from motcua.catalog.forms import validate_form
+from motcua.catalog.models import Procedure
+from motcua.catalog.search import implementing_units
+from motcua.dossiers import workflow
+from motcua.dossiers.actions import history
+from motcua.dossiers.actions.components import check_components
+from motcua.dossiers.codes import format_code, next_sequence
+from motcua.dossiers.facts import sources_mask
+from motcua.dossiers.models import Channel, Dossier, Status
+from motcua.lib.errors import Forbidden, Invalid
+from motcua.units.models import Unit
+from motcua.vault import submission as vault_submission
+
+
+def _resolve_unit(procedure: Procedure, applicant, unit_code: str | None) -> Unit:
+    candidates = implementing_units(procedure)
+    if unit_code:
+        unit = candidates.filter(code=unit_code).first()
+        if unit is None:
+            raise Invalid(
+                _("Đơn vị %(unit)s không thực hiện thủ tục này.") % {"unit": unit_code},
+                code="unknown_unit", choices=list(candidates.values_list("code", flat=True)[:50]),
+            )
+        return unit
+    home = getattr(getattr(applicant, "citizen", None), "home_unit", None)
+    if home is not None:
+        # The unit over the applicant's registered residence: the administration itself,
+        # or the agency directly under it (the police of the commune, of the province…);
+        # the nearest one wins.
+        ancestors = [int(pk) for pk in home.path.strip("/").split("/") if pk]
+        depth = {pk: i for i, pk in enumerate(ancestors)}
+
+        def anchor_depth(unit: Unit) -> int:
+            # How deep the ancestor of home that the unit is, or hangs under, lies.
+            return depth[unit.pk] if unit.pk in depth else depth[unit.parent_id]
+
+        near = candidates.filter(Q(pk__in=ancestors) | Q(parent_id__in=ancestors))
+        best = max(near, key=anchor_depth, default=None)
+        if best is not None:
+            return best
+    units = list(candidates[:2])
+    if len(units) == 1:
+        return units[0]
+    raise Invalid(
+        _("Hãy chọn đơn vị tiếp nhận hồ sơ."), code="unit_required",
+        choices=list(candidates.values_list("code", flat=True)[:50]),
+    )
+
+
+def submit(
+    applicant,
+    procedure_code: str,
+    data: object,
+    *,
+    unit_code: str | None = None,
+    channel: int = Channel.ONLINE,
+    components: list | None = None,
+    procedure: Procedure | None = None,
+) -> Dossier:
+    """File a new dossier (status 1) under the procedure's current version; its workflow starts.
+
+    `procedure`: the active procedure `procedure_code` names, with its current version, when the
+    caller has just read it (the API does, to check the components first): not read twice.
+    The dossier returned carries its tasks and its one event (prefetched): showing it reads nothing back.
+    """
+    if not hasattr(applicant, "citizen"):
+        raise Forbidden(_("Chỉ công dân đã định danh mới nộp được hồ sơ."), code="not_a_citizen")
+    if procedure is None or procedure.code != procedure_code or not procedure.active:
+        procedure = Procedure.objects.select_related("current").filter(code=procedure_code, active=True).first()
+    if procedure is None or procedure.current is None:
+        raise Invalid(_("Không có thủ tục mã %(code)s.") % {"code": procedure_code}, code="unknown_procedure")
+    if channel not in Channel.values:
+        raise Invalid(_("Kênh nộp hồ sơ không hợp lệ."), code="invalid_channel")
+    version = procedure.current
+    needed, own = version.definition.get("min_assurance_level", 1), applicant.citizen.assurance_level
+    if own < needed:  # the e-ID level the procedure asks for (docs/identity.md)
+        raise Forbidden(_("Thủ tục này cần tài khoản định danh điện tử mức %(needed)s; tài khoản của bạn đang ở mức %(own)s.")
+                        % {"needed": needed, "own": own}, code="assurance_too_low", required_level=needed)
+    check_components(version.components, components)
+    now = timezone.now()
+    # Once-only: registry values replace whatever was posted for those fields, vault
+    # references become records of the documents, registry-held components are looked up.
+    prepared = vault_submission.prepare(applicant, version, data, components, channel=channel, now=now)
+    data, components = prepared.data, prepared.components
+    errors = validate_form(version.form_schema, data)
+    if errors:
+        raise Invalid(_("Biểu mẫu có lỗi."), code="invalid_form", errors=[e.as_dict() for e in errors])
+    unit = _resolve_unit(procedure, applicant, unit_code)
+    with transaction.atomic():
+        day = timezone.localdate(now)
+        code = format_code(unit.code, day, next_sequence(unit.pk, day))
+        dossier = Dossier.objects.create(
+            code=code, procedure=procedure, procedure_version=version, unit=unit, applicant=applicant,
+            channel=channel, status=Status.SUBMITTED, data=data, components=components or [],
+            fee=quote(version.definition.get("fees"), data, {"channel": channel}).total, submitted_at=now, updated_at=now,
+            component_sources=sources_mask(components or []), vneid_auth=applicant.citizen.assurance_level >= 2,
+        )
+        tasks = workflow.create_tasks(dossier, now)
+        vault_submission.record(applicant, dossier, prepared, now)
+        # first=True: the code was just taken from the unit's daily sequence (and is unique), so no
+        # audit entry can exist for it yet: the chain starts here without reading its head.
+        event = history.write_history(
+            dossier, "submit", None, applicant, now, data={"version": version.number, **prepared.event_data()}, first=True,
+        )
+    # What was just written is what the dossier's page or the API's answer shows: no reading back.
+    dossier._prefetched_objects_cache = {"tasks": tasks, "events": [event]}
+    return dossier

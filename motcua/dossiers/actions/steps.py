@@ -1,0 +1,69 @@
+"""Work on the workflow's steps: claim, assign, start processing, transfer (liên thông), approve."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from motcua.dossiers import workflow
+from motcua.dossiers.actions.context import Ctx
+from motcua.dossiers.actions.inputs import AssignInput, StepInput
+from motcua.dossiers.models import Status, Task
+from motcua.identity.models import User
+from motcua.lib.errors import Invalid
+from motcua.units.models import Role
+from motcua.units.scope import roles_on
+
+
+def _task_or_error(tasks: list[Task], p: StepInput) -> Task:
+    for task in tasks:
+        if p.task in (None, task.step):
+            return task
+    raise Invalid(_("Không có bước “%(step)s” đang chờ bạn xử lý.") % {"step": p.task}, code="unknown_task")
+
+
+def claim(ctx: Ctx, p: StepInput) -> tuple[None, dict]:
+    task = _task_or_error(ctx.workable("unclaimed"), p)
+    task.assignee, task.claimed_at = ctx.user, ctx.now
+    task.save(update_fields=["assignee", "claimed_at"])
+    return None, {"step": task.step, "unit": task.unit.code}
+
+
+def assign(ctx: Ctx, p: AssignInput) -> tuple[None, dict]:
+    task = _task_or_error(ctx.assignable(), p)
+    person = User.objects.filter(username=p.assignee or "", is_active=True).first()
+    if person is None or task.role not in roles_on(person, task.unit):
+        raise Invalid(
+            _("Người được giao phải có vai trò “%(role)s” tại %(unit)s.") % {"role": task.role, "unit": task.unit.code},
+            code="invalid_assignee",
+        )
+    task.assignee, task.claimed_at = person, ctx.now
+    task.save(update_fields=["assignee", "claimed_at"])
+    return None, {"step": task.step, "assignee": person.get_username()}
+
+
+def start_processing(ctx: Ctx, p: StepInput) -> tuple[int, dict]:
+    task = _task_or_error(ctx.workable("any"), p)
+    if task.assignee_id is None:
+        task.assignee, task.claimed_at = ctx.user, ctx.now
+        task.save(update_fields=["assignee", "claimed_at"])
+    return Status.PROCESSING, {"step": task.step}
+
+
+def transfer(ctx: Ctx, p: StepInput) -> tuple[None, dict]:
+    task = _task_or_error(ctx.workable("work"), p)
+    opened = workflow.complete(task, ctx.user, ctx.now, ctx.tasks)
+    # Handing a step to another unit is the inter-agency transfer (liên thông).
+    return None, {
+        "step": task.step,
+        "opened": [{"step": t.step, "unit": t.unit.code} for t in opened],
+        "to_units": sorted({t.unit.code for t in opened if t.unit_id != task.unit_id}),
+    }
+
+
+def approve(ctx: Ctx, p: StepInput) -> tuple[None, dict]:
+    task = _task_or_error(ctx.workable("approve"), p)
+    workflow.complete(task, ctx.user, ctx.now, ctx.tasks)
+    # ctx.tasks holds what complete() changed and opened: no need to ask the database.
+    if not any(t.role == Role.APPROVER and not t.is_end and t.status in workflow.LIVE for t in ctx.tasks):
+        ctx.dossier.approved_at = ctx.now
+    return None, {"step": task.step}
