@@ -146,11 +146,11 @@ def read(schema: type[ActionInput], given: ActionInput | Payload | Mapping[str, 
 
 
 def _refusal(err: ValidationError) -> Invalid:
-    errors = [
-        {"field": ".".join(str(p) for p in e["loc"]), "code": e["type"], "message": e["msg"]} for e in err.errors()
-    ]
-    field = str(err.errors()[0]["loc"][0]) if err.errors() and err.errors()[0]["loc"] else ""
-    if field in REFUSALS:
+    found = err.errors()
+    errors = [{"field": ".".join(str(p) for p in e["loc"]), "code": e["type"], "message": e["msg"]} for e in found]
+    first = found[0] if found else None
+    field = str(first["loc"][0]) if first and first["loc"] else ""
+    if field in REFUSALS and first and first["type"] != "extra_forbidden":
         code, message = REFUSALS[field]
         return Invalid(str(message), code=code, errors=errors)
     return Invalid(_("Yêu cầu không đúng định dạng."), code="invalid_request", errors=errors)
