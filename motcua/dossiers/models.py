@@ -1,4 +1,4 @@
-"""Dossiers and their history. Only dossiers/actions.py changes these rows."""
+"""Dossiers and their history. Only the actions layer (dossiers/actions/) changes these rows."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """Keeping the counters up to date, inside the transaction of each dossier action.
 
-dossiers/actions.py takes a `snapshot` of the dossier before an action and
-calls `on_event` after writing the history event: the difference between the
-two contributions (monitoring/contributions.py) is added to the daily and
-monthly counters of the dossier's unit, each of its ancestors and the whole
+The actions layer announces each dossier change (lib/events.py); this room's
+subscriber (subscribers.py, registered last in apps.py) has `snapshot` taken of
+the dossier before the action and calls `on_event` after the history event:
+the difference between the two contributions (monitoring/contributions.py) is
+added to the daily and monthly counters of the dossier's unit, each of its ancestors and the whole
 country, and to the open-dossier counter. An action that changes nothing the
 indicators read (claim, transfer, a deadline flag…) writes nothing.
 """
