@@ -158,6 +158,10 @@ def test_in_process_callers_are_refused_in_the_actions_words(people):
     with pytest.raises(Invalid) as err:
         actions.perform(dossier.code, "receive", officer, payload={"reason": "Đủ", "amount": 5})
     assert err.value.code == "invalid_request" and err.value.extra["errors"][0]["field"] == "amount"
+    # A NUL character (PostgreSQL cannot store it) is refused before anything is written.
+    with pytest.raises(Invalid) as err:
+        actions.perform(dossier.code, "refuse", officer, payload={"reason": "thiếu\x00giấy"})
+    assert err.value.code == "invalid_request" and err.value.extra["errors"][0]["field"] == "reason"
     assert Dossier.objects.get(pk=dossier.pk).status == Status.SUBMITTED
     # A value out of its range is refused as the action refuses it (the officer's form shows it by the field).
     actions.perform(dossier.code, "receive", officer)

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from motcua.lib.errors import Invalid
 
@@ -39,6 +39,17 @@ REFUSALS = {
 }
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store a NUL character in text: refused here, not at INSERT time (a 500).
+    # (The API's JSON parser refuses it before; the officer's forms and in-process callers meet it here.)
+    if "\x00" in value:
+        raise ValueError("NUL character")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
 class ActionInput(BaseModel):
     """The input of an action that takes nothing but a reason."""
 
@@ -47,7 +58,7 @@ class ActionInput(BaseModel):
     # action ran; this one accepts only a JSON object.
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(
+    reason: Text = Field(
         "", max_length=2000,
         description="kept in the dossier's history; required by refuse, request_supplement, stop and issue_apology",
     )
@@ -56,16 +67,16 @@ class ActionInput(BaseModel):
 class StepInput(ActionInput):
     """claim, start_processing, transfer, approve: on which open step."""
 
-    task: str | None = Field(None, max_length=64, description="the step's id; without it, the first step that fits")
+    task: Text | None = Field(None, max_length=64, description="the step's id; without it, the first step that fits")
 
 
 class AssignInput(StepInput):
-    assignee: str | None = Field(None, max_length=150, description="the username given the step")
+    assignee: Text | None = Field(None, max_length=150, description="the username given the step")
 
 
 class SupplementItem(BaseModel):
-    key: str = Field(max_length=64, description="a component of the procedure")
-    reason: str = Field("", max_length=500)
+    key: Text = Field(max_length=64, description="a component of the procedure")
+    reason: Text = Field("", max_length=500)
 
 
 class SupplementRequestInput(ActionInput):
@@ -96,7 +107,7 @@ class RatingAnswers(BaseModel):
         description="one level per criterion: overall, time, ease, staff, result → very_satisfied | satisfied | dissatisfied"
     )
     # At most 1000 characters once trimmed: the rating's own check (dossiers/rating.py) says so per field.
-    comment: str = Field("", description="optional, at most 1000 characters")
+    comment: Text = Field("", description="optional, at most 1000 characters")
 
 
 class RatingInput(ActionInput):
