@@ -19,7 +19,8 @@ from motcua.catalog.models import Procedure
 from motcua.dossiers import actions
 from motcua.dossiers.models import ApologyLetter, DeadlineState, Dossier, Status, Task, TaskStatus
 from motcua.identity.models import User
-from motcua.portal import components, uploads
+from motcua.web import components
+from motcua.vault import upload_checks as uploads
 from motcua.portal.models import Draft
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 

@@ -14,11 +14,11 @@ from motcua.catalog.models import localized
 from motcua.dossiers import actions
 from motcua.dossiers.models import ApologyLetter, Dossier, DossierEvent, SupplementRequest, Task
 from motcua.dossiers.timing import UnitShare, unit_shares
-from motcua.portal import components
-from motcua.portal.presentation import deadline_state, format_datetime, money, unit_name
-from motcua.portal.schema_form import describe, field_label
 from motcua.units.scope import Grants
 from motcua.vault.registries import label_of
+from motcua.web import components
+from motcua.web.presentation import deadline_state, format_datetime, money, unit_name
+from motcua.web.schema_form import describe, field_label
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Template filters for the portal and back office: `{% load portal_tags %}`."""
+"""Template filters for the portal and back office: `{% load web_tags %}`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from motcua.catalog.models import localized as _localized
 from motcua.dossiers import rating
-from motcua.portal import presentation
+from motcua.web import presentation
 
 register = template.Library()
 

@@ -1,0 +1,25 @@
+"""What one post supplies for a dossier's components: files and vault picks, checked before anything is stored.
+
+The procedure form, the documents step of a draft and the answer to a supplement
+request all take, per component, either a file or a document from the vault,
+never both; this is the one place that says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+from motcua.vault import upload_checks
+
+
+def check_supplied(
+    files: Mapping[str, UploadedFile], components: Iterable[Mapping], picks: Mapping[str, object]
+) -> tuple[list[upload_checks.Checked], dict[str, str]]:
+    """Every posted file checked, and a component both uploaded and picked refused: (good files, {key: error})."""
+    checked, errors = upload_checks.check_all(files, components)
+    for key in picks.keys() & {c.key for c in checked}:
+        errors[key] = _("Hãy chọn một cách: tải tệp lên hoặc dùng giấy tờ trong kho dữ liệu, không cả hai.")
+    return checked, errors
