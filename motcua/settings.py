@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "motcua.results",
     "motcua.monitoring",
     "motcua.vault",
+    "motcua.drafts",
     "motcua.web",
     "motcua.portal",
     "motcua.backoffice",

@@ -27,9 +27,10 @@ from motcua.catalog.models import localized
 from motcua.dossiers import deadlines
 from motcua.dossiers.access import page_not_found, visible_dossiers
 from motcua.dossiers.models import Channel, Status
+from motcua.drafts import store as drafts
+from motcua.drafts.models import Draft
 from motcua.lib.errors import ActionError, NotFound
-from motcua.portal import drafts, steps
-from motcua.portal.models import Draft
+from motcua.portal import steps
 from motcua.portal.supplied import check_supplied
 from motcua.units.models import Unit
 from motcua.vault import upload_checks
