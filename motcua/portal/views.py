@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
@@ -30,14 +30,13 @@ from motcua.dossiers.models import Dossier, Status
 from motcua.lib.errors import ActionError
 from motcua.portal import apply, steps
 from motcua.portal.supplied import check_supplied
-from motcua.results.receipt import render_receipt
 from motcua.units.models import Unit
 from motcua.units.scope import request_grants
 from motcua.vault import upload_checks
 from motcua.vault.prefill import prefill
 from motcua.web import components
 from motcua.web.dossier_page import dossier_context
-from motcua.web.files import apology_response, component_response, result_response
+from motcua.web.files import apology_response, component_response, receipt_response, result_response
 from motcua.web.presentation import money, service_mode_label, unit_name
 from motcua.web.schema_form import SummaryError, build_fields, mark_prefilled, parse_post
 
@@ -345,12 +344,7 @@ def result_pdf(request: HttpRequest, code: str) -> FileResponse:
 @login_required
 def receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
     """The receipt with the return date, once the one-stop desk has received the dossier."""
-    found = _visible_or_404(request, code)
-    if found.received_at is None:
-        raise Http404(_("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận."))
-    response = HttpResponse(render_receipt(found), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{found.code}-tiep-nhan.pdf"'
-    return response
+    return receipt_response(_visible_or_404(request, code))
 
 
 @require_safe

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 
 from motcua.dossiers.models import Dossier
+from motcua.results.receipt import receipt_pdf
 from motcua.vault import upload_checks
 from motcua.vault.access import log_vault
 from motcua.vault.models import VaultDocument
@@ -26,6 +27,15 @@ def result_response(dossier: Dossier) -> FileResponse:
     if not hasattr(dossier, "result"):
         raise Http404(_("Hồ sơ chưa có kết quả."))
     return FileResponse(dossier.result.file.open("rb"), content_type="application/pdf", filename=f"{dossier.code}.pdf")
+
+
+def receipt_response(dossier: Dossier) -> HttpResponse:
+    """The receipt with the return date, once the one-stop desk has received the dossier."""
+    if dossier.received_at is None:
+        raise Http404(_("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận."))
+    response = HttpResponse(receipt_pdf(dossier), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{dossier.code}-tiep-nhan.pdf"'
+    return response
 
 
 def apology_response(dossier: Dossier, number: str) -> FileResponse:
