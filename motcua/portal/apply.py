@@ -31,9 +31,8 @@ from motcua.drafts import store as drafts
 from motcua.drafts.models import Draft
 from motcua.lib.errors import ActionError, NotFound
 from motcua.portal import steps
-from motcua.portal.supplied import check_supplied
+from motcua.portal.supplied import check_supplied, stored
 from motcua.units.models import Unit
-from motcua.vault import upload_checks
 from motcua.vault.prefill import PrefillResult, hints, prefill
 from motcua.vault.prefill import apply as apply_prefill
 from motcua.vault.store import get_for
@@ -323,13 +322,9 @@ def _post_documents(request: HttpRequest, draft: Draft, plan, index: int) -> Htt
     }
     for key in unpicked:
         drafts.remove_component(draft, str(key))
-    records = upload_checks.store(checked)
-    try:
+    with stored(checked) as records:
         if records or references:
             drafts.replace_components(draft, records + list(references.values()))
-    except BaseException:
-        upload_checks.discard(records)
-        raise
     if records and request.POST.get("go", "next") == "stay":
         return redirect(_step_url(draft, plan[index].id))
     return _after_save(request, draft, plan, index)

@@ -29,7 +29,7 @@ from motcua.dossiers.access import page_not_found, visible_dossiers
 from motcua.dossiers.models import Dossier, Status
 from motcua.lib.errors import ActionError
 from motcua.portal import apply, steps
-from motcua.portal.supplied import check_supplied
+from motcua.portal.supplied import check_supplied, stored
 from motcua.units.models import Unit
 from motcua.units.scope import request_grants
 from motcua.vault import upload_checks
@@ -164,16 +164,15 @@ def procedure(request: HttpRequest, code: str) -> HttpResponse:
         # Show the form's own errors too, so that one round trip fixes everything.
         form_errors = [e.as_dict() for e in validate_form(version.form_schema, data)]
         return _procedure_page(request, procedure, request.POST, form_errors=form_errors, upload_errors=upload_errors)
-    records = upload_checks.store(checked)
     try:
-        # Registry-held components are looked up by the submission itself (vault.submission).
-        references = [{"key": key, "vault_document": doc} for key, doc in picks.items()]
-        dossier = actions.submit(
-            request.user, procedure.code, data, unit_code=request.POST.get("unit") or None,
-            components=records + references,
-        )
+        with stored(checked) as records:
+            # Registry-held components are looked up by the submission itself (vault.submission).
+            references = [{"key": key, "vault_document": doc} for key, doc in picks.items()]
+            dossier = actions.submit(
+                request.user, procedure.code, data, unit_code=request.POST.get("unit") or None,
+                components=records + references,
+            )
     except ActionError as exc:
-        upload_checks.discard(records)
         if exc.extra.get("component") in {c["key"] for c in version.components}:
             # A refused vault document: the error goes next to its component.
             form_errors = [e.as_dict() for e in validate_form(version.form_schema, data)]
@@ -182,9 +181,6 @@ def procedure(request: HttpRequest, code: str) -> HttpResponse:
                 upload_errors={str(exc.extra["component"]): exc.message},
             )
         return _procedure_page(request, procedure, request.POST, exc)
-    except BaseException:
-        upload_checks.discard(records)
-        raise
     messages.success(request, _("Đã nộp hồ sơ. Mã hồ sơ của bạn: %(code)s.") % {"code": dossier.code})
     return redirect("portal:dossier", code=dossier.code)
 
@@ -313,23 +309,19 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
     checked, upload_errors = check_supplied(request.FILES, wanted, picks)
     if upload_errors:
         return _citizen_page(request, found, upload_errors=upload_errors)
-    records = upload_checks.store(checked)
     try:
-        references = [{"key": key, "vault_document": doc} for key, doc in picks.items()]
-        actions.perform(
-            found.code, "submit_supplement", request.user, payload=actions.Payload(components=records + references)
-        )
+        with stored(checked) as records:
+            references = [{"key": key, "vault_document": doc} for key, doc in picks.items()]
+            actions.perform(
+                found.code, "submit_supplement", request.user, payload=actions.Payload(components=records + references)
+            )
     except ActionError as exc:
-        upload_checks.discard(records)
         if exc.extra.get("component") in asked:
             return _citizen_page(request, found, upload_errors={str(exc.extra["component"]): exc.message})
         if exc.status == 422:
             return _citizen_page(request, found, error=exc)
         messages.error(request, exc.message)
         return redirect("portal:dossier", code=found.code)
-    except BaseException:
-        upload_checks.discard(records)
-        raise
     messages.success(request, _("Đã gửi hồ sơ bổ sung cho hồ sơ %(code)s.") % {"code": found.code})
     return redirect("portal:dossier", code=found.code)
 
