@@ -31,10 +31,10 @@ from motcua.dossiers.models import DeadlineState, Dossier
 from motcua.dossiers.tasks import check_deadlines
 from motcua.identity.models import User
 from motcua.monitoring.tasks import send_kpi_digests
-from motcua.notifications.management.commands import scheduler
 from motcua.notifications.models import OutboxEvent
 from motcua.notifications.pruning import prune
 from motcua.notifications.tasks import deliver_outbox, prune_history
+from motcua.ops.management.commands import scheduler
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -21,10 +21,10 @@ from motcua.catalog.fees import quote
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import implementing_units
 from motcua.dossiers.models import TaskStatus
+from motcua.drafts.models import Draft
 from motcua.identity.models import User
 from motcua.lib.conditions import fields_of
 from motcua.portal import steps
-from motcua.portal.models import Draft
 from tests.walker import DEFINITIONS, WALK_ROLES, Walker, staff_of
 
 

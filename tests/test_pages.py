@@ -11,9 +11,9 @@ from motcua.catalog.models import Procedure
 from motcua.demo.data import DEMO_PASSWORD
 from motcua.dossiers import actions
 from motcua.dossiers.models import Dossier, Status
+from motcua.drafts.models import Draft
 from motcua.identity.models import CitizenProfile, User
 from motcua.portal import steps
-from motcua.portal.models import Draft
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
 BIRTH_URL = "/procedures/1.001193/"

@@ -15,8 +15,8 @@ from django.test import Client
 
 from motcua.catalog.models import Procedure
 from motcua.dossiers.models import Dossier, DossierEvent, Status
+from motcua.drafts.models import Draft
 from motcua.identity.models import CitizenProfile, User
-from motcua.portal.models import Draft
 from tests.conftest import BIRTH
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,9 +18,10 @@ from freezegun import freeze_time
 from motcua.catalog.models import Procedure
 from motcua.dossiers import actions
 from motcua.dossiers.models import ApologyLetter, DeadlineState, Dossier, Status, Task, TaskStatus
+from motcua.drafts.models import Draft
 from motcua.identity.models import User
-from motcua.portal import components, uploads
-from motcua.portal.models import Draft
+from motcua.vault import upload_checks as uploads
+from motcua.web import components
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -46,8 +46,8 @@ def bundle_post(**extra) -> dict:
 
 def form_pages(client: Client, url: str) -> str:
     """Every step page of a new draft of the procedure at `url` (fields and documents), one after the other."""
+    from motcua.drafts.models import Draft
     from motcua.portal import steps
-    from motcua.portal.models import Draft
 
     assert client.post(f"{url}start/").status_code == 302
     draft = Draft.objects.latest("created_at")
@@ -431,8 +431,8 @@ def test_done_when_a_demo_citizen_files_a_full_process_procedure_typing_nothing_
     posted = bundle_post(**{"vault-birth_certificate": str(doc.pk)})
     assert not {"mother_name", "mother_id_number", "residence_address"} & set(posted)
     # Step by step, posting only what she typed (and the vault pick): nothing a registry knows.
+    from motcua.drafts.models import Draft
     from motcua.portal import steps
-    from motcua.portal.models import Draft
 
     draft = Draft.objects.get()
     for step in steps.plan(draft.procedure_version):

@@ -11,9 +11,9 @@ from motcua.api.auth import BearerToken, InvalidToken
 from motcua.api.parser import StrictJsonParser
 from motcua.catalog.api import router as catalog_router
 from motcua.dossiers.api import router as dossiers_router
+from motcua.drafts.api import router as drafts_router
 from motcua.lib.errors import ActionError
 from motcua.monitoring.api import router as monitoring_router
-from motcua.portal.api import router as drafts_router
 from motcua.vault.api import router as vault_router
 from motcua.vault.api import uploads_router
 

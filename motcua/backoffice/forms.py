@@ -21,16 +21,16 @@ from motcua.dossiers import actions, deadlines, workflow
 from motcua.dossiers.models import Dossier, Task
 from motcua.identity.models import User
 from motcua.lib.errors import ActionError
-from motcua.portal import components
-from motcua.portal.presentation import (
+from motcua.units.models import Membership, UnitKind
+from motcua.units.scope import Grants, roles_in, roles_on
+from motcua.web import components
+from motcua.web.presentation import (
     DETAIL_ACTIONS,
     REASON_ACTIONS,
     STEP_ACTIONS,
     action_label,
     person_name,
 )
-from motcua.units.models import Membership, UnitKind
-from motcua.units.scope import Grants, roles_in, roles_on
 
 # The form field a refusal of the core is about (422 answers).
 ERROR_FIELDS = {

@@ -27,16 +27,16 @@ from django.views.decorators.http import require_POST, require_safe
 
 from motcua.backoffice import forms
 from motcua.dossiers import actions
-from motcua.dossiers.access import staff_dossiers
+from motcua.dossiers.access import page_not_found, staff_dossiers
 from motcua.dossiers.models import DeadlineState, Dossier, Status, Task, TaskStatus
 from motcua.identity.models import User
 from motcua.lib.errors import ActionError
-from motcua.portal import components
-from motcua.portal.dossier_page import dossier_context
-from motcua.portal.presentation import action_label, deadline_state
-from motcua.portal.views import apology_response, component_response, result_response
 from motcua.units.models import Membership
 from motcua.units.scope import Grants, request_grants, units_for
+from motcua.web import components
+from motcua.web.dossier_page import dossier_context
+from motcua.web.files import apology_response, component_response, result_response
+from motcua.web.presentation import action_label, deadline_badge
 
 PAGE_SIZE = 50
 
@@ -126,7 +126,7 @@ def _row(dossier: Dossier, user: User, grants: Grants, now) -> Row:
         )
         missing = [r.name for r in components.missing(rows)]
     return Row(
-        dossier, deadline_state(dossier, now), steps, elsewhere,
+        dossier, deadline_badge(dossier, now), steps, elsewhere,
         forms.list_forms(allowed, open_steps, user, grants), missing,
     )
 
@@ -171,7 +171,7 @@ def _staff_dossier_or_404(request: HttpRequest, code: str) -> Dossier:
         .first()
     )
     if dossier is None:
-        raise Http404(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code})
+        raise page_not_found(code)
     return dossier
 
 

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from motcua.identity.models import CitizenProfile, User
+from motcua.identity.provider.credentials import DEMO_PASSWORD
 from motcua.units.models import Membership, Role, Unit, UnitKind
-
-DEMO_PASSWORD = "demo-motcua"  # noqa: S105 - published demo credential, only with DEMO_IDP_ENABLED
 
 # (code, name, name_en, kind, agency, parent code)
 UNITS = [

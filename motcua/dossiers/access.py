@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from motcua.dossiers.models import Dossier, Task
+from motcua.lib.errors import NotFound
 from motcua.units.scope import Grants, paths_of, units_for, units_under
 
 
@@ -32,3 +35,13 @@ def staff_dossiers(user) -> QuerySet[Dossier]:
     if not getattr(user, "is_authenticated", False):
         return Dossier.objects.none()
     return Dossier.objects.filter(_served(user))
+
+
+def not_found(code: str) -> NotFound:
+    """The answer for a dossier that does not exist or that the reader may not see: the two look alike."""
+    return NotFound(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code}, code="dossier_not_found")
+
+
+def page_not_found(code: str) -> Http404:
+    """The same, for a page: Django's 404 with the same message."""
+    return Http404(not_found(code).message)

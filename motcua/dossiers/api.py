@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from motcua.catalog.models import Procedure, localized
 from motcua.dossiers import actions
-from motcua.dossiers.access import staff_dossiers, visible_dossiers
+from motcua.dossiers.access import not_found, staff_dossiers, visible_dossiers
 from motcua.dossiers.models import Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
 from motcua.lib.errors import Forbidden, NotFound
@@ -260,7 +260,7 @@ def _visible(request, code: str) -> Dossier:
         .first()
     )
     if dossier is None:
-        raise NotFound(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code}, code="dossier_not_found")
+        raise not_found(code)
     return dossier
 
 

@@ -4,7 +4,7 @@ Every step is a plain form posted to the server (no JavaScript needed); each
 post saves the draft, so the citizen can stop at any point and resume later on
 any device (the draft belongs to the account, not to the browser). The pages
 only convert and present: form data is judged by the procedure's schema
-(`catalog.forms.validate_form`), files by `uploads`, and filing by
+(`catalog.forms.validate_form`), files by `vault.upload_checks`, and filing by
 `dossiers.actions.submit` (through `drafts.submit`).
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,13 +25,21 @@ from motcua.catalog.fees import quote
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import localized
 from motcua.dossiers import deadlines
-from motcua.dossiers.access import visible_dossiers
-from motcua.lib.errors import ActionError, NotFound
+from motcua.dossiers.access import page_not_found, visible_dossiers
 from motcua.dossiers.models import Channel, Status
-from motcua.portal import components, drafts, steps, uploads
-from motcua.portal.models import Draft
-from motcua.portal.presentation import money, unit_name
-from motcua.portal.schema_form import (
+from motcua.drafts import store as drafts
+from motcua.drafts.models import Draft
+from motcua.lib.errors import ActionError, NotFound
+from motcua.portal import steps
+from motcua.portal.supplied import check_supplied, stored
+from motcua.units.models import Unit
+from motcua.vault.prefill import PrefillResult, hints, prefill
+from motcua.vault.prefill import apply as apply_prefill
+from motcua.vault.store import get_for
+from motcua.vault.submission import vault_types
+from motcua.web import components
+from motcua.web.presentation import money, unit_name
+from motcua.web.schema_form import (
     FormField,
     SummaryError,
     build_fields,
@@ -39,11 +47,6 @@ from motcua.portal.schema_form import (
     mark_prefilled,
     parse_post,
 )
-from motcua.units.models import Unit
-from motcua.vault.prefill import PrefillResult, hints, prefill
-from motcua.vault.prefill import apply as apply_prefill
-from motcua.vault.store import get_for
-from motcua.vault.submission import vault_types
 
 UNIT_ERRORS = frozenset({"unit_required", "unknown_unit"})
 
@@ -306,10 +309,8 @@ def _post_documents(request: HttpRequest, draft: Draft, plan, index: int) -> Htt
         messages.success(request, _("Đã bỏ tệp đã tải lên."))
         return redirect(_step_url(draft, plan[index].id))
     # Every file and every vault pick is checked before anything is stored: a refused post leaves nothing behind.
-    checked, upload_errors = uploads.check_all(request.FILES, version.components)
     references, pick_errors = _vault_references(request, draft)
-    for key in references.keys() & {c.key for c in checked}:
-        pick_errors[key] = _("Hãy chọn một cách: tải tệp lên hoặc dùng giấy tờ trong kho dữ liệu, không cả hai.")
+    checked, upload_errors = check_supplied(request.FILES, version.components, references)
     upload_errors |= pick_errors
     if upload_errors:
         return _documents_page(request, draft, plan, index, upload_errors=upload_errors, posted=request.POST)
@@ -321,13 +322,9 @@ def _post_documents(request: HttpRequest, draft: Draft, plan, index: int) -> Htt
     }
     for key in unpicked:
         drafts.remove_component(draft, str(key))
-    records = uploads.store(checked)
-    try:
+    with stored(checked) as records:
         if records or references:
             drafts.replace_components(draft, records + list(references.values()))
-    except BaseException:
-        uploads.discard(records)
-        raise
     if records and request.POST.get("go", "next") == "stay":
         return redirect(_step_url(draft, plan[index].id))
     return _after_save(request, draft, plan, index)
@@ -452,7 +449,7 @@ def submitted(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("procedure", "procedure_version", "unit").first()
     )
     if dossier is None:
-        raise Http404(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code})
+        raise page_not_found(code)
     version = dossier.procedure_version
     expected = None
     if dossier.due_at is None and dossier.status == Status.SUBMITTED:

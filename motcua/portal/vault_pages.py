@@ -1,8 +1,7 @@
-"""Citizen pages of the vault: "My documents" and "Who read my data"; and serving a reused document."""
+"""Citizen pages of the vault: "My documents" and "Who read my data"."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -13,36 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from motcua.lib.errors import NotFound
-from motcua.portal.presentation import format_date, format_datetime
-from motcua.portal.uploads import CONTENT_TYPES, safe_name
-from motcua.vault.access import log_for, log_vault
+from motcua.vault.access import log_for
 from motcua.vault.models import AccessLog, Kind, Origin, VaultDocument
 from motcua.vault.registries import label_of
-from motcua.vault.store import documents_for, get_for, is_expired, open_file, type_label
+from motcua.vault.store import documents_for, get_for, is_expired, type_label
+from motcua.web.files import document_response
+from motcua.web.presentation import format_date, format_datetime
 
 PAGE_SIZE = 50
-_KINDS = {v: k for k, v in CONTENT_TYPES.items()}
-
-
-def _file_response(document: VaultDocument) -> FileResponse:
-    opened = open_file(document)
-    if opened is None:
-        raise Http404(_("Không tìm thấy tệp của giấy tờ này."))
-    kind = _KINDS.get(document.content_type, "pdf")
-    return FileResponse(
-        opened, content_type=document.content_type, as_attachment=True, filename=safe_name(document.title, kind)
-    )
-
-
-def reused_document_response(dossier, record: Mapping, reader=None) -> FileResponse:
-    """The vault document a dossier component names: only the applicant's own, and every other reader logged."""
-    document = VaultDocument.objects.filter(pk=record.get("vault_document"), owner_id=dossier.applicant_id).first()
-    if document is None:
-        raise Http404(_("Không có tệp cho thành phần này."))
-    response = _file_response(document)
-    if reader is not None and reader.pk != dossier.applicant_id:
-        log_vault(document, actor=reader, dossier=dossier.code, purpose=dossier.procedure.code)
-    return response
 
 
 @dataclass
@@ -76,7 +53,7 @@ def document_file(request: HttpRequest, doc_id: int) -> FileResponse:
         document = get_for(request.user, doc_id)
     except NotFound as exc:
         raise Http404(exc.message) from None
-    return _file_response(document)
+    return document_response(document)
 
 
 @dataclass

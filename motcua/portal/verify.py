@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from motcua.catalog.models import localized
-from motcua.portal import uploads
 from motcua.results.models import Result
 from motcua.results.signing import verify_pdf
+from motcua.vault import upload_checks
 
-RULE = uploads.UploadRule(("pdf",), 20.0)
+RULE = upload_checks.UploadRule(("pdf",), 20.0)
 
 
 @require_http_methods(["GET", "POST"])
@@ -33,7 +33,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         context["error"] = _("Chọn tệp PDF kết quả cần kiểm tra.")
         return render(request, "portal/verify.html", context, status=400)
     try:
-        uploads.check(file, RULE)
+        upload_checks.check(file, RULE)
     except ValueError as exc:
         context["error"] = str(exc)
         return render(request, "portal/verify.html", context, status=400)

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
@@ -25,17 +25,20 @@ from motcua.catalog.models import Procedure, localized
 from motcua.catalog.search import Filters, search
 from motcua.catalog.vocab import LEVELS
 from motcua.dossiers import actions, rating
-from motcua.dossiers.access import visible_dossiers
-from motcua.lib.errors import ActionError
+from motcua.dossiers.access import page_not_found, visible_dossiers
 from motcua.dossiers.models import Dossier, Status
-from motcua.portal import apply, components, steps, uploads, vault_pages
-from motcua.portal.dossier_page import dossier_context, letter_or_none, supplied_component
-from motcua.portal.presentation import money, service_mode_label, unit_name
-from motcua.portal.schema_form import SummaryError, build_fields, mark_prefilled, parse_post
-from motcua.results.receipt import render_receipt
+from motcua.lib.errors import ActionError
+from motcua.portal import apply, steps
+from motcua.portal.supplied import check_supplied, stored
 from motcua.units.models import Unit
 from motcua.units.scope import request_grants
+from motcua.vault import upload_checks
 from motcua.vault.prefill import prefill
+from motcua.web import components
+from motcua.web.dossier_page import dossier_context
+from motcua.web.files import apology_response, component_response, receipt_response, result_response
+from motcua.web.presentation import money, service_mode_label, unit_name
+from motcua.web.schema_form import SummaryError, build_fields, mark_prefilled, parse_post
 
 PAGE_SIZE = 50
 _CODE_SLOT = "CODE"  # stands for a dossier code in a reversed address
@@ -155,24 +158,21 @@ def procedure(request: HttpRequest, code: str) -> HttpResponse:
     version = procedure.current
     data = parse_post(version.form_schema, request.POST)
     # Every file is checked before any is stored: a refused request leaves nothing behind.
-    checked, upload_errors = uploads.check_all(request.FILES, version.components)
     picks = components.vault_picks(request.POST, version.components)
-    for key in picks.keys() & {c.key for c in checked}:
-        upload_errors[key] = _("Hãy chọn một cách: tải tệp lên hoặc dùng giấy tờ trong kho dữ liệu, không cả hai.")
+    checked, upload_errors = check_supplied(request.FILES, version.components, picks)
     if upload_errors:
         # Show the form's own errors too, so that one round trip fixes everything.
         form_errors = [e.as_dict() for e in validate_form(version.form_schema, data)]
         return _procedure_page(request, procedure, request.POST, form_errors=form_errors, upload_errors=upload_errors)
-    records = uploads.store(checked)
     try:
-        # Registry-held components are looked up by the submission itself (vault.submission).
-        references = [{"key": key, "vault_document": doc} for key, doc in picks.items()]
-        dossier = actions.submit(
-            request.user, procedure.code, data, unit_code=request.POST.get("unit") or None,
-            components=records + references,
-        )
+        with stored(checked) as records:
+            # Registry-held components are looked up by the submission itself (vault.submission).
+            references = [{"key": key, "vault_document": doc} for key, doc in picks.items()]
+            dossier = actions.submit(
+                request.user, procedure.code, data, unit_code=request.POST.get("unit") or None,
+                components=records + references,
+            )
     except ActionError as exc:
-        uploads.discard(records)
         if exc.extra.get("component") in {c["key"] for c in version.components}:
             # A refused vault document: the error goes next to its component.
             form_errors = [e.as_dict() for e in validate_form(version.form_schema, data)]
@@ -181,9 +181,6 @@ def procedure(request: HttpRequest, code: str) -> HttpResponse:
                 upload_errors={str(exc.extra["component"]): exc.message},
             )
         return _procedure_page(request, procedure, request.POST, exc)
-    except BaseException:
-        uploads.discard(records)
-        raise
     messages.success(request, _("Đã nộp hồ sơ. Mã hồ sơ của bạn: %(code)s.") % {"code": dossier.code})
     return redirect("portal:dossier", code=dossier.code)
 
@@ -243,7 +240,7 @@ def _visible_or_404(request: HttpRequest, code: str, *, page: bool = False) -> D
         visible = _with_details(visible)
     dossier = visible.filter(code=code).first()
     if dossier is None:
-        raise Http404(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code})
+        raise page_not_found(code)
     return dossier
 
 
@@ -260,7 +257,7 @@ def _supplement_rows(dossier: Dossier, context: dict, errors: dict[str, str] | N
     for row in rows:
         row.reason = asked.get(row.key, "")
         # An officer may ask for anything: without a declared upload source the defaults apply.
-        row.rule = row.rule or uploads.rule_for({})
+        row.rule = row.rule or upload_checks.rule_for({})
     return rows
 
 
@@ -308,29 +305,23 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
     request_ = found.supplements.filter(answered_at__isnull=True).order_by("-number").first()
     asked = {i.get("key") for i in request_.items} if request_ is not None else set()
     wanted = [c for c in found.procedure_version.components if c["key"] in asked]
-    checked, upload_errors = uploads.check_all(request.FILES, wanted)
     picks = components.vault_picks(request.POST, wanted)
-    for key in picks.keys() & {c.key for c in checked}:
-        upload_errors[key] = _("Hãy chọn một cách: tải tệp lên hoặc dùng giấy tờ trong kho dữ liệu, không cả hai.")
+    checked, upload_errors = check_supplied(request.FILES, wanted, picks)
     if upload_errors:
         return _citizen_page(request, found, upload_errors=upload_errors)
-    records = uploads.store(checked)
     try:
-        references = [{"key": key, "vault_document": doc} for key, doc in picks.items()]
-        actions.perform(
-            found.code, "submit_supplement", request.user, payload=actions.Payload(components=records + references)
-        )
+        with stored(checked) as records:
+            references = [{"key": key, "vault_document": doc} for key, doc in picks.items()]
+            actions.perform(
+                found.code, "submit_supplement", request.user, payload=actions.Payload(components=records + references)
+            )
     except ActionError as exc:
-        uploads.discard(records)
         if exc.extra.get("component") in asked:
             return _citizen_page(request, found, upload_errors={str(exc.extra["component"]): exc.message})
         if exc.status == 422:
             return _citizen_page(request, found, error=exc)
         messages.error(request, exc.message)
         return redirect("portal:dossier", code=found.code)
-    except BaseException:
-        uploads.discard(records)
-        raise
     messages.success(request, _("Đã gửi hồ sơ bổ sung cho hồ sơ %(code)s.") % {"code": found.code})
     return redirect("portal:dossier", code=found.code)
 
@@ -341,45 +332,11 @@ def result_pdf(request: HttpRequest, code: str) -> FileResponse:
     return result_response(_visible_or_404(request, code))
 
 
-def result_response(dossier: Dossier) -> FileResponse:
-    """The result PDF of a dossier the caller has already scoped (citizen or staff)."""
-    if not hasattr(dossier, "result"):
-        raise Http404(_("Hồ sơ chưa có kết quả."))
-    return FileResponse(dossier.result.file.open("rb"), content_type="application/pdf", filename=f"{dossier.code}.pdf")
-
-
-def apology_response(dossier: Dossier, number: str) -> FileResponse:
-    letter = letter_or_none(dossier, number)
-    if letter is None:
-        raise Http404(_("Không có phiếu xin lỗi số %(number)s.") % {"number": number})
-    return FileResponse(letter.file.open("rb"), content_type="application/pdf", filename=f"{letter.number}.pdf")
-
-
-def component_response(dossier: Dossier, key: str, reader=None) -> FileResponse:
-    """A supplied component's file; `reader` other than the applicant is logged when it is a vault document."""
-    record = supplied_component(dossier, key)
-    if record is not None and record.get("source") == "vault":
-        return vault_pages.reused_document_response(dossier, record, reader)
-    opened = uploads.stored_file(record) if record is not None else None
-    if opened is None:
-        raise Http404(_("Không có tệp cho thành phần này."))
-    kind = {v: k for k, v in uploads.CONTENT_TYPES.items()}.get(record.get("content_type"), "bin")
-    return FileResponse(
-        opened, content_type=uploads.CONTENT_TYPES.get(kind, "application/octet-stream"), as_attachment=True,
-        filename=uploads.safe_name(str(record.get("name") or key), kind),
-    )
-
-
 @require_safe
 @login_required
 def receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
     """The receipt with the return date, once the one-stop desk has received the dossier."""
-    found = _visible_or_404(request, code)
-    if found.received_at is None:
-        raise Http404(_("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận."))
-    response = HttpResponse(render_receipt(found), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{found.code}-tiep-nhan.pdf"'
-    return response
+    return receipt_response(_visible_or_404(request, code))
 
 
 @require_safe

@@ -1,25 +1,48 @@
 """The receipt with the promised return date (giấy tiếp nhận hồ sơ và hẹn trả kết quả).
 
-Drawn on demand from the dossier's own records once the one-stop desk has
-received it (form 01 of Circular 01/2018/TT-VPCP): nothing is stored, so it
-always says what the dossier says, including a due date moved by a supplement
-pause or an apology letter.
+Drawn from the dossier's own records once the one-stop desk has received it
+(form 01 of Circular 01/2018/TT-VPCP). Drawing a PDF is the costly part, so the
+PDF is kept in the file storage under a digest of the page it was drawn from:
+a download draws the page (cheap) and serves the stored PDF while nothing it
+shows has changed. A due date moved by a supplement pause or an apology letter,
+or the documents a supplement added, change the page, hence the digest: the
+next download draws a new PDF and the old one is removed. Nothing is done in
+the actions' transaction; a receipt is only drawn when someone asks for it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from weasyprint import HTML
 
-from motcua.catalog.models import localized
-from motcua.dossiers.models import Dossier
+from motcua.catalog.models import ProcedureVersion, localized
+
+FOLDER = "receipts"
 
 
-def render_receipt(dossier: Dossier) -> bytes:
-    """The receipt PDF of a received dossier (the caller checks `received_at`)."""
+class ReceivedDossier(Protocol):
+    """What the receipt reads of a dossier (results sits below dossiers and does not import it)."""
+
+    code: str
+    received_at: datetime | None
+    due_at: datetime | None
+    components: list | None
+    procedure_version: ProcedureVersion
+    unit: Any
+    applicant: Any
+    events: Any
+
+
+def receipt_html(dossier: ReceivedDossier) -> str:
+    """The receipt as HTML: everything the PDF shows, and so what its stored copy is keyed by."""
     names = {c["key"]: localized(c.get("name"), "vi") or c["key"] for c in dossier.procedure_version.components}
     supplied = [
         names.get(str(c.get("key")), str(c.get("key"))) for c in dossier.components or [] if isinstance(c, Mapping)
@@ -28,7 +51,7 @@ def render_receipt(dossier: Dossier) -> bytes:
     officer = received.actor if received is not None else None
     # An official paper in the national language, whatever the UI language.
     with translation.override("vi"):
-        html = get_template("results/receipt.html").render(
+        return get_template("results/receipt.html").render(
             {
                 "dossier": dossier,
                 "procedure_name": localized(dossier.procedure_version.definition["name"], "vi"),
@@ -40,4 +63,38 @@ def render_receipt(dossier: Dossier) -> bytes:
                 "officer": (officer.get_full_name() or officer.get_username()) if officer is not None else "",
             }
         )
+
+
+def draw(html: str) -> bytes:
+    """HTML → PDF (WeasyPrint): the slow step that storing the receipt saves."""
     return HTML(string=html).write_pdf()
+
+
+def _folder(dossier: ReceivedDossier) -> str:
+    # Dossier codes are letters, digits, dots and dashes: safe as a folder name.
+    return f"{FOLDER}/{dossier.code}"
+
+
+def receipt_pdf(dossier: ReceivedDossier) -> bytes:
+    """The receipt PDF of a received dossier as it is now (the caller checks `received_at`).
+
+    The stored copy if it shows the same, else drawn, stored and returned.
+    """
+    html = receipt_html(dossier)
+    digest = hashlib.sha256(html.encode()).hexdigest()[:32]
+    name = f"{_folder(dossier)}/{digest}.pdf"
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as stored:
+            return stored.read()
+    pdf = draw(html)
+    default_storage.save(name, ContentFile(pdf))
+    _remove_others(dossier, digest)
+    return pdf
+
+
+def _remove_others(dossier: ReceivedDossier, digest: str) -> None:
+    """Drop the copies drawn for what the dossier showed before (a storage may add a suffix: kept too)."""
+    _dirs, files = default_storage.listdir(_folder(dossier))
+    for file in files:
+        if not file.startswith(digest):
+            default_storage.delete(f"{_folder(dossier)}/{file}")

@@ -12,10 +12,10 @@ from ninja.responses import Status as Answer
 
 from motcua.catalog.models import Procedure
 from motcua.lib.errors import ActionError, Invalid, NotFound
-from motcua.portal.uploads import CONTENT_TYPES, safe_name
 from motcua.vault import uploads
 from motcua.vault.access import log_for
 from motcua.vault.store import documents_for, get_for, is_expired, open_file, type_label
+from motcua.vault.upload_checks import CONTENT_TYPES, safe_name
 
 router = Router(tags=["vault"])
 uploads_router = Router(tags=["uploads"])

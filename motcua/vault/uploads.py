@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.models import localized
 from motcua.lib.errors import Invalid
-from motcua.portal import uploads as checks
+from motcua.vault import upload_checks as checks
 from motcua.vault.models import Upload
 
 

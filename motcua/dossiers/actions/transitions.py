@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua.dossiers.access import not_found
 from motcua.dossiers.actions import history, inputs
 from motcua.dossiers.actions.context import Ctx, deadline_state_at, is_late
 from motcua.dossiers.actions.inputs import ActionInput, Payload
@@ -49,7 +50,7 @@ def _load_for_update(code: str, actor, now: datetime, grants: Grants | None = No
     ctx = Ctx(dossier, actor, now, grants) if dossier is not None else None
     if ctx is None or not ctx.sees():
         # Someone else's dossier looks exactly like one that does not exist.
-        raise NotFound(_("Không tìm thấy hồ sơ %(code)s.") % {"code": code}, code="dossier_not_found")
+        raise not_found(code)
     return ctx
 
 

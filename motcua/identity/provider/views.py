@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView
 
 from motcua.identity.models import CitizenProfile
+from motcua.identity.provider.credentials import DEMO_PASSWORD
 from motcua.identity.provider.session import sign_in, signed_in
 
 
@@ -60,8 +61,6 @@ def _demo_citizens():
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     """Username and password of a demo citizen; then back to the authorization request."""
-    from motcua.demo.data import DEMO_PASSWORD  # the provider exists only in demo installations
-
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         next_url = "/"

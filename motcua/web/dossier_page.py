@@ -14,11 +14,11 @@ from motcua.catalog.models import localized
 from motcua.dossiers import actions
 from motcua.dossiers.models import ApologyLetter, Dossier, DossierEvent, SupplementRequest, Task
 from motcua.dossiers.timing import UnitShare, unit_shares
-from motcua.portal import components
-from motcua.portal.presentation import deadline_state, format_datetime, money, unit_name
-from motcua.portal.schema_form import describe, field_label
 from motcua.units.scope import Grants
 from motcua.vault.registries import label_of
+from motcua.web import components
+from motcua.web.presentation import deadline_badge, format_datetime, money, unit_name
+from motcua.web.schema_form import describe, field_label
 
 
 @dataclass
@@ -111,7 +111,7 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None, gr
         version.components, version.form_schema, data=dossier.data or {}, channel=dossier.channel,
         supplied=dossier.components or [],
     )
-    state = deadline_state(dossier, now)
+    state = deadline_badge(dossier, now)
     submitted = next((e.event for e in events if e.event.action == "submit"), None)
     from_registry = (submitted.data or {}).get("registry_fields", {}) if submitted is not None else {}
     properties = version.form_schema.get("properties", {})

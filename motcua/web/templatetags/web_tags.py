@@ -1,4 +1,4 @@
-"""Template filters for the portal and back office: `{% load portal_tags %}`."""
+"""Template filters for the portal and back office: `{% load web_tags %}`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from django.utils.html import format_html
 
 from motcua.catalog.models import localized as _localized
 from motcua.dossiers import rating
-from motcua.portal import presentation
+from motcua.identity.provider.credentials import DEMO_PASSWORD
+from motcua.web import presentation
 
 register = template.Library()
 
@@ -69,8 +70,6 @@ def demo_password() -> str:
     """The published demo password, only while the demo identity provider is on."""
     if not getattr(settings, "DEMO_IDP_ENABLED", False):
         return ""
-    from motcua.demo.data import DEMO_PASSWORD  # the demo app is not imported in production paths
-
     return DEMO_PASSWORD
 
 

@@ -1,4 +1,8 @@
-"""`motcua scheduler`: enqueue the periodic work, on whichever task backend is configured."""
+"""`motcua scheduler`: enqueue the periodic work, on whichever task backend is configured.
+
+It lives in ops, above every room, because it names the tasks of several (dossiers,
+monitoring, notifications); none of them imports another to be scheduled.
+"""
 
 from __future__ import annotations
 

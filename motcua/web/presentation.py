@@ -168,7 +168,7 @@ def unit_name(unit) -> str:
 _CLOSED = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.PROCESSED, Status.RETURNED})
 
 
-def deadline_state(dossier, now: datetime | None = None) -> str:
+def deadline_badge(dossier, now: datetime | None = None) -> str:
     """The badge of a dossier: on_time, at_risk, late, paused, or "" (no promised date, or finished).
 
     Past its date it is late at once, even before the periodic check has marked it;

@@ -1,4 +1,4 @@
-"""What the portal keeps for a citizen between visits: drafts of applications."""
+"""What is kept for a citizen between visits: drafts of applications."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ class Draft(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        # The table the portal app created before drafts had a room of their own (moved without copying).
+        db_table = "portal_draft"
         indexes = [models.Index(fields=["owner", "-updated_at"])]
 
     def __str__(self) -> str:

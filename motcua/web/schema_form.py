@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import localized
-from motcua.portal.presentation import format_date
+from motcua.web.presentation import format_date
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from pydantic import BaseModel, Field
 
 from motcua.catalog.forms import validate_form
 from motcua.dossiers.api import DossierOut, _out, _visible
+from motcua.drafts import store as drafts
+from motcua.drafts.models import Draft
 from motcua.lib.errors import Conflict
-from motcua.portal import drafts
-from motcua.portal.models import Draft
 
 router = Router(tags=["drafts"])
 

@@ -16,11 +16,11 @@ from motcua.catalog.models import localized
 from motcua.catalog.vocab import REGISTRIES
 from motcua.dossiers.models import Channel
 from motcua.lib.conditions import evaluate
-from motcua.portal.presentation import format_date
-from motcua.portal.schema_form import enum_choices, field_label
-from motcua.portal.uploads import FIELD_PREFIX, UploadRule, rule_for, upload_source
 from motcua.vault.store import documents_for, type_label, usable
 from motcua.vault.submission import vault_types
+from motcua.vault.upload_checks import FIELD_PREFIX, UploadRule, rule_for, upload_source
+from motcua.web.presentation import format_date
+from motcua.web.schema_form import enum_choices, field_label
 
 VAULT_PREFIX = "vault-"
 

@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.models import Procedure
 from motcua.dossiers import actions
-from motcua.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.dossiers.models import Channel, Dossier
-from motcua.portal.models import Draft
-from motcua.portal.uploads import discard
+from motcua.drafts.models import Draft
+from motcua.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from motcua.vault.upload_checks import discard
 
 MAX_DRAFTS = 50  # per citizen: a draft is a half-filled form, not a filing cabinet
 
