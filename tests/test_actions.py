@@ -16,9 +16,9 @@ from django.utils import timezone
 from motcua.audit.log import verify_chain
 from motcua.audit.models import AuditEntry
 from motcua.dossiers import actions, deadlines
-from motcua.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.dossiers.models import Dossier, DossierEvent, Status
 from motcua.identity.models import User
+from motcua.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.notifications.models import OutboxEvent
 from motcua.results.models import Result
 from tests.conftest import BIRTH, BIRTH_COMPONENTS

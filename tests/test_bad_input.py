@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from motcua.audit.models import AuditEntry
 from motcua.dossiers import actions
-from motcua.lib.errors import NotFound
 from motcua.dossiers.models import DailySequence, Dossier, DossierEvent
 from motcua.identity.models import ApiToken, CitizenProfile, User
+from motcua.lib.errors import NotFound
 from motcua.lib.personal_id import InvalidPersonalId, birth_year, validate_personal_id
 from motcua.notifications.models import OutboxEvent
 from motcua.results.models import Result

@@ -26,9 +26,9 @@ from django.db import connection, transaction
 
 from motcua.audit.models import AuditEntry
 from motcua.dossiers import actions
-from motcua.lib.errors import ActionError
 from motcua.dossiers.models import Dossier, DossierEvent, Status, Task
 from motcua.identity.models import ApiToken, User
+from motcua.lib.errors import ActionError
 from motcua.notifications.models import OutboxEvent
 from motcua.units.models import Membership, Role, Unit
 from tests.conftest import BIRTH, BIRTH_COMPONENTS

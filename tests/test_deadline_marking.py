@@ -15,10 +15,10 @@ import pytest
 from freezegun import freeze_time
 
 from motcua.dossiers import actions
-from motcua.lib.errors import Conflict
 from motcua.dossiers.models import DeadlineState, Dossier, DossierEvent, Status
 from motcua.dossiers.tasks import check_deadlines
 from motcua.identity.models import User
+from motcua.lib.errors import Conflict
 from motcua.notifications.models import OutboxEvent
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 

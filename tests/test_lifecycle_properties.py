@@ -36,9 +36,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from motcua.audit.log import verify_chain
 from motcua.audit.models import AuditEntry
 from motcua.dossiers import actions, deadlines, workflow
-from motcua.lib.errors import ActionError
 from motcua.dossiers.models import Dossier, DossierEvent, Status, TaskStatus
 from motcua.identity.models import User
+from motcua.lib.errors import ActionError
 from motcua.notifications.models import OutboxEvent
 from motcua.units.models import Role
 from motcua.units.scope import Grants, grants_of, roles_on

@@ -7,9 +7,9 @@ from django.test import Client
 
 from motcua.audit.models import AuditEntry
 from motcua.dossiers import actions
-from motcua.lib.errors import ActionError
 from motcua.dossiers.models import Dossier, DossierEvent, Rating, Status
 from motcua.identity.models import User
+from motcua.lib.errors import ActionError
 from motcua.portal.models import Draft
 from tests.conftest import BIRTH, BIRTH_COMPONENTS, ApiClient
 

@@ -9,9 +9,9 @@ from django.test import Client
 
 from motcua.catalog.models import Procedure
 from motcua.dossiers import actions
-from motcua.lib.errors import Invalid
 from motcua.dossiers.models import Dossier
 from motcua.identity.models import User
+from motcua.lib.errors import Invalid
 from motcua.vault.models import AccessLog, VaultDocument
 from motcua.vault.prefill import prefill
 from motcua.vault.store import documents_for

@@ -28,9 +28,9 @@ from django.views.decorators.http import require_POST, require_safe
 from motcua.backoffice import forms
 from motcua.dossiers import actions
 from motcua.dossiers.access import staff_dossiers
-from motcua.lib.errors import ActionError
 from motcua.dossiers.models import DeadlineState, Dossier, Status, Task, TaskStatus
 from motcua.identity.models import User
+from motcua.lib.errors import ActionError
 from motcua.portal import components
 from motcua.portal.dossier_page import dossier_context
 from motcua.portal.presentation import action_label, deadline_state

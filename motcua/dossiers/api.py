@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from motcua.catalog.models import Procedure, localized
 from motcua.dossiers import actions
 from motcua.dossiers.access import staff_dossiers, visible_dossiers
-from motcua.lib.errors import Forbidden, NotFound
 from motcua.dossiers.models import Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
+from motcua.lib.errors import Forbidden, NotFound
 from motcua.units.models import Unit
 from motcua.units.scope import Grants, grants_of, units_for
 from motcua.vault import uploads as vault_uploads

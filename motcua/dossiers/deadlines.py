@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
 from motcua.lib.workdays import WorkCalendar
-from motcua.units.models import CalendarDay, Unit
+from motcua.units.models import CalendarDay, Unit, path_ids
 
 CACHE_SECONDS = 60.0
 
@@ -60,7 +60,7 @@ def _load_overrides() -> list[tuple[date, bool, int | None, str]]:
 
 def _calendar_of(overrides: list[tuple[date, bool, int | None, str]], path: str) -> WorkCalendar:
     """Country holidays + the overrides of the nation and of the unit's ancestors (itself included)."""
-    ancestors = {int(pk) for pk in path.strip("/").split("/") if pk}
+    ancestors = set(path_ids(path))
     rows = [r for r in overrides if r[2] is None or r[2] in ancestors]
     # Overrides are few (a handful a year); the deepest unit's word wins over the nation's.
     rows.sort(key=lambda r: len(r[3]))

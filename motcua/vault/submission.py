@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import localized
-from motcua.lib.errors import Invalid, NotFound
 from motcua.lib.conditions import evaluate
+from motcua.lib.errors import Invalid, NotFound
 from motcua.vault import registries
 from motcua.vault.access import log_registry, log_vault
 from motcua.vault.models import VaultDocument
