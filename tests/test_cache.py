@@ -33,9 +33,9 @@ class Source:
 
 @pytest.fixture
 def source():
-    cache.delete("motcua:stamp:test")
+    cache.delete("stamp:test")
     yield Source()
-    cache.delete("motcua:stamp:test")
+    cache.delete("stamp:test")
 
 
 def test_a_value_is_built_once_and_again_after_forget(source):
@@ -69,7 +69,7 @@ def test_the_stamp_is_read_at_most_every_recheck_seconds(source):
 def test_an_expired_stamp_rebuilds(source):
     memo = StampedMemo("test", source.read, timeout=60, recheck=0)
     memo.get()
-    cache.delete("motcua:stamp:test")  # what the timeout does after a minute
+    cache.delete("stamp:test")  # what the timeout does after a minute
     memo.get()
     assert source.reads == 2
 

@@ -43,7 +43,7 @@ class _Memo(Generic[T]):
 
 class StampedMemo(Generic[T]):
     def __init__(self, name: str, build: Callable[[], T], *, timeout: float | None, recheck: float = RECHECK_SECONDS) -> None:
-        self.key = f"motcua:stamp:{name}"
+        self.key = f"stamp:{name}"  # KEY_PREFIX (settings) adds "motcua:" in a shared cache
         self.build = build
         self.timeout = timeout
         self.recheck = recheck

@@ -64,7 +64,7 @@ def facts(certified_copy_codes: set[str]) -> Facts:
     memo = _memo
     if memo is not None and memo[0] == key:
         return memo[1]
-    cache_key = "motcua:catalog-facts:" + hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+    cache_key = "catalog-facts:" + hashlib.sha256(repr(key).encode()).hexdigest()[:32]
     try:
         found = cache.get(cache_key)
     except Exception:  # the cache is an optimisation: computed here instead
