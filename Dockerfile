@@ -9,7 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MOTCUA_VAR_DIR=/var/lib/motcua \
     STATIC_ROOT=/app/static \
     PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    DEMO_IDP_ENABLED=false \
+    DEMO_REGISTRY_ENABLED=false
+# The image is for production: the demo e-ID provider and registries are off (with DEBUG off,
+# `motcua check --deploy` refuses them, ops.E001/E002); a demo container sets DEBUG=true DEMO_IDP_ENABLED=true.
 
 # WeasyPrint (result PDFs) needs Pango and HarfBuzz; results are set in DejaVu, which has Vietnamese.
 RUN apt-get update \

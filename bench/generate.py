@@ -364,6 +364,7 @@ class Generator_:
         from motcua.catalog.loader import load_paths
         from motcua.catalog.models import Procedure
         from motcua.catalog.search import implementing_units
+        from motcua.units.models import path_ids
 
         load_paths([Path(settings.PROCEDURES_DIR)])
         result = []
@@ -373,7 +374,7 @@ class Generator_:
             # Each commune's applicants go to the nearest candidate (as actions._resolve_unit does).
             serving: dict[int, int] = {}
             for commune in self.country.communes:
-                ancestors = [int(x) for x in self.country.units[commune]["path"].strip("/").split("/")]
+                ancestors = path_ids(self.country.units[commune]["path"])
                 depth = {pk: i for i, pk in enumerate(ancestors)}
                 best, best_depth = None, -1
                 for pk in candidates:

@@ -35,6 +35,17 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def cache_settings(url: str) -> dict[str, dict[str, object]]:
+    """CACHES from CACHE_URL: empty, a per-process LocMemCache; redis://, rediss:// or unix://, Django's RedisCache."""
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "motcua"}}
+    scheme = url.split("://", 1)[0].lower()
+    if scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(f"CACHE_URL must be empty or a redis://, rediss:// or unix:// URL, got {scheme}://…")
+    # KEY_PREFIX: the RQ task queue may share the Redis database.
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": "motcua"}}
+
+
 def local_secret_key(var_dir: Path) -> str:
     """A key kept in var/ so the embedded default runs with no configuration.
 

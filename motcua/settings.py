@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy
 
-from motcua.env import env_bool, env_int, env_list, env_str, local_rsa_key, local_secret_key
+from motcua.env import cache_settings, env_bool, env_int, env_list, env_str, local_rsa_key, local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MOTCUA_VAR_DIR", str(BASE_DIR / "var")))
@@ -110,6 +110,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache ----------------------------------------------------------------
+# What is read on every request but changes seldom: the stamps of the calendar overrides and of the
+# deadline option, the KPI catalogue facts, the e-ID provider's discovery document and keys.
+# Default: each process its own (LocMemCache). CACHE_URL=redis://host:6379/1 shares it, so a change
+# made in one process is seen by all at once (docs/operations.md, "Cache").
+CACHES = cache_settings(env_str("CACHE_URL"))
 
 # --- languages and time ---------------------------------------------------
 LANGUAGE_CODE = "vi"

@@ -29,7 +29,22 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "example.gov.vn",
     "DATABASE_URL": "postgres://motcua:secret@db.example.gov.vn:5432/motcua",
+    # Nothing of the demo (ops.E001, ops.E002), and the national e-ID in its place (identity.W001).
+    "DEMO_IDP_ENABLED": "false",
+    "DEMO_REGISTRY_ENABLED": "false",
+    "OIDC_ISSUER": "https://id.example.gov.vn",
 }
+
+
+def _production(tmp_path: Path) -> dict[str, str]:
+    """PRODUCTION, with the issuing authority's own signing key and certificates (results.W001 otherwise)."""
+    from motcua.results.signing import _demo_material
+
+    own = _demo_material(tmp_path / "authority")
+    return {
+        **PRODUCTION, "SIGNING_KEY_FILE": str(own.key_file), "SIGNING_CERT_FILE": str(own.cert_file),
+        "SIGNING_CHAIN_FILES": str(own.chain_files[0]),
+    }
 
 
 def _manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -50,7 +65,7 @@ def _manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
 
 
 def test_check_deploy_is_clean_with_production_values(tmp_path):
-    done = _manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    done = _manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **_production(tmp_path))
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "WARNINGS" not in output and "ERRORS" not in output, output
@@ -63,12 +78,14 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
         ({"DEBUG": "true"}, "security.W018"),
         ({"SECRET_KEY": "too-short"}, "security.W009"),
         ({"HTTPS": "false"}, "security.W008"),
-        ({"DEMO_IDP_ENABLED": "false", "OIDC_ISSUER": "https://id.example.gov.vn"}, "results.W001"),
+        ({"SIGNING_KEY_FILE": "", "SIGNING_CERT_FILE": "", "SIGNING_CHAIN_FILES": ""}, "results.W001"),
+        ({"DEMO_IDP_ENABLED": "true"}, "ops.E001"),
+        ({"DEMO_REGISTRY_ENABLED": "true"}, "ops.E002"),
     ],
 )
 def test_check_deploy_reports_unsafe_values(tmp_path, override, warning):
     # The clean run above means something only because the same check does report these.
-    done = _manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, **override})
+    done = _manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **{**_production(tmp_path), **override})
     assert done.returncode != 0
     assert warning in done.stdout + done.stderr
 

@@ -76,7 +76,7 @@ def mine_at_my_units(open_tasks: Iterable[Task], grants: Grants) -> tuple[list[T
 
 def eligible_assignees(task: Task) -> list[User]:
     """The people who hold the step's role at its unit (through a membership above it or a one-stop desk)."""
-    ancestors = [int(pk) for pk in task.unit.path.strip("/").split("/") if pk]
+    ancestors = task.unit.ancestor_ids
     memberships = (
         Membership.objects.filter(role=task.role, user__is_active=True)
         .filter(Q(unit_id__in=ancestors) | Q(unit__parent_id__in=ancestors, unit__kind=UnitKind.ONE_STOP))

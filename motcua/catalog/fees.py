@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from motcua.lib.conditions import evaluate, fields_of
+from motcua.lib.conditions import evaluate
 
 
 @dataclass(frozen=True)
@@ -71,13 +71,3 @@ def standard_amount(fees: Mapping[str, Any] | None) -> int:
             return int(rule["amount"])
     return 0
 
-
-def referenced_fields(fees: Mapping[str, Any] | None) -> set[str]:
-    names: set[str] = set()
-    for part in [*(fees or {}).get("rules", []), *(fees or {}).get("extras", [])]:
-        names.update(fields_of(part.get("when")))
-        if "per" in part:
-            names.add(part["per"])
-    if "times" in (fees or {}):
-        names.add(fees["times"])
-    return names

@@ -67,4 +67,3 @@ REGISTRIES: dict[str, dict[str, str]] = {
     "driving_licence": {"vi": "Cơ sở dữ liệu giấy phép lái xe", "en": "Driving licence database"},
 }
 
-UPLOAD_TYPES = frozenset({"pdf", "jpg", "png"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -10,57 +9,62 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
+from motcua.lib.memo import StampedMemo
 from motcua.lib.workdays import WorkCalendar
-from motcua.units.models import CalendarDay, Unit
+from motcua.units.models import CalendarDay, Unit, path_ids
 
 CACHE_SECONDS = 60.0
 
+Override = tuple[date, bool, int | None, str]  # (day, working, unit id, unit path) of a CalendarDay
+
 
 @dataclass
-class _Cached:
-    until: float
-    overrides: list[tuple[date, bool, int | None, str]]  # (day, working, unit id, unit path) of every CalendarDay
-    calendars: dict[str, WorkCalendar] = field(default_factory=dict)  # by unit path ("" for the nation)
+class _Calendars:
+    overrides: list[Override]  # every CalendarDay
+    by_path: dict[str, WorkCalendar] = field(default_factory=dict)  # built on demand; "" for the nation
 
 
-_cached: _Cached | None = None
+def _load() -> _Calendars:
+    return _Calendars(_load_overrides())
+
+
+# The overrides are read again when the stamp in Django's cache is a minute old or dropped by a
+# CalendarDay change; the calendars themselves stay in the process (see lib/memo.py for why).
+_calendars: StampedMemo[_Calendars] = StampedMemo("calendar-overrides", _load, timeout=CACHE_SECONDS)
 
 
 def forget_calendars(**_kwargs: object) -> None:
-    """Drop cached calendars (CalendarDay saved or deleted in this process)."""
-    global _cached
-    _cached = None
+    """Drop the calendars (a CalendarDay saved or deleted): in every process when the cache is shared."""
+    _calendars.forget()
 
 
 def calendar(unit: Unit | None = None) -> WorkCalendar:
     """The working-day calendar of `unit` (or the national one), cached for a minute.
 
     Every deadline badge of an officer's queue needs one; the overrides change a
-    few times a year, so a minute's delay for other processes is harmless. All the
-    overrides are read at once (they are few): a process that submits to hundreds
-    of units reads them once a minute, not once per unit per minute.
+    few times a year, so a minute's delay for other processes is harmless (none
+    with a shared cache, where a change drops the stamp for all). All the
+    overrides are read at once (they are few): a process that submits to
+    hundreds of units reads them once a minute, not once per unit per minute.
     """
-    global _cached
-    now = time.monotonic()
-    if _cached is None or _cached.until <= now:
-        _cached = _Cached(now + CACHE_SECONDS, _load_overrides())
+    calendars = _calendars.get()
     key = unit.path if unit is not None else ""
-    found = _cached.calendars.get(key)
+    found = calendars.by_path.get(key)
     if found is None:
-        found = _cached.calendars[key] = _calendar_of(_cached.overrides, key)
+        found = calendars.by_path[key] = _calendar_of(calendars.overrides, key)
     return found
 
 
-def _load_overrides() -> list[tuple[date, bool, int | None, str]]:
+def _load_overrides() -> list[Override]:
     return [
         (day, working, unit_id, path or "")
         for day, working, unit_id, path in CalendarDay.objects.values_list("day", "working", "unit_id", "unit__path")
     ]
 
 
-def _calendar_of(overrides: list[tuple[date, bool, int | None, str]], path: str) -> WorkCalendar:
+def _calendar_of(overrides: list[Override], path: str) -> WorkCalendar:
     """Country holidays + the overrides of the nation and of the unit's ancestors (itself included)."""
-    ancestors = {int(pk) for pk in path.strip("/").split("/") if pk}
+    ancestors = set(path_ids(path))
     rows = [r for r in overrides if r[2] is None or r[2] in ancestors]
     # Overrides are few (a handful a year); the deepest unit's word wins over the nation's.
     rows.sort(key=lambda r: len(r[3]))

@@ -41,7 +41,7 @@ def step_unit(dossier: Dossier, where: dict | None) -> Unit:
         candidates = candidates.filter(agency=where["agency"])
     if where.get("kind"):
         candidates = candidates.filter(kind=where["kind"])
-    ancestors = [int(pk) for pk in dossier.unit.path.strip("/").split("/") if pk]
+    ancestors = dossier.unit.ancestor_ids
     for pk in reversed(ancestors):
         prefix = Unit.objects.filter(pk=pk).values_list("path", flat=True).first()
         found = candidates.filter(path__startswith=prefix).order_by("path").first()

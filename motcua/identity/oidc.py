@@ -1,45 +1,53 @@
 """The portal as an OpenID Connect relying party: citizens log in with the national e-ID.
 
-Authorization code flow with PKCE (S256). `begin` remembers state, nonce and
-the code verifier in the session; `finish` takes them out again (so a state
-works once), exchanges the code at the provider's token endpoint, and verifies
-the ID token's signature against the provider's published keys (JWKS) and its
-iss, aud, exp, iat and nonce. Everything about the provider comes from its
-discovery document, so pointing OIDC_ISSUER at another standard provider
-(Keycloak, VNeID) needs no code change. Nothing here touches the database:
-what a verified login means for our users is `identity.citizens`.
+Built on Authlib's Django client (`authlib.integrations.django_client`): the
+provider is registered with `OAuth().register`; `begin` has Authlib make the
+authorization URL (state, nonce, PKCE S256 verifier) and keep what the
+callback needs in the session (`save_authorize_data`); `finish` takes it out
+again (so a state works once), exchanges the code (`fetch_access_token`) and
+verifies the ID token (`parse_id_token`: signature against the provider's
+JWKS, iss, aud, sub, exp, iat, nonce, azp).
+
+What this module adds to Authlib: the discovery document and the JWKS are
+fetched with a timeout, checked (the document must name the configured
+issuer) and kept in Django's cache for OIDC_CACHE_SECONDS, shared by every
+process that shares the cache, where Authlib would keep them in the client
+object forever; a pending login expires after PENDING_TTL and at most
+PENDING_MAX are kept (Authlib keeps them an hour and returns one whatever its
+age); the state is spent before anything else is checked, even the provider's
+error; the RFC 9207 `iss` of the authorization response is checked; only
+asymmetric signature algorithms are accepted; every failure becomes a
+`LoginError` with a code and a message in the user's language. Everything
+about the provider comes from its discovery document, so pointing OIDC_ISSUER
+at another standard provider (Keycloak, VNeID) needs no code change. Nothing
+here touches the database: what a verified login means for our users is
+`identity.citizens`.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-import secrets
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
+from authlib.integrations.django_client import DjangoIntegration, DjangoOAuth2App, OAuth
+from authlib.oidc.core import CodeIDToken
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from joserfc import jwt
-from joserfc.errors import (
-    ExpiredTokenError,
-    InvalidClaimError,
-    InvalidKeyIdError,
-    JoseError,
-    MissingClaimError,
-)
+from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
 from joserfc.jwk import KeySet
 
 log = logging.getLogger(__name__)
 
-PENDING = "oidc_pending"  # session key: state → what the callback needs
+NAME = "eid"  # the provider's name in Authlib's registry; session keys are "_state_eid_<state>"
 PENDING_MAX = 5  # logins started in other tabs stay valid, but only a few
 PENDING_TTL = 600  # seconds from the redirect to the provider until the callback
 # Asymmetric algorithms only: a JWKS holds public keys, and "none" or HS256 would let anyone sign.
@@ -62,6 +70,8 @@ MESSAGES = {
 # 401: the provider's answer does not prove who the user is; 400: the request itself is wrong;
 # 502: the provider could not be asked (not the user's fault, and worth an operator's look).
 STATUS = {"invalid_state": 400, "provider_unreachable": 502, "provider_misconfigured": 502, "inactive_user": 403}
+# A claim that fails validation → the code shown; any other claim is "invalid_id_token".
+CLAIM_CODES = {"nonce": "nonce_mismatch", "iss": "wrong_audience", "aud": "wrong_audience", "azp": "wrong_audience"}
 
 
 class LoginError(Exception):
@@ -82,15 +92,6 @@ class LoginError(Exception):
 
 
 @dataclass(frozen=True)
-class Provider:
-    issuer: str
-    authorization_endpoint: str
-    token_endpoint: str
-    jwks_uri: str
-    end_session_endpoint: str = ""
-
-
-@dataclass(frozen=True)
 class Login:
     """A verified login: the ID token's claims, the raw token (for logout) and where to go next."""
 
@@ -99,7 +100,7 @@ class Login:
     next_url: str
 
 
-# --- the provider's documents, fetched over HTTP and cached ------------------------------
+# --- the provider's documents, fetched over HTTP and kept in Django's cache ---------------
 
 
 def _get_json(url: str) -> dict[str, Any]:
@@ -114,8 +115,8 @@ def _get_json(url: str) -> dict[str, Any]:
     return data
 
 
-def discover() -> Provider:
-    """The configured provider's endpoints, from its discovery document."""
+def discover() -> dict[str, Any]:
+    """The configured provider's discovery document, checked."""
     issuer = settings.OIDC_ISSUER
     key = f"oidc:discovery:{issuer}"
     doc = cache.get(key)
@@ -128,95 +129,139 @@ def discover() -> Provider:
         if missing:
             raise LoginError("provider_misconfigured", f"discovery lacks {', '.join(missing)}")
         cache.set(key, doc, settings.OIDC_CACHE_SECONDS)
-    return Provider(
-        issuer=doc["issuer"],
-        authorization_endpoint=doc["authorization_endpoint"],
-        token_endpoint=doc["token_endpoint"],
-        jwks_uri=doc["jwks_uri"],
-        end_session_endpoint=doc.get("end_session_endpoint") or "",
-    )
+    return doc
 
 
-def _keys(provider: Provider, *, refresh: bool = False) -> KeySet:
-    key = f"oidc:jwks:{provider.jwks_uri}"
+def _jwks(uri: str, *, refresh: bool = False) -> dict[str, Any]:
+    key = f"oidc:jwks:{uri}"
     jwks = None if refresh else cache.get(key)
     if jwks is None:
-        jwks = _get_json(provider.jwks_uri)
+        jwks = _get_json(uri)
+        try:
+            KeySet.import_key_set(jwks)  # checked once, before it is kept
+        except (JoseError, KeyError, TypeError, ValueError) as exc:
+            raise LoginError("provider_misconfigured", f"JWKS: {exc}") from exc
         cache.set(key, jwks, settings.OIDC_CACHE_SECONDS)
-    try:
-        return KeySet.import_key_set(jwks)
-    except (JoseError, KeyError, TypeError, ValueError) as exc:
-        raise LoginError("provider_misconfigured", f"JWKS: {exc}") from exc
+    return jwks
+
+
+# --- Authlib's client, with our session limits and our cache ---------------------------------
+
+
+class _SessionState(DjangoIntegration):
+    """Where Authlib keeps a started login until its callback: the session, with our limits."""
+
+    expires_in = PENDING_TTL
+
+    def _key(self, state: str) -> str:
+        return f"_state_{self.name}_{state}"
+
+    def get_state_data(self, session: SessionBase, state: object) -> dict[str, Any] | None:
+        # Authlib's own returns a state's data whatever its age; an expired login is refused here.
+        entry = session.get(self._key(state)) if isinstance(state, str) and state else None
+        if not isinstance(entry, dict) or entry.get("exp", 0) <= time.time():
+            return None
+        return entry.get("data")
+
+    def set_state_data(self, session: SessionBase, state: str, data: dict[str, Any]) -> None:
+        self._clear_session_state(session)  # the expired ones
+        super().set_state_data(session, state, data)
+        prefix = self._key("")
+        started = sorted((entry.get("exp", 0), key) for key, entry in session.items() if key.startswith(prefix))
+        for _exp, key in started[:-PENDING_MAX]:  # the oldest beyond PENDING_MAX
+            del session[key]
+
+
+class _EidApp(DjangoOAuth2App):
+    """The provider as Authlib sees it; its metadata and keys come from our cache, checked."""
+
+    def load_server_metadata(self) -> dict[str, Any]:
+        return {**discover(), "id_token_signing_alg_values_supported": ALGORITHMS}
+
+    def fetch_jwk_set(self, force: bool = False) -> dict[str, Any]:
+        # Authlib asks again with force=True when the token's key id is unknown (keys rotated).
+        return _jwks(self.load_server_metadata()["jwks_uri"], refresh=force)
+
+
+class _OAuth(OAuth):
+    oauth2_client_cls = _EidApp
+    framework_integration_cls = _SessionState
+
+
+@functools.lru_cache(maxsize=4)
+def _registered(client_id: str, client_secret: str, auth_method: str, scope: str, timeout: int) -> _EidApp:
+    # The settings are the arguments: a changed setting (tests do it) registers the client anew.
+    client = _OAuth().register(
+        NAME,
+        client_id=client_id,
+        client_secret=client_secret or None,
+        client_kwargs={
+            "scope": scope,
+            "code_challenge_method": "S256",
+            "token_endpoint_auth_method": auth_method,
+            "default_timeout": timeout,
+        },
+    )
+    assert isinstance(client, _EidApp)
+    return client
+
+
+def _client() -> _EidApp:
+    secret = settings.OIDC_CLIENT_SECRET
+    method = settings.OIDC_TOKEN_AUTH_METHOD or ("client_secret_basic" if secret else "none")
+    return _registered(settings.OIDC_CLIENT_ID, secret, method, settings.OIDC_SCOPES, settings.OIDC_TIMEOUT_SECONDS)
 
 
 # --- the flow -----------------------------------------------------------------------------
 
 
-def _client(redirect_uri: str) -> OAuth2Session:
-    secret = settings.OIDC_CLIENT_SECRET
-    method = settings.OIDC_TOKEN_AUTH_METHOD or ("client_secret_basic" if secret else "none")
-    return OAuth2Session(
-        client_id=settings.OIDC_CLIENT_ID,
-        client_secret=secret or None,
-        token_endpoint_auth_method=method,
-        scope=settings.OIDC_SCOPES,
-        redirect_uri=redirect_uri,
-        code_challenge_method="S256",
-    )
-
-
-def begin(session: SessionBase, redirect_uri: str, next_url: str) -> str:
+def begin(request: HttpRequest, redirect_uri: str, next_url: str) -> str:
     """The provider's authorization URL to send the browser to; remembers what the callback checks."""
-    provider = discover()
-    state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64)
-    with _client(redirect_uri) as client:
-        url, _state = client.create_authorization_url(
-            provider.authorization_endpoint, state=state, code_verifier=verifier, nonce=nonce
-        )
-    now = time.time()
-    pending = {s: p for s, p in session.get(PENDING, {}).items() if now - p["at"] < PENDING_TTL}
-    pending[state] = {"nonce": nonce, "verifier": verifier, "redirect_uri": redirect_uri, "next": next_url, "at": now}
-    session[PENDING] = dict(sorted(pending.items(), key=lambda item: item[1]["at"])[-PENDING_MAX:])
-    return url
+    client = _client()
+    made = client.create_authorization_url(redirect_uri)  # state, nonce and the PKCE verifier, by Authlib
+    client.save_authorize_data(
+        request,
+        state=made["state"],
+        nonce=made["nonce"],
+        code_verifier=made["code_verifier"],
+        redirect_uri=redirect_uri,
+        next=next_url,
+    )
+    return made["url"]
 
 
-def _take_pending(session: SessionBase, state: object) -> dict[str, Any]:
-    pending = dict(session.get(PENDING, {}))
-    entry = pending.pop(state, None) if isinstance(state, str) else None
-    # Taken out before anything else is checked: whatever happens next, this state is spent.
-    session[PENDING] = pending
-    if entry is None or time.time() - entry["at"] >= PENDING_TTL:
-        raise LoginError("invalid_state", "unknown, used or expired state")
-    return entry
-
-
-def finish(session: SessionBase, params: Mapping[str, str]) -> Login:
+def finish(request: HttpRequest) -> Login:
     """Check the provider's answer to `begin`, exchange the code and verify the ID token."""
-    pending = _take_pending(session, params.get("state"))
+    client = _client()
+    params = request.GET
+    state = params.get("state")
+    pending = client.framework.get_state_data(request.session, state)
+    # Spent before anything else is checked: whatever happens next, this state works no more.
+    client.framework.clear_state_data(request.session, state)
+    if pending is None:
+        raise LoginError("invalid_state", "unknown, used or expired state")
     if params.get("error"):
         code = "access_denied" if params["error"] == "access_denied" else "provider_error"
         raise LoginError(code, f"{params['error']}: {params.get('error_description', '')}")
-    provider = discover()
     # RFC 9207: a provider that names itself must be the one we asked (mix-up attacks).
-    if params.get("iss") and params["iss"] != provider.issuer:
+    if params.get("iss") and params["iss"] != settings.OIDC_ISSUER:
         raise LoginError("wrong_audience", f"authorization response from {params['iss']!r}")
     if not params.get("code"):
         raise LoginError("provider_error", "no code in the authorization response")
-    id_token = _exchange(provider, params["code"], pending)
-    claims = verify_id_token(id_token, provider, nonce=pending["nonce"])
+    id_token = _exchange(client, params["code"], pending)
+    claims = verify_id_token(id_token, client, nonce=pending["nonce"])
     return Login(claims=claims, id_token=id_token, next_url=pending["next"])
 
 
-def _exchange(provider: Provider, code: str, pending: Mapping[str, Any]) -> str:
+def _exchange(client: _EidApp, code: str, pending: dict[str, Any]) -> str:
+    """The raw ID token the token endpoint gives for `code` (tests wrap this to change it)."""
     try:
-        with _client(pending["redirect_uri"]) as client:
-            token = client.fetch_token(
-                provider.token_endpoint,
-                grant_type="authorization_code",
-                code=code,
-                code_verifier=pending["verifier"],
-                timeout=settings.OIDC_TIMEOUT_SECONDS,
-            )
+        token = client.fetch_access_token(
+            redirect_uri=pending["redirect_uri"],
+            grant_type="authorization_code",
+            code=code,
+            code_verifier=pending["code_verifier"],
+        )
     except OAuthError as exc:
         raise LoginError("token_refused", f"{exc.error}: {exc.description}") from exc
     except requests.RequestException as exc:
@@ -229,46 +274,40 @@ def _exchange(provider: Provider, code: str, pending: Mapping[str, Any]) -> str:
     return id_token
 
 
-def verify_id_token(raw: str, provider: Provider, *, nonce: str) -> dict[str, Any]:
+def verify_id_token(raw: str, client: _EidApp, *, nonce: str) -> dict[str, Any]:
     """The ID token's claims, if its signature, issuer, audience, times and nonce are right."""
+    options = {
+        "iss": {"essential": True, "value": settings.OIDC_ISSUER},
+        "aud": {"essential": True, "value": settings.OIDC_CLIENT_ID},
+        "sub": {"essential": True},
+        "exp": {"essential": True},
+        "iat": {"essential": True},
+        "nonce": {"essential": True, "value": nonce},
+    }
     try:
-        try:
-            token = jwt.decode(raw, _keys(provider), algorithms=ALGORITHMS)
-        except InvalidKeyIdError:
-            # The provider may have rotated its keys since we cached them: fetch once more.
-            token = jwt.decode(raw, _keys(provider, refresh=True), algorithms=ALGORITHMS)
-    except JoseError as exc:
-        raise LoginError("invalid_id_token", f"{type(exc).__name__}: {exc}") from exc
-    except (ValueError, TypeError) as exc:
-        raise LoginError("invalid_id_token", f"malformed: {exc}") from exc
-    claims = token.claims
-    registry = jwt.JWTClaimsRegistry(
-        leeway=settings.OIDC_LEEWAY_SECONDS,
-        iss={"essential": True, "value": provider.issuer},
-        aud={"essential": True, "value": settings.OIDC_CLIENT_ID},
-        sub={"essential": True},
-        exp={"essential": True},
-        iat={"essential": True},
-        nonce={"essential": True, "value": nonce},
-    )
-    try:
-        registry.validate(claims)
+        # CodeIDToken also wants azp to name us when there are several audiences (OIDC Core §3.1.3.7).
+        claims = client.parse_id_token(
+            {"id_token": raw}, nonce, claims_options=options, claims_cls=CodeIDToken, leeway=settings.OIDC_LEEWAY_SECONDS
+        )
     except ExpiredTokenError as exc:
         raise LoginError("expired_id_token", str(exc)) from exc
     except (InvalidClaimError, MissingClaimError) as exc:
-        code = {"nonce": "nonce_mismatch", "iss": "wrong_audience", "aud": "wrong_audience"}.get(exc.claim, "invalid_id_token")
-        raise LoginError(code, str(exc)) from exc
-    # OpenID Connect Core §3.1.3.7: with several audiences, azp must name us.
-    aud = claims["aud"]
-    if isinstance(aud, list) and len(aud) > 1 and claims.get("azp") != settings.OIDC_CLIENT_ID:
-        raise LoginError("wrong_audience", "several audiences and azp is not this client")
-    return claims
+        raise LoginError(CLAIM_CODES.get(exc.claim, "invalid_id_token"), str(exc)) from exc
+    except JoseError as exc:  # the signature, the key, the format
+        raise LoginError("invalid_id_token", f"{type(exc).__name__}: {exc}") from exc
+    except (ValueError, TypeError) as exc:
+        raise LoginError("invalid_id_token", f"malformed: {exc}") from exc
+    return dict(claims)
 
 
 def end_session_url(id_token: str, post_logout_redirect_uri: str) -> str:
-    """Where to send the browser so the provider ends its session too ("" if it cannot)."""
+    """Where to send the browser so the provider ends its session too ("" if it cannot).
+
+    Not Authlib's `create_logout_url`: it adds a state, which the provider would
+    send back to a logout page that has nothing to check it against.
+    """
     try:
-        endpoint = discover().end_session_endpoint
+        endpoint = discover().get("end_session_endpoint") or ""
     except LoginError as exc:
         log.warning("e-ID logout: %s", exc)  # logged out here all the same
         return ""

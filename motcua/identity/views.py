@@ -39,7 +39,7 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
     """Off to the e-ID provider, with state, nonce and a PKCE challenge."""
     callback = request.build_absolute_uri(reverse("oidc:callback"))
     try:
-        url = oidc.begin(request.session, callback, _safe_next(request, request.GET.get("next")))
+        url = oidc.begin(request, callback, _safe_next(request, request.GET.get("next")))
     except oidc.LoginError as error:
         return _refused(request, error)
     return redirect(url)
@@ -50,7 +50,7 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
 def oidc_callback(request: HttpRequest) -> HttpResponse:
     """Back from the provider: verify everything, then find or create the citizen and log in."""
     try:
-        result = oidc.finish(request.session, request.GET)
+        result = oidc.finish(request)
         user = upsert_citizen(read_claims(result.claims))
     except oidc.LoginError as error:
         return _refused(request, error)

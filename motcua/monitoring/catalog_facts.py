@@ -2,13 +2,22 @@
 
 Used by the indicators that count procedures or communes rather than dossiers
 (3.1, 3.2, 4.5a, 4.6, G4 B and C). Computed once for the whole tree and kept
-until a unit or a procedure version is added.
+until a unit or a procedure version is added: the key is read from the database
+(two aggregates) at every call, so every process sees a change at once. The
+facts are kept in the process (a dashboard reads them several times a page,
+and unpickling them at every read would cost more than the page) and in
+Django's cache under that key, so that with a shared cache (CACHE_URL) a
+process that has not computed them yet takes them from there (one unpickling)
+instead of walking the catalogue again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Count, Max
 
 from motcua.catalog.models import Procedure, ProcedureVersion
@@ -28,7 +37,10 @@ class Facts:
     names: dict[int, tuple[str, dict]] = field(default_factory=dict)  # procedure id → (code, names)
 
 
-_cache: tuple[tuple, Facts] | None = None
+log = logging.getLogger(__name__)
+CACHE_SECONDS = 24 * 3600  # a key no process asks for any more (the catalogue changed) goes after a day
+
+_memo: tuple[tuple, Facts] | None = None  # (key, facts) of this process
 
 
 def _has_fee(definition: dict, standard: int) -> bool:
@@ -43,14 +55,32 @@ def _for_citizens(definition: dict) -> bool:
 
 
 def facts(certified_copy_codes: set[str]) -> Facts:
-    global _cache
+    global _memo
     key = (
         tuple(Unit.objects.aggregate(n=Count("id"), m=Max("id")).values()),
         ProcedureVersion.objects.aggregate(m=Max("id"))["m"],
         tuple(sorted(certified_copy_codes)),
     )
-    if _cache is not None and _cache[0] == key:
-        return _cache[1]
+    memo = _memo
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    cache_key = "catalog-facts:" + hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+    try:
+        found = cache.get(cache_key)
+    except Exception:  # the cache is an optimisation: computed here instead
+        log.warning("cache unavailable for the catalogue facts", exc_info=True)
+        found = None
+    if not isinstance(found, Facts):
+        found = _compute(certified_copy_codes)
+        try:
+            cache.set(cache_key, found, CACHE_SECONDS)
+        except Exception:
+            log.warning("cache unavailable: the catalogue facts were not shared", exc_info=True)
+    _memo = (key, found)
+    return found
+
+
+def _compute(certified_copy_codes: set[str]) -> Facts:
     result = Facts()
     paths = dict(Unit.objects.values_list("id", "path"))
     for procedure in Procedure.objects.filter(active=True, current__isnull=False).select_related("current"):
@@ -74,5 +104,4 @@ def facts(certified_copy_codes: set[str]) -> Facts:
     for path in Unit.objects.filter(kind=UnitKind.COMMUNE).values_list("path", flat=True):
         for a in ancestors(path):
             result.communes[a] = result.communes.get(a, 0) + 1
-    _cache = (key, result)
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from motcua.lib.memo import StampedMemo
 from motcua.monitoring.indicators import DEFAULT_OPTIONS, DEFAULT_TARGETS, INDICATORS, Indicator
 from motcua.monitoring.models import IndicatorSetting, Option, Target
 
@@ -42,18 +43,20 @@ def load() -> Config:
     return Config(indicators, targets, options)
 
 
-_by_date: bool | None = None
+def _read_deadline_by_date() -> bool:
+    value = Option.objects.filter(key="deadline_compare").values_list("value", flat=True).first()
+    return (value or DEFAULT_OPTIONS["deadline_compare"]) == "date"
+
+
+# No time limit: kept until an Option is saved or deleted (apps.py), in every process when the
+# cache is shared (CACHE_URL), else in the process that saved it (restart the others).
+_by_date: StampedMemo[bool] = StampedMemo("kpi-deadline-compare", _read_deadline_by_date, timeout=None)
 
 
 def deadline_by_date() -> bool:
     """Read on every dossier action: cached, and forgotten when an Option is saved (apps.py)."""
-    global _by_date
-    if _by_date is None:
-        value = Option.objects.filter(key="deadline_compare").values_list("value", flat=True).first()
-        _by_date = (value or DEFAULT_OPTIONS["deadline_compare"]) == "date"
-    return _by_date
+    return _by_date.get()
 
 
 def forget(**kwargs) -> None:
-    global _by_date
-    _by_date = None
+    _by_date.forget()

@@ -21,6 +21,7 @@ from django.db import connection
 from motcua.monitoring import config
 from motcua.monitoring.contributions import Contribution, contribution
 from motcua.monitoring.models import COLUMNS, NATIONAL, DailyCounter, MonthlyCounter, OpenCounter
+from motcua.units.models import path_ids
 
 
 def full_eligible(dossier) -> bool:
@@ -36,7 +37,7 @@ def snapshot(dossier, by_date: bool | None = None) -> Contribution:
 
 def ancestors(path: str) -> list[int]:
     """The unit ids on a materialized path ("/1/4/9/"), and NATIONAL."""
-    return [NATIONAL, *(int(pk) for pk in path.strip("/").split("/") if pk)]
+    return [NATIONAL, *path_ids(path)]
 
 
 def on_event(dossier, event, before: Contribution | None) -> None:

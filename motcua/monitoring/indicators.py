@@ -93,9 +93,6 @@ INDICATORS = (
     Indicator("CITIZEN_DATA_CONNECTED_FORMALITY", "G6", "4.5a", _("Thủ tục có hồ sơ sử dụng dữ liệu dân cư"), "procedures",
               "citizen_data", "citizen", max_points=2),
 )
-BY_CODE = {i.code: i for i in INDICATORS}
-HEADLINE = "FULL_PROCESS_ONLINE_RATE"
-HEADLINE_NAME = _("Tỷ lệ hồ sơ trực tuyến toàn trình")
 
 # Default targets of the headline rate, percent (KPI-766.md §4).
 DEFAULT_TARGETS = {("ministry", 2024): 70.0, ("ministry", 2025): 85.0, ("locality", 2024): 30.0, ("locality", 2025): 70.0}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.utils.translation import gettext as _
 
@@ -36,7 +36,3 @@ def parse(text: str | None, default: date) -> date:
 def year_to_date(today: date) -> tuple[date, date]:
     return date(today.year, 1, 1), today
 
-
-def month_range(year: int, month: int) -> tuple[date, date]:
-    first = date(year, month, 1)
-    return first, (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)

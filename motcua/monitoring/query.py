@@ -210,7 +210,7 @@ def peers(unit: Unit) -> list[Unit]:
     """The units ranked with `unit`: the same kind, under the same ministry or province for units below them."""
     qs = Unit.objects.filter(kind=unit.kind)
     if unit.parent_id is not None:
-        root = unit.path.strip("/").split("/")[0]
+        root = unit.ancestor_ids[0]
         qs = qs.filter(path__startswith=f"/{root}/")
     else:
         qs = qs.filter(parent__isnull=True)

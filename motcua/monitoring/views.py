@@ -123,7 +123,7 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
 def _ancestors(unit: Unit | None) -> list[Unit]:
     if unit is None:
         return []
-    ids = [int(pk) for pk in unit.path.strip("/").split("/") if pk][:-1]
+    ids = unit.ancestor_ids[:-1]  # the unit itself is the page's heading, not a breadcrumb
     by_id = Unit.objects.in_bulk(ids)
     return [by_id[i] for i in ids if i in by_id]
 

@@ -11,6 +11,7 @@ class OpsConfig(AppConfig):
     label = "ops"
 
     def ready(self) -> None:
+        from motcua.ops import checks  # noqa: F401 - registers the deployment check
         if settings.LOG_FORMAT == "json":
             # Python warnings too, as JSON lines, not bare text among them.
             logging.captureWarnings(True)

@@ -27,6 +27,14 @@ class Role(models.TextChoices):
 LEVEL_KINDS = frozenset({UnitKind.MINISTRY, UnitKind.PROVINCE, UnitKind.COMMUNE})
 
 
+def path_ids(path: str) -> list[int]:
+    """The unit ids on a materialized path ("/1/4/9/" → [1, 4, 9]): the root first, the unit itself last.
+
+    For paths read without their unit (`values_list("path")`); on a Unit, `unit.ancestor_ids`.
+    """
+    return [int(pk) for pk in path.strip("/").split("/") if pk]
+
+
 class Unit(models.Model):
     # Electronic identification code of the agency (mã định danh điện tử), e.g. 000.00.17.H56.
     code = models.CharField(_("mã định danh"), max_length=32, unique=True)
@@ -64,6 +72,11 @@ class Unit(models.Model):
                 return node.kind
             node = node.parent
         return ""
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """The ids on the unit's path: the root first, the unit itself last (no query)."""
+        return path_ids(self.path)
 
     def subtree(self) -> models.QuerySet[Unit]:
         return Unit.objects.filter(path__startswith=self.path)

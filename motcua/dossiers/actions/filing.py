@@ -37,7 +37,7 @@ def _resolve_unit(procedure: Procedure, applicant, unit_code: str | None) -> Uni
         # The unit over the applicant's registered residence: the administration itself,
         # or the agency directly under it (the police of the commune, of the province…);
         # the nearest one wins.
-        ancestors = [int(pk) for pk in home.path.strip("/").split("/") if pk]
+        ancestors = home.ancestor_ids
         depth = {pk: i for i, pk in enumerate(ancestors)}
 
         def anchor_depth(unit: Unit) -> int:
