@@ -185,19 +185,26 @@ def _demo_or_empty(request, _plain_http, settings):
     yield
 
 
-@pytest.fixture(autouse=True)
-def _no_cache_between_tests():
-    """Module caches filled from rows a rolled-back test wrote must not reach the next test."""
+def _forget_between_tests() -> None:
+    from django.utils import translation
+
     from motcua.dossiers import deadlines
     from motcua.monitoring import catalog_facts, config
 
     deadlines.forget_calendars()
     config.forget()
     catalog_facts._cache = None
+    # A request through the test client leaves its language active in the thread (LocaleMiddleware):
+    # a later test's messages came out in Bengali after a page test ran in Bengali.
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_between_tests():
+    """Module caches filled from rows a rolled-back test wrote, and the active language, stay with their test."""
+    _forget_between_tests()
     yield
-    deadlines.forget_calendars()
-    config.forget()
-    catalog_facts._cache = None
+    _forget_between_tests()
 
 
 @pytest.fixture
