@@ -14,7 +14,7 @@ MD5_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _drives_a_browser(item) -> bool:
-    """A test of a module that uses Playwright (directly or through tests/browser.py)."""
+    """A test of a module that uses Playwright (directly or through tests/browser/__init__.py)."""
     module = getattr(item, "module", None)
     return module is not None and any(
         (getattr(value, "__module__", None) or getattr(value, "__name__", "")).startswith(("playwright", "tests.browser"))
