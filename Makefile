@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint worker scheduler clean
+.PHONY: demo test test-fast lint worker scheduler clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -47,9 +47,13 @@ browser:
 test: $(VENV)/.installed-dev browser
 	$(BIN)/pytest -n auto --dist loadfile
 
+## make test-fast: the suite without the tests that drive Chromium (marker `browser`); needs no browser installed
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/pytest -n auto --dist loadfile -m "not browser"
+
 ## make screenshots: walk the journey in Chromium and write the pictures of docs/screenshots/
 screenshots: $(VENV)/.installed-dev browser
-	MOTCUA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:xdist -q tests/test_browser_journey.py -k whole_journey
+	MOTCUA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:xdist -q tests/browser/test_browser_journey.py -k whole_journey
 
 ## make worker / make scheduler: background tasks beside `make demo` (database backend, no broker)
 worker: $(VENV)/.installed

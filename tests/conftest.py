@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import pytest
@@ -8,6 +9,24 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from motcua.identity.models import ApiToken, User
+
+MD5_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _drives_a_browser(item) -> bool:
+    """A test of a module that uses Playwright (directly or through tests/browser/__init__.py)."""
+    module = getattr(item, "module", None)
+    return module is not None and any(
+        (getattr(value, "__module__", None) or getattr(value, "__name__", "")).startswith(("playwright", "tests.browser"))
+        for value in vars(module).values()
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    # Every test that drives Chromium is marked `browser`: `make test-fast` (-m "not browser") leaves them out.
+    for item in items:
+        if _drives_a_browser(item):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -34,7 +53,7 @@ def _signing_material_made_in_real_time():
 def _fast_password_hashing(settings):
     # The demo load hashes 16 passwords: PBKDF2 made it ~4 s per test; what is
     # tested is the product, not the strength of the test hashes.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = MD5_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -44,10 +63,153 @@ def _plain_http(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+# --- The demo data, loaded once per test session (per xdist worker) ---------------------------------
+#
+# `load_demo` runs once, right after the test database is created and migrated; the rows it added
+# are remembered (table → primary keys), the whole database is serialized, and the vault files it
+# wrote stay in a session media directory. Then:
+# - a test that asks for `demo` runs in pytest-django's transaction (rolled back at its end) over
+#   the loaded data, with a copy of the demo's files in its own MEDIA_ROOT;
+# - a test that uses the database without `demo` sees it as it was before the demo: the demo's rows
+#   are deleted first, inside its transaction (committed only by a transactional test, below);
+# - a transactional test (transactional_db, live_server, django_db(transaction=True)) ends with a
+#   flush of every table: the database is then put back as the session load left it (flush, then
+#   Django's deserialization of the snapshot: same rows, same primary keys) before the next test.
+
+_DEMO: dict = {}  # blocker, added (model → pks), snapshot, media: filled by django_db_setup
+
+
+def _models():
+    from django.apps import apps
+    from django.db import router
+
+    return [
+        m for m in apps.get_models(include_auto_created=True)
+        if m._meta.managed and not m._meta.proxy and router.allow_migrate_model("default", m)
+    ]
+
+
+def _row_values(models) -> dict:
+    out = {}
+    for m in models:
+        fields = [f.attname for f in m._meta.concrete_fields]
+        out[m] = {row[0]: row for row in m._base_manager.order_by().values_list("pk", *fields)}
+    return out
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+    from django.db import connection
+
+    media = tmp_path_factory.mktemp("demo-media")
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5_HASHERS, MEDIA_ROOT=media):
+        models = _models()
+        before = _row_values(models)
+        call_command("load_demo", verbosity=0)
+        after = _row_values(models)
+        changed = [m.__name__ for m in models if any(after[m].get(pk) != row for pk, row in before[m].items())]
+        if changed:
+            # Deleting the demo's rows would not give back the rows it changed.
+            raise RuntimeError(f"load_demo changed rows that existed before it ({changed}): tests/conftest.py")
+        _DEMO.update(
+            blocker=django_db_blocker,
+            added={m: sorted(set(after[m]) - set(before[m])) for m in models if set(after[m]) - set(before[m])},
+            snapshot=connection.creation.serialize_db_to_string(),
+            media=media,
+        )
+    yield
+    _DEMO.clear()
+
+
+def _without_demo_rows() -> None:
+    """Delete the demo's rows (foreign keys are checked at commit on SQLite and PostgreSQL)."""
+    from django.db import connection, transaction
+
+    # In one transaction: a transactional test deletes in autocommit mode otherwise.
+    with transaction.atomic(), connection.cursor() as cursor:
+        qn = connection.ops.quote_name
+        for model, pks in _DEMO["added"].items():
+            for i in range(0, len(pks), 500):
+                chunk = pks[i : i + 500]
+                cursor.execute(
+                    f"DELETE FROM {qn(model._meta.db_table)} WHERE {qn(model._meta.pk.column)} IN "  # noqa: S608 - table and column names from the models
+                    f"({', '.join(['%s'] * len(chunk))})",
+                    chunk,
+                )
+
+
+def _restore_demo() -> None:
+    """After a transactional test's flush: the database as the session load left it."""
+    from django.db import connection
+
+    with _DEMO["blocker"].unblock():
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True, reset_sequences=False)
+        connection.creation.deserialize_db_from_string(_DEMO["snapshot"])
+        connection.close()  # as TransactionTestCase leaves it
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    return bool(
+        (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+        or "transactional_db" in names or "live_server" in names
+    )
+
+
+def _uses_db(item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return bool(item.get_closest_marker("django_db")) or "db" in names or _is_transactional(item)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    finally:
+        if _DEMO and _is_transactional(item):
+            _restore_demo()
+
+
+@pytest.fixture(autouse=True)
+def _demo_or_empty(request, _plain_http, settings):
+    """The demo's files for a test using `demo`; no demo rows for any other test using the database."""
+    if not _uses_db(request.node):
+        yield
+        return
+    request.getfixturevalue("db")  # the test's transaction (or transactional flush) is set up first
+    if "demo" in request.fixturenames:
+        shutil.copytree(_DEMO["media"], settings.MEDIA_ROOT, dirs_exist_ok=True)
+    else:
+        _without_demo_rows()
+    yield
+
+
+def _forget_between_tests() -> None:
+    from django.utils import translation
+
+    from motcua.dossiers import deadlines
+    from motcua.monitoring import catalog_facts, config
+
+    deadlines.forget_calendars()
+    config.forget()
+    catalog_facts._cache = None
+    # A request through the test client leaves its language active in the thread (LocaleMiddleware):
+    # a later test's messages came out in Bengali after a page test ran in Bengali.
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_between_tests():
+    """Module caches filled from rows a rolled-back test wrote, and the active language, stay with their test."""
+    _forget_between_tests()
+    yield
+    _forget_between_tests()
+
+
 @pytest.fixture
 def demo(db):
-    """The demo province, its staff, citizens and the shipped procedures."""
-    call_command("load_demo", verbosity=0)
+    """The demo province, its staff, citizens and the shipped procedures (loaded once per session)."""
 
 
 TINY_PDF = b"%PDF-1.4\n% motcua test\n"

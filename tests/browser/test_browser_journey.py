@@ -23,7 +23,6 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from playwright.sync_api import Page, expect, sync_playwright
 
 from motcua.demo.data import DEMO_PASSWORD
@@ -65,13 +64,12 @@ def axe():
 
 
 @pytest.fixture
-def site(live_server, transactional_db, settings):
+def site(live_server, transactional_db, demo, settings):
     """The demo province, with the portal registered at the demo e-ID provider of this live server."""
     settings.OIDC_ISSUER = f"{live_server.url}/idp"
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"]}
     cache.clear()
-    call_command("load_demo", verbosity=0)
     register_portal_client(extra_origins=[live_server.url])
     yield live_server.url
     cache.clear()

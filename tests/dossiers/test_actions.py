@@ -24,7 +24,7 @@ from motcua.results.models import Result
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # wherever the module sits
 
 
 @pytest.fixture

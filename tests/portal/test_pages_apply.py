@@ -19,7 +19,7 @@ from motcua.drafts.models import Draft
 from motcua.identity.models import CitizenProfile, User
 from tests.conftest import BIRTH
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # wherever the module sits
 START = "/procedures/1.001193/start/"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40

@@ -6,7 +6,7 @@ procedure, and the demo staff who hold each step of its workflow (found from the
 step's unit and role, tests/walker.py) take it through: receipt, every step
 (transfer, approve), the signed result and its return. Adding a procedure adds a
 test; a procedure whose example, fee, implementing unit or workflow does not work
-in the demo fails here. tests/test_lifecycle_paths.py walks the other paths.
+in the demo fails here. tests/dossiers/test_lifecycle_paths.py walks the other paths.
 """
 
 from __future__ import annotations

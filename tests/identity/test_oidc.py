@@ -39,7 +39,7 @@ from motcua.identity.citizens import EidCitizen, read_claims, upsert_citizen
 from motcua.identity.models import CitizenProfile, User
 from tests.conftest import ApiClient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # wherever the module sits
 VIETNAMESE = re.compile(r"[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]", re.IGNORECASE)
 
 

@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 
 from motcua.dossiers.codes import format_code, next_sequence
@@ -71,10 +70,9 @@ def _post(url: str, token: str, body: dict) -> tuple[int, dict]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_fifty_concurrent_submissions_get_distinct_consecutive_codes(live_server):
+def test_fifty_concurrent_submissions_get_distinct_consecutive_codes(live_server, demo):
     # Runs on SQLite too: the test database is a file (settings TEST NAME), so the
     # live server's threads share it, and IMMEDIATE transactions queue the writers.
-    call_command("load_demo", verbosity=0)
     # Three citizens (two from another commune) all file at An Bình, so every
     # submission draws from the same daily sequence.
     tokens = [ApiToken.issue(User.objects.get(username=name)) for name in ("citizen", "citizen2", "citizen3")]

@@ -32,7 +32,7 @@ from motcua.units.models import Unit
 from tests.conftest import BIRTH as BIRTH_DATA
 from tests.conftest import BIRTH_COMPONENTS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # wherever the module sits
 PROCEDURES = ROOT / "procedures"
 BIRTH = "1.001193-dang-ky-khai-sinh.yaml"
 RECORD = "3.000333-phieu-ly-lich-tu-phap.yaml"

@@ -23,7 +23,7 @@ from motcua.identity.models import ApiToken, CitizenProfile, User
 from motcua.units.models import Membership, Role
 from tests.conftest import BIRTH, BIRTH_COMPONENTS, ApiClient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # wherever the module sits
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(64),

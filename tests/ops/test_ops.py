@@ -22,7 +22,7 @@ from motcua.ops import health
 from motcua.ops.logs import json_formatter
 from tests.conftest import BIRTH, BIRTH_COMPONENTS, ApiClient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # wherever the module sits
 
 
 def metric(text: str, name: str, labels: str = "") -> float | None:

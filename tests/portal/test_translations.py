@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-LOCALE = Path(__file__).resolve().parent.parent / "motcua" / "locale"
+LOCALE = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file()) / "motcua" / "locale"
 
 
 def _strings(block: list[str], keyword: str) -> str:

@@ -1,6 +1,6 @@
 """The KPI counters kept by the actions layer equal a rebuild from the raw dossiers (hypothesis, stateful).
 
-The lifecycle state machine of tests/test_lifecycle_properties.py drives
+The lifecycle state machine of tests/dossiers/test_lifecycle_properties.py drives
 dossiers through the real actions layer (legal and illegal actions, time
 passing, the deadline check); this one also files more dossiers (other
 channels, components from the vault, a registry or paper), switches between
@@ -20,8 +20,8 @@ from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 from motcua.dossiers import actions
 from motcua.monitoring.models import DailyCounter, MonthlyCounter, OpenCounter, Option
 from motcua.monitoring.rebuild import differences
-from tests.test_lifecycle_properties import ACTORS, SETTINGS, Clock, LifecycleMachine, _machine
-from tests.test_lifecycle_properties import frozen_clock as frozen_clock  # the fixture, shared
+from tests.dossiers.test_lifecycle_properties import ACTORS, SETTINGS, Clock, LifecycleMachine, _machine
+from tests.dossiers.test_lifecycle_properties import frozen_clock as frozen_clock  # the fixture, shared
 from tests.walker import components_for
 
 SOURCES = ["upload", "vault", "registry", "paper"]

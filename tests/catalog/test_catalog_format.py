@@ -33,7 +33,7 @@ from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.lib.conditions import ConditionError, evaluate, fields_of
 from motcua.lib.text import fold
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # wherever the module sits
 PROCEDURES = ROOT / "procedures"
 RECORD = "3.000333-phieu-ly-lich-tu-phap.yaml"
 BIRTH = "1.001193-dang-ky-khai-sinh.yaml"

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.core.management import call_command
 from django.db import connection, transaction
 
 from motcua.audit.models import AuditEntry
@@ -39,8 +38,7 @@ ANBINH = "000.11.00.H99"
 
 
 @pytest.fixture
-def people(transactional_db) -> dict[str, User]:
-    call_command("load_demo", verbosity=0)
+def people(transactional_db, demo) -> dict[str, User]:
     # A second specialist and a second approver at An Bình, so that two colleagues can race for one step.
     unit = Unit.objects.get(code=ANBINH)
     for username, role in (("specialist_anbinh2", Role.SPECIALIST), ("approver_anbinh2", Role.APPROVER)):
