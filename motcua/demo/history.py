@@ -1,7 +1,7 @@
 """Months of dossier history for the demo province, made by the real actions layer at past times.
 
 So that the leadership dashboard of `make demo` shows every indicator with
-numbers that mean something (and that a rebuild reproduces: tests/test_kpi_demo.py).
+numbers that mean something (and that a rebuild reproduces: tests/monitoring/test_kpi_demo.py).
 Each dossier is filed, received and processed by the demo staff whose role
 covers its unit, exactly as the officer pages would, with the clock set back
 (freezegun) to the day it happened. Outcomes vary: on time, late with an

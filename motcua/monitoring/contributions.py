@@ -3,7 +3,7 @@
 The incremental path (counters.on_event) applies the difference between a
 dossier's contribution before and after an action; the rebuild
 (monitoring/rebuild.py) computes the same function over all dossiers in SQL.
-tests/test_kpi_counters.py checks that both agree after random histories.
+tests/monitoring/test_kpi_counters.py checks that both agree after random histories.
 
 Rules (KPI-766.md §2–4; the choices for the [U] points are in docs/monitoring.md):
 - received class: a dossier with a receipt time (statuses 2, 4–10); 1 and 3
