@@ -186,6 +186,7 @@ def _demo_or_empty(request, _plain_http, settings):
 
 
 def _forget_between_tests() -> None:
+    from django.core.cache import caches
     from django.utils import translation
 
     from motcua.dossiers import deadlines
@@ -193,7 +194,12 @@ def _forget_between_tests() -> None:
 
     deadlines.forget_calendars()
     config.forget()
-    catalog_facts._cache = None
+    catalog_facts._memo = None
+    # Django's cache (a per-process LocMemCache in tests) outlives a test's rolled-back rows: the
+    # catalogue facts are keyed by row counts and ids a later test may take again, the OIDC
+    # discovery and keys by a provider another test stops.
+    for cache in caches.all():
+        cache.clear()
     # A request through the test client leaves its language active in the thread (LocaleMiddleware):
     # a later test's messages came out in Bengali after a page test ran in Bengali.
     translation.deactivate()
