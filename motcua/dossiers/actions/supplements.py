@@ -28,7 +28,7 @@ def request_supplement(ctx: Ctx, p: SupplementRequestInput) -> tuple[int, dict]:
     number = d.supplement_count + 1
     SupplementRequest.objects.create(
         dossier=d, number=number, reason=p.reason,
-        items=[{"key": i.key, "reason": i.reason[:500]} for i in items],
+        items=[{"key": i.key, "reason": i.reason} for i in items],  # reason: at most 500 (its model)
         requested_by=ctx.user, requested_at=ctx.now,
     )
     d.supplement_count = number

@@ -28,6 +28,11 @@ def _state_allows(name: str, ctx: Ctx) -> bool:
     return not (rule.needs_apology_when_late and is_late(ctx))
 
 
+def _allowed(ctx: Ctx) -> list[str]:
+    """The actions the context's actor may take now: what the buttons offer and what a refusal lists."""
+    return [name for name, rule in RULES.items() if _state_allows(name, ctx) and rule.can(ctx)]
+
+
 def allowed_actions(
     dossier: Dossier, user, *, now: datetime | None = None, grants: Grants | None = None, tasks: list[Task] | None = None
 ) -> list[str]:
@@ -35,8 +40,7 @@ def allowed_actions(
 
     Pass `grants` when listing many dossiers, `tasks` (every task of the dossier) when already read.
     """
-    ctx = Ctx(dossier, user, now or timezone.now(), grants, tasks)
-    return [name for name, rule in RULES.items() if _state_allows(name, ctx) and rule.can(ctx)]
+    return _allowed(Ctx(dossier, user, now or timezone.now(), grants, tasks))
 
 
 def _load_for_update(code: str, actor, now: datetime, grants: Grants | None = None) -> Ctx:
@@ -83,7 +87,7 @@ def perform(
 
         def allowed() -> list[str]:
             # Only a refusal lists them: an action that goes ahead does not weigh every rule first.
-            return [name for name, r in RULES.items() if _state_allows(name, ctx) and r.can(ctx)]
+            return _allowed(ctx)
 
         if dossier.status in rule.statuses and rule.needs_apology_when_late and is_late(ctx):
             raise Conflict(
