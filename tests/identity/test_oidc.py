@@ -400,7 +400,7 @@ def provider_answers(monkeypatch):
 
     def use(change) -> None:
         real = oidc._exchange
-        monkeypatch.setattr(oidc, "_exchange", lambda *args: change(real(*args)))
+        monkeypatch.setattr(oidc, "_exchange", lambda *args: (token := real(*args)) | {"id_token": change(token["id_token"])})
 
     return use
 
