@@ -93,10 +93,9 @@ def load_units_and_users() -> None:
         unit.save()  # refresh the materialized path
         units[code] = unit
     for spec in USERS:
-        last, _, first = spec.full_name.rpartition(" ")
-        user, created = User.objects.get_or_create(
-            username=spec.username, defaults={"first_name": first, "last_name": last}
-        )
+        user, created = User.objects.get_or_create(username=spec.username, defaults={"full_name": spec.full_name})
+        if not created and user.full_name != spec.full_name:
+            User.objects.filter(pk=user.pk).update(full_name=spec.full_name)
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from motcua.catalog.display import describe
 from motcua.catalog.fees import quote
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import localized
@@ -43,7 +44,6 @@ from motcua.web.schema_form import (
     FormField,
     SummaryError,
     build_fields,
-    describe,
     mark_prefilled,
     parse_post,
 )

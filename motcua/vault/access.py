@@ -15,9 +15,7 @@ def person_label(user) -> str:
     if user is None:
         return ""
     citizen = getattr(user, "citizen", None)
-    # Vietnamese order: family name (last_name) first, as the pages write it.
-    name = " ".join(part for part in (user.last_name, user.first_name) if part)
-    return (getattr(citizen, "full_name", "") or name or user.get_username())[:255]
+    return (getattr(citizen, "full_name", "") or user.get_full_name() or user.get_username())[:255]
 
 
 def log_registry(

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua.catalog.display import describe, field_label
 from motcua.catalog.models import localized
 from motcua.dossiers import actions
 from motcua.dossiers.models import ApologyLetter, Dossier, DossierEvent, SupplementRequest, Task
@@ -18,7 +19,6 @@ from motcua.units.scope import Grants
 from motcua.vault.registries import label_of
 from motcua.web import components
 from motcua.web.presentation import deadline_badge, format_datetime, money, unit_name
-from motcua.web.schema_form import describe, field_label
 
 
 @dataclass
