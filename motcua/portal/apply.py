@@ -89,7 +89,7 @@ def _prefill_for(request: HttpRequest, draft: Draft, names: set[str] | None) -> 
     version = draft.procedure_version
     if names is not None and not any(h.field in names for h in hints(version)):
         return PrefillResult()
-    return prefill(request.user, version, purpose=draft.procedure.code)
+    return prefill(request.user, version, purpose=draft.procedure.code, draft=str(draft.public_id))
 
 
 def _registry_values(found: PrefillResult, names: set[str] | None = None) -> dict:
