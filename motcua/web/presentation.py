@@ -151,9 +151,7 @@ def person_name(user) -> str:
 
 
 def unit_name(unit) -> str:
-    if _language() != "vi" and unit.name_en:
-        return unit.name_en
-    return unit.name
+    return unit.display_name
 
 
 _CLOSED = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.PROCESSED, Status.RETURNED})
