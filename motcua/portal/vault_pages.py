@@ -17,7 +17,7 @@ from motcua.vault.models import Kind, Origin, VaultDocument
 from motcua.vault.registries import label_of
 from motcua.vault.store import documents_for, get_for, is_expired, type_label
 from motcua.web.files import document_response
-from motcua.web.presentation import format_date, format_datetime
+from motcua.web.presentation import format_date, format_datetime, issuer_names
 
 PAGE_SIZE = 50
 
@@ -26,6 +26,7 @@ PAGE_SIZE = 50
 class DocumentRow:
     document: VaultDocument
     type_label: str
+    issuer: str
     origin_label: str
     issued_on: str
     valid_until: str
@@ -36,9 +37,10 @@ class DocumentRow:
 @login_required
 def documents(request: HttpRequest) -> HttpResponse:
     page = Paginator(documents_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    units = issuer_names(d.issuer for d in page.object_list)
     rows = [
         DocumentRow(
-            d, type_label(d.document_type), str(Origin(d.origin).label), format_date(d.issued_on),
+            d, type_label(d.document_type), units.get(d.issuer, d.issuer), str(Origin(d.origin).label), format_date(d.issued_on),
             format_date(d.valid_until), is_expired(d),
         )
         for d in page.object_list

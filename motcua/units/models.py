@@ -59,6 +59,14 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is None:
+            super().save(*args, **kwargs)
+            kwargs = {k: v for k, v in kwargs.items() if k not in ("force_insert",)}
+        self.path = (self.parent.path if self.parent else "/") + f"{self.pk}/"
+        self.level = self._derive_level()
+        super().save(*args, **kwargs)
+
     @property
     def display_name(self) -> str:
         """The unit's name in the reader's language (the active one): the same on every page.
@@ -71,14 +79,6 @@ class Unit(models.Model):
         if language != "vi":
             return self.name_en or self.name
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is None:
-            super().save(*args, **kwargs)
-            kwargs = {k: v for k, v in kwargs.items() if k not in ("force_insert",)}
-        self.path = (self.parent.path if self.parent else "/") + f"{self.pk}/"
-        self.level = self._derive_level()
-        super().save(*args, **kwargs)
 
     def _derive_level(self) -> str:
         node: Unit | None = self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.utils import timezone
@@ -14,7 +15,7 @@ from motcua.catalog.display import format_date  # noqa: F401  (the pages' one da
 from motcua.catalog.models import localized
 from motcua.dossiers.actions import CLOCK_RUNS
 from motcua.dossiers.models import Status, TaskStatus
-from motcua.units.models import Role, UnitKind
+from motcua.units.models import Role, Unit, UnitKind
 
 # Verbs for the buttons and the history (context "action": some share words with status
 # labels). Actions the core adds later fall back to their code.
@@ -152,6 +153,15 @@ def person_name(user) -> str:
 
 def unit_name(unit) -> str:
     return unit.display_name
+
+
+def issuer_names(issuers: Iterable[str]) -> dict[str, str]:
+    """{issuer as kept: as shown}: a vault document keeps its issuer's (Vietnamese) name; one of
+    our units is shown as every page names it, in the reader's language (one query)."""
+    wanted = {i for i in issuers if i}
+    if not wanted:
+        return {}
+    return {u.name: u.display_name for u in Unit.objects.filter(name__in=wanted).only("name", "name_en", "name_bn")}
 
 
 _CLOSED = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.PROCESSED, Status.RETURNED})
