@@ -37,8 +37,7 @@ def local_origins(public_url: str) -> list[str]:
 @transaction.atomic
 def load_level1_citizens() -> None:
     for spec in LEVEL1_CITIZENS:
-        last, _, first = spec.full_name.rpartition(" ")
-        user, created = User.objects.get_or_create(username=spec.username, defaults={"first_name": first, "last_name": last})
+        user, created = User.objects.get_or_create(username=spec.username, defaults={"full_name": spec.full_name})
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()

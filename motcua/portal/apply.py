@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from motcua.catalog.display import describe
 from motcua.catalog.fees import quote
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import localized
@@ -43,7 +44,6 @@ from motcua.web.schema_form import (
     FormField,
     SummaryError,
     build_fields,
-    describe,
     mark_prefilled,
     parse_post,
 )
@@ -89,7 +89,7 @@ def _prefill_for(request: HttpRequest, draft: Draft, names: set[str] | None) -> 
     version = draft.procedure_version
     if names is not None and not any(h.field in names for h in hints(version)):
         return PrefillResult()
-    return prefill(request.user, version, purpose=draft.procedure.code)
+    return prefill(request.user, version, purpose=draft.procedure.code, draft=str(draft.public_id))
 
 
 def _registry_values(found: PrefillResult, names: set[str] | None = None) -> dict:
