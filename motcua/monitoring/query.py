@@ -30,6 +30,7 @@ from motcua.monitoring.models import (
 )
 from motcua.units.models import Unit, UnitKind
 
+EARLIEST = date(2000, 1, 1)  # before any dossier (period.EARLIEST): where running totals start
 RANK_EPSILON = 0.005  # §5: ties within half a hundredth of a point share a rank
 
 
@@ -118,6 +119,15 @@ def collect(unit_ids: list[int], start: date, end: date, procedure_id: int | Non
             s.open_total += row["count"]
             if row["due_day"] < today:
                 s.open_late += row["count"]
+    else:
+        # §5.2: a past period also counts the dossiers in progress at its end, judged with end = the
+        # period's end against the legal due date. Running totals up to that day: received ones, minus
+        # those ended by then (open), minus those ended or past their date by then (open and in time).
+        running = _running_totals(base, end)
+        for unit_id, (received, ended, stopped) in running.items():
+            s = out[unit_id]
+            s.open_total = received - ended
+            s.open_late = stopped - ended
     figures = ExternalFigure.objects.filter(month__gte=start.replace(day=1), month__lte=end).select_related("unit")
     wanted = set(unit_ids)
     for f in figures.only("indicator", "numerator", "denominator", "unit__path"):
@@ -127,6 +137,22 @@ def collect(unit_ids: list[int], start: date, end: date, procedure_id: int | Non
                 pair[0] += f.numerator
                 pair[1] += f.denominator
     return out
+
+
+def _running_totals(base: Q, end: date) -> dict[int, tuple[int, int, int]]:
+    """Per unit: (received, ended, open_in_time_ends) summed from the first counter to `end`."""
+    wanted = ("received", "ended", "open_in_time_ends")
+    days, months = _month_spans(EARLIEST, end)
+    queries = [DailyCounter.objects.filter(base, day__gte=a, day__lte=b) for a, b in days]
+    if months:
+        queries.append(MonthlyCounter.objects.filter(base, month__gte=months[0], month__lte=months[1]))
+    out: dict[int, list[int]] = {}
+    for qs in queries:
+        for row in qs.values("unit_id").annotate(**{c: Sum(c) for c in wanted}).order_by():
+            sums = out.setdefault(row["unit_id"], [0, 0, 0])
+            for i, c in enumerate(wanted):
+                sums[i] += row[c] or 0
+    return {u: (a, b, c) for u, (a, b, c) in out.items()}
 
 
 def _score(ind: Indicator, num: int | None, den: int | None) -> tuple[float | None, float | None, bool]:
