@@ -58,6 +58,8 @@ class Result:
     no_data: bool
     drill_numerator: str = ""  # the counter column whose dossiers make the numerator (dashboard links)
     drill_denominator: str = ""
+    explainable: bool = False  # counted from dossiers: the explain view lists them with reasons
+    help: str = ""  # one sentence: the spec line and the reading (indicators.py)
 
 
 @dataclass
@@ -204,10 +206,13 @@ def evaluate(unit: Unit | None, s: Sums, cat: Facts, cfg: config_module.Config, 
     results = []
     for ind, num, den in score(unit_id, s, cat, cfg, procedure_id):
         ratio, points, no_data = _score(ind, num, den)
-        drill = ind.source in ("counter", "progress")
+        # Progress has no one column behind its numbers (ended ones and those in progress, §5.2): its
+        # dossiers are listed by the explain view only.
+        drill = ind.source == "counter"
         results.append(Result(ind.code, ind.group, ind.ref, str(ind.name), num, den, ratio, points,
                               ind.max_points, ind.threshold, no_data,
-                              ind.numerator if drill else "", ind.denominator if drill else ""))
+                              ind.numerator if drill else "", ind.denominator if drill else "",
+                              ind.source in ("counter", "progress"), str(ind.help)))
     groups = []
     for g in GROUPS:
         members = [r for r in results if r.group == g.code]
