@@ -8,7 +8,7 @@ contributions make and reads them back through query.collect, as the dashboard d
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
