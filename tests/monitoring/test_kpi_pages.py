@@ -92,6 +92,11 @@ def test_the_explain_view_lists_each_dossier_with_its_verdict_and_reason_on_the_
     text = b"".join(r.streaming_content).decode("utf-8-sig")
     line = next(row for row in text.splitlines() if row.startswith(walker.code))
     assert line.split(",")[7] == "1" and "kho dữ liệu" in line  # 4.4: counts, and why
+    from motcua.monitoring.explain import EXPLAINED
+
+    for code in EXPLAINED:  # every indicator counted from dossiers, the headline too, over the past year as well
+        for period in (qs, f"from={today.year - 1}-01-01&to={today.year - 1}-12-31"):
+            assert c.get(f"/kpi/units/{PROVINCE}/explain/?{period}&indicator={code}").status_code == 200, code
     # Paginated in SQL: a page past the end shows the last page, never a 500.
     assert c.get(f"/kpi/units/{PROVINCE}/explain/?{qs}&indicator=ONLINE_DOSSIERS&page=999").status_code == 200
 
