@@ -37,7 +37,7 @@ from motcua.units.models import Unit
 
 HEADLINE = Indicator("FULL_PROCESS_ONLINE_RATE", "", "", gettext_lazy("Tỷ lệ hồ sơ trực tuyến toàn trình"), "counter",
                      "full_online", "full_eligible")
-EXPLAINED = {i.code: i for i in (*INDICATORS, HEADLINE) if i.source in ("counter", "progress")}
+EXPLAINED = {i.code: i for i in (*INDICATORS, HEADLINE) if i.source in ("counter", "progress", "procedures")}
 
 
 @dataclass
@@ -177,6 +177,46 @@ def explain_one(ind: Indicator, d, start: date, end: date, today: date, by_date:
     if ind.numerator == "finished_e_result":
         return Line(d, counts, _("kết quả điện tử đã ký số") if counts else _("không có kết quả điện tử"))
     return Line(d, counts, _receipt_reason(ind.numerator, d, counts))
+
+
+@dataclass
+class ProcedureLine:
+    code: str
+    name: str
+    counts: bool
+    reason: str
+
+
+def _procedure_reason(column: str, counts: bool) -> str:
+    if column == "online":
+        return _("có hồ sơ nộp trực tuyến được tiếp nhận trong kỳ") if counts else _(
+            "không có hồ sơ nộp trực tuyến nào được tiếp nhận trong kỳ")
+    if column == "paid_online":
+        return _("có hồ sơ thanh toán trực tuyến trong kỳ") if counts else _(
+            "không có hồ sơ thanh toán trực tuyến nào trong kỳ")
+    if column == "fee_bearing":
+        return _("có hồ sơ kèm dữ liệu phí, lệ phí trong kỳ") if counts else _(
+            "không có hồ sơ nào kèm dữ liệu phí, lệ phí trong kỳ")
+    return _("có hồ sơ dùng VNeID, kho dữ liệu hoặc dữ liệu dân cư trong kỳ") if counts else _(
+        "không có hồ sơ nào dùng VNeID, kho dữ liệu hoặc dữ liệu dân cư trong kỳ")
+
+
+def procedure_lines(ind: Indicator, unit_id: int, sums, cat, procedure_id: int | None) -> list[ProcedureLine]:
+    """A `procedures` indicator (3.2, 4.5a, G4 B and C): the procedures of its denominator, each with its verdict.
+
+    The same pool and the same counter sums as query.score: a procedure counts when at least one of its
+    dossiers of the period is counted in the indicator's column (which the dossier explain shows why).
+    """
+    from motcua.catalog.models import localized
+    from motcua.monitoring.query import authority_of, procedure_pool
+
+    pool = procedure_pool(ind, authority_of(unit_id, cat, procedure_id), cat)
+    counted = sums.procedures.get(ind.numerator, set())
+    out = []
+    for pid in pool:
+        code, names = cat.names.get(pid, ("?", {}))
+        out.append(ProcedureLine(code, localized(names), pid in counted, _procedure_reason(ind.numerator, pid in counted)))
+    return sorted(out, key=lambda line: line.code)
 
 
 def lines(ind: Indicator, dossiers, start: date, end: date, today: date, by_date: bool) -> Iterator[Line]:

@@ -170,8 +170,17 @@ def _restrict(ids: set[int], procedure_id: int | None) -> set[int]:
     return ids if procedure_id is None else ids & {procedure_id}
 
 
+def procedure_pool(ind: Indicator, authority: set[int], cat: Facts) -> set[int]:
+    """The procedures a `procedures` indicator counts over: the authority's, of the kind it names."""
+    return {"authority": authority, "fee": authority & cat.fee, "citizen": authority & cat.citizen}[ind.denominator]
+
+
+def authority_of(unit_id: int, cat: Facts, procedure_id: int | None) -> set[int]:
+    return _restrict(cat.authority.get(unit_id, set()), procedure_id)
+
+
 def score(unit_id: int, s: Sums, cat: Facts, cfg: config_module.Config, procedure_id: int | None) -> list[tuple[Indicator, int | None, int | None]]:
-    authority = _restrict(cat.authority.get(unit_id, set()), procedure_id)
+    authority = authority_of(unit_id, cat, procedure_id)
     out = []
     for ind in cfg.indicators:
         num: int | None
@@ -182,7 +191,7 @@ def score(unit_id: int, s: Sums, cat: Facts, cfg: config_module.Config, procedur
             num = s.totals[ind.numerator] + (s.open_total - s.open_late)
             den = s.totals[ind.denominator] + s.open_total
         elif ind.source == "procedures":
-            pool = {"authority": authority, "fee": authority & cat.fee, "citizen": authority & cat.citizen}[ind.denominator]
+            pool = procedure_pool(ind, authority, cat)
             num, den = len(s.procedures.get(ind.numerator, set()) & pool), len(pool)
         elif ind.source == "catalog" and ind.denominator == "authority":
             num, den = len(authority & cat.online_service), len(authority)
@@ -212,7 +221,7 @@ def evaluate(unit: Unit | None, s: Sums, cat: Facts, cfg: config_module.Config, 
         results.append(Result(ind.code, ind.group, ind.ref, str(ind.name), num, den, ratio, points,
                               ind.max_points, ind.threshold, no_data,
                               ind.numerator if drill else "", ind.denominator if drill else "",
-                              ind.source in ("counter", "progress"), str(ind.help)))
+                              ind.source in ("counter", "progress", "procedures"), str(ind.help)))
     groups = []
     for g in GROUPS:
         members = [r for r in results if r.group == g.code]

@@ -172,10 +172,17 @@ def explain_page(request: HttpRequest, code: str) -> HttpResponse:
     pid = procedure.pk if procedure else None
     cfg = config.load()
     today = query.today()
-    qs = explain.denominator(ind, unit, start, end, pid)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    rows = list(explain.lines(ind, page.object_list, start, end, today, cfg.by_date))
     report = query.report(unit, start, end, pid, with_rank=False, cfg=cfg)
+    if ind.source == "procedures":
+        unit_id = unit.pk if unit else 0
+        sums = query.collect([unit_id], start, end, pid, today)[unit_id]
+        procedures = explain.procedure_lines(ind, unit_id, sums, facts(cfg.certified_copy_codes), pid)
+        page = Paginator(procedures, 50).get_page(request.GET.get("page"))
+        rows = list(page.object_list)
+    else:
+        qs = explain.denominator(ind, unit, start, end, pid)
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        rows = list(explain.lines(ind, page.object_list, start, end, today, cfg.by_date))
     figure = next((i for i in report.indicators if i.code == ind.code), None)
     if figure is None:  # the headline
         h = report.headline
@@ -183,6 +190,7 @@ def explain_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "monitoring/explain.html", {
         "unit": unit, "code": code, "indicator": ind, "figure": figure, "start": start, "end": end,
         "procedure": procedure, "page": page, "rows": rows, "includes_open": end >= today,
+        "by_procedure": ind.source == "procedures",
         "qs": _query(start, end, procedure, indicator=ind.code),
         "back": reverse("monitoring:unit", kwargs={"code": code}) + "?" + _query(start, end, procedure),
     })
@@ -201,9 +209,22 @@ def explain_csv(request: HttpRequest, code: str) -> HttpResponse:
     if error is not None:
         return HttpResponse(f"{error.code}: {error.message}", status=400, content_type="text/plain; charset=utf-8")
     procedure = _procedure(request)
-    qs = explain.denominator(ind, unit, start, end, procedure.pk if procedure else None)
+    pid = procedure.pk if procedure else None
     by_date, today = config.deadline_by_date(), query.today()
     writer = csv.writer(_Echo())
+    name = f"kpi-explain-{ind.code}-{code}-{start:%Y%m%d}-{end:%Y%m%d}"
+    if ind.source == "procedures":
+        unit_id = unit.pk if unit else 0
+        sums = query.collect([unit_id], start, end, pid, today)[unit_id]
+        found = explain.procedure_lines(ind, unit_id, sums, facts(config.load().certified_copy_codes), pid)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response.write("\ufeff")
+        table = csv.writer(response)
+        table.writerow([_("Mã thủ tục"), _("Thủ tục"), _("Thuộc tử số"), _("Lý do")])
+        table.writerows([line.code, line.name, 1 if line.counts else 0, line.reason] for line in found)
+        return response
+    qs = explain.denominator(ind, unit, start, end, pid)
 
     def rows():
         yield "\ufeff"  # spreadsheet programs read the Vietnamese text as UTF-8
@@ -218,7 +239,6 @@ def explain_csv(request: HttpRequest, code: str) -> HttpResponse:
             ])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    name = f"kpi-explain-{ind.code}-{code}-{start:%Y%m%d}-{end:%Y%m%d}"
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 

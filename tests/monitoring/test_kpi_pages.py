@@ -97,6 +97,10 @@ def test_the_explain_view_lists_each_dossier_with_its_verdict_and_reason_on_the_
     for code in EXPLAINED:  # every indicator counted from dossiers, the headline too, over the past year as well
         for period in (qs, f"from={today.year - 1}-01-01&to={today.year - 1}-12-31"):
             assert c.get(f"/kpi/units/{PROVINCE}/explain/?{period}&indicator={code}").status_code == 200, code
+    # 4.5a counts procedures: each procedure of the pool, with whether one of its dossiers counted in 4.5b.
+    r = c.get(f"/kpi/units/{PROVINCE}/explain.csv?{qs}&indicator=CITIZEN_DATA_CONNECTED_FORMALITY")
+    rows = [row.split(",") for row in r.content.decode("utf-8-sig").splitlines()[1:]]
+    assert ["1.001193", "1"] in [[row[0], row[-2]] for row in rows]
     # Paginated in SQL: a page past the end shows the last page, never a 500.
     assert c.get(f"/kpi/units/{PROVINCE}/explain/?{qs}&indicator=ONLINE_DOSSIERS&page=999").status_code == 200
 
