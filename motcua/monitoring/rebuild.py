@@ -3,8 +3,9 @@
 The same function as monitoring/contributions.py, written as grouped queries
 over the dossiers (monitoring/conditions.py holds the conditions):
 
-1. leaf rows: the received part and the end part, each grouped by the
-   dossier's own unit, procedure and day, into a temporary table. On
+1. leaf rows: the received part, the end part and the §5.2 part (each received
+   dossier on the day it stops being open and within its legal due date), each
+   grouped by the dossier's own unit, procedure and day, into a temporary table. On
    PostgreSQL both read only the covering index `dossier_kpi_facts`, ~10 times
    narrower than the dossier rows with their JSON;
 2. the leaf rows summed up the unit tree, deepest units first (a unit's rows
