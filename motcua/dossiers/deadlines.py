@@ -78,6 +78,13 @@ def _calendar_of(overrides: list[Override], path: str) -> WorkCalendar:
     )
 
 
+def shift(moment: datetime, working_days: int, calendar: WorkCalendar) -> datetime:
+    """`moment` moved by `working_days` on `calendar`, at the same local time of day (a pause's end)."""
+    local = moment.astimezone(ZoneInfo(settings.TIME_ZONE))
+    day = calendar.add_working_days(local.date(), working_days)
+    return local.replace(year=day.year, month=day.month, day=day.day)
+
+
 def due_at(received_at: datetime, processing_days: int, unit: Unit | None = None) -> datetime:
     return calendar(unit).due_at(received_at, processing_days, ZoneInfo(settings.TIME_ZONE))
 

@@ -47,12 +47,15 @@ class Dossier(models.Model):
     fee = models.PositiveIntegerField(default=0)
     submitted_at = models.DateTimeField()
     received_at = models.DateTimeField(null=True, blank=True)
+    # The date promised to the applicant: the legal due date, or the new date of the latest apology letter.
+    # The officers' deadline flags and the apology rule read it; the KPI never does (legal_due_at).
     due_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     returned_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField()
-    # The first promised date; due_at moves with supplement pauses and apology letters.
+    # The legal due date (KPI-766.md §5.1): set at receipt, moved only by clock pauses (supplement
+    # rounds), never by an apology letter. The on-time test of the indicators (2.1, 5.4) compares with it.
     legal_due_at = models.DateTimeField(null=True, blank=True)
     # While waiting for the applicant (status 5) the clock stops.
     paused_at = models.DateTimeField(null=True, blank=True)
@@ -62,8 +65,8 @@ class Dossier(models.Model):
     apology_count = models.PositiveSmallIntegerField(default=0)
     payment_due = models.PositiveIntegerField(default=0)  # đồng asked for in status 6
     deadline_state = models.CharField(max_length=8, choices=DeadlineState.choices, default=DeadlineState.ON_TIME)
-    # Facts the Decision 766 indicators need (monitoring/): where the components came from
-    # (bits of dossiers/facts.py), whether the applicant's account is verified with the
+    # Facts the Decision 766 indicators need (monitoring/): where the components and prefilled data
+    # came from (bits of dossiers/facts.py), whether the applicant's account is verified with the
     # national e-ID, and how the fee was paid online (0 not online, 1 national payment
     # platform, 2 local gateway — DuocThanhToanTrucTuyen).
     component_sources = models.PositiveSmallIntegerField(default=0)
@@ -83,7 +86,7 @@ class Dossier(models.Model):
                 fields=["unit", "procedure"], name="dossier_kpi_facts", condition=models.Q(received_at__isnull=False),
                 include=[
                     "received_at", "status", "channel", "procedure_version", "fee", "paid_online", "component_sources",
-                    "vneid_auth", "disliked", "apology_count", "finished_at", "updated_at", "due_at",
+                    "vneid_auth", "disliked", "apology_count", "finished_at", "updated_at", "legal_due_at",
                 ],
             ),
         ]

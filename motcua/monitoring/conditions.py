@@ -10,12 +10,14 @@ and the list behind it cannot disagree.
 
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet
+from datetime import timedelta
+
+from django.db.models import Case, DateField, F, Q, QuerySet, When
 from django.db.models.functions import Coalesce, TruncDate
 
 from motcua.catalog.models import ProcedureVersion
-from motcua.dossiers.facts import PAPER, REGISTRY, VAULT
-from motcua.monitoring.contributions import E_RESULT, ENDED, OPEN, zone
+from motcua.dossiers.facts import PAPER, VAULT
+from motcua.monitoring.contributions import CITIZEN_DATA, E_RESULT, ELECTRONIC, ENDED, OPEN, REUSED, zone
 
 # Which day a column counts on: the receipt day, the end day, or the finishing day.
 RECEIPT_COLUMNS = (
@@ -24,6 +26,11 @@ RECEIPT_COLUMNS = (
 )
 END_COLUMNS = ("ended", "ended_on_time", "ended_satisfied")
 RESULT_COLUMNS = ("finished", "finished_e_result")
+RUNNING_COLUMNS = ("open_in_time_ends",)  # §5.2: counted on the day a dossier stops being open and in time
+
+
+# Processed (9, 10): counted on the finishing day, with the electronic result issued on the way.
+PROCESSED = Q(status__in=E_RESULT, finished_at__isnull=False)
 
 
 def full_versions() -> list[int]:
@@ -35,8 +42,10 @@ def received(qs: QuerySet) -> QuerySet:
     """The received class (statuses 2, 4–10), with the source bits the receipt columns test."""
     return qs.filter(received_at__isnull=False).annotate(
         src_paper=F("component_sources").bitand(PAPER),
+        src_electronic=F("component_sources").bitand(ELECTRONIC),
         src_vault=F("component_sources").bitand(VAULT),
-        src_reused=F("component_sources").bitand(VAULT | REGISTRY),
+        src_reused=F("component_sources").bitand(REUSED),
+        src_citizen=F("component_sources").bitand(CITIZEN_DATA),
     )
 
 
@@ -50,10 +59,10 @@ def receipt_conditions(full: list[int]) -> dict[str, Q]:
         "full_online": eligible & Q(channel=2),
         "fee_bearing": Q(fee__gt=0),
         "paid_online": Q(fee__gt=0, paid_online__in=(1, 2)),
-        "digitized": Q(component_sources__gt=0, src_paper=0),
-        "reused": Q(src_reused__gt=0),
-        "vault": Q(src_vault__gt=0),
-        "citizen_data": Q(vneid_auth=True) | Q(src_reused__gt=0),
+        "digitized": Q(src_electronic__gt=0, src_paper=0) & PROCESSED,  # §5.4: and the e-result issued
+        "reused": Q(src_reused__gt=0),  # §5.5
+        "vault": Q(src_vault__gt=0) | PROCESSED,  # §5.6: every e-result goes into the applicant's vault
+        "citizen_data": Q(vneid_auth=True) | Q(src_citizen__gt=0),  # §5.7
     }
 
 
@@ -63,25 +72,38 @@ def ended(qs: QuerySet) -> QuerySet:
     return (
         qs.filter(received_at__isnull=False, status__in=ENDED)
         .annotate(end_at=Coalesce("finished_at", "updated_at"))
-        .annotate(end_day=TruncDate("end_at", tzinfo=tz), due_day=TruncDate("due_at", tzinfo=tz))
+        .annotate(end_day=TruncDate("end_at", tzinfo=tz), due_day=TruncDate("legal_due_at", tzinfo=tz))
     )
 
 
 def in_time(by_date: bool, at: str) -> Q:
-    """`at` (an annotated moment, or with by_date its local day) is no later than the promise."""
+    """`at` (an annotated moment, or with by_date its local day) is no later than the legal due date (§5.1)."""
     if by_date:
-        return Q(due_at__isnull=True) | Q(**{f"{at}_day__lte": F("due_day")})
-    return Q(due_at__isnull=True) | Q(due_at__gte=F(f"{at}_at"))
+        return Q(legal_due_at__isnull=True) | Q(**{f"{at}_day__lte": F("due_day")})
+    return Q(legal_due_at__isnull=True) | Q(legal_due_at__gte=F(f"{at}_at"))
 
 
 def end_conditions(by_date: bool) -> dict[str, Q]:
-    """For each end column, the condition on an `ended()` dossier."""
-    on_time = in_time(by_date, "end") & Q(apology_count=0)  # an apology letter fixes the verdict: overdue
+    """For each end column, the condition on an `ended()` dossier. An apology letter plays no part (§5.1)."""
+    on_time = in_time(by_date, "end")
     return {"ended": Q(), "ended_on_time": on_time, "ended_satisfied": on_time & Q(disliked=False)}
 
 
-# Processed (9, 10): counted on the finishing day, with the electronic result issued on the way.
-PROCESSED = Q(status__in=E_RESULT, finished_at__isnull=False)
+def in_time_ends(qs: QuerySet, by_date: bool) -> QuerySet:
+    """Received dossiers with `stop_day`: contributions.in_time_ends as SQL (None: never stops)."""
+    tz = zone()
+    past = F("legal_due_at") + timedelta(days=1) if by_date else F("legal_due_at")
+    end_at = Case(When(status__in=ENDED, then=Coalesce("finished_at", "updated_at")), default=None)
+    qs = qs.filter(received_at__isnull=False).annotate(
+        end_day=TruncDate(end_at, tzinfo=tz), past_day=TruncDate(past, tzinfo=tz),
+    )
+    stop = Case(
+        When(Q(end_day__isnull=False, past_day__isnull=False, end_day__lte=F("past_day")), then=F("end_day")),
+        When(past_day__isnull=False, then=F("past_day")),
+        default=F("end_day"),
+        output_field=DateField(),
+    )
+    return qs.annotate(stop_day=stop)
 
 
 def finished(qs: QuerySet) -> QuerySet:

@@ -2,36 +2,56 @@
 
 The incremental path (counters.on_event) applies the difference between a
 dossier's contribution before and after an action; the rebuild
-(monitoring/rebuild.py) computes the same function over all dossiers in SQL.
-tests/monitoring/test_kpi_counters.py checks that both agree after random histories.
+(monitoring/rebuild.py) computes the same function over all dossiers in SQL;
+the explain view (monitoring/explain.py) states, from the same `judge`, why each
+dossier counts. tests/monitoring/test_kpi_counters.py checks that counters and
+rebuild agree after random histories.
 
-Rules (KPI-766.md §2–4; the choices for the [U] points are in docs/monitoring.md):
+Rules (KPI-766.md §3 and §5 "Decided readings"; docs/monitoring.md says which line each follows):
 - received class: a dossier with a receipt time (statuses 2, 4–10); 1 and 3
-  never have one, nor a dossier withdrawn before receipt;
+  never have one, nor a dossier withdrawn before receipt (§5.2: a refusal never
+  started a clock);
 - end: the time of the first end state — 9 (finished_at; 10 comes after 9),
   8 (finished_at, set by `stop`), 7 (the withdrawal: the last change of a
   withdrawn dossier, updated_at) — for received dossiers only;
-- on time: end ≤ due_at (or by local date, option deadline_compare=date).
-  The pause needs no subtraction: motcua moves due_at by the working days
-  the dossier waited for the applicant, so rule 6 of §3 G2 applies to every round;
-- a dossier that needed an apology letter (phiếu xin lỗi, Decree 61/2018 art. 12)
-  is overdue whatever its new date: the letter moves due_at, not the verdict;
-- 5.4 counts a dossier satisfied when it ended on time and its applicant did
-  not rate it "dissatisfied" overall (Dossier.disliked, set by the rate action;
-  complaints are not recorded in motcua, see docs/monitoring.md);
-- an electronic result exists exactly when the dossier reached 9 (issue_result
-  signs and stores one), so e_result = status in (9, 10).
+- on time (§5.1): end ≤ the *legal* due date (legal_due_at: set at receipt,
+  moved only by supplement pauses), or by local date with deadline_compare=date.
+  An apology letter moves only the date promised to the applicant (due_at): it
+  neither moves the legal date nor makes a dossier overdue by itself;
+- §5.2 in progress during a past window: a dossier counts while "open and within
+  its legal due date" until `open_in_time_ends` (the first day at whose end it
+  is ended or past its legal due date), so a window's in-progress dossiers are
+  differences of running totals (query.collect);
+- 5.4 (§5.3): satisfied = ended on time and not rated "dissatisfied" overall
+  (Dossier.disliked); one failure per dossier. No complaint is linked to a
+  dossier in motcua yet (no petition room), see docs/monitoring.md;
+- every procedure issues a result document, which issue_result signs, stores and
+  puts in the applicant's vault: e_result = status in (9, 10) (4.1, 4.2, 4.4);
+- 4.2 (§5.4) digitized: every component electronic (uploaded, vault, registry,
+  scanned at the counter) and the e-result issued; 4.3 (§5.5) reused: a vault
+  document or a component actually read from a registry; 4.4 (§5.6): a vault
+  document or the e-result put in the vault; 4.5b (§5.7): e-ID login, vault data
+  or population-registry data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from motcua.dossiers.facts import PAPER, REGISTRY, VAULT
+from motcua.dossiers.facts import (
+    PAPER,
+    POPULATION,
+    POPULATION_PREFILL,
+    REGISTRY,
+    REGISTRY_READ,
+    SCANNED,
+    UPLOAD,
+    VAULT,
+)
 from motcua.dossiers.models import Status
 
 ENDED = frozenset({Status.WITHDRAWN, Status.STOPPED, Status.PROCESSED, Status.RETURNED})
@@ -40,6 +60,9 @@ E_RESULT = frozenset({Status.PROCESSED, Status.RETURNED})
 # OpenCounter.due_day sentinels for open dossiers whose verdict is already fixed.
 ALWAYS_ON_TIME = date(9999, 12, 31)
 ALREADY_LATE = date(1, 1, 1)
+ELECTRONIC = UPLOAD | VAULT | REGISTRY | SCANNED  # §5.4: electronic components (PAPER: one kept on paper only)
+REUSED = VAULT | REGISTRY_READ  # §5.5
+CITIZEN_DATA = VAULT | POPULATION | POPULATION_PREFILL  # §5.7, with vneid_auth
 
 
 def zone() -> ZoneInfo:
@@ -70,47 +93,74 @@ def on_time(end: datetime, due: datetime | None, by_date: bool) -> bool:
     return local_day(end) <= local_day(due) if by_date else end <= due
 
 
+def e_result(d) -> bool:
+    return d.status in E_RESULT and d.finished_at is not None
+
+
 def open_key(d, by_date: bool) -> date | None:
     if d.received_at is None or d.status not in OPEN:
         return None
-    if d.supplement_count > 1 or d.apology_count > 0:
-        return ALREADY_LATE  # more than one supplement request and no end (§3 G2 step 2), or apologised for
+    if d.supplement_count > 1:
+        return ALREADY_LATE  # more than one supplement request and no end (§3 G2 step 2)
     if d.status == Status.SUPPLEMENT_REQUESTED and d.paused_at is not None:
         # One request and waiting: the end is the request time, the verdict fixed now.
-        return ALWAYS_ON_TIME if on_time(d.paused_at, d.due_at, by_date) else ALREADY_LATE
-    if d.due_at is None:
+        return ALWAYS_ON_TIME if on_time(d.paused_at, d.legal_due_at, by_date) else ALREADY_LATE
+    if d.legal_due_at is None:
         return ALWAYS_ON_TIME
-    return local_day(d.due_at)
+    return local_day(d.legal_due_at)
+
+
+def in_time_ends(d, by_date: bool) -> date | None:
+    """§5.2: the first day at whose end the received dossier is ended or past its legal due date (None: never).
+
+    A dossier open at the end of day E is within its date when E's end ≤ the legal due date
+    (by timestamp: E < the due day) or E ≤ the due day (by date).
+    """
+    if d.received_at is None:
+        return None
+    end = end_time(d)
+    if d.legal_due_at is None:
+        return local_day(end) if end is not None else None
+    due_day = local_day(d.legal_due_at)
+    past = due_day + timedelta(days=1) if by_date else due_day
+    return min(local_day(end), past) if end is not None else past
+
+
+def receipt_flags(d, full_eligible: bool) -> dict[str, bool]:
+    """The receipt columns of a received dossier (counted on its receipt day)."""
+    sources = d.component_sources
+    online = d.channel == 2
+    return {
+        "received": True,
+        "online": online,
+        "full_eligible": full_eligible,
+        "full_online": full_eligible and online,
+        "fee_bearing": d.fee > 0,
+        "paid_online": d.fee > 0 and d.paid_online in (1, 2),
+        "digitized": bool(sources & ELECTRONIC) and not sources & PAPER and e_result(d),
+        "reused": bool(sources & REUSED),
+        "vault": bool(sources & VAULT) or e_result(d),
+        "citizen_data": bool(d.vneid_auth or sources & CITIZEN_DATA),
+    }
 
 
 def contribution(d, full_eligible: bool, by_date: bool) -> Contribution:
     cells: list[tuple[date, str, int]] = []
     if d.received_at is not None:
         day = local_day(d.received_at)
-        sources = d.component_sources
-        online = d.channel == 2
-        flags = {
-            "received": True,
-            "online": online,
-            "full_eligible": full_eligible,
-            "full_online": full_eligible and online,
-            "fee_bearing": d.fee > 0,
-            "paid_online": d.fee > 0 and d.paid_online in (1, 2),
-            "digitized": sources != 0 and not sources & PAPER,
-            "reused": bool(sources & (VAULT | REGISTRY)),
-            "vault": bool(sources & VAULT),
-            "citizen_data": bool(d.vneid_auth or sources & (VAULT | REGISTRY)),
-        }
-        cells += [(day, column, 1) for column, on in flags.items() if on]
+        cells += [(day, column, 1) for column, on in receipt_flags(d, full_eligible).items() if on]
+        stop = in_time_ends(d, by_date)
+        if stop is not None:
+            cells.append((stop, "open_in_time_ends", 1))
     end = end_time(d)
     if end is not None:
         day = local_day(end)
         cells.append((day, "ended", 1))
-        if d.apology_count == 0 and on_time(end, d.due_at, by_date):
+        if on_time(end, d.legal_due_at, by_date):
             cells.append((day, "ended_on_time", 1))
             if not d.disliked:  # 5.4: overdue and disliked dossiers are one set of failures, counted once
                 cells.append((day, "ended_satisfied", 1))
-    if d.status in E_RESULT and d.finished_at is not None:
+    if e_result(d):
         day = local_day(d.finished_at)
         cells += [(day, "finished", 1), (day, "finished_e_result", 1)]
     return Contribution(d.unit_id, d.procedure_id, tuple(cells), open_key(d, by_date))

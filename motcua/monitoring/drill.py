@@ -12,7 +12,7 @@ from motcua.monitoring.contributions import zone
 from motcua.monitoring.models import COLUMNS
 from motcua.units.models import Unit
 
-DRILL_COLUMNS = (*COLUMNS, "open")
+DRILL_COLUMNS = (*(c for c in COLUMNS if c not in conditions.RUNNING_COLUMNS), "open")
 
 
 def dossiers_behind(unit: Unit | None, start: date, end: date, column: str, procedure_id: int | None = None) -> QuerySet[Dossier]:

@@ -23,15 +23,16 @@ COLUMNS = (
     "full_online",  # … eligible, online: the headline's numerator
     "fee_bearing",  # … with a fee > 0
     "paid_online",  # … fee-bearing and paid online (1 national platform, 2 local gateway)
-    "digitized",  # … whose components are all electronic
-    "reused",  # … with at least one component reused from the vault or a registry
-    "vault",  # … with a component from the citizen's personal store
-    "citizen_data",  # … with e-ID authentication, vault or registry data
+    "digitized",  # … whose components are all electronic, with the e-result issued (§5.4)
+    "reused",  # … with a component from the vault or actually read from a registry (§5.5)
+    "vault",  # … with a vault document, or whose e-result went into the applicant's vault (§5.6)
+    "citizen_data",  # … with e-ID authentication, vault or population-registry data (§5.7)
     "ended",  # received dossiers that reached an end state, by end day
-    "ended_on_time",  # … on time
+    "ended_on_time",  # … on time by the legal due date (§5.1)
     "ended_satisfied",  # … on time and not rated "dissatisfied" by the applicant (5.4)
     "finished",  # dossiers processed (9, 10), by finishing day
     "finished_e_result",  # … with an electronic result
+    "open_in_time_ends",  # received dossiers, by the first day at whose end they are ended or past their legal due date (§5.2)
 )
 
 
@@ -53,6 +54,7 @@ class CounterBase(models.Model):
     ended_satisfied = models.IntegerField(default=0)
     finished = models.IntegerField(default=0)
     finished_e_result = models.IntegerField(default=0)
+    open_in_time_ends = models.IntegerField(default=0)
 
     class Meta:
         abstract = True

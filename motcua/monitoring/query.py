@@ -30,6 +30,7 @@ from motcua.monitoring.models import (
 )
 from motcua.units.models import Unit, UnitKind
 
+EARLIEST = date(2000, 1, 1)  # before any dossier (period.EARLIEST): where running totals start
 RANK_EPSILON = 0.005  # §5: ties within half a hundredth of a point share a rank
 
 
@@ -57,6 +58,8 @@ class Result:
     no_data: bool
     drill_numerator: str = ""  # the counter column whose dossiers make the numerator (dashboard links)
     drill_denominator: str = ""
+    explainable: bool = False  # counted from dossiers: the explain view lists them with reasons
+    help: str = ""  # one sentence: the spec line and the reading (indicators.py)
 
 
 @dataclass
@@ -118,6 +121,15 @@ def collect(unit_ids: list[int], start: date, end: date, procedure_id: int | Non
             s.open_total += row["count"]
             if row["due_day"] < today:
                 s.open_late += row["count"]
+    else:
+        # §5.2: a past period also counts the dossiers in progress at its end, judged with end = the
+        # period's end against the legal due date. Running totals up to that day: received ones, minus
+        # those ended by then (open), minus those ended or past their date by then (open and in time).
+        running = _running_totals(base, end)
+        for unit_id, (received, ended, stopped) in running.items():
+            s = out[unit_id]
+            s.open_total = received - ended
+            s.open_late = stopped - ended
     figures = ExternalFigure.objects.filter(month__gte=start.replace(day=1), month__lte=end).select_related("unit")
     wanted = set(unit_ids)
     for f in figures.only("indicator", "numerator", "denominator", "unit__path"):
@@ -127,6 +139,22 @@ def collect(unit_ids: list[int], start: date, end: date, procedure_id: int | Non
                 pair[0] += f.numerator
                 pair[1] += f.denominator
     return out
+
+
+def _running_totals(base: Q, end: date) -> dict[int, tuple[int, int, int]]:
+    """Per unit: (received, ended, open_in_time_ends) summed from the first counter to `end`."""
+    wanted = ("received", "ended", "open_in_time_ends")
+    days, months = _month_spans(EARLIEST, end)
+    queries = [DailyCounter.objects.filter(base, day__gte=a, day__lte=b) for a, b in days]
+    if months:
+        queries.append(MonthlyCounter.objects.filter(base, month__gte=months[0], month__lte=months[1]))
+    out: dict[int, list[int]] = {}
+    for qs in queries:
+        for row in qs.values("unit_id").annotate(**{c: Sum(c) for c in wanted}).order_by():
+            sums = out.setdefault(row["unit_id"], [0, 0, 0])
+            for i, c in enumerate(wanted):
+                sums[i] += row[c] or 0
+    return {u: (a, b, c) for u, (a, b, c) in out.items()}
 
 
 def _score(ind: Indicator, num: int | None, den: int | None) -> tuple[float | None, float | None, bool]:
@@ -142,8 +170,17 @@ def _restrict(ids: set[int], procedure_id: int | None) -> set[int]:
     return ids if procedure_id is None else ids & {procedure_id}
 
 
+def procedure_pool(ind: Indicator, authority: set[int], cat: Facts) -> set[int]:
+    """The procedures a `procedures` indicator counts over: the authority's, of the kind it names."""
+    return {"authority": authority, "fee": authority & cat.fee, "citizen": authority & cat.citizen}[ind.denominator]
+
+
+def authority_of(unit_id: int, cat: Facts, procedure_id: int | None) -> set[int]:
+    return _restrict(cat.authority.get(unit_id, set()), procedure_id)
+
+
 def score(unit_id: int, s: Sums, cat: Facts, cfg: config_module.Config, procedure_id: int | None) -> list[tuple[Indicator, int | None, int | None]]:
-    authority = _restrict(cat.authority.get(unit_id, set()), procedure_id)
+    authority = authority_of(unit_id, cat, procedure_id)
     out = []
     for ind in cfg.indicators:
         num: int | None
@@ -154,7 +191,7 @@ def score(unit_id: int, s: Sums, cat: Facts, cfg: config_module.Config, procedur
             num = s.totals[ind.numerator] + (s.open_total - s.open_late)
             den = s.totals[ind.denominator] + s.open_total
         elif ind.source == "procedures":
-            pool = {"authority": authority, "fee": authority & cat.fee, "citizen": authority & cat.citizen}[ind.denominator]
+            pool = procedure_pool(ind, authority, cat)
             num, den = len(s.procedures.get(ind.numerator, set()) & pool), len(pool)
         elif ind.source == "catalog" and ind.denominator == "authority":
             num, den = len(authority & cat.online_service), len(authority)
@@ -178,10 +215,13 @@ def evaluate(unit: Unit | None, s: Sums, cat: Facts, cfg: config_module.Config, 
     results = []
     for ind, num, den in score(unit_id, s, cat, cfg, procedure_id):
         ratio, points, no_data = _score(ind, num, den)
-        drill = ind.source in ("counter", "progress")
+        # Progress has no one column behind its numbers (ended ones and those in progress, §5.2): its
+        # dossiers are listed by the explain view only.
+        drill = ind.source == "counter"
         results.append(Result(ind.code, ind.group, ind.ref, str(ind.name), num, den, ratio, points,
                               ind.max_points, ind.threshold, no_data,
-                              ind.numerator if drill else "", ind.denominator if drill else ""))
+                              ind.numerator if drill else "", ind.denominator if drill else "",
+                              ind.source in ("counter", "progress", "procedures"), str(ind.help)))
     groups = []
     for g in GROUPS:
         members = [r for r in results if r.group == g.code]

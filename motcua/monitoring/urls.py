@@ -9,4 +9,6 @@ urlpatterns = [
     path("units/<str:code>/", views.dashboard, name="unit"),
     path("units/<str:code>/dossiers/", views.dossiers, name="dossiers"),
     path("units/<str:code>/export.<str:fmt>", views.export, name="export"),
+    path("units/<str:code>/explain/", views.explain_page, name="explain"),
+    path("units/<str:code>/explain.csv", views.explain_csv, name="explain_csv"),
 ]

@@ -14,7 +14,7 @@ from io import BytesIO
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 
 from motcua.catalog.models import Procedure, localized
 from motcua.lib.errors import ActionError
-from motcua.monitoring import config, period, query
+from motcua.monitoring import config, explain, period, query
 from motcua.monitoring.access import can_view, home_units
 from motcua.monitoring.catalog_facts import facts
 from motcua.monitoring.charts import trend_svg
@@ -147,6 +147,100 @@ def dossiers(request: HttpRequest, code: str) -> HttpResponse:
         "qs": _query(start, end, procedure, column=column),
         "back": reverse("monitoring:unit", kwargs={"code": code}) + "?" + _query(start, end, procedure),
     })
+
+
+def _explained(request: HttpRequest, code: str):
+    """The unit (404 outside the user's subtree: the page must not tell which units exist), the indicator and the period."""
+    unit = _unit(code)
+    if not can_view(request.user, unit):
+        raise Http404(_("Không có đơn vị mã %(unit)s.") % {"unit": code[:64]})
+    ind = explain.EXPLAINED.get(request.GET.get("indicator", "PROGRESS_ON_TIME"))
+    if ind is None:
+        raise Http404(_("Chỉ số này không tính từ hồ sơ: không có danh sách hồ sơ để giải thích."))
+    return unit, ind
+
+
+@require_safe
+@login_required
+def explain_page(request: HttpRequest, code: str) -> HttpResponse:
+    unit, ind = _explained(request, code)
+    start, end, error = _period(request)
+    if error is not None:
+        return render(request, "monitoring/explain.html", {"error": error, "unit": unit, "code": code, "indicator": ind},
+                      status=400)
+    procedure = _procedure(request)
+    pid = procedure.pk if procedure else None
+    cfg = config.load()
+    today = query.today()
+    report = query.report(unit, start, end, pid, with_rank=False, cfg=cfg)
+    if ind.source == "procedures":
+        unit_id = unit.pk if unit else 0
+        sums = query.collect([unit_id], start, end, pid, today)[unit_id]
+        procedures = explain.procedure_lines(ind, unit_id, sums, facts(cfg.certified_copy_codes), pid)
+        page = Paginator(procedures, 50).get_page(request.GET.get("page"))
+        rows = list(page.object_list)
+    else:
+        qs = explain.denominator(ind, unit, start, end, pid)
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        rows = list(explain.lines(ind, page.object_list, start, end, today, cfg.by_date))
+    figure = next((i for i in report.indicators if i.code == ind.code), None)
+    if figure is None:  # the headline
+        h = report.headline
+        figure = {"numerator": h["numerator"], "denominator": h["denominator"], "name": str(ind.name), "ref": ""}
+    return render(request, "monitoring/explain.html", {
+        "unit": unit, "code": code, "indicator": ind, "figure": figure, "start": start, "end": end,
+        "procedure": procedure, "page": page, "rows": rows, "includes_open": end >= today,
+        "by_procedure": ind.source == "procedures",
+        "qs": _query(start, end, procedure, indicator=ind.code),
+        "back": reverse("monitoring:unit", kwargs={"code": code}) + "?" + _query(start, end, procedure),
+    })
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_safe
+@login_required
+def explain_csv(request: HttpRequest, code: str) -> HttpResponse:
+    unit, ind = _explained(request, code)
+    start, end, error = _period(request)
+    if error is not None:
+        return HttpResponse(f"{error.code}: {error.message}", status=400, content_type="text/plain; charset=utf-8")
+    procedure = _procedure(request)
+    pid = procedure.pk if procedure else None
+    by_date, today = config.deadline_by_date(), query.today()
+    writer = csv.writer(_Echo())
+    name = f"kpi-explain-{ind.code}-{code}-{start:%Y%m%d}-{end:%Y%m%d}"
+    if ind.source == "procedures":
+        unit_id = unit.pk if unit else 0
+        sums = query.collect([unit_id], start, end, pid, today)[unit_id]
+        found = explain.procedure_lines(ind, unit_id, sums, facts(config.load().certified_copy_codes), pid)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response.write("\ufeff")
+        table = csv.writer(response)
+        table.writerow([_("Mã thủ tục"), _("Thủ tục"), _("Thuộc tử số"), _("Lý do")])
+        table.writerows([line.code, line.name, 1 if line.counts else 0, line.reason] for line in found)
+        return response
+    qs = explain.denominator(ind, unit, start, end, pid)
+
+    def rows():
+        yield "\ufeff"  # spreadsheet programs read the Vietnamese text as UTF-8
+        yield writer.writerow([_("Mã hồ sơ"), _("Thủ tục"), _("Đơn vị"), _("Trạng thái"), _("Tiếp nhận"),
+                               _("Hạn theo quy định"), _("Ngày hẹn trả"), _("Thuộc tử số"), _("Lý do")])
+        for line in explain.lines(ind, qs.iterator(chunk_size=2000), start, end, today, by_date):
+            d = line.dossier
+            yield writer.writerow([
+                d.code, d.procedure.code, d.unit.code, d.status,
+                d.received_at.isoformat() if d.received_at else "", d.legal_due_at.isoformat() if d.legal_due_at else "",
+                d.due_at.isoformat() if d.due_at else "", 1 if line.counts else 0, line.reason,
+            ])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
 
 
 def _export_rows(r: query.Report, children: list[query.Report]) -> tuple[list[list], list[list]]:

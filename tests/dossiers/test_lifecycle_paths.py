@@ -189,7 +189,8 @@ def test_supplement(demo, name):
         assert back["status"] == 4  # back where it was when asked
         assert (back["paused_days"], back["supplement_count"]) == (PAUSE, 1)
         assert _local(back["due_at"]) == _shifted(before.due_at, PAUSE, calendar)
-        assert _local(back["legal_due_at"]) == _local(before.legal_due_at)
+        # The legal due date (KPI-766.md §5.1) moves by the pause too; before §5 it was the first promise, kept.
+        assert _local(back["legal_due_at"]) == _shifted(before.legal_due_at, PAUSE, calendar)
         assert Task.objects.get(pk=first.pk).due_at == _shifted(task_due, PAUSE, calendar)
         supplement = back["supplements"][0]
         assert supplement["answered_at"] and supplement["paused_days"] == PAUSE
@@ -380,7 +381,7 @@ def test_late_with_apology(demo, name):
                                  {"reason": "Cần xác minh thêm với cơ quan khác", "new_due_date": new_day.isoformat()})
         new_due = datetime.combine(new_day, time(17, 0), tzinfo=HCM)
         assert _local(letter_body["due_at"]) == new_due
-        assert _local(letter_body["legal_due_at"]) == _local(legal)  # the first promise is kept
+        assert _local(letter_body["legal_due_at"]) == _local(legal)  # an apology letter never moves the legal date
         assert letter_body["deadline_state"] == "on_time" and letter_body["status"] == 4
         assert [(_local(a["previous_due_at"]), _local(a["new_due_at"])) for a in letter_body["apologies"]] == [
             (_local(due), new_due)

@@ -301,18 +301,21 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert d.due_at is None and d.legal_due_at is None and d.paused_days == 0
         else:
             assert d.due_at >= d.received_at
-            assert d.legal_due_at == deadlines.due_at(d.received_at, d.procedure_version.processing_days, d.unit)
-            # The promise moves by the paused working days, and to each apology letter's date.
-            expected = d.legal_due_at
+            first = deadlines.due_at(d.received_at, d.procedure_version.processing_days, d.unit)
+            # The legal due date (KPI-766.md §5.1) moves by the paused working days only; the promise to the
+            # applicant moves by them too, and to each apology letter's date.
+            expected = legal = first
             for e in events:
                 if e.action == "submit_supplement":
                     expected = _shifted(expected, e.data["paused_days"], calendar)
+                    legal = _shifted(legal, e.data["paused_days"], calendar)
                 elif e.action == "issue_apology":
                     expected = datetime.fromisoformat(e.data["new_due_at"])
             assert d.due_at == expected
+            assert d.legal_due_at == legal == _shifted(first, d.paused_days, calendar)
             assert d.apology_count == d.apologies.count()
             if d.apology_count == 0:
-                assert d.due_at == _shifted(d.legal_due_at, d.paused_days, calendar)
+                assert d.due_at == d.legal_due_at
 
         check_task_graph(self.code)
         live = d.tasks.filter(status__in=workflow.LIVE).exists()

@@ -11,6 +11,7 @@ them, pays online or not, and after every step compares the live counters with
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import settings
@@ -24,9 +25,15 @@ from tests.dossiers.test_lifecycle_properties import ACTORS, SETTINGS, Clock, Li
 from tests.dossiers.test_lifecycle_properties import frozen_clock as frozen_clock  # the fixture, shared
 from tests.walker import components_for
 
-SOURCES = ["upload", "vault", "registry", "paper"]
+SOURCES = ["upload", "vault", "registry", "paper", "scanned"]
 # Each step compares against a full rebuild: fewer, longer examples than the lifecycle test.
 KPI_SETTINGS = settings(SETTINGS, max_examples=15, stateful_step_count=30)
+
+
+def _component(key: str, source: str) -> dict:
+    if source == "scanned":  # paper scanned at the counter and marked digitized (KPI-766 §5.4)
+        return {"key": key, "source": "paper", "digitized": True, "name": f"{key}.pdf"}
+    return {"key": key, "source": source, "name": f"{key}.pdf"}
 
 
 class CountersMachine(LifecycleMachine):
@@ -38,7 +45,7 @@ class CountersMachine(LifecycleMachine):
     def file_another(self, channel: int, sources: list[str]) -> None:
         example = self.definition["example"]
         components = [
-            {"key": c["key"], "source": sources[i % len(sources)], "name": f"{c['key']}.pdf"}
+            _component(c["key"], sources[i % len(sources)])
             for i, c in enumerate(components_for(self.definition, example))
         ]
         if self.code is not None:
@@ -128,13 +135,23 @@ def test_a_walked_dossier_moves_the_counters_of_its_unit_its_ancestors_and_the_c
     dossier = Dossier.objects.get(code=walker.code)
     units = ancestors(dossier.unit.path)
     assert len(units) >= 3  # the country, the province, the commune
+    from django.db.models import Sum
+
+    from motcua.monitoring.contributions import local_day
+    from motcua.monitoring.models import COLUMNS
+
+    stop = local_day(dossier.finished_at)  # §5.2: it stopped being open (and in time) the day it ended
     for unit_id in units:
-        day = DailyCounter.objects.get(unit_id=unit_id, procedure_id=dossier.procedure_id)
-        month = MonthlyCounter.objects.get(unit_id=unit_id, procedure_id=dossier.procedure_id)
-        for row in (day, month):
+        days = DailyCounter.objects.filter(unit_id=unit_id, procedure_id=dossier.procedure_id)
+        assert days.get(open_in_time_ends=1).day == stop
+        day = days.aggregate(**{c: Sum(c) for c in COLUMNS})
+        month = MonthlyCounter.objects.filter(unit_id=unit_id, procedure_id=dossier.procedure_id).aggregate(
+            **{c: Sum(c) for c in COLUMNS})
+        for row in (SimpleNamespace(**day), SimpleNamespace(**month)):
             assert (row.received, row.online, row.full_eligible, row.full_online) == (1, 1, 1, 1)
             assert (row.ended, row.ended_on_time, row.finished, row.finished_e_result) == (1, 1, 1, 1)
             assert (row.digitized, row.reused, row.vault) == (1, 1, 1)  # the birth certificate comes from the vault
+            assert row.open_in_time_ends == 1
     assert sum(OpenCounter.objects.values_list("count", flat=True)) == 0
     assert differences() == {"DailyCounter": 0, "MonthlyCounter": 0, "OpenCounter": 0}
 

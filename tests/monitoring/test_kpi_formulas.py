@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from motcua.dossiers.facts import PAPER, REGISTRY, UPLOAD, VAULT
+from motcua.dossiers.facts import PAPER, REGISTRY, REGISTRY_READ, UPLOAD, VAULT
 from motcua.monitoring import config, query
 from motcua.monitoring.catalog_facts import Facts
 from motcua.monitoring.contributions import ALREADY_LATE, ALWAYS_ON_TIME, contribution
@@ -21,9 +21,9 @@ DUE = datetime(2025, 3, 14, 17, 0, tzinfo=HCM)
 
 
 def dossier(**kw):
-    base = dict(unit_id=7, procedure_id=3, status=4, channel=2, received_at=T, due_at=DUE, finished_at=None,
-                updated_at=T, paused_at=None, supplement_count=0, apology_count=0, fee=0, paid_online=0, component_sources=UPLOAD,
-                vneid_auth=False, disliked=False)
+    base = dict(unit_id=7, procedure_id=3, status=4, channel=2, received_at=T, due_at=DUE, legal_due_at=DUE,
+                finished_at=None, updated_at=T, paused_at=None, supplement_count=0, apology_count=0, fee=0,
+                paid_online=0, component_sources=UPLOAD, vneid_auth=False, disliked=False)
     base.update(kw)
     return SimpleNamespace(**base)
 
@@ -33,16 +33,20 @@ def cells(d, full=True, by_date=False) -> dict[tuple[date, str], int]:
 
 
 def cols(d, **kw) -> set[str]:
-    return {col for (_day, col) in cells(d, **kw)}
+    # The §5.2 running column is pinned by its own tests below (test_in_progress_*).
+    return {col for (_day, col) in cells(d, **kw) if col != "open_in_time_ends"}
 
 
-RECEIPT = {"received", "online", "full_eligible", "full_online", "digitized"}
+# Corrected with §5 (2026-12-04): "digitized" needs the e-result (§5.4), so an open dossier no longer
+# counts in it; a dossier with its e-result counts in "vault" (§5.6: the result goes into the vault).
+RECEIPT = {"received", "online", "full_eligible", "full_online"}
+E = RECEIPT | {"digitized", "vault"}  # received, with its e-result issued
 
 
 @pytest.mark.parametrize(("case", "d", "expected_cols", "open_day"), [
-    ("newly submitted: not in the received class", dossier(status=1, received_at=None, due_at=None), set(), None),
-    ("refused at receipt: never received", dossier(status=3, received_at=None, due_at=None), set(), None),
-    ("withdrawn before receipt", dossier(status=7, received_at=None, due_at=None), set(), None),
+    ("newly submitted: not in the received class", dossier(status=1, received_at=None, due_at=None, legal_due_at=None), set(), None),
+    ("refused at receipt: never received", dossier(status=3, received_at=None, due_at=None, legal_due_at=None), set(), None),
+    ("withdrawn before receipt", dossier(status=7, received_at=None, due_at=None, legal_due_at=None), set(), None),
     ("open, within its deadline: counted when the period reaches today", dossier(), RECEIPT, DUE.date()),
     ("waiting for one supplement asked in time: verdict fixed, on time",
      dossier(status=5, supplement_count=1, paused_at=DUE - timedelta(days=1)), RECEIPT, ALWAYS_ON_TIME),
@@ -51,55 +55,63 @@ RECEIPT = {"received", "online", "full_eligible", "full_online", "digitized"}
     ("more than one supplement round and no end: overdue", dossier(status=4, supplement_count=2), RECEIPT, ALREADY_LATE),
     ("more than one round but finished in time: the end state decides",
      dossier(status=9, supplement_count=2, finished_at=DUE - timedelta(days=1)),
-     RECEIPT | {"ended", "ended_on_time", "ended_satisfied", "finished", "finished_e_result"}, None),
+     E | {"ended", "ended_on_time", "ended_satisfied", "finished", "finished_e_result"}, None),
     ("finished after the due date: ended, late",
-     dossier(status=9, finished_at=DUE + timedelta(hours=1)), RECEIPT | {"ended", "finished", "finished_e_result"}, None),
+     dossier(status=9, finished_at=DUE + timedelta(hours=1)), E | {"ended", "finished", "finished_e_result"}, None),
     ("returned late but processed in time: the first end state (9) counts",
      dossier(status=10, finished_at=DUE - timedelta(hours=1)),
-     RECEIPT | {"ended", "ended_on_time", "ended_satisfied", "finished", "finished_e_result"}, None),
-    ("apologised for, then finished by the new date: still overdue",
-     dossier(status=9, apology_count=1, finished_at=DUE - timedelta(hours=1)),
-     RECEIPT | {"ended", "finished", "finished_e_result"}, None),
-    ("apologised for and still open: overdue", dossier(status=4, apology_count=1), RECEIPT, ALREADY_LATE),
+     E | {"ended", "ended_on_time", "ended_satisfied", "finished", "finished_e_result"}, None),
+    # Corrected with §5.1: an apology letter no longer makes a dossier overdue by itself; it ended by its
+    # legal due date (DUE), so it is on time (it was "still overdue" before §5).
+    ("apologised for, then finished by its legal due date: on time (§5.1)",
+     dossier(status=9, apology_count=1, due_at=DUE + timedelta(days=5), finished_at=DUE - timedelta(hours=1)),
+     E | {"ended", "ended_on_time", "ended_satisfied", "finished", "finished_e_result"}, None),
+    # Corrected with §5.1: judged by its legal due date like any open dossier (it was "already late" before §5).
+    ("apologised for and still open: judged by its legal due date (§5.1)",
+     dossier(status=4, apology_count=1, due_at=DUE + timedelta(days=5)), RECEIPT, DUE.date()),
     ("stopped (8): ended, no result", dossier(status=8, finished_at=DUE), RECEIPT | {"ended", "ended_on_time", "ended_satisfied"}, None),
     ("on time but rated dissatisfied: a 5.4 failure, still on time for 2.1",
      dossier(status=10, finished_at=DUE - timedelta(hours=1), disliked=True),
-     RECEIPT | {"ended", "ended_on_time", "finished", "finished_e_result"}, None),
+     E | {"ended", "ended_on_time", "finished", "finished_e_result"}, None),
     ("late and rated dissatisfied: one failure for 5.4, not two",
      dossier(status=10, finished_at=DUE + timedelta(hours=1), disliked=True),
-     RECEIPT | {"ended", "finished", "finished_e_result"}, None),
+     E | {"ended", "finished", "finished_e_result"}, None),
     ("withdrawn after receipt (7): ends at its last change",
      dossier(status=7, updated_at=DUE + timedelta(days=1)), RECEIPT | {"ended"}, None),
-    ("in person: eligible but not online", dossier(channel=1), {"received", "full_eligible", "digitized"}, DUE.date()),
+    ("in person: eligible but not online", dossier(channel=1), {"received", "full_eligible"}, DUE.date()),
     ("partial-service procedure: not eligible for the headline", dossier(), None, DUE.date()),
 ])
 def test_contribution_of_one_dossier(case, d, expected_cols, open_day):
     full = case != "partial-service procedure: not eligible for the headline"
     got = cols(d, full=full)
     if expected_cols is None:
-        expected_cols = {"received", "online", "digitized"}
+        expected_cols = {"received", "online"}
     assert got == expected_cols, case
     assert contribution(d, full, False).open_day == open_day, case
 
 
 def test_days_are_local_days_and_each_fact_counts_on_its_own_day():
     received = datetime(2025, 3, 31, 17, 30, tzinfo=ZoneInfo("UTC"))  # 00:30 on 1 April in Hà Nội
-    d = dossier(status=9, received_at=received, due_at=received + timedelta(days=3), finished_at=received + timedelta(days=2))
+    due = received + timedelta(days=3)
+    d = dossier(status=9, received_at=received, due_at=due, legal_due_at=due, finished_at=received + timedelta(days=2))
     c = cells(d)
     assert (date(2025, 4, 1), "received") in c
     assert (date(2025, 4, 3), "ended") in c and (date(2025, 4, 3), "finished") in c
 
 
+# Corrected with §5.4–§5.7: "digitized" needs the e-result, "reused" a component actually read from a
+# registry (REGISTRY_READ), "citizen_data" the vault or the population registry (not any registry).
 @pytest.mark.parametrize(("sources", "vneid", "expected"), [
     (UPLOAD | PAPER, False, set()),  # a paper component: not digitized
     (0, False, set()),  # no components recorded: not digitized
     (UPLOAD, False, {"digitized"}),
-    (VAULT, False, {"digitized", "reused", "vault", "citizen_data"}),
-    (REGISTRY | UPLOAD, False, {"digitized", "reused", "citizen_data"}),
+    (VAULT, False, {"digitized", "reused", "citizen_data"}),
+    (REGISTRY | REGISTRY_READ | UPLOAD, False, {"digitized", "reused"}),
     (UPLOAD, True, {"digitized", "citizen_data"}),  # e-ID authenticated applicant
 ])
 def test_digitization_facts(sources, vneid, expected):
-    got = cols(dossier(component_sources=sources, vneid_auth=vneid)) & {"digitized", "reused", "vault", "citizen_data"}
+    finished = dossier(status=9, finished_at=DUE, component_sources=sources, vneid_auth=vneid)
+    got = cols(finished) & {"digitized", "reused", "citizen_data"}
     assert got == expected
 
 

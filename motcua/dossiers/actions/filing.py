@@ -103,7 +103,7 @@ def submit(
             code=code, procedure=procedure, procedure_version=version, unit=unit, applicant=applicant,
             channel=channel, status=Status.SUBMITTED, data=data, components=components or [],
             fee=quote(version.definition.get("fees"), data, {"channel": channel}).total, submitted_at=now, updated_at=now,
-            component_sources=sources_mask(components or []), vneid_auth=applicant.citizen.assurance_level >= 2,
+            component_sources=sources_mask(components or [], prepared.registry_fields.values()), vneid_auth=applicant.citizen.assurance_level >= 2,
         )
         tasks = workflow.create_tasks(dossier, now)
         vault_submission.record(applicant, dossier, prepared, now)

@@ -60,10 +60,11 @@ def submit_supplement(ctx: Ctx, p: SupplementAnswerInput) -> tuple[int, dict]:
     paused = calendar.working_days_between(timezone.localdate(d.paused_at), timezone.localdate(ctx.now))
     back_to = d.status_before_pause or Status.SUBMITTED
     if d.due_at is not None and paused:
-        # The clock stood still while the applicant was asked: the promise moves by as many working days.
-        local = timezone.localtime(d.due_at)
-        new_day = calendar.add_working_days(local.date(), paused)
-        d.due_at = local.replace(year=new_day.year, month=new_day.month, day=new_day.day)
+        # The clock stood still while the applicant was asked: the promise moves by as many working days,
+        # and so does the legal due date (the one the KPI judges by; an apology letter never moves it).
+        d.due_at = deadlines.shift(d.due_at, paused, calendar)
+        if d.legal_due_at is not None:
+            d.legal_due_at = deadlines.shift(d.legal_due_at, paused, calendar)
         workflow.shift_due_dates(d, paused, ctx.tasks)
     counted = paused if d.received_at is not None else 0
     d.paused_days += counted

@@ -15,7 +15,7 @@ from motcua.dossiers.actions import history, inputs
 from motcua.dossiers.actions.context import Ctx, deadline_state_at, is_late
 from motcua.dossiers.actions.inputs import ActionInput, Payload
 from motcua.dossiers.actions.rules import RULES
-from motcua.dossiers.facts import sources_mask
+from motcua.dossiers.facts import kept_bits, sources_mask
 from motcua.dossiers.models import Dossier, Status, Task
 from motcua.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.units.scope import Grants
@@ -117,7 +117,7 @@ def perform(
             dossier.status = new_status
         dossier.deadline_state = deadline_state_at(dossier, ctx.now)
         dossier.updated_at = ctx.now
-        dossier.component_sources = sources_mask(dossier.components)
+        dossier.component_sources = sources_mask(dossier.components) | kept_bits(dossier.component_sources)
         dossier.save()
         history.write_history(
             dossier, action, from_status, actor, ctx.now, reason=given.reason, data=extra, before=before
