@@ -14,11 +14,12 @@ from motcua.catalog.models import localized
 from motcua.dossiers import actions
 from motcua.dossiers.models import ApologyLetter, Dossier, DossierEvent, SupplementRequest, Task
 from motcua.dossiers.timing import UnitShare, unit_shares
-from motcua.units.scope import Grants
+from motcua.units.scope import Grants, grants_of
 from motcua.vault.registries import label_of
 from motcua.web import components
 from motcua.web.presentation import deadline_badge, format_datetime, money, unit_name
 from motcua.web.schema_form import describe, field_label
+from motcua.web.turn import turn_of
 
 
 @dataclass
@@ -115,6 +116,7 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None, gr
     submitted = next((e.event for e in events if e.event.action == "submit"), None)
     from_registry = (submitted.data or {}).get("registry_fields", {}) if submitted is not None else {}
     properties = version.form_schema.get("properties", {})
+    allowed = actions.allowed_actions(dossier, user, now=now, grants=grants)
     return {
         "dossier": dossier,
         "procedure_name": dossier.procedure.name,
@@ -125,7 +127,9 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None, gr
         ],
         "events": events,
         "has_result": hasattr(dossier, "result"),
-        "allowed": actions.allowed_actions(dossier, user, now=now, grants=grants),
+        "allowed": allowed,
+        # The officer's: whether the dossier waits for them, else which open steps (where, held by whom).
+        "turn": turn_of(dossier, tasks, allowed, user, grants if grants is not None else grants_of(user)) if staff else None,
         "deadline": state,
         "tasks": tasks,
         "open_tasks": [t for t in tasks if t.status == "open"],
