@@ -38,6 +38,18 @@ class EventView:
     event: DossierEvent
     details: list[str]
 
+    @property
+    def for_applicant(self) -> bool:
+        """What the applicant follows (received, asked for documents, late with a new date, result);
+        the offices' internal moves (claim, assign, transfer between steps...) are folded on their page."""
+        return self.event.action in APPLICANT_EVENTS
+
+
+APPLICANT_EVENTS = frozenset({
+    "submit", "receive", "refuse", "request_supplement", "submit_supplement", "request_payment", "confirm_payment",
+    "issue_apology", "deadline_late", "issue_result", "return_result", "withdraw", "stop", "rate",
+})
+
 
 def component_names(dossier: Dossier) -> dict[str, str]:
     return {c["key"]: localized(c.get("name")) or c["key"] for c in dossier.procedure_version.components}
@@ -126,6 +138,9 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None, gr
             (field_label(name, properties.get(name, {})), label_of(code)) for name, code in sorted(from_registry.items())
         ],
         "events": events,
+        # The applicant's page lists what they follow first and folds the offices' internal moves.
+        "main_events": events if staff else [e for e in events if e.for_applicant],
+        "internal_events": [] if staff else [e for e in events if not e.for_applicant],
         "has_result": hasattr(dossier, "result"),
         "allowed": allowed,
         # The officer's: whether the dossier waits for them, else which open steps (where, held by whom).
