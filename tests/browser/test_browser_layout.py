@@ -108,11 +108,13 @@ def test_tables_fit_the_screen_and_the_officer_is_told_what_the_bundle_waits_for
     b.screenshot(monitor, "kpi-by-procedure")
     cells = monitor.locator("table.kpi-procedures tbody td")
     assert cells.count() >= 3
+    every_number = monitor.locator("main table tbody td")
     for size in SIZES:
         monitor.set_viewport_size(size)
         label = f"KPI by procedure at {size['width']} px"
         assert_no_sideways_scroll(monitor, label)
         assert_inside(monitor, cells, f"{label}: numbers")
+        assert_inside(monitor, every_number, f"KPI tables at {size['width']} px: numbers")
     for page in (desk, leader, monitor):
         page.context.close()
 
