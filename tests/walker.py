@@ -228,3 +228,26 @@ def check_task_graph(code: str) -> None:
             assert t.opened_at is not None and t.due_at is not None
         if t.status == TaskStatus.WAITING:
             assert not all(finished(b) for b in t.after), (code, t.step, "waits although its predecessors are done")
+
+
+BUNDLE = "3.000722-lien-thong-khai-sinh-thuong-tru-bhyt.yaml"
+
+
+def bundle_at_other_agencies(applicant: str = "citizen") -> str:
+    """A newborn bundle (3.000722) filed at An Bình and taken, through the actions layer, to where it waits
+    on other agencies: the birth is signed, the commune police and the province's social insurance work on.
+    Returns the dossier's code."""
+    from motcua.dossiers import actions
+    from motcua.identity.models import User
+
+    def user(name: str) -> User:
+        return User.objects.get(username=name)
+
+    definition = DEFINITIONS[BUNDLE]
+    example = dict(definition["example"])
+    code = actions.submit(user(applicant), "3.000722", example, components=components_for(definition, example)).code
+    actions.perform(code, "receive", user("onestop_anbinh"))
+    actions.perform(code, "start_processing", user("specialist_anbinh"))
+    actions.perform(code, "transfer", user("specialist_anbinh"))
+    actions.perform(code, "approve", user("approver_anbinh"))
+    return code

@@ -15,10 +15,11 @@ from motcua.catalog.models import localized
 from motcua.dossiers import actions
 from motcua.dossiers.models import ApologyLetter, Dossier, DossierEvent, SupplementRequest, Task
 from motcua.dossiers.timing import UnitShare, unit_shares
-from motcua.units.scope import Grants
+from motcua.units.scope import Grants, grants_of
 from motcua.vault.registries import label_of
 from motcua.web import components
 from motcua.web.presentation import deadline_badge, format_datetime, issuer_names, money, unit_name
+from motcua.web.turn import turn_of
 
 
 @dataclass
@@ -36,6 +37,18 @@ class SupplementView:
 class EventView:
     event: DossierEvent
     details: list[str]
+
+    @property
+    def for_applicant(self) -> bool:
+        """What the applicant follows (received, asked for documents, late with a new date, result);
+        the offices' internal moves (claim, assign, transfer between steps...) are folded on their page."""
+        return self.event.action in APPLICANT_EVENTS
+
+
+APPLICANT_EVENTS = frozenset({
+    "submit", "receive", "refuse", "request_supplement", "submit_supplement", "request_payment", "confirm_payment",
+    "issue_apology", "deadline_late", "issue_result", "return_result", "withdraw", "stop", "rate",
+})
 
 
 def component_names(dossier: Dossier) -> dict[str, str]:
@@ -117,6 +130,7 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None, gr
     submitted = next((e.event for e in events if e.event.action == "submit"), None)
     from_registry = (submitted.data or {}).get("registry_fields", {}) if submitted is not None else {}
     properties = version.form_schema.get("properties", {})
+    allowed = actions.allowed_actions(dossier, user, now=now, grants=grants)
     return {
         "dossier": dossier,
         "procedure_name": dossier.procedure.name,
@@ -126,8 +140,13 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None, gr
             (field_label(name, properties.get(name, {})), label_of(code)) for name, code in sorted(from_registry.items())
         ],
         "events": events,
+        # The applicant's page lists what they follow first and folds the offices' internal moves.
+        "main_events": events if staff else [e for e in events if e.for_applicant],
+        "internal_events": [] if staff else [e for e in events if not e.for_applicant],
         "has_result": hasattr(dossier, "result"),
-        "allowed": actions.allowed_actions(dossier, user, now=now, grants=grants),
+        "allowed": allowed,
+        # The officer's: whether the dossier waits for them, else which open steps (where, held by whom).
+        "turn": turn_of(dossier, tasks, allowed, user, grants if grants is not None else grants_of(user)) if staff else None,
         "deadline": state,
         "tasks": tasks,
         "open_tasks": [t for t in tasks if t.status == "open"],
