@@ -235,7 +235,8 @@ def _documents_page(
 ) -> HttpResponse:
     version = draft.procedure_version
     rows = components.rows(
-        version.components, version.form_schema, data=draft.data, supplied=draft.components, errors=upload_errors
+        version.components, version.form_schema, data=_derived(draft, draft.data), supplied=draft.components,
+        errors=upload_errors,
     )
     # Documents of the citizen's vault that can stand in for an upload; the one picked stays picked.
     components.with_vault(rows, request.user, posted)
@@ -243,10 +244,15 @@ def _documents_page(
         for row in rows:
             if row.supplied is not None and row.supplied.get("vault_document") is not None:
                 row.vault_selected = str(row.supplied["vault_document"])
+        components.preselect_vault(rows)
     summary = [SummaryError(r.error, r.input_id) for r in rows if r.error]
+    # A component whose condition does not hold with the answers (proof of residence when the
+    # child lives with a parent) is not asked for: it is listed as not needed, with why.
+    asked = [r for r in rows if r.applies is not False or r.supplied is not None]
     context = _base_context(draft, plan, index) | {
-        "uploads": [r for r in rows if r.suppliable],
-        "registry_only": [r for r in rows if not r.suppliable],
+        "uploads": [r for r in asked if r.suppliable],
+        "registry_only": [r for r in asked if not r.suppliable],
+        "not_needed": [r for r in rows if r.applies is False and r.supplied is None],
         "summary": summary,
     }
     return render(request, "portal/draft_documents.html", context, status=422 if summary else 200)

@@ -38,7 +38,7 @@ def html(response) -> str:
 def bundle_post(**extra) -> dict:
     """The birth + residence + health-insurance bundle as citizen2 (the mother) fills it: nothing the registries know."""
     return {
-        "child_name": "Võ Minh Khôi", "child_birth_date": "2026-11-24", "child_sex": "nam",
+        "relationship": "me", "child_name": "Võ Minh Khôi", "child_birth_date": "2026-11-24", "child_sex": "nam",
         "birth_place": "Bệnh viện Đa khoa tỉnh Demo", "registration_timing": "on_time",
         "residence_with_parent": "on", "health_facility": "Trạm y tế phường Hòa Thuận", **extra,
     }
