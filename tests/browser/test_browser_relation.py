@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from motcua.dossiers.models import Dossier
 from tests import browser as b
-from tests.browser.test_browser_journey import axe, chromium, eid_login_at_provider, pdf_file, site  # noqa: F401
+from tests.browser.test_browser_journey import axe, chromium, pdf_file, site, start_with_eid  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -28,11 +28,7 @@ BUNDLE_URL = "/procedures/3.000722/"
 def test_a_father_applies_for_the_bundle_and_the_mother_is_the_registrys_not_him(chromium, axe, site):  # noqa: F811
     context = b.new_context(chromium, site)
     page = context.new_page()
-    page.goto(BUNDLE_URL)
-    page.get_by_role("link", name="Đăng nhập để nộp hồ sơ").click()
-    page.get_by_role("link", name=re.compile("định danh điện tử")).click()
-    eid_login_at_provider(page, "citizen")
-    page.get_by_role("button", name=re.compile("Bắt đầu")).click()
+    start_with_eid(page, BUNDLE_URL, "citizen")
 
     # Step 1: the relation comes first; nothing about the parents is filled before it is known.
     expect(page.locator("h1")).to_have_text("Thông tin của trẻ")
