@@ -100,3 +100,28 @@ def test_a_matching_vault_document_is_preselected_on_the_documents_step(demo):
     page = client.get(f"/my/drafts/{draft.public_id}/documents/").content.decode()
     assert f'name="vault-birth_certificate" value="{doc.pk}" checked' in page
     assert 'id="vault-birth_certificate-none" name="vault-birth_certificate" value="" checked' not in page
+
+
+def _parents_page(client: Client, draft: Draft, relation: str) -> str:
+    child = {"relationship": relation, "child_name": "Nguyễn Minh Khang", "child_birth_date": "2026-11-20",
+             "child_sex": "nam", "birth_place": "Bệnh viện Đa khoa tỉnh Demo"}
+    assert client.post(f"/my/drafts/{draft.public_id}/child/", child).status_code == 302
+    return client.get(f"/my/drafts/{draft.public_id}/parents/").content.decode()
+
+
+def test_birth_registration_suggests_the_applicant_only_in_their_own_place(demo):
+    client = Client()
+    client.force_login(user("citizen"))
+    client.post("/procedures/1.001193/start/")
+    draft = Draft.objects.get()
+    page = _parents_page(client, draft, "cha")
+    assert '<input type="text" id="field-father_name" name="father_name" value="Nguyễn Văn An" readonly' in page
+    assert 'id="field-mother_name" name="mother_name" value="Trần Thị Hạnh"' in page  # his wife, as a suggestion
+    assert page.count("Nguyễn Văn An") == page.count('value="Nguyễn Văn An"') + 1  # + the header's user name
+    # He says he is the mother by mistake, saves, then corrects it: the blocks are filled again.
+    _parents_page(client, draft, "me")
+    client.post(f"/my/drafts/{draft.public_id}/parents/", {"mother_name": "Nguyễn Văn An", "father_name": ""})
+    assert Draft.objects.get().data["mother_name"] == "Nguyễn Văn An"
+    page = _parents_page(client, draft, "ong_ba")
+    assert "mother_name" not in Draft.objects.get().data
+    assert 'name="mother_name" value=""' in page and 'name="father_name" value=""' in page
