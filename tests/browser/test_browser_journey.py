@@ -249,7 +249,10 @@ def test_the_whole_journey_in_chromium_passes_axe_on_every_page(chromium, axe, s
     axe.check(page, "apply, first step with errors")
     b.screenshot(page, "apply-form-errors", phone=False)
     first_error = page.locator("[aria-invalid=true]").first
-    described = first_error.get_attribute("aria-describedby") or ""
+    # A radio button's error is tied to its group (the fieldset), read out when the group is entered.
+    described = first_error.get_attribute("aria-describedby") or first_error.evaluate(
+        "e => e.closest('fieldset')?.getAttribute('aria-describedby') || ''"
+    )
     assert any(page.locator(f"#{i}.error-message").count() for i in described.split()), described
     page.get_by_role("button", name="Lưu và tiếp tục sau").click()
     page.goto("/my/drafts/")
