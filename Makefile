@@ -22,11 +22,18 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.txt
 	touch $@
 
 ## make demo: install, migrate SQLite, load the demo province and serve http://127.0.0.1:8000
+## (make demo PORT=8101 serves another port). PUBLIC_URL, the address the browser uses, follows HOST and PORT
+## unless set: the bundled e-ID provider lives under it (OIDC_ISSUER = PUBLIC_URL/idp) and the portal is
+## registered there with PUBLIC_URL's callback, so a login sent to another port would find no provider.
+PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+DEMO_ENV = DEBUG=$${DEBUG:-true} PUBLIC_URL=$(PUBLIC_URL)
 demo: $(VENV)/.installed
-	DEBUG=$${DEBUG:-true} $(BIN)/motcua migrate --noinput
-	DEBUG=$${DEBUG:-true} $(BIN)/motcua load-demo --history 3
-	@echo "Demo users (password below): $(BIN)/motcua demo-users"
-	DEBUG=$${DEBUG:-true} $(BIN)/motcua runserver $(HOST):$(PORT)
+	$(DEMO_ENV) $(BIN)/motcua migrate --noinput
+	$(DEMO_ENV) $(BIN)/motcua load-demo --history 3
+	@echo "Demo users (their password is on the first line):"
+	@$(DEMO_ENV) $(BIN)/motcua demo-users
+	@echo "Open $(PUBLIC_URL)/ (the demo e-ID provider: $(PUBLIC_URL)/idp/)"
+	$(DEMO_ENV) $(BIN)/motcua runserver $(HOST):$(PORT)
 
 ## make browser: Debian's Chromium for the browser tests; installed with apt when missing and run as root
 CHROMIUM ?= $(or $(MOTCUA_CHROMIUM),/usr/bin/chromium)
@@ -43,12 +50,34 @@ browser:
 	  exit 1; \
 	fi
 
-## make test: install the dev tools and the browser, run the whole suite (DATABASE_URL chooses the database)
-test: $(VENV)/.installed-dev browser
+## The independent OpenID Connect provider the e-ID login is tested against (panva's oidc-provider, in node).
+## Node.js >= 18 and npm: installed with apt when missing and run as root; `npm ci` again when the lock file changes.
+OIDC_PROVIDER := tests/identity/oidc_provider
+.PHONY: node
+node:
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Node.js and npm (Debian's) for the e-ID login tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+	    && command -v node >/dev/null || { echo "No node after apt-get install nodejs npm."; exit 1; }; \
+	else \
+	  echo "The e-ID login tests run an OpenID Connect provider in Node.js (18 or later) with npm."; \
+	  echo "Install them as root: apt-get install nodejs npm (or from https://nodejs.org), then run make again."; \
+	  exit 1; \
+	fi
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' \
+	  || { echo "Node.js $$(node --version) is too old for the e-ID login tests: 18 or later is needed."; exit 1; }
+
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json | node
+	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## make test: install the dev tools, the browser and the test provider, run the whole suite (DATABASE_URL chooses the database)
+test: $(VENV)/.installed-dev browser $(OIDC_PROVIDER)/node_modules/.installed
 	$(BIN)/pytest -n auto --dist loadfile
 
 ## make test-fast: the suite without the tests that drive Chromium (marker `browser`); needs no browser installed
-test-fast: $(VENV)/.installed-dev
+test-fast: $(VENV)/.installed-dev $(OIDC_PROVIDER)/node_modules/.installed
 	$(BIN)/pytest -n auto --dist loadfile -m "not browser"
 
 ## make screenshots: walk the journey in Chromium and write the pictures of docs/screenshots/
@@ -88,4 +117,4 @@ bench-kpi: $(VENV)/.installed
 	DATABASE_URL=$(KPI_BENCH_DATABASE_URL) $(BIN)/python bench/kpi.py --dossiers $(KPI_DOSSIERS) --verify
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(OIDC_PROVIDER)/node_modules

@@ -263,6 +263,8 @@ def query_mix(seed: int) -> list[Query]:
         words = fold(p).split() + fold(rng.choice(phrases)).split()
         rng.shuffle(words)
         mix.append(Query("words, any order", q=" ".join(words).upper() if rng.random() < 0.3 else " ".join(words)))
+    # As people type without the spaces or with hyphens: words run together match too.
+    mix += [Query("joined or hyphenated", q=fold(p).replace(" ", sep)) for p in phrases[:20] for sep in ("", "-")]
     mix += [Query("english", q=e) for e in english]
     mix += [Query("code", q=c) for c in codes]
     mix += [Query("empty result", q=e) for e in empty]

@@ -7,6 +7,7 @@ command modules use underscores.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 
@@ -18,7 +19,15 @@ def main() -> None:
     argv[0] = "motcua"
     if len(argv) > 1 and not argv[1].startswith("-"):
         argv[1] = argv[1].replace("-", "_")
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`motcua demo-users | head`): stop quietly, as a Unix tool does.
+        # Python's recipe (docs, "Note on SIGPIPE"), not SIGPIPE's default action, which would also
+        # kill a server whose client hangs up. stdout goes to /dev/null so the flush at exit cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(128 + signal.SIGPIPE)  # what a shell reports for a command ended by SIGPIPE
 
 
 if __name__ == "__main__":

@@ -73,10 +73,10 @@ def _plain_http(settings, tmp_path):
 # - a test that uses the database without `demo` sees it as it was before the demo: the demo's rows
 #   are deleted first, inside its transaction (committed only by a transactional test, below);
 # - a transactional test (transactional_db, live_server, django_db(transaction=True)) ends with a
-#   flush of every table: the database is then put back as the session load left it (flush, then
-#   Django's deserialization of the snapshot: same rows, same primary keys) before the next test.
+#   flush of every table: the database is then put back as the session load left it (every table
+#   refilled from a SQL copy made after the load: same rows, same primary keys) before the next test.
 
-_DEMO: dict = {}  # blocker, added (model → pks), snapshot, media: filled by django_db_setup
+_DEMO: dict = {}  # blocker, added (model → pks), tables (copied), media: filled by django_db_setup
 
 
 def _models():
@@ -99,7 +99,6 @@ def _row_values(models) -> dict:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
-    from django.db import connection
 
     media = tmp_path_factory.mktemp("demo-media")
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5_HASHERS, MEDIA_ROOT=media):
@@ -114,11 +113,36 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
         _DEMO.update(
             blocker=django_db_blocker,
             added={m: sorted(set(after[m]) - set(before[m])) for m in models if set(after[m]) - set(before[m])},
-            snapshot=connection.creation.serialize_db_to_string(),
+            tables=_snapshot_tables(),
             media=media,
         )
     yield
     _DEMO.clear()
+
+
+SNAPSHOT = "demo_snapshot"  # PostgreSQL: a schema; SQLite: a prefix of table names Django does not know
+
+
+def _snapshot_name(table: str) -> str:
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    return f"{SNAPSHOT}.{qn(table)}" if connection.vendor == "postgresql" else qn(f"{SNAPSHOT}__{table}")
+
+
+def _snapshot_tables() -> list[str]:
+    """Copy every model table as the demo load left it, in SQL (a restore is then one INSERT … SELECT a table)."""
+    from django.db import connection
+
+    tables = sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT} CASCADE; CREATE SCHEMA {SNAPSHOT}")
+        for table in tables:
+            copy = _snapshot_name(table)
+            cursor.execute(f"DROP TABLE IF EXISTS {copy}")
+            cursor.execute(f"CREATE TABLE {copy} AS SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - model tables
+    return tables
 
 
 def _without_demo_rows() -> None:
@@ -139,12 +163,25 @@ def _without_demo_rows() -> None:
 
 
 def _restore_demo() -> None:
-    """After a transactional test's flush: the database as the session load left it."""
-    from django.db import connection
+    """After a transactional test's flush: the database as the session load left it.
 
+    Every model table emptied and refilled from its SQL copy, in one transaction (foreign keys are
+    checked at commit on both databases): ~50 statements, where Django's deserializer saved the
+    demo's rows one by one.
+    """
+    from django.db import connection, transaction
+
+    qn = connection.ops.quote_name
     with _DEMO["blocker"].unblock():
-        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True, reset_sequences=False)
-        connection.creation.deserialize_db_from_string(_DEMO["snapshot"])
+        with transaction.atomic(), connection.cursor() as cursor:
+            tables = _DEMO["tables"]
+            if connection.vendor == "postgresql":
+                cursor.execute(f"TRUNCATE {', '.join(map(qn, tables))}")
+            else:
+                for table in tables:
+                    cursor.execute(f"DELETE FROM {qn(table)}")  # noqa: S608 - model tables
+            for table in tables:
+                cursor.execute(f"INSERT INTO {qn(table)} SELECT * FROM {_snapshot_name(table)}")  # noqa: S608
         connection.close()  # as TransactionTestCase leaves it
 
 

@@ -81,7 +81,7 @@ def eligible_assignees(task: Task) -> list[User]:
         Membership.objects.filter(role=task.role, user__is_active=True)
         .filter(Q(unit_id__in=ancestors) | Q(unit__parent_id__in=ancestors, unit__kind=UnitKind.ONE_STOP))
         .select_related("user__citizen")
-        .order_by("user__last_name", "user__first_name", "user__username")
+        .order_by("user__full_name", "user__username")
     )
     people: dict[int, User] = {}
     for m in memberships:

@@ -22,7 +22,7 @@ from motcua.catalog.fees import standard_amount
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.validate import Problem, problems
 from motcua.catalog.yamlpos import line_index, line_of, scan
-from motcua.lib.text import fold
+from motcua.lib.text import search_index
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ def _search_text(d: dict) -> str:
     parts = [d["code"], *d["name"].values(), *(v for k, v in d["field"].items() if k != "code")]
     # A line break between the parts: a query word never holds one (words are split
     # on whitespace). With " | " the query "|" matched every procedure.
-    return "\n".join(fold(p) for p in parts)
+    return search_index(parts)
 
 
 def store(definition: Definition) -> LoadOutcome:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from motcua.catalog.models import Procedure
-from motcua.lib.text import fold
+from motcua.lib.text import search_words
 from motcua.units.models import Unit, UnitKind
 
 MAX_WORDS = 8
@@ -47,8 +47,9 @@ def implemented_by(unit: Unit) -> Q:
 
 def search(filters: Filters) -> QuerySet[Procedure]:
     qs = Procedure.objects.filter(active=True, current__isnull=False)
-    # Every word must appear somewhere in the folded code, names or field.
-    for word in fold(filters.q).split()[:MAX_WORDS]:
+    # Every word must appear somewhere in the folded code, names or field (their words
+    # run together too: "khaisinh" finds "khai sinh"); a hyphen separates words like a space.
+    for word in search_words(filters.q)[:MAX_WORDS]:
         qs = qs.filter(search_text__contains=word)
     if filters.field:
         qs = qs.filter(field_code=filters.field)

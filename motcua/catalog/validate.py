@@ -131,7 +131,7 @@ def _meaning(d: dict) -> Iterator[Problem]:
     yield from _people(d.get("form_ui", {}), props)
     yield from _derived(d.get("form_ui", {}), props)
     yield from _workflow(d["workflow"]["steps"], fields, d["processing_days"])
-    yield from _result(d["result"], fields)
+    yield from _result(d["result"], fields, {s["id"] for s in d["workflow"]["steps"]})
 
     if "example" in d:
         errors = Draft202012Validator(form).iter_errors(d["example"])
@@ -361,7 +361,7 @@ def _longest_path_days(steps: list, index: dict[str, int]) -> float:
     return max(done(s["id"]) for s in steps)
 
 
-def _result(result: dict, fields: set[str]) -> Iterator[Problem]:
+def _result(result: dict, fields: set[str], steps: set[str]) -> Iterator[Problem]:
     if result["document_type"] not in vocab.DOCUMENT_TYPES:
         yield Problem(("result", "document_type"), _("loại giấy tờ %(value)s không có") % {"value": repr(result["document_type"])})
     if result["signer_role"] not in vocab.ROLES:
@@ -369,6 +369,14 @@ def _result(result: dict, fields: set[str]) -> Iterator[Problem]:
     for i, name in enumerate(result.get("summary_fields", [])):
         if name not in fields:
             yield Problem(("result", "summary_fields", i), _("trường %(name)s không có trong biểu mẫu") % {"name": repr(name)})
+    for i, part in enumerate(result.get("parts", [])):
+        if part["step"] not in steps:
+            yield Problem(("result", "parts", i, "step"), _("bước %(step)s không có") % {"step": repr(part["step"])})
+        if part["document_type"] not in vocab.DOCUMENT_TYPES:
+            yield Problem(("result", "parts", i, "document_type"), _("loại giấy tờ %(value)s không có") % {"value": repr(part["document_type"])})
+        for j, name in enumerate(part.get("fields", [])):
+            if name not in fields:
+                yield Problem(("result", "parts", i, "fields", j), _("trường %(name)s không có trong biểu mẫu") % {"name": repr(name)})
     template = result.get("template", "generic")
     try:
         get_template(f"results/{template}.html")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from motcua.identity.models import CitizenProfile, User
@@ -33,6 +34,26 @@ UNITS = [
     # Receives unemployment-benefit dossiers on behalf of the Department of Home Affairs.
     ("000.15.01.H99", "Trung tâm Dịch vụ việc làm tỉnh Demo", "Demo Employment Service Centre", UnitKind.ONE_STOP, "", "000.00.15.H99"),
 ]
+# The units' names in Bengali (Unit.name_bn): a Bengali page names each unit one way, in Bengali.
+NAMES_BN = {
+    "000.00.00.G12": "বিচার মন্ত্রণালয় (ডেমো)",
+    "000.01.00.G12": "নাগরিক অবস্থা, জাতীয়তা ও প্রত্যয়ন বিভাগ (ডেমো)",
+    "000.00.00.H99": "ডেমো প্রদেশের গণকমিটি",
+    "000.00.01.H99": "ডেমো প্রদেশের জনপ্রশাসন সেবা কেন্দ্র",
+    "000.00.17.H99": "ডেমো প্রদেশের বিচার বিভাগ",
+    "000.00.30.H99": "ডেমো প্রদেশের পুলিশ",
+    "000.00.21.H99": "ডেমো প্রদেশের নির্মাণ বিভাগ",
+    "000.00.40.H99": "ডেমো প্রদেশের সামাজিক বীমা",
+    "000.11.00.H99": "আন বিন কমিউনের গণকমিটি",
+    "000.11.30.H99": "আন বিন কমিউনের পুলিশ",
+    "000.12.00.H99": "হোয়া থুয়ান ওয়ার্ডের গণকমিটি",
+    "000.12.30.H99": "হোয়া থুয়ান ওয়ার্ডের পুলিশ",
+    "000.00.00.G05": "জননিরাপত্তা মন্ত্রণালয় (ডেমো)",
+    "000.08.00.G05": "অভিবাসন বিভাগ (ডেমো)",
+    "000.00.10.H99": "ডেমো প্রদেশের অর্থ বিভাগ",
+    "000.00.15.H99": "ডেমো প্রদেশের স্বরাষ্ট্র বিভাগ",
+    "000.15.01.H99": "ডেমো প্রদেশের কর্মসংস্থান সেবা কেন্দ্র",
+}
 
 
 @dataclass(frozen=True)
@@ -88,17 +109,22 @@ def load_units_and_users() -> None:
     for code, name, name_en, kind, agency, parent in UNITS:
         unit, _ = Unit.objects.update_or_create(
             code=code,
-            defaults={"name": name, "name_en": name_en, "kind": kind, "agency": agency, "parent": units.get(parent)},
+            defaults={
+                "name": name, "name_en": name_en, "name_bn": NAMES_BN.get(code, ""), "kind": kind, "agency": agency,
+                "parent": units.get(parent),
+            },
         )
         unit.save()  # refresh the materialized path
         units[code] = unit
+    # One hash for the one published demo password: hashing it per user cost ~0.5 s each (PBKDF2)
+    # on every `make demo` and fresh test database, and a shared salt hides nothing that is public.
+    password = make_password(DEMO_PASSWORD)
     for spec in USERS:
-        last, _, first = spec.full_name.rpartition(" ")
-        user, created = User.objects.get_or_create(
-            username=spec.username, defaults={"first_name": first, "last_name": last}
-        )
+        user, created = User.objects.get_or_create(username=spec.username, defaults={"full_name": spec.full_name})
+        if not created and user.full_name != spec.full_name:
+            User.objects.filter(pk=user.pk).update(full_name=spec.full_name)
         if created:
-            user.set_password(DEMO_PASSWORD)
+            user.password = password
             user.save()
         if spec.role == "citizen":
             CitizenProfile.objects.update_or_create(

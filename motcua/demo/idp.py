@@ -6,6 +6,7 @@ Loaded by `load-demo` (only with DEMO_IDP_ENABLED, like the provider itself).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -20,15 +21,23 @@ from motcua.units.models import Unit
 LEVEL1_CITIZENS = [
     DemoUser("citizen_l1", "Phan Văn Đức", "citizen", "000.12.00.H99", "048094011223"),
 ]
-# Where the demo portal runs: `make demo` serves both names.
-LOCAL_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
+# The two names of this machine: a demo at http://127.0.0.1:8101 is also http://localhost:8101.
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
+
+def local_origins(public_url: str) -> list[str]:
+    """PUBLIC_URL and, for a local run, the same port under the loopback's other name."""
+    parts = urlsplit(public_url)
+    if parts.hostname not in LOOPBACK_NAMES:
+        return [public_url]
+    port = f":{parts.port}" if parts.port else ""
+    return [public_url, *(f"{parts.scheme}://{name}{port}" for name in LOOPBACK_NAMES)]
 
 
 @transaction.atomic
 def load_level1_citizens() -> None:
     for spec in LEVEL1_CITIZENS:
-        last, _, first = spec.full_name.rpartition(" ")
-        user, created = User.objects.get_or_create(username=spec.username, defaults={"first_name": first, "last_name": last})
+        user, created = User.objects.get_or_create(username=spec.username, defaults={"full_name": spec.full_name})
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
@@ -48,7 +57,7 @@ def register_portal_client(extra_origins: Iterable[str] = ()) -> Application:
     secret otherwise. `extra_origins` adds addresses the portal also runs at
     (the tests' live server).
     """
-    origins = list(dict.fromkeys([settings.PUBLIC_URL, *LOCAL_ORIGINS, *(o.rstrip("/") for o in extra_origins)]))
+    origins = list(dict.fromkeys([*local_origins(settings.PUBLIC_URL), *(o.rstrip("/") for o in extra_origins)]))
     secret = settings.OIDC_CLIENT_SECRET
     app, _ = Application.objects.update_or_create(
         client_id=settings.OIDC_CLIENT_ID,

@@ -26,6 +26,7 @@ from motcua.dossiers import actions
 from motcua.dossiers.models import Channel, Dossier
 from motcua.drafts.models import Draft
 from motcua.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from motcua.vault.access import link_draft
 from motcua.vault.upload_checks import discard
 
 MAX_DRAFTS = 50  # per citizen: a draft is a half-filled form, not a filing cabinet
@@ -171,5 +172,6 @@ def submit(owner, public_id: object, *, unit_code: str | None = None) -> Dossier
             owner, procedure.code, dict(draft.data), unit_code=unit_code or draft.unit_code or None,
             channel=Channel.ONLINE, components=records,
         )
+        link_draft(owner, str(draft.public_id), dossier.code)
         draft.delete()
     return dossier

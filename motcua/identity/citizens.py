@@ -2,7 +2,10 @@
 
 The personal ID number is the key: a person keeps it for life, whichever
 provider or account they log in with. The e-ID is the source of truth for the
-name and the assurance level, so both are refreshed at every login.
+name, the birth date and the assurance level, so they are refreshed at every
+login, but only by a value: a login whose claims lack the name or the birth
+date (a provider that gives them only in UserInfo, or not in this scope) keeps
+what is known, and the personal ID number is never taken for a name.
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ def _text(value: object, limit: int) -> str:
 
 
 def read_claims(claims: Mapping[str, Any]) -> EidCitizen:
-    """The citizen an ID token describes; refuses one without a valid personal ID number."""
+    """The citizen a login's claims describe; refuses one without a valid personal ID number.
+
+    `full_name` is "" and `birth_date` None when the claims do not say them.
+    """
     personal_id = claims.get(settings.OIDC_PERSONAL_ID_CLAIM)
     try:
         validate_personal_id(personal_id)  # type: ignore[arg-type]  # anything a provider sends is checked
@@ -43,13 +49,15 @@ def read_claims(claims: Mapping[str, Any]) -> EidCitizen:
     name = _text(claims.get("name"), 255) or " ".join(
         filter(None, (_text(claims.get("family_name"), 120), _text(claims.get("given_name"), 120)))
     )
+    if name.replace(" ", "").isdigit():
+        name = ""  # a number (the personal ID a provider put in `name`) is nobody's name
     try:
         birth_date = date.fromisoformat(claims["birthdate"]) if isinstance(claims.get("birthdate"), str) else None
     except ValueError:
         birth_date = None  # a partial date ("1990") or none: the claim is optional
     # Without an acr we know, the login proves only the basic level.
     level = settings.OIDC_ACR_LEVELS.get(claims.get("acr"), 1) if isinstance(claims.get("acr"), str) else 1
-    return EidCitizen(personal_id=personal_id, full_name=name or personal_id, assurance_level=level, birth_date=birth_date)
+    return EidCitizen(personal_id=personal_id, full_name=name, assurance_level=level, birth_date=birth_date)
 
 
 @transaction.atomic
@@ -65,7 +73,8 @@ def upsert_citizen(citizen: EidCitizen) -> User:
     user = profile.user
     if not user.is_active:
         raise LoginError("inactive_user", f"user {user.pk} is inactive")
-    profile.full_name = citizen.full_name
+    if citizen.full_name:
+        profile.full_name = citizen.full_name
     profile.assurance_level = citizen.assurance_level
     if citizen.birth_date:
         profile.birth_date = citizen.birth_date

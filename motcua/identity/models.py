@@ -22,6 +22,20 @@ class User(AbstractUser):
     # The language the person last chose on the site (empty: never chose); mail
     # and other messages sent outside a request are written in it.
     language = models.CharField(_("ngôn ngữ"), max_length=8, blank=True, default="")
+    # The name as the person writes it ("Cao Thị Yến": family, middle, given). Django's
+    # first_name/last_name are not used: rebuilt, they print "Yến Cao Thị" on a signed result.
+    full_name = models.CharField(_("họ và tên"), max_length=255, blank=True, default="")
+
+    def get_full_name(self) -> str:
+        """The name as written; for a citizen without one, the name the e-ID registered."""
+        if self.full_name:
+            return self.full_name
+        citizen = getattr(self, "citizen", None) if self.pk else None
+        return citizen.full_name if citizen is not None else ""
+
+    def get_short_name(self) -> str:
+        # The given name is the last word of a Vietnamese name.
+        return self.get_full_name().rpartition(" ")[2]
 
 
 # The reason in the user's language: the helper's own text is English, for logs.

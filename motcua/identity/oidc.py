@@ -4,9 +4,12 @@ Built on Authlib's Django client (`authlib.integrations.django_client`): the
 provider is registered with `OAuth().register`; `begin` has Authlib make the
 authorization URL (state, nonce, PKCE S256 verifier) and keep what the
 callback needs in the session (`save_authorize_data`); `finish` takes it out
-again (so a state works once), exchanges the code (`fetch_access_token`) and
+again (so a state works once), exchanges the code (`fetch_access_token`),
 verifies the ID token (`parse_id_token`: signature against the provider's
-JWKS, iss, aud, sub, exp, iat, nonce, azp).
+JWKS, iss, aud, sub, exp, iat, nonce, azp) and reads the UserInfo endpoint
+(`userinfo`): in the code flow a provider may keep the profile claims (name,
+birthdate, even the personal ID number) out of the ID token and give them only
+there (OpenID Connect Core §5.3, §5.4), as a certified provider does by default.
 
 What this module adds to Authlib: the discovery document and the JWKS are
 fetched with a timeout, checked (the document must name the configured
@@ -65,6 +68,7 @@ MESSAGES = {
     "nonce_mismatch": _("Mã xác thực (ID token) không thuộc phiên đăng nhập này."),
     "wrong_audience": _("Mã xác thực (ID token) không do hệ thống định danh đã cấu hình cấp cho cổng dịch vụ công này."),
     "invalid_personal_id": _("Tài khoản định danh điện tử không có số định danh cá nhân hợp lệ."),
+    "userinfo_mismatch": _("Thông tin công dân do hệ thống định danh điện tử trả về không thuộc tài khoản vừa đăng nhập."),
     "inactive_user": _("Tài khoản này đã bị khóa."),
 }
 # 401: the provider's answer does not prove who the user is; 400: the request itself is wrong;
@@ -93,7 +97,7 @@ class LoginError(Exception):
 
 @dataclass(frozen=True)
 class Login:
-    """A verified login: the ID token's claims, the raw token (for logout) and where to go next."""
+    """A verified login: its claims (ID token and UserInfo), the raw ID token (for logout), where to go next."""
 
     claims: dict[str, Any]
     id_token: str
@@ -248,13 +252,15 @@ def finish(request: HttpRequest) -> Login:
         raise LoginError("wrong_audience", f"authorization response from {params['iss']!r}")
     if not params.get("code"):
         raise LoginError("provider_error", "no code in the authorization response")
-    id_token = _exchange(client, params["code"], pending)
+    token = _exchange(client, params["code"], pending)
+    id_token = token["id_token"]
     claims = verify_id_token(id_token, client, nonce=pending["nonce"])
+    claims = merge_userinfo(claims, _userinfo(client, token))
     return Login(claims=claims, id_token=id_token, next_url=pending["next"])
 
 
-def _exchange(client: _EidApp, code: str, pending: dict[str, Any]) -> str:
-    """The raw ID token the token endpoint gives for `code` (tests wrap this to change it)."""
+def _exchange(client: _EidApp, code: str, pending: dict[str, Any]) -> dict[str, Any]:
+    """The token endpoint's answer for `code`, with an ID token in it (tests wrap this to change it)."""
     try:
         token = client.fetch_access_token(
             redirect_uri=pending["redirect_uri"],
@@ -268,10 +274,49 @@ def _exchange(client: _EidApp, code: str, pending: dict[str, Any]) -> str:
         raise LoginError("provider_unreachable", f"token endpoint: {exc}") from exc
     except ValueError as exc:  # an answer that is not a JSON object
         raise LoginError("token_refused", str(exc)) from exc
-    id_token = token.get("id_token")
-    if not isinstance(id_token, str):
+    if not isinstance(token.get("id_token"), str):
         raise LoginError("token_refused", "no id_token in the token response")
-    return id_token
+    return dict(token)
+
+
+# What only the ID token may say: who issued it to whom, for which login, and how strongly it was
+# proven. UserInfo is not signed here and carries no nonce, so it adds profile claims, never these.
+ID_TOKEN_ONLY = frozenset({"iss", "sub", "aud", "exp", "iat", "nbf", "nonce", "azp", "acr", "amr", "auth_time", "at_hash", "sid"})
+
+
+def _userinfo(client: _EidApp, token: dict[str, Any]) -> dict[str, Any]:
+    """The UserInfo endpoint's claims ({} when the provider has none or gave no access token)."""
+    if not discover().get("userinfo_endpoint") or not token.get("access_token"):
+        return {}
+    try:
+        data = client.userinfo(token=token)
+    except requests.HTTPError as exc:
+        raise LoginError("token_refused", f"userinfo: {exc}") from exc
+    except requests.RequestException as exc:
+        raise LoginError("provider_unreachable", f"userinfo: {exc}") from exc
+    except ValueError as exc:  # not JSON (a signed UserInfo JWT is not asked for)
+        raise LoginError("provider_misconfigured", f"userinfo: {exc}") from exc
+    if not isinstance(data, dict):
+        raise LoginError("provider_misconfigured", "userinfo: not a JSON object")
+    return dict(data)
+
+
+def merge_userinfo(id_claims: dict[str, Any], userinfo: dict[str, Any]) -> dict[str, Any]:
+    """The ID token's claims completed by UserInfo's, which must be about the same person.
+
+    OIDC Core §5.3.2: the UserInfo `sub` must equal the ID token's, else the answer is not used
+    (here: the login is refused). UserInfo fills the claims the ID token lacks or leaves empty;
+    what the signed ID token says stands.
+    """
+    if not userinfo:
+        return id_claims
+    if userinfo.get("sub") != id_claims.get("sub"):
+        raise LoginError("userinfo_mismatch", f"userinfo sub {userinfo.get('sub')!r} is not the ID token's")
+    merged = dict(id_claims)
+    for claim, value in userinfo.items():
+        if claim not in ID_TOKEN_ONLY and value not in (None, "") and merged.get(claim) in (None, ""):
+            merged[claim] = value
+    return merged
 
 
 def verify_id_token(raw: str, client: _EidApp, *, nonce: str) -> dict[str, Any]:

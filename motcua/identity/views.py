@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import login as auth_login
@@ -33,10 +34,29 @@ def _refused(request: HttpRequest, error: oidc.LoginError) -> HttpResponse:
     return render(request, "identity/oidc_error.html", {"error": error}, status=error.status)
 
 
+def _port(url: str) -> int | None:
+    parts = urlsplit(url)
+    return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+
+
+def _warn_if_demo_elsewhere(request: HttpRequest) -> None:
+    """The bundled provider lives at PUBLIC_URL: a demo served on another port sends its logins there."""
+    if not settings.DEMO_IDP_ENABLED or settings.OIDC_ISSUER != f"{settings.PUBLIC_URL}/idp":
+        return
+    here = f"{request.scheme}://{request.get_host()}"
+    if _port(here) != _port(settings.PUBLIC_URL):
+        log.warning(
+            "e-ID login from %s, but PUBLIC_URL is %s: the demo provider is looked for there. "
+            "Set PUBLIC_URL=%s (make demo PORT=... does it) and run load-demo again.",
+            here, settings.PUBLIC_URL, here,
+        )
+
+
 @require_safe
 @never_cache
 def oidc_login(request: HttpRequest) -> HttpResponse:
     """Off to the e-ID provider, with state, nonce and a PKCE challenge."""
+    _warn_if_demo_elsewhere(request)
     callback = request.build_absolute_uri(reverse("oidc:callback"))
     try:
         url = oidc.begin(request, callback, _safe_next(request, request.GET.get("next")))

@@ -28,3 +28,32 @@ def fold(text: str) -> str:
         kept.append(ch)
     folded = unicodedata.normalize("NFC", "".join(kept)).casefold()
     return _SPACES.sub(" ", folded).strip()
+
+
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "PS"
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search, folded: punctuation and symbols separate words like spaces
+    ("khai-sinh", "khai_sinh", "khai/sinh" → khai, sinh), except a dot or comma inside a
+    number (a procedure code "1.001193", "2,5")."""
+    folded = fold(text)
+    chars = list(folded)
+    for i, ch in enumerate(chars):
+        if not _is_mark(ch):
+            continue
+        inside_number = ch in ".," and 0 < i < len(chars) - 1 and chars[i - 1].isdigit() and chars[i + 1].isdigit()
+        if not inside_number:
+            chars[i] = " "
+    return "".join(chars).split()
+
+
+def search_index(parts: list[str]) -> str:
+    """What a query's words are looked for in (each must be a substring): every part's words,
+    and the same run together, so that "khaisinh" finds "khai sinh".
+
+    One line per part: a query word never holds a line break, so no word matches across parts.
+    """
+    lines = [" ".join(search_words(p)) for p in parts]
+    return "\n".join([*lines, *(line.replace(" ", "") for line in lines)])

@@ -87,7 +87,7 @@ def send_digests(now: datetime | None = None) -> int:
             lines = per_unit[unit.pk, language]
             if not lines:
                 continue
-            subject = _("Bản tin chỉ số ngày %(day)s — %(unit)s") % {"day": f"{day:%d/%m/%Y}", "unit": unit.name}
+            subject = _("Bản tin chỉ số ngày %(day)s — %(unit)s") % {"day": f"{day:%d/%m/%Y}", "unit": unit.display_name}
         with transaction.atomic():
             emit("mail", key, {"to": [m.user.email], "subject": subject, "body": "\n".join(lines) + "\n"}, now)
         written += 1

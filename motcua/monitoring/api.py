@@ -88,7 +88,7 @@ def resolve(user, unit_code: str | None, procedure_code: str | None) -> tuple[Un
 def as_dict(r: query.Report, procedure: Procedure | None) -> dict:
     return {
         "unit": r.unit.code if r.unit else None,
-        "unit_name": r.unit.name if r.unit else _("Toàn quốc"),
+        "unit_name": r.unit.display_name if r.unit else _("Toàn quốc"),
         "start": r.start, "end": r.end, "procedure": procedure.code if procedure else None,
         "no_data": r.no_data, "includes_open": r.includes_open,
         "indicators": [vars(i) for i in r.indicators], "groups": r.groups, "total": r.total,

@@ -214,7 +214,7 @@ def peers(unit: Unit) -> list[Unit]:
         qs = qs.filter(path__startswith=f"/{root}/")
     else:
         qs = qs.filter(parent__isnull=True)
-    return list(qs.only("id", "code", "name", "name_en", "kind", "level", "path", "parent_id"))
+    return list(qs.only("id", "code", "name", "name_en", "name_bn", "kind", "level", "path", "parent_id"))
 
 
 def rank_of(totals: dict[int, float | None], unit_id: int) -> int | None:

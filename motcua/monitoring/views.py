@@ -161,7 +161,7 @@ def _export_rows(r: query.Report, children: list[query.Report]) -> tuple[list[li
                        h["denominator"], None if h["rate"] is None else round(h["rate"] / 100, 4), None, h["target"]])
     units = [[_("Mã đơn vị"), _("Đơn vị"), _("Tổng điểm"), _("Hạng"), _("Tỷ lệ toàn trình (%)"), _("Chỉ tiêu (%)")]]
     for c in children:
-        units.append([c.unit.code, c.unit.name, None if c.total is None else round(c.total, 2), c.rank["rank"],
+        units.append([c.unit.code, c.unit.display_name, None if c.total is None else round(c.total, 2), c.rank["rank"],
                       None if c.headline["rate"] is None else round(c.headline["rate"], 2), c.headline["target"]])
     return indicators, units
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from motcua.catalog import derived
+from motcua.catalog.display import describe
 from motcua.catalog.fees import quote
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import localized
@@ -44,7 +45,6 @@ from motcua.web.schema_form import (
     FormField,
     SummaryError,
     build_fields,
-    describe,
     mark_derived,
     mark_prefilled,
     parse_post,
@@ -92,7 +92,10 @@ def _prefill_for(request: HttpRequest, draft: Draft, names: set[str] | None, dat
     version = draft.procedure_version
     if names is not None and not any(h.field in names for h in hints(version)):
         return PrefillResult()
-    return prefill(request.user, version, purpose=draft.procedure.code, data=draft.data if data is None else data)
+    return prefill(
+        request.user, version, purpose=draft.procedure.code, draft=str(draft.public_id),
+        data=draft.data if data is None else data,
+    )
 
 
 def _derived(draft: Draft, data: Mapping) -> dict:

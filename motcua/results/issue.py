@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.files.base import ContentFile
@@ -11,25 +12,67 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from weasyprint import HTML
 
+from motcua.catalog.display import describe
 from motcua.catalog.models import localized
+from motcua.catalog.vocab import DOCUMENT_TYPES
 from motcua.results.models import Result
 from motcua.results.signing import sign_pdf
 from motcua.vault.store import keep_result
 
 
-def render_pdf(dossier, number: str, issued_at: datetime, signer) -> bytes:
+@dataclass(frozen=True)
+class Part:
+    """What one workflow step issued (a health-insurance card, a residence notice…), as one page
+    of the result, headed by the agency that issued it."""
+
+    step: str
+    number: str
+    document_type: str
+    title: str
+    unit_name: str
+    officer: str
+    done_at: datetime | None
+    rows: list[tuple[str, str]]
+
+
+def signed_name(user) -> str:
+    """An officer's name as they write it (family name first), else the login."""
+    return user.get_full_name() or user.get_username()
+
+
+def result_parts(dossier, number: str) -> list[Part]:
+    """The parts the procedure names (`result.parts`) whose steps were done; a skipped step
+    (an ID card nobody asked for) issues nothing."""
+    definition = dossier.procedure_version.definition
+    wanted = definition["result"].get("parts") or []
+    if not wanted:
+        return []
+    tasks = {t.step: t for t in dossier.tasks.select_related("unit", "done_by").filter(status="done")}
+    schema = definition["form"]
+    parts = []
+    for i, part in enumerate(wanted, start=1):
+        task = tasks.get(part["step"])
+        if task is None:
+            continue
+        parts.append(Part(
+            step=task.step, number=f"{number}-{i}", document_type=part["document_type"],
+            title=localized(part.get("title") or DOCUMENT_TYPES.get(part["document_type"]), "vi") or part["document_type"],
+            unit_name=task.unit.name, officer=signed_name(task.done_by) if task.done_by else "",
+            done_at=timezone.localtime(task.done_at) if task.done_at else None,
+            rows=describe(schema, dossier.data or {}, part.get("fields") or []),
+        ))
+    return parts
+
+
+def render_pdf(dossier, number: str, issued_at: datetime, signer, parts: list[Part] | None = None) -> bytes:
     definition = dossier.procedure_version.definition
     result_def = definition["result"]
     template = select_template([f"results/{result_def.get('template', 'generic')}.html", "results/generic.html"])
-    form = definition["form"].get("properties", {})
-    summary_keys = result_def.get("summary_fields") or list(form)
-    # A result is an official document in the national language, whatever the UI language.
+    form = definition["form"]
+    summary_keys = result_def.get("summary_fields") or list(form.get("properties", {}))
+    # A result is an official document in the national language, whatever the UI language:
+    # options by their titles, dates dd/mm/yyyy, yes/no in words (as the form showed them).
     with translation.override("vi"):
-        rows = [
-            (form.get(key, {}).get("title", key), dossier.data.get(key))
-            for key in summary_keys
-            if key in dossier.data
-        ]
         html = template.render(
             {
                 "dossier": dossier,
@@ -37,10 +80,11 @@ def render_pdf(dossier, number: str, issued_at: datetime, signer) -> bytes:
                 "title": localized(result_def["title"], "vi"),
                 "procedure_name": localized(definition["name"], "vi"),
                 "unit": dossier.unit,
-                "rows": rows,
+                "rows": describe(form, dossier.data or {}, summary_keys),
                 "issued_at": timezone.localtime(issued_at),
-                "signer": signer.get_full_name() or signer.get_username(),
+                "signer": signed_name(signer),
                 "applicant": getattr(dossier.applicant, "citizen", None),
+                "parts": parts or [],
             }
         )
     return HTML(string=html).write_pdf()
@@ -48,16 +92,17 @@ def render_pdf(dossier, number: str, issued_at: datetime, signer) -> bytes:
 
 def issue_result(dossier, signer, at: datetime) -> Result:
     number = f"KQ-{dossier.code}"
+    parts = result_parts(dossier, number)
     with translation.override("vi"):
         pdf = sign_pdf(
-            render_pdf(dossier, number, at, signer),
+            render_pdf(dossier, number, at, signer, parts),
             reason=_("Ban hành kết quả hồ sơ %(code)s") % {"code": dossier.code},
             location=dossier.unit.name,
-            signer_name=signer.get_full_name() or signer.get_username(),
+            signer_name=signed_name(signer),
         )
     result = Result(dossier=dossier, number=number, sha256=hashlib.sha256(pdf).hexdigest(), issued_at=at, issued_by=signer)
     result.file.save(f"{dossier.code}.pdf", ContentFile(pdf), save=False)
     result.save()
     # Every issued result is kept in the applicant's vault, for reuse in later dossiers.
-    keep_result(dossier, result)
+    keep_result(dossier, result, parts=[(p.number, p.document_type, p.title, p.unit_name) for p in parts])
     return result

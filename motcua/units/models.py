@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,6 +41,7 @@ class Unit(models.Model):
     code = models.CharField(_("mã định danh"), max_length=32, unique=True)
     name = models.CharField(_("tên"), max_length=255)
     name_en = models.CharField(max_length=255, blank=True)
+    name_bn = models.CharField(max_length=255, blank=True)
     kind = models.CharField(_("loại"), max_length=16, choices=UnitKind.choices)
     # Sector of the agency (police, justice, social_insurance…; see catalog/vocab.py):
     # lets a procedure say "the police at commune level" without naming units.
@@ -64,6 +66,19 @@ class Unit(models.Model):
         self.path = (self.parent.path if self.parent else "/") + f"{self.pk}/"
         self.level = self._derive_level()
         super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        """The unit's name in the reader's language (the active one): the same on every page.
+
+        Bengali without its own name falls back to the English one, then the Vietnamese.
+        """
+        language = (get_language() or "vi")[:2]
+        if language == "bn":
+            return self.name_bn or self.name_en or self.name
+        if language != "vi":
+            return self.name_en or self.name
+        return self.name
 
     def _derive_level(self) -> str:
         node: Unit | None = self

@@ -63,6 +63,8 @@ class AccessLog(models.Model):
     document = models.ForeignKey(VaultDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     fields = models.JSONField(default=list)  # the registry attributes read
     dossier = models.CharField(max_length=48, blank=True, default="")  # a dossier code
+    # The draft the read filled (its public id), until it is filed: then `dossier` names it too.
+    draft = models.CharField(max_length=36, blank=True, default="")
     purpose = models.CharField(max_length=255, blank=True, default="")
     at = models.DateTimeField()
 

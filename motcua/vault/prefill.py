@@ -180,17 +180,27 @@ def lookup(
     return result
 
 
-def log_reads(user, result: PrefillResult, *, actor=None, dossier: str = "", purpose: str = "", at=None) -> None:
+def log_reads(
+    user, result: PrefillResult, *, actor=None, dossier: str = "", draft: str = "", purpose: str = "", at=None,
+) -> None:
     for code, attributes in result.reads.items():
-        log_registry(user, code, attributes, actor=actor, dossier=dossier, purpose=purpose, at=at)
+        log_registry(user, code, attributes, actor=actor, dossier=dossier, draft=draft, purpose=purpose, at=at)
 
 
-def prefill(user, procedure_version, *, purpose: str | None = None, data: Mapping | None = None) -> PrefillResult:
-    """The registry-known fields of this form for this user; each registry read is logged for them."""
+def prefill(
+    user, procedure_version, *, purpose: str | None = None, draft: str = "", data: Mapping | None = None
+) -> PrefillResult:
+    """The registry-known fields of this form for this user; each registry read is logged for them,
+    once per draft (`draft`: its public id) and purpose, however many pages of the form read it.
+
+    `data`: the answers so far (the applicant's relation for the `people` blocks)."""
     if not getattr(user, "is_authenticated", False):
         return PrefillResult()
     result = lookup(user, procedure_version, data=data)
-    log_reads(user, result, actor=user, purpose=purpose if purpose is not None else procedure_version.procedure.code)
+    log_reads(
+        user, result, actor=user, draft=draft,
+        purpose=purpose if purpose is not None else procedure_version.procedure.code,
+    )
     return result
 
 

@@ -97,23 +97,34 @@ def keep_upload(
     return found
 
 
-def keep_result(dossier, result) -> VaultDocument:
-    """Put an issued result in its applicant's vault (called once, where results are issued)."""
+def keep_result(dossier, result, parts: list[tuple[str, str, str, str]] = ()) -> VaultDocument:
+    """Put an issued result in its applicant's vault (called once, where results are issued).
+
+    `parts`: (number, document type, title, issuing unit) of each document the same signed
+    file also carries (an inter-agency bundle's health-insurance card…): each is kept as
+    its own document of its type, so a later dossier finds it like any other.
+    """
     definition = dossier.procedure_version.definition.get("result", {})
     issued_on = timezone.localdate(result.issued_at)
     days = definition.get("validity_days")
+    file = {"storage_name": result.file.name, "sha256": result.sha256, "size": result.file.size,
+            "content_type": "application/pdf", "origin": Origin.RESULT, "source_dossier": dossier.code,
+            "created_at": result.issued_at, "issued_on": issued_on}
     found, _created = VaultDocument.objects.get_or_create(
         owner=dossier.applicant, reference=result.number,
         defaults={
             "document_type": str(definition.get("document_type", "")),
             "title": localized(definition.get("title"), "vi") or result.number,
-            "issuer": dossier.unit.name, "issued_on": issued_on,
+            "issuer": dossier.unit.name,
             "valid_until": issued_on + timedelta(days=int(days)) if isinstance(days, int) and days > 0 else None,
-            "storage_name": result.file.name, "sha256": result.sha256, "size": result.file.size,
-            "content_type": "application/pdf", "origin": Origin.RESULT, "source_dossier": dossier.code,
-            "created_at": result.issued_at,
+            **file,
         },
     )
+    for number, document_type, title, issuer in parts:
+        VaultDocument.objects.get_or_create(
+            owner=dossier.applicant, reference=number,
+            defaults={"document_type": document_type, "title": title, "issuer": issuer, **file},
+        )
     return found
 
 

@@ -19,7 +19,7 @@ from motcua.lib.conditions import evaluate, fields_of
 from motcua.vault.store import documents_for, type_label, usable
 from motcua.vault.submission import vault_types
 from motcua.vault.upload_checks import FIELD_PREFIX, UploadRule, rule_for, upload_source
-from motcua.web.presentation import format_date
+from motcua.web.presentation import format_date, issuer_names
 from motcua.web.schema_form import enum_choices, field_label
 
 VAULT_PREFIX = "vault-"
@@ -224,10 +224,11 @@ def with_vault(rows_: Iterable[ComponentRow], user, posted: Mapping | None = Non
         return
     wanted = {t for r in rows_ for t in r.vault_types}
     documents = list(usable(documents_for(user, wanted)))
+    issuers = issuer_names(d.issuer for d in documents)
     for row in rows_:
         row.vault_choices = [
             VaultChoice(
-                str(d.pk), d.title, type_label(d.document_type), d.issuer,
+                str(d.pk), d.title, type_label(d.document_type), issuers.get(d.issuer, d.issuer),
                 format_date(d.issued_on) if d.issued_on else "", format_date(d.valid_until) if d.valid_until else "",
             )
             for d in documents if d.document_type in row.vault_types

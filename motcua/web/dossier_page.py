@@ -10,6 +10,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua.catalog.display import describe, field_label
 from motcua.catalog.models import localized
 from motcua.dossiers import actions
 from motcua.dossiers.models import ApologyLetter, Dossier, DossierEvent, SupplementRequest, Task
@@ -17,8 +18,7 @@ from motcua.dossiers.timing import UnitShare, unit_shares
 from motcua.units.scope import Grants
 from motcua.vault.registries import label_of
 from motcua.web import components
-from motcua.web.presentation import deadline_badge, format_datetime, money, unit_name
-from motcua.web.schema_form import describe, field_label
+from motcua.web.presentation import deadline_badge, format_datetime, issuer_names, money, unit_name
 
 
 @dataclass
@@ -107,9 +107,11 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None, gr
     shares: list[UnitShare] = unit_shares(dossier, tasks) if tasks and staff else []
     letters = dossier.apologies.order_by("issued_at")
     apologies = list(letters.select_related("issued_by") if staff else letters) if dossier.apology_count else []
+    supplied = [c for c in dossier.components or [] if isinstance(c, Mapping)]
+    issuers = issuer_names(str(c["issuer"]) for c in supplied if c.get("issuer"))
     rows = components.rows(
         version.components, version.form_schema, data=dossier.data or {}, channel=dossier.channel,
-        supplied=dossier.components or [],
+        supplied=[{**c, "issuer": issuers[c["issuer"]]} if c.get("issuer") in issuers else c for c in supplied],
     )
     state = deadline_badge(dossier, now)
     submitted = next((e.event for e in events if e.event.action == "submit"), None)

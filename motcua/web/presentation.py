@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import datetime
 
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -10,10 +11,11 @@ from django.utils.formats import get_format
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
+from motcua.catalog.display import format_date  # noqa: F401  (the pages' one date format, kept with the form's)
 from motcua.catalog.models import localized
 from motcua.dossiers.actions import CLOCK_RUNS
 from motcua.dossiers.models import Status, TaskStatus
-from motcua.units.models import Role, UnitKind
+from motcua.units.models import Role, Unit, UnitKind
 
 # Verbs for the buttons and the history (context "action": some share words with status
 # labels). Actions the core adds later fall back to their code.
@@ -89,8 +91,6 @@ SERVICE_MODE_LABELS = {
     "partial": gettext_lazy("Trực tuyến một phần"),
 }
 
-# Day first everywhere: these are Vietnamese legal dates, whatever the reader's language.
-_DATE_FORMATS = {"vi": "d/m/Y", "en": "j M Y", "bn": "j F Y"}
 _DATETIME_FORMATS = {"vi": "H:i d/m/Y", "en": "j M Y, H:i", "bn": "j F Y, H:i"}
 
 
@@ -129,12 +129,6 @@ def money(amount: int | None) -> str:
     return _("%(amount)s đồng") % {"amount": group_digits(int(amount))}
 
 
-def format_date(value: date | None) -> str:
-    if value is None:
-        return ""
-    return date_format(value, _DATE_FORMATS.get(_language(), "d/m/Y"))
-
-
 def format_datetime(value: datetime | None) -> str:
     """In Asia/Ho_Chi_Minh (the active time zone), the zone of the legal deadlines."""
     if value is None:
@@ -154,15 +148,20 @@ def person_name(user) -> str:
     citizen = getattr(user, "citizen", None)
     if citizen is not None and citizen.full_name:
         return citizen.full_name
-    # Vietnamese order: "Ngô Thị" (last_name) + "Mai" (first_name), not Django's "Mai Ngô Thị".
-    name = " ".join(part for part in (user.last_name, user.first_name) if part)
-    return name or user.get_username()
+    return user.get_full_name() or user.get_username()
 
 
 def unit_name(unit) -> str:
-    if _language() != "vi" and unit.name_en:
-        return unit.name_en
-    return unit.name
+    return unit.display_name
+
+
+def issuer_names(issuers: Iterable[str]) -> dict[str, str]:
+    """{issuer as kept: as shown}: a vault document keeps its issuer's (Vietnamese) name; one of
+    our units is shown as every page names it, in the reader's language (one query)."""
+    wanted = {i for i in issuers if i}
+    if not wanted:
+        return {}
+    return {u.name: u.display_name for u in Unit.objects.filter(name__in=wanted).only("name", "name_en", "name_bn")}
 
 
 _CLOSED = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.PROCESSED, Status.RETURNED})

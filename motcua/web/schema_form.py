@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from motcua.catalog.display import display_value, field_label, has_options, options
+from motcua.catalog.display import option_text as _option_text
 from motcua.catalog.models import localized
-from motcua.web.presentation import format_date
 
 # Whose registry record a `people` block took a suggestion from (vault.prefill), in words.
 PERSONS = {"spouse": gettext_lazy("vợ hoặc chồng của bạn")}
@@ -95,10 +95,6 @@ def _type(prop: Mapping) -> str:
     return str(kind)
 
 
-def field_label(name: str, prop: Mapping) -> str:
-    return localized({"vi": prop.get("title", name), **prop.get("x-title", {})})
-
-
 def _hint(prop: Mapping) -> str:
     if "description" not in prop and "x-description" not in prop:
         return ""
@@ -106,24 +102,19 @@ def _hint(prop: Mapping) -> str:
 
 
 def enum_choices(prop: Mapping) -> list[Choice]:
-    """The options of an enum, labelled in the user's language, then Vietnamese, then raw values."""
-    values = list(prop.get("enum", []))
-    titles = prop.get("x-enum-titles", {})
-    labels = titles.get(_language()) or titles.get("vi") or []
-    if len(labels) != len(values):
-        labels = [str(v) for v in values]
-    return [Choice(str(v), str(label)) for v, label in zip(values, labels, strict=True)]
+    """The options of an enum (or a oneOf of consts), labelled in the user's language, then Vietnamese, then raw values."""
+    return [Choice(value, label) for value, label in options(prop)]
 
 
 def _is_checkbox(prop: Mapping) -> bool:
-    return _type(prop) == "boolean" and "enum" not in prop
+    return _type(prop) == "boolean" and not has_options(prop)
 
 
 def _build_one(name: str, prop: Mapping, required: bool, posted: Mapping[str, str] | None) -> FormField:
     kind = _type(prop)
     attrs: dict[str, str | int | float] = {}
     choices: list[Choice] = []
-    if "enum" in prop:
+    if has_options(prop):
         widget = "select"
         choices = enum_choices(prop)
     elif _is_checkbox(prop):
@@ -189,9 +180,10 @@ def build_fields(
 
 
 def _convert(prop: Mapping, raw: str) -> object:
-    if "enum" in prop:
+    if has_options(prop):
         # The posted option text maps back to the schema's own value (an int stays an int).
-        return {str(v): v for v in prop["enum"]}.get(raw, raw)
+        values = prop["enum"] if "enum" in prop else [o["const"] for o in prop["oneOf"] if isinstance(o, Mapping) and "const" in o]
+        return {_option_text(v): v for v in values}.get(raw, raw)
     kind = _type(prop)
     try:
         if kind == "integer":
@@ -224,36 +216,6 @@ def parse_post(schema: Mapping, posted: Mapping[str, str]) -> dict[str, object]:
     return data
 
 
-def _display(prop: Mapping, value: object) -> str:
-    if "enum" in prop:
-        for choice in enum_choices(prop):
-            if choice.value == str(value):
-                return choice.label
-    if isinstance(value, bool):
-        return _("Có") if value else _("Không")
-    if prop.get("format") == "date" and isinstance(value, str):
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            return value
-        return format_date(day)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def describe(schema: Mapping, data: Mapping) -> list[tuple[str, str]]:
-    """(label, shown value) for each answered field, in the form's order; unknown keys last."""
-    properties = schema.get("properties", {})
-    rows = [
-        (field_label(name, prop), _display(prop, data[name]))
-        for name, prop in properties.items()
-        if name in data and isinstance(prop, Mapping)
-    ]
-    rows += [(name, _display({}, value)) for name, value in data.items() if name not in properties]
-    return rows
-
-
 def mark_prefilled(fields: Iterable[FormField], prefilled: Mapping, schema: Mapping, posted: Mapping | None = None) -> None:
     """Put registry values (vault.prefill.Prefilled) into the fields.
 
@@ -273,7 +235,7 @@ def mark_prefilled(fields: Iterable[FormField], prefilled: Mapping, schema: Mapp
             f.read_only = True
             f.value = "" if isinstance(value, bool) else str(value)
             f.checked = value is True
-            f.display = _display(properties.get(f.name, {}), value)
+            f.display = display_value(properties.get(f.name, {}), value)
         elif posted is None or not posted.get(f.name):
             f.value = "" if isinstance(value, bool) else str(value)
 
@@ -292,4 +254,4 @@ def mark_derived(fields: Iterable[FormField], specs: Mapping[str, Mapping], data
         value = data.get(f.name)
         f.value = "" if value is None or isinstance(value, bool) else str(value)
         f.checked = value is True
-        f.display = _display(properties.get(f.name, {}), value) if value is not None else ""
+        f.display = display_value(properties.get(f.name, {}), value) if value is not None else ""

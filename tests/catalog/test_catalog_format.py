@@ -259,8 +259,8 @@ def english():
 
 
 @pytest.fixture
-def catalog(db) -> None:
-    call_command("catalog", "import", str(PROCEDURES), stdout=io.StringIO())
+def catalog(demo) -> None:
+    """The shipped procedures as imported (the demo, loaded once per session, imported them all)."""
 
 
 def catalog_rows() -> tuple[int, int, list[tuple[str, int]]]:

@@ -20,6 +20,7 @@ import secrets
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
@@ -400,7 +401,7 @@ def provider_answers(monkeypatch):
 
     def use(change) -> None:
         real = oidc._exchange
-        monkeypatch.setattr(oidc, "_exchange", lambda *args: change(real(*args)))
+        monkeypatch.setattr(oidc, "_exchange", lambda *args: (token := real(*args)) | {"id_token": change(token["id_token"])})
 
     return use
 
@@ -531,6 +532,55 @@ def test_a_first_login_creates_the_citizen_and_later_ones_refresh_the_level(db):
     assert upsert_citizen(EidCitizen("079090099999", "Trần Văn Mới", 2)) == user
     assert CitizenProfile.objects.get(user=user).assurance_level == 2
     assert User.objects.filter(username__startswith="eid-").count() == 1
+
+
+def test_a_login_without_a_name_or_birth_date_keeps_the_known_ones(db):
+    user = upsert_citizen(EidCitizen("079090099999", "Trần Văn Mới", 1, date(1990, 5, 1)))
+    # A provider that put the personal ID number in `name` and said nothing of the birth date.
+    citizen = read_claims({"personal_id": "079090099999", "name": "079090099999", "birthdate": ""})
+    assert (citizen.full_name, citizen.birth_date) == ("", None)
+    assert upsert_citizen(citizen) == user
+    profile = CitizenProfile.objects.get(user=user)
+    assert (profile.full_name, profile.birth_date, profile.assurance_level) == ("Trần Văn Mới", date(1990, 5, 1), 1)
+    # A first login without a name: no name rather than the number; shown by the account name.
+    newcomer = upsert_citizen(read_claims({"personal_id": "048094099999"}))
+    assert newcomer.citizen.full_name == "" and "048094099999" not in (newcomer.first_name, newcomer.last_name)
+
+
+def test_userinfo_completes_the_id_token_and_must_be_about_the_same_person():
+    id_claims = {"sub": "s1", "iss": "https://eid", "acr": "vneid:level1", "name": "", "personal_id": "001090012345"}
+    userinfo = {"sub": "s1", "name": "Nguyễn Văn An", "birthdate": "1990-05-01", "acr": "vneid:level2",
+                "personal_id": "079090099999", "iss": "https://evil.example"}
+    merged = oidc.merge_userinfo(id_claims, userinfo)
+    # Filled where the ID token is silent or empty; the signed ID token's own claims stand.
+    assert merged == {**id_claims, "name": "Nguyễn Văn An", "birthdate": "1990-05-01"}
+    assert oidc.merge_userinfo(id_claims, {}) == id_claims
+    for other in ({"sub": "s2", "name": "X"}, {"name": "X"}):
+        with pytest.raises(oidc.LoginError) as refused:
+            oidc.merge_userinfo(id_claims, other)
+        assert refused.value.code == "userinfo_mismatch" and refused.value.status == 401
+
+
+def test_the_demo_client_is_registered_under_both_loopback_names(db, settings):
+    settings.PUBLIC_URL = "http://127.0.0.1:8101"
+    app = register_portal_client()
+    assert app.redirect_uris.split() == ["http://127.0.0.1:8101/oidc/callback/", "http://localhost:8101/oidc/callback/"]
+    assert app.post_logout_redirect_uris.split() == ["http://127.0.0.1:8101/", "http://localhost:8101/"]
+    settings.PUBLIC_URL = "https://dichvucong.example.gov.vn"
+    assert register_portal_client().redirect_uris == "https://dichvucong.example.gov.vn/oidc/callback/"
+
+
+def test_a_demo_login_from_another_port_says_what_to_set(client, db, settings, caplog):
+    settings.PUBLIC_URL = "http://127.0.0.1:9"
+    settings.OIDC_ISSUER = "http://127.0.0.1:9/idp"  # nothing listens on the discard port
+    cache.clear()
+    with caplog.at_level("WARNING", logger="motcua.identity.views"):
+        r = client.get("/oidc/login/", HTTP_HOST="127.0.0.1:8101")
+    assert r.status_code == 502
+    assert "PUBLIC_URL is http://127.0.0.1:9" in caplog.text and "Set PUBLIC_URL=http://127.0.0.1:8101" in caplog.text
+    caplog.clear()
+    client.get("/oidc/login/", HTTP_HOST="localhost:9")
+    assert "PUBLIC_URL" not in caplog.text
 
 
 def test_a_deactivated_citizen_is_refused(db):

@@ -15,6 +15,7 @@ MOTCUA_SCALE_REDIS_URL (default redis://127.0.0.1:6379/14, emptied before and af
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -48,7 +49,8 @@ def _scale_url() -> str:
     if base.startswith(("postgres://", "postgresql://")):
         parts = urllib.parse.urlsplit(base)
         return urllib.parse.urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_scale"))
-    return "postgres://postgres@127.0.0.1:5432/motcua_scale"
+    # One per checkout: two checkouts' suites on one machine dropped each other's database.
+    return f"postgres://postgres@127.0.0.1:5432/motcua_scale_{hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]}"
 
 
 def _admin(url: str):

@@ -177,7 +177,9 @@ def _motcua(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
 
 def test_motcua_issue_token_end_to_end(tmp_path):
     """The console script on a fresh installation: the printed token opens the API; mistakes exit non-zero."""
-    assert _motcua(tmp_path, "migrate", "-v0").returncode == 0
+    migrated = _motcua(tmp_path, "migrate", "-v0")
+    # No system check warning on the embedded SQLite (models.W040 about the KPI covering index was one).
+    assert migrated.returncode == 0 and migrated.stderr == "", migrated.stderr
     assert _motcua(tmp_path, "load-demo").returncode == 0
     done = _motcua(tmp_path, "issue-token", "citizen")
     assert done.returncode == 0, done.stderr
@@ -252,6 +254,21 @@ def test_demo_users_plain_listing(demo):
     text = out.getvalue()
     for u in USERS:
         assert u.username in text
+
+
+def test_demo_users_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`motcua demo-users | head`: the reader leaves early; no traceback, the shell's SIGPIPE status."""
+    script = Path(sys.executable).parent / "motcua"
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # a reader already gone: the first write fails, whatever the buffering
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "MOTCUA_VAR_DIR": str(tmp_path / "var")}
+    try:
+        done = subprocess.run(  # noqa: S603 - the project's own console script
+            [str(script), "demo-users"], stdout=write_end, stderr=subprocess.PIPE, env=env, text=True, timeout=180
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == "" and done.returncode == 141
 
 
 # --- motcua load-procedures -------------------------------------------------------------------------
