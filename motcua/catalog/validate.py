@@ -128,6 +128,8 @@ def _meaning(d: dict) -> Iterator[Problem]:
     yield from _fees(d.get("fees"), props)
     yield from _components(d.get("components", []), fields)
     yield from _form_ui(d.get("form_ui", {}), fields)
+    yield from _people(d.get("form_ui", {}), props)
+    yield from _derived(d.get("form_ui", {}), props)
     yield from _workflow(d["workflow"]["steps"], fields, d["processing_days"])
     yield from _result(d["result"], fields, {s["id"] for s in d["workflow"]["steps"]})
 
@@ -202,6 +204,49 @@ def _form_ui(ui: dict, fields: set[str]) -> Iterator[Problem]:
         registry = source.split(".", 1)[0]
         if registry not in vocab.REGISTRIES:
             yield Problem(("form_ui", "prefill", name), _("cơ sở dữ liệu %(value)s không có") % {"value": repr(registry)})
+
+
+def _not_a_value(path: tuple, value: object, name: str, props: dict) -> Iterator[Problem]:
+    allowed = props.get(name, {}).get("enum")
+    if allowed is not None and value not in allowed:
+        yield Problem(path, _("%(value)s không phải một giá trị của trường %(name)s") % {"value": repr(value), "name": repr(name)})
+
+
+def _people(ui: dict, props: dict) -> Iterator[Problem]:
+    """`people` blocks: known fields and registry, relations the relation field can take, asked first."""
+    spec = ui.get("people")
+    if not spec:
+        return
+    relation = spec["relation"]
+    if relation not in props:
+        yield Problem(("form_ui", "people", "relation"), _("trường %(name)s không có trong biểu mẫu") % {"name": repr(relation)})
+    section_of = {n: i for i, sec in enumerate(ui.get("sections", [])) for n in sec["fields"]}
+    for i, block in enumerate(spec["blocks"]):
+        path = ("form_ui", "people", "blocks", i)
+        if block["registry"] not in vocab.REGISTRIES:
+            yield Problem((*path, "registry"), _("cơ sở dữ liệu %(value)s không có") % {"value": repr(block["registry"])})
+        for name in block["fields"]:
+            if name not in props:
+                yield Problem((*path, "fields", name), _("trường %(name)s không có trong biểu mẫu") % {"name": repr(name)})
+            elif section_of and section_of.get(relation, -1) >= section_of.get(name, len(section_of)):
+                # Asked on the same page, the relation would be unknown when the block is shown.
+                yield Problem((*path, "fields", name), _("trường quan hệ %(relation)s phải được hỏi ở một phần trước trường %(name)s")
+                              % {"relation": repr(relation), "name": repr(name)})
+        for value in block["as"]:
+            yield from _not_a_value((*path, "as", value), value, relation, props)
+
+
+def _derived(ui: dict, props: dict) -> Iterator[Problem]:
+    for name, spec in (ui.get("derived") or {}).items():
+        path = ("form_ui", "derived", name)
+        source = spec.get("days_since") or spec.get("field")
+        for field_name in (name, source):
+            if field_name not in props:
+                yield Problem(path, _("trường %(name)s không có trong biểu mẫu") % {"name": repr(field_name)})
+        if "days_since" in spec and props.get(source, {}).get("format") != "date":
+            yield Problem((*path, "days_since"), _("'days_since' phải là một trường ngày (format: date); %(name)s không phải") % {"name": repr(source)})
+        for i, case in enumerate(spec["cases"]):
+            yield from _not_a_value((*path, "cases", i, "value"), case["value"], name, props)
 
 
 def _workflow(steps: list, fields: set[str], total_days: float) -> Iterator[Problem]:

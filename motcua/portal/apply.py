@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from motcua.catalog import derived
 from motcua.catalog.display import describe
 from motcua.catalog.fees import quote
 from motcua.catalog.forms import validate_form
@@ -34,7 +35,7 @@ from motcua.lib.errors import ActionError, NotFound
 from motcua.portal import steps
 from motcua.portal.supplied import check_supplied, stored
 from motcua.units.models import Unit
-from motcua.vault.prefill import PrefillResult, hints, prefill
+from motcua.vault.prefill import PrefillResult, hints, people, prefill
 from motcua.vault.prefill import apply as apply_prefill
 from motcua.vault.store import get_for
 from motcua.vault.submission import vault_types
@@ -44,6 +45,7 @@ from motcua.web.schema_form import (
     FormField,
     SummaryError,
     build_fields,
+    mark_derived,
     mark_prefilled,
     parse_post,
 )
@@ -81,15 +83,24 @@ def _step_url(draft: Draft, step_id: str) -> str:
     return reverse("portal:draft_step", args=[draft.public_id, step_id])
 
 
-def _prefill_for(request: HttpRequest, draft: Draft, names: set[str] | None) -> PrefillResult:
+def _prefill_for(request: HttpRequest, draft: Draft, names: set[str] | None, data: Mapping | None = None) -> PrefillResult:
     """Once-only: what the registries know for these fields (each read is logged for the citizen).
 
-    The registries are asked only for a step that has such fields, not on every page.
+    The registries are asked only for a step that has such fields, not on every page. `data`
+    (the draft's answers by default) says the applicant's relation for the `people` blocks.
     """
     version = draft.procedure_version
     if names is not None and not any(h.field in names for h in hints(version)):
         return PrefillResult()
-    return prefill(request.user, version, purpose=draft.procedure.code, draft=str(draft.public_id))
+    return prefill(
+        request.user, version, purpose=draft.procedure.code, draft=str(draft.public_id),
+        data=draft.data if data is None else data,
+    )
+
+
+def _derived(draft: Draft, data: Mapping) -> dict:
+    """The answers with the derived fields computed as the core will at submission (today's date)."""
+    return dict(derived.derive(draft.procedure_version.definition, data, timezone.localdate()))
 
 
 def _registry_values(found: PrefillResult, names: set[str] | None = None) -> dict:
@@ -113,7 +124,9 @@ def _apply_widgets(fields: list[FormField], widgets: Mapping[str, str]) -> None:
 
 def _field_errors(version, data: Mapping, names: set[str] | None = None) -> list[dict]:
     """The schema's errors about the given fields (all fields when None)."""
-    errors = [e.as_dict() for e in validate_form(version.form_schema, dict(data))]
+    errors = derived.without_derived(
+        [e.as_dict() for e in validate_form(version.form_schema, dict(data))], version.definition
+    )
     if names is None:
         return errors
     return [e for e in errors if str(e.get("field", "")).split(".")[0] in names]
@@ -212,6 +225,7 @@ def _fields_page(request, draft: Draft, plan, index: int, posted=None, errors: l
     fields, summary = build_fields(schema, values, errors or [])
     found = _prefill_for(request, draft, set(step.fields))
     mark_prefilled(fields, found, schema, posted)
+    mark_derived(fields, derived.specs(version.definition), draft.data, version.form_schema)
     _apply_widgets(fields, steps.widgets(version))
     context = _base_context(draft, plan, index) | {
         "fields": fields, "summary": summary, "registries_unavailable": found.unavailable_labels,
@@ -224,7 +238,8 @@ def _documents_page(
 ) -> HttpResponse:
     version = draft.procedure_version
     rows = components.rows(
-        version.components, version.form_schema, data=draft.data, supplied=draft.components, errors=upload_errors
+        version.components, version.form_schema, data=_derived(draft, draft.data), supplied=draft.components,
+        errors=upload_errors,
     )
     # Documents of the citizen's vault that can stand in for an upload; the one picked stays picked.
     components.with_vault(rows, request.user, posted)
@@ -232,10 +247,15 @@ def _documents_page(
         for row in rows:
             if row.supplied is not None and row.supplied.get("vault_document") is not None:
                 row.vault_selected = str(row.supplied["vault_document"])
+        components.preselect_vault(rows)
     summary = [SummaryError(r.error, r.input_id) for r in rows if r.error]
+    # A component whose condition does not hold with the answers (proof of residence when the
+    # child lives with a parent) is not asked for: it is listed as not needed, with why.
+    asked = [r for r in rows if r.applies is not False or r.supplied is not None]
     context = _base_context(draft, plan, index) | {
-        "uploads": [r for r in rows if r.suppliable],
-        "registry_only": [r for r in rows if not r.suppliable],
+        "uploads": [r for r in asked if r.suppliable],
+        "registry_only": [r for r in asked if not r.suppliable],
+        "not_needed": [r for r in rows if r.applies is False and r.supplied is None],
         "summary": summary,
     }
     return render(request, "portal/draft_documents.html", context, status=422 if summary else 200)
@@ -288,10 +308,17 @@ def _post_fields(request: HttpRequest, draft: Draft, plan, index: int) -> HttpRe
     answers = parse_post(schema, request.POST)
     # The step's answers replace its fields (an emptied field is removed); the other steps stay.
     data = {k: v for k, v in draft.data.items() if k not in current.fields} | answers
+    relation, by_relation = people(version)
+    if relation in current.fields and answers.get(relation) != draft.data.get(relation):
+        # Another relation: the people blocks were filled for the old one (the applicant's own
+        # name as the mother's…); they are filled again, for the new one, on their step.
+        data = {k: v for k, v in data.items() if k not in by_relation}
     # Registry values replace what was posted, as the core will at submission: the verified ones
     # always, a conditional one (a suggestion) when its condition holds on the answers.
-    filled, used = apply_prefill(data, _prefill_for(request, draft, set(current.fields)), {"channel": Channel.ONLINE})
+    found = _prefill_for(request, draft, set(current.fields), data)
+    filled, used = apply_prefill(data, found, {"channel": Channel.ONLINE})
     data |= {name: filled[name] for name in used if name in current.fields}
+    data = _derived(draft, data)
     drafts.save(draft, data=data, step=current.id)
     going = request.POST.get("go", "next")
     if going == "next":
@@ -360,7 +387,8 @@ def _vault_references(request: HttpRequest, draft: Draft) -> tuple[dict[str, dic
 def _review_context(draft: Draft, plan, index: int) -> dict:
     version = draft.procedure_version
     schema = version.form_schema
-    errors = _field_errors(version, draft.data)
+    data = _derived(draft, draft.data)
+    errors = _field_errors(version, data)
     by_field: dict[str, list[str]] = {}
     for e in errors:
         by_field.setdefault(str(e.get("field", "")).split(".")[0], []).append(str(e.get("message", "")))
@@ -370,12 +398,12 @@ def _review_context(draft: Draft, plan, index: int) -> dict:
         if s.kind != "fields":
             continue
         sub = {"properties": {n: schema["properties"][n] for n in s.fields}}
-        answered = describe(sub, {n: draft.data[n] for n in s.fields if n in draft.data})
+        answered = describe(sub, {n: data[n] for n in s.fields if n in data})
         problems = [(n, m) for n in s.fields for m in by_field.get(n, [])]
         summary += [SummaryError(m, f"{_step_url(draft, s.id)}#field-{n}") for n, m in problems]
         sections.append({"step": s, "url": _step_url(draft, s.id), "answers": answered, "problems": problems})
-    rows = components.rows(version.components, schema, data=draft.data, supplied=draft.components)
-    fee = quote(version.definition.get("fees"), draft.data, {"channel": Channel.ONLINE}) if not errors else None
+    rows = components.rows(version.components, schema, data=data, supplied=draft.components)
+    fee = quote(version.definition.get("fees"), data, {"channel": Channel.ONLINE}) if not errors else None
     return _base_context(draft, plan, index) | {
         "sections": sections,
         "components": rows,

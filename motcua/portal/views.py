@@ -16,10 +16,12 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from motcua.catalog import derived
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import Procedure, localized
 from motcua.catalog.search import Filters, search
@@ -38,7 +40,7 @@ from motcua.web import components
 from motcua.web.dossier_page import dossier_context
 from motcua.web.files import apology_response, component_response, receipt_response, result_response
 from motcua.web.presentation import money, service_mode_label, unit_name
-from motcua.web.schema_form import SummaryError, build_fields, mark_prefilled, parse_post
+from motcua.web.schema_form import SummaryError, build_fields, mark_derived, mark_prefilled, parse_post
 
 PAGE_SIZE = 50
 _CODE_SLOT = "CODE"  # stands for a dossier code in a reversed address
@@ -105,8 +107,12 @@ def _procedure_page(
         form_errors = error.extra.get("errors", []) if error is not None and error.code == "invalid_form" else []
     fields, summary = build_fields(version.form_schema, posted, form_errors)
     # Once-only: what the registries know is filled in (each read is logged for the citizen).
-    prefilled = prefill(request.user, version, purpose=procedure.code)
+    prefilled = prefill(
+        request.user, version, purpose=procedure.code,
+        data=parse_post(version.form_schema, posted) if posted is not None else None,
+    )
     mark_prefilled(fields, prefilled, version.form_schema, posted)
+    mark_derived(fields, derived.specs(version.definition), {}, version.form_schema)
     rows = components.rows(version.components, version.form_schema, errors=upload_errors)
     components.with_vault(rows, request.user, posted)
     # The files come after the fields in the form, and so in the summary.
@@ -156,7 +162,8 @@ def procedure(request: HttpRequest, code: str) -> HttpResponse:
         # Reading the form is public; filing it needs the applicant's identity.
         return redirect_to_login(request.get_full_path())
     version = procedure.current
-    data = parse_post(version.form_schema, request.POST)
+    # Derived fields are worked out (the core does it again at submission), never taken from the post.
+    data = derived.derive(version.definition, parse_post(version.form_schema, request.POST), timezone.localdate())
     # Every file is checked before any is stored: a refused request leaves nothing behind.
     picks = components.vault_picks(request.POST, version.components)
     checked, upload_errors = check_supplied(request.FILES, version.components, picks)

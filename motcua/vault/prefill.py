@@ -10,6 +10,16 @@ posted for it is replaced by the registry value at submission
 conditional one is offered as a suggestion and enforced when its condition
 holds on the submitted data.
 
+`form_ui.people` prefills whole blocks of fields about other people (the
+child's mother, the father) from the registry record *relative to the relation
+the applicant declared* (`relation`, a form field asked on an earlier step):
+the applicant's own record when they are that person (`self`: verified,
+read-only, enforced at submission), or a person their record refers to
+(`spouse`: an editable suggestion, never enforced, since the registry knows
+the applicant's spouse, not the child's other parent). A relation the block
+does not name (a grandparent, a guardian) prefills nothing: the applicant
+answers, and never finds their own name put in someone else's place.
+
 The lookup key is the applicant's personal ID (person registries only, see
 `registries.PERSON_REGISTRIES`). A registry that cannot be reached leaves its
 fields to the applicant, who is told so, and the dossier records them as
@@ -25,6 +35,8 @@ from motcua.lib.conditions import evaluate
 from motcua.vault import registries
 from motcua.vault.access import log_registry
 
+SELF = "self"  # in a `people` block: the applicant's own record
+
 
 @dataclass(frozen=True)
 class Prefilled:
@@ -33,10 +45,13 @@ class Prefilled:
     source: str  # the registry's name, in the user's language
     verified: bool = True
     when: Mapping | None = None  # the registry value applies only when this holds on the form data
+    enforced: bool = True  # False: only a suggestion (a relative's data), never put in at submission
+    settled: bool = False  # its condition is the relation declared on an earlier step, and holds
+    person: str = ""  # whose record the value is from, in a `people` block: "self", "spouse"…
 
     @property
     def read_only(self) -> bool:
-        return self.when is None
+        return self.enforced and (self.when is None or self.settled)
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,15 @@ class Hint:
     registry: str
     attribute: str
     when: Mapping | None = None
+    person: str = ""  # set for a `people` block: applies only when its relation is the declared one
+
+    @property
+    def by_relation(self) -> bool:
+        return bool(self.person)
+
+    @property
+    def enforced(self) -> bool:
+        return self.person in ("", SELF)
 
 
 class PrefillResult(dict[str, Prefilled]):
@@ -60,18 +84,52 @@ class PrefillResult(dict[str, Prefilled]):
         return [registries.label_of(code) for code in self.unavailable]
 
 
-def hints(version) -> list[Hint]:
-    """The prefill hints of a procedure version, for fields its form has."""
-    properties = version.form_schema.get("properties", {})
+def people(version) -> tuple[str, set[str]]:
+    """The relation field of the form's `people` blocks and the fields the blocks fill ("" and none without)."""
+    spec = (version.definition.get("form_ui", {}) or {}).get("people") or {}
+    fields = {name for block in spec.get("blocks", []) or [] for name in (block.get("fields") or {})}
+    return str(spec.get("relation", "")), fields
+
+
+def _people_hints(ui: Mapping, properties: Mapping) -> list[Hint]:
+    spec = ui.get("people") or {}
+    relation = spec.get("relation")
     found = []
-    for name, spec in (version.definition.get("form_ui", {}).get("prefill") or {}).items():
+    for block in spec.get("blocks", []) or []:
+        for value, person in (block.get("as") or {}).items():
+            when = {"field": relation, "equals": value}
+            for name, attribute in (block.get("fields") or {}).items():
+                if name in properties:
+                    path = attribute if person == SELF else f"{person}.{attribute}"
+                    found.append(Hint(name, block["registry"], path, when, str(person)))
+    return found
+
+
+def hints(version) -> list[Hint]:
+    """The prefill hints of a procedure version, for fields its form has (`prefill`, then `people`)."""
+    properties = version.form_schema.get("properties", {})
+    ui = version.definition.get("form_ui", {}) or {}
+    found = []
+    for name, spec in (ui.get("prefill") or {}).items():
         if name not in properties:
             continue
         source, when = (spec.get("from", ""), spec.get("when")) if isinstance(spec, Mapping) else (spec, None)
         registry, _, attribute = str(source).partition(".")
         if registry and attribute:
             found.append(Hint(name, registry, attribute, when))
-    return found
+    return found + _people_hints(ui, properties)
+
+
+def _chosen(all_hints: list[Hint], data: Mapping | None, context: Mapping | None) -> list[Hint]:
+    """At most one hint per field: a `people` one only when its relation is the one declared in `data`."""
+    chosen: dict[str, Hint] = {}
+    for hint in all_hints:
+        if hint.field in chosen:
+            continue
+        if hint.by_relation and (data is None or not evaluate(hint.when, data, dict(context or {}))):
+            continue  # the relation is not known yet, or is another one
+        chosen[hint.field] = hint
+    return list(chosen.values())
 
 
 def _typed(prop: Mapping, value: object) -> object:
@@ -81,14 +139,18 @@ def _typed(prop: Mapping, value: object) -> object:
     return value
 
 
-def lookup(user, version, records: dict | None = None) -> PrefillResult:
+def lookup(
+    user, version, records: dict | None = None, data: Mapping | None = None, context: Mapping | None = None
+) -> PrefillResult:
     """Ask the registries for the applicant's fields (nothing is logged: see `prefill` and `log_reads`).
 
     `records`, when given, keeps each registry's answer by code, for the caller to reuse.
+    `data`: the form data so far, which says the applicant's relation for the `people` blocks
+    (without it, or without the relation, those blocks are left to the applicant).
     """
     result = PrefillResult()
     wanted: dict[str, list[Hint]] = {}
-    for hint in hints(version):
+    for hint in _chosen(hints(version), data if isinstance(data, Mapping) else None, context):
         wanted.setdefault(hint.registry, []).append(hint)
     properties = version.form_schema.get("properties", {})
     for code, group in wanted.items():
@@ -111,7 +173,9 @@ def lookup(user, version, records: dict | None = None) -> PrefillResult:
             prop = properties.get(hint.field, {})
             if value is None or ("enum" in prop and value not in prop["enum"]):
                 continue  # nothing known, or a value the form cannot take: the applicant answers
-            result[hint.field] = Prefilled(_typed(prop, value), code, label, True, hint.when)
+            result[hint.field] = Prefilled(
+                _typed(prop, value), code, label, True, hint.when, hint.enforced, hint.by_relation, hint.person
+            )
             result.reads.setdefault(code, set()).add(hint.attribute)
     return result
 
@@ -123,12 +187,16 @@ def log_reads(
         log_registry(user, code, attributes, actor=actor, dossier=dossier, draft=draft, purpose=purpose, at=at)
 
 
-def prefill(user, procedure_version, *, purpose: str | None = None, draft: str = "") -> PrefillResult:
+def prefill(
+    user, procedure_version, *, purpose: str | None = None, draft: str = "", data: Mapping | None = None
+) -> PrefillResult:
     """The registry-known fields of this form for this user; each registry read is logged for them,
-    once per draft (`draft`: its public id) and purpose, however many pages of the form read it."""
+    once per draft (`draft`: its public id) and purpose, however many pages of the form read it.
+
+    `data`: the answers so far (the applicant's relation for the `people` blocks)."""
     if not getattr(user, "is_authenticated", False):
         return PrefillResult()
-    result = lookup(user, procedure_version)
+    result = lookup(user, procedure_version, data=data)
     log_reads(
         user, result, actor=user, draft=draft,
         purpose=purpose if purpose is not None else procedure_version.procedure.code,
@@ -137,11 +205,14 @@ def prefill(user, procedure_version, *, purpose: str | None = None, draft: str =
 
 
 def applies(item: Prefilled, data: Mapping, context: Mapping | None = None) -> bool:
-    return item.when is None or evaluate(item.when, data, dict(context or {}))
+    return item.enforced and (item.when is None or evaluate(item.when, data, dict(context or {})))
 
 
 def apply(data: object, result: PrefillResult, context: Mapping | None = None) -> tuple[object, dict[str, str]]:
-    """The form data with every applicable registry value put in; and {field: registry} of those used."""
+    """The form data with every applicable registry value put in; and {field: registry} of those used.
+
+    A suggestion (a relative's data) is never put in: what the applicant answered stands.
+    """
     if not isinstance(data, Mapping):
         return data, {}
     filled = dict(data)

@@ -164,7 +164,7 @@ def prepare(
     now = now or timezone.now()
     context = {"channel": channel}
     asked: dict = {}  # one question per registry per submission
-    result = lookup(applicant, version, asked)
+    result = lookup(applicant, version, asked, data if isinstance(data, Mapping) else None, context)
     data, used = apply(data, result, context)
     records, reused = resolve_references(applicant, version, components or [], timezone.localdate(now))
     given = {r.get("key") for r in records if isinstance(r, Mapping)}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from motcua.catalog.models import localized
 from motcua.catalog.vocab import REGISTRIES
 from motcua.dossiers.models import Channel
-from motcua.lib.conditions import evaluate
+from motcua.lib.conditions import evaluate, fields_of
 from motcua.vault.store import documents_for, type_label, usable
 from motcua.vault.submission import vault_types
 from motcua.vault.upload_checks import FIELD_PREFIX, UploadRule, rule_for, upload_source
@@ -100,6 +100,7 @@ class ComponentRow:
     rule: UploadRule | None  # None: cannot be uploaded
     registries: list[str] = field(default_factory=list)  # names of the registries it may come from
     needed: bool | None = None  # for a dossier: required with its data
+    applies: bool | None = None  # for a dossier: False when its `when` does not hold with its data (not asked)
     supplied: Mapping | None = None  # for a dossier: what was supplied
     error: str = ""
     reason: str = ""  # a supplement request's reason for it
@@ -169,16 +170,19 @@ def rows(
     for c in components:
         required = bool(c.get("required", True))
         when = c.get("when")
-        needed = None
+        needed = applies = None
         if data is not None:
             needed = required and evaluate(when, data, _context(channel))
+            # Known not to apply only once every answer its condition reads is given.
+            answered = all(n.startswith("$") or n in data for n in fields_of(when))
+            applies = evaluate(when, data, _context(channel)) if answered else None
         result.append(
             ComponentRow(
                 key=c["key"], name=localized(c.get("name")) or c["key"],
                 required=required and not when,
                 condition=describe_condition(when, schema) if required and when else "",
                 rule=rule_for(c) if upload_source(c) is not None else None,
-                registries=_registries(c), needed=needed, supplied=have.get(c["key"]),
+                registries=_registries(c), needed=needed, applies=applies, supplied=have.get(c["key"]),
                 error=(errors or {}).get(c["key"], ""), vault_types=vault_types(c),
             )
         )
@@ -199,7 +203,18 @@ def registry_records(components: Iterable[Mapping], data: Mapping, channel: int,
 
 
 def missing(rows_: Iterable[ComponentRow]) -> list[ComponentRow]:
-    return [r for r in rows_ if r.needed and r.supplied is None]
+    """What the applicant still has to supply: a component a registry holds is looked up by the submission."""
+    return [r for r in rows_ if r.needed and r.supplied is None and not r.registries]
+
+
+def preselect_vault(rows_: Iterable[ComponentRow]) -> None:
+    """Vault first: a component with nothing supplied yet offers the newest matching vault document, chosen.
+
+    Run after `with_vault` on a page not yet posted; the applicant may still choose to upload instead.
+    """
+    for row in rows_:
+        if row.applies is not False and row.supplied is None and row.vault_choices and not row.vault_selected:
+            row.vault_selected = row.vault_choices[0].id
 
 
 def with_vault(rows_: Iterable[ComponentRow], user, posted: Mapping | None = None) -> None:

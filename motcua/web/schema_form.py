@@ -12,11 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from motcua.catalog.display import display_value, field_label, has_options, options
 from motcua.catalog.display import option_text as _option_text
 from motcua.catalog.models import localized
+
+# Whose registry record a `people` block took a suggestion from (vault.prefill), in words.
+PERSONS = {"spouse": gettext_lazy("vợ hoặc chồng của bạn")}
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class FormField:
     source: str = ""
     read_only: bool = False
     display: str = ""  # a read-only select or checkbox, shown as text
+    derived_from: str = ""  # computed by the server from this field (its label): never asked
 
     @property
     def id(self) -> str:
@@ -64,7 +69,7 @@ class FormField:
     def described_by(self) -> str:
         # Screen readers read the hint and the error together with the label.
         ids = [self.hint_id] if self.hint else []
-        if self.source:
+        if self.source or self.derived_from:
             ids.append(self.source_id)
         if self.errors:
             ids.append(self.error_id)
@@ -142,7 +147,8 @@ def _build_one(name: str, prop: Mapping, required: bool, posted: Mapping[str, st
         checked = default is True
         value = "" if isinstance(default, bool) else str(default)
     return FormField(
-        name=name, label=field_label(name, prop), kind=widget, required=required, value=value,
+        # An unticked box is a valid "no": a checkbox is never marked (or enforced as) required.
+        name=name, label=field_label(name, prop), kind=widget, required=required and widget != "checkbox", value=value,
         checked=checked, hint=_hint(prop), choices=choices, attrs=attrs,
     )
 
@@ -222,7 +228,8 @@ def mark_prefilled(fields: Iterable[FormField], prefilled: Mapping, schema: Mapp
         item = prefilled.get(f.name)
         if item is None:
             continue
-        f.source = item.source
+        whose = PERSONS.get(getattr(item, "person", ""), "")
+        f.source = _("%(registry)s (%(person)s)") % {"registry": item.source, "person": whose} if whose else item.source
         value = item.value
         if item.read_only:
             f.read_only = True
@@ -231,3 +238,20 @@ def mark_prefilled(fields: Iterable[FormField], prefilled: Mapping, schema: Mapp
             f.display = display_value(properties.get(f.name, {}), value)
         elif posted is None or not posted.get(f.name):
             f.value = "" if isinstance(value, bool) else str(value)
+
+
+def mark_derived(fields: Iterable[FormField], specs: Mapping[str, Mapping], data: Mapping, schema: Mapping) -> None:
+    """Show each derived field (catalog.derived) as the value worked out from its source, not as an input."""
+    properties = schema.get("properties", {})
+    for f in fields:
+        spec = specs.get(f.name)
+        if spec is None:
+            continue
+        source = str(spec.get("days_since") or spec.get("field") or "")
+        f.derived_from = field_label(source, properties.get(source, {}))
+        f.read_only = True
+        f.required = False
+        value = data.get(f.name)
+        f.value = "" if value is None or isinstance(value, bool) else str(value)
+        f.checked = value is True
+        f.display = display_value(properties.get(f.name, {}), value) if value is not None else ""

@@ -38,6 +38,7 @@ PROCEDURES = ROOT / "procedures"
 RECORD = "3.000333-phieu-ly-lich-tu-phap.yaml"
 BIRTH = "1.001193-dang-ky-khai-sinh.yaml"
 RESIDENCE = "1.004222-dang-ky-thuong-tru.yaml"
+BUNDLE = "3.000722-lien-thong-khai-sinh-thuong-tru-bhyt.yaml"
 COPY = "2.000815-chung-thuc-ban-sao-tu-ban-chinh.yaml"
 MOTCUA = ROOT / ".venv" / "bin" / "motcua"
 
@@ -141,16 +142,30 @@ BAD = [
     Bad("unknown registry of a component source", RESIDENCE, "components/2/sources/0/registry",
         r"unknown registry 'tax_office'",
         change=lambda d: d["components"][2]["sources"][0].update(registry="tax_office"), needles=("registry: tax_office",)),
-    Bad("unknown registry of a prefill", BIRTH, "form_ui/prefill/father_name", r"unknown registry 'tax_office'",
-        change=lambda d: d["form_ui"]["prefill"].update(father_name="tax_office.full_name"),
-        needles=("father_name: tax_office.full_name",)),
-    Bad("unknown registry of a conditional prefill", BIRTH, "form_ui/prefill/father_name", r"unknown registry 'tax_office'",
-        change=lambda d: d["form_ui"]["prefill"]["father_name"].update({"from": "tax_office.full_name"}),
-        needles=("prefill:", "father_name:")),
-    Bad("a conditional prefill on an unknown field", BIRTH, "form_ui/prefill/father_name/when",
+    Bad("unknown registry of a prefill", BUNDLE, "form_ui/prefill/health_facility", r"unknown registry 'tax_office'",
+        change=lambda d: d["form_ui"]["prefill"].update(health_facility="tax_office.full_name"),
+        needles=("health_facility: tax_office.full_name",)),
+    Bad("unknown registry of a conditional prefill", BUNDLE, "form_ui/prefill/residence_address", r"unknown registry 'tax_office'",
+        change=lambda d: d["form_ui"]["prefill"]["residence_address"].update({"from": "tax_office.full_name"}),
+        needles=("prefill:", "residence_address:")),
+    Bad("a conditional prefill on an unknown field", BUNDLE, "form_ui/prefill/residence_address/when",
         r"the condition reads field 'applicant_role', which the form does not have",
-        change=lambda d: d["form_ui"]["prefill"]["father_name"].update(when={"field": "applicant_role", "equals": "cha"}),
-        needles=("prefill:", "father_name:", "when:")),
+        change=lambda d: d["form_ui"]["prefill"]["residence_address"].update(when={"field": "applicant_role", "equals": "cha"}),
+        needles=("prefill:", "residence_address:", "when:")),
+    Bad("a people block asked before its relation", BIRTH, "form_ui/people/blocks/0/fields/mother_name",
+        r"the relation field 'relationship' must be asked in a section before field 'mother_name'",
+        change=lambda d: (d["form_ui"]["sections"][0]["fields"].remove("relationship"),
+                          d["form_ui"]["sections"][1]["fields"].append("relationship"),
+                          d["form_ui"]["people"]["blocks"].pop()),
+        needles=("people:", "mother_name:")),
+    Bad("a people block for a relation the form cannot take", BIRTH, "form_ui/people/blocks/1/as/chu",
+        r"'chu' is not a value of field 'relationship'",
+        change=lambda d: d["form_ui"]["people"]["blocks"][1]["as"].update(chu="self"),
+        needles=("people:", "- id: father", "chu:")),
+    Bad("a derived field counting days from a text", BIRTH, "form_ui/derived/registration_timing/days_since",
+        r"'days_since' must be a date field \(format: date\); 'child_name' is not",
+        change=lambda d: d["form_ui"]["derived"]["registration_timing"].update(days_since="child_name"),
+        needles=("derived:", "registration_timing:", "days_since:")),
     Bad("no end step", RECORD, "workflow/steps", r"no step is marked 'end: true'",
         change=lambda d: steps(d)[-1].pop("end"), line="  steps:"),
     Bad("a step with no way to an end", RECORD, "workflow/steps/4", r"step 'archive' has no way to an end step",
@@ -193,7 +208,7 @@ BAD = [
     Bad("a step condition over a missing field", RECORD, "workflow/steps/1/when",
         r"the condition reads field 'risky', which the form does not have",
         change=lambda d: steps(d)[1].update(when={"field": "risky", "equals": True}), needles=("- id: lookup", "when:")),
-    Bad("form_ui section naming a missing field", BIRTH, "form_ui/sections/1/fields/4",
+    Bad("form_ui section naming a missing field", BIRTH, "form_ui/sections/1/fields/3",
         r"unknown form field 'grandmother_name'",
         change=lambda d: d["form_ui"]["sections"][1]["fields"].append("grandmother_name"), needles=("- grandmother_name",)),
     Bad("form_ui help for a missing field", BIRTH, "form_ui/help/nickname", r"unknown form field 'nickname'",
@@ -358,7 +373,7 @@ def test_validate_reports_every_problem_of_every_file(tmp_path):
     _, err = _validate(tmp_path)
     reports = err.splitlines()
     assert [r.split(": ", 2)[1] for r in reports] == [
-        "form_ui/sections/0/fields/5",
+        "form_ui/sections/0/fields/6",
         "components/0/sources/0/vault",
         "workflow/steps/1/role",
         "result/document_type",

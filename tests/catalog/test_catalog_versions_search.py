@@ -187,7 +187,7 @@ def _birth_v2() -> dict:
     form["required"].append("child_ethnicity")
     d["form_ui"]["sections"][1]["fields"].remove("father_name")
     d["form_ui"]["sections"][0]["fields"].append("child_ethnicity")
-    del d["form_ui"]["prefill"]
+    d["form_ui"]["people"]["blocks"].pop()  # the father's block
     d["result"]["summary_fields"] = [f if f != "father_name" else "child_ethnicity" for f in d["result"]["summary_fields"]]
     del d["example"]["father_name"]
     d["example"]["child_ethnicity"] = "Kinh"

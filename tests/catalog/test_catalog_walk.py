@@ -139,5 +139,8 @@ def test_every_procedure_page_renders_its_whole_form(demo):
             page = client.get(f"/my/drafts/{draft.public_id}/{step.id}/")
             assert page.status_code == 200, (name, step.id)
             text += page.content.decode()
-        missing = [field for field in d["form"]["properties"] if f'name="{field}"' not in text]
+        # A derived field is shown, worked out, never an input.
+        derived = set((d.get("form_ui") or {}).get("derived") or {})
+        missing = [field for field in d["form"]["properties"] if field not in derived and f'name="{field}"' not in text]
         assert missing == [], (name, missing)
+        assert all(f'id="field-{field}"' in text and f'name="{field}"' not in text for field in derived), name

@@ -93,15 +93,13 @@ def test_form_has_an_input_for_every_schema_field(demo):
     # form_ui asks for radio buttons for the sex: a group with a legend.
     assert re.search(r'<legend>Giới tính <span class="required">\(bắt buộc\)</span></legend>', page)
     assert '<input type="radio" id="field-child_sex-2" name="child_sex" value="nu">' in page
-    assert '<option value="ong_ba">Ông/bà</option>' in page
+    assert '<input type="radio" id="field-relationship-3" name="relationship" value="ong_ba">' in page
     # Labels are tied to inputs; optional fields carry no "required" mark.
     assert '<label for="field-child_name">Họ, chữ đệm và tên của trẻ <span class="required">(bắt buộc)</span></label>' in page
     assert '<label for="field-father_name">Họ và tên cha</label>' in page
-    # The father's name is only a suggestion from the population registry (the applicant may be the mother).
-    assert re.search(
-        r'<input type="text" id="field-father_name" name="father_name" value="Nguyễn Văn An" maxlength="100"'
-        r' aria-describedby="field-father_name-source">', page,
-    )
+    # Before the applicant says who they are to the child, their name is put in no parent's place.
+    assert '<input type="text" id="field-father_name" name="father_name" value="" maxlength="100">' in page
+    assert '<input type="text" id="field-mother_name" name="mother_name" value="" maxlength="100" minlength="2" required>' in page
 
     record = form_steps_html(logged_in("citizen"), "3.000333")
     assert re.search(r'<input type="number" id="field-copies" name="copies" value="" step="1" inputmode="numeric" min="1" max="10" required', record)

@@ -23,8 +23,8 @@ ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml"
 START = "/procedures/1.001193/start/"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
-CHILD = {k: BIRTH[k] for k in ("child_name", "child_birth_date", "child_sex", "birth_place", "registration_timing")}
-PARENTS = {k: BIRTH[k] for k in ("mother_name", "father_name", "relationship")}
+CHILD = {k: BIRTH[k] for k in ("relationship", "child_name", "child_birth_date", "child_sex", "birth_place")}
+PARENTS = {k: BIRTH[k] for k in ("mother_name", "father_name")}
 
 
 def logged_in(username: str) -> Client:
@@ -86,7 +86,7 @@ def test_the_procedure_page_starts_a_draft_with_the_sections_as_steps(demo):
     assert 'id="field-child_name-hint"' in page and "Viết đúng như sẽ ghi trên Giấy khai sinh." in page
     assert re.search(r'<input type="radio" id="field-child_sex" name="child_sex" value="nam"', page)
     assert '<span aria-current="step">Thông tin của trẻ</span>' in page
-    for title in ("Cha, mẹ và người đi đăng ký", "Thành phần hồ sơ", "Xem lại và nộp"):
+    for title in ("Cha, mẹ", "Thành phần hồ sơ", "Xem lại và nộp"):
         assert title in page
     assert 'value="later"' in page and "Lưu và tiếp tục sau" in page
 
@@ -276,7 +276,7 @@ def test_a_draft_moves_to_a_new_version_keeping_the_answers_that_still_fit(demo,
     # The new version drops the optional extract copies and the father's name.
     del definition["form"]["properties"]["father_name"]
     definition["form_ui"]["sections"][1]["fields"].remove("father_name")
-    del definition["form_ui"]["prefill"]
+    definition["form_ui"]["people"]["blocks"].pop()  # the father's block
     definition["result"]["summary_fields"].remove("father_name")
     path = tmp_path / "1.001193-v2.yaml"
     path.write_text(yaml.safe_dump(definition, allow_unicode=True))
@@ -376,8 +376,9 @@ def test_a_vault_document_is_picked_on_the_documents_step_and_filed(demo):
     client.post(draft_url(draft, "documents"), {"vault-birth_certificate": ""})
     assert Draft.objects.get().components == []
     client.post(draft_url(draft, "documents"), {"vault-birth_certificate": str(doc.pk)})
-    child = {"child_name": "Võ Minh Khôi", "child_birth_date": "2026-11-24", "child_sex": "nam",
-             "birth_place": "Bệnh viện Đa khoa tỉnh Demo", "registration_timing": "on_time"}
+    # The mother applies; her block (name, personal ID) is the registry's, put in by the core.
+    child = {"relationship": "me", "child_name": "Võ Minh Khôi", "child_birth_date": "2026-11-24", "child_sex": "nam",
+             "birth_place": "Bệnh viện Đa khoa tỉnh Demo"}
     draft.refresh_from_db()
     drafted = {
         **draft.data, **child, "residence_with_parent": True, "health_facility": "Trạm y tế phường Hòa Thuận",
@@ -392,6 +393,8 @@ def test_a_vault_document_is_picked_on_the_documents_step_and_filed(demo):
     assert not Draft.objects.exists()
     # The core applied the registry's address, the condition (living with the mother) holding.
     assert dossier.data["residence_address"] != "(gợi ý từ sổ dân cư)"
+    assert (dossier.data["mother_name"], dossier.data["mother_id_number"]) == ("Trần Thị Bình", "079195054321")
+    assert dossier.data["registration_timing"] == "on_time"  # worked out from the date of birth
 
 
 def test_another_citizens_vault_document_is_refused_on_the_documents_step_and_nothing_stored(demo):

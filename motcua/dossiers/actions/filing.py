@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua.catalog.derived import derive
 from motcua.catalog.fees import quote
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import Procedure
@@ -91,7 +92,8 @@ def submit(
     # Once-only: registry values replace whatever was posted for those fields, vault
     # references become records of the documents, registry-held components are looked up.
     prepared = vault_submission.prepare(applicant, version, data, components, channel=channel, now=now)
-    data, components = prepared.data, prepared.components
+    # Derived fields (the birth-registration timing that sets the fee…) are computed here, whatever was sent.
+    data, components = derive(version.definition, prepared.data, timezone.localdate(now)), prepared.components
     errors = validate_form(version.form_schema, data)
     if errors:
         raise Invalid(_("Biểu mẫu có lỗi."), code="invalid_form", errors=[e.as_dict() for e in errors])
