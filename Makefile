@@ -24,6 +24,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.txt
 ## make demo: install, migrate SQLite, load the demo province and serve http://127.0.0.1:8000
 demo: $(VENV)/.installed
 	DEBUG=$${DEBUG:-true} $(BIN)/motcua migrate --noinput
+	DEBUG=$${DEBUG:-true} $(BIN)/motcua pki demo
 	DEBUG=$${DEBUG:-true} $(BIN)/motcua load-demo --history 3
 	@echo "Demo users (password below): $(BIN)/motcua demo-users"
 	DEBUG=$${DEBUG:-true} $(BIN)/motcua runserver $(HOST):$(PORT)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 
 from motcua.catalog.models import localized
+from motcua.results import links
 from motcua.results.models import Result
 from motcua.results.signing import sign_pdf
 from motcua.vault.store import keep_result
@@ -41,6 +42,8 @@ def render_pdf(dossier, number: str, issued_at: datetime, signer) -> bytes:
                 "issued_at": timezone.localtime(issued_at),
                 "signer": signer.get_full_name() or signer.get_username(),
                 "applicant": getattr(dossier.applicant, "citizen", None),
+                # The unit whose certificate signs (results/pki.py), named in the visible text too.
+                **links.printed(links.RESULT, number, signing_unit=dossier.unit.name),
             }
         )
     return HTML(string=html).write_pdf()
@@ -51,9 +54,10 @@ def issue_result(dossier, signer, at: datetime) -> Result:
     with translation.override("vi"):
         pdf = sign_pdf(
             render_pdf(dossier, number, at, signer),
-            reason=_("Ban hành kết quả hồ sơ %(code)s") % {"code": dossier.code},
+            reason=_("%(unit)s ban hành kết quả hồ sơ %(code)s") % {"unit": dossier.unit.name, "code": dossier.code},
             location=dossier.unit.name,
             signer_name=signer.get_full_name() or signer.get_username(),
+            unit=dossier.unit,
         )
     result = Result(dossier=dossier, number=number, sha256=hashlib.sha256(pdf).hexdigest(), issued_at=at, issued_by=signer)
     result.file.save(f"{dossier.code}.pdf", ContentFile(pdf), save=False)

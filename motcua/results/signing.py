@@ -104,6 +104,11 @@ def timestamper() -> timestamps.TimeStamper | None:
     """A real TSA (TSA_URL) if configured, else the bundled demo one (also served at /pki/tsa)."""
     if settings.TSA_URL:
         return timestamps.HTTPTimeStamper(settings.TSA_URL, timeout=settings.TSA_TIMEOUT)
+    return demo_timestamper()
+
+
+def demo_timestamper() -> DummyTimeStamper | None:
+    """The bundled demo TSA (pki.py's key and certificate), in process; None without one."""
     key_file, cert_file = pki.tsa_files()
     if not cert_file.exists():
         return None
@@ -115,10 +120,17 @@ def _crls() -> list[asn1_crl.CertificateList]:
     return [asn1_crl.CertificateList.load(data)] if data else []
 
 
-def _context_for_signing() -> ValidationContext:
-    # The demo CA's CRL is at hand: embedded as is. A real CA's revocation data is fetched (CRL or OCSP).
-    crls = _crls()
-    return ValidationContext(trust_roots=_roots(), crls=crls, allow_fetching=not crls and not pki.demo_available())
+def _context_for_signing(m: SigningMaterial, stamper: timestamps.TimeStamper | None) -> ValidationContext:
+    """What the signature's and the timestamp's validation data are gathered with, to be embedded.
+
+    The demo CA's CRL is at hand, embedded as is; a real CA's revocation data is fetched (the CRL
+    or OCSP addresses in its certificates).
+    """
+    roots = [_load_cert(p) for p in m.root_files or m.chain_files[-1:]]
+    under_demo = pki.demo_available() and m.root_files == (pki.ca_cert_file(),)
+    if isinstance(stamper, DummyTimeStamper) and pki.ca_cert_file().exists() and not under_demo:
+        roots.append(_load_cert(pki.ca_cert_file()))  # the demo TSA's root, beside a real signer's
+    return ValidationContext(trust_roots=roots, crls=_crls(), allow_fetching=not under_demo)
 
 
 def sign_pdf(pdf: bytes, *, reason: str, location: str, signer_name: str, unit=None) -> bytes:
@@ -134,7 +146,7 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str, signer_name: str, unit=N
         name=signer_name,
         embed_validation_info=True,
         use_pades_lta=True,  # a document timestamp over the validation data: B-LTA
-        validation_context=_context_for_signing(),
+        validation_context=_context_for_signing(m, stamper),
     )
     signer = _signer(m.key_file, m.cert_file, m.chain_files, m.cert_file.stat().st_mtime)
     out = signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), meta, signer=signer, timestamper=stamper)
@@ -186,7 +198,7 @@ def verify_pdf(pdf: bytes) -> Verdict:
     """Check the (first) signature of a PDF against this installation's trusted roots."""
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
-        signatures = reader.embedded_signatures
+        signatures = reader.embedded_regular_signatures
     except Exception:  # anything unreadable is simply "not a signed PDF we know"
         return Verdict(signed=False)
     if not signatures:
@@ -222,7 +234,7 @@ def _demo_material(folder: Path) -> SigningMaterial:
 
     root, cert, key = folder / "demo-root-ca.pem", folder / "result-signer.pem", folder / "result-signer-key.pem"
     if not (root.exists() and cert.exists() and key.exists()):
-        ca_key, ca = pki.make_ca()
+        ca_key, ca = pki.make_ca(f"another root CA {folder.name}")
         signer_key = ec.generate_private_key(ec.SECP256R1())
         leaf = pki.issue_leaf(ca_key, ca, pki._name("motcua demo result signer"), signer_key)
         pki._write_folder(folder, {
