@@ -124,13 +124,15 @@ def _context_for_signing(m: SigningMaterial, stamper: timestamps.TimeStamper | N
     """What the signature's and the timestamp's validation data are gathered with, to be embedded.
 
     The demo CA's CRL is at hand, embedded as is; a real CA's revocation data is fetched (the CRL
-    or OCSP addresses in its certificates).
+    or OCSP addresses in its certificates). The signer's own chain names its root.
     """
-    roots = [_load_cert(p) for p in m.root_files or m.chain_files[-1:]]
-    under_demo = pki.demo_available() and m.root_files == (pki.ca_cert_file(),)
-    if isinstance(stamper, DummyTimeStamper) and pki.ca_cert_file().exists() and not under_demo:
-        roots.append(_load_cert(pki.ca_cert_file()))  # the demo TSA's root, beside a real signer's
-    return ValidationContext(trust_roots=roots, crls=_crls(), allow_fetching=not under_demo)
+    chain = [_load_cert(p) for p in m.chain_files if p.exists() and p.stat().st_size]
+    roots = [_load_cert(p) for p in m.root_files if p.exists()] + [c for c in chain if c.self_signed]
+    demo_ca = _load_cert(pki.ca_cert_file()) if pki.demo_available() else None
+    under_demo = demo_ca is not None and _load_cert(m.cert_file).issuer == demo_ca.subject
+    if isinstance(stamper, DummyTimeStamper) and demo_ca is not None:
+        roots.append(demo_ca)  # the demo TSA's root, beside a signer under another CA
+    return ValidationContext(trust_roots=roots, other_certs=chain, crls=_crls(), allow_fetching=not under_demo)
 
 
 def sign_pdf(pdf: bytes, *, reason: str, location: str, signer_name: str, unit=None) -> bytes:
@@ -182,6 +184,7 @@ def _roots() -> list[asn1_x509.Certificate]:
 
 
 def _load_cert(path: Path) -> asn1_x509.Certificate:
+    """The first certificate of a PEM or DER file."""
     data = path.read_bytes()
     if pem.detect(data):
         _, _, data = pem.unarmor(data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from asn1crypto import tsp
+from asn1crypto import core, tsp
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -36,8 +36,13 @@ def crl(request: HttpRequest) -> HttpResponse:
     return HttpResponse(data, content_type="application/pkix-crl")
 
 
+class _Refusal(core.Sequence):
+    # RFC 3161 §2.4.2: a TimeStampResp without its (OPTIONAL) token; asn1crypto's class requires the token.
+    _fields = [("status", tsp.PKIStatusInfo)]
+
+
 def _rejection(fail: str, text: str, status: int = 400) -> HttpResponse:
-    reply = tsp.TimeStampResp({
+    reply = _Refusal({
         "status": tsp.PKIStatusInfo({
             "status": tsp.PKIStatus("rejection"),
             "status_string": [text],
