@@ -70,7 +70,7 @@ def timestamp(request: HttpRequest) -> HttpResponse:
         imprint = req["message_imprint"]
         algorithm = imprint["hash_algorithm"]["algorithm"].native
         digest = imprint["hashed_message"].native
-        req.native  # parse everything now: a malformed field is a bad request, not an error later
+        _ = req.native  # parse everything now: a malformed field is a bad request, not an error later
     except Exception:
         return _rejection("bad_data_format", "not a DER TimeStampReq")
     if req["version"].native != "v1":

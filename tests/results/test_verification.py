@@ -44,6 +44,7 @@ from motcua.units.models import Unit
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
 PYHANKO = str(Path(sys.executable).with_name("pyhanko"))
+OPENSSL = shutil.which("openssl") or "openssl"
 
 
 def _people() -> dict[str, User]:
@@ -84,7 +85,7 @@ def _text(pdf: bytes) -> str:
 
 
 def _validate(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([PYHANKO, "sign", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([PYHANKO, "sign", *args], capture_output=True, text=True, timeout=120)  # noqa: S603 - pyHanko from the venv
 
 
 # --- offline, with pyHanko's command line (docs/verification.md) ----------------------------------
@@ -269,7 +270,7 @@ def test_openssl_asks_the_demo_tsa_and_verifies_its_reply(live_server, tmp_path)
     data = tmp_path / "data.txt"
     data.write_bytes(b"motcua")
     query = tmp_path / "q.tsq"
-    subprocess.run(["openssl", "ts", "-query", "-data", str(data), "-sha256", "-cert", "-out", str(query)], check=True)
+    subprocess.run([OPENSSL, "ts", "-query", "-data", str(data), "-sha256", "-cert", "-out", str(query)], check=True)  # noqa: S603
     answer = requests.post(f"{live_server.url}/pki/tsa", data=query.read_bytes(),
                            headers={"Content-Type": "application/timestamp-query"}, timeout=30)
     assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/timestamp-reply"
@@ -277,8 +278,8 @@ def test_openssl_asks_the_demo_tsa_and_verifies_its_reply(live_server, tmp_path)
     reply.write_bytes(answer.content)
     untrusted = tmp_path / "tsa.pem"
     untrusted.write_bytes(pki.tsa_files()[1].read_bytes())
-    checked = subprocess.run(
-        ["openssl", "ts", "-verify", "-data", str(data), "-in", str(reply), "-CAfile", str(pki.ca_cert_file()),
+    checked = subprocess.run(  # noqa: S603
+        [OPENSSL, "ts", "-verify", "-data", str(data), "-in", str(reply), "-CAfile", str(pki.ca_cert_file()),
          "-untrusted", str(untrusted)], capture_output=True, text=True,
     )
     assert checked.returncode == 0 and "Verification: OK" in checked.stdout, checked.stderr
