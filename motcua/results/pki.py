@@ -22,7 +22,7 @@ import re
 import secrets
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -37,7 +37,6 @@ from django.conf import settings
 # valid". A demo authority need not expire.
 VALID_FROM, VALID_TO = datetime(2020, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 DEMO_ORG = "motcua demo (not a real authority)"
-CRL_DAYS = 30  # a demo CRL's validity; a fresh one is made when less than half is left
 
 
 def folder() -> Path:
@@ -250,44 +249,60 @@ def load_ca(cert_pem: bytes) -> Path:
 # --- the demo CRL ------------------------------------------------------------------------------
 
 
-def revoked_serials() -> set[int]:
+def revoked_serials() -> dict[int, datetime]:
+    """The demo certificates put on the demo CRL, with when (one "serial ISO-date" a line)."""
     path = folder() / "ca" / "revoked.txt"
     if not path.exists():
-        return set()
-    return {int(line) for line in path.read_text().split() if line.strip()}
+        return {}
+    pairs = (line.split() for line in path.read_text().splitlines() if line.strip())
+    return {int(serial): datetime.fromisoformat(when) for serial, when in pairs}
 
 
-def revoke_certificate(cert: x509.Certificate) -> None:
-    """Put a demo certificate (a unit's compromised key) on the demo CRL."""
+def revoke_certificate(cert: x509.Certificate, at: datetime | None = None) -> None:
+    """Put a demo certificate (a unit's lost key) on the demo CRL, from `at` (now): signatures made before stand."""
+    revoked = {**revoked_serials()}
+    revoked.setdefault(cert.serial_number, at or datetime.now(UTC))
     path = folder() / "ca" / "revoked.txt"
-    path.write_text("".join(f"{s}\n" for s in sorted(revoked_serials() | {cert.serial_number})))
+    path.write_text("".join(f"{serial} {when.isoformat()}\n" for serial, when in sorted(revoked.items())))
     crl_file().unlink(missing_ok=True)
 
 
-def demo_crl(now: datetime | None = None) -> bytes | None:
-    """The demo CA's current CRL (DER), made again when half its life is gone; None without a demo CA."""
+def demo_crl() -> bytes | None:
+    """The demo CA's CRL (DER); None without a demo CA.
+
+    Valid over the demo certificates' whole life (2020-2100) and made again only when a certificate
+    is revoked: a result signed with any clock (the demo history files its dossiers months back,
+    under freezegun) finds a CRL current at its signing time, and still does years later.
+    """
     if not demo_available():
         return None
-    now = now or datetime.now(UTC)
     path = crl_file()
     if path.exists():
-        data = path.read_bytes()
-        crl = x509.load_der_x509_crl(data)
-        if crl.next_update_utc and crl.last_update_utc <= now < crl.next_update_utc - timedelta(days=CRL_DAYS / 2):
-            return data
+        return path.read_bytes()
     ca_key, ca = _demo_ca()
+    revoked = revoked_serials()
     builder = (
         x509.CertificateRevocationListBuilder()
-        .issuer_name(ca.subject).last_update(now - timedelta(minutes=5)).next_update(now + timedelta(days=CRL_DAYS))
-        .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
+        .issuer_name(ca.subject).last_update(VALID_FROM).next_update(VALID_TO)
+        .add_extension(x509.CRLNumber(len(revoked) + 1), critical=False)  # revocations only ever grow
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
     )
-    for serial in revoked_serials():
+    for serial, when in revoked.items():
         builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now - timedelta(minutes=5)).build()
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
         )
     data = builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
     tmp = path.with_name(f"crl.{secrets.token_hex(4)}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
     return data
+
+
+def ensure_units(units) -> None:
+    """A demo certificate for each of `units` that has none (made before the demo history freezes the clock:
+    cryptography refuses real dates once it first met freezegun's)."""
+    if settings.PKI_DEMO:
+        ensure_demo()
+        demo_crl()
+        for unit in units:
+            issue_unit(unit.code, unit.name)
