@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime
 
 from django.core.files.base import ContentFile
 from django.template.loader import select_template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from weasyprint import HTML
 
 from motcua.catalog.models import localized
+from motcua.lib.errors import Conflict
 from motcua.results import links
 from motcua.results.models import Result
 from motcua.results.signing import sign_pdf
 from motcua.vault.store import keep_result
+
+log = logging.getLogger(__name__)
 
 
 def render_pdf(dossier, number: str, issued_at: datetime, signer) -> bytes:
@@ -49,10 +55,24 @@ def render_pdf(dossier, number: str, issued_at: datetime, signer) -> bytes:
     return HTML(string=html).write_pdf()
 
 
+def _signed(pdf: bytes, **how) -> bytes:
+    try:
+        return sign_pdf(pdf, **how)
+    except (SigningError, TimestampRequestError) as exc:
+        # A unit's certificate revoked or expired, a TSA that does not answer: the action is refused
+        # (and rolled back) with words the signer can act on, not a server error.
+        log.warning("result not signed: %s", exc)
+        raise Conflict(
+            _("Chứng thư số của đơn vị không dùng được để ký kết quả lúc này (đã bị thu hồi, hết hạn, hoặc không lấy "
+              "được dấu thời gian); hãy báo quản trị hệ thống."),
+            code="signing_unavailable",
+        ) from exc
+
+
 def issue_result(dossier, signer, at: datetime) -> Result:
     number = f"KQ-{dossier.code}"
     with translation.override("vi"):
-        pdf = sign_pdf(
+        pdf = _signed(
             render_pdf(dossier, number, at, signer),
             reason=_("%(unit)s ban hành kết quả hồ sơ %(code)s") % {"unit": dossier.unit.name, "code": dossier.code},
             location=dossier.unit.name,

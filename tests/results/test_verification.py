@@ -29,6 +29,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from weasyprint import HTML
 
@@ -37,11 +38,13 @@ from motcua.audit.models import AuditEntry
 from motcua.dossiers import actions
 from motcua.dossiers.models import ApologyLetter, Dossier
 from motcua.identity.models import User
+from motcua.lib.errors import Conflict
 from motcua.results import links, pki, receipt, signing
 from motcua.results.apology import render_apology_letter
 from motcua.results.models import Result
 from motcua.units.models import Unit
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
+from tests.results.test_result_signing import _bytes, _issued
 
 PYHANKO = str(Path(sys.executable).with_name("pyhanko"))
 OPENSSL = shutil.which("openssl") or "openssl"
@@ -50,22 +53,6 @@ OPENSSL = shutil.which("openssl") or "openssl"
 def _people() -> dict[str, User]:
     names = ("citizen", "onestop_anbinh", "specialist_anbinh", "approver_anbinh", "approver_hoathuan")
     return {n: User.objects.get(username=n) for n in names}
-
-
-def _issued() -> Result:
-    p = _people()
-    code = actions.submit(p["citizen"], "1.001193", dict(BIRTH), components=list(BIRTH_COMPONENTS)).code
-    actions.perform(code, "receive", p["onestop_anbinh"])
-    actions.perform(code, "start_processing", p["specialist_anbinh"])
-    actions.perform(code, "transfer", p["specialist_anbinh"])
-    actions.perform(code, "approve", p["approver_anbinh"])
-    actions.perform(code, "issue_result", p["approver_anbinh"])
-    return Result.objects.select_related("dossier__unit").get(dossier__code=code)
-
-
-def _bytes(result: Result) -> bytes:
-    with result.file.open("rb") as f:
-        return f.read()
 
 
 def _one_byte_changed(pdf: bytes) -> bytes:
@@ -92,7 +79,7 @@ def _validate(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_pyhanko_command_line_finds_the_result_signed_by_its_unit_and_timestamped(demo, tmp_path):
-    result = _issued()
+    result = _issued(demo)
     path = tmp_path / "ket-qua.pdf"
     path.write_bytes(_bytes(result))
     ca = str(pki.ca_cert_file())
@@ -117,7 +104,7 @@ def test_pyhanko_command_line_finds_the_result_signed_by_its_unit_and_timestampe
 
 def test_pyhanko_command_line_rejects_a_result_with_one_byte_changed(demo, tmp_path):
     path = tmp_path / "sua.pdf"
-    path.write_bytes(_one_byte_changed(_bytes(_issued())))
+    path.write_bytes(_one_byte_changed(_bytes(_issued(demo))))
     ca = str(pki.ca_cert_file())
     checked = _validate("validate", "--trust", ca, "--trust-replace", "--soft-revocation-check", str(path))
     assert checked.returncode != 0
@@ -128,7 +115,7 @@ def test_pyhanko_command_line_rejects_a_result_with_one_byte_changed(demo, tmp_p
 
 
 def test_the_result_names_its_signing_unit_and_its_qr_code_opens_its_page(demo, client):
-    result = _issued()
+    result = _issued(demo)
     pdf = _bytes(result)
     unit = result.dossier.unit
     text = _text(pdf)
@@ -167,7 +154,7 @@ def test_the_receipt_and_the_apology_letter_carry_the_qr_code_of_their_page(demo
 
 
 def test_a_verify_link_not_printed_by_motcua_is_not_found(demo, client):
-    result = _issued()
+    result = _issued(demo)
     good = links.verify_path(links.RESULT, result.number)
     assert client.get(good).status_code == 200
     signature = good.rstrip("/").rsplit("/", 1)[1]
@@ -187,7 +174,7 @@ def _upload(client, pdf: bytes):
 
 
 def test_a_leader_of_the_issuing_unit_revokes_and_verify_says_revoked_when_and_why(demo, client):
-    result = _issued()
+    result = _issued(demo)
     code = result.dossier.code
     url = f"/office/dossiers/{code}/revoke-result/"
     people = _people()
@@ -227,7 +214,7 @@ def test_a_leader_of_the_issuing_unit_revokes_and_verify_says_revoked_when_and_w
 
 
 def test_only_a_leader_of_the_issuing_unit_may_revoke(demo):
-    result = _issued()
+    result = _issued(demo)
     url = f"/office/dossiers/{result.dossier.code}/revoke-result/"
     people = _people()
     for username, status in (("specialist_anbinh", 403), ("onestop_anbinh", 403), ("approver_hoathuan", 404),
@@ -240,7 +227,7 @@ def test_only_a_leader_of_the_issuing_unit_may_revoke(demo):
 
 
 def test_a_result_with_one_byte_changed_is_shown_as_tampered(demo, client):
-    pdf = _bytes(_issued())
+    pdf = _bytes(_issued(demo))
     page = _upload(client, _one_byte_changed(pdf))
     html = page.content.decode()
     assert page.status_code == 200
@@ -339,3 +326,28 @@ def test_a_unit_signs_with_the_certificate_loaded_for_it(demo, settings, tmp_pat
     ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     settings.SIGNING_ROOT_FILES = [str(ca_file)]
     assert signing.verify_pdf(pdf).intact and signing.verify_pdf(pdf).trusted
+
+
+def test_a_unit_certificate_on_the_demo_crl_no_longer_signs_trusted_results(demo, settings, tmp_path):
+    settings.PKI_DIR = tmp_path / "pki"
+    unit = Unit.objects.get(code="000.11.00.H99")
+    before = signing.sign_pdf(HTML(string="<p>a</p>").write_pdf(), reason="r", location="l", signer_name="n", unit=unit)
+    assert signing.verify_pdf(before).valid
+    call_command("pki", "revoke-unit", unit.code)
+    crl = x509.load_der_x509_crl(pki.demo_crl())
+    serial = x509.load_pem_x509_certificate(pki.unit_material(unit.code).cert_file.read_bytes()).serial_number
+    assert crl.get_revoked_certificate_by_serial_number(serial) is not None
+    # The file signed before still checks (the CRL dates the revocation); nothing more is signed with the key.
+    assert signing.verify_pdf(before).intact
+    with pytest.raises(SigningError):
+        signing.sign_pdf(HTML(string="<p>b</p>").write_pdf(), reason="r", location="l", signer_name="n", unit=unit)
+    # Issuing a result is refused with a clear word, and nothing of it is kept.
+    with pytest.raises(Conflict, match="Chứng thư số"):
+        _issued(demo)
+    assert not Result.objects.filter(dossier__unit=unit, issued_at__gte=timezone.now() - timedelta(minutes=5)).exists()
+
+
+def test_a_tsa_that_does_not_answer_refuses_the_issue_with_a_clear_word(demo, settings):
+    settings.TSA_URL = "http://127.0.0.1:9/tsa"  # the discard port: nothing answers
+    with pytest.raises(Conflict, match="dấu thời gian"):
+        _issued(demo)
