@@ -29,6 +29,7 @@ PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT
 DEMO_ENV = DEBUG=$${DEBUG:-true} PUBLIC_URL=$(PUBLIC_URL)
 demo: $(VENV)/.installed
 	$(DEMO_ENV) $(BIN)/motcua migrate --noinput
+	$(DEMO_ENV) $(BIN)/motcua pki demo
 	$(DEMO_ENV) $(BIN)/motcua load-demo --history 3
 	@echo "Demo users (their password is on the first line):"
 	@$(DEMO_ENV) $(BIN)/motcua demo-users

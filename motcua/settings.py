@@ -300,7 +300,14 @@ KPI_REBUILD_WORK_MEM = env_str("KPI_REBUILD_WORK_MEM", "1536MB")
 SIGNING_KEY_FILE = env_str("SIGNING_KEY_FILE")
 SIGNING_CERT_FILE = env_str("SIGNING_CERT_FILE")
 SIGNING_CHAIN_FILES = env_list("SIGNING_CHAIN_FILES", "")  # intermediate and root certificates, PEM
-SIGNING_ROOT_FILES = env_list("SIGNING_ROOT_FILES", "")  # roots trusted when verifying; default: the chain's last
+SIGNING_ROOT_FILES = env_list("SIGNING_ROOT_FILES", "")  # roots trusted when verifying; default: PKI_DIR's CA
+# The installation's CA, the units' signing certificates and the demo time-stamping authority (results/pki.py).
+PKI_DIR = Path(env_str("PKI_DIR", str(VAR_DIR / "pki")))
+# Make a demo CA (and a demo certificate for each unit that signs) when missing; off in production.
+PKI_DEMO = env_bool("PKI_DEMO", True)
+# A real RFC 3161 time-stamping authority; unset: the bundled demo one (served at /pki/tsa).
+TSA_URL = env_str("TSA_URL")
+TSA_TIMEOUT = env_int("TSA_TIMEOUT", 10)
 
 # --- mail -------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

@@ -16,6 +16,8 @@ urlpatterns = [
     path("oidc/", include("motcua.identity.oidc_urls")),
     path("office/", include("motcua.backoffice.urls")),
     path("kpi/", include("motcua.monitoring.urls")),
+    # The CA certificate, the demo CRL and the demo time-stamping authority (results/pki.py).
+    path("pki/", include("motcua.results.urls")),
     path("", include("motcua.portal.urls")),
 ]
 if settings.DEMO_IDP_ENABLED:

@@ -41,9 +41,10 @@ def _plain_http_live_server():
 
 @pytest.fixture(autouse=True, scope="session")
 def _signing_material_made_in_real_time():
-    # The demo authority is otherwise made by the first result a test issues, perhaps under
-    # freezegun: cryptography's Rust side then keeps freezegun's datetime class and refuses
-    # every real datetime afterwards (TypeError in the certificate builder).
+    # The demo PKI (CA, TSA, CRL; results/pki.py) is otherwise made by the first result a test
+    # issues, perhaps under freezegun: cryptography's Rust side then keeps freezegun's datetime
+    # class and refuses every real datetime afterwards (TypeError in the certificate builder).
+    # It is kept in var/pki/ between sessions; a unit's certificate is made with its first result.
     from motcua.results import signing
 
     signing.material()

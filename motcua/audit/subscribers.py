@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from motcua.audit.log import record
-from motcua.lib.events import DossierChanged
+from motcua.lib.events import DossierChanged, ResultRevoked
 
 
 def on_dossier_changed(event: DossierChanged) -> None:
@@ -12,4 +12,12 @@ def on_dossier_changed(event: DossierChanged) -> None:
         actor=event.actor, action=f"dossier.{event.action}", object_type="dossier", object_id=dossier.code,
         at=event.at, data={"from": event.from_status, "to": dossier.status, "reason": event.reason, **event.data},
         first=event.first,
+    )
+
+
+def on_result_revoked(event: ResultRevoked) -> None:
+    result = event.result
+    record(
+        actor=event.actor, action="result.revoke", object_type="result", object_id=result.number, at=event.at,
+        data={"dossier": result.dossier.code, "reason": event.reason, "sha256": result.sha256},
     )

@@ -30,7 +30,8 @@ from motcua.dossiers import actions
 from motcua.dossiers.access import page_not_found, staff_dossiers
 from motcua.dossiers.models import DeadlineState, Dossier, Status, Task, TaskStatus
 from motcua.identity.models import User
-from motcua.lib.errors import ActionError
+from motcua.lib.errors import ActionError, Forbidden, Invalid
+from motcua.results import revocation
 from motcua.units.models import Membership
 from motcua.units.scope import Grants, request_grants, units_for
 from motcua.web import components
@@ -191,7 +192,8 @@ def _staff_dossier_or_404(request: HttpRequest, code: str) -> Dossier:
 
 
 def _detail_page(
-    request: HttpRequest, dossier: Dossier, *, failed: ActionError | None = None, failed_action: str = ""
+    request: HttpRequest, dossier: Dossier, *, failed: ActionError | None = None, failed_action: str = "",
+    revoke_error: str = "",
 ) -> HttpResponse:
     now = timezone.now()
     grants = request_grants(request)  # also the header's "staff" link: one membership query a page
@@ -202,6 +204,12 @@ def _detail_page(
     )
     context["failed"] = failed
     context["failed_action"] = failed_action
+    result = getattr(dossier, "result", None)
+    context["may_revoke_result"] = result is not None and result.revoked_at is None and revocation.may_revoke(
+        request.user, result
+    )
+    context["revoke_error"] = revoke_error
+    context["revoke_reason"] = request.POST.get("reason", "") if revoke_error else ""
     if failed is not None:
         field = forms.ERROR_FIELDS.get(failed.code, "")
         # The link of the error summary leads to the input concerned (assign: to its forms).
@@ -209,7 +217,8 @@ def _detail_page(
             context["failed_target"] = f"act-{failed_action}-{field}"
         else:
             context["failed_target"] = f"act-{failed_action}"
-    return render(request, "backoffice/dossier.html", context, status=failed.status if failed is not None else 200)
+    status = failed.status if failed is not None else 422 if revoke_error else 200
+    return render(request, "backoffice/dossier.html", context, status=status)
 
 
 @require_safe
@@ -269,3 +278,24 @@ def component_file(request: HttpRequest, code: str, key: str) -> FileResponse:
 @staff_required
 def result_pdf(request: HttpRequest, code: str) -> FileResponse:
     return result_response(_staff_dossier_or_404(request, code))
+
+
+@require_POST
+@staff_required
+def revoke_result(request: HttpRequest, code: str) -> HttpResponse:
+    """The issuing unit's leader revokes the dossier's result, with a reason (results/revocation.py)."""
+    dossier = _staff_dossier_or_404(request, code)
+    result = getattr(dossier, "result", None)
+    if result is None:
+        raise page_not_found(code)
+    try:
+        revocation.revoke(result.number, request.user, request.POST.get("reason", ""))
+    except Invalid as exc:
+        return _detail_page(request, dossier, revoke_error=exc.message)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ActionError as exc:  # revoked already (by someone else, in another tab)
+        messages.error(request, _("Hồ sơ %(code)s: %(message)s") % {"code": code, "message": exc.message})
+    else:
+        messages.success(request, _("Đã thu hồi kết quả %(number)s.") % {"number": result.number})
+    return redirect(reverse("backoffice:dossier", kwargs={"code": code}))

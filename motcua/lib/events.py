@@ -60,6 +60,21 @@ class DossierChanged:
 
 
 @dataclass(frozen=True)
+class ResultRevoked:
+    """An issued result withdrawn by its agency (results/revocation.py): no dossier status changes.
+
+    `result`: the `Result` after the change (saved, with `revoked_at`, `revoked_by`, `revocation_reason`).
+    """
+
+    kind: ClassVar[str] = "result.revoked"
+
+    result: Any
+    actor: Any
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class Subscriber:
     name: str
     order: int

@@ -6,6 +6,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("verify/", verify.verify, name="verify"),
+    path("verify/<slug:kind>/<str:number>/<str:signature>/", verify.document, name="verify_document"),
     path("procedures/<str:code>/", views.procedure, name="procedure"),
     path("procedures/<str:code>/start/", apply.start, name="start_draft"),
     path("my/drafts/", apply.my_drafts, name="my_drafts"),

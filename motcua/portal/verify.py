@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from motcua.catalog.models import localized
+from motcua.dossiers.models import ApologyLetter, Dossier
+from motcua.results import links
 from motcua.results.models import Result
 from motcua.results.signing import verify_pdf
 from motcua.vault import upload_checks
@@ -47,5 +49,44 @@ def verify(request: HttpRequest) -> HttpResponse:
     context.update(verdict=verdict, result=result, file_name=file.name)
     if result is not None:
         context["procedure_name"] = localized(result.dossier.procedure_version.definition["name"], request.LANGUAGE_CODE)
-    context["genuine"] = verdict.valid and result is not None
+    # One word for the whole answer: a revoked result is genuine but no longer stands; a signed file
+    # whose bytes or revisions do not match its signature was changed after signing.
+    if verdict.signed and not (verdict.intact and verdict.whole_file):
+        context["state"] = "tampered"
+    elif verdict.valid and result is not None:
+        context["state"] = "revoked" if result.revoked_at else "genuine"
+    else:
+        context["state"] = "unconfirmed"
+    context["genuine"] = context["state"] == "genuine"
     return render(request, "portal/verify.html", context)
+
+
+@require_http_methods(["GET"])
+def document(request: HttpRequest, kind: str, number: str, signature: str) -> HttpResponse:
+    """The page a document's QR code opens: what was issued, by whom, when, and whether it still stands.
+
+    Only a link printed by motcua (signed, results/links.py) opens a page; nothing about the applicant.
+    """
+    if not links.genuine(kind, number, signature):
+        raise Http404
+    context: dict = {"kind": kind, "number": number, "rule": RULE}
+    if kind == links.RESULT:
+        found = Result.objects.select_related("dossier__unit", "dossier__procedure_version").filter(number=number).first()
+        if found is None:
+            raise Http404
+        context.update(result=found, dossier=found.dossier, unit=found.dossier.unit, at=found.issued_at)
+    elif kind == links.RECEIPT:
+        dossier = Dossier.objects.select_related("unit", "procedure_version").filter(code=number).first()
+        if dossier is None or dossier.received_at is None:
+            raise Http404
+        context.update(dossier=dossier, unit=dossier.unit, at=dossier.received_at, due_at=dossier.due_at)
+    else:
+        letter = ApologyLetter.objects.select_related("dossier__unit", "dossier__procedure_version").filter(
+            number=number
+        ).first()
+        if letter is None:
+            raise Http404
+        context.update(letter=letter, dossier=letter.dossier, unit=letter.dossier.unit, at=letter.issued_at,
+                       due_at=letter.new_due_at)
+    context["procedure_name"] = localized(context["dossier"].procedure_version.definition["name"], request.LANGUAGE_CODE)
+    return render(request, "portal/verify_document.html", context)

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 
 from motcua.catalog.models import localized
+from motcua.results import links
 
 
 def render_apology_letter(dossier, number: str, officer, at: datetime, *, reason: str, previous_due_at: datetime) -> bytes:
@@ -32,6 +33,7 @@ def render_apology_letter(dossier, number: str, officer, at: datetime, *, reason
                 "new_due_at": timezone.localtime(dossier.due_at),
                 "issued_at": timezone.localtime(at),
                 "officer": officer.get_full_name() or officer.get_username(),
+                **links.printed(links.APOLOGY, number),
             }
         )
     return HTML(string=html).write_pdf()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,14 +11,20 @@ from django.core.files.base import ContentFile
 from django.template.loader import select_template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from weasyprint import HTML
 
 from motcua.catalog.display import describe
 from motcua.catalog.models import localized
 from motcua.catalog.vocab import DOCUMENT_TYPES
+from motcua.lib.errors import Conflict
+from motcua.results import links
 from motcua.results.models import Result
 from motcua.results.signing import sign_pdf
 from motcua.vault.store import keep_result
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,20 +92,37 @@ def render_pdf(dossier, number: str, issued_at: datetime, signer, parts: list[Pa
                 "signer": signed_name(signer),
                 "applicant": getattr(dossier.applicant, "citizen", None),
                 "parts": parts or [],
+                # The unit whose certificate signs (results/pki.py), named in the visible text too.
+                **links.printed(links.RESULT, number, signing_unit=dossier.unit.name),
             }
         )
     return HTML(string=html).write_pdf()
+
+
+def _signed(pdf: bytes, **how) -> bytes:
+    try:
+        return sign_pdf(pdf, **how)
+    except (SigningError, TimestampRequestError) as exc:
+        # A unit's certificate revoked or expired, a TSA that does not answer: the action is refused
+        # (and rolled back) with words the signer can act on, not a server error.
+        log.warning("result not signed: %s", exc)
+        raise Conflict(
+            _("Chứng thư số của đơn vị không dùng được để ký kết quả lúc này (đã bị thu hồi, hết hạn, hoặc không lấy "
+              "được dấu thời gian); hãy báo quản trị hệ thống."),
+            code="signing_unavailable",
+        ) from exc
 
 
 def issue_result(dossier, signer, at: datetime) -> Result:
     number = f"KQ-{dossier.code}"
     parts = result_parts(dossier, number)
     with translation.override("vi"):
-        pdf = sign_pdf(
+        pdf = _signed(
             render_pdf(dossier, number, at, signer, parts),
-            reason=_("Ban hành kết quả hồ sơ %(code)s") % {"code": dossier.code},
+            reason=_("%(unit)s ban hành kết quả hồ sơ %(code)s") % {"unit": dossier.unit.name, "code": dossier.code},
             location=dossier.unit.name,
             signer_name=signed_name(signer),
+            unit=dossier.unit,
         )
     result = Result(dossier=dossier, number=number, sha256=hashlib.sha256(pdf).hexdigest(), issued_at=at, issued_by=signer)
     result.file.save(f"{dossier.code}.pdf", ContentFile(pdf), save=False)

@@ -14,6 +14,12 @@ class Result(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     issued_at = models.DateTimeField()
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Revoked by the issuing agency (revocation.py): /verify/ then says so, when and why. The file is kept.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revocation_reason = models.TextField(blank=True, default="")
 
     def __str__(self) -> str:
         return self.number

@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 
 from motcua.catalog.models import ProcedureVersion, localized
+from motcua.results import links
 
 FOLDER = "receipts"
 
@@ -61,6 +62,7 @@ def receipt_html(dossier: ReceivedDossier) -> str:
                 "received_at": timezone.localtime(dossier.received_at),
                 "due_at": timezone.localtime(dossier.due_at) if dossier.due_at else None,
                 "officer": (officer.get_full_name() or officer.get_username()) if officer is not None else "",
+                **links.printed(links.RECEIPT, dossier.code),
             }
         )
 

@@ -42,11 +42,14 @@ def test_an_issued_result_carries_a_valid_signature_over_the_whole_file(demo):
     assert hashlib.sha256(pdf).hexdigest() == result.sha256  # the stored digest is the signed file's
     verdict = signing.verify_pdf(pdf)
     assert verdict.valid, verdict
-    assert verdict.signer == "motcua demo result signer"
-    [embedded] = PdfFileReader(__import__("io").BytesIO(pdf)).embedded_signatures
-    assert embedded.field_name == signing.SIGNATURE_FIELD
-    assert f"Ban hành kết quả hồ sơ {result.dossier.code}" == embedded.sig_object["/Reason"]
-    assert embedded.sig_object["/Location"] == result.dossier.unit.name
+    # The unit signs with its own certificate, and the PDF names it in every place a reader looks.
+    unit = result.dossier.unit
+    assert verdict.signer == unit.name[:64]
+    assert verdict.timestamped_at is not None and verdict.timestamp_trusted
+    [embedded] = PdfFileReader(__import__("io").BytesIO(pdf)).embedded_regular_signatures
+    assert embedded.field_name == signing.field_name(unit) and unit.code.replace(".", "_") in embedded.field_name
+    assert f"{unit.name} ban hành kết quả hồ sơ {result.dossier.code}" == embedded.sig_object["/Reason"]
+    assert embedded.sig_object["/Location"] == unit.name
 
 
 def test_a_changed_byte_or_an_appended_page_breaks_the_check(demo):
@@ -68,7 +71,7 @@ def test_a_signature_from_another_authority_is_not_trusted(demo, settings, tmp_p
     settings.SIGNING_KEY_FILE, settings.SIGNING_CERT_FILE = str(other.key_file), str(other.cert_file)
     settings.SIGNING_CHAIN_FILES, settings.SIGNING_ROOT_FILES = [str(other.chain_files[0])], [str(other.root_files[0])]
     verdict = signing.verify_pdf(pdf)
-    assert verdict.signed and verdict.intact and not verdict.trusted and not verdict.valid
+    assert verdict.signed and verdict.intact and not verdict.trusted and not verdict.valid, verdict
     # ...and signs with its own key, which it does trust.
     own = signing.sign_pdf(HTML(string="<p>x</p>").write_pdf(), reason="r", location="l", signer_name="n")
     assert signing.verify_pdf(own).valid

@@ -31,6 +31,11 @@ class Command(BaseCommand):
         if history:
             from motcua.demo.history import load_history
             from motcua.dossiers.models import Dossier
+            from motcua.results import pki
+            from motcua.units.models import Unit
+
+            # The units' signing certificates first: the history signs its results under freezegun.
+            pki.ensure_units(Unit.objects.all())
 
             if Dossier.objects.filter(unit__code__endswith=".H99").exists():
                 self.stdout.write("demo history: dossiers exist already, none added")
