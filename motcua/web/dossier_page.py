@@ -60,7 +60,7 @@ def _event_details(event: DossierEvent, steps: Mapping[str, str], units: Mapping
         lines.append(_("Thành phần cần bổ sung: %(items)s") % {"items": "; ".join(names.get(k, k) for k in data["items"])})
     if event.action == "submit_supplement" and data.get("components"):
         lines.append(_("Đã bổ sung: %(items)s") % {"items": "; ".join(names.get(k, k) for k in data["components"])})
-    if event.action == "request_payment" and data.get("amount"):
+    if event.action in ("request_payment", "confirm_payment", "payment_paid", "payment_refunded") and data.get("amount"):
         lines.append(_("Số tiền: %(amount)s") % {"amount": money(data["amount"])})
     if event.action in ("receive", "issue_apology") and (data.get("new_due_at") or data.get("due_at")):
         try:
@@ -125,6 +125,8 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None, gr
         ],
         "events": events,
         "has_result": hasattr(dossier, "result"),
+        "payable_statuses": (1, 2, 4, 6),
+        "payments": list(dossier.payments.order_by("id")) if dossier.fee or dossier.payment_due else [],
         "allowed": actions.allowed_actions(dossier, user, now=now, grants=grants),
         "deadline": state,
         "tasks": tasks,
