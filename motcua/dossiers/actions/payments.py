@@ -99,7 +99,7 @@ def confirm_payment(ctx: Ctx, p: PaymentConfirmationInput) -> tuple[int | None, 
     amount = d.payment_due
     if not p.receipt_number:
         raise Invalid(_("Cần ghi số biên lai thu tiền."), code="receipt_number_required")
-    for open_payment in Payment.objects.select_for_update().filter(dossier=d, state__in=OPEN):
+    for open_payment in Payment.objects.select_for_update().filter(dossier=d, state__in=OPEN).exclude(purpose=Purpose.REFUND):
         # Paid at the counter: the online attempt under way is closed (a late success is refunded).
         _move(open_payment, State.EXPIRED, ctx.now)
         open_payment.save()
@@ -300,7 +300,8 @@ def refund_ended(ctx: Ctx, from_status: int) -> list[int]:
         refund = _start_refund(ctx.dossier, paid, ctx.now)
         if refund is not None:
             started.append(refund.pk)
-    for open_payment in Payment.objects.select_for_update().filter(dossier=ctx.dossier, state__in=OPEN):
+    attempts = Payment.objects.select_for_update().filter(dossier=ctx.dossier, state__in=OPEN).exclude(purpose=Purpose.REFUND)
+    for open_payment in attempts:
         _move(open_payment, State.EXPIRED, ctx.now)
         open_payment.save()
     ctx.dossier.payment_due = 0
