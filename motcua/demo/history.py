@@ -23,14 +23,14 @@ from freezegun import freeze_time
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import implementing_units
 from motcua.dossiers import actions
+from motcua.dossiers.actions.payments import start_payment
 from motcua.dossiers.models import Dossier, Status, TaskStatus
 from motcua.identity.models import User
 from motcua.lib.conditions import evaluate
 from motcua.monitoring.models import ExternalFigure
+from motcua.payments.sandbox import pay_in_process
 from motcua.units.models import Membership, Role, Unit
 from motcua.units.scope import roles_on
-from motcua.dossiers.actions.payments import start_payment
-from motcua.payments.sandbox import pay_in_process
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 PROCEDURES = ("1.001193", "1.004873", "1.004194", "3.000333")  # birth, marital status, temporary residence, criminal record

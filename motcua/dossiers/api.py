@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from motcua.catalog.models import Procedure, localized
 from motcua.dossiers import actions
-from motcua.dossiers.actions import payments as payment_actions
 from motcua.dossiers.access import not_found, staff_dossiers, visible_dossiers
+from motcua.dossiers.actions import payments as payment_actions
 from motcua.dossiers.models import Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
 from motcua.lib.errors import Forbidden, Invalid, NotFound

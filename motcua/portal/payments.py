@@ -10,19 +10,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from motcua.dossiers.access import page_not_found, visible_dossiers
 from motcua.dossiers.actions import payments as pay
-from motcua.dossiers.models import Status
 from motcua.lib.errors import ActionError
 from motcua.payments import vnpay
 from motcua.payments.gateways import gateway
 from motcua.payments.models import Payment, State
+from motcua.payments.receipts import issue
+from motcua.units.scope import request_grants
 
 # Requests per minute and client address on the gateway's endpoints (a gateway sends a few per payment).
 RATE_PER_MINUTE = 120
@@ -111,10 +114,16 @@ def back_from_gateway(request: HttpRequest, gateway_code: str) -> HttpResponse:
     return redirect("portal:dossier", code=payment.dossier.code)
 
 
-def payment_rows(dossier) -> list[Payment]:
-    return list(Payment.objects.filter(dossier=dossier).order_by("id"))
-
-
-def may_pay(dossier, user) -> bool:
-    return (dossier.applicant_id == getattr(user, "pk", None) and dossier.payment_due > 0
-            and dossier.status in (Status.SUBMITTED, Status.RECEIVED, Status.PROCESSING, Status.PAYMENT_REQUESTED))
+@require_safe
+@login_required
+def receipt(request: HttpRequest, code: str, payment_id: int) -> HttpResponse:
+    """A paid payment's e-receipt (signed PDF), for whoever may see the dossier."""
+    dossier = visible_dossiers(request.user, request_grants(request)).filter(code=code).first()
+    if dossier is None:
+        raise page_not_found(code)
+    payment = Payment.objects.filter(dossier=dossier, pk=payment_id).first()
+    doc = issue(payment.pk) if payment is not None else None
+    if doc is None:
+        raise Http404(_("Khoản thanh toán này chưa có biên lai."))
+    return FileResponse(default_storage.open(doc.storage_name, "rb"), content_type="application/pdf",
+                        filename=f"bien-lai-{payment.order_ref}.pdf")

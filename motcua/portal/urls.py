@@ -24,6 +24,7 @@ urlpatterns = [
     path("my/dossiers/<str:code>/supplement/", views.supplement, name="supplement"),
     path("my/dossiers/<str:code>/withdraw/", views.withdraw, name="withdraw"),
     path("my/dossiers/<str:code>/pay/", payments.start, name="pay"),
+    path("my/dossiers/<str:code>/payments/<int:payment_id>/receipt.pdf", payments.receipt, name="payment_receipt"),
     path("my/documents/", vault_pages.documents, name="documents"),
     path("my/documents/<int:doc_id>/", vault_pages.document_file, name="document"),
     path("my/access-log/", vault_pages.access_log, name="access_log"),

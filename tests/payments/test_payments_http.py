@@ -22,9 +22,11 @@ from motcua.dossiers.actions import payments as pay
 from motcua.dossiers.models import Dossier, Status
 from motcua.identity.models import User
 from motcua.lib.errors import ActionError
-from motcua.units.models import Role
 from motcua.payments import sandbox, vnpay
 from motcua.payments.models import Notice, Payment, SandboxTransaction, State
+from motcua.results.signing import verify_pdf
+from motcua.units.models import Role
+from motcua.vault.models import VaultDocument
 from tests.conftest import ApiClient
 from tests.payments import vnpay_reference as ref
 from tests.walker import components_for, worker
@@ -114,6 +116,16 @@ def test_citizen_pays_through_the_sandbox_over_http_and_the_dossier_can_then_be_
     officer = officer_of(code)
     assert actions.perform(code, "receive", officer).status == Status.RECEIVED
 
+    # The e-receipt: a signed PDF with the fee lines, in the citizen's vault and downloadable from the dossier.
+    pdf = browser.get(f"{site}/my/dossiers/{code}/payments/{first['id']}/receipt.pdf", timeout=60)
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    verdict = verify_pdf(pdf.content)
+    assert verdict.signed and verdict.intact and verdict.trusted
+    doc = VaultDocument.objects.get(owner__username="citizen", reference=f"receipt/{fields['vnp_TxnRef']}")
+    assert doc.document_type == "payment_receipt" and doc.source_dossier == "" and doc.sha256
+    stranger = browser_of("citizen2", site)
+    assert stranger.get(f"{site}/my/dossiers/{code}/payments/{first['id']}/receipt.pdf", timeout=30).status_code == 404
+
 
 def test_a_refused_paid_dossier_is_refunded_through_the_gateway_refund_call(site):
     code = submit()
@@ -197,7 +209,7 @@ def test_a_citizen_cannot_pay_or_see_payments_of_another_dossier(demo):
 
 def test_counter_payment_with_a_receipt_number_then_receive(demo):
     code = submit()
-    d = Dossier.objects.get(code=code)
+    Dossier.objects.get(code=code)
     officer = officer_of(code)
     with pytest.raises(ActionError) as err:
         actions.perform(code, "receive", officer)

@@ -110,6 +110,7 @@ def confirm_payment(ctx: Ctx, p: PaymentConfirmationInput) -> tuple[int | None, 
         updated_at=ctx.now, paid_at=ctx.now,
     )
     d.payment_due = 0
+    transaction.on_commit(lambda: _enqueue_receipt(payment.pk))
     new_status = Status.PROCESSING if d.status == Status.PAYMENT_REQUESTED else None
     return new_status, {"amount": amount, "payment": payment.pk, "receipt_number": p.receipt_number}
 
@@ -253,6 +254,7 @@ def apply_outcome(code: str, payment_id: int, outcome: Outcome, now=None) -> str
         data = {"payment": payment.pk, "amount": payment.amount, "gateway": payment.gateway,
                 "gateway_txn": payment.gateway_txn}
         _write(dossier, "payment_paid", from_status, None, now, data, before)
+        transaction.on_commit(lambda: _enqueue_receipt(payment.pk))
         if owed < payment.amount or dossier.status not in OPEN_STATUSES:
             # Paid twice (two attempts, or at the counter meanwhile), or for a dossier already ended: given back.
             _start_refund(dossier, payment, now)
@@ -306,6 +308,12 @@ def refund_ended(ctx: Ctx, from_status: int) -> list[int]:
         open_payment.save()
     ctx.dossier.payment_due = 0
     return started
+
+
+def _enqueue_receipt(payment_id: int) -> None:
+    from motcua.dossiers.tasks import issue_payment_receipt
+
+    issue_payment_receipt.enqueue(payment_id)
 
 
 def _enqueue_refund(refund_id: int) -> None:
