@@ -8,12 +8,15 @@ return, querydr and refund on the merchant web API. Bad notices are answered wit
 from __future__ import annotations
 
 import html
+import io
+import json
 import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.test import Client
 
 from motcua.catalog.models import Procedure
@@ -222,3 +225,26 @@ def test_counter_payment_with_a_receipt_number_then_receive(demo):
     assert p.state == State.PAID and p.receipt_number == "BL-0001" and p.paid_online == 0
     assert actions.perform(code, "receive", officer).status == Status.RECEIVED
     assert Dossier.objects.get(code=code).paid_online == 0
+
+
+def test_finance_page_lists_the_units_payments_and_refused_notices_only_in_its_subtree(demo):
+    code = submit()
+    officer = officer_of(code)
+    actions.perform(code, "confirm_payment", officer, payload={"receipt_number": "BL-77"})
+    c = Client()
+    ipn(c, {"vnp_TmnCode": sandbox.config()["tmn_code"], "vnp_TxnRef": "NOSUCH", "vnp_Amount": "100"})
+    c.force_login(officer)
+    page = c.get("/office/finance/").content.decode()
+    assert code in page and "BL-77" in page
+    checked = c.get("/office/finance/?check=1").content.decode()
+    assert "Không có chênh lệch." in checked  # a counter payment is not the gateway's to confirm
+    assert c.get("/office/finance/?date=2026-13-40").status_code == 400
+    elsewhere = Client()
+    elsewhere.force_login(User.objects.get(username="onestop_hoathuan"))
+    assert code not in elsewhere.get("/office/finance/").content.decode()
+    citizen = Client()
+    citizen.force_login(User.objects.get(username="citizen"))
+    assert citizen.get("/office/finance/").status_code == 403
+    out = io.StringIO()
+    call_command("payments", "sandbox-config", "--json", stdout=out)
+    assert set(json.loads(out.getvalue())) >= {"tmn_code", "hash_secret", "ipn_url", "return_url"}
