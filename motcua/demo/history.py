@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.urls import get_resolver
 from freezegun import freeze_time
 
 from motcua.catalog.models import Procedure
@@ -86,6 +87,9 @@ def _process(clock: _Clock, code: str, hours: float) -> None:
 
 
 def one(procedure: Procedure, applicant: User, start: datetime, outcome: str, rng: random.Random) -> str:
+    # The sandbox gateway is answered through the URLconf: loaded now, not first under freezegun
+    # (whose datetime class the API's schemas cannot describe).
+    get_resolver().url_patterns  # noqa: B018
     version = procedure.current
     definition = version.definition
     data = dict(definition["example"])

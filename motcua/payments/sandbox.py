@@ -10,6 +10,7 @@ gateway retries one. Only with PAYMENT_SANDBOX_ENABLED (never in production).
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from urllib.parse import urlencode
 
@@ -26,6 +27,7 @@ from motcua.payments import vnpay
 from motcua.payments.models import SandboxTransaction
 from motcua.payments.transport import get_json
 
+log = logging.getLogger(__name__)
 # What each button of the payment page makes of the transaction: (vnp_ResponseCode, vnp_TransactionStatus).
 CHOICES = {"pay": (vnpay.SUCCESS, vnpay.STATUS_PAID), "fail": ("51", vnpay.STATUS_ERROR),
            "cancel": (vnpay.CANCELLED_BY_CUSTOMER, vnpay.STATUS_ERROR)}
@@ -86,6 +88,7 @@ def send_ipn(txn: SandboxTransaction) -> str:
         answer = get_json(config()["ipn_url"], _signed(_result_fields(txn)), timeout=10)
         code = str(answer.get("RspCode", "")) if isinstance(answer, dict) else ""
     except Exception:  # the merchant down, crashed or answering nonsense: the gateway retries later
+        log.warning("the sandbox's IPN got no answer", exc_info=True)
         code = ""
     SandboxTransaction.objects.filter(pk=txn.pk).update(ipn_answers=[*txn.ipn_answers, code or "no answer"])
     txn.ipn_answers = [*txn.ipn_answers, code or "no answer"]
