@@ -35,26 +35,25 @@ def _call(request) -> tuple[int, bytes]:
     return response.status_code, response.content
 
 
-def post_json(url: str, body: Mapping[str, object], timeout: float) -> object:
+def _exchange(method: str, url: str, timeout: float, *, body: Mapping[str, object] | None = None,
+              params: Mapping[str, str] | None = None) -> object:
     path = _in_process(url)
-    if path is not None:
-        request = RequestFactory().post(path, data=json.dumps(body), content_type="application/json")
-        status, content = _call(request)
-    else:
-        answer = requests.post(url, json=dict(body), timeout=timeout)
+    if path is None:
+        answer = requests.request(method, url, json=dict(body) if body is not None else None,
+                                  params=dict(params or {}), timeout=timeout)
         status, content = answer.status_code, answer.content
+    elif method == "POST":
+        status, content = _call(RequestFactory().post(path, data=json.dumps(body), content_type="application/json"))
+    else:
+        status, content = _call(RequestFactory().get(f"{path}?{urlencode(params or {})}", REMOTE_ADDR="127.0.0.1"))
     if status != 200:
         raise ValueError(f"HTTP {status}")
     return json.loads(content)
+
+
+def post_json(url: str, body: Mapping[str, object], timeout: float) -> object:
+    return _exchange("POST", url, timeout, body=body)
 
 
 def get_json(url: str, params: Mapping[str, str], timeout: float) -> object:
-    path = _in_process(url)
-    if path is not None:
-        status, content = _call(RequestFactory().get(f"{path}?{urlencode(params)}", REMOTE_ADDR="127.0.0.1"))
-    else:
-        answer = requests.get(url, params=dict(params), timeout=timeout)
-        status, content = answer.status_code, answer.content
-    if status != 200:
-        raise ValueError(f"HTTP {status}")
-    return json.loads(content)
+    return _exchange("GET", url, timeout, params=params)

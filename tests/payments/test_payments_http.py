@@ -248,3 +248,39 @@ def test_finance_page_lists_the_units_payments_and_refused_notices_only_in_its_s
     out = io.StringIO()
     call_command("payments", "sandbox-config", "--json", stdout=out)
     assert set(json.loads(out.getvalue())) >= {"tmn_code", "hash_secret", "ipn_url", "return_url"}
+
+
+def test_expired_payment_paid_late_counter_meanwhile_is_refunded_and_bare_return_is_harmless(demo):
+    code = submit()
+    citizen = User.objects.get(username="citizen")
+    started = pay.start_payment(code, citizen, return_url="http://127.0.0.1/payments/return/sandbox/")
+    officer = officer_of(code)
+    # Paid at the counter meanwhile: the online attempt expires.
+    actions.perform(code, "confirm_payment", officer, payload={"receipt_number": "BL-9"})
+    assert Payment.objects.get(pk=started.payment.pk).state == State.EXPIRED
+    cfg = sandbox.config()
+    late = {"vnp_TmnCode": cfg["tmn_code"], "vnp_TxnRef": started.payment.order_ref,
+            "vnp_Amount": str(started.payment.amount * 100), "vnp_ResponseCode": "00", "vnp_TransactionStatus": "00",
+            "vnp_TransactionNo": "555", "vnp_PayDate": "20261204100000"}
+    c = Client()
+    assert ipn(c, late)["RspCode"] == "00"  # the money moved: recorded, never lost…
+    assert Payment.objects.get(pk=started.payment.pk).state == State.PAID
+    refund = Payment.objects.get(dossier__code=code, purpose="refund")  # …and given back: paid twice
+    assert refund.refund_of_id == started.payment.pk and refund.state == State.PENDING
+    assert Dossier.objects.get(code=code).payment_due == 0
+    # The return URL without any payment: nothing happens, the citizen is told.
+    c.force_login(citizen)
+    r = c.get("/payments/return/sandbox/")
+    assert r.status_code == 302 and r["Location"].endswith("/my/dossiers/")
+    assert Payment.objects.filter(dossier__code=code, state=State.PAID).count() == 2
+
+
+def test_refusing_an_unpaid_dossier_refunds_nothing(demo):
+    code = submit()
+    pay.start_payment(code, User.objects.get(username="citizen"), return_url="http://127.0.0.1/r/")
+    actions.perform(code, "refuse", officer_of(code), reason="Không thuộc thẩm quyền")
+    assert not Payment.objects.filter(dossier__code=code, purpose="refund").exists()
+    assert set(Payment.objects.filter(dossier__code=code).values_list("state", flat=True)) == {State.EXPIRED}
+    with pytest.raises(ActionError) as err:
+        pay.start_payment(code, User.objects.get(username="citizen"), return_url="http://127.0.0.1/r/")
+    assert err.value.code == "nothing_due"
