@@ -171,6 +171,7 @@ class Walker:
         assert r.status_code == 201, r.content
         pay_in_process(r.json()["pay_url"], "pay")
         assert self.get()["amount_due"] == 0
+        self.actions += ["payment_started", "payment_paid"]
 
     def act(self, username: str, action: str, body: dict | None = None, expect: int = 200) -> dict:
         if body and body.get("components"):

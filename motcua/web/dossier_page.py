@@ -126,7 +126,7 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None, gr
         "events": events,
         "has_result": hasattr(dossier, "result"),
         "payable_statuses": (1, 2, 4, 6),
-        "payments": list(dossier.payments.order_by("id")) if dossier.fee or dossier.payment_due else [],
+        "payments": list(dossier.payments.order_by("id")),
         "allowed": actions.allowed_actions(dossier, user, now=now, grants=grants),
         "deadline": state,
         "tasks": tasks,

@@ -97,7 +97,7 @@ def _copy(p: actions.Payload) -> actions.Payload:
     return actions.Payload(
         reason=p.reason, task=p.task, assignee=p.assignee, items=p.items and [dict(i) for i in p.items],
         components=p.components and [dict(c) for c in p.components], data=p.data, amount=p.amount,
-        new_due_date=p.new_due_date, rating=p.rating and {**p.rating},
+        new_due_date=p.new_due_date, rating=p.rating and {**p.rating}, receipt_number=p.receipt_number,
     )
 
 
