@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "motcua.audit",
     "motcua.notifications",
     "motcua.results",
+    "motcua.payments",
     "motcua.monitoring",
     "motcua.vault",
     "motcua.drafts",
@@ -236,6 +237,30 @@ OIDC_TIMEOUT_SECONDS = env_int("OIDC_TIMEOUT_SECONDS", 10)
 OIDC_CACHE_SECONDS = env_int("OIDC_CACHE_SECONDS", 3600)
 # Clock difference tolerated between the provider and this server.
 OIDC_LEEWAY_SECONDS = env_int("OIDC_LEEWAY_SECONDS", 60)
+
+# --- online payment of fees (docs/payments.md) ------------------------------
+# The bundled sandbox gateway (VNPAY 2.1.0, served at /sandbox-pay/); never in production.
+PAYMENT_SANDBOX_ENABLED = env_bool("PAYMENT_SANDBOX_ENABLED", DEMO_IDP_ENABLED)
+# Gateway URLs under PUBLIC_URL are answered in this process (no request from the server to itself).
+PAYMENT_SANDBOX_IN_PROCESS = env_bool("PAYMENT_SANDBOX_IN_PROCESS", True)
+PAYMENT_SANDBOX_TMN_CODE = env_str("PAYMENT_SANDBOX_TMN_CODE", "MOTCUA01")
+# Published with the demo, like the demo password: the sandbox moves no money.
+PAYMENT_SANDBOX_HASH_SECRET = env_str("PAYMENT_SANDBOX_HASH_SECRET", "MOTCUADEMOSANDBOXSECRET2026VNPAY")
+PAYMENT_SANDBOX_IPN_URL = env_str("PAYMENT_SANDBOX_IPN_URL")  # default: PUBLIC_URL/payments/ipn/sandbox/
+# The gateways by code: {"plugin": a registered plugin, its options…} (payments/gateways/).
+PAYMENT_GATEWAYS: dict[str, dict] = {}
+if PAYMENT_SANDBOX_ENABLED:
+    PAYMENT_GATEWAYS["sandbox"] = {"plugin": "vnpay", "sandbox": True, "paid_online": 2}
+if env_str("VNPAY_TMN_CODE"):
+    PAYMENT_GATEWAYS["vnpay"] = {
+        "plugin": "vnpay", "tmn_code": env_str("VNPAY_TMN_CODE"), "hash_secret": env_str("VNPAY_HASH_SECRET"),
+        "pay_url": env_str("VNPAY_PAY_URL", "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"),
+        "api_url": env_str("VNPAY_API_URL", "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"),
+        "paid_online": env_int("VNPAY_PAID_ONLINE", 2),
+    }
+# The gateway a citizen pays through; an unpaid payment expires after PAYMENT_EXPIRE_MINUTES.
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "sandbox" if PAYMENT_SANDBOX_ENABLED else "vnpay")
+PAYMENT_EXPIRE_MINUTES = env_int("PAYMENT_EXPIRE_MINUTES", 15)
 
 if DEMO_IDP_ENABLED:
     # The bundled demo e-ID provider (django-oauth-toolkit in OIDC mode) at /idp/.

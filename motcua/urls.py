@@ -5,6 +5,7 @@ from django.urls import include, path
 from motcua.api.main import api
 from motcua.identity.language import set_language
 from motcua.ops.metrics import metrics
+from motcua.portal import payments as portal_payments
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -18,8 +19,15 @@ urlpatterns = [
     path("kpi/", include("motcua.monitoring.urls")),
     # The CA certificate, the demo CRL and the demo time-stamping authority (results/pki.py).
     path("pki/", include("motcua.results.urls")),
+    # The payment gateways' notifications (IPN) and return (docs/payments.md): outside the portal's namespace,
+    # their addresses are registered at the gateway.
+    path("payments/ipn/<slug:gateway_code>/", portal_payments.ipn, name="payments_ipn"),
+    path("payments/return/<slug:gateway_code>/", portal_payments.back_from_gateway, name="payments_return"),
     path("", include("motcua.portal.urls")),
 ]
+if settings.PAYMENT_SANDBOX_ENABLED:
+    # The bundled sandbox payment gateway (docs/payments.md); never in production.
+    urlpatterns.insert(0, path("sandbox-pay/", include("motcua.payments.urls_sandbox")))
 if settings.DEMO_IDP_ENABLED:
     # The bundled demo e-ID provider (docs/identity.md); never in production.
     urlpatterns.insert(0, path("idp/", include("motcua.identity.provider.urls")))

@@ -20,6 +20,7 @@ from motcua.catalog.models import Procedure
 from motcua.catalog.search import implementing_units
 from motcua.dossiers.models import Dossier, Task, TaskStatus
 from motcua.lib.conditions import evaluate
+from motcua.payments.sandbox import pay_in_process
 from motcua.units.models import Membership, Role, Unit
 from motcua.units.scope import roles_on
 from tests.conftest import ApiClient
@@ -160,7 +161,17 @@ class Walker:
         assert r.status_code == 201, (self.definition["code"], r.content)
         self.code = r.json()["code"]
         self.actions = ["submit"]
+        if r.json()["amount_due"]:
+            self.pay()
         return r.json()
+
+    def pay(self) -> None:
+        """Pay what the dossier owes online, through the bundled sandbox gateway (its pages and IPN, in process)."""
+        r = self.citizen.post(f"/dossiers/{self.code}/payments", {})
+        assert r.status_code == 201, r.content
+        pay_in_process(r.json()["pay_url"], "pay")
+        assert self.get()["amount_due"] == 0
+        self.actions += ["payment_started", "payment_paid"]
 
     def act(self, username: str, action: str, body: dict | None = None, expect: int = 200) -> dict:
         if body and body.get("components"):

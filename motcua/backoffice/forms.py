@@ -37,6 +37,7 @@ ERROR_FIELDS = {
     "reason_required": "reason",
     "supplement_items_required": "items",
     "invalid_amount": "amount",
+    "receipt_number_required": "receipt_number",
     "invalid_new_due_date": "new_due_date",
     "invalid_assignee": "assignee",
     "unknown_task": "task",
@@ -129,6 +130,7 @@ def posted_input(action: str, post: QueryDict) -> dict[str, object]:
         "items": items or None,
         "amount": _amount(post.get("amount")),
         "new_due_date": _day(post.get("new_due_date")),
+        "receipt_number": post.get("receipt_number", "").strip()[:64] or None,
     }
     return {name: value for name, value in values.items() if name in rule.schema.model_fields}
 
@@ -227,7 +229,7 @@ def detail_forms(
         if again is not None:
             form.error = failed.message
             form.error_field = ERROR_FIELDS.get(failed.code, "")
-            form.values = {k: again.get(k, "") for k in ("reason", "task", "assignee", "amount", "new_due_date")}
+            form.values = {k: again.get(k, "") for k in ("reason", "task", "assignee", "amount", "new_due_date", "receipt_number")}
         if action in STEP_ACTIONS or action == "assign":
             form.steps = candidate_steps(action, open_tasks, user, grants)
         if action == "receive":

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from motcua.backoffice import views
+from motcua.backoffice import finance, views
 
 app_name = "backoffice"
 urlpatterns = [
     path("", views.dossier_list, name="list"),
+    path("finance/", finance.finance, name="finance"),
     path("dossiers/<str:code>/", views.dossier_detail, name="dossier"),
     path("dossiers/<str:code>/act/<slug:action>/", views.act, name="act"),
     path("dossiers/<str:code>/result.pdf", views.result_pdf, name="result"),

@@ -213,7 +213,7 @@ def _detail_page(
     if failed is not None:
         field = forms.ERROR_FIELDS.get(failed.code, "")
         # The link of the error summary leads to the input concerned (assign: to its forms).
-        if field in ("reason", "items", "amount", "new_due_date") or (field == "task" and failed_action != "assign"):
+        if field in ("reason", "items", "amount", "new_due_date", "receipt_number") or (field == "task" and failed_action != "assign"):
             context["failed_target"] = f"act-{failed_action}-{field}"
         else:
             context["failed_target"] = f"act-{failed_action}"

@@ -32,6 +32,7 @@ AGENCIES: dict[str, dict[str, str]] = {
 # procedures and papers the state holds.
 DOCUMENT_TYPES: dict[str, dict[str, str]] = {
     "medical_birth_certificate": {"vi": "Giấy chứng sinh", "en": "Medical birth certificate", "bn": "হাসপাতালের জন্ম সনদ"},
+    "payment_receipt": {"vi": "Biên lai thu phí, lệ phí", "en": "Receipt for fees and charges", "bn": "ফি ও চার্জের রসিদ"},
     "birth_certificate": {"vi": "Giấy khai sinh", "en": "Birth certificate", "bn": "জন্ম সনদ"},
     "birth_certificate_copy": {"vi": "Bản sao Giấy khai sinh / trích lục hộ tịch", "en": "Copy of a civil-status extract", "bn": "জন্ম সনদের অনুলিপি / নাগরিক অবস্থার উদ্ধৃতি"},
     "death_notice": {"vi": "Giấy báo tử", "en": "Death notice", "bn": "মৃত্যুর বিজ্ঞপ্তি"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from django.conf import settings as django_settings
 from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse
 from django.utils.translation import gettext as _
@@ -15,9 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from motcua.catalog.models import Procedure, localized
 from motcua.dossiers import actions
 from motcua.dossiers.access import not_found, staff_dossiers, visible_dossiers
+from motcua.dossiers.actions import payments as payment_actions
 from motcua.dossiers.models import Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
-from motcua.lib.errors import Forbidden, NotFound
+from motcua.lib.errors import Forbidden, Invalid, NotFound
+from motcua.payments.gateways import gateway
+from motcua.payments.gateways import known as known_gateways
 from motcua.units.models import Unit
 from motcua.units.scope import Grants, grants_of, units_for
 from motcua.vault import uploads as vault_uploads
@@ -147,6 +151,8 @@ class DossierOut(Schema):
     paused_days: int
     supplement_count: int
     payment_due: int
+    amount_due: int = Field(description="đồng still to pay (the same as payment_due)")
+    paid_online: int = Field(description="Decision 766: 0 not paid online, 1 national payment platform, 2 local gateway")
     data: dict[str, Any]
     components: list[dict[str, Any]]
     tasks: list[TaskOut]
@@ -215,6 +221,8 @@ def _out(dossier: Dossier, user, *, new: bool = False, grants: Grants | None = N
         "paused_days": dossier.paused_days,
         "supplement_count": dossier.supplement_count,
         "payment_due": dossier.payment_due,
+        "amount_due": dossier.payment_due,
+        "paid_online": dossier.paid_online,
         "data": dossier.data,
         "components": dossier.components,
         "tasks": [
@@ -370,3 +378,68 @@ def result(request, code: str):
     if doc is None:
         raise NotFound(_("Hồ sơ chưa có kết quả."), code="no_result")
     return FileResponse(doc.file.open("rb"), content_type="application/pdf", filename=f"{dossier.code}.pdf")
+
+
+# --- payments (docs/payments.md) -------------------------------------------------------------------
+
+
+class PaymentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    gateway: str | None = Field(None, pattern=r"^[a-z0-9_-]{1,32}$", description="a configured gateway; default the site's")
+
+
+class PaymentOut(Schema):
+    id: int
+    amount: int
+    state: str
+    purpose: str
+    gateway: str
+    order_ref: str
+    pay_url: str | None = Field(None, description="where the applicant pays (a VNPAY 2.1.0 payment URL) while open")
+    receipt_number: str
+    refund_of: int | None
+    created_at: datetime
+    paid_at: datetime | None
+
+
+def _payment_out(payment, pay_url: str | None = None) -> dict:
+    return {
+        "id": payment.pk, "amount": payment.amount, "state": payment.state, "purpose": payment.purpose,
+        "gateway": payment.gateway, "order_ref": payment.order_ref, "pay_url": pay_url,
+        "receipt_number": payment.receipt_number, "refund_of": payment.refund_of_id, "created_at": payment.created_at,
+        "paid_at": payment.paid_at,
+    }
+
+
+def _return_url(request, gateway_code: str) -> str:
+    return request.build_absolute_uri(f"/payments/return/{gateway_code}/")
+
+
+@router.post("/{code}/payments", response={200: PaymentOut, 201: PaymentOut},
+             summary="Pay what the dossier owes online (its applicant); Idempotency-Key makes a retry safe")
+def start_payment(request, code: str, body: PaymentIn | None = None):
+    key = request.headers.get("Idempotency-Key", "")
+    if len(key) > 128 or "\x00" in key:
+        raise Invalid(_("Khóa Idempotency-Key không hợp lệ."), code="invalid_idempotency_key")
+    gateway_code = (body.gateway if body is not None else None) or django_settings.PAYMENT_GATEWAY
+    if gateway_code not in known_gateways():
+        raise Invalid(_("Không có cổng thanh toán “%(gateway)s”.") % {"gateway": gateway_code}, code="unknown_gateway")
+    started = payment_actions.start_payment(
+        code, request.user, return_url=_return_url(request, gateway_code), ip=request.META.get("REMOTE_ADDR") or "127.0.0.1",
+        idempotency_key=key, gateway_code=gateway_code,
+    )
+    return Answer(201 if started.created else 200, _payment_out(started.payment, started.pay_url))
+
+
+@router.get("/{code}/payments", response=list[PaymentOut], summary="The dossier's payments and refunds")
+def list_payments(request, code: str):
+    dossier = _visible(request, code)
+    rows = []
+    for p in dossier.payments.order_by("id"):
+        url = None
+        if p.state in ("created", "pending") and p.gateway in known_gateways() and dossier.applicant_id == request.user.pk:
+            p.dossier = dossier
+            url = gateway(p.gateway).pay_url(payment_actions.order_of(
+                p, return_url=_return_url(request, p.gateway), ip=request.META.get("REMOTE_ADDR") or "127.0.0.1"))
+        rows.append(_payment_out(p, url))
+    return rows

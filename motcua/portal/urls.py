@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.portal import apply, vault_pages, verify, views
+from motcua.portal import apply, payments, vault_pages, verify, views
 
 app_name = "portal"
 urlpatterns = [
@@ -24,6 +24,8 @@ urlpatterns = [
     path("my/dossiers/<str:code>/components/<slug:key>/", views.component_file, name="component"),
     path("my/dossiers/<str:code>/supplement/", views.supplement, name="supplement"),
     path("my/dossiers/<str:code>/withdraw/", views.withdraw, name="withdraw"),
+    path("my/dossiers/<str:code>/pay/", payments.start, name="pay"),
+    path("my/dossiers/<str:code>/payments/<int:payment_id>/receipt.pdf", payments.receipt, name="payment_receipt"),
     path("my/documents/", vault_pages.documents, name="documents"),
     path("my/documents/<int:doc_id>/", vault_pages.document_file, name="document"),
     path("my/access-log/", vault_pages.access_log, name="access_log"),

@@ -73,7 +73,7 @@ def _event_details(event: DossierEvent, steps: Mapping[str, str], units: Mapping
         lines.append(_("Thành phần cần bổ sung: %(items)s") % {"items": "; ".join(names.get(k, k) for k in data["items"])})
     if event.action == "submit_supplement" and data.get("components"):
         lines.append(_("Đã bổ sung: %(items)s") % {"items": "; ".join(names.get(k, k) for k in data["components"])})
-    if event.action == "request_payment" and data.get("amount"):
+    if event.action in ("request_payment", "confirm_payment", "payment_paid", "payment_refunded") and data.get("amount"):
         lines.append(_("Số tiền: %(amount)s") % {"amount": money(data["amount"])})
     if event.action in ("receive", "issue_apology") and (data.get("new_due_at") or data.get("due_at")):
         try:
@@ -147,6 +147,8 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None, gr
         "allowed": allowed,
         # The officer's: whether the dossier waits for them, else which open steps (where, held by whom).
         "turn": turn_of(dossier, tasks, allowed, user, grants if grants is not None else grants_of(user)) if staff else None,
+        "payable_statuses": (1, 2, 4, 6),
+        "payments": list(dossier.payments.order_by("id")),
         "deadline": state,
         "tasks": tasks,
         "open_tasks": [t for t in tasks if t.status == "open"],

@@ -303,6 +303,8 @@ def test_due_date_on_receipt_is_never_before_receipt(people, same_day_procedure,
         components=[] if procedure == "3.000333" else BIRTH_COMPONENTS,
     )
     officer = people["onestop_anbinh"] if procedure != "3.000333" else User.objects.get(username="onestop_prov")
+    if dossier.payment_due:  # the fee paid with the submission, here at the counter
+        actions.perform(dossier.code, "confirm_payment", officer, payload={"receipt_number": "BL-1"})
     dossier = actions.perform(dossier.code, "receive", officer)
     stored = Dossier.objects.get(pk=dossier.pk)
     assert stored.received_at == received

@@ -143,11 +143,12 @@ def test_a_field_the_action_does_not_take_is_refused_with_422(people, as_user):
 
 
 @pytest.mark.parametrize("body", [
-    {"amount": 10**20}, {"amount": 0}, {"amount": "năm nghìn"}, {"amount": 1.5}, {"paid_online": 7},
+    {"amount": 10**20}, {"amount": 0}, {"amount": "năm nghìn"}, {"amount": 1.5}, {"paid_online": 2},
+    {"receipt_number": "x" * 65}, {"receipt_number": "a b"},
 ])
 def test_out_of_range_numbers_and_wrong_types_are_a_4xx(people, as_user, body):
     dossier = _submit(people)
-    action = "confirm_payment" if "paid_online" in body else "request_payment"
+    action = "confirm_payment" if "paid_online" in body or "receipt_number" in body else "request_payment"
     r = as_user("onestop_anbinh").post(f"/dossiers/{dossier.code}/actions/{action}", body)
     assert r.status_code == 422 and r.json()["code"] == "invalid_request"
 

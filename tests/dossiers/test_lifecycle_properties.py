@@ -67,7 +67,7 @@ REASON = "Lý do ghi rõ"
 STATE_INVALID = {"receive": {"incomplete"}}
 # Actions whose broken payload (see _broken_payload) must be refused.
 BROKEN_FAILS = frozenset({
-    "refuse", "stop", "request_supplement", "issue_apology", "submit_supplement", "request_payment",
+    "refuse", "stop", "request_supplement", "issue_apology", "submit_supplement", "request_payment", "confirm_payment",
     "claim", "start_processing", "transfer", "approve", "assign", "rate",
 })
 # A complete satisfaction rating (every criterion answered).
@@ -97,7 +97,7 @@ def _copy(p: actions.Payload) -> actions.Payload:
     return actions.Payload(
         reason=p.reason, task=p.task, assignee=p.assignee, items=p.items and [dict(i) for i in p.items],
         components=p.components and [dict(c) for c in p.components], data=p.data, amount=p.amount,
-        new_due_date=p.new_due_date, rating=p.rating and {**p.rating},
+        new_due_date=p.new_due_date, rating=p.rating and {**p.rating}, receipt_number=p.receipt_number,
     )
 
 
@@ -207,6 +207,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             p.components = [component(self.definition, i["key"], name=f"bo-sung-{i['key']}.pdf") for i in request.items]
         elif action == "request_payment":
             p.amount = data.draw(st.integers(min_value=1000, max_value=500_000))
+        elif action == "confirm_payment":
+            p.receipt_number = "BL-0001"
         elif action == "assign":
             user = self.users[who]
             task = next(

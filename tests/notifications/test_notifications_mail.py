@@ -124,7 +124,7 @@ def test_a_dossier_walk_mails_the_applicant_each_moment_that_concerns_them(peopl
         actions.perform(code, "submit_supplement", p["citizen"], payload=actions.Payload(components=list(BIRTH_COMPONENTS)))
         actions.perform(code, "start_processing", p["specialist_anbinh"])
         actions.perform(code, "request_payment", p["specialist_anbinh"], payload=actions.Payload(amount=8000))
-        actions.perform(code, "confirm_payment", p["onestop_anbinh"])
+        actions.perform(code, "confirm_payment", p["onestop_anbinh"], payload={"receipt_number": "BL-1"})
     actions.mark_deadlines(now=_at(8, 9))  # due Tuesday 17:00: at risk
     with freeze_time(_at(8, 10)):
         actions.perform(

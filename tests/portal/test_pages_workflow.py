@@ -378,7 +378,12 @@ def test_payment_request_and_confirmation(demo):
     assert (dossier.status, dossier.payment_due) == (Status.PAYMENT_REQUESTED, 8000)
     assert "8.000 đồng" in html(logged_in("citizen").get(f"/my/dossiers/{code}/"))
     assert "Số tiền đã yêu cầu: 8.000 đồng." in html(onestop.get(f"/office/dossiers/{code}/"))
-    assert act(onestop, code, "confirm_payment").status_code == 302 and status_of(code) == Status.PROCESSING
+    refused = act(onestop, code, "confirm_payment")  # without its receipt number
+    assert refused.status_code == 422 and status_of(code) == Status.PAYMENT_REQUESTED
+    assert 'id="act-confirm_payment-receipt_number"' in html(refused) and 'aria-invalid="true"' in html(refused)
+    assert act(onestop, code, "confirm_payment", {"receipt_number": "BL-2026-0001"}).status_code == 302
+    assert status_of(code) == Status.PROCESSING
+    assert "BL-2026-0001" in html(logged_in("citizen").get(f"/my/dossiers/{code}/"))
 
 
 def test_claim_assign_and_stop(demo):

@@ -15,6 +15,7 @@ from motcua.catalog.search import implementing_units
 from motcua.dossiers import workflow
 from motcua.dossiers.actions import history
 from motcua.dossiers.actions.components import check_components
+from motcua.dossiers.actions.payments import pays_at_submission
 from motcua.dossiers.codes import format_code, next_sequence
 from motcua.dossiers.facts import sources_mask
 from motcua.dossiers.models import Channel, Dossier, Status
@@ -98,13 +99,14 @@ def submit(
     if errors:
         raise Invalid(_("Biểu mẫu có lỗi."), code="invalid_form", errors=[e.as_dict() for e in errors])
     unit = _resolve_unit(procedure, applicant, unit_code)
+    fee = quote(version.definition.get("fees"), data, {"channel": channel}).total
     with transaction.atomic():
         day = timezone.localdate(now)
         code = format_code(unit.code, day, next_sequence(unit.pk, day))
         dossier = Dossier.objects.create(
             code=code, procedure=procedure, procedure_version=version, unit=unit, applicant=applicant,
             channel=channel, status=Status.SUBMITTED, data=data, components=components or [],
-            fee=quote(version.definition.get("fees"), data, {"channel": channel}).total, submitted_at=now, updated_at=now,
+            fee=fee, payment_due=fee if pays_at_submission(version) else 0, submitted_at=now, updated_at=now,
             component_sources=sources_mask(components or [], prepared.registry_fields.values()), vneid_auth=applicant.citizen.assurance_level >= 2,
         )
         tasks = workflow.create_tasks(dossier, now)

@@ -95,7 +95,8 @@ class PaymentRequestInput(ActionInput):
 
 
 class PaymentConfirmationInput(ActionInput):
-    paid_online: int = Field(0, ge=0, le=2, description="1 national payment platform, 2 local gateway, 0 not online")
+    receipt_number: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[\w./-]+$",
+                                       description="the counter's receipt number (cash or card)")
 
 
 class ApologyInput(ActionInput):
@@ -130,7 +131,7 @@ class Payload:
     data: dict | None = None  # supplement answer: corrected form data
     amount: int | None = None  # payment request, đồng
     new_due_date: date | None = None  # apology letter
-    paid_online: int = 0  # confirm_payment: 1 national payment platform, 2 local gateway, 0 not online
+    receipt_number: str | None = None  # confirm_payment: the counter's receipt
     rating: dict | None = None  # rate: {"answers": {criterion: level}, "comment": "…"}
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.utils.translation import gettext as _
 
 from motcua.dossiers import deadlines, workflow
+from motcua.dossiers.actions import payments
 from motcua.dossiers.actions.components import required_components
 from motcua.dossiers.actions.context import Ctx
 from motcua.dossiers.actions.inputs import ActionInput
@@ -37,10 +38,18 @@ def end_everything(status: int) -> Callable[[Ctx, ActionInput], tuple[int, dict]
     """refuse, stop, withdraw: every live step is cancelled and the dossier ends in `status`."""
 
     def apply(ctx: Ctx, p: ActionInput) -> tuple[int, dict]:
+        refunds = payments.refund_ended(ctx, ctx.dossier.status)
         workflow.cancel_all(ctx.dossier, ctx.tasks)
         ctx.dossier.paused_at = None
         if status == Status.STOPPED:
             ctx.dossier.finished_at = ctx.now
-        return status, {}
+        return status, ({"refunds": refunds} if refunds else {})
 
     return apply
+
+
+def receive_refusal(ctx: Ctx) -> tuple[str, str]:
+    if ctx.dossier.status == Status.SUBMITTED and ctx.dossier.payment_due:
+        return _("Hồ sơ đang chờ thanh toán phí, lệ phí: chỉ tiếp nhận được sau khi đã thanh toán."), "payment_pending"
+    return (_("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s”.")
+            % {"action": "receive", "status": Status(ctx.dossier.status).label}, "illegal_transition")

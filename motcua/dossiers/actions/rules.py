@@ -156,7 +156,8 @@ def _not_rated(ctx: Ctx) -> bool:
 
 _S = Status
 RULES: dict[str, Rule] = {
-    "receive": Rule(frozenset({_S.SUBMITTED}), _one_stop_officer, reception.receive),
+    "receive": Rule(frozenset({_S.SUBMITTED}), _one_stop_officer, reception.receive, state=payments.nothing_to_pay,
+                    refusal=reception.receive_refusal),
     "refuse": Rule(frozenset({_S.SUBMITTED}), _one_stop_officer, reception.end_everything(_S.REFUSED),
                    needs_reason=True),
     "request_supplement": Rule(frozenset({_S.SUBMITTED, _S.RECEIVED, _S.PROCESSING}), _may_request_supplement,
@@ -166,8 +167,8 @@ RULES: dict[str, Rule] = {
                               SupplementAnswerInput),
     "request_payment": Rule(frozenset({_S.PROCESSING}), _officer_or_specialist, payments.request_payment,
                             PaymentRequestInput, needs_apology_when_late=True),
-    "confirm_payment": Rule(frozenset({_S.PAYMENT_REQUESTED}), _one_stop_officer, payments.confirm_payment,
-                            PaymentConfirmationInput),
+    "confirm_payment": Rule(frozenset({_S.SUBMITTED, _S.PAYMENT_REQUESTED}), _one_stop_officer,
+                            payments.confirm_payment, PaymentConfirmationInput, state=payments.something_to_pay),
     "claim": Rule(frozenset({_S.RECEIVED, _S.PROCESSING}), _has_step_to_claim, steps.claim, StepInput,
                   state=_a_step_is_unclaimed, needs_apology_when_late=True),
     "assign": Rule(frozenset({_S.RECEIVED, _S.PROCESSING}), _may_assign, steps.assign, AssignInput,

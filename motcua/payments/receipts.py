@@ -1,0 +1,64 @@
+"""The e-receipt (biên lai điện tử) of a paid payment: a PDF with the quote's fee lines, signed, in the payer's vault.
+
+Drawn once per payment, after its payment is committed (a task, or the first download), never inside the
+notice's transaction: WeasyPrint and the signature take a second the gateway should not wait for.
+Signed the way results are signed (`results.signing.sign_pdf`).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import HTML
+
+from motcua.catalog.models import localized
+from motcua.payments.models import Payment, Purpose, State
+from motcua.results.signing import sign_pdf
+from motcua.vault.models import VaultDocument
+from motcua.vault.store import keep_issued
+
+RECEIPT_TYPE = "payment_receipt"
+
+
+def _money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def receipt_pdf(payment: Payment) -> bytes:
+    dossier = payment.dossier
+    payer = dossier.applicant
+    profile = getattr(payer, "citizen", None)
+    lines = [{"label": localized(x.get("label")) or x.get("rule", ""), "amount": _money(int(x.get("amount", 0)))}
+             for x in payment.lines] or [{"label": "Phí, lệ phí", "amount": _money(payment.amount)}]
+    html = render_to_string("payments/receipt.html", {
+        "payment": payment, "dossier": dossier, "unit_name": dossier.unit.name, "number": payment.order_ref,
+        "payer_name": getattr(profile, "full_name", "") or payer.get_full_name() or payer.get_username(),
+        "procedure_name": dossier.procedure.name,
+        "lines": lines, "total": _money(payment.amount),
+        "method": "tại quầy, biên lai " + payment.receipt_number if payment.gateway == "counter" else f"trực tuyến ({payment.gateway})",
+        "paid_at": timezone.localtime(payment.paid_at or payment.updated_at),
+    })
+    return sign_pdf(HTML(string=html).write_pdf(), reason="Biên lai thu phí, lệ phí", location=dossier.unit.name,
+                    signer_name=dossier.unit.name)
+
+
+def issue(payment_id: int) -> VaultDocument | None:
+    """The payment's e-receipt in the payer's vault (made once; None for a payment not paid)."""
+    payment = Payment.objects.select_related("dossier__unit", "dossier__procedure", "dossier__applicant").filter(
+        pk=payment_id).first()
+    if payment is None or payment.purpose == Purpose.REFUND or payment.state not in (State.PAID, State.REFUNDED):
+        return None
+    if payment.receipt_id is not None:
+        return payment.receipt
+    content = receipt_pdf(payment)
+    with transaction.atomic():
+        doc = keep_issued(
+            payment.dossier.applicant, reference=f"receipt/{payment.order_ref}", document_type=RECEIPT_TYPE,
+            title=f"Biên lai thu phí, lệ phí — {payment.dossier.code}", issuer=payment.dossier.unit.name,
+            issued_on=timezone.localdate(payment.paid_at or payment.updated_at), valid_until=None, content=content,
+            file_name=f"bien-lai-{payment.order_ref}.pdf",
+        )
+        # Only the link to its document: the payment's state is the actions layer's.
+        Payment.objects.filter(pk=payment.pk, receipt__isnull=True).update(receipt=doc)
+    return doc
