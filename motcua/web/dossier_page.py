@@ -21,6 +21,12 @@ from motcua.web import components
 from motcua.web.presentation import deadline_badge, format_datetime, issuer_names, money, unit_name
 from motcua.web.turn import turn_of
 
+# The history events that go with a payment row (created, paid, failed, refunded, at the counter).
+PAYMENT_EVENTS = frozenset({
+    "request_payment", "confirm_payment", "payment_started", "payment_paid", "payment_failed", "payment_refunded",
+    "refund_failed",
+})
+
 
 @dataclass
 class SupplementView:
@@ -148,7 +154,10 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None, gr
         # The officer's: whether the dossier waits for them, else which open steps (where, held by whom).
         "turn": turn_of(dossier, tasks, allowed, user, grants if grants is not None else grants_of(user)) if staff else None,
         "payable_statuses": (1, 2, 4, 6),
-        "payments": list(dossier.payments.order_by("id")),
+        # Every payment row was written with a history event (actions/payments.py): a dossier whose
+        # history has none is not asked for its payments (one query less on most pages).
+        "payments": list(dossier.payments.order_by("id"))
+        if any(e.event.action in PAYMENT_EVENTS for e in events) else [],
         "deadline": state,
         "tasks": tasks,
         "open_tasks": [t for t in tasks if t.status == "open"],
