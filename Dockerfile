@@ -11,9 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus \
     LOG_FORMAT=json \
     DEMO_IDP_ENABLED=false \
-    DEMO_REGISTRY_ENABLED=false
+    DEMO_REGISTRY_ENABLED=false \
+    PAYMENT_SANDBOX_ENABLED=false \
+    PKI_DEMO=false
 # The image is for production: the demo e-ID provider and registries are off (with DEBUG off,
-# `motcua check --deploy` refuses them, ops.E001/E002); a demo container sets DEBUG=true DEMO_IDP_ENABLED=true.
+# `motcua check --deploy` refuses them, ops.E001/E002/E004, results.W001); a demo container sets DEBUG=true DEMO_IDP_ENABLED=true.
 
 # WeasyPrint (result PDFs) needs Pango and HarfBuzz; results are set in DejaVu, which has Vietnamese.
 RUN apt-get update \

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core import checks
 
-OFF = {"DEBUG": False, "DEMO_IDP_ENABLED": False, "DEMO_REGISTRY_ENABLED": False}
+OFF = {
+    "DEBUG": False, "DEMO_IDP_ENABLED": False, "DEMO_REGISTRY_ENABLED": False, "PAYMENT_SANDBOX_ENABLED": False,
+}
 
 
 def _ids(include_deployment_checks: bool = True) -> list[str]:
@@ -21,7 +23,11 @@ def production(settings):
 
 
 @pytest.mark.parametrize(
-    ("switch", "error"), [("DEMO_IDP_ENABLED", "ops.E001"), ("DEMO_REGISTRY_ENABLED", "ops.E002")]
+    ("switch", "error"),
+    [
+        ("DEMO_IDP_ENABLED", "ops.E001"), ("DEMO_REGISTRY_ENABLED", "ops.E002"),
+        ("PAYMENT_SANDBOX_ENABLED", "ops.E004"),
+    ],
 )
 def test_each_demo_switch_is_an_error_without_debug(production, switch, error):
     setattr(production, switch, True)

@@ -32,6 +32,7 @@ PRODUCTION = {
     # Nothing of the demo (ops.E001, ops.E002), and the national e-ID in its place (identity.W001).
     "DEMO_IDP_ENABLED": "false",
     "DEMO_REGISTRY_ENABLED": "false",
+    "PAYMENT_SANDBOX_ENABLED": "false",  # ops.E004
     "OIDC_ISSUER": "https://id.example.gov.vn",
 }
 
@@ -81,6 +82,7 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
         ({"SIGNING_KEY_FILE": "", "SIGNING_CERT_FILE": "", "SIGNING_CHAIN_FILES": ""}, "results.W001"),
         ({"DEMO_IDP_ENABLED": "true"}, "ops.E001"),
         ({"DEMO_REGISTRY_ENABLED": "true"}, "ops.E002"),
+        ({"PAYMENT_SANDBOX_ENABLED": "true"}, "ops.E004"),
     ],
 )
 def test_check_deploy_reports_unsafe_values(tmp_path, override, warning):
