@@ -45,6 +45,8 @@ def _signing_material_made_in_real_time():
     # issues, perhaps under freezegun: cryptography's Rust side then keeps freezegun's datetime
     # class and refuses every real datetime afterwards (TypeError in the certificate builder).
     # It is kept in var/pki/ between sessions; a unit's certificate is made with its first result.
+    import weasyprint  # noqa: F401 - deferred by the product (lib/pdf.py); imported here in real time too
+
     from motcua.results import signing
 
     signing.material()

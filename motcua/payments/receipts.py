@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from motcua.catalog.models import localized
+from motcua.lib.pdf import html_to_pdf
 from motcua.payments.models import Payment, Purpose, State
 from motcua.results.signing import sign_pdf
 from motcua.vault.models import VaultDocument
@@ -39,7 +39,7 @@ def receipt_pdf(payment: Payment) -> bytes:
         "method": "tại quầy, biên lai " + payment.receipt_number if payment.gateway == "counter" else f"trực tuyến ({payment.gateway})",
         "paid_at": timezone.localtime(payment.paid_at or payment.updated_at),
     })
-    return sign_pdf(HTML(string=html).write_pdf(), reason="Biên lai thu phí, lệ phí", location=dossier.unit.name,
+    return sign_pdf(html_to_pdf(html), reason="Biên lai thu phí, lệ phí", location=dossier.unit.name,
                     signer_name=dossier.unit.name)
 
 

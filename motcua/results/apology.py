@@ -10,9 +10,9 @@ from datetime import datetime
 
 from django.template.loader import get_template
 from django.utils import timezone, translation
-from weasyprint import HTML
 
 from motcua.catalog.models import localized
+from motcua.lib.pdf import html_to_pdf
 from motcua.results import links
 
 
@@ -36,4 +36,4 @@ def render_apology_letter(dossier, number: str, officer, at: datetime, *, reason
                 **links.printed(links.APOLOGY, number),
             }
         )
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)

@@ -13,12 +13,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
-from weasyprint import HTML
 
 from motcua.catalog.display import describe
 from motcua.catalog.models import localized
 from motcua.catalog.vocab import DOCUMENT_TYPES
 from motcua.lib.errors import Conflict
+from motcua.lib.pdf import html_to_pdf
 from motcua.results import links
 from motcua.results.models import Result
 from motcua.results.signing import sign_pdf
@@ -96,7 +96,7 @@ def render_pdf(dossier, number: str, issued_at: datetime, signer, parts: list[Pa
                 **links.printed(links.RESULT, number, signing_unit=dossier.unit.name),
             }
         )
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)
 
 
 def _signed(pdf: bytes, **how) -> bytes:

@@ -21,9 +21,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import get_template
 from django.utils import timezone, translation
-from weasyprint import HTML
 
 from motcua.catalog.models import ProcedureVersion, localized
+from motcua.lib.pdf import html_to_pdf
 from motcua.results import links
 
 FOLDER = "receipts"
@@ -69,7 +69,7 @@ def receipt_html(dossier: ReceivedDossier) -> str:
 
 def draw(html: str) -> bytes:
     """HTML → PDF (WeasyPrint): the slow step that storing the receipt saves."""
-    return HTML(string=html).write_pdf()
+    return html_to_pdf(html)
 
 
 def _folder(dossier: ReceivedDossier) -> str:
