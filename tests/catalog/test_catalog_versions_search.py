@@ -20,7 +20,6 @@ from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.test import Client
 from django.utils import translation
-from weasyprint import HTML as RealHTML
 
 from motcua.catalog import startup
 from motcua.catalog.models import Procedure, ProcedureVersion
@@ -28,6 +27,7 @@ from motcua.catalog.search import MAX_WORDS, implementing_units
 from motcua.dossiers import actions
 from motcua.dossiers.models import Dossier
 from motcua.identity.models import User
+from motcua.lib.pdf import html_to_pdf
 from motcua.lib.text import fold
 from motcua.units.models import Unit
 from tests.conftest import BIRTH as BIRTH_DATA
@@ -214,15 +214,11 @@ def test_a_v1_dossier_is_processed_on_v1_after_v2_requires_a_new_field(as_user, 
     # …while the v1 dossier goes all the way on v1: its form, its fee, its result summary.
     rendered: list[str] = []
 
-    class FakeHTML:
-        def __init__(self, string: str) -> None:
-            rendered.append(string)
+    def drawn(html: str) -> bytes:
+        rendered.append(html)
+        return html_to_pdf("<p>test</p>")  # a real (small) PDF: the result is signed after rendering
 
-        def write_pdf(self) -> bytes:
-            # A real (small) PDF: the result is signed after rendering.
-            return RealHTML(string="<p>test</p>").write_pdf()
-
-    monkeypatch.setattr("motcua.results.issue.HTML", FakeHTML)
+    monkeypatch.setattr("motcua.results.issue.html_to_pdf", drawn)
     for actor, action in [
         (officer, "receive"), (specialist, "start_processing"), (specialist, "transfer"), (approver, "approve"),
         (approver, "issue_result"), (officer, "return_result"),
