@@ -335,8 +335,15 @@ def ipn_outcome(payment_ids: list[int]) -> dict:
 
     from motcua.payments.models import Notice, Payment, State
 
-    answers = dict(Notice.objects.filter(payment_id__in=payment_ids).values_list("answer").annotate(n=Count("id")))
-    paid = Payment.objects.filter(pk__in=payment_ids, state=State.PAID).count()
+    seen = None
+    for _ in range(30):
+        # The notices wrk had in flight when its time ran out are still being handled: read until it settles.
+        time.sleep(0.5)
+        answers = dict(Notice.objects.filter(payment_id__in=payment_ids).values_list("answer").annotate(n=Count("id")))
+        paid = Payment.objects.filter(pk__in=payment_ids, state=State.PAID).count()
+        if (answers, paid) == seen:
+            break
+        seen = (answers, paid)
     return {"ipn_answers": answers, "payments_paid": paid}
 
 
