@@ -17,11 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from playwright.sync_api import Page, expect
 
-from motcua.demo.idp import register_portal_client
 from motcua.dossiers import actions
 from motcua.dossiers.actions import payments as pay
 from motcua.dossiers.models import Dossier, Status
@@ -32,7 +30,7 @@ from motcua.results.signing import verify_pdf
 from motcua.units.models import Role
 from motcua.vault.models import VaultDocument
 from tests import browser as b
-from tests.browser.test_browser_journey import chromium, eid_login_at_provider, staff_login, start_with_eid  # noqa: F401
+from tests.browser.test_browser_journey import chromium, fill_fields, site, staff_login, start_with_eid  # noqa: F401
 from tests.walker import worker
 
 pytestmark = pytest.mark.browser
@@ -44,31 +42,11 @@ expect.set_options(timeout=20_000)
 
 
 @pytest.fixture
-def site(live_server, transactional_db, demo, settings):
-    """The demo, its e-ID provider and its sandbox gateway on this live server; gateway and merchant talk over HTTP."""
-    settings.OIDC_ISSUER = f"{live_server.url}/idp"
-    settings.PUBLIC_URL = live_server.url
+def shop(site, settings):  # noqa: F811
+    """The demo site (e-ID provider included), its sandbox gateway and motcua talking over HTTP, not in process."""
+    settings.PUBLIC_URL = site
     settings.PAYMENT_SANDBOX_IN_PROCESS = False
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"]}
-    cache.clear()
-    register_portal_client(extra_origins=[live_server.url])
-    yield live_server.url
-    cache.clear()
-
-
-def fill_application(page: Page) -> None:
-    for name, value in APPLICATION.items():
-        controls = page.locator(f"form.dossier-form [name='{name}']:not([type=hidden])")
-        if not controls.count():
-            continue
-        first = controls.first
-        if first.get_attribute("type") == "radio":
-            controls.and_(page.locator(f"[value='{value}']")).check()
-        elif first.evaluate("e => e.tagName") == "SELECT":
-            first.select_option(value)
-        else:
-            first.fill(value)
+    return site
 
 
 def apply(page: Page) -> str:
@@ -76,7 +54,7 @@ def apply(page: Page) -> str:
     for _ in range(8):
         if page.locator("form[action$='/submit/']").count():
             break
-        fill_application(page)
+        fill_fields(page, APPLICATION)
         page.get_by_role("button", name="Lưu và tiếp tục", exact=True).click()
         expect(page.locator(".error-summary")).to_have_count(0)
     page.locator("form[action$='/submit/']").get_by_role("button", name="Nộp hồ sơ").click()
@@ -160,8 +138,8 @@ def upload_to_verify(page: Page, pdf: bytes) -> None:
 
 
 def test_citizen_pays_the_fee_at_the_sandbox_gets_a_verified_result_and_a_refused_paid_dossier_shows_its_refund(
-        chromium, site):  # noqa: F811
-    context = b.new_context(chromium, site)
+        chromium, shop):  # noqa: F811
+    context = b.new_context(chromium, shop)
     page = context.new_page()
     start_with_eid(page, CRIMINAL_RECORD_URL, "citizen")
     code = apply(page)
@@ -231,8 +209,8 @@ def test_citizen_pays_the_fee_at_the_sandbox_gets_a_verified_result_and_a_refuse
     context.close()
 
 
-def test_an_approver_revokes_a_result_on_the_back_office_form_and_verify_says_revoked(chromium, site):  # noqa: F811
-    context = b.new_context(chromium, site)
+def test_an_approver_revokes_a_result_on_the_back_office_form_and_verify_says_revoked(chromium, shop):  # noqa: F811
+    context = b.new_context(chromium, shop)
     page = context.new_page()
     start_with_eid(page, CRIMINAL_RECORD_URL, "citizen")
     code = apply(page)
@@ -242,7 +220,7 @@ def test_an_approver_revokes_a_result_on_the_back_office_form_and_verify_says_re
     with result.file.open("rb") as f:
         pdf = f.read()
 
-    approver = context.browser.new_context(base_url=site, viewport=b.DESKTOP, locale="vi-VN")
+    approver = context.browser.new_context(base_url=shop, viewport=b.DESKTOP, locale="vi-VN")
     office = approver.new_page()
     staff_login(office, officer(code, Role.APPROVER).username, f"/office/dossiers/{code}/")
     office.goto(f"/office/dossiers/{code}/")
