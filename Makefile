@@ -100,7 +100,7 @@ lint: $(VENV)/.installed-dev
 bench-search: $(VENV)/.installed
 	$(BIN)/python bench/catalog_search.py
 
-## make bench: ceiling, submit, act and read on PostgreSQL with gunicorn (2 workers) and wrk (16 connections,
+## make bench: ceiling, submit, act, IPN and read on PostgreSQL with gunicorn (2 workers) and wrk (16 connections,
 ## 20 s a run); fills BENCH_DATABASE_URL with BENCH_DOSSIERS (1,000,000) dossiers first if needed. Not part of `make test`.
 .PHONY: bench
 bench: bench-kpi $(VENV)/.installed

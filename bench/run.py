@@ -15,6 +15,10 @@ bench/replay.lua) through these scenarios:
   (the form validated against the schema, code, deadline, tasks, history, audit, outbox);
 - act: POST /api/v1/dossiers/{code}/actions/receive by the unit's officer, each on a distinct
   dossier submitted in the submit run;
+- ipn: GET /payments/ipn/vnpay/, the gateway's notification (IPN) that a payment went through, each
+  for a distinct pending payment of an open dossier with an amount due (prepared in the bench
+  database), signed as VNPAY's own sample signs (tests/payments/vnpay_reference.py); afterwards every
+  notice must have been answered "00" and its payment be paid;
 - read_dossier / read_list: a citizen's dossier page and list of dossiers (portal, session cookie);
 - search: the procedure search page.
 
@@ -42,10 +46,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-SCENARIOS = ("ceiling", "submit", "act", "read_dossier", "read_list", "search")
+SCENARIOS = ("ceiling", "submit", "act", "ipn", "read_dossier", "read_list", "search")
 SECRET = "bench-only-secret-key-" + "x" * 40
 SUBMIT_PROCEDURE = "1.001193"  # birth registration at the commune: the most common dossier there is
 GIVEN_NAMES = ["Nguyễn", "Minh", "Khang", "Thu", "Hà", "Gia", "Bảo"]
+# The production gateway plugin (VNPAY 2.1.0) with a bench merchant code and secret; IPNs for the
+# payments the ipn scenario prepares (BENCH_IPN_PAYMENTS of them, each notified once).
+IPN_TMN_CODE, IPN_SECRET = "BENCH001", "BENCHONLYVNPAYHASHSECRET20261204"
+IPN_FEE = 200_000
 
 
 @dataclass
@@ -56,6 +64,7 @@ class Config:
     connections: int
     workers: int
     port: int
+    ipn_payments: int = 6000
     threads: int = 2
     work_dir: Path = field(default_factory=lambda: ROOT / "var" / "bench")
 
@@ -72,6 +81,7 @@ def _config() -> Config:
         connections=int(os.environ.get("BENCH_CONNECTIONS", "16")),
         workers=int(os.environ.get("BENCH_WORKERS", "2")),
         port=int(os.environ.get("BENCH_PORT", "18500")),
+        ipn_payments=int(os.environ.get("BENCH_IPN_PAYMENTS", "6000")),
     )
 
 
@@ -85,6 +95,9 @@ def _server_env(cfg: Config) -> dict[str, str]:
         # wait in the listen queue): the figure the "server time" targets speak of.
         "LOG_FORMAT": "json", "LOG_REQUESTS": "true",
         "MOTCUA_VAR_DIR": str(cfg.work_dir / "var"),
+        "VNPAY_TMN_CODE": IPN_TMN_CODE, "VNPAY_HASH_SECRET": IPN_SECRET,
+        # wrk sends every notice from 127.0.0.1: the per-address limit would answer 429 after 120.
+        "PAYMENT_IPN_RATE_PER_MINUTE": "1000000",
     })
     return env
 
@@ -248,6 +261,92 @@ def act_requests(cfg: Config, after_id: int) -> Path:
     return path
 
 
+def ipn_requests(cfg: Config) -> tuple[Path, list[int]]:
+    """Pending VNPAY payments for open dossiers with the fee due, and the gateway's signed IPN for each.
+
+    Written straight to the bench database (what `start_payment` leaves: the payment pending, the
+    amount due on the dossier); the IPNs are signed by VNPAY's published sample, not by motcua.
+    """
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from motcua.dossiers.actions.context import OPEN_STATUSES
+    from motcua.dossiers.models import Dossier
+    from motcua.payments.models import OPEN, Payment, Purpose, State
+    from tests.payments import vnpay_reference as ref
+
+    busy = Payment.objects.filter(state__in=OPEN).values("dossier_id")
+    open_dossiers = Dossier.objects.filter(status__in=OPEN_STATUSES).exclude(id__in=busy)
+    missing = cfg.ipn_payments - open_dossiers.count()
+    if missing > 0:
+        # A small database has few dossiers still open (most generated history is finished): file more.
+        print(f"   ipn: filing {missing:,} dossiers first (too few open ones to pay for)", flush=True)
+        _file_dossiers(missing)
+    now = timezone.now()
+    dossiers = list(open_dossiers.order_by("-id").values_list("id", "applicant_id")[:cfg.ipn_payments])
+    stamp = f"{now:%y%m%d%H%M%S}"
+    payments = [
+        Payment(dossier_id=d, purpose=Purpose.REQUESTED, amount=IPN_FEE, gateway="vnpay", order_ref=f"B{stamp}{i:06d}",
+                state=State.PENDING, payer_id=applicant, created_at=now, updated_at=now,
+                expires_at=now + timedelta(hours=2))
+        for i, (d, applicant) in enumerate(dossiers)
+    ]
+    with transaction.atomic():
+        Payment.objects.bulk_create(payments, batch_size=2000)
+        Dossier.objects.filter(id__in=[d for d, _ in dossiers]).update(payment_due=IPN_FEE)
+    pay_date = f"{now + timedelta(hours=7):%Y%m%d%H%M%S}"  # GMT+7, as VNPAY writes it
+    lines = []
+    for i, p in enumerate(payments):
+        fields = {
+            "vnp_Amount": str(IPN_FEE * 100), "vnp_BankCode": "NCB", "vnp_BankTranNo": f"VNP{stamp}{i:06d}",
+            "vnp_CardType": "ATM", "vnp_OrderInfo": f"Thanh toan le phi ho so {p.order_ref}", "vnp_PayDate": pay_date,
+            "vnp_ResponseCode": "00", "vnp_TmnCode": IPN_TMN_CODE, "vnp_TransactionNo": str(14_000_000 + i),
+            "vnp_TransactionStatus": "00", "vnp_TxnRef": p.order_ref,
+        }
+        lines.append(f"GET\t{ref.payment_url('/payments/ipn/vnpay/', fields, IPN_SECRET)}\t\t\t")
+    path = cfg.work_dir / "ipn.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, [p.pk for p in payments]
+
+
+def _file_dossiers(count: int) -> None:
+    """Birth registrations by generated citizens, through the actions layer, as the submit scenario files them."""
+    from motcua.catalog.models import Procedure
+    from motcua.dossiers import actions
+    from motcua.identity.models import User
+
+    version = Procedure.objects.select_related("current").get(code=SUBMIT_PROCEDURE).current.definition
+    citizens = list(User.objects.filter(username__startswith="cd", citizen__home_unit__kind="commune")
+                    .exclude(citizen__home_unit__code__endswith="H99").order_by("id")[:500])
+    components = {}
+    for i in range(count):
+        user = citizens[i % len(citizens)]
+        if user.pk not in components:
+            components[user.pk] = _vault_components(user, version)
+        data = dict(version["example"], child_name=f"{GIVEN_NAMES[i % 7]} {GIVEN_NAMES[i // 7 % 7]} Thanh Toán")
+        actions.submit(user, SUBMIT_PROCEDURE, data, components=components[user.pk])
+
+
+def ipn_outcome(payment_ids: list[int]) -> dict:
+    """What the notices did: the answers motcua gave (VNPAY's RspCode) and the payments now paid."""
+    from django.db.models import Count
+
+    from motcua.payments.models import Notice, Payment, State
+
+    seen = None
+    for _ in range(30):
+        # The notices wrk had in flight when its time ran out are still being handled: read until it settles.
+        time.sleep(0.5)
+        answers = dict(Notice.objects.filter(payment_id__in=payment_ids).values_list("answer").annotate(n=Count("id")))
+        paid = Payment.objects.filter(pk__in=payment_ids, state=State.PAID).count()
+        if (answers, paid) == seen:
+            break
+        seen = (answers, paid)
+    return {"ipn_answers": answers, "payments_paid": paid}
+
+
 # --- the server and the load --------------------------------------------------------------------
 
 
@@ -376,8 +475,14 @@ def machine(cfg: Config) -> dict:
     }
 
 
+def _ipn_exact(r: dict) -> bool:
+    """Every notice motcua received was answered "00" and paid its own payment (none twice, none lost)."""
+    answers = r.get("ipn_answers") or {}
+    return set(answers) == {"00"} and r.get("payments_paid") == answers["00"] >= r.get("requests", 0)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="The benchmark: ceiling, submit, act and read")
+    parser = argparse.ArgumentParser(description="The benchmark: ceiling, submit, act, ipn and read")
     parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
     parser.add_argument("--no-write", action="store_true", help="print only, write no results file")
     args = parser.parse_args(argv)
@@ -410,11 +515,18 @@ def main(argv: list[str] | None = None) -> int:
             if name == "act":
                 files["act"] = act_requests(cfg, last_id if "submit" in only else 0)
                 connection.close()
+            if name == "ipn":
+                files["ipn"], ipn_payments = ipn_requests(cfg)
+                connection.close()
             since = server.log_offset()
-            results[name] = wrk(cfg, files[name], cfg.duration, once=(name == "act"))
+            once = name in ("act", "ipn")  # each request acts on a distinct dossier (or payment) once
+            results[name] = wrk(cfg, files[name], cfg.duration, once=once)
             results[name].update(server.server_times(since))
-            if name == "act" and results[name]["requests"] >= len(files["act"].read_text().splitlines()):
-                # Every submitted dossier was received before the time was up: the rate is over the
+            if name == "ipn":
+                results[name].update(ipn_outcome(ipn_payments))
+                connection.close()
+            if once and results[name]["requests"] >= len(files[name].read_text().splitlines()):
+                # Every prepared request was sent before the time was up: the rate is over the
                 # time the requests took, not the whole run (wrk's threads stopped when done).
                 r = results[name]
                 r["pool_exhausted"] = True
@@ -426,6 +538,9 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
             if r["first_errors"]:
                 print(f"     first error: {r['first_errors'][0][:200]}")
+            if name == "ipn":
+                print(f"     IPN answers {r['ipn_answers']}; payments paid {r['payments_paid']} "
+                      f"of {len(ipn_payments)} prepared", flush=True)
     finally:
         server.stop()
     ceiling = results.get("ceiling", {}).get("rps")
@@ -445,6 +560,7 @@ def main(argv: list[str] | None = None) -> int:
     checks = {  # DESIGN.md §6: (scenarios needed, met?)
         "submit ≥ 0.5 × ceiling": (("submit", "ceiling"), (results.get("submit", {}).get("ratio_to_ceiling") or 0) >= 0.5),
         "submit p99 < 100 ms": (("submit",), results.get("submit", {}).get("p99_ms", 1e9) < 100),
+        "every IPN answered 00 and its payment paid once": (("ipn",), _ipn_exact(results.get("ipn", {}))),
         "citizen dossier page p95 < 30 ms (server time)":
             (("read_dossier",), results.get("read_dossier", {}).get("server_p95_ms", 1e9) < 30),
         "citizen list page p95 < 30 ms (server time)":

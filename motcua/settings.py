@@ -261,6 +261,9 @@ if env_str("VNPAY_TMN_CODE"):
 # The gateway a citizen pays through; an unpaid payment expires after PAYMENT_EXPIRE_MINUTES.
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "sandbox" if PAYMENT_SANDBOX_ENABLED else "vnpay")
 PAYMENT_EXPIRE_MINUTES = env_int("PAYMENT_EXPIRE_MINUTES", 15)
+# Gateway notifications (IPN) a minute from one address: a gateway sends from a few servers, so a
+# busy installation raises it (the rest of the gateway's endpoints keep the default of 120).
+PAYMENT_IPN_RATE_PER_MINUTE = env_int("PAYMENT_IPN_RATE_PER_MINUTE", 120)
 
 if DEMO_IDP_ENABLED:
     # The bundled demo e-ID provider (django-oauth-toolkit in OIDC mode) at /idp/.

@@ -26,6 +26,12 @@ def process_refunds() -> dict[str, str]:
 
 
 @task()
+def expire_payments() -> int:
+    """Payment attempts left open past their expiry marked expired, each with its event (run periodically)."""
+    return actions.payments.expire_payments()
+
+
+@task()
 def issue_payment_receipt(payment_id: int) -> int | None:
     """The paid payment's e-receipt (signed PDF) into the payer's vault; its vault document id."""
     from motcua.payments.receipts import issue

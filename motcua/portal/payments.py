@@ -7,6 +7,7 @@ word, applied once by the actions layer (`record_notice`), answered in VNPAY's J
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -67,15 +68,13 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _gateway_code() -> str:
-    from django.conf import settings
-
     return settings.PAYMENT_GATEWAY
 
 
 @csrf_exempt
 def ipn(request: HttpRequest, gateway_code: str) -> HttpResponse:
     """The gateway's server-to-server notification: {"RspCode", "Message"} as VNPAY expects."""
-    if over_limit(request, "ipn"):
+    if over_limit(request, "ipn", settings.PAYMENT_IPN_RATE_PER_MINUTE):
         return JsonResponse({"RspCode": vnpay.IPN_OTHER, "Message": "Too many requests"}, status=429)
     params = request.GET if request.method == "GET" else request.POST
     if any("\x00" in k or "\x00" in v for k, v in params.items()) or len(params) > 40:

@@ -24,7 +24,7 @@ from motcua.web.turn import turn_of
 # The history events that go with a payment row (created, paid, failed, refunded, at the counter).
 PAYMENT_EVENTS = frozenset({
     "request_payment", "confirm_payment", "payment_started", "payment_paid", "payment_failed", "payment_refunded",
-    "refund_failed",
+    "refund_failed", "payment_expired",
 })
 
 

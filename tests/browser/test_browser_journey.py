@@ -104,12 +104,9 @@ def staff_login(page: Page, username: str, next_url: str = "/office/") -> None:
     expect(page.locator(".user-name")).to_be_visible()
 
 
-def fill_birth_fields(page: Page, *, reuse: bool = False) -> None:
-    """Fill the fields of BIRTH this step shows, leaving the ones a registry verified alone.
-
-    The birth certificate is uploaded, or with `reuse` picked from the citizen's vault.
-    """
-    for name, value in BIRTH.items():
+def fill_fields(page: Page, values: dict[str, str]) -> None:
+    """Fill the fields of `values` this step shows (text, radio or select), leaving the ones a registry verified alone."""
+    for name, value in values.items():
         controls = page.locator(f"form.dossier-form .field:not(.field-verified) [name='{name}']:not([type=hidden])")
         if not controls.count():
             continue
@@ -120,6 +117,14 @@ def fill_birth_fields(page: Page, *, reuse: bool = False) -> None:
             first.select_option(value)
         else:
             first.fill(value)
+
+
+def fill_birth_fields(page: Page, *, reuse: bool = False) -> None:
+    """Fill the fields of BIRTH this step shows, leaving the ones a registry verified alone.
+
+    The birth certificate is uploaded, or with `reuse` picked from the citizen's vault.
+    """
+    fill_fields(page, BIRTH)
     unit = page.locator("#field-unit")
     if unit.count():
         unit.select_option(label=re.compile("An Bình"))

@@ -185,6 +185,41 @@ def _expire_and_find_open(dossier: Dossier, now) -> Payment | None:
     return found
 
 
+def overdue_payments(now=None) -> list[int]:
+    """Attempts still open (created or pending) past their expiry: the ids the sweep expires."""
+    now = now or timezone.now()
+    return list(Payment.objects.filter(state__in=OPEN, expires_at__lte=now).exclude(purpose=Purpose.REFUND)
+                .order_by("id").values_list("pk", flat=True))
+
+
+def expire_payment(payment_id: int, now=None) -> bool:
+    """An open attempt past its expiry becomes `expired`, with its event; False when it was no longer open.
+
+    Under the dossier's lock, as the gateway's word is applied: an IPN that paid it a moment ago wins,
+    and one that arrives later for an expired attempt is still honoured (paid, then refunded if not owed).
+    """
+    now = now or timezone.now()
+    code = Payment.objects.filter(pk=payment_id).values_list("dossier__code", flat=True).first()
+    if code is None:
+        return False
+    with transaction.atomic():
+        dossier = _lock(code)
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.state not in OPEN or payment.expires_at is None or payment.expires_at > now:
+            return False
+        before = history.look_before(dossier)
+        _move(payment, State.EXPIRED, now)
+        payment.save()
+        _write(dossier, "payment_expired", dossier.status, None, now,
+               {"payment": payment.pk, "amount": payment.amount, "gateway": payment.gateway}, before)
+    return True
+
+
+def expire_payments(now=None) -> int:
+    """The periodic sweep: every open attempt past its expiry expired (each in its own transaction)."""
+    return sum(expire_payment(pk, now) for pk in overdue_payments(now))
+
+
 # --- the gateway's word -------------------------------------------------------------------------------
 
 
