@@ -74,6 +74,13 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return self.order_ref
 
+    @property
+    def state_label(self) -> str:
+        # A refund the gateway carried out is "paid" in its books; to the citizen the money came back.
+        if self.purpose == Purpose.REFUND and self.state == State.PAID:
+            return str(_("Đã hoàn trả cho người nộp"))
+        return self.get_state_display()
+
 
 class Notice(models.Model):
     """Every notification a gateway sent (IPN), with what we answered: the finance officer sees the refused ones."""

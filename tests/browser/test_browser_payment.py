@@ -200,7 +200,7 @@ def test_citizen_pays_the_fee_at_the_sandbox_gets_a_verified_result_and_a_refuse
     expect(rows).to_have_count(2)
     refund_row = rows.filter(has=page.locator("td:first-child", has_text=re.compile("^Hoàn tiền$")))
     expect(refund_row).to_contain_text("200.000")
-    expect(refund_row.locator(f"td.payment-{State.PAID}")).to_be_visible()  # the money went back
+    expect(refund_row.locator(f"td.payment-{State.PAID}")).to_have_text("Đã hoàn trả cho người nộp")  # money back
     expect(page.locator(f"td.payment-{State.REFUNDED}")).to_have_text("Đã hoàn tiền")  # the fee paid
     shots(page, "payment-refunded-dossier")
     assert Dossier.objects.get(code=refused).status == Status.REFUSED
