@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django import template
 from django.conf import settings
@@ -15,11 +15,13 @@ from motcua.identity.provider.credentials import DEMO_PASSWORD
 from motcua.web import presentation
 
 register = template.Library()
-
-
-@register.filter
-def money(amount: int | None) -> str:
-    return presentation.money(amount)
+# The presentation's words, as they are: one filter per function, nothing added.
+register.filter("money", presentation.money)
+register.filter("day", presentation.format_date)
+register.filter("action_label", presentation.action_label)
+register.filter("event_label", presentation.event_label)
+register.filter("level_label", presentation.level_label)
+register.filter("mode_label", presentation.service_mode_label)
 
 
 @register.filter
@@ -28,31 +30,6 @@ def when(value: datetime | None) -> str:
     if value is None:
         return ""
     return format_html('<time datetime="{}">{}</time>', value.isoformat(), presentation.format_datetime(value))
-
-
-@register.filter
-def day(value: date | None) -> str:
-    return presentation.format_date(value)
-
-
-@register.filter
-def action_label(action: str) -> str:
-    return presentation.action_label(action)
-
-
-@register.filter
-def event_label(action: str) -> str:
-    return presentation.event_label(action)
-
-
-@register.filter
-def level_label(level: str) -> str:
-    return presentation.level_label(level)
-
-
-@register.filter
-def mode_label(mode: str) -> str:
-    return presentation.service_mode_label(mode)
 
 
 @register.filter
