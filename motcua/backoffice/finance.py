@@ -3,7 +3,7 @@ that were refused, and what the reconciliation against the gateway finds (paymen
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from motcua.backoffice.views import staff_required
 from motcua.payments.models import Notice, Payment
-from motcua.payments.reconcile import reconcile
+from motcua.payments.reconcile import day_bounds, reconcile
 from motcua.units.models import Unit
 from motcua.units.scope import paths_of, request_grants, units_under
 
@@ -28,8 +28,7 @@ def finance(request: HttpRequest) -> HttpResponse:
         day = date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else timezone.localdate()
     except ValueError:
         day, error = timezone.localdate(), _("Ngày không hợp lệ; hãy nhập theo dạng NNNN-TT-NN.")
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    end = start + timedelta(days=1)
+    start, end = day_bounds(day)
     paths = paths_of(request_grants(request))
     unit_ids = list(units_under(paths).values_list("pk", flat=True))
     payments = (Payment.objects.select_related("dossier").filter(dossier__unit_id__in=unit_ids)
@@ -40,7 +39,8 @@ def finance(request: HttpRequest) -> HttpResponse:
     unknown = (Notice.objects.filter(received_at__gte=start, received_at__lt=end, payment__isnull=True)
                .exclude(answer__in=("00", "02")).order_by("-id")[:MAX_ROWS]
                if Unit.objects.filter(path__in=paths, parent__isnull=True).exists() else [])
-    mismatches = [m for m in reconcile(day, unit_ids) if m.kind != "refused_notice"] if request.GET.get("check") else None
+    # One gateway call per payment, inside this request: at most MAX_ROWS of them (the command checks all).
+    mismatches = reconcile(day, unit_ids, limit=MAX_ROWS) if request.GET.get("check") else None
     return render(request, "backoffice/finance.html", {
         "day": day, "error": error, "payments": payments, "refused": [*refused, *unknown], "mismatches": mismatches,
     }, status=400 if error else 200)

@@ -25,17 +25,24 @@ class Mismatch:
     kind: str  # paid_here_only, paid_there_only, amount_differs, unreachable, refused_notice
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
+def day_bounds(day: date) -> tuple[datetime, datetime]:
     start = timezone.make_aware(datetime.combine(day, time.min))
     return start, start + timedelta(days=1)
 
 
-def reconcile(day: date, unit_ids: list[int] | None = None) -> list[Mismatch]:
-    start, end = _day_bounds(day)
+def reconcile(day: date, unit_ids: list[int] | None = None, limit: int | None = None) -> list[Mismatch]:
+    """The day's payments against the gateway's word and, for the whole installation, the refused notices.
+
+    `unit_ids`: only those units' payments, and no notices (the finance page lists its notices itself).
+    `limit`: ask the gateway about that many payments at most (one call each, in a web request).
+    """
+    start, end = day_bounds(day)
     payments = (Payment.objects.select_related("dossier").exclude(purpose=Purpose.REFUND)
                 .filter(created_at__gte=start, created_at__lt=end, gateway__in=known()).order_by("id"))
     if unit_ids is not None:
         payments = payments.filter(dossier__unit_id__in=unit_ids)
+    if limit is not None:
+        payments = payments[:limit]
     found: list[Mismatch] = []
     for p in payments:
         try:
@@ -52,9 +59,9 @@ def reconcile(day: date, unit_ids: list[int] | None = None) -> list[Mismatch]:
             found.append(Mismatch(p.order_ref, p.dossier.code, p.state, theirs, p.amount, "paid_there_only"))
         elif word.paid and word.amount != p.amount:
             found.append(Mismatch(p.order_ref, p.dossier.code, p.state, f"paid {word.amount}", p.amount, "amount_differs"))
-    notices = Notice.objects.filter(received_at__gte=start, received_at__lt=end).exclude(answer__in=("00", "02"))
     if unit_ids is not None:
-        notices = notices.filter(payment__dossier__unit_id__in=unit_ids) | notices.filter(payment__isnull=True)
+        return found
+    notices = Notice.objects.filter(received_at__gte=start, received_at__lt=end).exclude(answer__in=("00", "02"))
     for n in notices.order_by("id"):
         found.append(Mismatch(n.order_ref, "", "", f"notice {n.answer}", 0, "refused_notice"))
     return found

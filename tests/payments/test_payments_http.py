@@ -236,6 +236,10 @@ def test_finance_page_lists_the_units_payments_and_refused_notices_only_in_its_s
     c.force_login(officer)
     page = c.get("/office/finance/").content.decode()
     assert code in page and "BL-77" in page
+    assert "NOSUCH" not in page  # a notice naming no known order belongs to no unit…
+    root = Client()
+    root.force_login(User.objects.get(username="admin_province"))
+    assert "NOSUCH" in root.get("/office/finance/").content.decode()  # …whoever serves the root of the tree sees it
     checked = c.get("/office/finance/?check=1").content.decode()
     assert "Không có chênh lệch." in checked  # a counter payment is not the gateway's to confirm
     assert c.get("/office/finance/?date=2026-13-40").status_code == 400
