@@ -236,16 +236,16 @@ def test_finance_page_lists_the_units_payments_and_refused_notices_only_in_its_s
     c.force_login(officer)
     page = c.get("/office/finance/").content.decode()
     assert code in page and "BL-77" in page
-    assert "NOSUCH" not in page  # a notice naming no known order belongs to no unit…
-    root = Client()
-    root.force_login(User.objects.get(username="admin_province"))
-    assert "NOSUCH" in root.get("/office/finance/").content.decode()  # …whoever serves the root of the tree sees it
+    # A notice naming no known order belongs to no unit: whoever serves the root of a tree sees it (the
+    # province's one-stop centre serves the whole province), an officer of a commune does not (below).
+    assert "NOSUCH" in page
     checked = c.get("/office/finance/?check=1").content.decode()
     assert "Không có chênh lệch." in checked  # a counter payment is not the gateway's to confirm
     assert c.get("/office/finance/?date=2026-13-40").status_code == 400
     elsewhere = Client()
     elsewhere.force_login(User.objects.get(username="onestop_hoathuan"))
-    assert code not in elsewhere.get("/office/finance/").content.decode()
+    elsewhere_page = elsewhere.get("/office/finance/").content.decode()
+    assert code not in elsewhere_page and "NOSUCH" not in elsewhere_page
     citizen = Client()
     citizen.force_login(User.objects.get(username="citizen"))
     assert citizen.get("/office/finance/").status_code == 403
