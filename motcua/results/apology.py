@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from motcua.catalog.models import localized
 from motcua.lib.pdf import html_to_pdf
 from motcua.results import links
+from motcua.results.issue import signed_name
 
 
 def render_apology_letter(dossier, number: str, officer, at: datetime, *, reason: str, previous_due_at: datetime) -> bytes:
@@ -32,7 +33,7 @@ def render_apology_letter(dossier, number: str, officer, at: datetime, *, reason
                 "previous_due_at": timezone.localtime(previous_due_at),
                 "new_due_at": timezone.localtime(dossier.due_at),
                 "issued_at": timezone.localtime(at),
-                "officer": officer.get_full_name() or officer.get_username(),
+                "officer": signed_name(officer),
                 **links.printed(links.APOLOGY, number),
             }
         )

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from motcua.catalog.models import ProcedureVersion, localized
 from motcua.lib.pdf import html_to_pdf
 from motcua.results import links
+from motcua.results.issue import signed_name
 
 FOLDER = "receipts"
 
@@ -61,7 +62,7 @@ def receipt_html(dossier: ReceivedDossier) -> str:
                 "components": supplied,
                 "received_at": timezone.localtime(dossier.received_at),
                 "due_at": timezone.localtime(dossier.due_at) if dossier.due_at else None,
-                "officer": (officer.get_full_name() or officer.get_username()) if officer is not None else "",
+                "officer": signed_name(officer) if officer is not None else "",
                 **links.printed(links.RECEIPT, dossier.code),
             }
         )

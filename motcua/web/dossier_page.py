@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from motcua.catalog.display import describe, field_label
 from motcua.catalog.models import localized
 from motcua.dossiers import actions
+from motcua.dossiers.actions.context import OPEN_STATUSES
 from motcua.dossiers.models import ApologyLetter, Dossier, DossierEvent, SupplementRequest, Task
 from motcua.dossiers.timing import UnitShare, unit_shares
 from motcua.units.scope import Grants, grants_of
@@ -153,7 +154,7 @@ def dossier_context(dossier: Dossier, user, *, staff: bool = False, now=None, gr
         "allowed": allowed,
         # The officer's: whether the dossier waits for them, else which open steps (where, held by whom).
         "turn": turn_of(dossier, tasks, allowed, user, grants if grants is not None else grants_of(user)) if staff else None,
-        "payable_statuses": (1, 2, 4, 6),
+        "payable_statuses": OPEN_STATUSES,  # where the actions layer takes a payment (actions/payments.py)
         # Every payment row was written with a history event (actions/payments.py): a dossier whose
         # history has none is not asked for its payments (one query less on most pages).
         "payments": list(dossier.payments.order_by("id"))

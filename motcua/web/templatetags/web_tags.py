@@ -22,6 +22,14 @@ register.filter("action_label", presentation.action_label)
 register.filter("event_label", presentation.event_label)
 register.filter("level_label", presentation.level_label)
 register.filter("mode_label", presentation.service_mode_label)
+register.filter("role_label", presentation.role_label)
+register.filter("status_label", presentation.status_label)
+register.filter("task_status", presentation.task_status_label)
+register.filter("file_size", presentation.file_size)
+register.filter("localized", _localized)
+register.filter("step_label", presentation.step_label)
+register.filter("rating_level", rating.level_label)
+register.filter("rating_criterion", rating.criterion_label)
 
 
 @register.filter
@@ -59,33 +67,8 @@ def deadline_badge(state: str) -> str:
 
 
 @register.filter
-def role_label(role: str) -> str:
-    return presentation.role_label(role)
-
-
-@register.filter
-def status_label(status: int) -> str:
-    return presentation.status_label(status)
-
-
-@register.filter
-def task_status(status: str) -> str:
-    return presentation.task_status_label(status)
-
-
-@register.filter
 def decimal(value: float | None) -> str:
     return presentation.decimal(value or 0)
-
-
-@register.filter
-def file_size(size: int | None) -> str:
-    return presentation.file_size(size)
-
-
-@register.filter
-def localized(texts) -> str:
-    return _localized(texts)
 
 
 @register.filter
@@ -100,18 +83,3 @@ def get(mapping, key):
 @register.filter
 def is_past(value: datetime | None) -> bool:
     return value is not None and value < timezone.now()
-
-
-@register.filter
-def step_label(task) -> str:
-    return presentation.step_label(task)
-
-
-@register.filter
-def rating_level(level: str) -> str:
-    return rating.level_label(level)
-
-
-@register.filter
-def rating_criterion(key: str) -> str:
-    return rating.criterion_label(key)
