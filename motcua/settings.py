@@ -320,6 +320,15 @@ if TASKS_BACKEND == "rq":
 # What the scheduler's pruning keeps: delivered outbox events, finished task results (failures 4×).
 OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 30)
 TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 7)
+# --- the audit log's global chain (audit/seal.py) ---------------------------
+# The key that signs the chain's checkpoints: AUDIT_KEY, or AUDIT_KEY_FILE, else derived from SECRET_KEY.
+# Keep it off the database server: whoever holds it and the database can rewrite history.
+AUDIT_KEY = env_str("AUDIT_KEY") or (Path(env_str("AUDIT_KEY_FILE")).read_text().strip() if env_str("AUDIT_KEY_FILE") else "")
+# Each checkpoint is also appended here (one JSON line): ship this file off the machine (syslog, WORM storage),
+# it is what catches a tail deleted together with its checkpoints. Empty: not written.
+AUDIT_CHECKPOINT_LOG = env_str("AUDIT_CHECKPOINT_LOG", str(VAR_DIR / "audit-checkpoints.log"))
+# An entry not sealed this long after it was written can no longer be a transaction still committing.
+AUDIT_SEAL_LAG_SECONDS = env_int("AUDIT_SEAL_LAG_SECONDS", 3600)
 # PostgreSQL memory for `motcua kpi rebuild`'s grouping (its transaction only): ~1.2 GB at 10 million dossiers.
 KPI_REBUILD_WORK_MEM = env_str("KPI_REBUILD_WORK_MEM", "1536MB")
 

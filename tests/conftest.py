@@ -40,6 +40,14 @@ def _plain_http_live_server():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _audit_checkpoint_log_per_worker(tmp_path_factory):
+    # The audit sealer appends each checkpoint to AUDIT_CHECKPOINT_LOG (audit/seal.py), which verify
+    # compares with the database: the xdist workers' test databases differ, so each keeps its own.
+    with override_settings(AUDIT_CHECKPOINT_LOG=str(tmp_path_factory.mktemp("audit") / "checkpoints.log")):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _signing_material_made_in_real_time():
     # The demo PKI (CA, TSA, CRL; results/pki.py) is otherwise made by the first result a test
     # issues, perhaps under freezegun: cryptography's Rust side then keeps freezegun's datetime
