@@ -26,6 +26,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
 
+from motcua.audit.tasks import seal_audit
 from motcua.dossiers import actions
 from motcua.dossiers.models import DeadlineState, Dossier
 from motcua.dossiers.tasks import check_deadlines, expire_payments, process_refunds
@@ -116,6 +117,7 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
     call_command("scheduler", "--once")
     rows = list(DBTaskResult.objects.order_by("task_path").values_list("task_path", "status", "queue_name"))
     assert rows == [
+        (seal_audit.module_path, TaskResultStatus.READY, "default"),
         (check_deadlines.module_path, TaskResultStatus.READY, "default"),
         (expire_payments.module_path, TaskResultStatus.READY, "default"),
         (process_refunds.module_path, TaskResultStatus.READY, "default"),
@@ -127,7 +129,7 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
     assert [line.split()[:2] for line in out] == [
         ["enqueued", check_deadlines.name], ["enqueued", expire_payments.name], ["enqueued", process_refunds.name],
         ["enqueued", send_kpi_digests.name], ["enqueued", deliver_outbox.name],
-        ["enqueued", prune_history.name],
+        ["enqueued", prune_history.name], ["enqueued", seal_audit.name],
     ]
 
 
