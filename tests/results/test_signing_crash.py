@@ -25,7 +25,15 @@ import requests
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 MOTCUA = str(Path(sys.executable).parent / "motcua")
-PORT = 8163
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PORT = _free_port()  # chosen at import: each xdist worker and each checkout its own
 SETUP = """
 from motcua.dossiers import actions
 from motcua.identity.models import ApiToken, User
@@ -132,10 +140,10 @@ def test_a_worker_killed_while_signing_leaves_nothing_and_the_retry_issues_once(
     caller.start()
     try:
         assert tsa.received.wait(120), log.read_text()[-2000:]  # rendered, signed, waiting for the timestamp
+    finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
         caller.join(10)
-    finally:
         tsa.close()
     assert isinstance(answers[0], requests.RequestException)  # the officer saw no answer
     assert _state(tmp_path, code) == before  # nothing half-written: no row, no event, no entry, no file
