@@ -109,6 +109,15 @@ bench: bench-kpi $(VENV)/.installed
 	  for _ in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 	$(BIN)/python bench/run.py
 
+## make bench-soak: ten minutes at 70 % of the measured maximum submit rate mixed with reads (bench/soak.py);
+## fails on any error or when a worker's memory grows. SOAK_SECONDS, SOAK_SHARE and the bench's variables apply.
+.PHONY: bench-soak
+bench-soak: $(VENV)/.installed
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n1)" main start; \
+	  for _ in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
+	$(BIN)/python bench/soak.py
+
 ## make bench-kpi: Decision 766 at scale — fills KPI_BENCH_DATABASE_URL with KPI_DOSSIERS (10,000,000) dossiers
 ## if it has fewer, then times `kpi rebuild` (target < 60 s) and the dashboard of every unit over a year (p95 < 50 ms).
 KPI_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/motcua_kpi_bench

@@ -6,6 +6,15 @@
 -- The threads share the lines round-robin; each cycles through its own share.
 
 local threads = {}
+
+-- BENCH_DELAY_MS: each connection waits this long before each request (the soak's pacing:
+-- connections × 1000 / delay = the rate asked for). Unset: as fast as the server answers.
+local pacing = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if pacing then
+  function delay()
+    return pacing
+  end
+end
 local next_id = 0
 
 function setup(thread)

@@ -430,6 +430,15 @@ class Server:
                 self.proc.wait()
 
 
+def _summed(per_thread: list[dict[str, int]]) -> dict[str, int]:
+    """wrk's threads each count answers by status: the run's totals."""
+    total: dict[str, int] = {}
+    for counts in per_thread:
+        for status, n in counts.items():
+            total[status] = total.get(status, 0) + n
+    return total
+
+
 def wrk(cfg: Config, requests: Path, duration: int, once: bool = False) -> dict:
     env = dict(os.environ, BENCH_REQUESTS=str(requests), BENCH_THREADS=str(cfg.threads), BENCH_ONCE="1" if once else "0")
     out = subprocess.run(
@@ -446,7 +455,7 @@ def wrk(cfg: Config, requests: Path, duration: int, once: bool = False) -> dict:
         "requests": raw["requests"], "seconds": round(seconds, 2), "rps": round(raw["requests"] / seconds, 1),
         "p50_ms": raw["p50_us"] / 1000, "p95_ms": raw["p95_us"] / 1000, "p99_ms": raw["p99_us"] / 1000,
         "max_ms": raw["max_us"] / 1000, "errors": raw["status_errors"] + raw["socket_errors"],
-        "statuses": {k: v for d in raw["statuses"] for k, v in d.items()}, "first_errors": raw["first_errors"],
+        "statuses": _summed(raw["statuses"]), "first_errors": raw["first_errors"],
     }
 
 
