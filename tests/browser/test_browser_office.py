@@ -14,12 +14,12 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import pypdfium2
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from motcua.lib.pdf import html_to_pdf
 from motcua.units.models import CalendarDay, Membership
-from tests import browser as b
 from tests.backoffice.helpers import pdf_text
 from tests.browser.test_browser_journey import axe, chromium, site  # noqa: F401 - fixtures
 from tests.browser.test_browser_layout import assert_no_sideways_scroll, logged_in_page
@@ -99,8 +99,6 @@ def test_the_officers_dossier_page_notes_and_printing(chromium, axe, site):  # n
     text = " ".join(pdf_text(printed).split())
     assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text and code in text and "Nguyễn Văn An" in text
     assert "Dịch vụ công trực tuyến" not in text and "Đăng xuất" not in text, "the site's header was printed"
-    import pypdfium2
-
     assert len(pypdfium2.PdfDocument(printed)) == 1, "the receipt fits one A4 sheet"
     folder = os.environ.get("MOTCUA_SCREENSHOTS")
     if folder:  # what the browser prints, drawn as a picture for the docs
