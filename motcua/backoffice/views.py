@@ -218,6 +218,7 @@ def _detail_page(
     context["note_max"] = notes.NOTE_MAX_CHARS
     context["note_error"] = note_error
     context["note_text"] = request.POST.get("text", "") if note_error else ""
+    context["note_key"] = request.POST.get("idempotency_key", "") if note_error else notes.new_key()
     context["printables"] = printing.printables(dossier)
     if failed is not None:
         field = forms.ERROR_FIELDS.get(failed.code, "")

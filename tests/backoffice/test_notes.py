@@ -63,3 +63,20 @@ def test_note_input_is_strict(demo):
     assert not DossierNote.objects.exists()
     assert desk.post(url, {"text": "ư" * 2000}).status_code == 302
     assert DossierNote.objects.get().text == "ư" * 2000
+
+
+def test_the_same_form_posted_twice_adds_one_note(demo):
+    code = birth_dossier()
+    desk = logged_in("onestop_anbinh")
+    page = desk.get(f"/office/dossiers/{code}/").content.decode()
+    key = page.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
+    assert len(key) == 32
+    for _ in range(2):
+        assert desk.post(f"/office/dossiers/{code}/notes/", {"text": "Gọi lại cho người nộp", "idempotency_key": key}).status_code == 302
+    assert DossierNote.objects.filter(dossier__code=code).count() == 1
+    # The header works the same way; a malformed key is refused.
+    for _ in range(2):
+        desk.post(f"/office/dossiers/{code}/notes/", {"text": "Lần hai"}, headers={"Idempotency-Key": "abcdefgh-1234"})
+    assert DossierNote.objects.filter(dossier__code=code).count() == 2
+    assert desk.post(f"/office/dossiers/{code}/notes/", {"text": "x", "idempotency_key": "bad key!"}).status_code == 400
+    assert AuditEntry.objects.filter(object_type="dossier_note").count() == 2
