@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.backoffice import finance, views
+from motcua.backoffice import finance, notes, printing, unit_admin, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -12,4 +12,12 @@ urlpatterns = [
     path("dossiers/<str:code>/revoke-result/", views.revoke_result, name="revoke_result"),
     path("dossiers/<str:code>/apology/<str:number>.pdf", views.apology_pdf, name="apology"),
     path("dossiers/<str:code>/components/<slug:key>/", views.component_file, name="component"),
+    # Issue 17 (h17c): the preview, internal notes, printing, unit administration.
+    path("dossiers/<str:code>/components/<slug:key>/view", views.component_view, name="component_view"),
+    path("dossiers/<str:code>/notes/", notes.post_note, name="note"),
+    path("dossiers/<str:code>/print/<slug:kind>/", printing.print_page, name="print"),
+    path("dossiers/<str:code>/print/<slug:kind>.pdf", printing.print_pdf, name="print_pdf"),
+    path("dossiers/<str:code>/print/<slug:kind>/<int:event>/", printing.print_page, name="print_event"),
+    path("dossiers/<str:code>/print/<slug:kind>/<int:event>.pdf", printing.print_pdf, name="print_pdf_event"),
+    *unit_admin.urlpatterns,
 ]

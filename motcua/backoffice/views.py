@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST, require_safe
 
 from motcua.backoffice import forms
@@ -193,7 +194,7 @@ def _staff_dossier_or_404(request: HttpRequest, code: str) -> Dossier:
 
 def _detail_page(
     request: HttpRequest, dossier: Dossier, *, failed: ActionError | None = None, failed_action: str = "",
-    revoke_error: str = "",
+    revoke_error: str = "", note_error: str = "",
 ) -> HttpResponse:
     now = timezone.now()
     grants = request_grants(request)  # also the header's "staff" link: one membership query a page
@@ -210,6 +211,15 @@ def _detail_page(
     )
     context["revoke_error"] = revoke_error
     context["revoke_reason"] = request.POST.get("reason", "") if revoke_error else ""
+    # Internal notes and the papers to print (backoffice/notes.py, printing.py): read here, on the officer's page only.
+    from motcua.backoffice import notes, printing
+
+    context["notes"] = notes.notes_of(dossier)
+    context["note_max"] = notes.NOTE_MAX_CHARS
+    context["note_error"] = note_error
+    context["note_text"] = request.POST.get("text", "") if note_error else ""
+    context["note_key"] = request.POST.get("idempotency_key", "") if note_error else notes.new_key()
+    context["printables"] = printing.printables(dossier)
     if failed is not None:
         field = forms.ERROR_FIELDS.get(failed.code, "")
         # The link of the error summary leads to the input concerned (assign: to its forms).
@@ -217,7 +227,7 @@ def _detail_page(
             context["failed_target"] = f"act-{failed_action}-{field}"
         else:
             context["failed_target"] = f"act-{failed_action}"
-    status = failed.status if failed is not None else 422 if revoke_error else 200
+    status = failed.status if failed is not None else 422 if revoke_error or note_error else 200
     return render(request, "backoffice/dossier.html", context, status=status)
 
 
@@ -272,6 +282,14 @@ def apology_pdf(request: HttpRequest, code: str, number: str) -> FileResponse:
 def component_file(request: HttpRequest, code: str, key: str) -> FileResponse:
     # An officer opening a reused vault document is logged for its owner to see.
     return component_response(_staff_dossier_or_404(request, code), key, reader=request.user)
+
+
+@require_safe
+@staff_required
+@xframe_options_sameorigin  # shown in the dossier page's <object>, from this site only
+def component_view(request: HttpRequest, code: str, key: str) -> FileResponse:
+    """An uploaded PDF or image, inline, for the page's preview (other files and vault documents: 404)."""
+    return component_response(_staff_dossier_or_404(request, code), key, reader=request.user, inline=True)
 
 
 @require_safe

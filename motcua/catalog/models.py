@@ -94,3 +94,23 @@ def localized(texts: dict | str | None, language: str | None = None) -> str:
         return texts
     language = (language or get_language() or "vi")[:2]
     return texts.get(language) or texts.get("vi") or next(iter(texts.values()), "")
+
+
+class ProcedureOffer(models.Model):
+    """A unit administrator's word on whether a unit receives a procedure it would by the catalog's rule.
+
+    The catalog says which units implement a procedure (levels, agency, unit codes:
+    catalog/search.py); a unit may stop receiving one (no staff for it, handed to another
+    unit) and take it up again. No row: the catalog's rule holds. Written by the
+    unit-administration pages (backoffice/unit_admin.py), every change audited there.
+    """
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="offers")
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="procedure_offers")
+    offered = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["procedure", "unit"], name="unique_procedure_offer")]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_id}@{self.unit_id}: {'offered' if self.offered else 'not offered'}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from motcua.catalog.models import Procedure
+from motcua.catalog.models import Procedure, ProcedureOffer
 from motcua.lib.text import search_words
 from motcua.units.models import Unit, UnitKind
 
@@ -38,6 +38,22 @@ def implemented_by(unit: Unit) -> Q:
         condition = Q(agency=unit.agency)
     else:
         return Q(pk__in=[])
+    return (
+        by_rule(unit, condition)
+        # A procedure the unit's administrator stopped (catalog.ProcedureOffer) is not the unit's.
+        & ~Q(pk__in=ProcedureOffer.objects.filter(unit=unit, offered=False).values("procedure_id"))
+    )
+
+
+def by_rule(unit: Unit, condition: Q | None = None) -> Q:
+    """The catalog's rule alone (level, agency, unit codes), before any administrator's word."""
+    if condition is None:
+        if unit.kind in ADMINISTRATIONS:
+            condition = Q(agency="")
+        elif unit.kind == UnitKind.DEPARTMENT and unit.agency:
+            condition = Q(agency=unit.agency)
+        else:
+            return Q(pk__in=[])
     return (
         condition
         & Q(levels_key__contains=f",{unit.level},")
@@ -78,4 +94,5 @@ def implementing_units(procedure: Procedure) -> QuerySet[Unit]:
         units = units.filter(kind__in=ADMINISTRATIONS)
     if procedure.unit_codes_key:
         units = units.filter(code__in=[c for c in procedure.unit_codes_key.split(",") if c])
-    return units
+    # Units whose administrator stopped receiving it (catalog.ProcedureOffer): filing refuses them.
+    return units.exclude(pk__in=ProcedureOffer.objects.filter(procedure=procedure, offered=False).values("unit_id"))

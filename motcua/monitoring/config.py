@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from motcua.lib.memo import StampedMemo
 from motcua.monitoring.indicators import DEFAULT_OPTIONS, DEFAULT_TARGETS, INDICATORS, Indicator
-from motcua.monitoring.models import IndicatorSetting, Option, Target
+from motcua.monitoring.models import IndicatorSetting, Option, Target, UnitTarget
+from motcua.units.models import path_ids
 
 
 @dataclass(frozen=True)
@@ -15,8 +16,19 @@ class Config:
     targets: dict[tuple[str, int], float]
     options: dict[str, str]
 
-    def target(self, unit_class: str, year: int) -> float | None:
-        """The target set for the year, else the latest one set before it (a target holds until replaced)."""
+    # (unit id, year) → rate: the units' own targets (UnitTarget), set by their administrators.
+    unit_targets: dict[tuple[int, int], float] = field(default_factory=dict)
+
+    def target(self, unit_class: str, year: int, unit_path: str = "") -> float | None:
+        """The target set for the year, else the latest one set before it (a target holds until replaced).
+
+        With `unit_path` (the unit's materialized path): the unit's own target, else its nearest
+        ancestor's, before the class's.
+        """
+        for unit_id in reversed(path_ids(unit_path)):
+            years = [y for (u, y) in self.unit_targets if u == unit_id and y <= year]
+            if years:
+                return self.unit_targets[(unit_id, max(years))]
         years = [y for (c, y) in self.targets if c == unit_class and y <= year]
         return self.targets[(unit_class, max(years))] if years else None
 
@@ -40,7 +52,8 @@ def load() -> Config:
     targets.update({(t.unit_class, t.year): t.rate for t in Target.objects.all()})
     options = dict(DEFAULT_OPTIONS)
     options.update(dict(Option.objects.values_list("key", "value")))
-    return Config(indicators, targets, options)
+    unit_targets = {(unit_id, year): rate for unit_id, year, rate in UnitTarget.objects.values_list("unit_id", "year", "rate")}
+    return Config(indicators, targets, options, unit_targets)
 
 
 def _read_deadline_by_date() -> bool:

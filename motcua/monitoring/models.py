@@ -176,3 +176,28 @@ class ExternalFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.unit_id} {self.month:%Y-%m}"
+
+
+class UnitTarget(models.Model):
+    """A unit's own full-process online target for a year (percent), set by its administrator.
+
+    Above the class targets (Target): the headline of a unit reads its own target, else its
+    nearest ancestor's, else its class's (config.Config.target); like those, a target holds
+    for later years until replaced. Written by backoffice/unit_admin.py, audited there.
+    """
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("đơn vị"))
+    year = models.PositiveSmallIntegerField(_("năm"))
+    rate = models.FloatField(_("chỉ tiêu (%)"))
+
+    class Meta:
+        ordering = ["unit", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="kpi_unit_target_key"),
+            models.CheckConstraint(condition=models.Q(rate__gte=0, rate__lte=100), name="kpi_unit_target_range"),
+        ]
+        verbose_name = _("chỉ tiêu của đơn vị")
+        verbose_name_plural = _("chỉ tiêu của đơn vị")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year}: {self.rate}%"

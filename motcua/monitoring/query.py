@@ -235,7 +235,8 @@ def evaluate(unit: Unit | None, s: Sums, cat: Facts, cfg: config_module.Config, 
         total = sum(g["score"] for g in groups)  # §5: only with all six groups; a procedure view lacks G5
     num, den = s.totals["full_online"], s.totals["full_eligible"]
     unit_class = _unit_class(unit)
-    target = cfg.target(unit_class, end.year) if unit_class else None
+    # The unit's own target or its ancestors' (UnitTarget) before its class's; a stand-in without a path has none.
+    target = cfg.target(unit_class, end.year, getattr(unit, "path", "")) if unit_class else None
     rate = 100.0 * num / den if den else None
     headline = {
         "numerator": num, "denominator": den, "rate": rate, "no_data": not den,

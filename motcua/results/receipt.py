@@ -45,27 +45,30 @@ class ReceivedDossier(Protocol):
 
 def receipt_html(dossier: ReceivedDossier) -> str:
     """The receipt as HTML: everything the PDF shows, and so what its stored copy is keyed by."""
+    # An official paper in the national language, whatever the UI language.
+    with translation.override("vi"):
+        return get_template("results/receipt.html").render(receipt_context(dossier))
+
+
+def receipt_context(dossier: ReceivedDossier) -> dict[str, Any]:
+    """What the receipt shows (the PDF above, and the officer's page printed from the browser)."""
     names = {c["key"]: localized(c.get("name"), "vi") or c["key"] for c in dossier.procedure_version.components}
     supplied = [
         names.get(str(c.get("key")), str(c.get("key"))) for c in dossier.components or [] if isinstance(c, Mapping)
     ]
     received = dossier.events.filter(action="receive").select_related("actor").order_by("id").first()
     officer = received.actor if received is not None else None
-    # An official paper in the national language, whatever the UI language.
-    with translation.override("vi"):
-        return get_template("results/receipt.html").render(
-            {
-                "dossier": dossier,
-                "procedure_name": localized(dossier.procedure_version.definition["name"], "vi"),
-                "unit": dossier.unit,
-                "applicant": getattr(dossier.applicant, "citizen", None),
-                "components": supplied,
-                "received_at": timezone.localtime(dossier.received_at),
-                "due_at": timezone.localtime(dossier.due_at) if dossier.due_at else None,
-                "officer": signed_name(officer) if officer is not None else "",
-                **links.printed(links.RECEIPT, dossier.code),
-            }
-        )
+    return {
+        "dossier": dossier,
+        "procedure_name": localized(dossier.procedure_version.definition["name"], "vi"),
+        "unit": dossier.unit,
+        "applicant": getattr(dossier.applicant, "citizen", None),
+        "components": supplied,
+        "received_at": timezone.localtime(dossier.received_at),
+        "due_at": timezone.localtime(dossier.due_at) if dossier.due_at else None,
+        "officer": signed_name(officer) if officer is not None else "",
+        **links.printed(links.RECEIPT, dossier.code),
+    }
 
 
 def draw(html: str) -> bytes:

@@ -68,16 +68,31 @@ def reused_document_response(dossier: Dossier, record: Mapping, reader=None) -> 
     return response
 
 
-def component_response(dossier: Dossier, key: str, reader=None) -> FileResponse:
-    """A supplied component's file; `reader` other than the applicant is logged when it is a vault document."""
+# What a browser may show inline: it draws these itself, and none runs a script (no HTML, no SVG).
+INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
+def component_response(dossier: Dossier, key: str, reader=None, *, inline: bool = False) -> FileResponse:
+    """A supplied component's file; `reader` other than the applicant is logged when it is a vault document.
+
+    `inline`: an uploaded PDF or image for the officer's page to show (`Content-Disposition: inline`);
+    any other upload, and every reused vault document (each opening is logged for its owner, so a
+    page view must not open it), stays an attachment.
+    """
     record = supplied_component(dossier, key)
     if record is not None and record.get("source") == "vault":
+        if inline:
+            raise Http404(_("Không có bản xem trước cho thành phần này."))
         return reused_document_response(dossier, record, reader)
     opened = upload_checks.stored_file(record) if record is not None else None
     if opened is None:
         raise Http404(_("Không có tệp cho thành phần này."))
     kind = _KINDS.get(record.get("content_type"), "bin")
+    content_type = upload_checks.CONTENT_TYPES.get(kind, "application/octet-stream")
+    if inline and content_type not in INLINE_TYPES:
+        opened.close()
+        raise Http404(_("Không có bản xem trước cho thành phần này."))
     return FileResponse(
-        opened, content_type=upload_checks.CONTENT_TYPES.get(kind, "application/octet-stream"), as_attachment=True,
+        opened, content_type=content_type, as_attachment=not inline,
         filename=upload_checks.safe_name(str(record.get("name") or key), kind),
     )

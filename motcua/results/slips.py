@@ -1,0 +1,133 @@
+"""The papers the one-stop desk prints besides the receipt: the return slip and the inter-agency handover note.
+
+- phiếu trả kết quả (return slip): the result handed to the applicant, with both signatures;
+- phiếu giao nhận hồ sơ liên thông (handover note): one transfer of the dossier to another
+  agency (a `transfer` event whose opened steps lie at other units), with the documents passed.
+
+Each is one HTML body (results/slips/_*.html) drawn two ways: in the officer's page, printed on A4
+from the browser (static motcua/paper.css, its `@media print` rules), and as PDF through WeasyPrint
+(lib/pdf.py) from a standalone page carrying the same stylesheet. The receipt (receipt.py) is the third.
+Like the receipt, these are official papers in Vietnamese whatever the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.template.loader import get_template
+from django.utils import timezone, translation
+
+from motcua.catalog.models import localized
+from motcua.lib.pdf import html_to_pdf
+from motcua.results.issue import signed_name
+
+RECEIPT, RETURN_SLIP, HANDOVER = "receipt", "return", "handover"
+TITLES = {
+    RECEIPT: "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+    RETURN_SLIP: "Phiếu trả kết quả giải quyết thủ tục hành chính",
+    HANDOVER: "Phiếu giao nhận hồ sơ liên thông",
+}
+BODIES = {
+    RECEIPT: "results/_receipt_body.html",
+    RETURN_SLIP: "results/slips/_return_body.html",
+    HANDOVER: "results/slips/_handover_body.html",
+}
+
+
+@cache
+def paper_css() -> str:
+    """The papers' stylesheet, read once: the PDF carries it inside (WeasyPrint fetches nothing)."""
+    path = finders.find("motcua/paper.css")
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def _names(dossier) -> dict[str, str]:
+    return {c["key"]: localized(c.get("name"), "vi") or c["key"] for c in dossier.procedure_version.components}
+
+
+def _supplied(dossier) -> list[str]:
+    names = _names(dossier)
+    return [names.get(str(c.get("key")), str(c.get("key"))) for c in dossier.components or [] if isinstance(c, Mapping)]
+
+
+def _applicant(dossier) -> str:
+    citizen = getattr(dossier.applicant, "citizen", None)
+    return citizen.full_name if citizen is not None else dossier.applicant.get_full_name() or dossier.applicant.get_username()
+
+
+def return_slip_context(dossier) -> dict[str, Any] | None:
+    """None until the dossier has a result to hand over."""
+    result = getattr(dossier, "result", None)
+    if result is None:
+        return None
+    returned = dossier.events.filter(action="return_result").select_related("actor").order_by("id").first()
+    return {
+        "dossier": dossier,
+        "unit": dossier.unit,
+        "applicant_name": _applicant(dossier),
+        "procedure_name": localized(dossier.procedure_version.definition["name"], "vi"),
+        "result": result,
+        "issued_at": timezone.localtime(result.issued_at),
+        "received_at": timezone.localtime(dossier.received_at) if dossier.received_at else None,
+        "due_at": timezone.localtime(dossier.due_at) if dossier.due_at else None,
+        "returned_at": timezone.localtime(dossier.returned_at) if dossier.returned_at else None,
+        "officer": signed_name(returned.actor) if returned is not None and returned.actor else "",
+    }
+
+
+def handovers(dossier) -> list:
+    """The dossier's passes to other agencies: the events that finished a step and opened steps at other units.
+
+    Read from the tasks (a step opened in the same transaction as the event, `opened_at == event.at`),
+    so a transfer, an approval or any step that hands on counts, whatever its event records.
+    """
+    tasks = list(dossier.tasks.select_related("unit"))
+    found = []
+    for event in dossier.events.order_by("id"):
+        if _handover_parts(event, tasks)[1]:
+            found.append(event)
+    return found
+
+
+def _handover_parts(event, tasks) -> tuple[Any, list]:
+    """(the step the event finished, the steps it opened at other units)."""
+    sender = next((t for t in tasks if t.done_at == event.at and t.step == (event.data or {}).get("step")), None)
+    if sender is None:
+        return None, []
+    return sender, [t for t in tasks if t.opened_at == event.at and t.unit_id != sender.unit_id]
+
+
+def handover_context(dossier, event) -> dict[str, Any]:
+    tasks = list(dossier.tasks.select_related("unit"))
+    sender, opened = _handover_parts(event, tasks)
+    receivers = list({t.unit_id: t.unit for t in opened}.values())
+    return {
+        "dossier": dossier,
+        "number": f"{dossier.code}-GN{event.pk}",
+        "from_unit": sender.unit,
+        "from_step": localized(sender.name, "vi"),
+        "to_units": receivers,
+        "opened": [(localized(t.name, "vi"), t.unit) for t in opened],
+        "applicant_name": _applicant(dossier),
+        "procedure_name": localized(dossier.procedure_version.definition["name"], "vi"),
+        "components": _supplied(dossier),
+        "at": timezone.localtime(event.at),
+        "due_at": timezone.localtime(dossier.due_at) if dossier.due_at else None,
+        "officer": signed_name(event.actor) if event.actor else "",
+    }
+
+
+def slip_html(kind: str, context: Mapping[str, Any]) -> str:
+    """The standalone page WeasyPrint draws: the paper's body with its stylesheet inside."""
+    with translation.override("vi"):
+        return get_template("results/slips/paper.html").render(
+            {**context, "body": BODIES[kind], "title": TITLES[kind], "css": paper_css()}
+        )
+
+
+def slip_pdf(kind: str, context: Mapping[str, Any]) -> bytes:
+    return html_to_pdf(slip_html(kind, context))
