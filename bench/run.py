@@ -272,7 +272,7 @@ def officer_search_lines(rng: random.Random, counts: int) -> list[str]:
         for params in (
             {"q": code}, {"q": pid}, {"q": name}, {"q": fold(name), "status": status},
             {"status": status, "channel": channel, "procedure": procedure},
-            {"from": (day - timedelta(days=7)).isoformat(), "to": day.isoformat(), "q": fold(name).split(" ")[0]},
+            {"from": (day - timedelta(days=7)).isoformat(), "to": day.isoformat(), "q": fold(name)},
         ):
             lines.append(f"GET\t/api/v1/dossiers?{urlencode(params)}\tBearer {tokens[user.pk]}\t\t")
     rng.shuffle(lines)
