@@ -25,7 +25,6 @@ from motcua.backoffice import queues
 from motcua.backoffice.views import staff_required
 from motcua.dossiers import bulk
 from motcua.dossiers import search as dossier_search
-from motcua.dossiers.access import staff_dossiers
 from motcua.dossiers.models import Channel, Dossier, Status, Task, TaskStatus
 from motcua.lib.errors import Invalid
 from motcua.units.scope import Grants, request_grants, roles_in
@@ -116,7 +115,7 @@ def search(request: HttpRequest) -> HttpResponse:
     except Invalid as exc:
         error, filters = exc.message, None
     if filters is not None and filters.any:
-        found = dossier_search.matching(staff_dossiers(request.user), filters).order_by("-submitted_at", "-id")
+        found = dossier_search.for_officer(request.user, filters).order_by("-submitted_at", "-id")
         page, rows = page_rows(request, found, grants, now)
     return render(request, "backoffice/search.html", {
         "values": values, "error": error, "rows": rows, "page": page, "searched": filters is not None and filters.any,

@@ -326,10 +326,11 @@ def list_dossiers(
         )
     elif grants_of(request.user):
         # An officer: the dossiers of every unit they serve (issue 17's search); never others'.
-        qs = staff_dossiers(request.user)
+        qs = dossier_search.for_officer(request.user, filters)
     else:
-        qs = Dossier.objects.filter(applicant=request.user)
-    qs = dossier_search.matching(qs, filters)
+        qs = dossier_search.matching(Dossier.objects.filter(applicant=request.user), filters)
+    if unit:
+        qs = dossier_search.matching(qs, filters)
     qs = qs.select_related("procedure", "unit", "applicant__citizen").order_by("-submitted_at", "-id")[offset : offset + limit]
     return [
         {

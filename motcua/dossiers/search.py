@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motcua.dossiers.models import Channel, Dossier, Status
+from motcua.dossiers.access import staff_dossiers
+from motcua.dossiers.models import Channel, Dossier, Status, Task
 from motcua.lib.errors import Invalid
 from motcua.lib.text import fold
+from motcua.units.scope import units_for
 
 MAX_QUERY = 100  # characters of `q`: a name, a code or an ID is far shorter
 _PERSONAL_ID = re.compile(r"\d{12}")
@@ -96,6 +98,26 @@ def matching(dossiers: QuerySet[Dossier], filters: Filters) -> QuerySet[Dossier]
     if filters.date_to is not None:
         dossiers = dossiers.filter(submitted_at__lt=_day_start(filters.date_to + timedelta(days=1)))
     return dossiers
+
+
+def for_officer(user, filters: Filters) -> QuerySet[Dossier]:
+    """The dossiers of the officer's units (`access.staff_dossiers`) that match the filters, in a form
+    that reads through indexes at a million dossiers.
+
+    `staff_dossiers` is "the unit is one of mine OR one of its steps is at one of mine": an OR with an
+    EXISTS, tested row by row. With a broad filter (status 10 of a procedure: 60,000 rows) PostgreSQL
+    walked them all in date order for a commune officer's few. Here each half (dossiers of my units,
+    dossiers with a step at my units) is narrowed by the filters through its own index, and only
+    their union is sorted. Without any filter, the plain scope.
+    """
+    scope = staff_dossiers(user)
+    if not filters.any:
+        return scope
+    units = units_for(user).values("pk")
+    own = matching(Dossier.objects.filter(unit__in=units), filters).order_by().values("pk")
+    stepped = matching(Dossier.objects.filter(Exists(Task.objects.filter(dossier=OuterRef("pk"), unit__in=units))),
+                       filters).order_by().values("pk")
+    return Dossier.objects.filter(pk__in=own.union(stepped))
 
 
 def _int_in(raw: str | int | None, allowed: list[int], field: str) -> int | None:
