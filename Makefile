@@ -83,7 +83,7 @@ test-fast: $(VENV)/.installed-dev $(OIDC_PROVIDER)/node_modules/.installed
 
 ## make screenshots: walk the journey in Chromium and write the pictures of docs/screenshots/
 screenshots: $(VENV)/.installed-dev browser
-	MOTCUA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:xdist -q tests/browser/test_browser_journey.py tests/browser/test_browser_layout.py -k "whole_journey or layout"
+	MOTCUA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:xdist -q tests/browser/test_browser_journey.py tests/browser/test_browser_layout.py tests/browser/test_browser_worklist.py -k "whole_journey or layout or worklist or queues_search"
 
 ## make worker / make scheduler: background tasks beside `make demo` (database backend, no broker)
 worker: $(VENV)/.installed

@@ -306,6 +306,7 @@ class Generator_:
 
     def people(self, password_hash: str) -> None:
         from motcua.identity.models import CitizenProfile, User
+        from motcua.lib.text import fold
         from motcua.units.models import Membership, Role, UnitKind
 
         user_id, profile_id, membership_id = self.next_id(User), self.next_id(CitizenProfile), self.next_id(Membership)
@@ -346,6 +347,7 @@ class Generator_:
             citizens.append({"id": user_id, "username": f"cd{i:07d}", "password": password_hash, "first_name": first,
                              "last_name": last, "date_joined": now, "_now": now})
             profiles.append({"id": profile_id, "user_id": user_id, "personal_id": pid, "full_name": name,
+                             "search_name": fold(name),
                              "birth_date": date(born, rng.randint(1, 12), rng.randint(1, 28)),
                              "phone": f"09{i:08d}", "assurance_level": 2, "home_unit_id": home})
             self.country.citizens.append((user_id, home))

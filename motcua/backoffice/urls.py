@@ -1,11 +1,14 @@
 from django.urls import path
 
-from motcua.backoffice import finance, notes, printing, unit_admin, views
+from motcua.backoffice import finance, notes, printing, unit_admin, views, worklist
 
 app_name = "backoffice"
 urlpatterns = [
     path("", views.dossier_list, name="list"),
     path("finance/", finance.finance, name="finance"),
+    path("q/<slug:slug>/", worklist.queue, name="queue"),
+    path("search/", worklist.search, name="search"),
+    path("bulk/", worklist.bulk_act, name="bulk"),
     path("dossiers/<str:code>/", views.dossier_detail, name="dossier"),
     path("dossiers/<str:code>/act/<slug:action>/", views.act, name="act"),
     path("dossiers/<str:code>/result.pdf", views.result_pdf, name="result"),

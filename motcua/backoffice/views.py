@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST, require_safe
 
-from motcua.backoffice import forms
+from motcua.backoffice import forms, queues
 from motcua.dossiers import actions
 from motcua.dossiers.access import page_not_found, staff_dossiers
 from motcua.dossiers.models import DeadlineState, Dossier, Status, Task, TaskStatus
@@ -139,6 +139,13 @@ def _row(dossier: Dossier, user: User, grants: Grants, now) -> Row:
     )
 
 
+def _yours(dossier: Dossier, user: User, grants: Grants, now) -> bool:
+    """Whether the dossier waits for this officer now (the turn's rule, without the row's forms)."""
+    tasks = list(dossier.tasks.all())
+    allowed = actions.allowed_actions(dossier, user, now=now, grants=grants, tasks=tasks)
+    return turn_of(dossier, tasks, allowed, user, grants).yours
+
+
 @require_safe
 @staff_required
 def dossier_list(request: HttpRequest) -> HttpResponse:
@@ -160,11 +167,11 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     if show == "turn":
         # Whose turn it is is the actions' rule (allowed_actions, workflow.workable_tasks), asked row by
         # row over the dossiers still in the offices' hands: no second rule written in SQL.
+        # Page first, then build rows: only whose turn it is is asked of every candidate (its allowed
+        # actions and steps), the full row (forms, missing components) only for the page shown.
         waiting = dossiers.filter(status__in=STAFF_MOVES).order_by(F("due_at").asc(nulls_last=True), "submitted_at", "id")
-        page = Paginator([r for d in waiting if (r := _row(d, user, grants, now)).turn.yours], PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-        rows = list(page)
+        page = Paginator([d for d in waiting if _yours(d, user, grants, now)], PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = [_row(d, user, grants, now) for d in page]
     else:
         page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = [_row(d, user, grants, now) for d in page]
@@ -176,6 +183,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
             "page": page, "rows": rows, "statuses": statuses, "status": status, "total": sum(counts.values()),
             "show": show, "shows": list(SHOW.items()), "deadline": deadline, "deadlines": list(DEADLINES.items()),
             "filtered": bool(show or status is not None or deadline),
+            "nav": queues.navigation(user, grants, "", now),
         },
     )
 
@@ -259,6 +267,18 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
             return _detail_page(request, dossier, failed=exc, failed_action=action)
         message = _("Hồ sơ %(code)s: %(message)s") % {"code": code, "message": exc.message}
         allowed = forms.allowed_words(exc.extra.get("allowed", []) or [])
+        if exc.status == 409:
+            # A page drawn before the dossier moved on (another officer, another tab): say what it is
+            # now and show it, rather than the page the officer came from.
+            current = Dossier.objects.filter(pk=dossier.pk).values_list("status", flat=True).first() or dossier.status
+            message = _(
+                "Hồ sơ %(code)s đã thay đổi hoặc không cho phép thao tác này: %(message)s "
+                "Trạng thái hiện tại: “%(status)s”."
+            ) % {"code": code, "message": exc.message, "status": Status(current).label}
+            if allowed:
+                message += " " + _("Có thể thực hiện: %(actions)s.") % {"actions": allowed}
+            messages.error(request, message)
+            return redirect(reverse("backoffice:dossier", kwargs={"code": code}))
         if allowed:
             message += " " + _("Có thể thực hiện: %(actions)s.") % {"actions": allowed}
         messages.error(request, message)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from django.conf import settings as django_settings
 from django.db.models import Exists, OuterRef, Q
@@ -11,10 +11,11 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Answer
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from motcua.catalog.models import Procedure, localized
-from motcua.dossiers import actions
+from motcua.dossiers import actions, bulk
+from motcua.dossiers import search as dossier_search
 from motcua.dossiers.access import not_found, staff_dossiers, visible_dossiers
 from motcua.dossiers.actions import payments as payment_actions
 from motcua.dossiers.models import Dossier, Rating, Status, Task
@@ -171,8 +172,11 @@ class DossierRow(Schema):
     status_label: str
     procedure: str
     unit: str
+    channel: int
+    applicant: str = Field(description="the applicant's name as written")
     submitted_at: datetime
     due_at: datetime | None
+    deadline_state: str
 
 
 def _rating_out(dossier: Dossier) -> dict | None:
@@ -287,14 +291,30 @@ def submit(request, body: DossierIn):
     return Answer(201, _out(dossier, request.user, new=True))
 
 
-@router.get("", response=list[DossierRow], summary="List dossiers: your own, or a unit's (staff)")
+# The largest offset a list takes: far beyond any real page, far below what the database's
+# 64-bit OFFSET holds (a larger number is a 422, never a 500).
+MAX_OFFSET = 1_000_000_000
+# "from" and "to" are Python words: the parameters are named so only in the query string.
+DATE_FROM = Query(None, alias="from", description="submitted on or after (yyyy-mm-dd, local day)")
+DATE_TO = Query(None, alias="to", description="submitted on or before (yyyy-mm-dd, local day)")
+
+
+@router.get("", response=list[DossierRow], summary="List dossiers: your own (citizen), or your units' (staff), with filters")
 def list_dossiers(
     request,
-    unit: str | None = None,
+    unit: str | None = Query(None, max_length=48),
+    q: str | None = Query(None, max_length=dossier_search.MAX_QUERY,
+                          description="a dossier code (from its start), a 12-digit personal ID, or the applicant's "
+                                      "name from its start, diacritics ignored"),
     status: int | None = Query(None, ge=1, le=10),
+    channel: int | None = Query(None, ge=1, le=3, description="1 in person, 2 online, 3 public post"),
+    procedure: str | None = Query(None, max_length=64, description="a procedure's code"),
+    date_from: date | None = DATE_FROM,
+    date_to: date | None = DATE_TO,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
+    filters = dossier_search.parse(q, status, channel, procedure, date_from, date_to)
     if unit:
         target = Unit.objects.filter(code=unit).first()
         if target is None or not units_for(request.user).filter(pk=target.pk).exists():
@@ -304,18 +324,81 @@ def list_dossiers(
         qs = staff_dossiers(request.user).filter(
             Q(unit__in=subtree) | Q(Exists(Task.objects.filter(dossier=OuterRef("pk"), unit__in=subtree)))
         )
+    elif grants_of(request.user):
+        # An officer: the dossiers of every unit they serve (issue 17's search); never others'.
+        qs = dossier_search.for_officer(request.user, filters)
     else:
-        qs = Dossier.objects.filter(applicant=request.user)
-    if status:
-        qs = qs.filter(status=status)
-    qs = qs.select_related("procedure", "unit").order_by("-submitted_at", "-id")[offset : offset + limit]
+        qs = dossier_search.matching(Dossier.objects.filter(applicant=request.user), filters)
+    if unit:
+        qs = dossier_search.matching(qs, filters)
+    qs = qs.select_related("procedure", "unit", "applicant__citizen").order_by("-submitted_at", "-id")[offset : offset + limit]
     return [
         {
             "code": d.code, "status": d.status, "status_label": str(Status(d.status).label),
-            "procedure": d.procedure.code, "unit": d.unit.code, "submitted_at": d.submitted_at, "due_at": d.due_at,
+            "procedure": d.procedure.code, "unit": d.unit.code, "channel": d.channel,
+            "applicant": d.applicant.get_full_name(), "submitted_at": d.submitted_at, "due_at": d.due_at,
+            "deadline_state": d.deadline_state,
         }
         for d in qs
     ]
+
+
+class BulkRow(Schema):
+    code: str
+    ok: bool
+    status: int | None
+    status_label: str | None = None
+    error: str | None = None
+    message: str | None = None
+    allowed: list[str] | None = None
+
+
+class BulkOut(Schema):
+    action: str
+    done: int
+    refused: int
+    results: list[BulkRow]
+
+
+Code = Annotated[str, Field(min_length=1, max_length=48)]
+
+
+def _bulk_operation(url_name: str, action: str, schema: type[actions.ActionInput]) -> None:
+    """POST /actions/<action>: the action on several dossiers, answered per code (dossiers/bulk.py)."""
+    body_model = create_model(
+        f"Bulk{schema.__name__}", __base__=schema,
+        codes=(list[Code], Field(min_length=1, max_length=bulk.MAX_CODES, description="the dossiers' codes")),
+    )
+
+    def act_many(request, body=None):
+        fields = body.model_dump(exclude={"codes"}, exclude_unset=True)
+        payload = schema(**fields)
+        grants = grants_of(request.user)
+        outcomes = bulk.perform_many(action, body.codes, request.user, payload, grants=grants)
+        done = sum(1 for o in outcomes if o.ok)
+        return {"action": action, "done": done, "refused": len(outcomes) - done,
+                "results": [o.as_dict() for o in outcomes]}
+
+    act_many.__annotations__ = {"body": body_model}
+    act_many.__name__ = f"bulk_{url_name}"
+    router.post(
+        f"/actions/{url_name}", response=BulkOut, summary=f"Act on several dossiers: {action}",
+        operation_id=f"bulk_{url_name}", include_in_schema=url_name == action,
+    )(act_many)
+
+
+for _name in bulk.BULK_ACTIONS:
+    _bulk_operation(_name, _name, actions.RULES[_name].schema)
+for _alias, _name in bulk.ALIASES.items():  # "return": the officers' short word (not in the OpenAPI twice)
+    _bulk_operation(_alias, _name, actions.RULES[_name].schema)
+
+
+@router.post("/actions/{action}", response=BulkOut, summary="A bulk action that does not exist", include_in_schema=False)
+def unknown_bulk_action(request, action: str):
+    raise NotFound(
+        _("Không có thao tác hàng loạt “%(action)s”.") % {"action": action}, code="unknown_action",
+        actions=list(bulk.BULK_ACTIONS),
+    )
 
 
 @router.get("/{code}", response=DossierOut, summary="One dossier with its history")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from motcua.lib.personal_id import InvalidPersonalId, validate_personal_id
+from motcua.lib.text import fold
 
 
 class User(AbstractUser):
@@ -67,12 +68,26 @@ class CitizenProfile(models.Model):
     home_unit = models.ForeignKey(
         "units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="residents"
     )
+    # The name folded (lib/text.fold: no case, no diacritics): officers search dossiers by the
+    # applicant's name typed without marks ("nguyen van an"), from its start, through an index.
+    search_name = models.CharField(max_length=255, blank=True, default="", editable=False)
+
+    class Meta:
+        indexes = [
+            # varchar_pattern_ops: PostgreSQL uses the index for LIKE 'prefix%' whatever the collation
+            # (other databases ignore the operator class).
+            models.Index(fields=["search_name"], name="citizen_search_name", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.personal_id})"
 
     def save(self, *args, **kwargs) -> None:
         _validate_pid(self.personal_id)
+        self.search_name = fold(self.full_name)[:255]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
         super().save(*args, **kwargs)
 
 

@@ -1,0 +1,158 @@
+"""The officers' dossier search (GET /api/v1/dossiers?q=…) and bulk actions (POST /api/v1/dossiers/actions/{action}).
+
+Issue 17: an officer finds the dossiers of their unit subtree by code, personal ID or name
+(diacritics ignored), status, channel, procedure and dates, a page at a time; a citizen still
+sees only their own. A bulk action runs each dossier through the actions layer and answers per
+code; a dossier outside the officer's subtree is "not found", exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from motcua.dossiers import actions
+from motcua.dossiers.models import Dossier, Status, Task, TaskStatus
+from motcua.identity.models import User
+from tests.conftest import BIRTH, BIRTH_COMPONENTS, ApiClient
+
+
+def user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def filed(username: str = "citizen", **data) -> Dossier:
+    return actions.submit(user(username), "1.001193", dict(BIRTH, **data), components=list(BIRTH_COMPONENTS))
+
+
+def codes(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [row["code"] for row in response.json()]
+
+
+@pytest.fixture
+def three(demo):
+    """Two dossiers at An Bình (citizen "Nguyễn Văn An", citizen3 "Lê Minh Châu"), one at Hòa Thuận (citizen2)."""
+    return {"an": filed("citizen"), "chau": filed("citizen3"), "binh": filed("citizen2")}
+
+
+def test_an_officer_finds_by_name_without_diacritics_only_in_their_subtree(three):
+    officer = ApiClient("onestop_anbinh")
+    for q in ("nguyen van an", "Nguyễn Văn", "NGUYEN", "nguyễn văn an"):
+        found = codes(officer.get("/dossiers", data={"q": q}))
+        assert three["an"].code in found, q
+        assert three["chau"].code not in found and three["binh"].code not in found, q
+    # Hòa Thuận's dossier exists, but not for An Bình's officer, by name or by code.
+    assert codes(officer.get("/dossiers", data={"q": "tran thi binh"})) == []
+    assert codes(officer.get("/dossiers", data={"q": three["binh"].code})) == []
+    # The province's one-stop centre serves the whole province: it finds both communes'.
+    province = ApiClient("onestop_prov")
+    assert three["binh"].code in codes(province.get("/dossiers", data={"q": "tran thi binh"}))
+    assert three["an"].code in codes(province.get("/dossiers", data={"q": "nguyen van an"}))
+
+
+def test_an_officer_finds_by_personal_id_and_by_code_from_its_start(three):
+    officer = ApiClient("onestop_anbinh")
+    assert three["an"].code in codes(officer.get("/dossiers", data={"q": "001090012345"}))
+    assert three["chau"].code not in codes(officer.get("/dossiers", data={"q": "001090012345"}))
+    assert codes(officer.get("/dossiers", data={"q": three["chau"].code})) == [three["chau"].code]
+    prefix = three["chau"].code.rsplit("-", 1)[0]  # the unit and the day: every dossier filed there today
+    found = codes(officer.get("/dossiers", data={"q": prefix.lower()}))
+    assert {three["an"].code, three["chau"].code} <= set(found) and three["binh"].code not in found
+
+
+def test_filters_status_channel_procedure_and_dates(three):
+    officer = ApiClient("onestop_anbinh")
+    actions.perform(three["an"].code, "receive", user("onestop_anbinh"))
+    received = codes(officer.get("/dossiers", data={"status": 2}))
+    assert three["an"].code in received and three["chau"].code not in received
+    assert three["chau"].code in codes(officer.get("/dossiers", data={"status": 1, "channel": 2, "procedure": "1.001193"}))
+    assert three["chau"].code not in codes(officer.get("/dossiers", data={"channel": 1}))
+    assert codes(officer.get("/dossiers", data={"procedure": "9.999999"})) == []
+    today = timezone.localdate()
+    assert three["chau"].code in codes(officer.get("/dossiers", data={"from": today.isoformat(), "to": today.isoformat()}))
+    assert three["chau"].code not in codes(officer.get("/dossiers", data={"to": (today - timedelta(days=1)).isoformat()}))
+    assert three["chau"].code not in codes(officer.get("/dossiers", data={"from": (today + timedelta(days=1)).isoformat()}))
+    row = next(r for r in officer.get("/dossiers", data={"q": "le minh chau"}).json() if r["code"] == three["chau"].code)
+    assert row["applicant"] == "Lê Minh Châu" and row["channel"] == 2 and row["deadline_state"] == "on_time"
+
+
+def test_a_citizen_still_sees_only_their_own(three):
+    citizen = ApiClient("citizen")
+    assert codes(citizen.get("/dossiers", data={"q": "le minh chau"})) == []
+    assert codes(citizen.get("/dossiers", data={"q": three["chau"].code})) == []
+    own = codes(citizen.get("/dossiers"))
+    assert three["an"].code in own and three["chau"].code not in own
+
+
+def test_pages_and_their_bounds(three):
+    officer = ApiClient("onestop_anbinh")
+    everything = codes(officer.get("/dossiers", data={"limit": 500}))
+    assert len(everything) >= 2
+    first = codes(officer.get("/dossiers", data={"limit": 1}))
+    second = codes(officer.get("/dossiers", data={"limit": 1, "offset": 1}))
+    assert first == everything[:1] and second == everything[1:2]
+    huge = str(2**64)
+    for params in ({"offset": huge}, {"limit": huge}, {"offset": "-1"}, {"limit": "0"}, {"limit": "501"},
+                   {"status": huge}, {"channel": "4"}, {"from": "2026-13-01"}, {"q": "x" * 101},
+                   {"from": "2026-02-02", "to": "2026-02-01"}, {"offset": "1e3"}):
+        response = officer.get("/dossiers", data=params)
+        assert 400 <= response.status_code < 500, (params, response.status_code, response.content)
+    assert officer.get("/dossiers", data={"q": "an\x00"}).status_code == 400
+
+
+# --- bulk actions --------------------------------------------------------------------------------
+
+
+def test_bulk_receive_answers_per_code_with_mixed_success_and_refusal(three):
+    officer = ApiClient("onestop_anbinh")
+    actions.perform(three["chau"].code, "receive", user("onestop_anbinh"))  # received already
+    missing = "000.11.00.H99-000101-9999"
+    body = {"codes": [three["an"].code, three["chau"].code, three["binh"].code, missing, three["an"].code],
+            "reason": "Đủ giấy tờ"}
+    response = officer.post("/dossiers/actions/receive", body)
+    assert response.status_code == 200, response.content
+    out = response.json()
+    by_code = {r["code"]: r for r in out["results"]}
+    assert [r["code"] for r in out["results"]] == [three["an"].code, three["chau"].code, three["binh"].code, missing]
+    assert out["done"] == 1 and out["refused"] == 3
+    assert by_code[three["an"].code]["ok"] and by_code[three["an"].code]["status"] == Status.RECEIVED
+    assert by_code[three["chau"].code]["error"] == "illegal_transition" and by_code[three["chau"].code]["message"]
+    # Another commune's dossier and one that does not exist look alike: no status, the same error.
+    for code in (three["binh"].code, missing):
+        assert by_code[code]["ok"] is False and by_code[code]["status"] is None
+        assert by_code[code]["error"] == "dossier_not_found"
+    assert Dossier.objects.get(pk=three["binh"].pk).status == Status.SUBMITTED
+    assert Dossier.objects.get(pk=three["an"].pk).events.filter(action="receive", reason="Đủ giấy tờ").exists()
+
+
+def test_bulk_claim_assign_and_return(three):
+    desk, specialist, leader = ApiClient("onestop_anbinh"), ApiClient("specialist_anbinh"), ApiClient("approver_anbinh")
+    both = [three["an"].code, three["chau"].code]
+    assert desk.post("/dossiers/actions/receive", {"codes": both}).json()["done"] == 2
+    out = specialist.post("/dossiers/actions/claim", {"codes": both}).json()
+    assert out["done"] == 2, out
+    assert Task.objects.filter(dossier__code__in=both, status=TaskStatus.OPEN, assignee__username="specialist_anbinh").count() == 2
+    out = leader.post("/dossiers/actions/assign", {"codes": both, "assignee": "nobody-here"}).json()
+    assert out["done"] == 0 and {r["error"] for r in out["results"]} == {"invalid_assignee"}
+    out = leader.post("/dossiers/actions/assign", {"codes": both, "assignee": "specialist_anbinh"}).json()
+    assert out["done"] == 2, out
+    # Nothing to return yet: refused per code with the actions the officer may take.
+    out = desk.post("/dossiers/actions/return", {"codes": both}).json()
+    assert out["done"] == 0 and all(r["error"] for r in out["results"])
+
+
+def test_bulk_bad_input_is_4xx(three):
+    officer = ApiClient("onestop_anbinh")
+    assert officer.post("/dossiers/actions/receive", {"codes": []}).status_code == 422
+    assert officer.post("/dossiers/actions/receive", {"codes": ["x"] * 101}).status_code == 422
+    assert officer.post("/dossiers/actions/receive", {"codes": [three["an"].code], "colour": "red"}).status_code == 422
+    assert officer.post("/dossiers/actions/receive", {"codes": "abc"}).status_code == 422
+    assert officer.post("/dossiers/actions/receive", {"codes": ["a" * 49]}).status_code == 422
+    unknown = officer.post("/dossiers/actions/approve", {"codes": [three["an"].code]})
+    assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_action"
+    assert Dossier.objects.get(pk=three["an"].pk).status == Status.SUBMITTED
+    anonymous = ApiClient(None).post("/dossiers/actions/receive", {"codes": [three["an"].code]})
+    assert anonymous.status_code == 401
