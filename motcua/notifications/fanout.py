@@ -95,8 +95,10 @@ def _mail_body(event: OutboxEvent, dossier: Dossier, language: str, values: dict
         lines.append(_("Ngày hẹn trả kết quả: %(when)s") % {"when": _when(p["due_at"])})
     if event.topic == "dossier.request_supplement":
         lines.append(_("Thành phần cần bổ sung: %(items)s") % {"items": values["items"]})
-    if event.topic in ("dossier.request_payment", "dossier.confirm_payment", "dossier.payment_paid") and p.get("amount"):
-        lines.append(_("Số tiền: %(amount)s đồng") % {"amount": values["amount"]})
+    if event.topic == "dossier.request_payment" and p.get("amount"):
+        lines.append(_("Số tiền cần thanh toán: %(amount)s đồng") % {"amount": values["amount"]})
+    if event.topic in ("dossier.confirm_payment", "dossier.payment_paid") and p.get("amount"):
+        lines.append(_("Số tiền đã thanh toán: %(amount)s đồng") % {"amount": values["amount"]})
     if event.topic == "dossier.issue_apology" and p.get("new_due_at"):
         lines.append(_("Ngày hẹn trả kết quả mới: %(when)s") % {"when": _when(p["new_due_at"])})
     if event.topic in ("officer.due_tomorrow", "officer.late", "dossier.assign") and dossier.due_at:

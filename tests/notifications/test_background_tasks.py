@@ -31,9 +31,9 @@ from motcua.dossiers.models import DeadlineState, Dossier
 from motcua.dossiers.tasks import check_deadlines, expire_payments, process_refunds
 from motcua.identity.models import User
 from motcua.monitoring.tasks import send_kpi_digests
-from motcua.notifications.models import OutboxEvent
+from motcua.notifications.models import Delivery, OutboxEvent
 from motcua.notifications.pruning import prune
-from motcua.notifications.tasks import deliver_outbox, prune_history
+from motcua.notifications.tasks import deliver_outbox, prune_history, remind_officers_task
 from motcua.ops.management.commands import scheduler
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
@@ -78,8 +78,11 @@ def _assert_both_ran(code: str, deadlines_result, outbox_result) -> None:
     # The effects: the dossier is flagged, and every outbox event is delivered, its mail sent once.
     assert Dossier.objects.get(code=code).deadline_state == DeadlineState.AT_RISK
     assert list(OutboxEvent.objects.filter(delivered_at__isnull=True)) == []
-    assert list(OutboxEvent.objects.values_list("topic", "attempts")) == [
-        ("dossier.submit", 1), ("dossier.receive", 1), ("dossier.deadline_at_risk", 1),
+    assert list(OutboxEvent.objects.values_list("topic", flat=True)) == [
+        "dossier.submit", "dossier.receive", "dossier.deadline_at_risk",
+    ]
+    assert list(Delivery.objects.values_list("topic", "status", "attempts")) == [
+        ("dossier.submit", "sent", 1), ("dossier.receive", "sent", 1),
     ]
     assert sorted(m.subject for m in mail.outbox) == [f"Hồ sơ {code} đã được nộp", f"Hồ sơ {code} đã được tiếp nhận"]
     assert all(m.to == [EMAIL] for m in mail.outbox)
@@ -122,12 +125,13 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
         (send_kpi_digests.module_path, TaskResultStatus.READY, "default"),
         (deliver_outbox.module_path, TaskResultStatus.READY, "default"),
         (prune_history.module_path, TaskResultStatus.READY, "default"),
+        (remind_officers_task.module_path, TaskResultStatus.READY, "default"),
     ]
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[:2] for line in out] == [
         ["enqueued", check_deadlines.name], ["enqueued", expire_payments.name], ["enqueued", process_refunds.name],
         ["enqueued", send_kpi_digests.name], ["enqueued", deliver_outbox.name],
-        ["enqueued", prune_history.name],
+        ["enqueued", remind_officers_task.name], ["enqueued", prune_history.name],
     ]
 
 
