@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -160,11 +161,23 @@ def test_pruning_forgets_only_what_is_done_and_old(demo, settings):
     kept = [result(TaskResultStatus.SUCCESSFUL, 6), result(TaskResultStatus.FAILED, 27),
             result(TaskResultStatus.READY, None), result(TaskResultStatus.RUNNING, None)]
 
-    assert prune(now) == {"outbox": 1, "task_results": 2}
+    def message(status: str, age_days: int) -> Delivery:
+        at = now - timedelta(days=age_days)
+        return Delivery.objects.create(uid=uuid.uuid4(), topic="dossier.submit", key=code, channel="email",
+                                       address=EMAIL, body="x", status=status, created_at=at, next_attempt_at=at,
+                                       sent_at=at if status == "sent" else None)
+
+    old_sent = message("sent", 31)
+    # Sent lately, or never sent (dead: an administrator may still replay it): kept.
+    kept_messages = {message("sent", 29).pk, message("dead", 400).pk, message("failed", 400).pk}
+
+    assert prune(now) == {"outbox": 1, "deliveries": 1, "task_results": 2}
+    assert not Delivery.objects.filter(pk=old_sent.pk).exists()
+    assert set(Delivery.objects.values_list("pk", flat=True)) == kept_messages
     assert set(OutboxEvent.objects.filter(key=code).values_list("pk", flat=True)) == {e.pk for e in events[1:]}
     assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {r.pk for r in kept} | woken
     assert not DBTaskResult.objects.filter(pk__in=[r.pk for r in gone]).exists()
-    assert prune(now) == {"outbox": 0, "task_results": 0}
+    assert prune(now) == {"outbox": 0, "deliveries": 0, "task_results": 0}
 
 
 # --- RQ backend on Redis ------------------------------------------------------------------------------

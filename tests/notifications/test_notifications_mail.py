@@ -30,6 +30,7 @@ from motcua.dossiers.models import ApologyLetter, Dossier, Status
 from motcua.identity.models import User
 from motcua.notifications import delivery
 from motcua.notifications.models import Delivery, DeliveryStatus, OutboxEvent
+from motcua.results import signing
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
 # The URL conf imported before any freeze_time: its pydantic schemas must see the real datetime.
@@ -118,6 +119,9 @@ def _body(message: EmailMessage) -> str:
 
 def test_a_dossier_walk_mails_the_applicant_each_moment_that_concerns_them(people, smtp):
     p = people
+    # The unit's signing certificate made in real time: made under freeze_time, cryptography would keep
+    # freezegun's datetime class and refuse every real one afterwards (see tests/conftest.py).
+    signing.unit_material(p["approver_anbinh"].memberships.first().unit)
     with freeze_time(_at(7, 9)):
         code = _submit(p)
         actions.perform(code, "receive", p["onestop_anbinh"])

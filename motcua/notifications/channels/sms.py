@@ -10,6 +10,8 @@ is never followed) is tried again. A provider of a given country is a class regi
 
 from __future__ import annotations
 
+import threading
+
 import requests
 from django.conf import settings
 from django.utils import timezone
@@ -38,6 +40,8 @@ class SmsChannel:
 
     def __init__(self) -> None:
         self.provider = _providers[settings.SMS_PROVIDER]()
+        # Texts sent at once by a sweep (delivery.py), for providers whose send touches no database.
+        self.parallel = getattr(self.provider, "parallel", 1)
 
     def send(self, delivery: Delivery) -> None:
         self.provider.send(str(delivery.uid), delivery.address, delivery.body)
@@ -48,15 +52,23 @@ class SmsChannel:
 
 @provider("http")
 class HttpProvider:
+    parallel = 8  # requests at once from one sweep
+
     def __init__(self) -> None:
-        self.session = requests.Session()
-        if settings.SMS_HTTP_TOKEN:
-            self.session.headers["Authorization"] = f"Bearer {settings.SMS_HTTP_TOKEN}"
+        self.local = threading.local()  # a session per thread: requests' Session is not thread-safe
+
+    def _session(self) -> requests.Session:
+        session = getattr(self.local, "session", None)
+        if session is None:
+            session = self.local.session = requests.Session()
+            if settings.SMS_HTTP_TOKEN:
+                session.headers["Authorization"] = f"Bearer {settings.SMS_HTTP_TOKEN}"
+        return session
 
     def send(self, message_id: str, to: str, text: str) -> None:
         body = {"id": message_id, "to": to, "text": text, "sender": settings.SMS_SENDER}
         try:
-            answer = self.session.post(settings.SMS_HTTP_URL, json=body, timeout=settings.SMS_HTTP_TIMEOUT,
+            answer = self._session().post(settings.SMS_HTTP_URL, json=body, timeout=settings.SMS_HTTP_TIMEOUT,
                                        allow_redirects=False, headers={"Idempotency-Key": message_id})
         except requests.ConnectionError as exc:
             raise Unreachable(f"ConnectionError: {exc}") from exc
@@ -68,7 +80,9 @@ class HttpProvider:
         raise RuntimeError(error)
 
     def close(self) -> None:
-        self.session.close()
+        session = getattr(self.local, "session", None)
+        if session is not None:
+            session.close()
 
 
 @provider("demo")
