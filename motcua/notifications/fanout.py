@@ -159,8 +159,11 @@ def fan_out(limit: int = 500, now: datetime | None = None) -> int:
 
 def _fan_out_batch(size: int, now: datetime) -> int:
     with transaction.atomic():
+        # Waits for (rather than skips) events another worker is fanning out: that takes milliseconds, and
+        # this worker then finds their messages committed and shares the sending (PostgreSQL re-checks
+        # `delivered_at` of the rows it waited for, so none is fanned out twice).
         events = list(
-            OutboxEvent.objects.select_for_update(skip_locked=True)
+            OutboxEvent.objects.select_for_update()
             .filter(delivered_at__isnull=True, attempts__lt=deliveries.MAX_ATTEMPTS)
             .order_by("id")[:size]
         )

@@ -35,7 +35,7 @@ def shoot(page: Page, name: str, tmp: Path) -> None:
 
 def test_the_citizen_chooses_sms_and_is_told_what_is_wrong_with_a_number(chromium, axe, site, tmp_path):  # noqa: F811
     page = logged_in_page(chromium, site, "citizen")
-    page.goto("/profile/notifications/")
+    page.goto("/profile/notifications/", timeout=60_000)  # the live server's first page: cold on a busy machine
     axe.check(page, "notification choices")
     expect(page.get_by_role("heading", level=1)).to_have_text("Nhận thông báo")
     page.get_by_label("Nhận thông báo qua tin nhắn SMS").check()
