@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -52,17 +53,19 @@ def deliver_pending(limit: int = 200) -> dict[str, int]:
     open_channels: dict[str, ChannelPlugin] = {}
     down: set[str] = set()  # channels that could not be reached in this sweep
     tried: set[int] = set()
+    renewed = {"at": 0.0}  # when this worker last renewed its claim (monotonic seconds)
     try:
         while sum(totals.values()) < limit:
             batch = _claim(min(CLAIM_SIZE, limit - sum(totals.values())), exclude=tried, down=down)
             if not batch:
                 break
             tried.update(r.pk for r in batch)
+            renewed["at"] = time.monotonic()
             by_channel: dict[str, list[Delivery]] = {}
             for row in batch:
                 by_channel.setdefault(row.channel, []).append(row)
             for channel, rows in by_channel.items():
-                _send_channel(channel, rows, open_channels, down, totals)
+                _send_channel(channel, rows, open_channels, down, totals, renewed)
     finally:
         for plugin in open_channels.values():
             with contextlib.suppress(Exception):
@@ -79,7 +82,7 @@ def _attempt(plugin: ChannelPlugin, row: Delivery) -> Exception | None:
 
 
 def _send_channel(channel: str, rows: list[Delivery], open_channels: dict[str, ChannelPlugin], down: set[str],
-                  totals: dict[str, int]) -> None:
+                  totals: dict[str, int], renewed: dict[str, float]) -> None:
     """Send one channel's rows of a batch: in parallel when the channel allows (no database in its send), else in turn."""
     try:
         if channel not in open_channels:
@@ -92,7 +95,7 @@ def _send_channel(channel: str, rows: list[Delivery], open_channels: dict[str, C
         return
     parallel = getattr(plugin, "parallel", 1)
     if parallel > 1 and len(rows) > 1:
-        _heartbeat([r.pk for r in rows])
+        _heartbeat([r.pk for r in rows], renewed)
         # A slow provider answers several texts at once: a batch costs one answer's time, not ten.
         with ThreadPoolExecutor(min(parallel, len(rows))) as pool:
             outcomes = list(pool.map(lambda r: _attempt(plugin, r), rows))
@@ -103,7 +106,7 @@ def _send_channel(channel: str, rows: list[Delivery], open_channels: dict[str, C
         if channel in down:
             _release([r.pk for r in rows[i:]])
             return
-        _heartbeat([r.pk for r in rows[i:]])
+        _heartbeat([r.pk for r in rows[i:]], renewed)
         # Marked at once: a worker killed now sends again at most the one message in flight.
         _settle(row, _attempt(plugin, row), down, totals)
 
@@ -137,10 +140,15 @@ def _claim(size: int, exclude: set[int], down: set[str]) -> list[Delivery]:
     return list(Delivery.objects.filter(pk__in=ids).order_by("next_attempt_at", "id"))
 
 
-def _heartbeat(ids: list[int]) -> None:
-    # The claim of what this worker still holds, renewed before each send: alive, it keeps its
-    # rows however slow the receivers are; dead, its rows come back within one lease.
+def _heartbeat(ids: list[int], renewed: dict[str, float]) -> None:
+    # The claim of what this worker still holds, renewed before a send once a third of the lease has
+    # gone (not before every send: one write less per message): alive, it keeps its rows however slow
+    # the receivers are, as long as one send takes less than two thirds of the lease (EMAIL_TIMEOUT,
+    # SMS_HTTP_TIMEOUT); dead, its rows come back within one lease.
+    if time.monotonic() - renewed["at"] < lease().total_seconds() / 3:
+        return
     Delivery.objects.filter(pk__in=ids, status__in=DUE).update(claimed_until=timezone.now() + lease())
+    renewed["at"] = time.monotonic()
 
 
 def _release(ids: Iterable[int]) -> None:
