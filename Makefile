@@ -103,7 +103,7 @@ bench-search: $(VENV)/.installed
 ## make bench: ceiling, submit, act, IPN and read on PostgreSQL with gunicorn (2 workers) and wrk (16 connections,
 ## 20 s a run); fills BENCH_DATABASE_URL with BENCH_DOSSIERS (1,000,000) dossiers first if needed. Not part of `make test`.
 .PHONY: bench
-bench: bench-kpi $(VENV)/.installed
+bench: bench-kpi bench-outbox $(VENV)/.installed
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n1)" main start; \
 	  for _ in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
@@ -117,6 +117,12 @@ bench-soak: $(VENV)/.installed
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n1)" main start; \
 	  for _ in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 	$(BIN)/python bench/soak.py
+
+## make bench-outbox: outbox delivery throughput (events/s), 2 workers, a fast SMTP server beside a slow SMS
+## provider (50 ms); on BENCH_OUTBOX_DATABASE_URL (default postgres …/motcua_bench_outbox, recreated each run)
+.PHONY: bench-outbox
+bench-outbox: $(VENV)/.installed-dev
+	$(BIN)/python bench/outbox.py
 
 ## make bench-kpi: Decision 766 at scale — fills KPI_BENCH_DATABASE_URL with KPI_DOSSIERS (10,000,000) dossiers
 ## if it has fewer, then times `kpi rebuild` (target < 60 s) and the dashboard of every unit over a year (p95 < 50 ms).

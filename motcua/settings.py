@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy
@@ -360,6 +361,23 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS, usually port 4
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # for EMAIL_BACKEND=…filebased.EmailBackend
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "motcua <no-reply@localhost>")
+
+# --- notifications: channels and delivery (docs/notifications.md) ------------
+# The bundled demo SMS gateway (/demo-sms/: shows the texts it received); never in production
+# (`check --deploy` fails with it on and DEBUG off: ops.E005).
+DEMO_SMS_ENABLED = env_bool("DEMO_SMS_ENABLED", DEBUG or DEMO_IDP_ENABLED)
+# The SMS provider plugin (notifications/channels/sms.py): "http" (generic JSON over HTTP), "demo" (the
+# bundled gateway, in-process); empty: no SMS channel.
+SMS_PROVIDER = env_str("SMS_PROVIDER", "demo" if DEMO_SMS_ENABLED else ("http" if env_str("SMS_HTTP_URL") else ""))
+SMS_HTTP_URL = env_str("SMS_HTTP_URL")
+SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN")
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
+SMS_SENDER = env_str("SMS_SENDER", "DICHVUCONG")
+# A worker's claim on the messages it sends, renewed before each send: a dead worker's claims
+# come back within this time. Longer than one send may take (EMAIL_TIMEOUT, SMS_HTTP_TIMEOUT).
+NOTIFICATIONS_LEASE_SECONDS = env_int("NOTIFICATIONS_LEASE_SECONDS", 45)
+# The right-hand side of each message's stable Message-ID (<delivery uuid@domain>).
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = env_str("NOTIFICATIONS_MESSAGE_ID_DOMAIN", urlsplit(PUBLIC_URL).hostname or "localhost")
 
 # --- operations: logs and metrics (docs/operations.md) ------------------------
 # LOG_FORMAT=json: one JSON object a line (for a log collector), with the request id;

@@ -23,6 +23,7 @@ urlpatterns = [
     # their addresses are registered at the gateway.
     path("payments/ipn/<slug:gateway_code>/", portal_payments.ipn, name="payments_ipn"),
     path("payments/return/<slug:gateway_code>/", portal_payments.back_from_gateway, name="payments_return"),
+    path("", include("motcua.notifications.urls")),  # the profile's channels, the dead-letter list
     path("", include("motcua.portal.urls")),
 ]
 if settings.PAYMENT_SANDBOX_ENABLED:
@@ -34,3 +35,6 @@ if settings.DEMO_IDP_ENABLED:
 if settings.DEMO_REGISTRY_ENABLED:
     # Synthetic demo registries over HTTP (docs/architecture.md, "vault"); never in production.
     urlpatterns.insert(0, path("demo-registry/", include("motcua.vault.demo_urls")))
+if settings.DEMO_SMS_ENABLED:
+    # The bundled demo SMS gateway (docs/notifications.md); never in production.
+    urlpatterns.insert(0, path("demo-sms/", include("motcua.notifications.demo_urls")))

@@ -6,7 +6,10 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
 
     def ready(self) -> None:
-        from motcua.lib import events
+        from motcua.lib import deliveries, events
+        from motcua.notifications import checks  # noqa: F401 - registers the phone/SMS settings check
+        from motcua.notifications.delivery import QUEUE
         from motcua.notifications.subscribers import on_dossier_changed
 
         events.subscribe(events.DossierChanged, on_dossier_changed, order=20, name="notifications")
+        deliveries.register(QUEUE)

@@ -1,171 +1,196 @@
-"""Delivering outbox events: e-mail to the applicant for the moments that concern them.
+"""Delivering the outbox: events fanned out into messages, each message sent at least once.
 
-A sweep claims a few undelivered events at a time in a short transaction
-(PostgreSQL workers skip the rows another worker holds, SQLite writers queue on
-the database lock) and marks them claimed for `LEASE`; it then sends each one
-outside any transaction and marks it delivered. So two workers never send the
-same event, and no database lock is held while a mail server answers.
+A sweep first turns new outbox events into `Delivery` rows (fanout.py: one per recipient and
+channel, in one transaction with marking the event), then sends the rows that are due. It
+claims a few at a time in a short transaction (PostgreSQL workers skip the rows another
+worker holds) for a short `LEASE`, renews the claim of what it still holds before each send
+(a heartbeat), and sends outside any transaction. So a worker that dies (SIGKILL) leaves its
+rows to the next sweep within a lease (`NOTIFICATIONS_LEASE_SECONDS`, 45 s by default); a
+worker killed between sending and marking sends that message again with the same
+Message-ID, which the receiver can drop.
 
-A send that fails leaves its event undelivered for the next sweep (the attempt
-and the error are kept on the event, and logged) without undoing the events
-already sent; when the mail server cannot be reached at all, the sweep stops
-and gives the rest of its claim back. A worker that dies mid-sweep loses its
-claim when the lease runs out: an event is delivered at least once, never lost.
+A failed send counts an attempt, keeps the error, and is tried again on the one back-off
+schedule (`lib/deliveries.next_attempt_at`), or goes dead after the last attempt (or at once
+when the receiver refused it for good), to wait for an administrator's replay. A channel that
+cannot be reached stops for this sweep only; the other channels go on.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import smtplib
-import socket
-from datetime import timedelta
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 
-from django.core.mail import EmailMessage, get_connection
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
-from django.utils import dateformat, timezone, translation
-from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
+from django.db.models import Count, F, Q
+from django.utils import timezone
 
-from motcua.catalog.models import localized
-from motcua.dossiers.models import ApologyLetter, Dossier, Status
-from motcua.identity.language import language_of
-from motcua.notifications.models import OutboxEvent
+from motcua.lib import deliveries
+from motcua.lib.deliveries import Counts
+from motcua.notifications import channels
+from motcua.notifications.channels import ChannelPlugin, Permanent, Unreachable
+from motcua.notifications.fanout import fan_out
+from motcua.notifications.models import Delivery, DeliveryStatus, OutboxEvent
 
 log = logging.getLogger(__name__)
 
-CLAIM_SIZE = 10  # events claimed per transaction
-LEASE = timedelta(minutes=15)  # far longer than sending CLAIM_SIZE mails takes (EMAIL_TIMEOUT each step)
-# The mail server cannot be reached (or dropped us): no point trying the next events now.
-UNREACHABLE = (
-    ConnectionError, TimeoutError, socket.gaierror,
-    smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, smtplib.SMTPAuthenticationError,
-)
+CLAIM_SIZE = 10  # messages claimed per transaction
+DUE = (DeliveryStatus.QUEUED, DeliveryStatus.FAILED)
 
 
-def _subjects() -> dict[str, str]:
-    return {
-        "dossier.submit": _("Hồ sơ %(code)s đã được nộp"),
-        "dossier.receive": _("Hồ sơ %(code)s đã được tiếp nhận"),
-        "dossier.refuse": _("Hồ sơ %(code)s bị từ chối tiếp nhận"),
-        "dossier.request_supplement": _("Hồ sơ %(code)s cần bổ sung"),
-        "dossier.request_payment": _("Hồ sơ %(code)s cần thanh toán phí, lệ phí"),
-        "dossier.issue_apology": _("Thư xin lỗi và hẹn lại ngày trả kết quả hồ sơ %(code)s"),
-        "dossier.issue_result": _("Hồ sơ %(code)s đã có kết quả"),
-        "dossier.stop": _("Hồ sơ %(code)s đã dừng xử lý"),
-    }
+def lease() -> timedelta:
+    return timedelta(seconds=settings.NOTIFICATIONS_LEASE_SECONDS)
 
 
 def deliver_pending(limit: int = 200) -> dict[str, int]:
-    """Try up to `limit` undelivered events; return how many were delivered and how many failed."""
-    delivered = failed = 0
+    """Fan out new events, then try up to `limit` due messages; how many were sent and how many failed."""
+    fan_out()
+    totals = {"delivered": 0, "failed": 0}
+    open_channels: dict[str, ChannelPlugin] = {}
+    down: set[str] = set()  # channels that could not be reached in this sweep
     tried: set[int] = set()
-    connection = get_connection()  # one SMTP session for the sweep, opened by the first mail
+    renewed = {"at": 0.0}  # when this worker last renewed its claim (monotonic seconds)
     try:
-        while delivered + failed < limit:
-            batch = _claim(min(CLAIM_SIZE, limit - delivered - failed), exclude=tried)
+        while sum(totals.values()) < limit:
+            batch = _claim(min(CLAIM_SIZE, limit - sum(totals.values())), exclude=tried, down=down)
             if not batch:
                 break
-            for i, event in enumerate(batch):
-                tried.add(event.pk)
-                try:
-                    deliver(event, connection)
-                except Exception as exc:
-                    failed += 1
-                    _record_failure(event, exc)
-                    if isinstance(exc, UNREACHABLE):
-                        OutboxEvent.objects.filter(pk__in=[e.pk for e in batch[i + 1:]]).update(claimed_until=None)
-                        return {"delivered": delivered, "failed": failed}
-                else:
-                    OutboxEvent.objects.filter(pk=event.pk).update(
-                        delivered_at=timezone.now(), claimed_until=None, attempts=F("attempts") + 1
-                    )
-                    delivered += 1
+            tried.update(r.pk for r in batch)
+            renewed["at"] = time.monotonic()
+            by_channel: dict[str, list[Delivery]] = {}
+            for row in batch:
+                by_channel.setdefault(row.channel, []).append(row)
+            for channel, rows in by_channel.items():
+                _send_channel(channel, rows, open_channels, down, totals, renewed)
     finally:
-        with contextlib.suppress(Exception):  # the server may already be gone
-            connection.close()
-    return {"delivered": delivered, "failed": failed}
+        for plugin in open_channels.values():
+            with contextlib.suppress(Exception):
+                plugin.close()
+    return totals
 
 
-def _claim(size: int, exclude: set[int]) -> list[OutboxEvent]:
+def _attempt(plugin: ChannelPlugin, row: Delivery) -> Exception | None:
+    try:
+        plugin.send(row)
+    except Exception as exc:
+        return exc
+    return None
+
+
+def _send_channel(channel: str, rows: list[Delivery], open_channels: dict[str, ChannelPlugin], down: set[str],
+                  totals: dict[str, int], renewed: dict[str, float]) -> None:
+    """Send one channel's rows of a batch: in parallel when the channel allows (no database in its send), else in turn."""
+    try:
+        if channel not in open_channels:
+            open_channels[channel] = channels.get(channel)
+        plugin = open_channels[channel]
+    except Exception as exc:  # not configured (any more): each row counts an attempt
+        for row in rows:
+            _record_failure(row, exc)
+        totals["failed"] += len(rows)
+        return
+    parallel = getattr(plugin, "parallel", 1)
+    if parallel > 1 and len(rows) > 1:
+        _heartbeat([r.pk for r in rows], renewed)
+        # A slow provider answers several texts at once: a batch costs one answer's time, not ten.
+        with ThreadPoolExecutor(min(parallel, len(rows))) as pool:
+            outcomes = list(pool.map(lambda r: _attempt(plugin, r), rows))
+        for row, outcome in zip(rows, outcomes, strict=True):
+            _settle(row, outcome, down, totals)
+        return
+    for i, row in enumerate(rows):
+        if channel in down:
+            _release([r.pk for r in rows[i:]])
+            return
+        _heartbeat([r.pk for r in rows[i:]], renewed)
+        # Marked at once: a worker killed now sends again at most the one message in flight.
+        _settle(row, _attempt(plugin, row), down, totals)
+
+
+def _settle(row: Delivery, outcome: Exception | None, down: set[str], totals: dict[str, int]) -> None:
+    if outcome is None:
+        Delivery.objects.filter(pk=row.pk).update(
+            status=DeliveryStatus.SENT, sent_at=timezone.now(), claimed_until=None,
+            attempts=F("attempts") + 1, last_error="",
+        )
+        totals["delivered"] += 1
+        return
+    totals["failed"] += 1
+    _record_failure(row, outcome)
+    if isinstance(outcome, Unreachable):
+        down.add(row.channel)
+
+
+def _claim(size: int, exclude: set[int], down: set[str]) -> list[Delivery]:
     now = timezone.now()
     with transaction.atomic():
         ids = list(
-            OutboxEvent.objects.select_for_update(skip_locked=True)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now), delivered_at__isnull=True)
-            .exclude(pk__in=exclude)
-            # Events that keep failing go after fresh ones, so they cannot hold the others back.
-            .order_by("attempts", "id")
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now), status__in=DUE, next_attempt_at__lte=now)
+            .exclude(pk__in=exclude).exclude(channel__in=down)
+            # Oldest due first: a message that keeps failing waits its back-off and holds nobody back.
+            .order_by("next_attempt_at", "id")
             .values_list("pk", flat=True)[:size]
         )
-        OutboxEvent.objects.filter(pk__in=ids).update(claimed_until=now + LEASE)
-    return list(OutboxEvent.objects.filter(pk__in=ids).order_by("attempts", "id"))
+        Delivery.objects.filter(pk__in=ids).update(claimed_until=now + lease())
+    return list(Delivery.objects.filter(pk__in=ids).order_by("next_attempt_at", "id"))
 
 
-def _record_failure(event: OutboxEvent, exc: Exception) -> None:
-    log.warning("outbox event %s (%s %s) not delivered, left for the next sweep", event.pk, event.topic, event.key,
-                exc_info=exc)
-    OutboxEvent.objects.filter(pk=event.pk).update(
-        claimed_until=None, attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+def _heartbeat(ids: list[int], renewed: dict[str, float]) -> None:
+    # The claim of what this worker still holds, renewed before a send once a third of the lease has
+    # gone (not before every send: one write less per message): alive, it keeps its rows however slow
+    # the receivers are, as long as one send takes less than two thirds of the lease (EMAIL_TIMEOUT,
+    # SMS_HTTP_TIMEOUT); dead, its rows come back within one lease.
+    if time.monotonic() - renewed["at"] < lease().total_seconds() / 3:
+        return
+    Delivery.objects.filter(pk__in=ids, status__in=DUE).update(claimed_until=timezone.now() + lease())
+    renewed["at"] = time.monotonic()
+
+
+def _release(ids: Iterable[int]) -> None:
+    Delivery.objects.filter(pk__in=list(ids)).update(claimed_until=None)
+
+
+def _record_failure(row: Delivery, exc: Exception) -> None:
+    now = timezone.now()
+    attempts = row.attempts + 1
+    when = None if isinstance(exc, Permanent) else deliveries.next_attempt_at(attempts, now)
+    log.warning("delivery %s (%s to %s, %s %s) failed, attempt %s%s", row.pk, row.channel, row.address, row.topic,
+                row.key, attempts, "; dead" if when is None else "", exc_info=exc)
+    Delivery.objects.filter(pk=row.pk).update(
+        claimed_until=None, attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        status=DeliveryStatus.DEAD if when is None else DeliveryStatus.FAILED, next_attempt_at=when or now,
     )
 
 
-def _when(value: str | None) -> str:
-    moment = parse_datetime(value or "")
-    return dateformat.format(timezone.localtime(moment), "H:i d/m/Y") if moment else ""
+class NotificationsQueue:
+    """The outbox's messages (e-mail, SMS) as one queue of lib/deliveries."""
+
+    name = "notifications"
+
+    def counts(self) -> dict[str, Counts]:
+        rows = Delivery.objects.values("channel", "status").annotate(n=Count("id")).order_by()
+        by: dict[str, dict[str, int]] = {}
+        for r in rows:
+            kind = {"sent": "delivered", "dead": "dead"}.get(r["status"], "pending")
+            by.setdefault(r["channel"], {"pending": 0, "delivered": 0, "dead": 0})[kind] += r["n"]
+        # Events not yet fanned out are pending too, on no channel yet.
+        waiting = OutboxEvent.objects.filter(delivered_at__isnull=True).count()
+        if waiting:
+            by.setdefault("outbox", {"pending": 0, "delivered": 0, "dead": 0})["pending"] += waiting
+        return {channel: Counts(**c) for channel, c in sorted(by.items())}
+
+    def replay(self, ids: Iterable[int] | None = None, now: datetime | None = None) -> int:
+        rows = Delivery.objects.filter(status=DeliveryStatus.DEAD)
+        if ids is not None:
+            rows = rows.filter(pk__in=list(ids))
+        # A fresh attempt budget; the last error is kept until the next try tells more.
+        return rows.update(status=DeliveryStatus.QUEUED, attempts=0, next_attempt_at=now or timezone.now(),
+                           claimed_until=None)
 
 
-def message_for(event: OutboxEvent) -> EmailMessage | None:
-    """The mail an event sends to the applicant, or None when it concerns nobody by mail."""
-    if event.topic == "mail":
-        # A mail composed by another room (the KPI digest to leaders): sent as written.
-        p = event.payload
-        return EmailMessage(p["subject"], p["body"], to=p["to"]) if p.get("to") else None
-    if event.topic not in _subjects():
-        return None
-    dossier = Dossier.objects.select_related("applicant", "procedure_version").filter(code=event.key).first()
-    if dossier is None or not dossier.applicant.email:
-        return None
-    # In the language the applicant chose on the site; the national language otherwise.
-    language = language_of(dossier.applicant)
-    with translation.override(language):
-        subject = _subjects()[event.topic]
-        p = event.payload
-        # The status the event announced, not the one the dossier has reached by the time the mail goes.
-        status = p.get("status", dossier.status)
-        lines = [
-            _("Hồ sơ: %(code)s") % {"code": dossier.code},
-            _("Thủ tục: %(procedure)s") % {"procedure": localized(dossier.procedure_version.definition["name"], language)},
-            _("Trạng thái: %(status)s") % {"status": Status(status).label if status in Status.values else status},
-        ]
-        if p.get("reason"):
-            lines.append(_("Lý do: %(reason)s") % {"reason": p["reason"]})
-        if event.topic == "dossier.receive" and p.get("due_at"):
-            lines.append(_("Ngày hẹn trả kết quả: %(when)s") % {"when": _when(p["due_at"])})
-        if event.topic == "dossier.request_supplement":
-            names = {c["key"]: localized(c.get("name"), language) or c["key"] for c in dossier.procedure_version.components}
-            lines.append(_("Thành phần cần bổ sung: %(items)s") % {
-                "items": "; ".join(names.get(k, k) for k in p.get("items", []))
-            })
-        if event.topic == "dossier.request_payment" and p.get("amount"):
-            lines.append(_("Số tiền cần thanh toán: %(amount)s đồng") % {"amount": f"{p['amount']:,}".replace(",", ".")})
-        if event.topic == "dossier.issue_apology" and p.get("new_due_at"):
-            lines.append(_("Ngày hẹn trả kết quả mới: %(when)s") % {"when": _when(p["new_due_at"])})
-        message = EmailMessage(subject % {"code": dossier.code}, "\n".join(lines) + "\n", to=[dossier.applicant.email])
-        if event.topic == "dossier.issue_apology":
-            letter = ApologyLetter.objects.filter(number=p.get("letter")).first()
-            if letter is not None:
-                with letter.file.open("rb") as f:
-                    message.attach(f"{letter.number}.pdf", f.read(), "application/pdf")
-        return message
-
-
-def deliver(event: OutboxEvent, connection=None) -> None:
-    """Send what the event means for the applicant (nothing for most internal events); raise if sending fails."""
-    message = message_for(event)
-    if message is not None:
-        message.connection = connection
-        if connection is not None:
-            connection.open()  # kept open for the rest of the sweep (no-op when already open)
-        message.send()
+QUEUE = NotificationsQueue()

@@ -1,4 +1,4 @@
-"""Forgetting what has done its job: delivered outbox events and finished task results.
+"""Forgetting what has done its job: delivered outbox events, sent messages and finished task results.
 
 Both tables grow with every action; neither is the record (the dossier history
 and the audit log are). Undelivered events and unfinished tasks are never touched.
@@ -12,16 +12,17 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from motcua.notifications.models import OutboxEvent
+from motcua.notifications.models import Delivery, DeliveryStatus, OutboxEvent
 
 
 def prune(now: datetime | None = None) -> dict[str, int]:
     """Delete delivered events and finished task results older than their keeping time; say how many."""
     now = now or timezone.now()
-    outbox, _ = OutboxEvent.objects.filter(
-        delivered_at__isnull=False, delivered_at__lt=now - timedelta(days=settings.OUTBOX_KEEP_DAYS)
-    ).delete()
-    return {"outbox": outbox, "task_results": _prune_task_results(now)}
+    cutoff = now - timedelta(days=settings.OUTBOX_KEEP_DAYS)
+    # Sent messages go with their events; failed and dead ones stay until sent or replayed.
+    sent, _ = Delivery.objects.filter(status=DeliveryStatus.SENT, sent_at__lt=cutoff).delete()
+    outbox, _ = OutboxEvent.objects.filter(delivered_at__isnull=False, delivered_at__lt=cutoff).delete()
+    return {"outbox": outbox, "deliveries": sent, "task_results": _prune_task_results(now)}
 
 
 def _prune_task_results(now: datetime) -> int:

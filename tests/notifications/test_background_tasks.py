@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,9 +33,9 @@ from motcua.dossiers.models import DeadlineState, Dossier
 from motcua.dossiers.tasks import check_deadlines, expire_payments, process_refunds
 from motcua.identity.models import User
 from motcua.monitoring.tasks import send_kpi_digests
-from motcua.notifications.models import OutboxEvent
+from motcua.notifications.models import Delivery, OutboxEvent
 from motcua.notifications.pruning import prune
-from motcua.notifications.tasks import deliver_outbox, prune_history
+from motcua.notifications.tasks import deliver_outbox, prune_history, remind_officers_task
 from motcua.ops.management.commands import scheduler
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
@@ -79,8 +80,11 @@ def _assert_both_ran(code: str, deadlines_result, outbox_result) -> None:
     # The effects: the dossier is flagged, and every outbox event is delivered, its mail sent once.
     assert Dossier.objects.get(code=code).deadline_state == DeadlineState.AT_RISK
     assert list(OutboxEvent.objects.filter(delivered_at__isnull=True)) == []
-    assert list(OutboxEvent.objects.values_list("topic", "attempts")) == [
-        ("dossier.submit", 1), ("dossier.receive", 1), ("dossier.deadline_at_risk", 1),
+    assert list(OutboxEvent.objects.values_list("topic", flat=True)) == [
+        "dossier.submit", "dossier.receive", "dossier.deadline_at_risk",
+    ]
+    assert list(Delivery.objects.values_list("topic", "status", "attempts")) == [
+        ("dossier.submit", "sent", 1), ("dossier.receive", "sent", 1),
     ]
     assert sorted(m.subject for m in mail.outbox) == [f"Hồ sơ {code} đã được nộp", f"Hồ sơ {code} đã được tiếp nhận"]
     assert all(m.to == [EMAIL] for m in mail.outbox)
@@ -124,12 +128,13 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
         (send_kpi_digests.module_path, TaskResultStatus.READY, "default"),
         (deliver_outbox.module_path, TaskResultStatus.READY, "default"),
         (prune_history.module_path, TaskResultStatus.READY, "default"),
+        (remind_officers_task.module_path, TaskResultStatus.READY, "default"),
     ]
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[:2] for line in out] == [
         ["enqueued", check_deadlines.name], ["enqueued", expire_payments.name], ["enqueued", process_refunds.name],
         ["enqueued", send_kpi_digests.name], ["enqueued", deliver_outbox.name],
-        ["enqueued", prune_history.name], ["enqueued", seal_audit.name],
+        ["enqueued", remind_officers_task.name], ["enqueued", prune_history.name], ["enqueued", seal_audit.name],
     ]
 
 
@@ -158,11 +163,23 @@ def test_pruning_forgets_only_what_is_done_and_old(demo, settings):
     kept = [result(TaskResultStatus.SUCCESSFUL, 6), result(TaskResultStatus.FAILED, 27),
             result(TaskResultStatus.READY, None), result(TaskResultStatus.RUNNING, None)]
 
-    assert prune(now) == {"outbox": 1, "task_results": 2}
+    def message(status: str, age_days: int) -> Delivery:
+        at = now - timedelta(days=age_days)
+        return Delivery.objects.create(uid=uuid.uuid4(), topic="dossier.submit", key=code, channel="email",
+                                       address=EMAIL, body="x", status=status, created_at=at, next_attempt_at=at,
+                                       sent_at=at if status == "sent" else None)
+
+    old_sent = message("sent", 31)
+    # Sent lately, or never sent (dead: an administrator may still replay it): kept.
+    kept_messages = {message("sent", 29).pk, message("dead", 400).pk, message("failed", 400).pk}
+
+    assert prune(now) == {"outbox": 1, "deliveries": 1, "task_results": 2}
+    assert not Delivery.objects.filter(pk=old_sent.pk).exists()
+    assert set(Delivery.objects.values_list("pk", flat=True)) == kept_messages
     assert set(OutboxEvent.objects.filter(key=code).values_list("pk", flat=True)) == {e.pk for e in events[1:]}
     assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {r.pk for r in kept} | woken
     assert not DBTaskResult.objects.filter(pk__in=[r.pk for r in gone]).exists()
-    assert prune(now) == {"outbox": 0, "task_results": 0}
+    assert prune(now) == {"outbox": 0, "deliveries": 0, "task_results": 0}
 
 
 # --- RQ backend on Redis ------------------------------------------------------------------------------

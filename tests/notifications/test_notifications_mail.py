@@ -1,9 +1,10 @@
 """Mail to the applicant, through a real SMTP server on loopback (aiosmtpd).
 
-The outbox sweep (`delivery.deliver_pending`) sends each event's mail once:
-not twice when it runs twice, nor when two workers run at the same time; a
-mail the server refuses, or a server that is down, leaves the event for the
-next sweep without undoing or holding back the others.
+The outbox sweep (`delivery.deliver_pending`) fans each event out into its
+messages and sends each mail once: not twice when it runs twice, nor when two
+workers run at the same time; a server that is down leaves the mail for a
+later sweep (back-off), a mail the server refuses for good goes dead at once
+(an administrator may replay it), neither undoing nor holding back the others.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import threading
 from datetime import date, datetime
 from email import policy
 from email.message import EmailMessage
+from importlib import import_module
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,8 +29,12 @@ from motcua.dossiers import actions
 from motcua.dossiers.models import ApologyLetter, Dossier, Status
 from motcua.identity.models import User
 from motcua.notifications import delivery
-from motcua.notifications.models import OutboxEvent
+from motcua.notifications.models import Delivery, DeliveryStatus, OutboxEvent
+from motcua.results import signing
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
+
+# The URL conf imported before any freeze_time: its pydantic schemas must see the real datetime.
+import_module("motcua.urls")
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 FROM = "Dịch vụ công <no-reply@dichvucong.example.vn>"
@@ -113,6 +119,9 @@ def _body(message: EmailMessage) -> str:
 
 def test_a_dossier_walk_mails_the_applicant_each_moment_that_concerns_them(people, smtp):
     p = people
+    # The unit's signing certificate made in real time: made under freeze_time, cryptography would keep
+    # freezegun's datetime class and refuse every real one afterwards (see tests/conftest.py).
+    signing.unit_material(p["approver_anbinh"].memberships.first().unit)
     with freeze_time(_at(7, 9)):
         code = _submit(p)
         actions.perform(code, "receive", p["onestop_anbinh"])
@@ -139,21 +148,24 @@ def test_a_dossier_walk_mails_the_applicant_each_moment_that_concerns_them(peopl
     events = OutboxEvent.objects.filter(key=code).count()
     assert events == 13  # 12 actions and the deadline flag
 
-    assert delivery.deliver_pending() == {"delivered": events, "failed": 0}
+    assert delivery.deliver_pending() == {"delivered": 8, "failed": 0}
 
     assert smtp.subjects == [
         f"Hồ sơ {code} đã được nộp",
         f"Hồ sơ {code} đã được tiếp nhận",
         f"Hồ sơ {code} cần bổ sung",
         f"Hồ sơ {code} cần thanh toán phí, lệ phí",
+        f"Hồ sơ {code} đã được thanh toán",
         f"Thư xin lỗi và hẹn lại ngày trả kết quả hồ sơ {code}",
         f"Hồ sơ {code} đã có kết quả",
+        f"Hồ sơ {code} đã được trả kết quả",
     ]
     for mail_from, rcpt_tos, message in smtp.messages:
         assert mail_from == "no-reply@dichvucong.example.vn" and rcpt_tos == [EMAILS["citizen"]]
         assert message["To"] == EMAILS["citizen"]
         assert f"Hồ sơ: {code}" in _body(message) and "Thủ tục: Đăng ký khai sinh" in _body(message)
-    received, supplement, payment, apology, result = (m for _, _, m in smtp.messages[1:])
+    received, supplement, payment, paid, apology, result, returned = (m for _, _, m in smtp.messages[1:])
+    assert "Số tiền đã thanh toán: 8.000 đồng" in _body(paid) and "Trạng thái: Đã trả kết quả" in _body(returned)
     # Each mail tells the status the event announced, not the dossier's status when the sweep ran.
     assert "Trạng thái: Đã tiếp nhận" in _body(received) and "Ngày hẹn trả kết quả: 17:00 08/12/2026" in _body(received)
     assert "Trạng thái: Yêu cầu bổ sung" in _body(supplement)
@@ -172,11 +184,14 @@ def test_a_dossier_walk_mails_the_applicant_each_moment_that_concerns_them(peopl
     pdf = attachment.get_content()
     assert pdf.startswith(b"%PDF-") and hashlib.sha256(pdf).hexdigest() == letter.sha256
 
-    # Every event is delivered once; a second sweep finds nothing to send.
-    assert set(OutboxEvent.objects.values_list("attempts", "claimed_until", "last_error")) == {(1, None, "")}
+    # Every mail is sent once, each with its own stable Message-ID; a second sweep finds nothing to send.
+    assert set(Delivery.objects.values_list("status", "attempts", "claimed_until", "last_error")) == {
+        ("sent", 1, None, "")}
     assert not OutboxEvent.objects.filter(delivered_at__isnull=True).exists()
     assert delivery.deliver_pending() == {"delivered": 0, "failed": 0}
-    assert len(smtp.messages) == 6
+    assert len(smtp.messages) == 8
+    ids = [m["Message-ID"] for _, _, m in smtp.messages]
+    assert ids == [d.message_id for d in Delivery.objects.order_by("id")] and len(set(ids)) == 8
 
 
 def test_the_mail_speaks_the_language_the_applicant_chose_on_the_site(people, smtp, client):
@@ -208,50 +223,55 @@ def test_nothing_is_mailed_to_an_applicant_without_an_address(people, smtp):
     people["citizen"].email = ""
     people["citizen"].save(update_fields=["email"])
     _submit(people)
-    assert delivery.deliver_pending() == {"delivered": 1, "failed": 0}
-    assert smtp.messages == []
+    assert delivery.deliver_pending() == {"delivered": 0, "failed": 0}
+    assert smtp.messages == [] and not Delivery.objects.exists()
+    assert OutboxEvent.objects.get().delivered_at is not None  # fanned out: to nobody
 
 
-def test_a_server_that_is_down_leaves_the_mail_for_the_next_sweep(people, smtp, settings, caplog):
+def test_a_server_that_is_down_leaves_the_mail_for_a_later_sweep(people, smtp, settings, caplog):
     codes = [_submit(people, who) for who in ("citizen", "citizen2", "citizen3")]
     settings.EMAIL_PORT = _free_port()  # nothing listens there
 
-    assert delivery.deliver_pending() == {"delivered": 0, "failed": 1}  # the sweep stops at the first refusal
+    assert delivery.deliver_pending() == {"delivered": 0, "failed": 1}  # the channel stops at the first refusal
     assert smtp.messages == []
-    first, *rest = OutboxEvent.objects.order_by("id")
-    assert first.delivered_at is None and first.attempts == 1 and first.last_error.startswith("ConnectionRefusedError")
+    first, *rest = Delivery.objects.order_by("id")
+    assert first.status == "failed" and first.attempts == 1 and "ConnectionRefusedError" in first.last_error
+    assert first.next_attempt_at > first.created_at  # back-off: not before 30 s
     # The others were given back untried, for the next sweep.
-    assert [(e.delivered_at, e.attempts, e.claimed_until) for e in rest] == [(None, 0, None)] * 2
-    assert "not delivered, left for the next sweep" in caplog.text
+    assert [(d.status, d.attempts, d.claimed_until) for d in rest] == [("queued", 0, None)] * 2
+    assert "failed, attempt 1" in caplog.text
 
     settings.EMAIL_PORT = smtp.port  # the server is back
-    assert delivery.deliver_pending() == {"delivered": 3, "failed": 0}
+    assert delivery.deliver_pending() == {"delivered": 2, "failed": 0}
+    assert delivery.deliver_pending() == {"delivered": 0, "failed": 0}  # the failed one waits its back-off
+    with freeze_time(first.next_attempt_at):
+        assert delivery.deliver_pending() == {"delivered": 1, "failed": 0}
     assert sorted(smtp.subjects) == sorted(f"Hồ sơ {code} đã được nộp" for code in codes)
     assert [rcpt for _, rcpt, _ in smtp.messages] == [[EMAILS["citizen2"]], [EMAILS["citizen3"]], [EMAILS["citizen"]]]
-    assert delivery.deliver_pending() == {"delivered": 0, "failed": 0}
+    assert Delivery.objects.get(pk=first.pk).attempts == 2
 
 
-def test_one_refused_mail_neither_holds_back_nor_undoes_the_others(people, smtp, caplog):
+def test_a_refused_mail_goes_dead_without_holding_back_the_others_and_is_replayed(people, smtp, caplog):
     codes = {who: _submit(people, who) for who in ("citizen", "citizen2", "citizen3")}
     smtp.refuse.add(EMAILS["citizen2"])
 
     assert delivery.deliver_pending() == {"delivered": 2, "failed": 1}
     assert [rcpt for _, rcpt, _ in smtp.messages] == [[EMAILS["citizen"]], [EMAILS["citizen3"]]]
-    refused = OutboxEvent.objects.get(key=codes["citizen2"])
-    assert refused.delivered_at is None and refused.attempts == 1 and "SMTPRecipientsRefused" in refused.last_error
-    assert OutboxEvent.objects.filter(delivered_at__isnull=False).count() == 2
-    assert "not delivered" in caplog.text
+    refused = Delivery.objects.get(key=codes["citizen2"])
+    # Refused for good (550): dead at once, no retry wasted on it.
+    assert refused.status == DeliveryStatus.DEAD and refused.attempts == 1
+    assert "SMTPRecipientsRefused" in refused.last_error and "dead" in caplog.text
+    assert Delivery.objects.filter(status="sent").count() == 2
 
-    # Still refused at the next sweep: only that mail is tried again, and a new event goes first.
     newer = _submit(people, "citizen3")
-    assert delivery.deliver_pending() == {"delivered": 1, "failed": 1}
+    assert delivery.deliver_pending() == {"delivered": 1, "failed": 0}
     assert smtp.subjects[-1] == f"Hồ sơ {newer} đã được nộp"
-    assert OutboxEvent.objects.get(key=codes["citizen2"]).attempts == 2
 
-    smtp.refuse.clear()
+    smtp.refuse.clear()  # the mailbox exists again; the administrator replays
+    assert delivery.QUEUE.replay() == 1
     assert delivery.deliver_pending() == {"delivered": 1, "failed": 0}
     assert [rcpt for _, rcpt, _ in smtp.messages].count([EMAILS["citizen2"]]) == 1
-    assert len(smtp.messages) == 4 == OutboxEvent.objects.filter(delivered_at__isnull=False).count()
+    assert len(smtp.messages) == 4 == Delivery.objects.filter(status="sent").count()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -283,5 +303,5 @@ def test_two_sweeps_at_once_send_each_mail_exactly_once(people, smtp, monkeypatc
     assert sum(a["delivered"] for a in answers) == len(codes) and all(a["failed"] == 0 for a in answers)
     assert all(a["delivered"] > 0 for a in answers), answers  # both took part
     assert sorted(smtp.subjects) == sorted(f"Hồ sơ {code} đã được nộp" for code in codes)
-    assert set(OutboxEvent.objects.values_list("attempts", flat=True)) == {1}
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
     assert not OutboxEvent.objects.filter(delivered_at__isnull=True).exists()

@@ -1,0 +1,71 @@
+"""The notification pages: a person's channels (profile), and the dead-letter list for administrators."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from motcua.lib import deliveries
+from motcua.notifications import channels
+from motcua.notifications.delivery import QUEUE
+from motcua.notifications.forms import PreferenceForm
+from motcua.notifications.models import Delivery, DeliveryStatus, Preference
+
+DEAD_PAGE = 100
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """How the signed-in person hears from the platform: e-mail, SMS and the phone number for it."""
+    pref = Preference.objects.filter(user=request.user).first()
+    if request.method == "POST":
+        form = PreferenceForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            Preference.objects.update_or_create(
+                user=request.user, defaults={"email": data["email"], "sms": data["sms"], "phone": data["phone"]},
+            )
+            messages.success(request, _("Đã lưu cách bạn nhận thông báo."))
+            return redirect("notifications:profile")
+        status = 422
+    else:
+        initial = {"email": True, "sms": False, "phone": ""}
+        if pref is not None:
+            initial = {"email": pref.email, "sms": pref.sms, "phone": pref.phone}
+        elif getattr(request.user, "citizen", None) is not None and request.user.citizen.phone:
+            initial["phone"] = request.user.citizen.phone  # the number the e-ID knows, to confirm
+        form = PreferenceForm(initial=initial)
+        status = 200
+    return render(request, "notifications/profile.html", {
+        "form": form, "sms_available": "sms" in channels.available(),
+    }, status=status)
+
+
+def _administrator(request: HttpRequest) -> None:
+    # Dead letters hold every recipient's address and message: the site's administrators only.
+    if not (request.user.is_authenticated and request.user.is_superuser):
+        raise Http404
+
+
+@require_http_methods(["GET", "POST"])
+def dead_letters(request: HttpRequest) -> HttpResponse:
+    """Dead deliveries to inspect, and replay (one, or every queue's)."""
+    _administrator(request)
+    if request.method == "POST":
+        which = request.POST.get("replay", "")
+        if which == "all":
+            n = sum(q.replay() for q in deliveries.queues())
+        elif which.isdigit() and len(which) <= 18:
+            n = QUEUE.replay([int(which)])
+        else:
+            return HttpResponse(_("Yêu cầu không hợp lệ."), status=400)
+        messages.success(request, _("Đã đưa %(n)s thông báo trở lại hàng đợi gửi.") % {"n": n})
+        return redirect("notifications:dead_letters")
+    counts = [(q.name, channel, c) for q in deliveries.queues() for channel, c in q.counts().items()]
+    dead = list(Delivery.objects.filter(status=DeliveryStatus.DEAD).order_by("-id")[:DEAD_PAGE])
+    return render(request, "notifications/dead_letters.html", {"counts": counts, "dead": dead, "limit": DEAD_PAGE})
