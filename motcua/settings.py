@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "motcua.monitoring",
     "motcua.vault",
     "motcua.drafts",
+    "motcua.petitions",
     "motcua.web",
     "motcua.portal",
     "motcua.backoffice",

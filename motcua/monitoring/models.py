@@ -176,3 +176,7 @@ class ExternalFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.unit_id} {self.month:%Y-%m}"
+
+
+# The petitions' counters (indicators 5.2, 5.3) live in their own module.
+from motcua.monitoring.petition_models import PetitionCounter, PetitionOpenCounter  # noqa: E402, F401

@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from motcua.lib import events
-        from motcua.notifications.subscribers import on_dossier_changed
+        from motcua.notifications.subscribers import on_dossier_changed, on_petition_changed
 
         events.subscribe(events.DossierChanged, on_dossier_changed, order=20, name="notifications")
+        events.subscribe(events.PetitionChanged, on_petition_changed, order=20, name="notifications")

@@ -1,0 +1,45 @@
+"""The public page's petitions: published ones, searchable, with no personal data.
+
+Only these fields ever leave: code, kind, topic, subject, body, the unit, the dates, the answer
+and the counts of likes and dislikes — never the filer, the contact, the officer, the dossier or
+the attachments. Personal data written inside the text itself (a phone number, an e-mail
+address, a 12-digit personal ID) is masked before it is shown.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q, QuerySet
+
+from motcua.petitions.models import Petition, PetitionStatus
+
+_MASKS = (
+    re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),  # e-mail addresses
+    re.compile(r"(?<!\d)(\+?\d[\d .-]{7,14}\d)(?!\d)"),  # phone numbers, personal IDs (9–16 digits)
+)
+
+
+def mask(text: str) -> str:
+    for pattern in _MASKS:
+        text = pattern.sub("***", text)
+    return text
+
+
+def search(q: str = "", topic: str | None = None) -> QuerySet[Petition]:
+    qs = Petition.objects.filter(status=PetitionStatus.PUBLISHED).select_related("unit").order_by("-published_at", "-id")
+    if topic:
+        qs = qs.filter(topic=topic)
+    for word in (q or "").replace("\x00", "").split()[:8]:
+        qs = qs.filter(Q(subject__icontains=word) | Q(body__icontains=word) | Q(answer__icontains=word)
+                       | Q(code__iexact=word))
+    return qs
+
+
+def row(p: Petition) -> dict:
+    return {
+        "code": p.code, "kind": p.kind, "topic": p.topic, "subject": mask(p.subject), "body": mask(p.body),
+        "unit": p.unit.code, "unit_name": p.unit.display_name,
+        "first_received_at": p.first_received_at, "answer": mask(p.answer), "published_at": p.published_at,
+        "likes": p.likes, "dislikes": p.dislikes,
+    }
