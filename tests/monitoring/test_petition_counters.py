@@ -109,7 +109,7 @@ def test_5_2_and_5_3_move_with_the_petitions(demo, frozen_clock):
     Clock.now = T0
     a, _ = file_petition(Filing(kind="feedback", subject="a", body="b", unit="000.11.00.H99"), user=users["citizen"])
     b, _ = file_petition(Filing(kind="petition", subject="b", body="b", unit="000.11.00.H99"), user=users["citizen2"])
-    c, _ = file_petition(Filing(kind="petition", subject="c", body="b", unit="000.11.00.H99"), user=users["citizen"])
+    _c, _ = file_petition(Filing(kind="petition", subject="c", body="b", unit="000.11.00.H99"), user=users["citizen"])
     perform(a.code, "answer", users["specialist_anbinh"], payload={"answer": "x"})
     perform(a.code, "publish", users["onestop_anbinh"])
     perform(b.code, "answer", users["specialist_anbinh"], payload={"answer": "x"})
