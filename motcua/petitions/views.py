@@ -123,11 +123,22 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         raise access.page_not_found(code)
     allowed = allowed_actions(p, user, grants=grants, contact=contact)
     handles = bool(roles_in(grants, p.unit) & HANDLERS)
+    labels = action_labels()
+    events = [(e, labels.get(e.action, e.action)) for e in p.events.order_by("id")]
     return render(request, "petitions/detail.html", {
-        "p": p, "allowed": allowed, "handles": handles, "events": p.events.select_related("actor").order_by("id"),
+        "p": p, "allowed": allowed, "handles": handles, "events": events,
         "deadline": deadline_state(p, timezone.now()), "is_filer": access.is_filer(p, user, contact),
         "units": [u for u in _units() if u[0] != p.unit.code] if "forward" in allowed else [],
     })
+
+
+def action_labels() -> dict[str, str]:
+    return {
+        "file": _("Gửi phản ánh"), "register": _("Tiếp nhận tại cơ quan"), "refuse": _("Từ chối xử lý"),
+        "request_information": _("Yêu cầu bổ sung thông tin"), "provide_information": _("Bổ sung thông tin"),
+        "answer": _("Trả lời"), "publish": _("Công khai trả lời"), "forward": _("Chuyển đơn vị có thẩm quyền"),
+        "like": _("Đồng tình"), "dislike": _("Không đồng tình"), "complain_again": _("Phản ánh lại"),
+    }
 
 
 FIELDS = {"refuse": ("reason",), "request_information": ("reason",), "provide_information": ("body",),
