@@ -15,6 +15,9 @@ from motcua.units.models import Unit
 
 
 def test_demo_petitions(demo):
+    from motcua.results import pki
+
+    pki.ensure_units(Unit.objects.all())  # in real time, as `load-demo` does (the history signs under freezegun)
     load_history(months=2, per_month=8, seed=1)
     assert load_petitions() == 6
     assert load_petitions() == 0  # once
