@@ -20,8 +20,14 @@ pytestmark = pytest.mark.browser
 expect.set_options(timeout=20_000)
 
 
+def _context(chromium, site, **kw):  # noqa: F811
+    ctx = b.new_context(chromium, site, **kw)
+    ctx.set_default_timeout(60_000)  # a shared 2-core machine: the live server's first answers may be slow
+    return ctx
+
+
 def test_filing_handling_publishing_and_rating(chromium, axe, site):  # noqa: F811
-    citizen_ctx = b.new_context(chromium, site)
+    citizen_ctx = _context(chromium, site)
     page = citizen_ctx.new_page()
     staff_login(page, "citizen", next_url="/petitions/new/")
     page.goto("/petitions/new/")
@@ -44,7 +50,7 @@ def test_filing_handling_publishing_and_rating(chromium, axe, site):  # noqa: F8
     expect(page.locator("main")).to_contain_text(code)
     axe.check(page, "my petitions")
 
-    office_ctx = b.new_context(chromium, site)
+    office_ctx = _context(chromium, site)
     officer = office_ctx.new_page()
     staff_login(officer, "onestop_anbinh", next_url="/petitions/office/")
     officer.goto("/petitions/office/")
@@ -68,7 +74,7 @@ def test_filing_handling_publishing_and_rating(chromium, axe, site):  # noqa: F8
     expect(page.locator("main")).to_contain_text("Không đồng tình: 1")
     shots(page, "petitions-rated")
 
-    public_ctx = b.new_context(chromium, site, javascript=False)
+    public_ctx = _context(chromium, site, javascript=False)
     anyone = public_ctx.new_page()
     anyone.goto("/petitions/")
     anyone.get_by_label("Tìm kiếm").fill("đèn đường")
