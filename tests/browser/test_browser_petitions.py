@@ -72,7 +72,7 @@ def test_filing_handling_publishing_and_rating(chromium, axe, site):  # noqa: F8
     expect(page.locator("main")).to_contain_text("Không đồng tình: 1")
     shots(page, "petitions-rated")
 
-    public_ctx = _context(chromium, site, javascript=False)
+    public_ctx = _context(chromium, site)
     anyone = public_ctx.new_page()
     anyone.goto("/petitions/")
     anyone.get_by_label("Tìm kiếm").fill("đèn đường")
