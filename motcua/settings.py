@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "motcua.monitoring",
     "motcua.vault",
     "motcua.drafts",
+    "motcua.petitions",
     "motcua.web",
     "motcua.portal",
     "motcua.backoffice",

@@ -14,6 +14,8 @@ from motcua.dossiers.api import router as dossiers_router
 from motcua.drafts.api import router as drafts_router
 from motcua.lib.errors import ActionError
 from motcua.monitoring.api import router as monitoring_router
+from motcua.petitions.api import router as petitions_router
+from motcua.petitions.limits import RateLimited
 from motcua.vault.api import router as vault_router
 from motcua.vault.api import uploads_router
 
@@ -31,6 +33,7 @@ api.add_router("/kpi", monitoring_router)
 api.add_router("/drafts", drafts_router)
 api.add_router("/vault", vault_router)
 api.add_router("/uploads", uploads_router)
+api.add_router("/petitions", petitions_router)
 
 
 def _error(request: HttpRequest, http_status: int, code: str, message: str, /, **extra: object):
@@ -43,6 +46,13 @@ def _error(request: HttpRequest, http_status: int, code: str, message: str, /, *
 @api.exception_handler(ActionError)
 def on_action_error(request: HttpRequest, exc: ActionError):
     return _error(request, exc.status, exc.code, exc.message, **exc.extra)
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request: HttpRequest, exc: RateLimited):
+    answer = _error(request, exc.status, exc.code, exc.message, **exc.extra)
+    answer["Retry-After"] = str(exc.retry_after)
+    return answer
 
 
 @api.exception_handler(InvalidToken)

@@ -74,6 +74,8 @@ class Dossier(models.Model):
     paid_online = models.PositiveSmallIntegerField(default=0)
     # The applicant's rating gave "dissatisfied" overall (dossiers/rating.py): indicator 5.4 counts it a failure.
     disliked = models.BooleanField(default=False)
+    # A complaint (a petition of kind "complaint", petitions/) is linked to it: indicator 5.4 counts it a failure.
+    complained = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -90,6 +92,7 @@ class Dossier(models.Model):
                 include=[
                     "received_at", "status", "channel", "procedure_version", "fee", "paid_online", "component_sources",
                     "vneid_auth", "disliked", "apology_count", "finished_at", "updated_at", "legal_due_at",
+                    "complained",
                 ],
             ),
         ]

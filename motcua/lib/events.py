@@ -75,6 +75,31 @@ class ResultRevoked:
 
 
 @dataclass(frozen=True)
+class PetitionChanged:
+    """One change of a petition (feedback, petition, complaint) by petitions/actions, as written to its history.
+
+    `petition`: the petition after the change (saved); `history`: its new `PetitionEvent`;
+    `from_status` is "" for a filing; `before`: what subscribers took of the petition before the
+    change (empty for a filing). `notify`: a mail the filer should receive now ({"to", "subject",
+    "body"}), composed by the actions layer in the filer's language, or None.
+    """
+
+    kind: ClassVar[str] = "petition.changed"
+
+    petition: Any
+    history: Any
+    action: str
+    from_status: str
+    actor: Any
+    at: datetime
+    reason: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    first: bool = False
+    before: Mapping[str, Any] = field(default_factory=dict)
+    notify: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Subscriber:
     name: str
     order: int

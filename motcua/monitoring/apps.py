@@ -27,3 +27,10 @@ class MonitoringConfig(AppConfig):
         events.subscribe(
             events.DossierChanged, on_dossier_changed, order=90, name="monitoring", before=counters.snapshot
         )
+        # The petitions' counters (indicators 5.2, 5.3), the same way (petition_counters.py).
+        from motcua.monitoring import petition_counters
+
+        events.subscribe(
+            events.PetitionChanged, petition_counters.on_petition_changed, order=90, name="monitoring",
+            before=petition_counters.snapshot,
+        )

@@ -86,7 +86,7 @@ def in_time(by_date: bool, at: str) -> Q:
 def end_conditions(by_date: bool) -> dict[str, Q]:
     """For each end column, the condition on an `ended()` dossier. An apology letter plays no part (§5.1)."""
     on_time = in_time(by_date, "end")
-    return {"ended": Q(), "ended_on_time": on_time, "ended_satisfied": on_time & Q(disliked=False)}
+    return {"ended": Q(), "ended_on_time": on_time, "ended_satisfied": on_time & Q(disliked=False, complained=False)}
 
 
 def in_time_ends(qs: QuerySet, by_date: bool) -> QuerySet:

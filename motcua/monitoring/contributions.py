@@ -23,8 +23,8 @@ Rules (KPI-766.md §3 and §5 "Decided readings"; docs/monitoring.md says which 
   is ended or past its legal due date), so a window's in-progress dossiers are
   differences of running totals (query.collect);
 - 5.4 (§5.3): satisfied = ended on time and not rated "dissatisfied" overall
-  (Dossier.disliked); one failure per dossier. No complaint is linked to a
-  dossier in motcua yet (no petition room), see docs/monitoring.md;
+  (Dossier.disliked), and no complaint linked to it (Dossier.complained, set when a
+  petition of kind "complaint" is filed about it, petitions/); one failure per dossier;
 - every procedure issues a result document, which issue_result signs, stores and
   puts in the applicant's vault: e_result = status in (9, 10) (4.1, 4.2, 4.4);
 - 4.2 (§5.4) digitized: every component electronic (uploaded, vault, registry,
@@ -158,7 +158,8 @@ def contribution(d, full_eligible: bool, by_date: bool) -> Contribution:
         cells.append((day, "ended", 1))
         if on_time(end, d.legal_due_at, by_date):
             cells.append((day, "ended_on_time", 1))
-            if not d.disliked:  # 5.4: overdue and disliked dossiers are one set of failures, counted once
+            # 5.4: overdue, disliked and complained-about dossiers are one set of failures, counted once
+            if not d.disliked and not d.complained:
                 cells.append((day, "ended_satisfied", 1))
     if e_result(d):
         day = local_day(d.finished_at)

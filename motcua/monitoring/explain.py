@@ -173,6 +173,8 @@ def explain_one(ind: Indicator, d, start: date, end: date, today: date, by_date:
         reason = _deadline_reason(d, ended, by_date)
         if d.disliked:
             reason += "; " + _("người nộp đánh giá không hài lòng")
+        if d.complained:
+            reason += "; " + _("có khiếu nại về hồ sơ")
         return Line(d, counts, reason)
     if ind.numerator == "finished_e_result":
         return Line(d, counts, _("kết quả điện tử đã ký số") if counts else _("không có kết quả điện tử"))

@@ -11,7 +11,9 @@ defaults below. `source` says where numerator and denominator come from:
   one dossier counted in a column / the procedures of that kind (catalogue);
 - catalog: a fact of the catalogue and the unit tree, no window;
 - external: figures entered by an administrator (ExternalFigure), because the
-  data lives outside motcua (publication decisions, the national sync, petitions).
+  data lives outside motcua (publication decisions, the national sync);
+- petitions: counted from motcua's petitions (petition_counters.py), plus any figures an
+  administrator enters for petitions handled outside motcua (ExternalFigure, pooled).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class Indicator:
     group: str
     ref: str  # the number used by the portal (1.1, 3.3 …)
     name: Promise
-    source: str  # counter | progress | procedures | catalog | external
+    source: str  # counter | progress | procedures | catalog | external | petitions
     numerator: str = ""  # a counter column, or for `procedures` the column a procedure needs > 0
     denominator: str = ""  # a counter column, or for `procedures`/`catalog` the kind of procedure/unit
     max_points: float = 0
@@ -84,12 +86,12 @@ INDICATORS = (
     Indicator("PAYMENT_FEE_DATA", "G4", "C", _("Thủ tục có hồ sơ kèm dữ liệu phí, lệ phí"), "procedures",
               "fee_bearing", "fee", max_points=2, threshold=0.8, when_no_data="zero",
               help=_("KPI-766 §3 G4 C và §5.8: thủ tục có phí có hồ sơ kèm dữ liệu phí, lệ phí.")),
-    Indicator("PETITION_PROCESSING_ON_TIME", "G5", "5.2", _("Xử lý phản ánh, kiến nghị đúng hạn"), "external",
-              max_points=6, when_no_data="full",
-              help=_("KPI-766 §3 G5 5.2: số liệu ngoài hệ thống (phản ánh, kiến nghị); không có phản ánh thì đủ điểm.")),
-    Indicator("PETITION_HANDLING_SATISFACTION", "G5", "5.3", _("Hài lòng về xử lý phản ánh, kiến nghị"), "external",
-              max_points=6, when_no_data="full",
-              help=_("KPI-766 §3 G5 5.3: số liệu ngoài hệ thống (phản ánh, kiến nghị); không có phản ánh thì đủ điểm.")),
+    Indicator("PETITION_PROCESSING_ON_TIME", "G5", "5.2", _("Xử lý phản ánh, kiến nghị đúng hạn"), "petitions",
+              "on_time", max_points=6, when_no_data="full",
+              help=_("KPI-766 §3 G5 5.2: phản ánh, kiến nghị tiếp nhận lần đầu trong kỳ đã xử lý đúng hạn hoặc đang xử lý trong hạn, cộng số liệu ngoài hệ thống nếu có; không có phản ánh thì đủ điểm.")),
+    Indicator("PETITION_HANDLING_SATISFACTION", "G5", "5.3", _("Hài lòng về xử lý phản ánh, kiến nghị"), "petitions",
+              "satisfied", max_points=6, when_no_data="full",
+              help=_("KPI-766 §3 G5 5.3: phản ánh, kiến nghị tiếp nhận lần đầu trong kỳ, trừ một lần mỗi phản ánh quá hạn, bị phản đối nhiều hơn đồng tình hoặc bị khiếu nại lại; cộng số liệu ngoài hệ thống nếu có; không có phản ánh thì đủ điểm.")),
     Indicator("DOSSIER_RECEIVING_SATISFACTION", "G5", "5.4", _("Hài lòng về tiếp nhận, giải quyết hồ sơ"), "counter",
               "ended_satisfied", "ended", max_points=6, threshold=0.9, when_no_data="zero",
               help=_("KPI-766 §3 G5 5.4 và §5.3: hồ sơ kết thúc trong kỳ, trừ một lần mỗi hồ sơ quá hạn theo quy định hoặc bị đánh giá không hài lòng.")),

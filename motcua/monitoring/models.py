@@ -201,3 +201,7 @@ class UnitTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.year}: {self.rate}%"
+
+
+# The petitions' counters (indicators 5.2, 5.3) live in their own module.
+from motcua.monitoring.petition_models import PetitionCounter, PetitionOpenCounter  # noqa: E402, F401

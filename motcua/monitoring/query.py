@@ -16,6 +16,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from motcua.monitoring import config as config_module
+from motcua.monitoring import petition_counters
 from motcua.monitoring.catalog_facts import Facts, facts
 from motcua.monitoring.contributions import local_day
 from motcua.monitoring.counters import ancestors
@@ -41,6 +42,7 @@ class Sums:
     open_total: int = 0
     open_late: int = 0
     external: dict[str, list[int]] = field(default_factory=dict)  # indicator → [numerator, denominator]
+    petitions: petition_counters.PetitionSums = field(default_factory=petition_counters.PetitionSums)
 
 
 @dataclass
@@ -130,6 +132,8 @@ def collect(unit_ids: list[int], start: date, end: date, procedure_id: int | Non
             s = out[unit_id]
             s.open_total = received - ended
             s.open_late = stopped - ended
+    for unit_id, sums in petition_counters.collect(unit_ids, start, end, today).items():
+        out[unit_id].petitions = sums
     figures = ExternalFigure.objects.filter(month__gte=start.replace(day=1), month__lte=end).select_related("unit")
     wanted = set(unit_ids)
     for f in figures.only("indicator", "numerator", "denominator", "unit__path"):
@@ -197,6 +201,11 @@ def score(unit_id: int, s: Sums, cat: Facts, cfg: config_module.Config, procedur
             num, den = len(authority & cat.online_service), len(authority)
         elif ind.source == "catalog":
             num, den = cat.certified_copy.get(unit_id, 0), cat.communes.get(unit_id, 0)
+        elif ind.source == "petitions":
+            # motcua's petitions, pooled with what an administrator entered for petitions handled outside it.
+            own_num, own_den = s.petitions.figures()[ind.numerator]
+            ext_num, ext_den = s.external.get(ind.code, (0, 0))
+            num, den = own_num + ext_num, own_den + ext_den
         else:
             num, den = s.external.get(ind.code, (0, 0))
         out.append((ind, num, den))

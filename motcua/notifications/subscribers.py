@@ -11,7 +11,7 @@ import logging
 from django.db import transaction
 from django_tasks_db.backend import DatabaseBackend
 
-from motcua.lib.events import DossierChanged
+from motcua.lib.events import DossierChanged, PetitionChanged
 from motcua.notifications.outbox import emit
 from motcua.notifications.tasks import deliver_outbox
 
@@ -28,6 +28,23 @@ def on_dossier_changed(event: DossierChanged) -> None:
         },
         event.at,
     )
+    schedule_delivery()
+
+
+def on_petition_changed(event: PetitionChanged) -> None:
+    # The event itself (for webhooks and the national sync when they exist) carries no personal data;
+    # a mail to the filer, when the action composed one, is its own "mail" event (sent as written).
+    petition = event.petition
+    emit(
+        f"petition.{event.action}", petition.code,
+        {
+            "code": petition.code, "status": petition.status, "from_status": event.from_status,
+            "unit": petition.unit.code, "at": event.at.isoformat(), **event.data,
+        },
+        event.at,
+    )
+    if event.notify and event.notify.get("to"):
+        emit("mail", petition.code, dict(event.notify), event.at)
     schedule_delivery()
 
 

@@ -23,7 +23,7 @@ DUE = datetime(2025, 3, 14, 17, 0, tzinfo=HCM)
 def dossier(**kw):
     base = dict(unit_id=7, procedure_id=3, status=4, channel=2, received_at=T, due_at=DUE, legal_due_at=DUE,
                 finished_at=None, updated_at=T, paused_at=None, supplement_count=0, apology_count=0, fee=0,
-                paid_online=0, component_sources=UPLOAD, vneid_auth=False, disliked=False)
+                paid_online=0, component_sources=UPLOAD, vneid_auth=False, disliked=False, complained=False)
     base.update(kw)
     return SimpleNamespace(**base)
 

@@ -44,7 +44,8 @@ def dossier(**kw):
     legal = kw.pop("legal", "2025-09-24")
     base = dict(unit_id=7, procedure_id=3, status=4, channel=2, received_at=at(received), legal_due_at=at(legal, 17),
                 due_at=at(legal, 17), finished_at=None, updated_at=at(received), paused_at=None, supplement_count=0,
-                apology_count=0, fee=0, paid_online=0, component_sources=UPLOAD, vneid_auth=False, disliked=False)
+                apology_count=0, fee=0, paid_online=0, component_sources=UPLOAD, vneid_auth=False, disliked=False,
+                complained=False)
     base.update(kw)
     return SimpleNamespace(**base)
 
@@ -159,6 +160,9 @@ def test_5_2_the_day_a_dossier_stops_being_open_and_within_its_date():
                                                                   apology_count=1, due_at=at("2025-10-01")), True),
     ("rated dissatisfied overall", dossier(status=10, finished_at=at("2025-09-20"), disliked=True), False),
     ("overdue and disliked: one failure", dossier(status=10, finished_at=at("2025-09-25"), disliked=True), False),
+    ("a complaint linked to it", dossier(status=10, finished_at=at("2025-09-20"), complained=True), False),
+    ("complained, disliked and overdue: one failure",
+     dossier(status=10, finished_at=at("2025-09-25"), complained=True, disliked=True), False),
 ])
 def test_5_3_satisfaction_failures_are_one_set(case, d, satisfied):
     c = [col for _day, col, _n in contribution(d, True, False).cells]

@@ -41,3 +41,6 @@ class Command(BaseCommand):
                 self.stdout.write("demo history: dossiers exist already, none added")
                 return
             self.stdout.write(f"demo history: {load_history(months=history)} dossiers filed")
+            from motcua.demo.petitions import load_petitions
+
+            self.stdout.write(f"demo petitions: {load_petitions()} filed")

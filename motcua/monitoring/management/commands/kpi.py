@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from motcua.monitoring import petition_counters
 from motcua.monitoring.rebuild import differences, rebuild
 
 
@@ -19,8 +20,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"kpi rebuild: {t.seconds:.2f} s — {t.daily:,} daily rows, {t.monthly:,} monthly rows, {t.open:,} open rows"
             )
+            self.stdout.write(f"kpi rebuild: {petition_counters.rebuild():,} petition rows")
             return
-        found = differences()
+        found = {**differences(), **petition_counters.differences()}
         self.stdout.write("kpi verify: " + ", ".join(f"{name} {n} rows differ" for name, n in found.items()))
         if any(found.values()):
             raise CommandError("the counters differ from a rebuild; run `motcua kpi rebuild`")

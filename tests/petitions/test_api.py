@@ -1,0 +1,158 @@
+"""/api/v1/petitions: filing, reading, acting, the public list without personal data, strict input,
+rate limits with Retry-After, Idempotency-Key, the anonymous contact flow, and OpenAPI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from motcua.identity.models import User
+from motcua.notifications.models import OutboxEvent
+from motcua.petitions.models import Petition
+from tests.conftest import ApiClient
+
+ANBINH = "000.11.00.H99"
+
+
+@pytest.fixture
+def api(demo):
+    return ApiClient
+
+
+def _file(client, **body):
+    return client.post("/petitions", {"kind": "feedback", "subject": "Đèn đường hỏng", "body": "Thôn 2 tối.",
+                                      "unit": ANBINH, **body})
+
+
+def test_file_read_and_act(api):
+    citizen, officer, other = api("citizen"), api("onestop_anbinh"), api("onestop_hoathuan")
+    r = _file(citizen)
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert set(body) == {"code", "due_at", "status"} and body["status"] == "received"
+    code = body["code"]
+    assert citizen.get(f"/petitions/{code}").json()["allowed_actions"] == []
+    assert officer.get(f"/petitions/{code}").json()["allowed_actions"] == [
+        "refuse", "request_information", "answer", "forward"]
+    assert other.get(f"/petitions/{code}").status_code == 404
+    assert api("citizen2").get(f"/petitions/{code}").status_code == 404
+    assert other.post(f"/petitions/{code}/actions/answer", {"answer": "x"}).status_code == 404
+    r = officer.post(f"/petitions/{code}/actions/answer", {"answer": "Đã thay bóng đèn."})
+    assert r.status_code == 200 and r.json()["status"] == "answered"
+    assert officer.post(f"/petitions/{code}/actions/publish").json()["status"] == "published"
+    assert citizen.post(f"/petitions/{code}/actions/publish").status_code == 409
+    assert citizen.post(f"/petitions/{code}/actions/like").json()["likes"] == 1
+    r = citizen.post(f"/petitions/{code}/actions/complain_again", {"reason": "Lại hỏng."})
+    assert r.json()["status"] == "received" and r.json()["complained_again"] is True
+    assert officer.post(f"/petitions/{code}/actions/forward", {"unit": "000.12.00.H99"}).json()["unit"] == "000.12.00.H99"
+    assert other.get(f"/petitions/{code}").status_code == 200  # forwarded to it
+    assert officer.post(f"/petitions/{code}/actions/fly").status_code == 404
+
+
+@pytest.mark.parametrize("body", [
+    {"kind": "feedback", "subject": "s", "body": "b", "unit": ANBINH, "secret": 1},  # undeclared
+    {"kind": "gossip", "subject": "s", "body": "b", "unit": ANBINH},
+    {"kind": "feedback", "subject": "", "body": "b", "unit": ANBINH},
+    {"kind": "feedback", "subject": "s" * 201, "body": "b", "unit": ANBINH},
+    {"kind": "feedback", "subject": "s", "body": "b" * 10_001, "unit": ANBINH},
+    {"kind": "feedback", "subject": "s", "body": "b", "unit": 12},
+])
+def test_strict_input_is_422(api, body):
+    assert api("citizen").post("/petitions", body).status_code == 422
+
+
+def test_nul_and_unknown_references_are_4xx(api):
+    c = api("citizen")
+    assert c.post("/petitions", {"kind": "feedback", "subject": "s\x00", "body": "b", "unit": ANBINH}).status_code == 400
+    assert _file(c, unit="999.99.99.X").status_code == 422
+    assert _file(c, kind="complaint", dossier="NOPE-1").status_code == 404
+    code = _file(c).json()["code"]
+    r = api("onestop_anbinh").post(f"/petitions/{code}/actions/answer", {"answer": "a", "x": 1})
+    assert r.status_code == 422
+
+
+def test_rate_limit_per_account_is_429_with_retry_after(api, monkeypatch):
+    monkeypatch.setattr("motcua.petitions.limits.FILING_LIMITS", ((2, __import__("datetime").timedelta(hours=1)),))
+    c = api("citizen2")
+    assert _file(c).status_code == 201
+    assert _file(c).status_code == 201
+    r = _file(c)
+    assert r.status_code == 429 and 0 < int(r["Retry-After"]) <= 3600 and r.json()["code"] == "rate_limited"
+    assert _file(api("citizen")).status_code == 201  # another account is not held back
+
+
+def test_idempotency_key_makes_a_retry_safe(api):
+    c = api("citizen")
+    first = c.client.post(
+        "/api/v1/petitions", {"kind": "feedback", "subject": "s", "body": "b", "unit": ANBINH},
+        content_type="application/json", headers={**c.headers, "Idempotency-Key": "k-1"})
+    again = c.client.post(
+        "/api/v1/petitions", {"kind": "feedback", "subject": "s", "body": "b", "unit": ANBINH},
+        content_type="application/json", headers={**c.headers, "Idempotency-Key": "k-1"})
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["code"] == again.json()["code"]
+    assert Petition.objects.filter(code=first.json()["code"]).count() == 1
+
+
+def test_anonymous_filing_through_a_verified_contact(api):
+    anon = Client()
+    r = anon.post("/api/v1/petitions/contact-codes", {"contact": "ban@example.org"}, content_type="application/json")
+    assert r.status_code == 202
+    mail = OutboxEvent.objects.filter(topic="mail", key="petition-code").last()
+    assert mail.payload["to"] == ["ban@example.org"]
+    code = next(w for w in mail.payload["body"].split() if w.isdigit() and len(w) == 6)
+    r = anon.post("/api/v1/petitions/contact-codes/verify", {"contact": "ban@example.org", "code": code},
+                  content_type="application/json")
+    token = r.json()["token"]
+    assert anon.post("/api/v1/petitions", {"kind": "feedback", "subject": "s", "body": "b", "unit": ANBINH},
+                     content_type="application/json").status_code == 401
+    r = anon.post("/api/v1/petitions", {"kind": "feedback", "subject": "s", "body": "b", "unit": ANBINH},
+                  content_type="application/json", headers={"X-Contact-Token": token})
+    assert r.status_code == 201
+    code = r.json()["code"]
+    assert anon.get(f"/api/v1/petitions/{code}", headers={"X-Contact-Token": token}).status_code == 200
+    assert anon.get(f"/api/v1/petitions/{code}", headers={"X-Contact-Token": "forged"}).status_code == 401
+    # Codes per contact are limited too: 3 in 15 minutes, the 4th is refused.
+    for _ in range(4):
+        r = anon.post("/api/v1/petitions/contact-codes", {"contact": "spam@example.org"}, content_type="application/json")
+    assert r.status_code == 429 and "Retry-After" in r
+
+
+def test_the_public_list_carries_no_personal_data(api):
+    citizen, officer = api("citizen"), api("onestop_anbinh")
+    user = User.objects.get(username="citizen")
+    user.email = "an.nguyen@example.org"
+    user.save(update_fields=["email"])
+    pid = user.citizen.personal_id
+    code = _file(citizen, subject="Đường hỏng",
+                 body=f"Tôi là {user.full_name or 'An'}, số {pid}, gọi 0912 345 678 hoặc an.nguyen@example.org").json()["code"]
+    officer.post(f"/petitions/{code}/actions/answer", {"answer": "Đã sửa. Liên hệ 0987654321."})
+    officer.post(f"/petitions/{code}/actions/publish")
+    unpublished = _file(citizen, subject="Chưa công khai").json()["code"]
+    r = Client().get("/api/v1/petitions/public", {"q": "Đường"})
+    assert r.status_code == 200
+    items = r.json()["items"]
+    assert [i["code"] for i in items] == [code]
+    text = json.dumps(r.json(), ensure_ascii=False)
+    page = Client().get("/petitions/", {"q": "Đường"}).content.decode()
+    assert code in page
+    for secret in (pid, "0912 345 678", "0987654321", "an.nguyen@example.org", user.username,
+                   User.objects.get(username="citizen").get_full_name()):
+        assert secret not in text, secret
+        assert secret not in page, secret
+    assert set(items[0]) == {"code", "kind", "topic", "subject", "body", "unit", "unit_name", "first_received_at",
+                             "answer", "published_at", "likes", "dislikes"}
+    assert unpublished not in text
+    assert Client().get("/api/v1/petitions/public", {"limit": 1000}).status_code == 422
+
+
+def test_openapi_describes_the_petitions(api):
+    schema = Client().get("/api/v1/openapi.json").json()
+    paths = schema["paths"]
+    assert "/api/v1/petitions" in paths and "/api/v1/petitions/public" in paths
+    for action in ("refuse", "request_information", "provide_information", "answer", "publish", "forward", "like",
+                   "dislike", "complain_again"):
+        assert f"/api/v1/petitions/{{code}}/actions/{action}" in paths
+    assert "201" in paths["/api/v1/petitions"]["post"]["responses"]
