@@ -34,3 +34,6 @@ if settings.DEMO_IDP_ENABLED:
 if settings.DEMO_REGISTRY_ENABLED:
     # Synthetic demo registries over HTTP (docs/architecture.md, "vault"); never in production.
     urlpatterns.insert(0, path("demo-registry/", include("motcua.vault.demo_urls")))
+if settings.DEMO_NATIONAL_ENABLED:
+    # The bundled demo national portal that receives the dossier sync (docs/operations.md); never in production.
+    urlpatterns.insert(0, path("demo-national/", include("motcua.integrations.demo_urls")))

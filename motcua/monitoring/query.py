@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from motcua.integrations.national.sync import synced_on_time
 from motcua.monitoring import config as config_module
 from motcua.monitoring.catalog_facts import Facts, facts
 from motcua.monitoring.contributions import local_day
@@ -41,6 +42,7 @@ class Sums:
     open_total: int = 0
     open_late: int = 0
     external: dict[str, list[int]] = field(default_factory=dict)  # indicator → [numerator, denominator]
+    synced: int = 0  # indicator 1.4: dossiers received whose receipt the national portal acknowledged in time
 
 
 @dataclass
@@ -130,6 +132,13 @@ def collect(unit_ids: list[int], start: date, end: date, procedure_id: int | Non
             s = out[unit_id]
             s.open_total = received - ended
             s.open_late = stopped - ended
+    synced = synced_on_time(start, end, procedure_id)
+    if synced:
+        paths = dict(Unit.objects.filter(pk__in=synced).values_list("pk", "path"))
+        for unit_id, n in synced.items():
+            for a in ancestors(paths[unit_id]):
+                if a in out:
+                    out[a].synced += n
     figures = ExternalFigure.objects.filter(month__gte=start.replace(day=1), month__lte=end).select_related("unit")
     wanted = set(unit_ids)
     for f in figures.only("indicator", "numerator", "denominator", "unit__path"):
@@ -197,6 +206,9 @@ def score(unit_id: int, s: Sums, cat: Facts, cfg: config_module.Config, procedur
             num, den = len(authority & cat.online_service), len(authority)
         elif ind.source == "catalog":
             num, den = cat.certified_copy.get(unit_id, 0), cat.communes.get(unit_id, 0)
+        elif ind.source == "sync":
+            # KPI-766 §3 G1: over max(the local count, the national report's count when one is typed in).
+            num, den = s.synced, max(s.totals[ind.denominator], s.external.get(ind.code, (0, 0))[1])
         else:
             num, den = s.external.get(ind.code, (0, 0))
         out.append((ind, num, den))

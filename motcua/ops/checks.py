@@ -18,7 +18,7 @@ DEMO_SWITCH = re.compile(r"^DEMO_[A-Z0-9_]+_ENABLED$")
 # Stable ids for the switches that exist; any other DEMO_*_ENABLED is ops.E003 (its name in the message).
 IDS = {
     "DEMO_IDP_ENABLED": "ops.E001", "DEMO_REGISTRY_ENABLED": "ops.E002",
-    "PAYMENT_SANDBOX_ENABLED": "ops.E004",
+    "PAYMENT_SANDBOX_ENABLED": "ops.E004", "DEMO_NATIONAL_ENABLED": "ops.E005",
 }
 # Demo switches named otherwise: the bundled sandbox payment gateway (anyone could "pay" a fee on it). The demo
 # CA (PKI_DEMO) is the results room's own check, results.W001.
@@ -26,6 +26,8 @@ OTHER_SWITCHES = ("PAYMENT_SANDBOX_ENABLED",)
 HINTS = {
     "DEMO_IDP_ENABLED": "Set DEMO_IDP_ENABLED=false and point OIDC_ISSUER at the national e-ID; see docs/identity.md.",
     "DEMO_REGISTRY_ENABLED": "Set DEMO_REGISTRY_ENABLED=false and REGISTRY_<CODE>_URL for the real registries; "
+    "see docs/operations.md.",
+    "DEMO_NATIONAL_ENABLED": "Set DEMO_NATIONAL_ENABLED=false and NATIONAL_SYNC_URL to the national portal; "
     "see docs/operations.md.",
     "PAYMENT_SANDBOX_ENABLED": "Set PAYMENT_SANDBOX_ENABLED=false and configure the real gateway (PAYMENT_GATEWAY, "
     "VNPAY_*); see docs/payments.md.",

@@ -1,7 +1,7 @@
 """`motcua scheduler`: enqueue the periodic work, on whichever task backend is configured.
 
 It lives in ops, above every room, because it names the tasks of several (dossiers and
-their payments, monitoring, notifications); none of them imports another to be scheduled.
+their payments, monitoring, notifications, integrations); none of them imports another to be scheduled.
 """
 
 from __future__ import annotations
@@ -13,16 +13,18 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from motcua.dossiers.tasks import check_deadlines, expire_payments, process_refunds
+from motcua.integrations.tasks import deliver_integrations
 from motcua.monitoring.tasks import send_kpi_digests
 from motcua.notifications.tasks import deliver_outbox, prune_history
 
 log = logging.getLogger(__name__)
-PERIODIC = (check_deadlines, expire_payments, process_refunds, send_kpi_digests, deliver_outbox, prune_history)
+PERIODIC = (check_deadlines, expire_payments, process_refunds, send_kpi_digests, deliver_outbox, deliver_integrations,
+            prune_history)
 
 
 class Command(BaseCommand):
-    help = ("Enqueue the deadline check, the payment sweeps (expiry, refunds), the KPI digests, the outbox sweep "
-            "and the pruning every --interval seconds (run one scheduler).")
+    help = ("Enqueue the deadline check, the payment sweeps (expiry, refunds), the KPI digests, the outbox sweep, "
+            "the webhooks and national sync sweep and the pruning every --interval seconds (run one scheduler).")
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=int, default=300, help="seconds between rounds (default 300)")
