@@ -48,7 +48,7 @@ def _worker(env, log: Path) -> subprocess.Popen:
     # What `motcua scheduler` does every round, then a worker to run it.
     subprocess.run([MOTCUA, "shell", "-c", "from motcua.integrations.tasks import deliver_integrations as t; t.enqueue()"],
                    cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
-    return subprocess.Popen([MOTCUA, "db_worker", "--interval", "0.2"], cwd=ROOT, env=env, stdout=log.open("a"),
+    return subprocess.Popen([MOTCUA, "db_worker", "--interval", "0.2", "--no-startup-delay", "--no-reload"], cwd=ROOT, env=env, stdout=log.open("a"),
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
