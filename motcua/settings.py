@@ -335,11 +335,14 @@ WEBHOOK_ROTATION_OVERLAP_HOURS = env_int("WEBHOOK_ROTATION_OVERLAP_HOURS", 24)
 # INTEGRATIONS_SENDERS: deliveries sent at once by one worker.
 INTEGRATIONS_LEASE_SECONDS = env_int("INTEGRATIONS_LEASE_SECONDS", 300)
 INTEGRATIONS_SENDERS = env_int("INTEGRATIONS_SENDERS", 8)
+# At most this many of one webhook subscription's deliveries in flight per worker: a slow receiver takes no more.
+WEBHOOK_SENDERS_PER_ENDPOINT = env_int("WEBHOOK_SENDERS_PER_ENDPOINT", 2)
 # The bundled demo national portal at /demo-national/ (integrations/demo_national.py); never in production.
 DEMO_NATIONAL_ENABLED = env_bool("DEMO_NATIONAL_ENABLED", DEMO_IDP_ENABLED)
 # Where every dossier status change is pushed (empty: no sync), in the wire format of the adapter class.
+# By default the demo portal, in a demo run (DEBUG, as `make demo` and `make worker`); nowhere otherwise.
 NATIONAL_SYNC_URL = env_str(
-    "NATIONAL_SYNC_URL", f"{PUBLIC_URL}/demo-national/api/dossiers" if DEMO_NATIONAL_ENABLED else ""
+    "NATIONAL_SYNC_URL", f"{PUBLIC_URL}/demo-national/api/dossiers" if DEMO_NATIONAL_ENABLED and DEBUG else ""
 ).rstrip("/")
 NATIONAL_SYNC_ADAPTER = env_str("NATIONAL_SYNC_ADAPTER", "motcua.integrations.national.adapters.VnPortalAdapter")
 NATIONAL_SYNC_TOKEN = env_str("NATIONAL_SYNC_TOKEN")

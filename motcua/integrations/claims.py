@@ -1,8 +1,8 @@
 """Claiming deliveries for one worker, and recording what became of them.
 
-A sweep claims a few due rows at a time in a short transaction (PostgreSQL workers skip the rows
-another holds, SQLite writers queue on the database lock) and holds them for `lease()`; it then sends
-outside any transaction, several at once (a receiver that hangs until its timeout holds one thread, not
+A sweep claims due rows as it has senders free, in short transactions (PostgreSQL workers skip the
+rows another holds, SQLite writers queue on the database lock), and holds them for `lease()`; it sends
+outside any transaction, several at once (a receiver that hangs until its timeout holds one sender, not
 the others), and records each outcome as it comes. A worker killed mid-delivery loses its claim when
 the lease runs out, and the next sweep sends the message again with the same id: at least once.
 """
@@ -10,7 +10,7 @@ the lease runs out, and the next sweep sends the message again with the same id:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -24,15 +24,18 @@ from motcua.integrations.transport import Answer
 from motcua.lib import deliveries
 
 D = TypeVar("D", bound=Delivery)
-CLAIM_SIZE = 16
 
 
 def lease() -> timedelta:
     return timedelta(seconds=settings.INTEGRATIONS_LEASE_SECONDS)
 
 
-def claim(due: QuerySet[D], size: int, now: datetime) -> list[D]:
-    """Up to `size` rows of `due` that nobody holds, held by this worker until now + lease."""
+def claim(due: QuerySet[D], size: int, now: datetime, related: tuple[str, ...] = ()) -> list[D]:
+    """Up to `size` rows of `due` that nobody holds, held by this worker until now + lease.
+
+    A row already sent in this sweep is not due again: delivered, dead, waiting for its next attempt, or
+    still held by this worker's claim.
+    """
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
     with transaction.atomic():
         ids = list(
@@ -41,19 +44,44 @@ def claim(due: QuerySet[D], size: int, now: datetime) -> list[D]:
             .order_by("attempts", "next_attempt_at", "id").values_list("pk", flat=True)[:size]
         )
         due.model.objects.filter(pk__in=ids).update(claimed_until=now + lease())
-    return list(due.model.objects.filter(pk__in=ids).order_by("attempts", "next_attempt_at", "id"))
+    rows = due.model.objects.filter(pk__in=ids).select_related(*related)
+    return list(rows.order_by("attempts", "next_attempt_at", "id"))
 
 
-def run(rows: list[D], send: Callable[[D], Answer], record: Callable[[D, Answer], bool]) -> dict[str, int]:
-    """Send each row in a thread pool and record its outcome in this thread; counts of delivered / failed."""
+def hand_back(model: type[Delivery], ids: list[int]) -> None:
+    """Rows claimed but not sent: free for any worker at once, without counting an attempt."""
+    if ids:
+        model.objects.filter(pk__in=ids, state=State.PENDING).update(claimed_until=None)
+
+
+def sweep(next_rows: Callable[[int], list[D]], send: Callable[[D], Answer], record: Callable[[D, Answer], bool],
+          limit: int) -> dict[str, int]:
+    """Keep up to INTEGRATIONS_SENDERS deliveries in flight, claiming more as each one ends, up to `limit`.
+
+    `next_rows(n)` claims up to n more due rows (none tried before in this sweep); each outcome is recorded
+    in this thread as it comes. A receiver that hangs until its timeout holds one sender while the others
+    go on claiming and sending: it slows nobody else's deliveries.
+    """
     out = {"delivered": 0, "failed": 0}
-    if not rows:
-        return out
-    with ThreadPoolExecutor(max_workers=min(len(rows), settings.INTEGRATIONS_SENDERS)) as pool:
-        futures = {pool.submit(_send_closing, send, row): row for row in rows}
-        for future in as_completed(futures):
-            ok = record(futures[future], future.result())
-            out["delivered" if ok else "failed"] += 1
+    senders = max(1, settings.INTEGRATIONS_SENDERS)
+    started = 0
+    running: dict[Future, D] = {}
+    more = True
+    with ThreadPoolExecutor(max_workers=senders) as pool:
+        while True:
+            if more and started < limit and len(running) < senders:
+                rows = next_rows(min(senders - len(running), limit - started))
+                more = bool(rows)
+                for row in rows:
+                    running[pool.submit(_send_closing, send, row)] = row
+                started += len(rows)
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                ok = record(running.pop(future), future.result())
+                out["delivered" if ok else "failed"] += 1
+            more = True  # an outcome may make another row due (the national sync's next change)
     return out
 
 

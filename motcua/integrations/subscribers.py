@@ -19,10 +19,11 @@ log = logging.getLogger(__name__)
 
 def on_dossier_changed(event: DossierChanged) -> None:
     queued = webhooks.on_dossier_changed(event)
-    synced = event.first or event.from_status != event.dossier.status
-    if synced:  # a status change (or the submission): the national portal hears of it
-        sync.record(event.dossier, event.at)
-    if queued or synced:
+    synced = None
+    if event.first or event.from_status != event.dossier.status:
+        # A status change (or the submission): the national portal hears of it, when there is one.
+        synced = sync.record(event.dossier, event.at)
+    if queued or synced is not None:
         schedule()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets as random
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,8 @@ from django.utils import timezone
 from motcua.integrations import addresses, claims, signing, transport
 from motcua.integrations.models import State, WebhookDelivery, WebhookSubscription
 from motcua.lib.events import DossierChanged
+
+CLAIM_BATCH = 32  # deliveries claimed in one transaction
 
 
 def event_types() -> list[str]:
@@ -107,18 +110,42 @@ def _record(row: WebhookDelivery, answer: transport.Answer) -> bool:
 
 
 def deliver_pending(limit: int = 500) -> dict[str, int]:
-    """Send up to `limit` due deliveries, several at once; counts of delivered and failed."""
-    total = {"delivered": 0, "failed": 0}
-    tried: set[int] = set()
-    while total["delivered"] + total["failed"] < limit:
-        now = timezone.now()
-        rows = claims.claim(WebhookDelivery.objects.exclude(pk__in=tried).filter(subscription__active=True),
-                            min(claims.CLAIM_SIZE, limit - total["delivered"] - total["failed"]), now)
-        if not rows:
-            break
-        for r in rows:
-            tried.add(r.pk)
-        rows = list(WebhookDelivery.objects.select_related("subscription").filter(pk__in=[r.pk for r in rows]))
-        for k, v in claims.run(rows, _send, _record).items():
-            total[k] += v
-    return total
+    """Send up to `limit` due deliveries, several at once; counts of delivered and failed.
+
+    Rows are claimed CLAIM_BATCH at a time (a few queries for many deliveries) into a local buffer, from
+    which senders take them; at most WEBHOOK_SENDERS_PER_ENDPOINT of one subscription's deliveries are in
+    flight at a time, so a slow receiver cannot take every sender and hold back the others. What is left
+    in the buffer at the end is handed back.
+    """
+    cap = max(1, settings.WEBHOOK_SENDERS_PER_ENDPOINT)
+    in_flight: Counter[int] = Counter()
+    buffer: list[WebhookDelivery] = []
+
+    def take(n: int) -> list[WebhookDelivery]:
+        out, keep = [], []
+        for row in buffer:
+            if len(out) < n and in_flight[row.subscription_id] < cap:
+                in_flight[row.subscription_id] += 1
+                out.append(row)
+            else:
+                keep.append(row)
+        buffer[:] = keep
+        return out
+
+    def next_rows(n: int) -> list[WebhookDelivery]:
+        out = take(n)
+        if len(out) < n:
+            busy = {r.subscription_id for r in buffer} | {s for s, k in in_flight.items() if k >= cap}
+            due = WebhookDelivery.objects.filter(subscription__active=True).exclude(subscription_id__in=busy)
+            buffer.extend(claims.claim(due, max(CLAIM_BATCH, n - len(out)), timezone.now(), ("subscription",)))
+            out += take(n - len(out))
+        return out
+
+    def record(row: WebhookDelivery, answer: transport.Answer) -> bool:
+        in_flight[row.subscription_id] -= 1
+        return _record(row, answer)
+
+    try:
+        return claims.sweep(next_rows, _send, record, limit)
+    finally:
+        claims.hand_back(WebhookDelivery, [r.pk for r in buffer])

@@ -10,7 +10,6 @@ import json
 
 import pytest
 import requests
-from django.core import checks
 from django.utils import timezone
 
 from motcua.integrations.models import DemoNationalChange, NationalSync, State
@@ -149,13 +148,3 @@ def test_the_demo_portal_validates_stores_and_shows_the_changes_in_order(demo, a
     answers = [requests.post(settings.NATIONAL_SYNC_URL, data=b, timeout=10) for b in bad]
     assert [a.status_code for a in answers] == [400, 400, 400, 400, 409]
     assert DemoNationalChange.objects.count() == 2
-
-
-def test_the_demo_portal_is_a_deploy_error_without_debug(settings):
-    settings.DEBUG = False
-    settings.DEMO_NATIONAL_ENABLED = True
-    ids = {m.id for m in checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.security])}
-    assert "ops.E005" in ids
-    settings.DEMO_NATIONAL_ENABLED = False
-    ids = {m.id for m in checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.security])}
-    assert "ops.E005" not in ids

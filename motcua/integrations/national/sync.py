@@ -82,21 +82,13 @@ def _record(row: NationalSync, answer: transport.Answer) -> bool:
 
 
 def sync_pending(limit: int = 500) -> dict[str, int]:
-    """Send the head change of up to `limit` dossiers, several at once; counts of delivered and failed.
+    """Send the head change of each dossier, several dossiers at once, up to `limit` sends.
 
-    A dossier whose change n is acknowledged in this sweep has change n+1 sent in the next round of
-    the same sweep.
+    When the portal acknowledges change n, the same sweep sends n+1 as soon as a sender is free.
     """
-    total = {"delivered": 0, "failed": 0}
     if not settings.NATIONAL_SYNC_URL:
-        return total
-    tried: set[int] = set()
-    while total["delivered"] + total["failed"] < limit:
-        rows = claims.claim(heads().exclude(pk__in=tried), min(claims.CLAIM_SIZE, limit - sum(total.values())),
-                            timezone.now())
-        if not rows:
-            break
-        tried.update(r.pk for r in rows)
-        for k, v in claims.run(rows, _send, _record).items():
-            total[k] += v
-    return total
+        return {"delivered": 0, "failed": 0}
+    def next_rows(n: int) -> list[NationalSync]:
+        return claims.claim(heads(), n, timezone.now())
+
+    return claims.sweep(next_rows, _send, _record, limit)
