@@ -126,9 +126,15 @@ def test_failing_receivers_are_retried_then_dead_without_delaying_the_others(as_
     queue = next(q for q in deliveries.queues() if q.name == "webhooks")
     assert queue.counts()["webhook"] == deliveries.Counts(pending=0, delivered=2, dead=5)
     assert queue.replay([state[bad["fail"]["id"]].pk]) == 1
-    receiver.fail_first["/fail"] = 0
     row = WebhookDelivery.objects.get(pk=state[bad["fail"]["id"]].pk)
     assert (row.state, row.attempts) == (State.PENDING, 0)
+    # The subscriber's administrator replays one from the delivery log; another subscription's is not theirs.
+    admin = as_user("admin_province")
+    slow_row = state[bad["slow"]["id"]]
+    replayed = admin.post(f"/webhooks/{bad['slow']['id']}/deliveries/{slow_row.pk}/replay")
+    assert replayed.status_code == 200 and replayed.json()["state"] == "pending"
+    assert replayed.json()["message_id"] == slow_row.message_id
+    assert admin.post(f"/webhooks/{bad['loop']['id']}/deliveries/{slow_row.pk}/replay").status_code == 404
 
 
 def test_a_rolled_back_action_sends_nothing(as_user, receiver, loopback_allowed):
