@@ -13,6 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DEMO_IDP_ENABLED=false \
     DEMO_REGISTRY_ENABLED=false \
     PAYMENT_SANDBOX_ENABLED=false \
+    DEMO_NATIONAL_ENABLED=false \
     PKI_DEMO=false
 # The image is for production: the demo e-ID provider and registries are off (with DEBUG off,
 # `motcua check --deploy` refuses them, ops.E001/E002/E004, results.W001); a demo container sets DEBUG=true DEMO_IDP_ENABLED=true.

@@ -108,6 +108,13 @@ bench: bench-kpi bench-outbox $(VENV)/.installed
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n1)" main start; \
 	  for _ in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/webhooks.py
+
+## make bench-webhooks: webhook delivery throughput, 2 workers, a slow receiver beside a fast one (its own database:
+## a temporary SQLite file, or WEBHOOK_BENCH_DATABASE_URL, an empty PostgreSQL database).
+.PHONY: bench-webhooks
+bench-webhooks: $(VENV)/.installed
+	$(BIN)/python bench/webhooks.py
 
 ## make bench-soak: ten minutes at 70 % of the measured maximum submit rate mixed with reads (bench/soak.py);
 ## fails on any error or when a worker's memory grows. SOAK_SECONDS, SOAK_SHARE and the bench's variables apply.

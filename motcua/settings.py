@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "motcua.results",
     "motcua.payments",
     "motcua.monitoring",
+    "motcua.integrations",
     "motcua.vault",
     "motcua.drafts",
     "motcua.petitions",
@@ -333,6 +334,32 @@ AUDIT_CHECKPOINT_LOG = env_str("AUDIT_CHECKPOINT_LOG", str(VAR_DIR / "audit-chec
 AUDIT_SEAL_LAG_SECONDS = env_int("AUDIT_SEAL_LAG_SECONDS", 3600)
 # PostgreSQL memory for `motcua kpi rebuild`'s grouping (its transaction only): ~1.2 GB at 10 million dossiers.
 KPI_REBUILD_WORK_MEM = env_str("KPI_REBUILD_WORK_MEM", "1536MB")
+
+# --- webhooks and the national portal's sync (docs/api.md "Webhooks", docs/operations.md) ----
+# Webhook URLs on loopback, private or link-local addresses (or this server) are refused unless allowed here
+# (an integrator inside the same network). Deliveries time out after WEBHOOK_TIMEOUT_SECONDS; a rotated
+# secret keeps signing beside the new one for WEBHOOK_ROTATION_OVERLAP_HOURS.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+WEBHOOK_TIMEOUT_SECONDS = float(env_str("WEBHOOK_TIMEOUT_SECONDS", "15"))
+WEBHOOK_ROTATION_OVERLAP_HOURS = env_int("WEBHOOK_ROTATION_OVERLAP_HOURS", 24)
+# A worker holds the deliveries it claimed this long (one killed mid-delivery loses them then);
+# INTEGRATIONS_SENDERS: deliveries sent at once by one worker.
+INTEGRATIONS_LEASE_SECONDS = env_int("INTEGRATIONS_LEASE_SECONDS", 300)
+INTEGRATIONS_SENDERS = env_int("INTEGRATIONS_SENDERS", 8)
+# At most this many of one webhook subscription's deliveries in flight per worker: a slow receiver takes no more.
+WEBHOOK_SENDERS_PER_ENDPOINT = env_int("WEBHOOK_SENDERS_PER_ENDPOINT", 2)
+# The bundled demo national portal at /demo-national/ (integrations/demo_national.py); never in production.
+DEMO_NATIONAL_ENABLED = env_bool("DEMO_NATIONAL_ENABLED", DEMO_IDP_ENABLED)
+# Where every dossier status change is pushed (empty: no sync), in the wire format of the adapter class.
+# By default the demo portal, in a demo run (DEBUG, as `make demo` and `make worker`); nowhere otherwise.
+NATIONAL_SYNC_URL = env_str(
+    "NATIONAL_SYNC_URL", f"{PUBLIC_URL}/demo-national/api/dossiers" if DEMO_NATIONAL_ENABLED and DEBUG else ""
+).rstrip("/")
+NATIONAL_SYNC_ADAPTER = env_str("NATIONAL_SYNC_ADAPTER", "motcua.integrations.national.adapters.VnPortalAdapter")
+NATIONAL_SYNC_TOKEN = env_str("NATIONAL_SYNC_TOKEN")
+NATIONAL_SYNC_TIMEOUT_SECONDS = float(env_str("NATIONAL_SYNC_TIMEOUT_SECONDS", "15"))
+# Indicator 1.4: a dossier's receipt counts as synchronized on time when the portal acknowledged it within this.
+NATIONAL_SYNC_ON_TIME_SECONDS = env_int("NATIONAL_SYNC_ON_TIME_SECONDS", 24 * 3600)
 
 # --- signing issued results (PAdES) -----------------------------------------
 # Unset: a demo certificate authority is generated in var/signing/ (check --deploy warns).

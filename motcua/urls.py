@@ -39,3 +39,6 @@ if settings.DEMO_REGISTRY_ENABLED:
 if settings.DEMO_SMS_ENABLED:
     # The bundled demo SMS gateway (docs/notifications.md); never in production.
     urlpatterns.insert(0, path("demo-sms/", include("motcua.notifications.demo_urls")))
+if settings.DEMO_NATIONAL_ENABLED:
+    # The bundled demo national portal that receives the dossier sync (docs/operations.md); never in production.
+    urlpatterns.insert(0, path("demo-national/", include("motcua.integrations.demo_urls")))

@@ -12,6 +12,7 @@ from motcua.api.parser import StrictJsonParser
 from motcua.catalog.api import router as catalog_router
 from motcua.dossiers.api import router as dossiers_router
 from motcua.drafts.api import router as drafts_router
+from motcua.integrations.api import router as webhooks_router
 from motcua.lib.errors import ActionError
 from motcua.monitoring.api import router as monitoring_router
 from motcua.petitions.api import router as petitions_router
@@ -34,6 +35,7 @@ api.add_router("/drafts", drafts_router)
 api.add_router("/vault", vault_router)
 api.add_router("/uploads", uploads_router)
 api.add_router("/petitions", petitions_router)
+api.add_router("/webhooks", webhooks_router)
 
 
 def _error(request: HttpRequest, http_status: int, code: str, message: str, /, **extra: object):

@@ -10,8 +10,11 @@ defaults below. `source` says where numerator and denominator come from:
 - procedures: distinct procedures of the unit's authority that have at least
   one dossier counted in a column / the procedures of that kind (catalogue);
 - catalog: a fact of the catalogue and the unit tree, no window;
+- sync: indicator 1.4 from the national sync log (integrations/national/sync.py): dossiers
+  received in the window whose receipt the portal acknowledged on time / dossiers received
+  (or the national report's count typed in as an ExternalFigure, when larger: §3 G1);
 - external: figures entered by an administrator (ExternalFigure), because the
-  data lives outside motcua (publication decisions, the national sync);
+  data lives outside motcua (publication decisions);
 - petitions: counted from motcua's petitions (petition_counters.py), plus any figures an
   administrator enters for petitions handled outside motcua (ExternalFigure, pooled).
 """
@@ -47,7 +50,7 @@ class Indicator:
     group: str
     ref: str  # the number used by the portal (1.1, 3.3 …)
     name: Promise
-    source: str  # counter | progress | procedures | catalog | external | petitions
+    source: str  # counter | progress | procedures | catalog | sync | external | petitions
     numerator: str = ""  # a counter column, or for `procedures` the column a procedure needs > 0
     denominator: str = ""  # a counter column, or for `procedures`/`catalog` the kind of procedure/unit
     max_points: float = 0
@@ -63,8 +66,9 @@ INDICATORS = (
               help=_("KPI-766 §3 G1 1.2: số liệu ngoài hệ thống (công khai thủ tục), nhập trong trang quản trị.")),
     Indicator("PUBLIC_CONTENT_FULL", "G1", "1.3", _("Công khai đầy đủ nội dung thủ tục"), "external", max_points=2,
               help=_("KPI-766 §3 G1 1.3: số liệu ngoài hệ thống (nội dung công khai), nhập trong trang quản trị.")),
-    Indicator("DOSSIER_SYNC", "G1", "1.4", _("Đồng bộ hồ sơ lên Cổng Dịch vụ công quốc gia"), "external", max_points=6,
-              help=_("KPI-766 §3 G1 1.4: số liệu ngoài hệ thống (báo cáo đồng bộ của Cổng quốc gia), nhập trong trang quản trị.")),
+    Indicator("DOSSIER_SYNC", "G1", "1.4", _("Đồng bộ hồ sơ lên Cổng Dịch vụ công quốc gia"), "sync",
+              "synced", "received", max_points=6,
+              help=_("KPI-766 §3 G1 1.4: hồ sơ tiếp nhận trong kỳ mà Cổng quốc gia đã xác nhận việc tiếp nhận đúng hạn, theo nhật ký đồng bộ của hệ thống / số hồ sơ tiếp nhận trong kỳ (hoặc số của báo cáo Cổng quốc gia nếu lớn hơn, nhập trong trang quản trị).")),
     Indicator("PROGRESS_ON_TIME", "G2", "2.1", _("Hồ sơ giải quyết đúng hạn"), "progress",
               "ended_on_time", "ended", max_points=20,
               help=_("KPI-766 §3 G2 và §5.1–5.2: hồ sơ kết thúc trong kỳ và hồ sơ đang giải quyết trong kỳ, xét đúng hạn so với hạn giải quyết theo quy định (chỉ lùi khi tạm dừng chờ bổ sung; phiếu xin lỗi không làm thay đổi).")),

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from motcua.integrations.national.sync import synced_on_time
 from motcua.monitoring import config as config_module
 from motcua.monitoring import petition_counters
 from motcua.monitoring.catalog_facts import Facts, facts
@@ -43,6 +44,7 @@ class Sums:
     open_late: int = 0
     external: dict[str, list[int]] = field(default_factory=dict)  # indicator → [numerator, denominator]
     petitions: petition_counters.PetitionSums = field(default_factory=petition_counters.PetitionSums)
+    synced: int = 0  # indicator 1.4: dossiers received whose receipt the national portal acknowledged in time
 
 
 @dataclass
@@ -134,6 +136,13 @@ def collect(unit_ids: list[int], start: date, end: date, procedure_id: int | Non
             s.open_late = stopped - ended
     for unit_id, sums in petition_counters.collect(unit_ids, start, end, today).items():
         out[unit_id].petitions = sums
+    synced = synced_on_time(start, end, procedure_id)
+    if synced:
+        paths = dict(Unit.objects.filter(pk__in=synced).values_list("pk", "path"))
+        for unit_id, n in synced.items():
+            for a in ancestors(paths[unit_id]):
+                if a in out:
+                    out[a].synced += n
     figures = ExternalFigure.objects.filter(month__gte=start.replace(day=1), month__lte=end).select_related("unit")
     wanted = set(unit_ids)
     for f in figures.only("indicator", "numerator", "denominator", "unit__path"):
@@ -206,6 +215,9 @@ def score(unit_id: int, s: Sums, cat: Facts, cfg: config_module.Config, procedur
             own_num, own_den = s.petitions.figures()[ind.numerator]
             ext_num, ext_den = s.external.get(ind.code, (0, 0))
             num, den = own_num + ext_num, own_den + ext_den
+        elif ind.source == "sync":
+            # KPI-766 §3 G1: over max(the local count, the national report's count when one is typed in).
+            num, den = s.synced, max(s.totals[ind.denominator], s.external.get(ind.code, (0, 0))[1])
         else:
             num, den = s.external.get(ind.code, (0, 0))
         out.append((ind, num, den))

@@ -19,6 +19,7 @@ DEMO_SWITCH = re.compile(r"^DEMO_[A-Z0-9_]+_ENABLED$")
 IDS = {
     "DEMO_IDP_ENABLED": "ops.E001", "DEMO_REGISTRY_ENABLED": "ops.E002",
     "PAYMENT_SANDBOX_ENABLED": "ops.E004", "DEMO_SMS_ENABLED": "ops.E005",
+    "DEMO_NATIONAL_ENABLED": "ops.E006",
 }
 # Demo switches named otherwise: the bundled sandbox payment gateway (anyone could "pay" a fee on it). The demo
 # CA (PKI_DEMO) is the results room's own check, results.W001.
@@ -29,6 +30,8 @@ HINTS = {
     "see docs/operations.md.",
     "DEMO_SMS_ENABLED": "Set DEMO_SMS_ENABLED=false and SMS_PROVIDER=http with SMS_HTTP_URL for the real SMS "
     "provider; see docs/notifications.md.",
+    "DEMO_NATIONAL_ENABLED": "Set DEMO_NATIONAL_ENABLED=false and NATIONAL_SYNC_URL to the national portal; "
+    "see docs/operations.md.",
     "PAYMENT_SANDBOX_ENABLED": "Set PAYMENT_SANDBOX_ENABLED=false and configure the real gateway (PAYMENT_GATEWAY, "
     "VNPAY_*); see docs/payments.md.",
 }

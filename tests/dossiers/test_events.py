@@ -36,9 +36,9 @@ def _submit(people) -> Dossier:
     return actions.submit(people["citizen"], "1.001193", dict(BIRTH), components=BIRTH_COMPONENTS)
 
 
-def test_the_subscribers_are_the_audit_log_the_outbox_and_the_counters_in_that_order():
+def test_the_subscribers_are_the_audit_log_the_outbox_the_integrations_and_the_counters_in_that_order():
     found = [(s.name, s.order) for s in events.subscribers(events.DossierChanged)]
-    assert found == [("audit", 10), ("notifications", 20), ("monitoring", 90)]
+    assert found == [("audit", 10), ("notifications", 20), ("integrations", 40), ("monitoring", 90)]
     # The same list by the kind's name; the counters alone look at the dossier before a change.
     assert events.subscribers("dossier.changed") == events.subscribers(events.DossierChanged)
     assert [s.name for s in events.subscribers(events.DossierChanged) if s.before] == ["monitoring"]

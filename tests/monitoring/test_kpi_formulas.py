@@ -142,6 +142,7 @@ def sums(**totals) -> query.Sums:
             s.totals[k] = v
     s.open_total, s.open_late = totals.get("open_total", 0), totals.get("open_late", 0)
     s.external = totals.get("external", {})
+    s.synced = totals.get("synced", 0)
     for col, procs in totals.get("procs", {}).items():
         s.procedures[col] = set(procs)
     return s
@@ -201,6 +202,15 @@ def test_satisfaction_counts_late_or_disliked_dossiers_as_failures_and_on_time_r
     assert (i["PROGRESS_ON_TIME"].numerator, i["PROGRESS_ON_TIME"].denominator) == (81, 90)
 
 
+def test_sync_indicator_reads_the_sync_log_over_the_larger_of_the_local_and_the_national_count():
+    i = by_code(run(sums(received=100, synced=90)))["DOSSIER_SYNC"]
+    assert (i.numerator, i.denominator, i.score) == (90, 100, pytest.approx(5.4))
+    i = by_code(run(sums(received=100, synced=90, external={"DOSSIER_SYNC": [0, 120]})))["DOSSIER_SYNC"]
+    assert (i.numerator, i.denominator) == (90, 120)  # the national report counted more: §3 G1 max(local, national)
+    i = by_code(run(sums(received=0)))["DOSSIER_SYNC"]
+    assert i.score is None and i.no_data
+
+
 def test_procedure_indicators_count_distinct_procedures_of_the_units_authority():
     facts = Facts(authority={0: {1, 2, 3, 4}}, online_service={1, 2, 3, 4}, fee={1, 2}, citizen={1, 2, 3})
     r = run(sums(received=10, procs={"online": [1, 3, 9], "paid_online": [2], "fee_bearing": [1, 2],
@@ -215,8 +225,9 @@ def test_procedure_indicators_count_distinct_procedures_of_the_units_authority()
 
 
 def full_house(**extra) -> query.Sums:
-    external = {code: [9, 10] for code in ("PUBLISH_ON_TIME", "PUBLIC_UPDATE_ON_TIME", "PUBLIC_CONTENT_FULL", "DOSSIER_SYNC")}
-    return sums(received=100, online=80, full_eligible=50, full_online=40, fee_bearing=10, paid_online=5, digitized=100,
+    external = {code: [9, 10] for code in ("PUBLISH_ON_TIME", "PUBLIC_UPDATE_ON_TIME", "PUBLIC_CONTENT_FULL")}
+    # 1.4 from the national sync log: 90 of the 100 dossiers received were synchronized on time.
+    return sums(received=100, synced=90, online=80, full_eligible=50, full_online=40, fee_bearing=10, paid_online=5, digitized=100,
                 reused=40, vault=20, citizen_data=50, ended=90, ended_on_time=81, ended_satisfied=76, finished=80, finished_e_result=80,
                 external=external, **extra)
 

@@ -7,6 +7,7 @@ from django.core import checks
 
 OFF = {
     "DEBUG": False, "DEMO_IDP_ENABLED": False, "DEMO_REGISTRY_ENABLED": False, "PAYMENT_SANDBOX_ENABLED": False,
+    "DEMO_NATIONAL_ENABLED": False,
 }
 
 
@@ -26,7 +27,7 @@ def production(settings):
     ("switch", "error"),
     [
         ("DEMO_IDP_ENABLED", "ops.E001"), ("DEMO_REGISTRY_ENABLED", "ops.E002"),
-        ("PAYMENT_SANDBOX_ENABLED", "ops.E004"),
+        ("PAYMENT_SANDBOX_ENABLED", "ops.E004"), ("DEMO_SMS_ENABLED", "ops.E005"), ("DEMO_NATIONAL_ENABLED", "ops.E006"),
     ],
 )
 def test_each_demo_switch_is_an_error_without_debug(production, switch, error):

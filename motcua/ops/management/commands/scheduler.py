@@ -1,7 +1,7 @@
 """`motcua scheduler`: enqueue the periodic work, on whichever task backend is configured.
 
 It lives in ops, above every room, because it names the tasks of several (dossiers and
-their payments, monitoring, notifications); none of them imports another to be scheduled.
+their payments, monitoring, notifications, integrations); none of them imports another to be scheduled.
 """
 
 from __future__ import annotations
@@ -14,20 +14,21 @@ from django.db import close_old_connections
 
 from motcua.audit.tasks import seal_audit
 from motcua.dossiers.tasks import check_deadlines, expire_payments, process_refunds
+from motcua.integrations.tasks import deliver_integrations
 from motcua.monitoring.tasks import send_kpi_digests
 from motcua.notifications.tasks import deliver_outbox, prune_history, remind_officers_task
 
 log = logging.getLogger(__name__)
 PERIODIC = (
-    check_deadlines, expire_payments, process_refunds, send_kpi_digests, deliver_outbox, remind_officers_task,
-    prune_history, seal_audit,
+    check_deadlines, expire_payments, process_refunds, send_kpi_digests, deliver_outbox, deliver_integrations,
+    remind_officers_task, prune_history, seal_audit,
 )
 
 
 class Command(BaseCommand):
     help = ("Enqueue the deadline check, the payment sweeps (expiry, refunds), the KPI digests, the outbox sweep, "
-            "the officers' reminders, the pruning and the audit log's sealing every --interval seconds "
-            "(run one scheduler).")
+            "the webhooks and national sync sweep, the officers' reminders, the pruning and the audit log's sealing "
+            "every --interval seconds (run one scheduler).")
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=int, default=300, help="seconds between rounds (default 300)")
