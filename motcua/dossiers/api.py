@@ -8,6 +8,7 @@ from typing import Any, Literal
 from django.conf import settings as django_settings
 from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Answer
@@ -16,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from motcua.catalog.models import Procedure, localized
 from motcua.dossiers import actions
 from motcua.dossiers.access import not_found, staff_dossiers, visible_dossiers
+from motcua.dossiers.actions import counter as counter_actions
 from motcua.dossiers.actions import payments as payment_actions
-from motcua.dossiers.models import Dossier, Rating, Status, Task
+from motcua.dossiers.models import Channel, Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
 from motcua.lib.errors import Forbidden, Invalid, NotFound
 from motcua.payments.gateways import gateway
@@ -41,12 +43,19 @@ class ComponentIn(BaseModel):
     upload: str | None = Field(None, max_length=64, description="an id from POST /api/v1/uploads")
     vault_document: int | None = Field(None, ge=1, description="an id from GET /api/v1/vault/documents")
     source: Literal["registry"] | None = Field(None, description="registry: looked up by the agency's systems")
+    paper_reason: str | None = Field(
+        None, min_length=1, max_length=500,
+        description="counter and postal filings only: the component stays on paper only, for this reason",
+    )
 
     @model_validator(mode="after")
     def one_source(self) -> ComponentIn:
-        given = [self.upload is not None, self.vault_document is not None, self.source is not None]
+        given = [self.upload is not None, self.vault_document is not None, self.source is not None,
+                 self.paper_reason is not None]
         if sum(given) != 1:
-            raise ValueError("give exactly one of upload, vault_document or source")
+            raise ValueError("give exactly one of upload, vault_document, source or paper_reason")
+        if self.paper_reason is not None and "\x00" in self.paper_reason:
+            raise ValueError("NUL character")
         return self
 
 
@@ -57,11 +66,34 @@ def _records(request, items: list[ComponentIn] | None, components: list[dict]) -
     return vault_uploads.resolve(request.user, components, [i.model_dump(exclude_none=True) for i in items])
 
 
+class ApplicantIn(BaseModel):
+    """Whom a one-stop officer files for: a citizen by personal ID, a foreigner by passport, a company by tax code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    personal_id: str | None = Field(None, max_length=32, description="12 digits; looked up in the population registry")
+    passport: str | None = Field(None, max_length=32, description="a foreigner's passport number (with full_name)")
+    nationality: str | None = Field(None, max_length=64)
+    tax_code: str | None = Field(None, max_length=16, description="a company's tax code (with full_name if unknown)")
+    full_name: str | None = Field(None, max_length=255, description="the name as written on the papers")
+
+
 class DossierIn(Schema):
-    procedure: str
+    model_config = ConfigDict(extra="forbid")
+
+    procedure: str = Field(max_length=64)
     data: dict[str, Any]
-    unit: str | None = None
+    unit: str | None = Field(None, max_length=32)
     components: list[ComponentIn] | None = None
+    channel: int | None = Field(
+        None, ge=1, le=3,
+        description="1 in person at the counter, 3 by public post (one-stop officers, with `applicant`); 2 online",
+    )
+    applicant: ApplicantIn | None = Field(None, description="one-stop officers only: whom the dossier is filed for")
+    payment_receipt: str | None = Field(
+        None, min_length=1, max_length=64, pattern=r"^[\w./-]+$",
+        description="counter filings: the receipt number of a fee due at filing, paid at the counter",
+    )
 
 
 # The rating's answers: the body of POST /dossiers/{code}/rating, and of the `rate` action.
@@ -272,10 +304,46 @@ def _visible(request, code: str) -> Dossier:
     return dossier
 
 
-@router.post("", response={201: DossierOut}, summary="Submit a dossier")
+def _file_at_counter(request, body: DossierIn, found: Procedure | None, version_components: list[dict]):
+    """A one-stop officer's counter (1) or postal (3) filing: the scans are the officer's uploads."""
+    counter_actions.check_officer(request.user)
+    if body.channel not in counter_actions.COUNTER_CHANNELS:
+        raise Invalid(_("Tại quầy chỉ tiếp nhận hồ sơ trực tiếp (1) hoặc qua bưu chính công ích (3)."), code="invalid_channel")
+    if body.applicant is None:
+        raise Invalid(_("Hãy cho biết người nộp hồ sơ."), code="applicant_required")
+    key = request.headers.get("Idempotency-Key", "")
+    if len(key) > 128 or "\x00" in key:
+        raise Invalid(_("Khóa Idempotency-Key không hợp lệ."), code="invalid_idempotency_key")
+    if key:
+        done = counter_actions.filed_with_key(request.user, key)
+        if done is not None:
+            return Answer(200, _out(_visible(request, done), request.user))
+    records, taken = _records(request, body.components, version_components)
+    now = timezone.now()
+    components = [
+        counter_actions.scanned(r, request.user, now) if r.get("source") == "upload"
+        else counter_actions.on_paper(r["key"], r["paper_reason"], request.user, now) if "paper_reason" in r
+        else r
+        for r in records or []
+    ]
+    dossier = actions.file_at_counter(
+        request.user, body.applicant.model_dump(exclude_none=True), body.procedure, body.data,
+        channel=body.channel, unit_code=body.unit, components=components, procedure=found,
+        payment_receipt=body.payment_receipt, idempotency_key=key,
+    )
+    vault_uploads.mark_used(taken, dossier.code)
+    return Answer(201, _out(_visible(request, dossier.code), request.user))
+
+
+@router.post("", response={200: DossierOut, 201: DossierOut},
+             summary="Submit a dossier (online), or file one at the counter or from the post (one-stop officers)")
 def submit(request, body: DossierIn):
     found = Procedure.objects.select_related("current").filter(code=body.procedure, active=True).first()
     version_components = found.current.components if found is not None and found.current is not None else []
+    if body.applicant is not None or body.channel not in (None, Channel.ONLINE):
+        return _file_at_counter(request, body, found, version_components)
+    if body.payment_receipt is not None or any(c.paper_reason is not None for c in body.components or []):
+        raise Invalid(_("Chỉ hồ sơ nộp tại quầy mới có thể giữ bản giấy hoặc ghi biên lai thu tiền."), code="counter_only")
     records, taken = _records(request, body.components, version_components)
     dossier = actions.submit(
         request.user, body.procedure, body.data, unit_code=body.unit, components=records, procedure=found
