@@ -1,11 +1,16 @@
 from django.urls import path
 
-from motcua.backoffice import finance, views
+from motcua.backoffice import finance, intake, views
 
 app_name = "backoffice"
 urlpatterns = [
     path("", views.dossier_list, name="list"),
     path("finance/", finance.finance, name="finance"),
+    # The one-stop counter (issue 17): filing a walk-in or postal dossier, its receipt, digitization.
+    path("intake/", intake.intake, name="intake"),
+    path("intake/<str:code>/receipt/", intake.receipt, name="intake_receipt"),
+    path("dossiers/<str:code>/receipt.pdf", intake.receipt_pdf, name="receipt"),
+    path("dossiers/<str:code>/digitize/", intake.digitize, name="digitize"),
     path("dossiers/<str:code>/", views.dossier_detail, name="dossier"),
     path("dossiers/<str:code>/act/<slug:action>/", views.act, name="act"),
     path("dossiers/<str:code>/result.pdf", views.result_pdf, name="result"),
