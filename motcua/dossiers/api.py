@@ -113,10 +113,24 @@ class SupplementAnswerIn(actions.SupplementAnswerInput):
     components: list[ComponentIn] | None = Field(None, description="the components supplied")
 
 
+class DigitizeIn(actions.ActionInput):
+    """digitize's body: the component and the scan, sent first to POST /uploads (never a path)."""
+
+    key: str = Field(max_length=64, description="a component of the procedure")
+    upload: str = Field(max_length=64, description="an id from POST /api/v1/uploads: the scan (PDF, JPEG, PNG)")
+
+
+class ResultScanIn(actions.ActionInput):
+    """digitize_result's body: the scan of the paper result, sent first to POST /uploads."""
+
+    upload: str = Field(max_length=64, description="an id from POST /api/v1/uploads")
+
+
 # Each action's body: its rule's input model (dossiers/actions/inputs.py), but for the
-# supplement answer, whose components arrive as references to uploads or vault documents.
+# supplement answer and the scans, whose files arrive as references to uploads or vault documents.
 BODIES: dict[str, type[actions.ActionInput]] = {
     **{name: rule.schema for name, rule in actions.RULES.items()}, "submit_supplement": SupplementAnswerIn,
+    "digitize": DigitizeIn, "digitize_result": ResultScanIn,
 }
 
 
@@ -398,6 +412,14 @@ def _act(request, code: str, action: str, body: actions.ActionInput | None) -> d
             dossier = _visible(request, code)
             records, taken = _records(request, body.components, dossier.procedure_version.components)
         body = actions.SupplementAnswerInput(reason=body.reason, components=records, data=body.data)
+    elif isinstance(body, DigitizeIn | ResultScanIn):
+        # The scan is the caller's own upload, checked for the component (PDF or image): never a path sent in.
+        dossier = _visible(request, code)
+        key = body.key if isinstance(body, DigitizeIn) else "result"
+        records, taken = _records(request, [ComponentIn(key=key, upload=body.upload)], dossier.procedure_version.components)
+        scan = records[0] if records else None
+        body = (counter_actions.DigitizeInput(reason=body.reason, key=body.key, scan=scan) if isinstance(body, DigitizeIn)
+                else counter_actions.ResultScanInput(reason=body.reason, scan=scan))
     grants = grants_of(request.user)  # read once: for the action and for the answer's allowed actions
     dossier = actions.perform(code, action, request.user, payload=body, grants=grants)
     vault_uploads.mark_used(taken, code)

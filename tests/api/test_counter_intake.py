@@ -217,7 +217,8 @@ def test_an_officer_of_another_unit_neither_files_there_nor_sees_the_dossier(as_
     other = as_user("onestop_hoathuan")
     assert other.get(f"/dossiers/{code}").status_code == 404
     assert other.act(code, "return_result").status_code == 404
-    assert other.post(f"/dossiers/{code}/actions/digitize", {"key": "birth_certificate"}).status_code == 404
+    scan = other.upload("scan.pdf", TINY_PDF).json()["id"]
+    assert other.post(f"/dossiers/{code}/actions/digitize", {"key": "birth_certificate", "upload": scan}).status_code == 404
     # Naming a unit it does not serve is answered as an unknown unit.
     r = other.post("/dossiers", {
         "procedure": "1.001193", "channel": 1, "unit": "000.11.00.H99", "applicant": {"personal_id": "001090012345"},
@@ -236,3 +237,25 @@ def test_a_retried_counter_filing_with_the_same_idempotency_key_files_once(as_us
     again = officer.client.post("/api/v1/dossiers", body, content_type="application/json", headers=headers)
     assert again.status_code == 200 and again.json()["code"] == first.json()["code"]
     assert Dossier.objects.filter(channel=1).count() == 1
+
+
+def test_digitize_through_the_api_takes_an_upload_never_a_path(as_user):
+    officer = as_user("onestop_anbinh")
+    r = officer.post("/dossiers", {
+        "procedure": "1.001193", "channel": 1, "applicant": {"personal_id": "001090012345"}, "data": BIRTH,
+        "components": [{"key": "birth_certificate", "paper_reason": "Chỉ có bản giấy"}],
+    })
+    code = r.json()["code"]
+    path = "dossiers/2026/01/" + "ab" * 16 + "/someone-elses.pdf"
+    r = officer.post(f"/dossiers/{code}/actions/digitize", {"key": "birth_certificate", "scan": {"path": path}})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+    scan = officer.upload("ban-quet.pdf", TINY_PDF).json()["id"]
+    r = officer.post(f"/dossiers/{code}/actions/digitize", {"key": "birth_certificate", "upload": scan})
+    assert r.status_code == 200, r.content
+    record = Dossier.objects.get(code=code).components[0]
+    assert record["digitized"] is True and record["digitized_by"] == "onestop_anbinh" and record["path"] != path
+    assert r.json()["history"][-1]["action"] == "digitize"
+    # The citizen may not digitize.
+    mine = as_user("citizen").upload("x.pdf", TINY_PDF).json()["id"]
+    r = as_user("citizen").post(f"/dossiers/{code}/actions/digitize", {"key": "birth_certificate", "upload": mine})
+    assert r.status_code == 403
