@@ -262,7 +262,8 @@ def _digitize_page(request: HttpRequest, dossier: Dossier, error: str = "", erro
                            supplied=dossier.components or [])
     scans = list(dossier.events.filter(action="digitize_result").select_related("actor").order_by("id"))
     return render(request, "backoffice/digitize.html", {
-        "dossier": dossier, "rows": rows, "may": "digitize" in allowed, "may_result": "digitize_result" in allowed,
+        "dossier": dossier, "rows": rows, "may": "digitize" in allowed, "may_paper": "keep_on_paper" in allowed,
+        "may_result": "digitize_result" in allowed,
         "error": error, "error_key": error_key, "result_scans": scans,
         "procedure_name": localized(version.definition["name"]),
     }, status=status)

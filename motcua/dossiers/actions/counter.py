@@ -223,6 +223,12 @@ def _keep_in_vault(ctx: Ctx, record: Mapping, title: str) -> None:
     keep_upload(ctx.dossier.applicant, record, dossier_code=ctx.dossier.code, title=title, at=ctx.now)
 
 
+def on_paper_dossier(ctx: Ctx) -> bool:
+    """A dossier that came on paper: filed at the counter or by post, or holding a paper component."""
+    d = ctx.dossier
+    return d.channel != Channel.ONLINE or any(isinstance(c, Mapping) and c.get("source") == "paper" for c in d.components or [])
+
+
 def paper_components(dossier: Dossier) -> list[Mapping]:
     return [c for c in dossier.components or [] if isinstance(c, Mapping) and c.get("source") == "paper" and not c.get("digitized")]
 

@@ -191,11 +191,14 @@ RULES: dict[str, Rule] = {
     "rate": Rule(frozenset({_S.RETURNED}), _applicant, closing.rate, RatingInput, state=_not_rated,
                  refusal=closing.rate_refusal),
     # Digitization at the one-stop desk (số hóa, Decision 766 group 6; counter.py).
-    "digitize": Rule(counter.DIGITIZE_STATUSES, _one_stop_officer, counter.digitize, counter.DigitizeInput),
+    # Only for a dossier that came on paper (filed at the counter or by post, or holding a paper component):
+    # an online dossier has nothing to digitize, and its officers are not offered it.
+    "digitize": Rule(counter.DIGITIZE_STATUSES, _one_stop_officer, counter.digitize, counter.DigitizeInput,
+                     state=counter.on_paper_dossier),
     "keep_on_paper": Rule(counter.DIGITIZE_STATUSES, _one_stop_officer, counter.keep_on_paper, counter.PaperInput,
-                          needs_reason=True),
+                          state=counter.on_paper_dossier, needs_reason=True),
     "digitize_result": Rule(counter.RESULT_STATUSES, _one_stop_officer, counter.digitize_result,
-                            counter.ResultScanInput),
+                            counter.ResultScanInput, state=counter.on_paper_dossier),
 }
 # Actions with a page of their own (the officer's digitization page), not a button of the dossier's forms.
 DIGITIZATION = frozenset({"digitize", "keep_on_paper", "digitize_result"})
