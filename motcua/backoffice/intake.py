@@ -31,6 +31,7 @@ from motcua.dossiers.actions import counter
 from motcua.dossiers.applicants import Applicant, resolve
 from motcua.dossiers.models import Channel, Dossier
 from motcua.lib.errors import ActionError
+from motcua.results import receipt as receipt_drawing
 from motcua.units.models import Role
 from motcua.units.scope import request_grants, units_for
 from motcua.vault import upload_checks
@@ -223,6 +224,9 @@ def _register(request: HttpRequest, chosen: Chosen) -> HttpResponse:
     except BaseException:
         upload_checks.discard(records)
         raise
+    if dossier.received_at is not None:
+        # The receipt handed over, in the applicant's vault (drawn once: the PDF link serves the stored copy).
+        receipt_drawing.keep_in_vault(_staff_dossier_or_404(request, dossier.code))
     messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
     return redirect("backoffice:intake_receipt", code=dossier.code)
 

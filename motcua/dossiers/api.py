@@ -24,6 +24,7 @@ from motcua.dossiers.timing import unit_shares
 from motcua.lib.errors import Forbidden, Invalid, NotFound
 from motcua.payments.gateways import gateway
 from motcua.payments.gateways import known as known_gateways
+from motcua.results import receipt as receipt_drawing
 from motcua.units.models import Unit
 from motcua.units.scope import Grants, grants_of, units_for
 from motcua.vault import uploads as vault_uploads
@@ -346,7 +347,10 @@ def _file_at_counter(request, body: DossierIn, found: Procedure | None, version_
         payment_receipt=body.payment_receipt, idempotency_key=key,
     )
     vault_uploads.mark_used(taken, dossier.code)
-    return Answer(201, _out(_visible(request, dossier.code), request.user))
+    shown = _visible(request, dossier.code)
+    if shown.received_at is not None:
+        receipt_drawing.keep_in_vault(shown)  # the receipt handed over, in the applicant's vault
+    return Answer(201, _out(shown, request.user))
 
 
 @router.post("", response={200: DossierOut, 201: DossierOut},

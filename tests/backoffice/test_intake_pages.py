@@ -70,6 +70,7 @@ def test_register_with_a_scan_then_the_receipt_and_its_pdf(demo):
     assert citizen.get(f"/my/dossiers/{dossier.code}/").status_code == 200
     assert citizen.get(f"/my/dossiers/{dossier.code}/receipt.pdf").status_code == 200
     assert VaultDocument.objects.filter(owner__username="citizen", source_dossier=dossier.code).exists()
+    assert VaultDocument.objects.filter(owner__username="citizen", reference=f"{dossier.code}/receipt").exists()
 
 
 def test_a_scan_that_is_no_pdf_or_image_is_refused_and_nothing_is_stored(demo):
