@@ -35,7 +35,7 @@ from motcua.results import receipt as receipt_drawing
 from motcua.units.models import Role
 from motcua.units.scope import request_grants, units_for
 from motcua.vault import upload_checks
-from motcua.vault.prefill import lookup
+from motcua.vault.prefill import log_reads, lookup
 from motcua.web import components
 from motcua.web.files import receipt_response
 from motcua.web.schema_form import SummaryError, build_fields, mark_derived, mark_prefilled, parse_post
@@ -139,10 +139,13 @@ def _form(
     if form_errors is None:
         form_errors = error.extra.get("errors", []) if error is not None and error.code == "invalid_form" else []
     fields, summary = build_fields(version.form_schema, posted, form_errors)
-    # The same once-only prefill as the citizen's form, for the applicant the officer named (read, not logged:
-    # the reads are logged against the dossier when it is filed, vault.submission.record).
+    # The same once-only prefill as the citizen's form, for the applicant the officer named (the reads the
+    # dossier uses are logged against it when it is filed, vault.submission.record).
     found = lookup(chosen.applicant.user, version, data=parse_post(version.form_schema, posted) if posted else None,
                    context={"channel": chosen.channel})
+    if chosen.applicant.user.pk is not None and posted is None:
+        # An officer reading a known person's registry record: logged for them to see ("Who read my data").
+        log_reads(chosen.applicant.user, found, actor=request.user, purpose=chosen.procedure.code)
     mark_prefilled(fields, found, version.form_schema, posted)
     mark_derived(fields, derived.specs(version.definition), {}, version.form_schema)
     data = parse_post(version.form_schema, posted) if posted is not None else {}
