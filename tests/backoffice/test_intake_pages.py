@@ -9,7 +9,7 @@ from motcua.dossiers import actions
 from motcua.dossiers.facts import PAPER, SCANNED
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.identity.models import User
-from motcua.vault.models import VaultDocument
+from motcua.vault.models import AccessLog, VaultDocument
 from tests.conftest import BIRTH, TINY_PDF
 
 APPLICANT = {"kind": "citizen", "personal_id": "001090012345", "procedure": "1.001193", "channel": "1"}
@@ -41,6 +41,8 @@ def test_the_form_is_the_procedures_own_with_the_applicants_registry_data(demo):
     assert "Nguyễn Văn An" in html and "001090012345" in html
     assert 'name="child_name"' in html and 'name="component-birth_certificate"' in html
     assert 'name="paper-birth_certificate"' in html
+    # The officer read his population record: he sees it in "Who read my data".
+    assert AccessLog.objects.filter(citizen__username="citizen", actor__username="onestop_anbinh").exists()
 
 
 def test_a_bad_personal_id_is_refused_on_the_first_step(demo):
