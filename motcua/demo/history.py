@@ -67,12 +67,16 @@ def _components(definition: dict, data: dict, channel: int) -> list[dict]:
     return out
 
 
-def _scans(definition: dict, data: dict, channel: int, officer, rng: random.Random) -> list[dict]:
-    """The components the officer scans at the counter; now and then one is kept on paper only."""
+def _scans(definition: dict, data: dict, channel: int, officer, start: datetime) -> list[dict]:
+    """The components the officer scans at the counter; now and then one is kept on paper only.
+
+    Chosen from the filing's time, not the history's random sequence: the rest of the history
+    (units, outcomes) stays what the seed gave before the counter was added.
+    """
     out = []
     now = timezone.now()
-    for c in _components(definition, data, channel):
-        if rng.random() < 0.2:
+    for i, c in enumerate(_components(definition, data, channel)):
+        if (start.day + i) % 5 == 0:
             out.append(counter.on_paper(c["key"], "Bản gốc cần giữ nguyên, không tháo ghim để quét", officer, now))
             continue
         name = f"{c['key']}.pdf"
@@ -131,8 +135,8 @@ def one(procedure: Procedure, applicant: User, start: datetime, outcome: str, rn
         else:  # filed and received at the counter, the fee due at filing paid there
             dossier = actions.file_at_counter(
                 officer, {"personal_id": applicant.citizen.personal_id}, procedure.code, data, channel=channel,
-                unit_code=unit.code, components=_scans(definition, data, channel, officer, rng),
-                payment_receipt=f"BL-{rng.randrange(10**6):06d}",
+                unit_code=unit.code, components=_scans(definition, data, channel, officer, start),
+                payment_receipt=f"BL-{start:%m%d%H%M}",
             )
     code = dossier.code
     if outcome == "refuse":
