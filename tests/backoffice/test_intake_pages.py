@@ -41,8 +41,16 @@ def test_the_form_is_the_procedures_own_with_the_applicants_registry_data(demo):
     assert "Nguyễn Văn An" in html and "001090012345" in html
     assert 'name="child_name"' in html and 'name="component-birth_certificate"' in html
     assert 'name="paper-birth_certificate"' in html
-    # The officer read his population record: he sees it in "Who read my data".
-    assert AccessLog.objects.filter(citizen__username="citizen", actor__username="onestop_anbinh").exists()
+
+
+def test_an_officer_reading_a_known_persons_registry_record_is_logged_for_them(demo):
+    # Unemployment benefit prefills the name and the social-insurance number: the employment centre's
+    # officer reads them on the counter's form, and the citizen sees it in "Who read my data".
+    assert not AccessLog.objects.filter(citizen__username="citizen", actor__username="onestop_employment").exists()
+    response = officer("onestop_employment").get(
+        "/office/intake/", {**APPLICANT, "procedure": "1.014748"})
+    assert response.status_code == 200
+    assert AccessLog.objects.filter(citizen__username="citizen", actor__username="onestop_employment").exists()
 
 
 def test_a_bad_personal_id_is_refused_on_the_first_step(demo):
