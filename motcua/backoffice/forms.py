@@ -189,8 +189,8 @@ def list_forms(allowed: Iterable[str], open_tasks: list[Task], user, grants: Gra
     """The compact forms of a queue row (actions needing more inputs link to the dossier page)."""
     forms = []
     for action in allowed:
-        if action in ("withdraw", "submit_supplement"):
-            continue  # the applicant's, on the citizen pages
+        if action in ("withdraw", "submit_supplement") or action in actions.DIGITIZATION:
+            continue  # the applicant's, on the citizen pages; digitization has its own page (intake.py)
         form = ActionForm(action, action_label(action), _kind(action))
         if form.kind == "step":
             form.steps = candidate_steps(action, open_tasks, user, grants)
@@ -222,8 +222,8 @@ def detail_forms(
     names = {r.key: r.name for r in component_rows}
     forms = []
     for action in allowed:
-        if action in ("withdraw", "submit_supplement"):
-            continue
+        if action in ("withdraw", "submit_supplement") or action in actions.DIGITIZATION:
+            continue  # digitization: its own page (backoffice/intake.py)
         form = ActionForm(action, action_label(action), _kind(action))
         again = posted if failed is not None and action == failed_action else None
         if again is not None:
@@ -257,4 +257,6 @@ def detail_forms(
 
 
 def allowed_words(allowed: Iterable[str]) -> str:
-    return ", ".join(action_label(a) for a in allowed if a not in ("withdraw", "submit_supplement"))
+    return ", ".join(
+        action_label(a) for a in allowed if a not in ("withdraw", "submit_supplement") and a not in actions.DIGITIZATION
+    )

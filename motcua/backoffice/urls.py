@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.backoffice import finance, notes, printing, unit_admin, views, worklist
+from motcua.backoffice import finance, intake, notes, printing, unit_admin, views, worklist
 
 app_name = "backoffice"
 urlpatterns = [
@@ -9,6 +9,11 @@ urlpatterns = [
     path("q/<slug:slug>/", worklist.queue, name="queue"),
     path("search/", worklist.search, name="search"),
     path("bulk/", worklist.bulk_act, name="bulk"),
+    # The one-stop counter (issue 17): filing a walk-in or postal dossier, its receipt, digitization.
+    path("intake/", intake.intake, name="intake"),
+    path("intake/<str:code>/receipt/", intake.receipt, name="intake_receipt"),
+    path("dossiers/<str:code>/receipt.pdf", intake.receipt_pdf, name="receipt"),
+    path("dossiers/<str:code>/digitize/", intake.digitize, name="digitize"),
     path("dossiers/<str:code>/", views.dossier_detail, name="dossier"),
     path("dossiers/<str:code>/act/<slug:action>/", views.act, name="act"),
     path("dossiers/<str:code>/result.pdf", views.result_pdf, name="result"),

@@ -74,6 +74,7 @@ USERS = [
     DemoUser("approver_police", "Vũ Đức Long", Role.APPROVER, "000.00.30.H99"),
     DemoUser("specialist_justice", "Hoàng Lan Anh", Role.SPECIALIST, "000.00.17.H99"),
     DemoUser("approver_justice", "Bùi Văn Nam", Role.APPROVER, "000.00.17.H99"),
+    # The commune's one-stop desk: files walk-in and postal dossiers at /office/intake/ (docs/counter.md).
     DemoUser("onestop_anbinh", "Ngô Thị Mai", Role.ONE_STOP_OFFICER, "000.11.00.H99"),
     DemoUser("specialist_anbinh", "Đặng Văn Tùng", Role.SPECIALIST, "000.11.00.H99"),
     DemoUser("approver_anbinh", "Trịnh Văn Sơn", Role.APPROVER, "000.11.00.H99"),

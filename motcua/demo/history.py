@@ -6,24 +6,31 @@ Each dossier is filed, received and processed by the demo staff whose role
 covers its unit, exactly as the officer pages would, with the clock set back
 (freezegun) to the day it happened. Outcomes vary: on time, late with an
 apology letter, a supplement round, refused, withdrawn, paid online or at the
-desk, online or in person, and some still open.
+desk, online, filed at the counter or received by post (scanned, now and then a
+component kept on paper only), and some still open.
 Also a few sample figures for the indicators whose data comes from outside
 motcua (publication of procedures, sync to the national portal), marked as samples.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
+import secrets
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import get_resolver
+from django.utils import timezone
 from freezegun import freeze_time
 
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import implementing_units
 from motcua.dossiers import actions
+from motcua.dossiers.actions import counter
 from motcua.dossiers.actions.payments import start_payment
 from motcua.dossiers.models import Dossier, Status, TaskStatus
 from motcua.identity.models import User
@@ -36,7 +43,10 @@ from motcua.units.scope import roles_on
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 PROCEDURES = ("1.001193", "1.004873", "1.004194", "3.000333")  # birth, marital status, temporary residence, criminal record
 CITIZENS = ("citizen", "citizen2", "citizen3")
-OUTCOMES = ["on_time"] * 9 + ["supplement"] * 2 + ["late"] * 2 + ["refuse", "withdraw", "open", "in_person", "in_person"]
+OUTCOMES = ["on_time"] * 9 + ["supplement"] * 2 + ["late"] * 2 + ["refuse", "withdraw", "open", "in_person", "by_post"]
+# Filed at the one-stop counter (channel 1) or received by post (3), by the officer (counter.py).
+COUNTER = {"in_person": 1, "by_post": 3}
+DEMO_SCAN = b"%PDF-1.4\n% motcua demo scan\n"
 
 
 def _worker(unit: Unit, role: str) -> User | None:
@@ -53,8 +63,28 @@ def _components(definition: dict, data: dict, channel: int) -> list[dict]:
     out = []
     for c in definition.get("components", []):
         if c.get("required", True) and evaluate(c.get("when"), data, {"channel": channel}):
-            source = "paper" if channel == 1 else next(iter(c["sources"][0]))
-            out.append({"key": c["key"], "source": source, "name": f"{c['key']}.pdf"})
+            out.append({"key": c["key"], "source": next(iter(c["sources"][0])), "name": f"{c['key']}.pdf"})
+    return out
+
+
+def _scans(definition: dict, data: dict, channel: int, officer, start: datetime) -> list[dict]:
+    """The components the officer scans at the counter; now and then one is kept on paper only.
+
+    Chosen from the filing's time, not the history's random sequence: the rest of the history
+    (units, outcomes) stays what the seed gave before the counter was added.
+    """
+    out = []
+    now = timezone.now()
+    for i, c in enumerate(_components(definition, data, channel)):
+        if (start.day + i) % 5 == 0:
+            out.append(counter.on_paper(c["key"], "Bản gốc cần giữ nguyên, không tháo ghim để quét", officer, now))
+            continue
+        name = f"{c['key']}.pdf"
+        path = default_storage.save(f"dossiers/{now:%Y}/{now:%m}/{secrets.token_hex(16)}/{name.replace('_', '-')}",
+                                    ContentFile(DEMO_SCAN))
+        record = {"key": c["key"], "name": name, "size": len(DEMO_SCAN), "content_type": "application/pdf", "path": path,
+                  "sha256": hashlib.sha256(DEMO_SCAN).hexdigest()}
+        out.append(counter.scanned(record, officer, now))
     return out
 
 
@@ -93,15 +123,22 @@ def one(procedure: Procedure, applicant: User, start: datetime, outcome: str, rn
     version = procedure.current
     definition = version.definition
     data = dict(definition["example"])
-    channel = 1 if outcome == "in_person" else 2
+    channel = COUNTER.get(outcome, 2)
     unit = implementing_units(procedure).filter(path__startswith=Unit.objects.get(code="000.00.00.H99").path)
     unit = sorted(unit, key=lambda u: u.code)[rng.randrange(len(unit))] if unit.count() > 1 else unit.first()
     clock = _Clock(start)
+    officer = _worker(unit, Role.ONE_STOP_OFFICER)
     with freeze_time(clock.now):
-        dossier = actions.submit(applicant, procedure.code, data, unit_code=unit.code, channel=channel,
-                                 components=_components(definition, data, channel))
+        if channel == 2:
+            dossier = actions.submit(applicant, procedure.code, data, unit_code=unit.code, channel=channel,
+                                     components=_components(definition, data, channel))
+        else:  # filed and received at the counter, the fee due at filing paid there
+            dossier = actions.file_at_counter(
+                officer, {"personal_id": applicant.citizen.personal_id}, procedure.code, data, channel=channel,
+                unit_code=unit.code, components=_scans(definition, data, channel, officer, start),
+                payment_receipt=f"BL-{start:%m%d%H%M}",
+            )
     code = dossier.code
-    officer = _worker(dossier.unit, Role.ONE_STOP_OFFICER)
     if outcome == "refuse":
         _act(clock, 2, code, "refuse", officer, reason="Hồ sơ không thuộc thẩm quyền")
         return code
@@ -112,7 +149,7 @@ def one(procedure: Procedure, applicant: User, start: datetime, outcome: str, rn
         with freeze_time(clock.step(20)):
             actions.perform(code, "submit_supplement", applicant, payload=actions.Payload(
                 components=_components(definition, data, channel)[:1] or [{"key": first, "source": "upload", "name": "x.pdf"}]))
-    if dossier.payment_due and outcome != "in_person":
+    if dossier.payment_due and channel == 2:
         # A fee paid with the submission: through the sandbox gateway, the way a citizen pays.
         with freeze_time(clock.step(0.2)):
             started = start_payment(code, applicant, return_url=f"{settings.PUBLIC_URL}/payments/return/sandbox/",
@@ -124,7 +161,8 @@ def one(procedure: Procedure, applicant: User, start: datetime, outcome: str, rn
         with freeze_time(clock.step(1)):
             actions.perform(code, "withdraw", applicant)
         return code
-    _act(clock, 1, code, "receive", officer)
+    if dossier.status == Status.SUBMITTED:
+        _act(clock, 1, code, "receive", officer)
     if outcome == "open":
         return code
     if outcome == "late":

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from django.conf import settings as django_settings
 from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Answer
@@ -17,12 +18,14 @@ from motcua.catalog.models import Procedure, localized
 from motcua.dossiers import actions, bulk
 from motcua.dossiers import search as dossier_search
 from motcua.dossiers.access import not_found, staff_dossiers, visible_dossiers
+from motcua.dossiers.actions import counter as counter_actions
 from motcua.dossiers.actions import payments as payment_actions
-from motcua.dossiers.models import Dossier, Rating, Status, Task
+from motcua.dossiers.models import Channel, Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
 from motcua.lib.errors import Forbidden, Invalid, NotFound
 from motcua.payments.gateways import gateway
 from motcua.payments.gateways import known as known_gateways
+from motcua.results import receipt as receipt_drawing
 from motcua.units.models import Unit
 from motcua.units.scope import Grants, grants_of, units_for
 from motcua.vault import uploads as vault_uploads
@@ -42,12 +45,19 @@ class ComponentIn(BaseModel):
     upload: str | None = Field(None, max_length=64, description="an id from POST /api/v1/uploads")
     vault_document: int | None = Field(None, ge=1, description="an id from GET /api/v1/vault/documents")
     source: Literal["registry"] | None = Field(None, description="registry: looked up by the agency's systems")
+    paper_reason: str | None = Field(
+        None, min_length=1, max_length=500,
+        description="counter and postal filings only: the component stays on paper only, for this reason",
+    )
 
     @model_validator(mode="after")
     def one_source(self) -> ComponentIn:
-        given = [self.upload is not None, self.vault_document is not None, self.source is not None]
+        given = [self.upload is not None, self.vault_document is not None, self.source is not None,
+                 self.paper_reason is not None]
         if sum(given) != 1:
-            raise ValueError("give exactly one of upload, vault_document or source")
+            raise ValueError("give exactly one of upload, vault_document, source or paper_reason")
+        if self.paper_reason is not None and "\x00" in self.paper_reason:
+            raise ValueError("NUL character")
         return self
 
 
@@ -58,11 +68,34 @@ def _records(request, items: list[ComponentIn] | None, components: list[dict]) -
     return vault_uploads.resolve(request.user, components, [i.model_dump(exclude_none=True) for i in items])
 
 
+class ApplicantIn(BaseModel):
+    """Whom a one-stop officer files for: a citizen by personal ID, a foreigner by passport, a company by tax code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    personal_id: str | None = Field(None, max_length=32, description="12 digits; looked up in the population registry")
+    passport: str | None = Field(None, max_length=32, description="a foreigner's passport number (with full_name)")
+    nationality: str | None = Field(None, max_length=64)
+    tax_code: str | None = Field(None, max_length=16, description="a company's tax code (with full_name if unknown)")
+    full_name: str | None = Field(None, max_length=255, description="the name as written on the papers")
+
+
 class DossierIn(Schema):
-    procedure: str
+    model_config = ConfigDict(extra="forbid")
+
+    procedure: str = Field(max_length=64)
     data: dict[str, Any]
-    unit: str | None = None
+    unit: str | None = Field(None, max_length=32)
     components: list[ComponentIn] | None = None
+    channel: int | None = Field(
+        None, ge=1, le=3,
+        description="1 in person at the counter, 3 by public post (one-stop officers, with `applicant`); 2 online",
+    )
+    applicant: ApplicantIn | None = Field(None, description="one-stop officers only: whom the dossier is filed for")
+    payment_receipt: str | None = Field(
+        None, min_length=1, max_length=64, pattern=r"^[\w./-]+$",
+        description="counter filings: the receipt number of a fee due at filing, paid at the counter",
+    )
 
 
 # The rating's answers: the body of POST /dossiers/{code}/rating, and of the `rate` action.
@@ -82,10 +115,24 @@ class SupplementAnswerIn(actions.SupplementAnswerInput):
     components: list[ComponentIn] | None = Field(None, description="the components supplied")
 
 
+class DigitizeIn(actions.ActionInput):
+    """digitize's body: the component and the scan, sent first to POST /uploads (never a path)."""
+
+    key: str = Field(max_length=64, description="a component of the procedure")
+    upload: str = Field(max_length=64, description="an id from POST /api/v1/uploads: the scan (PDF, JPEG, PNG)")
+
+
+class ResultScanIn(actions.ActionInput):
+    """digitize_result's body: the scan of the paper result, sent first to POST /uploads."""
+
+    upload: str = Field(max_length=64, description="an id from POST /api/v1/uploads")
+
+
 # Each action's body: its rule's input model (dossiers/actions/inputs.py), but for the
-# supplement answer, whose components arrive as references to uploads or vault documents.
+# supplement answer and the scans, whose files arrive as references to uploads or vault documents.
 BODIES: dict[str, type[actions.ActionInput]] = {
     **{name: rule.schema for name, rule in actions.RULES.items()}, "submit_supplement": SupplementAnswerIn,
+    "digitize": DigitizeIn, "digitize_result": ResultScanIn,
 }
 
 
@@ -276,10 +323,49 @@ def _visible(request, code: str) -> Dossier:
     return dossier
 
 
-@router.post("", response={201: DossierOut}, summary="Submit a dossier")
+def _file_at_counter(request, body: DossierIn, found: Procedure | None, version_components: list[dict]):
+    """A one-stop officer's counter (1) or postal (3) filing: the scans are the officer's uploads."""
+    counter_actions.check_officer(request.user)
+    if body.channel not in counter_actions.COUNTER_CHANNELS:
+        raise Invalid(_("Tại quầy chỉ tiếp nhận hồ sơ trực tiếp (1) hoặc qua bưu chính công ích (3)."), code="invalid_channel")
+    if body.applicant is None:
+        raise Invalid(_("Hãy cho biết người nộp hồ sơ."), code="applicant_required")
+    key = request.headers.get("Idempotency-Key", "")
+    if len(key) > 128 or "\x00" in key:
+        raise Invalid(_("Khóa Idempotency-Key không hợp lệ."), code="invalid_idempotency_key")
+    if key:
+        done = counter_actions.filed_with_key(request.user, key)
+        if done is not None:
+            return Answer(200, _out(_visible(request, done), request.user))
+    records, taken = _records(request, body.components, version_components)
+    now = timezone.now()
+    components = [
+        counter_actions.scanned(r, request.user, now) if r.get("source") == "upload"
+        else counter_actions.on_paper(r["key"], r["paper_reason"], request.user, now) if "paper_reason" in r
+        else r
+        for r in records or []
+    ]
+    dossier = actions.file_at_counter(
+        request.user, body.applicant.model_dump(exclude_none=True), body.procedure, body.data,
+        channel=body.channel, unit_code=body.unit, components=components, procedure=found,
+        payment_receipt=body.payment_receipt, idempotency_key=key,
+    )
+    vault_uploads.mark_used(taken, dossier.code)
+    shown = _visible(request, dossier.code)
+    if shown.received_at is not None:
+        receipt_drawing.keep_in_vault(shown)  # the receipt handed over, in the applicant's vault
+    return Answer(201, _out(shown, request.user))
+
+
+@router.post("", response={200: DossierOut, 201: DossierOut},
+             summary="Submit a dossier (online), or file one at the counter or from the post (one-stop officers)")
 def submit(request, body: DossierIn):
     found = Procedure.objects.select_related("current").filter(code=body.procedure, active=True).first()
     version_components = found.current.components if found is not None and found.current is not None else []
+    if body.applicant is not None or body.channel not in (None, Channel.ONLINE):
+        return _file_at_counter(request, body, found, version_components)
+    if body.payment_receipt is not None or any(c.paper_reason is not None for c in body.components or []):
+        raise Invalid(_("Chỉ hồ sơ nộp tại quầy mới có thể giữ bản giấy hoặc ghi biên lai thu tiền."), code="counter_only")
     records, taken = _records(request, body.components, version_components)
     dossier = actions.submit(
         request.user, body.procedure, body.data, unit_code=body.unit, components=records, procedure=found
@@ -413,6 +499,14 @@ def _act(request, code: str, action: str, body: actions.ActionInput | None) -> d
             dossier = _visible(request, code)
             records, taken = _records(request, body.components, dossier.procedure_version.components)
         body = actions.SupplementAnswerInput(reason=body.reason, components=records, data=body.data)
+    elif isinstance(body, DigitizeIn | ResultScanIn):
+        # The scan is the caller's own upload, checked for the component (PDF or image): never a path sent in.
+        dossier = _visible(request, code)
+        key = body.key if isinstance(body, DigitizeIn) else "result"
+        records, taken = _records(request, [ComponentIn(key=key, upload=body.upload)], dossier.procedure_version.components)
+        scan = records[0] if records else None
+        body = (counter_actions.DigitizeInput(reason=body.reason, key=body.key, scan=scan) if isinstance(body, DigitizeIn)
+                else counter_actions.ResultScanInput(reason=body.reason, scan=scan))
     grants = grants_of(request.user)  # read once: for the action and for the answer's allowed actions
     dossier = actions.perform(code, action, request.user, payload=body, grants=grants)
     vault_uploads.mark_used(taken, code)

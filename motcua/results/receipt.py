@@ -104,3 +104,21 @@ def _remove_others(dossier: ReceivedDossier, digest: str) -> None:
     for file in files:
         if not file.startswith(digest):
             default_storage.delete(f"{_folder(dossier)}/{file}")
+
+
+def keep_in_vault(dossier: ReceivedDossier) -> None:
+    """The receipt of a dossier filed at the counter, kept in the applicant's vault as handed over.
+
+    Called by the counter's page and API once the filing is committed (issue 17): the applicant
+    who has an account finds the paper they were given among their documents. A later change of
+    the due date draws a new receipt on the dossier's page; the vault keeps the one handed over.
+    """
+    from motcua.vault.store import keep_issued
+
+    pdf = receipt_pdf(dossier)
+    keep_issued(
+        dossier.applicant, reference=f"{dossier.code}/receipt", document_type="",
+        title=f"Giấy tiếp nhận hồ sơ và hẹn trả kết quả {dossier.code}", issuer=dossier.unit.name,
+        issued_on=timezone.localdate(dossier.received_at), valid_until=None, content=pdf,
+        file_name=f"{dossier.code}-tiep-nhan.pdf",
+    )

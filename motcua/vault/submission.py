@@ -199,10 +199,11 @@ def record(applicant, dossier, prepared: Prepared, at: datetime) -> None:
 
 
 def keep_uploads(applicant, dossier, records: Iterable[Mapping], at: datetime) -> None:
-    """Every file the applicant uploaded with the dossier goes into their vault."""
+    """Every file the applicant uploaded with the dossier, or the officer scanned for them, goes into their vault."""
     by_key = {c["key"]: c for c in dossier.procedure_version.components}
     for item in records:
-        if not isinstance(item, Mapping) or item.get("source") != "upload" or not item.get("path"):
+        # A paper component scanned at the one-stop counter is kept like an upload (Decision 766 4.3: reusable).
+        if not isinstance(item, Mapping) or item.get("source") not in ("upload", "paper") or not item.get("path"):
             continue
         component = by_key.get(item.get("key"), {})
         types = vault_types(component)

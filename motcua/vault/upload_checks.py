@@ -192,7 +192,8 @@ def discard(records: Iterable[Mapping]) -> None:
 def stored_file(record: Mapping):
     """Open an uploaded component's file, or None if the record names no file we stored."""
     path = record.get("path")
-    if record.get("source") != "upload" or not isinstance(path, str) or not STORED_PATH.match(path):
+    # An upload, or a paper component scanned at the counter (its record carries the stored file the same way).
+    if record.get("source") not in ("upload", "paper") or not isinstance(path, str) or not STORED_PATH.match(path):
         return None
     if not default_storage.exists(path):
         return None

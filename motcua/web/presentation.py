@@ -37,6 +37,9 @@ ACTION_LABELS = {
     "confirm_payment": pgettext_lazy("action", "Xác nhận đã thanh toán"),
     "stop": pgettext_lazy("action", "Dừng xử lý"),
     "issue_apology": pgettext_lazy("action", "Gửi phiếu xin lỗi và hẹn lại"),
+    "digitize": pgettext_lazy("action", "Số hóa thành phần hồ sơ"),
+    "keep_on_paper": pgettext_lazy("action", "Chỉ lưu bản giấy"),
+    "digitize_result": pgettext_lazy("action", "Số hóa kết quả"),
 }
 
 # The same deeds as history entries (context "event": "Received" rather than "Receive").
@@ -61,6 +64,9 @@ EVENT_LABELS = {
     "deadline_at_risk": pgettext_lazy("event", "Sắp đến hạn trả kết quả"),
     "deadline_late": pgettext_lazy("event", "Quá hạn trả kết quả"),
     "rate": pgettext_lazy("event", "Đánh giá mức độ hài lòng"),
+    "digitize": pgettext_lazy("event", "Số hóa thành phần hồ sơ"),
+    "keep_on_paper": pgettext_lazy("event", "Ghi nhận chỉ lưu bản giấy"),
+    "digitize_result": pgettext_lazy("event", "Số hóa kết quả"),
 }
 
 # Actions whose form needs a written reason (the core refuses them without one).

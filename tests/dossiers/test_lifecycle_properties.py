@@ -75,6 +75,11 @@ RATING = {"answers": {"overall": "satisfied", "time": "very_satisfied", "ease": 
                       "result": "dissatisfied"}, "comment": ""}
 
 
+# The stored file of a scan (digitize, digitize_result): a path of the kind the upload checks store.
+SCAN = {"name": "ban-quet.pdf", "size": 24, "sha256": "0" * 64, "content_type": "application/pdf",
+        "path": "dossiers/2026/03/" + "ab" * 16 + "/ban-quet.pdf"}
+
+
 class Clock:
     now = T0
 
@@ -98,6 +103,7 @@ def _copy(p: actions.Payload) -> actions.Payload:
         reason=p.reason, task=p.task, assignee=p.assignee, items=p.items and [dict(i) for i in p.items],
         components=p.components and [dict(c) for c in p.components], data=p.data, amount=p.amount,
         new_due_date=p.new_due_date, rating=p.rating and {**p.rating}, receipt_number=p.receipt_number,
+        key=p.key, scan=p.scan and {**p.scan},
     )
 
 
@@ -221,6 +227,10 @@ class LifecycleMachine(RuleBasedStateMachine):
             p.new_due_date = calendar.add_working_days(start, data.draw(st.integers(min_value=1, max_value=3)))
         elif action == "rate":
             p.rating = RATING
+        elif action in ("digitize", "keep_on_paper"):
+            p.key = data.draw(st.sampled_from(keys))
+        if action in ("digitize", "digitize_result"):
+            p.scan = SCAN
         return p
 
     def _broken_payload(self, action: str) -> actions.Payload:

@@ -19,9 +19,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
 from motcua.dossiers import actions
+from motcua.dossiers.actions import counter
+from motcua.lib.errors import ActionError
 from motcua.monitoring.models import DailyCounter, MonthlyCounter, OpenCounter, Option
 from motcua.monitoring.rebuild import differences
-from tests.dossiers.test_lifecycle_properties import ACTORS, SETTINGS, Clock, LifecycleMachine, _machine
+from tests.dossiers.test_lifecycle_properties import ACTORS, SCAN, SETTINGS, Clock, LifecycleMachine, _machine
 from tests.dossiers.test_lifecycle_properties import frozen_clock as frozen_clock  # the fixture, shared
 from tests.walker import components_for
 
@@ -34,6 +36,18 @@ def _component(key: str, source: str) -> dict:
     if source == "scanned":  # paper scanned at the counter and marked digitized (KPI-766 §5.4)
         return {"key": key, "source": "paper", "digitized": True, "name": f"{key}.pdf"}
     return {"key": key, "source": source, "name": f"{key}.pdf"}
+
+
+COUNTER_WAYS = ["scanned", "paper", "as_brought"]
+
+
+def _counter_component(record: dict, way: str, officer) -> dict:
+    at = Clock.now
+    if way == "scanned":
+        return counter.scanned({**record, **SCAN, "key": record["key"]}, officer, at)
+    if way == "paper":
+        return counter.on_paper(record["key"], "Bản giấy không quét được", officer, at)
+    return record
 
 
 class CountersMachine(LifecycleMachine):
@@ -53,6 +67,33 @@ class CountersMachine(LifecycleMachine):
         self.code = actions.submit(
             self.users["citizen"], self.definition["code"], dict(example), components=components, channel=channel
         ).code
+
+    @rule(channel=st.sampled_from([1, 3]), ways=st.lists(st.sampled_from(COUNTER_WAYS), min_size=1, max_size=3))
+    def file_at_the_counter(self, channel: int, ways: list[str]) -> None:
+        # Filed and received by the one-stop officer (channel 1 or 3), each component scanned, kept on
+        # paper only, or as the applicant brought it electronically (issue 17).
+        example = self.definition["example"]
+        components = [
+            _counter_component(c, ways[i % len(ways)], self.users["onestop_anbinh"])
+            for i, c in enumerate(components_for(self.definition, example))
+        ]
+        try:
+            dossier = actions.file_at_counter(
+                self.users["onestop_anbinh"], {"personal_id": "001090012345"}, self.definition["code"], dict(example),
+                channel=channel, components=components,
+            )
+        except ActionError as err:
+            assert err.status == 422 and err.code == "incomplete", err.code  # a required one not supplied
+            return
+        assert dossier.channel == channel and dossier.received_at is not None
+        if self.code is not None:
+            self.codes.append(self.code)
+        self.code = dossier.code
+
+    @rule(data=st.data(), action=st.sampled_from(["digitize", "keep_on_paper", "digitize_result"]))
+    def digitization(self, data, action: str) -> None:
+        # Later digitization moves the dossier's 4.2 facts: a paper component scanned, or a scan set back to paper.
+        self._first_allowed(data, action)
 
     @rule(hours=st.integers(min_value=1, max_value=120), check=st.sampled_from([True, True, False]))
     def time_passes(self, hours: int, check: bool) -> None:

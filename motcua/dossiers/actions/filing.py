@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,8 +26,22 @@ from motcua.units.models import Unit
 from motcua.vault import submission as vault_submission
 
 
-def _resolve_unit(procedure: Procedure, applicant, unit_code: str | None) -> Unit:
-    candidates = implementing_units(procedure)
+class CounterFiling(Protocol):
+    """What `submit` asks of a filing made at the one-stop counter or received by post (counter.py)."""
+
+    officer: object
+    units: object  # a queryset of the units the officer may file at
+
+    def save_applicant(self) -> None: ...
+
+    def event_data(self) -> dict: ...
+
+    def inside(self, dossier: Dossier) -> None: ...
+
+
+def _resolve_unit(procedure: Procedure, applicant, unit_code: str | None, candidates=None) -> Unit:
+    # `candidates`: the units a counter filing may name (the officer's, counter.py); online, every implementing unit.
+    candidates = implementing_units(procedure) if candidates is None else candidates
     if unit_code:
         unit = candidates.filter(code=unit_code).first()
         if unit is None:
@@ -68,14 +84,17 @@ def submit(
     channel: int = Channel.ONLINE,
     components: list | None = None,
     procedure: Procedure | None = None,
+    counter: CounterFiling | None = None,
 ) -> Dossier:
     """File a new dossier (status 1) under the procedure's current version; its workflow starts.
 
     `procedure`: the active procedure `procedure_code` names, with its current version, when the
     caller has just read it (the API does, to check the components first): not read twice.
     The dossier returned carries its tasks and its one event (prefetched): showing it reads nothing back.
+    `counter`: filed by a one-stop officer for the applicant (counter.py): the officer is the event's
+    actor, the applicant may be a foreigner or a company (no citizen profile), and is saved here when new.
     """
-    if not hasattr(applicant, "citizen"):
+    if counter is None and not hasattr(applicant, "citizen"):
         raise Forbidden(_("Chỉ công dân đã định danh mới nộp được hồ sơ."), code="not_a_citizen")
     if procedure is None or procedure.code != procedure_code or not procedure.active:
         procedure = Procedure.objects.select_related("current").filter(code=procedure_code, active=True).first()
@@ -84,8 +103,10 @@ def submit(
     if channel not in Channel.values:
         raise Invalid(_("Kênh nộp hồ sơ không hợp lệ."), code="invalid_channel")
     version = procedure.current
-    needed, own = version.definition.get("min_assurance_level", 1), applicant.citizen.assurance_level
-    if own < needed:  # the e-ID level the procedure asks for (docs/identity.md)
+    citizen = getattr(applicant, "citizen", None)
+    needed, own = version.definition.get("min_assurance_level", 1), citizen.assurance_level if citizen else 0
+    # At the counter the officer checks the applicant's papers in person: the e-ID level is not asked.
+    if counter is None and own < needed:  # the e-ID level the procedure asks for (docs/identity.md)
         raise Forbidden(_("Thủ tục này cần tài khoản định danh điện tử mức %(needed)s; tài khoản của bạn đang ở mức %(own)s.")
                         % {"needed": needed, "own": own}, code="assurance_too_low", required_level=needed)
     check_components(version.components, components)
@@ -98,24 +119,32 @@ def submit(
     errors = validate_form(version.form_schema, data)
     if errors:
         raise Invalid(_("Biểu mẫu có lỗi."), code="invalid_form", errors=[e.as_dict() for e in errors])
-    unit = _resolve_unit(procedure, applicant, unit_code)
+    unit = _resolve_unit(procedure, applicant, unit_code, counter.units if counter is not None else None)
     fee = quote(version.definition.get("fees"), data, {"channel": channel}).total
     with transaction.atomic():
+        if counter is not None:
+            counter.save_applicant()
         day = timezone.localdate(now)
         code = format_code(unit.code, day, next_sequence(unit.pk, day))
         dossier = Dossier.objects.create(
             code=code, procedure=procedure, procedure_version=version, unit=unit, applicant=applicant,
             channel=channel, status=Status.SUBMITTED, data=data, components=components or [],
             fee=fee, payment_due=fee if pays_at_submission(version) else 0, submitted_at=now, updated_at=now,
-            component_sources=sources_mask(components or [], prepared.registry_fields.values()), vneid_auth=applicant.citizen.assurance_level >= 2,
+            component_sources=sources_mask(components or [], prepared.registry_fields.values()),
+            # The applicant's own e-ID login (4.5b): not a filing the officer made for them.
+            vneid_auth=counter is None and citizen is not None and citizen.assurance_level >= 2,
         )
         tasks = workflow.create_tasks(dossier, now)
         vault_submission.record(applicant, dossier, prepared, now)
         # first=True: the code was just taken from the unit's daily sequence (and is unique), so no
         # audit entry can exist for it yet: the chain starts here without reading its head.
+        extra = counter.event_data() if counter is not None else {}
         event = history.write_history(
-            dossier, "submit", None, applicant, now, data={"version": version.number, **prepared.event_data()}, first=True,
+            dossier, "submit", None, counter.officer if counter is not None else applicant, now,
+            data={"version": version.number, **prepared.event_data(), **extra}, first=True,
         )
+        if counter is not None:
+            counter.inside(dossier)
     # What was just written is what the dossier's page or the API's answer shows: no reading back.
     dossier._prefetched_objects_cache = {"tasks": tasks, "events": [event]}
     return dossier

@@ -133,6 +133,8 @@ class Payload:
     new_due_date: date | None = None  # apology letter
     receipt_number: str | None = None  # confirm_payment: the counter's receipt
     rating: dict | None = None  # rate: {"answers": {criterion: level}, "comment": "…"}
+    key: str | None = None  # digitize, keep_on_paper: a component
+    scan: dict | None = None  # digitize, digitize_result: the stored file of the scan
 
 
 def read(schema: type[ActionInput], given: ActionInput | Payload | Mapping[str, Any] | None) -> ActionInput:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from motcua.dossiers import workflow
-from motcua.dossiers.actions import closing, payments, reception, steps, supplements
+from motcua.dossiers.actions import closing, counter, payments, reception, steps, supplements
 from motcua.dossiers.actions.apology import issue_apology, may_apologise
 from motcua.dossiers.actions.context import CLOCK_RUNS, OPEN_STATUSES, Ctx, deadline_state_at
 from motcua.dossiers.actions.inputs import (
@@ -190,5 +190,16 @@ RULES: dict[str, Rule] = {
                           state=_not_on_time),
     "rate": Rule(frozenset({_S.RETURNED}), _applicant, closing.rate, RatingInput, state=_not_rated,
                  refusal=closing.rate_refusal),
+    # Digitization at the one-stop desk (số hóa, Decision 766 group 6; counter.py).
+    # Only for a dossier that came on paper (filed at the counter or by post, or holding a paper component):
+    # an online dossier has nothing to digitize, and its officers are not offered it.
+    "digitize": Rule(counter.DIGITIZE_STATUSES, _one_stop_officer, counter.digitize, counter.DigitizeInput,
+                     state=counter.on_paper_dossier),
+    "keep_on_paper": Rule(counter.DIGITIZE_STATUSES, _one_stop_officer, counter.keep_on_paper, counter.PaperInput,
+                          state=counter.on_paper_dossier, needs_reason=True),
+    "digitize_result": Rule(counter.RESULT_STATUSES, _one_stop_officer, counter.digitize_result,
+                            counter.ResultScanInput, state=counter.on_paper_dossier),
 }
+# Actions with a page of their own (the officer's digitization page), not a button of the dossier's forms.
+DIGITIZATION = frozenset({"digitize", "keep_on_paper", "digitize_result"})
 ACTIONS = ("submit", *RULES)
