@@ -52,6 +52,8 @@ MIDDLEWARE = [
     # Request id, latency metric and the request log line, around everything below.
     "motcua.ops.requests.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy, Permissions-Policy, no-store for signed-in answers (issue 20; docs/security.md).
+    "motcua.ops.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Officers' sessions end after STAFF_SESSION_IDLE_MINUTES without activity (issue 20).
+    "motcua.identity.idle.StaffIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -185,6 +189,46 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- security hardening (issue 20; docs/security.md) — one block, to ease merging ------------------
+# Cookies: Secure in production (HTTPS above), never readable by scripts, not sent on cross-site POSTs.
+# SameSite=Lax, not Strict: the e-ID provider's redirect back to /oidc/callback/ is a cross-site
+# top-level GET that must carry the session (it holds the login's state and PKCE verifier).
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # no script reads the token: every form carries it
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# A citizen's session lasts a day of browsing; staff's end after this long without a request (0: never).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30)
+# Content-Security-Policy (motcua/ops/headers.py): form-action also allows the e-ID provider's and the payment
+# gateways' origins (read from OIDC_ISSUER and PAYMENT_GATEWAYS); more origins a form may redirect to:
+CSP_FORM_ACTION_EXTRA = env_list("CSP_FORM_ACTION_EXTRA", "")
+# Rate limits and lockouts (motcua/lib/ratelimit.py): "N/period" (s, m, h, d, with a multiple: 5/15m), or "off".
+# "<name>" counts by account, "<name>_ip" by client address; each can be set with RATE_LIMIT_<NAME>.
+# Over a limit: 429 with Retry-After. Shared between processes through CACHE_URL (Redis) in production.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+_RATE_LIMIT_DEFAULTS = {
+    "login": "5/15m",         # wrong passwords of one account (portal and demo e-ID), then locked 15 minutes
+    "login_ip": "30/15m",     # wrong passwords from one address, whatever the account
+    "eid": "10/15m",          # (an e-ID callback names no account before it succeeds: only eid_ip counts)
+    "eid_ip": "20/15m",       # failed e-ID callbacks (bad state, refused code) from one address
+    "eid_login": "30/5m",     # e-ID logins started from one address
+    "bearer": "20/15m",       # (a bad token names no account: only bearer_ip counts)
+    "bearer_ip": "30/15m",    # unknown or expired API tokens from one address
+    "oauth_token": "30/m",    # the demo provider's token endpoint, by address
+    "submit": "30/h",         # dossiers submitted by one account (API, draft, portal)
+    "submit_ip": "600/h",
+    "upload": "200/h",        # uploads and form steps with files by one account
+    "upload_ip": "2000/h",
+    "verify": "30/m",         # result verification (PDF check, QR pages), by address and account
+    "tsa": "60/m",            # the demo time-stamping authority, by address
+}
+RATE_LIMITS = {name: env_str(f"RATE_LIMIT_{name.upper()}", rate) for name, rate in _RATE_LIMIT_DEFAULTS.items()}
+# --- end of the security hardening block ----------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -20,6 +20,7 @@ from motcua.dossiers.actions import payments as payment_actions
 from motcua.dossiers.models import Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
 from motcua.lib.errors import Forbidden, Invalid, NotFound
+from motcua.lib.ratelimit import rate_limited
 from motcua.payments.gateways import gateway
 from motcua.payments.gateways import known as known_gateways
 from motcua.units.models import Unit
@@ -273,6 +274,7 @@ def _visible(request, code: str) -> Dossier:
 
 
 @router.post("", response={201: DossierOut}, summary="Submit a dossier")
+@rate_limited("submit")
 def submit(request, body: DossierIn):
     found = Procedure.objects.select_related("current").filter(code=body.procedure, active=True).first()
     version_components = found.current.components if found is not None and found.current is not None else []
