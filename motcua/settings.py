@@ -8,13 +8,24 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy
 
-from motcua.env import cache_settings, env_bool, env_int, env_list, env_str, local_rsa_key, local_secret_key
+from motcua.env import (
+    cache_settings,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    local_rsa_key,
+    local_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MOTCUA_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY") or local_secret_key(VAR_DIR)
+SECRET_KEY = env_secret("SECRET_KEY") or local_secret_key(VAR_DIR)
+# Key rotation (docs/security.md): the previous key here keeps sessions and signed links valid meanwhile.
+SECRET_KEY_FALLBACKS = [k for k in env_secret("SECRET_KEY_FALLBACKS").split(",") if k.strip()]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -266,7 +277,7 @@ PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 OIDC_ISSUER = env_str("OIDC_ISSUER", f"{PUBLIC_URL}/idp").rstrip("/")
 OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "motcua-portal")
 # Empty: a public client (PKCE alone); set for a confidential client.
-OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_CLIENT_SECRET = env_secret("OIDC_CLIENT_SECRET")
 # "": client_secret_basic with a secret, "none" without; or client_secret_post.
 OIDC_TOKEN_AUTH_METHOD = env_str("OIDC_TOKEN_AUTH_METHOD")
 OIDC_SCOPES = env_str("OIDC_SCOPES", "openid profile")
@@ -297,7 +308,7 @@ if PAYMENT_SANDBOX_ENABLED:
     PAYMENT_GATEWAYS["sandbox"] = {"plugin": "vnpay", "sandbox": True, "paid_online": 2}
 if env_str("VNPAY_TMN_CODE"):
     PAYMENT_GATEWAYS["vnpay"] = {
-        "plugin": "vnpay", "tmn_code": env_str("VNPAY_TMN_CODE"), "hash_secret": env_str("VNPAY_HASH_SECRET"),
+        "plugin": "vnpay", "tmn_code": env_str("VNPAY_TMN_CODE"), "hash_secret": env_secret("VNPAY_HASH_SECRET"),
         "pay_url": env_str("VNPAY_PAY_URL", "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"),
         "api_url": env_str("VNPAY_API_URL", "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"),
         "paid_online": env_int("VNPAY_PAID_ONLINE", 2),
@@ -314,7 +325,7 @@ if DEMO_IDP_ENABLED:
     INSTALLED_APPS.append("oauth2_provider")
     OAUTH2_PROVIDER = {
         "OIDC_ENABLED": True,
-        "OIDC_RSA_PRIVATE_KEY": env_str("OIDC_IDP_PRIVATE_KEY") or local_rsa_key(VAR_DIR),
+        "OIDC_RSA_PRIVATE_KEY": env_secret("OIDC_IDP_PRIVATE_KEY") or local_rsa_key(VAR_DIR),
         "OAUTH2_VALIDATOR_CLASS": "motcua.identity.provider.validator.DemoEidValidator",
         # Shown on a consent screen (never for the portal, a trusted client).
         "SCOPES": {"openid": gettext_lazy("Xác nhận danh tính"), "profile": gettext_lazy("Họ tên, số định danh cá nhân")},
@@ -389,7 +400,7 @@ EMAIL_BACKEND = env_str(
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS, usually port 465
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
@@ -417,6 +428,6 @@ LOGGING = {
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 # /metrics (Prometheus): a bearer token the scraper sends, and/or client addresses allowed.
-METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_TOKEN = env_secret("METRICS_TOKEN")
 METRICS_ALLOW = [ipaddress.ip_network(n, strict=False) for n in env_list("METRICS_ALLOW", "127.0.0.1,::1")]
 METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 15)

@@ -1,0 +1,3 @@
+PAGES = {}
+API = {}
+METHODS = {}
