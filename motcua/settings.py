@@ -73,9 +73,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Officers' sessions end after STAFF_SESSION_IDLE_MINUTES without activity (issue 20).
-    "motcua.identity.idle.StaffIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Officers' sessions end after STAFF_SESSION_IDLE_MINUTES without activity (issue 20); after the messages (it leaves one).
+    "motcua.identity.idle.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

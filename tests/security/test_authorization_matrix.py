@@ -52,7 +52,10 @@ def _api_endpoints() -> list[authz.Endpoint]:
     from motcua.api.main import api
 
     schema = api.get_openapi_schema()
-    return authz.openapi_operations(schema)
+    # Routes the document leaves out on purpose (authz_table.API_OUTSIDE_SCHEMA), asked like the others.
+    hidden = [authz.Endpoint(key, key.split(" ", 1)[0], key.split(" ", 1)[1], api=True)
+              for key in authz_table.API_OUTSIDE_SCHEMA]
+    return authz.openapi_operations(schema) + hidden
 
 
 def _line(key: str):
@@ -60,6 +63,8 @@ def _line(key: str):
         return authz_table.PAGES[key]
     if key in authz_table.API:
         return authz_table.API[key]
+    if key in authz_table.API_OUTSIDE_SCHEMA:
+        return authz_table.API_OUTSIDE_SCHEMA[key]
     prefix = key.split(":", 1)[0] + ":*"
     return authz_table.PAGES.get(prefix)
 
@@ -70,7 +75,7 @@ def test_every_endpoint_has_a_line():
         "endpoints without a line in tests/security/authz_table.py (add one per endpoint, saying who may do what;"
         " AUTHZ_DISCOVER=1 prints what each role gets): " + ", ".join(sorted(missing))
     )
-    stale = sorted(set(authz_table.PAGES) | set(authz_table.API)
+    stale = sorted(set(authz_table.PAGES) | set(authz_table.API) | set(authz_table.API_OUTSIDE_SCHEMA)
                    - {e.key for e in _page_endpoints() + _api_endpoints()} - {"admin:*"})
     assert not stale, f"lines in authz_table.py for endpoints that no longer exist: {stale}"
 
@@ -81,7 +86,7 @@ def test_every_api_route_is_in_the_openapi_document():
         as_openapi = "/" + PARAM.sub(lambda m: "{" + m["name"] + "}", route)
         if route.rstrip("/") in ("api/v1", "api/v1/openapi.json", "api/v1/docs"):
             continue
-        assert as_openapi in paths or re.sub(r"/actions/\{action\}$", "/actions/{action}", as_openapi) in paths, (
+        assert as_openapi in paths, (
             f"{route}: an API route outside the OpenAPI document escapes the matrix"
         )
 
@@ -90,6 +95,9 @@ def test_every_api_route_is_in_the_openapi_document():
 def world(demo, settings):
     """Dossier A (citizen, An Bình) walked to a returned result; dossier B (citizen2, Hòa Thuận) just filed."""
     settings.RATE_LIMITS_ENABLED = False  # thousands of requests from one address
+    # The test client speaks plain http while HTTPS is on: the demo provider's logout would refuse its redirect.
+    if hasattr(settings, "OAUTH2_PROVIDER"):
+        settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"]}
     walker = Walker(DEFINITIONS["1.001193-dang-ky-khai-sinh.yaml"], applicant="citizen")
     walker.submit()
     walker.walk()
@@ -118,7 +126,7 @@ def _params(dossier: Dossier, owner_client) -> dict[str, str]:
     return {
         "code": dossier.code, "unit": dossier.unit.code, "number": "none", "key": components[0]["key"],
         "payment_id": str(payment.pk if payment else 999999), "doc_id": str(document.pk if document else 999999),
-        "draft_id": draft.public_id if draft else "x", "step_id": step, "kind": kind, "signature": signature,
+        "draft_id": str(draft.public_id) if draft else "x", "step_id": step, "kind": kind, "signature": signature,
         "result_number": number, "txn_no": "1", "fmt": "csv", "gateway_code": "sandbox", "action": "receive",
         "personal_id": dossier.applicant.citizen.personal_id if hasattr(dossier.applicant, "citizen") else "x",
     }
@@ -133,6 +141,8 @@ def _fill(endpoint: authz.Endpoint, params: dict[str, str]) -> str:
             endpoint.api and "/procedures/" in endpoint.path_template
         ):
             return "1.001193" if name == "code" else params.get(name, "x")
+        if name == "action":
+            return "no_such_action"  # the catch-all route (a known action has its own operation)
         if endpoint.key == "demo_registry:record":
             return {"code": "population", "key": params["personal_id"]}[name]
         if name == "number" and endpoint.key.startswith("portal:verify"):
