@@ -157,7 +157,7 @@ def _expected(line, role: str, obj: str) -> str:
     if isinstance(line, str):
         return line
     relation = authz.RELATIONS[obj][role]
-    for key in (role, relation, "staff" if relation in ("unit_staff", "outsider", "overseer") else None, "*"):
+    for key in (f"{role}/{obj}", role, relation, "staff" if relation in ("unit_staff", "outsider", "overseer") else None, "*"):
         if key is not None and key in line:
             return line[key]
     raise AssertionError(f"line {line} says nothing for {role} ({relation})")
@@ -191,12 +191,46 @@ def _check(endpoints: list[authz.Endpoint], world) -> None:
                     wrong.append(f"{endpoint.key} {endpoint.method} {path} as {role} (dossier {obj}): "
                                  f"expected {expected}, got {status} {location}")
     if DISCOVER:
-        print("CSP", csp)
-        for key, cells in seen.items():
-            print(key, {f"{r}/{o}": s for (r, o), s in cells.items()})
+        _write_discovered(seen, csp)
         return
     assert not csp, "pages a Content-Security-Policy without 'unsafe-inline' would break:\n" + "\n".join(csp[:40])
     assert not wrong, f"{len(wrong)} cells of the matrix differ:\n" + "\n".join(wrong)
+
+
+def _answer_class(status: int) -> str:
+    if status == 401:
+        return "login"
+    if status in (404, 403) or status >= 500:
+        return str(status)
+    return "ok" if status < 400 else "seen"
+
+
+def _write_discovered(seen: dict, csp: list[str]) -> None:
+    """Suggested table lines (by relation where roles of a class agree), into AUTHZ_DISCOVER_OUT."""
+    lines = [f"# CSP: {c}" for c in csp]
+    for key, cells in seen.items():
+        answers = {(role, obj): _answer_class(status) for (role, obj), status in cells.items()}
+        if len(set(answers.values())) == 1:
+            lines.append(f"    {key!r}: {next(iter(answers.values()))!r},")
+            continue
+        line: dict[str, str] = {}
+        for (role, obj), answer in answers.items():
+            relation = authz.RELATIONS[obj][role]
+            same = {a for (r, o), a in answers.items() if authz.RELATIONS[o][r] == relation}
+            name = relation if len(same) == 1 else role
+            if line.get(name, answer) != answer:
+                name = f"{role}/{obj}"
+            line[name] = answer
+        counts: dict[str, int] = defaultdict(int)
+        for answer in line.values():
+            counts[answer] += 1
+        common = max(counts, key=counts.get)
+        compact = {k: v for k, v in line.items() if v != common}
+        compact["*"] = common
+        lines.append(f"    {key!r}: {compact!r},  # raw {dict((f'{r}/{o}', st) for (r, o), st in cells.items())}")
+    out = os.environ.get("AUTHZ_DISCOVER_OUT", "/tmp/authz-discovered.txt")
+    with open(out, "a", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 def test_pages_answer_each_role_as_the_table_says(world):
