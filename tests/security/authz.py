@@ -6,6 +6,7 @@ endpoints from the URL conf and the OpenAPI document, so an endpoint without a l
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -117,6 +118,7 @@ def classify(status: int, location: str) -> set[str]:
 def request(client: Client, endpoint: Endpoint, path: str, token: str | None):
     """One request, rolled back: no answer changes what the next cell sees."""
     headers: dict[str, Any] = {"Authorization": f"Bearer {token}"} if token else {}
+    cookies = copy.deepcopy(client.cookies)  # a logout endpoint would sign the role out for the next cells
     with transaction.atomic():
         if endpoint.method == "GET":
             r = client.get(path, headers=headers)
@@ -126,6 +128,7 @@ def request(client: Client, endpoint: Endpoint, path: str, token: str | None):
             r = client.generic(endpoint.method, path, b"", content_type="application/x-www-form-urlencoded",
                                headers=headers)
         transaction.set_rollback(True)
+    client.cookies = cookies
     return r
 
 

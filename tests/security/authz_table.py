@@ -47,7 +47,7 @@ PAGES = {
     "set_language": PROTOCOL,
     "identity:login": PUBLIC,
     "identity:logout": PROTOCOL,
-    "oidc:login": PROTOCOL,  # off to the provider (unreachable in this test: 502)
+    "oidc:login": "502",  # off to the provider, whose discovery document is unreachable in this test
     "oidc:callback": PROTOCOL,
     "oidc:logout": PROTOCOL,
     "backoffice:list": OFFICE,
@@ -148,3 +148,11 @@ API_OUTSIDE_SCHEMA = {
 
 # Pages asked with another method than GET.
 METHODS: dict[str, str] = {}
+
+# Pages whose HTML still has inline style the policy blocks (the header is checked; the body is not), each with
+# why. Empty this, do not grow it: move the style to a static file.
+CSP_KNOWN_INLINE = {
+    # pygal's inline SVG chart carries a <style> element and style="" attributes: under the policy the chart
+    # loses its colours. To do (issue 20): render with pygal's no-style option and style .pygal in kpi.css.
+    "monitoring:unit": "pygal's inline SVG",
+}
