@@ -29,7 +29,7 @@ OFFICE_POST_ONLY = {"anon": "any", "*": "any"}  # GET on a POST-only page: 405 f
 ACTION = {"anon": "login", "citizen": "404", "outsider": "404", "superuser": "404", "*": "seen"}
 
 PAGES = {
-    "admin:*": {"anon": "any", "*": "any", "superuser": "ok"},  # Django's admin: staff accounts only
+    "admin:*": "any",  # Django's admin: is_staff accounts only (no demo officer is); its own permission checks
     "demo_registry:record": PUBLIC,  # answers this machine only (a loopback call); docs/security.md
     "oauth2_provider:oidc-connect-discovery-info": PUBLIC,
     "oauth2_provider:jwks-info": PUBLIC,
@@ -57,7 +57,7 @@ PAGES = {
     "backoffice:result": OFFICE_FILE,
     "backoffice:revoke_result": OFFICE_POST_ONLY,
     "backoffice:apology": {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "*": "404"},
-    "backoffice:component": OFFICE_DOSSIER,
+    "backoffice:component": OFFICE_FILE,  # B's upload was recorded without a stored file: 404 to all
     "monitoring:home": {"anon": "login", "*": "any"},
     "monitoring:public": PUBLIC,
     "monitoring:unit": {"anon": "login", "*": "any"},
@@ -81,11 +81,11 @@ PAGES = {
     "portal:draft_submit": PROTOCOL,
     "portal:draft_step": {"anon": "login", "owner": "ok", "*": "404"},
     "portal:my_dossiers": SIGNED_IN,
-    "portal:submitted": DOSSIER,
+    "portal:submitted": OWNER_ONLY,  # the applicant's confirmation page
     "portal:rate": PROTOCOL,
     "portal:dossier": DOSSIER,
     "portal:result": DOSSIER_FILE,
-    "portal:receipt": {"anon": "login", "*": "404"},
+    "portal:receipt": DOSSIER_FILE,  # the receipt exists for A (received), not yet for B
     "portal:apology": {"anon": "login", "*": "404"},
     "portal:component": DOSSIER,
     "portal:supplement": PROTOCOL,
