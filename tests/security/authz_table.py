@@ -87,7 +87,7 @@ PAGES = {
     "portal:result": DOSSIER_FILE,
     "portal:receipt": DOSSIER_FILE,  # the receipt exists for A (received), not yet for B
     "portal:apology": {"anon": "login", "*": "404"},
-    "portal:component": DOSSIER,
+    "portal:component": DOSSIER_FILE,  # B's upload was recorded without a stored file: 404 to all
     "portal:supplement": PROTOCOL,
     "portal:withdraw": PROTOCOL,
     "portal:pay": PROTOCOL,
