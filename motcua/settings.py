@@ -9,13 +9,24 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.utils.translation import gettext_lazy
 
-from motcua.env import cache_settings, env_bool, env_int, env_list, env_str, local_rsa_key, local_secret_key
+from motcua.env import (
+    cache_settings,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    local_rsa_key,
+    local_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MOTCUA_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY") or local_secret_key(VAR_DIR)
+SECRET_KEY = env_secret("SECRET_KEY") or local_secret_key(VAR_DIR)
+# Key rotation (docs/security.md): the previous key here keeps sessions and signed links valid meanwhile.
+SECRET_KEY_FALLBACKS = [k for k in env_secret("SECRET_KEY_FALLBACKS").split(",") if k.strip()]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -55,6 +66,8 @@ MIDDLEWARE = [
     # Request id, latency metric and the request log line, around everything below.
     "motcua.ops.requests.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy, Permissions-Policy, no-store for signed-in answers (issue 20; docs/security.md).
+    "motcua.ops.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -64,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Officers' sessions end after STAFF_SESSION_IDLE_MINUTES without activity (issue 20); after the messages (it leaves one).
+    "motcua.identity.idle.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -189,6 +204,46 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- security hardening (issue 20; docs/security.md) — one block, to ease merging ------------------
+# Cookies: Secure in production (HTTPS above), never readable by scripts, not sent on cross-site POSTs.
+# SameSite=Lax, not Strict: the e-ID provider's redirect back to /oidc/callback/ is a cross-site
+# top-level GET that must carry the session (it holds the login's state and PKCE verifier).
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # no script reads the token: every form carries it
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# A citizen's session lasts a day of browsing; staff's end after this long without a request (0: never).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30)
+# Content-Security-Policy (motcua/ops/headers.py): form-action also allows the e-ID provider's and the payment
+# gateways' origins (read from OIDC_ISSUER and PAYMENT_GATEWAYS); more origins a form may redirect to:
+CSP_FORM_ACTION_EXTRA = env_list("CSP_FORM_ACTION_EXTRA", "")
+# Rate limits and lockouts (motcua/lib/ratelimit.py): "N/period" (s, m, h, d, with a multiple: 5/15m), or "off".
+# "<name>" counts by account, "<name>_ip" by client address; each can be set with RATE_LIMIT_<NAME>.
+# Over a limit: 429 with Retry-After. Shared between processes through CACHE_URL (Redis) in production.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+_RATE_LIMIT_DEFAULTS = {
+    "login": "5/15m",         # wrong passwords of one account (portal and demo e-ID), then locked 15 minutes
+    "login_ip": "30/15m",     # wrong passwords from one address, whatever the account
+    "eid": "10/15m",          # (an e-ID callback names no account before it succeeds: only eid_ip counts)
+    "eid_ip": "20/15m",       # failed e-ID callbacks (bad state, refused code) from one address
+    "eid_login": "30/5m",     # e-ID logins started from one address
+    "bearer": "20/15m",       # (a bad token names no account: only bearer_ip counts)
+    "bearer_ip": "30/15m",    # unknown or expired API tokens from one address
+    "oauth_token": "30/m",    # the demo provider's token endpoint, by address
+    "submit": "30/h",         # dossiers submitted by one account (API, draft, portal)
+    "submit_ip": "600/h",
+    "upload": "200/h",        # uploads and form steps with files by one account
+    "upload_ip": "2000/h",
+    "verify": "30/m",         # result verification (PDF check, QR pages), by address and account
+    "tsa": "60/m",            # the demo time-stamping authority, by address
+}
+RATE_LIMITS = {name: env_str(f"RATE_LIMIT_{name.upper()}", rate) for name, rate in _RATE_LIMIT_DEFAULTS.items()}
+# --- end of the security hardening block ----------------------------------------------------------
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -225,7 +280,7 @@ PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 OIDC_ISSUER = env_str("OIDC_ISSUER", f"{PUBLIC_URL}/idp").rstrip("/")
 OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "motcua-portal")
 # Empty: a public client (PKCE alone); set for a confidential client.
-OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_CLIENT_SECRET = env_secret("OIDC_CLIENT_SECRET")
 # "": client_secret_basic with a secret, "none" without; or client_secret_post.
 OIDC_TOKEN_AUTH_METHOD = env_str("OIDC_TOKEN_AUTH_METHOD")
 OIDC_SCOPES = env_str("OIDC_SCOPES", "openid profile")
@@ -256,7 +311,7 @@ if PAYMENT_SANDBOX_ENABLED:
     PAYMENT_GATEWAYS["sandbox"] = {"plugin": "vnpay", "sandbox": True, "paid_online": 2}
 if env_str("VNPAY_TMN_CODE"):
     PAYMENT_GATEWAYS["vnpay"] = {
-        "plugin": "vnpay", "tmn_code": env_str("VNPAY_TMN_CODE"), "hash_secret": env_str("VNPAY_HASH_SECRET"),
+        "plugin": "vnpay", "tmn_code": env_str("VNPAY_TMN_CODE"), "hash_secret": env_secret("VNPAY_HASH_SECRET"),
         "pay_url": env_str("VNPAY_PAY_URL", "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"),
         "api_url": env_str("VNPAY_API_URL", "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"),
         "paid_online": env_int("VNPAY_PAID_ONLINE", 2),
@@ -273,7 +328,7 @@ if DEMO_IDP_ENABLED:
     INSTALLED_APPS.append("oauth2_provider")
     OAUTH2_PROVIDER = {
         "OIDC_ENABLED": True,
-        "OIDC_RSA_PRIVATE_KEY": env_str("OIDC_IDP_PRIVATE_KEY") or local_rsa_key(VAR_DIR),
+        "OIDC_RSA_PRIVATE_KEY": env_secret("OIDC_IDP_PRIVATE_KEY") or local_rsa_key(VAR_DIR),
         "OAUTH2_VALIDATOR_CLASS": "motcua.identity.provider.validator.DemoEidValidator",
         # Shown on a consent screen (never for the portal, a trusted client).
         "SCOPES": {"openid": gettext_lazy("Xác nhận danh tính"), "profile": gettext_lazy("Họ tên, số định danh cá nhân")},
@@ -383,7 +438,7 @@ EMAIL_BACKEND = env_str(
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS, usually port 465
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
@@ -428,6 +483,6 @@ LOGGING = {
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 # /metrics (Prometheus): a bearer token the scraper sends, and/or client addresses allowed.
-METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_TOKEN = env_secret("METRICS_TOKEN")
 METRICS_ALLOW = [ipaddress.ip_network(n, strict=False) for n in env_list("METRICS_ALLOW", "127.0.0.1,::1")]
 METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 15)

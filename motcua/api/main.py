@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from motcua.api.auth import BearerToken, InvalidToken
+from motcua.api.auth import TOKEN_FAILURES, BearerToken, InvalidToken, TooManyFailures
 from motcua.api.parser import StrictJsonParser
 from motcua.catalog.api import router as catalog_router
 from motcua.dossiers.api import router as dossiers_router
@@ -60,6 +60,14 @@ def on_rate_limited(request: HttpRequest, exc: RateLimited):
 @api.exception_handler(InvalidToken)
 def on_invalid_token(request: HttpRequest, exc: InvalidToken):
     return _error(request, 401, "invalid_token", _("Mã truy cập không hợp lệ hoặc đã hết hạn."))
+
+
+@api.exception_handler(TooManyFailures)
+def on_too_many_failures(request: HttpRequest, exc: TooManyFailures):
+    response = _error(request, 429, "too_many_requests", TOKEN_FAILURES.message(exc.retry_after),
+                      retry_after=exc.retry_after)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

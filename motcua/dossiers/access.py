@@ -8,13 +8,14 @@ from django.utils.translation import gettext as _
 
 from motcua.dossiers.models import Dossier, Task
 from motcua.lib.errors import NotFound
-from motcua.units.scope import Grants, paths_of, units_for, units_under
+from motcua.units.scope import Grants, grants_of, units_served
 
 
 def _served(user, grants: Grants | None = None) -> Q:
     # A dossier is the business of the unit that received it and of every unit
     # that has a step of it (inter-agency work).
-    units = (units_for(user) if grants is None else units_under(paths_of(grants))).values("pk")
+    # Sibling agencies do not read each other's dossiers (units.scope.units_served; docs/security.md).
+    units = units_served(grants_of(user) if grants is None else grants).values("pk")
     return Q(unit__in=units) | Q(Exists(Task.objects.filter(dossier=OuterRef("pk"), unit__in=units)))
 
 

@@ -23,6 +23,7 @@ from motcua.dossiers.actions import payments as payment_actions
 from motcua.dossiers.models import Channel, Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
 from motcua.lib.errors import Forbidden, Invalid, NotFound
+from motcua.lib.ratelimit import rate_limited
 from motcua.payments.gateways import gateway
 from motcua.payments.gateways import known as known_gateways
 from motcua.results import receipt as receipt_drawing
@@ -359,6 +360,7 @@ def _file_at_counter(request, body: DossierIn, found: Procedure | None, version_
 
 @router.post("", response={200: DossierOut, 201: DossierOut},
              summary="Submit a dossier (online), or file one at the counter or from the post (one-stop officers)")
+@rate_limited("submit")
 def submit(request, body: DossierIn):
     found = Procedure.objects.select_related("current").filter(code=body.procedure, active=True).first()
     version_components = found.current.components if found is not None and found.current is not None else []

@@ -21,6 +21,7 @@ from motcua.dossiers.api import DossierOut, _out, _visible
 from motcua.drafts import store as drafts
 from motcua.drafts.models import Draft
 from motcua.lib.errors import Conflict
+from motcua.lib.ratelimit import rate_limited
 
 router = Router(tags=["drafts"])
 
@@ -115,6 +116,7 @@ def delete(request, draft_id: str):
 
 
 @router.post("/{draft_id}/submit", response={201: DossierOut}, summary="Submit a draft as a dossier (the draft is deleted)")
+@rate_limited("submit")
 def submit(request, draft_id: str, body: SubmitIn | None = None):
     draft, change = _current(request, draft_id)
     if change.moved:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -17,6 +18,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from motcua.identity import oidc
 from motcua.identity.citizens import read_claims, upsert_citizen
+from motcua.lib.ratelimit import Failures, locked_out, rate_limited, too_many
+
+# Wrong passwords by account and by address (settings.RATE_LIMITS "login", "login_ip"): a lockout.
+LOGIN_FAILURES = Failures("login")
+# Failed e-ID callbacks (a replayed or forged state, a refused token) by address.
+EID_FAILURES = Failures("eid")
 
 log = logging.getLogger(__name__)
 # Session key (not a secret): the ID token, sent back to the provider at logout.
@@ -52,8 +59,38 @@ def _warn_if_demo_elsewhere(request: HttpRequest) -> None:
         )
 
 
+class LoginView(auth_views.LoginView):
+    """Staff's password login, locked for a while after repeated wrong passwords (429 with Retry-After).
+
+    While locked, even the right password is refused: a guesser cannot tell it found the password.
+    """
+
+    template_name = "identity/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        account = request.POST.get("username", "")
+        wait = LOGIN_FAILURES.locked(request, account)
+        if wait is not None:
+            form = self.get_form()
+            locked_out(form, LOGIN_FAILURES.message(wait))
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        LOGIN_FAILURES.failed(self.request, self.request.POST.get("username", ""))
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        LOGIN_FAILURES.succeeded(self.request, form.get_user().get_username())
+        return super().form_valid(form)
+
+
 @require_safe
 @never_cache
+@rate_limited("eid_login")
 def oidc_login(request: HttpRequest) -> HttpResponse:
     """Off to the e-ID provider, with state, nonce and a PKCE challenge."""
     _warn_if_demo_elsewhere(request)
@@ -69,10 +106,14 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
 @never_cache
 def oidc_callback(request: HttpRequest) -> HttpResponse:
     """Back from the provider: verify everything, then find or create the citizen and log in."""
+    wait = EID_FAILURES.locked(request)
+    if wait is not None:
+        return too_many(request, wait, EID_FAILURES.message(wait))
     try:
         result = oidc.finish(request)
         user = upsert_citizen(read_claims(result.claims))
     except oidc.LoginError as error:
+        EID_FAILURES.failed(request)
         return _refused(request, error)
     auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     request.session[ID_TOKEN] = result.id_token  # after login(), which may start a fresh session

@@ -32,6 +32,7 @@ from motcua.dossiers.models import Channel, Status
 from motcua.drafts import store as drafts
 from motcua.drafts.models import Draft
 from motcua.lib.errors import ActionError, NotFound
+from motcua.lib.ratelimit import rate_limited
 from motcua.portal import steps
 from motcua.portal.supplied import check_supplied, stored
 from motcua.units.models import Unit
@@ -278,6 +279,7 @@ def _after_save(request: HttpRequest, draft: Draft, plan, index: int) -> HttpRes
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
+@rate_limited("upload", methods=("POST",))
 def step(request: HttpRequest, draft_id: str, step_id: str) -> HttpResponse:
     draft, refused = _load(request, draft_id)
     if refused is not None:
@@ -438,6 +440,7 @@ def review(request: HttpRequest, draft: Draft, plan, index: int, *, error: Actio
 
 @require_POST
 @login_required
+@rate_limited("submit")
 def submit(request: HttpRequest, draft_id: str) -> HttpResponse:
     draft, refused = _load(request, draft_id)
     if refused is not None:

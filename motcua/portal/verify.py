@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from motcua.catalog.models import localized
 from motcua.dossiers.models import ApologyLetter, Dossier
+from motcua.lib.ratelimit import rate_limited
 from motcua.results import links
 from motcua.results.models import Result
 from motcua.results.signing import verify_pdf
@@ -26,6 +27,7 @@ RULE = upload_checks.UploadRule(("pdf",), 20.0)
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("verify")
 def verify(request: HttpRequest) -> HttpResponse:
     context: dict = {"rule": RULE}
     if request.method == "GET":
@@ -62,6 +64,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
+@rate_limited("verify")
 def document(request: HttpRequest, kind: str, number: str, signature: str) -> HttpResponse:
     """The page a document's QR code opens: what was issued, by whom, when, and whether it still stands.
 

@@ -30,6 +30,7 @@ from motcua.dossiers import actions, rating
 from motcua.dossiers.access import page_not_found, visible_dossiers
 from motcua.dossiers.models import Dossier, Status
 from motcua.lib.errors import ActionError
+from motcua.lib.ratelimit import rate_limited
 from motcua.portal import apply, steps
 from motcua.portal.supplied import check_supplied, stored
 from motcua.units.models import Unit
@@ -306,6 +307,7 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @login_required
+@rate_limited("upload")
 def supplement(request: HttpRequest, code: str) -> HttpResponse:
     """The applicant answers a supplement request with the documents asked for."""
     found = _visible_or_404(request, code)

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from motcua.lib.ratelimit import rate_limited
 from motcua.results import pki, signing
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ def _rejection(fail: str, text: str, status: int = 400) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@rate_limited("tsa")
 def timestamp(request: HttpRequest) -> HttpResponse:
     """RFC 3161 §3.4: one TimeStampReq in the body, one TimeStampResp back (the demo TSA of pki.py)."""
     stamper = signing.demo_timestamper()

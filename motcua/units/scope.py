@@ -73,6 +73,29 @@ def request_grants(request) -> Grants:
     return grants
 
 
+def sector_q(grant_sector: str) -> Q:
+    """Units of a sector (`sector()` as a query): a unit without an agency is the people's committee's."""
+    if grant_sector == "people_committee":
+        return Q(agency__in=("", "people_committee"))
+    return Q(agency=grant_sector)
+
+
+def units_served(grants: Grants) -> QuerySet[Unit]:
+    """The units whose dossiers the grants let a member of staff read (docs/security.md, "Scopes").
+
+    A one-stop officer, administrator or monitor: every unit of the subtree. A specialist or approver:
+    only the units of their own sector in it (the commune's civil-status officer does not read the
+    commune police's dossiers, unless a step of the dossier is theirs: dossiers.access).
+    """
+    condition = Q()
+    for path, role, grant_sector in grants:
+        if role in CROSS_AGENCY_ROLES:
+            condition |= Q(path__startswith=path)
+        else:
+            condition |= Q(path__startswith=path) & sector_q(grant_sector)
+    return Unit.objects.filter(condition) if condition else Unit.objects.none()
+
+
 def paths_of(grants: Grants) -> set[str]:
     """The subtree roots the grants cover (what `units_for` reads from memberships)."""
     return {path for path, _role, _sector in grants}

@@ -12,6 +12,7 @@ from ninja.responses import Status as Answer
 
 from motcua.catalog.models import Procedure
 from motcua.lib.errors import ActionError, Invalid, NotFound
+from motcua.lib.ratelimit import rate_limited
 from motcua.vault import uploads
 from motcua.vault.access import log_for
 from motcua.vault.store import documents_for, get_for, is_expired, open_file, type_label
@@ -106,6 +107,7 @@ class WrongType(ActionError):
 
 
 @uploads_router.post("", response={201: UploadOut}, summary="Upload a file for a dossier component")
+@rate_limited("upload")
 def upload(
     request,
     file: File[UploadedFile],

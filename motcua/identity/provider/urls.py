@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from oauth2_provider import views as dot
 
 from motcua.identity.provider import views
+from motcua.lib.ratelimit import rate_limited
 
 app_name = "oauth2_provider"
 urlpatterns = [
@@ -14,7 +15,7 @@ urlpatterns = [
     # authorization responses from: without it that would be the site root, not /idp.
     path(".well-known/oauth-authorization-server", dot.OAuthServerMetadataView.as_view(), name="oauth-server-metadata"),
     path("authorize/", views.EidAuthorizationView.as_view(), name="authorize"),
-    path("token/", dot.TokenView.as_view(), name="token"),
+    path("token/", rate_limited("oauth_token", methods=("POST",))(dot.TokenView.as_view()), name="token"),
     path("userinfo/", dot.UserInfoView.as_view(), name="user-info"),
     path("logout/", views.EidLogoutView.as_view(), name="rp-initiated-logout"),
     path("login/", views.login, name="login"),

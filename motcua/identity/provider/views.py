@@ -18,6 +18,8 @@ from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView
 from motcua.identity.models import CitizenProfile
 from motcua.identity.provider.credentials import DEMO_PASSWORD
 from motcua.identity.provider.session import sign_in, signed_in
+from motcua.identity.views import LOGIN_FAILURES
+from motcua.lib.ratelimit import locked_out
 
 
 class EidAuthorizationView(AuthorizationView):
@@ -65,11 +67,23 @@ def login(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         next_url = "/"
     form = CitizenLoginForm(request, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        sign_in(request, form.get_user())
-        return redirect(next_url)
-    return render(
+    account = request.POST.get("username", "")
+    # The same lockout as the portal's password login (the demo's password is public, a real provider's is not).
+    wait = LOGIN_FAILURES.locked(request, account) if request.method == "POST" else None
+    if wait is None and request.method == "POST":
+        if form.is_valid():
+            LOGIN_FAILURES.succeeded(request, account)
+            sign_in(request, form.get_user())
+            return redirect(next_url)
+        LOGIN_FAILURES.failed(request, account)
+    elif wait is not None:
+        locked_out(form, LOGIN_FAILURES.message(wait))
+    response = render(
         request,
         "oauth2_provider/login.html",
         {"form": form, "next": next_url, "citizens": _demo_citizens(), "password": DEMO_PASSWORD},
+        status=429 if wait is not None else 200,
     )
+    if wait is not None:
+        response["Retry-After"] = str(wait)
+    return response
