@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.conf import settings as django_settings
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from motcua.dossiers.access import not_found, staff_dossiers, visible_dossiers
 from motcua.dossiers.actions import payments as payment_actions
 from motcua.dossiers.models import Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
+from motcua.lib.bounded import limit_query, offset_query
 from motcua.lib.errors import Forbidden, Invalid, NotFound
 from motcua.payments.gateways import gateway
 from motcua.payments.gateways import known as known_gateways
@@ -277,10 +279,11 @@ def submit(request, body: DossierIn):
     found = Procedure.objects.select_related("current").filter(code=body.procedure, active=True).first()
     version_components = found.current.components if found is not None and found.current is not None else []
     records, taken = _records(request, body.components, version_components)
-    dossier = actions.submit(
-        request.user, body.procedure, body.data, unit_code=body.unit, components=records, procedure=found
-    )
-    vault_uploads.mark_used(taken, dossier.code)
+    with transaction.atomic():  # the dossier and its uploads' claim commit together (vault/uploads.py)
+        dossier = actions.submit(
+            request.user, body.procedure, body.data, unit_code=body.unit, components=records, procedure=found
+        )
+        vault_uploads.mark_used(taken, dossier.code)
     # The dossier in hand is the applicant's own, with its procedure, version and unit: no need to
     # read it back (submit's answer took 7 queries; the benchmark's submit scenario, bench/run.py).
     Dossier.result.related.set_cached_value(dossier, None)  # no result yet, known without a query
@@ -292,8 +295,8 @@ def list_dossiers(
     request,
     unit: str | None = None,
     status: int | None = Query(None, ge=1, le=10),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: int = limit_query(50, 500),
+    offset: int = offset_query(),
 ):
     if unit:
         target = Unit.objects.filter(code=unit).first()
@@ -331,8 +334,9 @@ def _act(request, code: str, action: str, body: actions.ActionInput | None) -> d
             records, taken = _records(request, body.components, dossier.procedure_version.components)
         body = actions.SupplementAnswerInput(reason=body.reason, components=records, data=body.data)
     grants = grants_of(request.user)  # read once: for the action and for the answer's allowed actions
-    dossier = actions.perform(code, action, request.user, payload=body, grants=grants)
-    vault_uploads.mark_used(taken, code)
+    with transaction.atomic():  # the supplement and its uploads' claim commit together
+        dossier = actions.perform(code, action, request.user, payload=body, grants=grants)
+        vault_uploads.mark_used(taken, code)
     # The dossier the action just saved, with its unit, procedure and version, and seen by the
     # actor (the action checked that): shown without reading it back. Its tasks are read again,
     # since an action may change them in bulk.
