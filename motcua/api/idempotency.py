@@ -36,7 +36,7 @@ PATHS = re.compile(r"^/api/v1/(?:dossiers(?:/[^/]+/(?:actions/[^/]+|payments|rat
 KEEP = timedelta(hours=24)
 # A request in flight for longer than this has lost its worker (no request here takes a minute).
 STALE = timedelta(minutes=5)
-KEY = re.compile(r"^[\x21-\x7e]{1,128}$")  # visible ASCII, as an sf-string's content; at most 128
+KEY = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{1,128}$")  # visible ASCII but " and \, as an sf-string holds; at most 128
 
 
 class _Rollback(Exception):

@@ -123,10 +123,10 @@ def test_a_supplement_answer_cannot_add_undeclared_fields(demo):
     code = _submitted(citizen)
     officer = User.objects.get(username="onestop_anbinh")
     actions.perform(code, "request_supplement", officer, reason="Thiếu",
-                    items=[{"key": "birth_certificate", "reason": "mờ"}])
+                    payload={"items": [{"key": "birth_certificate", "reason": "mờ"}]})
     applicant = User.objects.get(username="citizen")
     with pytest.raises(Invalid) as err:
-        actions.perform(code, "submit_supplement", applicant, data={"hidden": "x"},
-                        components=[{"key": "birth_certificate", "source": "registry"}])
+        actions.perform(code, "submit_supplement", applicant,
+                        payload={"data": {"hidden": "x"}, "components": [{"key": "birth_certificate", "source": "registry"}]})
     assert err.value.code == "unknown_fields"
     assert "hidden" not in Dossier.objects.get(code=code).data
