@@ -9,6 +9,7 @@ once ends in exactly one dossier. The races run on real parallel connections
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 
@@ -50,8 +51,7 @@ def test_a_retry_with_the_same_key_replays_the_first_answer(demo):
     # A bare token names the same key as its sf-string form.
     assert _submit(citizen, "c0ffee-1", components).json()["code"] == first.json()["code"]
     # The same JSON written another way is the same request.
-    raw = '{"components": %s, "data": %s, "procedure": "1.001193"}' % (
-        __import__("json").dumps(components), __import__("json").dumps(BIRTH))
+    raw = f'{{"components": {json.dumps(components)}, "data": {json.dumps(BIRTH)}, "procedure": "1.001193"}}'
     same = citizen.client.post("/api/v1/dossiers", raw, content_type="application/json",
                                headers={**citizen.headers, "Idempotency-Key": "c0ffee-1"})
     assert same.status_code == 201 and same.json()["code"] == first.json()["code"]
@@ -163,7 +163,7 @@ def test_one_staged_upload_ends_in_exactly_one_dossier_under_concurrency(demo):
         citizen = ApiClient("citizen")
         components = citizen.references(BIRTH_COMPONENTS)
         before = Dossier.objects.count()
-        answers = _race(*[lambda: _submit(ApiClient("citizen"), None, components) for _ in range(2)])
+        answers = _race(*[lambda c=components: _submit(ApiClient("citizen"), None, c) for _ in range(2)])
         statuses = sorted(a.status_code for a in answers)
         assert statuses[0] == 201 and statuses[1] in (409, 422), [a.content[:200] for a in answers]
         loser = next(a for a in answers if a.status_code != 201).json()
@@ -179,7 +179,7 @@ def test_the_same_key_sent_twice_at_once_files_one_dossier(demo):
     for round_ in range(3):
         components = citizen.references(BIRTH_COMPONENTS)
         before = Dossier.objects.count()
-        answers = _race(*[lambda: _submit(citizen, f"race-{round_}", components) for _ in range(2)])
+        answers = _race(*[lambda c=components, k=f"race-{round_}": _submit(citizen, k, c) for _ in range(2)])
         statuses = sorted(a.status_code for a in answers)
         # Either the second came while the first was in flight (409), or after it (the replay).
         assert statuses in ([201, 409], [201, 201]), [a.content[:200] for a in answers]
