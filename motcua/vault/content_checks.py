@@ -97,7 +97,7 @@ def _jpeg_end(data: bytes) -> int | None:
     """Where a JPEG's EOI marker ends, walking its segments and scans; None when the structure is broken."""
     i = 2  # after SOI
     n = len(data)
-    while i + 4 <= n:
+    while i + 2 <= n:
         if data[i] != 0xFF:
             return None
         marker = data[i + 1]
@@ -109,6 +109,8 @@ def _jpeg_end(data: bytes) -> int | None:
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:
             i += 2
             continue
+        if i + 4 > n:
+            return None
         (length,) = struct.unpack(">H", data[i + 2 : i + 4])
         i += 2 + length
         if marker == 0xDA:  # start of scan: entropy-coded data up to the next real marker
