@@ -215,7 +215,11 @@ def test_the_citizens_page_refuses_an_infected_pdf_beside_its_field(demo, scanne
     assert not Dossier.objects.exists()
 
 
-def test_the_start_up_check_warns_when_uploads_are_not_scanned(settings, capsys):
+def test_the_deploy_check_and_the_start_up_log_warn_when_uploads_are_not_scanned(settings, capsys, caplog):
+    from motcua.vault.checks import warn_if_unscanned
+
     settings.CLAMD_ADDRESS = ""
-    call_command("check")
+    call_command("check", "--deploy")
     assert "vault.W001" in capsys.readouterr().err
+    warn_if_unscanned()
+    assert "NOT scanned for viruses" in caplog.text
