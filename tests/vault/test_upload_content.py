@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.test import Client
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
@@ -215,11 +214,17 @@ def test_the_citizens_page_refuses_an_infected_pdf_beside_its_field(demo, scanne
     assert not Dossier.objects.exists()
 
 
-def test_the_deploy_check_and_the_start_up_log_warn_when_uploads_are_not_scanned(settings, capsys, caplog):
-    from motcua.vault.checks import warn_if_unscanned
+def test_the_deploy_check_and_the_start_up_log_warn_when_uploads_are_not_scanned(settings, caplog):
+    from django.core import checks
+
+    from motcua.vault.checks import virus_scanning, warn_if_unscanned
 
     settings.CLAMD_ADDRESS = ""
-    call_command("check", "--deploy")
-    assert "vault.W001" in capsys.readouterr().err
+    # Registered among the deploy checks (the others complain about the demo settings here: not called).
+    assert virus_scanning in checks.registry.registry.deployment_checks
+    assert [m.id for m in virus_scanning(None)] == ["vault.W001"]
+    settings.CLAMD_ADDRESS = "unix:///run/clamav/clamd.ctl"
+    assert virus_scanning(None) == []
+    settings.CLAMD_ADDRESS = ""
     warn_if_unscanned()
     assert "NOT scanned for viruses" in caplog.text
