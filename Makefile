@@ -51,6 +51,20 @@ browser:
 	  exit 1; \
 	fi
 
+## make clamav: ClamAV's daemon for the upload scanning tests (tests/vault/test_upload_content.py starts its own
+## on a test-only signature database, or uses CLAMD_ADDRESS); installed with apt when missing and run as root
+.PHONY: clamav
+clamav:
+	@if command -v clamd >/dev/null 2>&1 || [ -x /usr/sbin/clamd ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's ClamAV (clamd) for the upload scanning tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clamav-daemon clamav-freshclam >/dev/null \
+	    && [ -x /usr/sbin/clamd ] || { echo "No clamd after apt-get install clamav-daemon."; exit 1; }; \
+	else \
+	  echo "The upload tests need ClamAV's clamd. Install it as root: apt-get install clamav-daemon clamav-freshclam."; \
+	  exit 1; \
+	fi
+
 ## The independent OpenID Connect provider the e-ID login is tested against (panva's oidc-provider, in node).
 ## Node.js >= 18 and npm: installed with apt when missing and run as root; `npm ci` again when the lock file changes.
 OIDC_PROVIDER := tests/identity/oidc_provider
@@ -74,11 +88,11 @@ $(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_P
 	touch $@
 
 ## make test: install the dev tools, the browser and the test provider, run the whole suite (DATABASE_URL chooses the database)
-test: $(VENV)/.installed-dev browser $(OIDC_PROVIDER)/node_modules/.installed
+test: $(VENV)/.installed-dev browser clamav $(OIDC_PROVIDER)/node_modules/.installed
 	$(BIN)/pytest -n auto --dist loadfile
 
 ## make test-fast: the suite without the tests that drive Chromium (marker `browser`); needs no browser installed
-test-fast: $(VENV)/.installed-dev $(OIDC_PROVIDER)/node_modules/.installed
+test-fast: $(VENV)/.installed-dev clamav $(OIDC_PROVIDER)/node_modules/.installed
 	$(BIN)/pytest -n auto --dist loadfile -m "not browser"
 
 ## make screenshots: walk the journey in Chromium and write the pictures of docs/screenshots/

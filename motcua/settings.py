@@ -80,6 +80,8 @@ MIDDLEWARE = [
     # Officers' sessions end after STAFF_SESSION_IDLE_MINUTES without activity (issue 20); after the messages (it leaves one).
     "motcua.identity.idle.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Idempotency-Key on the API's submissions, actions and payments (motcua/api/idempotency.py).
+    "motcua.api.idempotency.IdempotencyMiddleware",
 ]
 
 # MOTCUA_BENCH: the benchmark's URLs (the site plus a bare "ceiling" view); only `make bench` sets it.
@@ -273,6 +275,12 @@ REGISTRY_TIMEOUT_SECONDS = float(env_str("REGISTRY_TIMEOUT_SECONDS", "5"))
 DEMO_REGISTRY_ENABLED = env_bool("DEMO_REGISTRY_ENABLED", DEMO_IDP_ENABLED)
 # Largest file the API's upload endpoint accepts before knowing the component (MB).
 UPLOAD_MAX_MB = float(env_str("UPLOAD_MAX_MB", "20"))
+# Virus scanning of every upload by clamd (motcua/vault/clamav.py): unix:///run/clamav/clamd.ctl or
+# tcp://host:3310. Empty: not scanned, and `manage.py check` warns (vault.W001); set it in production.
+CLAMD_ADDRESS = env_str("CLAMD_ADDRESS", "")
+CLAMD_TIMEOUT = float(env_str("CLAMD_TIMEOUT", "30"))
+# Images: more pixels than this is refused before decoding (a "decompression bomb"); 50 Mpx ≈ an 8K photo × 1.5.
+UPLOAD_MAX_PIXELS = int(env_str("UPLOAD_MAX_PIXELS", "50000000"))
 
 # --- login with the national e-ID (OpenID Connect, see docs/identity.md) ------
 # The address citizens use; the bundled demo provider lives under it at /idp.

@@ -9,3 +9,7 @@ application = get_wsgi_application()
 from motcua.catalog.startup import load_shipped_catalog  # noqa: E402
 
 load_shipped_catalog()
+
+from motcua.vault.checks import warn_if_unscanned  # noqa: E402
+
+warn_if_unscanned()  # the embedded default runs without a virus scanner: said at start-up

@@ -267,8 +267,22 @@ def demo(db):
 
 
 TINY_PDF = b"%PDF-1.4\n% motcua test\n"
-# The first bytes of each kind a component may take (uploads are checked by content).
-MAGIC_FILES = {"pdf": TINY_PDF, "png": b"\x89PNG\r\n\x1a\n test", "jpg": b"\xff\xd8\xff test", "jpeg": b"\xff\xd8\xff test"}
+# A small file of each kind a component may take (uploads are checked by content).
+
+
+def tiny_image(kind: str) -> bytes:
+    """A real 4×4 image (uploads are decoded, not only sniffed: vault/content_checks.py)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(out, kind)
+    return out.getvalue()
+
+
+TINY_PNG, TINY_JPEG = tiny_image("PNG"), tiny_image("JPEG")
+MAGIC_FILES = {"pdf": TINY_PDF, "png": TINY_PNG, "jpg": TINY_JPEG, "jpeg": TINY_JPEG}
 
 
 class ApiClient:

@@ -20,7 +20,43 @@ from motcua.petitions.limits import RateLimited
 from motcua.vault.api import router as vault_router
 from motcua.vault.api import uploads_router
 
-api = NinjaAPI(
+# Every operation may answer these (the handlers below, the strict parser, the middlewares in front):
+# declared once for all in the OpenAPI, so that a client, and Schemathesis, know every status it can get.
+ERROR_ANSWERS = {
+    "400": "malformed request or body (not JSON, NaN, NUL or a lone surrogate in text)",
+    "401": "no valid bearer token",
+    "403": "not allowed to do this",
+    "404": "not found, or not yours to see",
+    "409": "conflicts with the object's state, or an Idempotency-Key still in flight",
+    "413": "upload too large",
+    "415": "upload of a kind not accepted",
+    "422": "invalid input: the errors name the fields",
+    "429": "too many requests",
+    "503": "a service needed for this answer is unavailable (e.g. the virus scanner); retry later",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+    "required": ["code", "message"],
+}
+
+
+class MotcuaAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                answers = operation.setdefault("responses", {})
+                for status, description in ERROR_ANSWERS.items():
+                    answers.setdefault(status, {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    })
+        return schema
+
+
+api = MotcuaAPI(
     title="motcua API",
     version="1",
     description="Full-process online public services: procedures, dossiers, actions, results, the citizen's vault.",

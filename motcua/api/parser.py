@@ -1,10 +1,14 @@
-"""Reading JSON request bodies: only values the database can store.
+"""Reading request input: only values the database can store.
 
-Python's json module accepts NaN and Infinity, and any string may carry a NUL
-character; neither can be stored (PostgreSQL jsonb and text reject both, SQLite's
-JSON_VALID check rejects NaN), so without this parser such a body became a 500
-at INSERT time instead of a 400 at the door. django-ninja turns any exception
-raised here into a 400, which the API answers as `malformed_body`.
+Python's json module accepts NaN and Infinity, any string may carry a NUL
+character, and a `\\ud800` escape gives a lone UTF-16 surrogate, which no UTF-8
+text can hold; none can be stored (PostgreSQL jsonb and text reject all three,
+SQLite's JSON_VALID check rejects NaN, and encoding a surrogate raises), so
+without this parser such a body became a 500 at INSERT time instead of a 400 at
+the door. django-ninja turns any exception raised here into a 400, which the API
+answers as `malformed_body`.
+
+`unstorable` is the same check for the pages' forms (motcua/api/middleware.py).
 """
 
 from __future__ import annotations
@@ -24,14 +28,25 @@ def _no_constants(name: str) -> Any:
     raise UnstorableJson(f"{name} is not a JSON number")
 
 
-def reject_nul(value: object) -> None:
-    """Raise UnstorableJson if a NUL character hides in any key or string of `value`."""
+def unstorable(text: str) -> bool:
+    """True when `text` holds a NUL or a lone surrogate (which UTF-8, and so the database, cannot hold)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def reject_unstorable(value: object) -> None:
+    """Raise UnstorableJson if a NUL or lone surrogate hides in any key or string of `value`."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
-                raise UnstorableJson("NUL character in a string")
+            if unstorable(item):
+                raise UnstorableJson("NUL character or lone surrogate in a string")
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
@@ -42,5 +57,5 @@ def reject_nul(value: object) -> None:
 class StrictJsonParser(Parser):
     def parse_body(self, request: HttpRequest) -> Any:
         data = json.loads(request.body, parse_constant=_no_constants)
-        reject_nul(data)
+        reject_unstorable(data)
         return data

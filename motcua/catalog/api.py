@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from motcua.catalog.models import Procedure, localized
 from motcua.catalog.search import Filters, search
+from motcua.lib.bounded import limit_query, offset_query
 from motcua.lib.errors import Invalid, NotFound
 from motcua.units.models import Unit
 
@@ -65,8 +66,8 @@ def list_procedures(
     level: Literal["", "ministry", "province", "commune"] = "",
     unit: str = Query("", max_length=32, description="only procedures this unit (e-ID code) implements"),
     full: bool = Query(False, description="only full-process online services"),
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: int = limit_query(100, 500),
+    offset: int = offset_query(),
 ):
     target = None
     if unit:

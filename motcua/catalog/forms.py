@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -9,6 +10,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from motcua.catalog.models import localized
+from motcua.lib.errors import Invalid
 
 
 @dataclass(frozen=True)
@@ -81,3 +83,30 @@ def validate_form(schema: dict, data: object) -> list[FieldError]:
         else:
             out.append(_message(e, schema))
     return out
+
+
+# Form answers are typed by a person: a whole birth registration is ~1 KB. 64 KB leaves room for
+# long free-text fields and refuses a megabyte hidden in a nested value, whichever path it came by.
+MAX_DATA_BYTES = 64 * 1024
+
+
+def check_declared(schema: dict, data: object) -> None:
+    """Invalid (422) when the answers name a field the form does not declare, or are too large.
+
+    Every path that stores form data calls this (the API's and the pages' submission, drafts,
+    supplement answers), whatever the schema's `additionalProperties` says: a dossier is not
+    a store for anything else, and the officer's page shows every stored value.
+    """
+    if not isinstance(data, dict):
+        return  # the schema's own `type: object` answers this, with the field's message
+    fields = set(schema.get("properties", {}))
+    unknown = sorted(str(k) for k in data if k not in fields)
+    if unknown:
+        raise Invalid(_("Biểu mẫu có trường không được khai báo."), code="unknown_fields", fields=unknown[:50])
+    size = len(json.dumps(data, ensure_ascii=False, default=str).encode("utf-8"))
+    if size > MAX_DATA_BYTES:
+        raise Invalid(
+            _("Dữ liệu biểu mẫu quá lớn (%(size)s KB); tối đa %(max)s KB.")
+            % {"size": size // 1024, "max": MAX_DATA_BYTES // 1024},
+            code="data_too_large",
+        )

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from django.conf import settings as django_settings
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from motcua.dossiers.actions import counter as counter_actions
 from motcua.dossiers.actions import payments as payment_actions
 from motcua.dossiers.models import Channel, Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
+from motcua.lib.bounded import limit_query, offset_query
 from motcua.lib.errors import Forbidden, Invalid, NotFound
 from motcua.lib.ratelimit import rate_limited
 from motcua.payments.gateways import gateway
@@ -346,12 +348,13 @@ def _file_at_counter(request, body: DossierIn, found: Procedure | None, version_
         else r
         for r in records or []
     ]
-    dossier = actions.file_at_counter(
-        request.user, body.applicant.model_dump(exclude_none=True), body.procedure, body.data,
-        channel=body.channel, unit_code=body.unit, components=components, procedure=found,
-        payment_receipt=body.payment_receipt, idempotency_key=key,
-    )
-    vault_uploads.mark_used(taken, dossier.code)
+    with transaction.atomic():  # the dossier and its scans' claim commit together (vault/uploads.py)
+        dossier = actions.file_at_counter(
+            request.user, body.applicant.model_dump(exclude_none=True), body.procedure, body.data,
+            channel=body.channel, unit_code=body.unit, components=components, procedure=found,
+            payment_receipt=body.payment_receipt, idempotency_key=key,
+        )
+        vault_uploads.mark_used(taken, dossier.code)
     shown = _visible(request, dossier.code)
     if shown.received_at is not None:
         receipt_drawing.keep_in_vault(shown)  # the receipt handed over, in the applicant's vault
@@ -369,19 +372,17 @@ def submit(request, body: DossierIn):
     if body.payment_receipt is not None or any(c.paper_reason is not None for c in body.components or []):
         raise Invalid(_("Chỉ hồ sơ nộp tại quầy mới có thể giữ bản giấy hoặc ghi biên lai thu tiền."), code="counter_only")
     records, taken = _records(request, body.components, version_components)
-    dossier = actions.submit(
-        request.user, body.procedure, body.data, unit_code=body.unit, components=records, procedure=found
-    )
-    vault_uploads.mark_used(taken, dossier.code)
+    with transaction.atomic():  # the dossier and its uploads' claim commit together (vault/uploads.py)
+        dossier = actions.submit(
+            request.user, body.procedure, body.data, unit_code=body.unit, components=records, procedure=found
+        )
+        vault_uploads.mark_used(taken, dossier.code)
     # The dossier in hand is the applicant's own, with its procedure, version and unit: no need to
     # read it back (submit's answer took 7 queries; the benchmark's submit scenario, bench/run.py).
     Dossier.result.related.set_cached_value(dossier, None)  # no result yet, known without a query
     return Answer(201, _out(dossier, request.user, new=True))
 
 
-# The largest offset a list takes: far beyond any real page, far below what the database's
-# 64-bit OFFSET holds (a larger number is a 422, never a 500).
-MAX_OFFSET = 1_000_000_000
 # "from" and "to" are Python words: the parameters are named so only in the query string.
 DATE_FROM = Query(None, alias="from", description="submitted on or after (yyyy-mm-dd, local day)")
 DATE_TO = Query(None, alias="to", description="submitted on or before (yyyy-mm-dd, local day)")
@@ -399,8 +400,8 @@ def list_dossiers(
     procedure: str | None = Query(None, max_length=64, description="a procedure's code"),
     date_from: date | None = DATE_FROM,
     date_to: date | None = DATE_TO,
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    limit: int = limit_query(50, 500),
+    offset: int = offset_query(),
 ):
     filters = dossier_search.parse(q, status, channel, procedure, date_from, date_to)
     if unit:
@@ -510,8 +511,9 @@ def _act(request, code: str, action: str, body: actions.ActionInput | None) -> d
         body = (counter_actions.DigitizeInput(reason=body.reason, key=body.key, scan=scan) if isinstance(body, DigitizeIn)
                 else counter_actions.ResultScanInput(reason=body.reason, scan=scan))
     grants = grants_of(request.user)  # read once: for the action and for the answer's allowed actions
-    dossier = actions.perform(code, action, request.user, payload=body, grants=grants)
-    vault_uploads.mark_used(taken, code)
+    with transaction.atomic():  # the supplement and its uploads' claim commit together
+        dossier = actions.perform(code, action, request.user, payload=body, grants=grants)
+        vault_uploads.mark_used(taken, code)
     # The dossier the action just saved, with its unit, procedure and version, and seen by the
     # actor (the action checked that): shown without reading it back. Its tasks are read again,
     # since an action may change them in bulk.

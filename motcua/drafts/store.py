@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua.catalog.forms import check_declared
 from motcua.catalog.models import Procedure
 from motcua.dossiers import actions
 from motcua.dossiers.models import Channel, Dossier
@@ -80,10 +81,7 @@ def start(owner, procedure_code: str, *, data: Mapping | None = None) -> Draft:
 
 def known_fields(version, data: Mapping) -> dict:
     """The answers, if every one names a field of the form (a draft is not a store for anything else)."""
-    fields = set(version.form_schema.get("properties", {}))
-    unknown = sorted(str(k) for k in data if k not in fields)
-    if unknown:
-        raise Invalid(_("Biểu mẫu có trường không được khai báo."), code="unknown_fields", fields=unknown)
+    check_declared(version.form_schema, dict(data))  # the same rule as a submission's
     return dict(data)
 
 

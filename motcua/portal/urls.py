@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from motcua.lib.bounded import IdConverter
 from motcua.portal import apply, payments, vault_pages, verify, views
+
+register_converter(IdConverter, "id")  # ids beyond the database's range: 404, not a 500
 
 app_name = "portal"
 urlpatterns = [
@@ -25,8 +28,8 @@ urlpatterns = [
     path("my/dossiers/<str:code>/supplement/", views.supplement, name="supplement"),
     path("my/dossiers/<str:code>/withdraw/", views.withdraw, name="withdraw"),
     path("my/dossiers/<str:code>/pay/", payments.start, name="pay"),
-    path("my/dossiers/<str:code>/payments/<int:payment_id>/receipt.pdf", payments.receipt, name="payment_receipt"),
+    path("my/dossiers/<str:code>/payments/<id:payment_id>/receipt.pdf", payments.receipt, name="payment_receipt"),
     path("my/documents/", vault_pages.documents, name="documents"),
-    path("my/documents/<int:doc_id>/", vault_pages.document_file, name="document"),
+    path("my/documents/<id:doc_id>/", vault_pages.document_file, name="document"),
     path("my/access-log/", vault_pages.access_log, name="access_log"),
 ]

@@ -11,10 +11,12 @@ from ninja.files import UploadedFile
 from ninja.responses import Status as Answer
 
 from motcua.catalog.models import Procedure
+from motcua.lib.bounded import Id, limit_query, offset_query
 from motcua.lib.errors import ActionError, Invalid, NotFound
 from motcua.lib.ratelimit import rate_limited
 from motcua.vault import uploads
 from motcua.vault.access import log_for
+from motcua.vault.content_checks import UploadRefused
 from motcua.vault.store import documents_for, get_for, is_expired, open_file, type_label
 from motcua.vault.upload_checks import CONTENT_TYPES, safe_name
 
@@ -75,7 +77,7 @@ def list_documents(request, document_type: str | None = Query(None, max_length=6
 
 
 @router.get("/documents/{doc_id}/file", summary="Download one of your vault documents", response={200: None})
-def document_file(request, doc_id: int):
+def document_file(request, doc_id: Id):
     document = get_for(request.user, doc_id)
     opened = open_file(document)
     if opened is None:
@@ -85,7 +87,7 @@ def document_file(request, doc_id: int):
 
 
 @router.get("/access-log", response=list[AccessOut], summary="Who read your registry data and vault documents")
-def access_log(request, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)):
+def access_log(request, limit: int = limit_query(100, 500), offset: int = offset_query()):
     return [
         {
             "at": e.at, "kind": e.kind, "actor": e.actor.get_username() if e.actor else None,
@@ -104,6 +106,14 @@ class TooLarge(ActionError):
 class WrongType(ActionError):
     status = 415
     code = "upload_wrong_type"
+
+
+class UploadError(ActionError):
+    """A refusal whose status and code the content checks chose (vault/content_checks.py)."""
+
+    def __init__(self, message: str, *, status: int, code: str) -> None:
+        super().__init__(message, code=code)
+        self.status = status
 
 
 @uploads_router.post("", response={201: UploadOut}, summary="Upload a file for a dossier component")
@@ -132,6 +142,8 @@ def upload(
         )
     try:
         stored = uploads.receive(request.user, file, spec)
+    except UploadRefused as exc:  # what is inside: active content, trailing data, a virus (422), no scanner (503)
+        raise UploadError(str(exc), status=exc.status, code=exc.code) from None
     except ValueError as exc:
         raise WrongType(str(exc), types=list(rule.types)) from None
     return Answer(201, {"id": stored.token, "name": stored.name, "size": stored.size, "sha256": stored.sha256,

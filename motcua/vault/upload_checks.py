@@ -7,6 +7,11 @@ kinds and how large (PDF, JPEG or PNG up to 10 MB when it says nothing). A file
 whose name claims another kind than its content is refused as well: the
 officer opening "giay-chung-sinh.pdf" must find a PDF.
 
+Past the first bytes, content_checks looks inside: JavaScript or attachments in
+a PDF, data after an image's end, too many pixels, and viruses (clamd). A stored
+file is named by a random directory and a slug of its name, never by the name
+as given (STORED_PATH).
+
 Every file of a request is checked before any is stored, and the caller
 removes the stored ones again if the action then fails, so a refused request
 leaves nothing behind.
@@ -26,6 +31,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+
+from motcua.vault import content_checks
+from motcua.vault.content_checks import UploadRefused
 
 # Signatures of the kinds a component may accept.
 MAGIC: dict[str, tuple[bytes, ...]] = {
@@ -113,7 +121,15 @@ def check(file: UploadedFile, rule: UploadRule) -> str:
         raise ValueError(
             _("Nội dung tệp “%(name)s” không phải là %(kinds)s.") % {"name": file.name, "kinds": allowed}
         )
-    claimed = EXTENSIONS.get(PurePath(file.name or "").suffix.lower().lstrip("."))
+    suffix = PurePath(file.name or "").suffix.lower().lstrip(".")
+    claimed = EXTENSIONS.get(suffix)
+    if suffix and claimed is None:
+        # "anh.php", "trang.html": whatever the bytes, a name that another program would run or render.
+        raise UploadRefused(
+            _("Tên tệp “%(name)s” có đuôi không được nhận; chỉ nhận %(kinds)s (.pdf, .jpg, .jpeg, .png).")
+            % {"name": file.name, "kinds": allowed},
+            code="upload_wrong_extension", status=415,
+        )
     if claimed is not None and claimed != kind:
         raise ValueError(
             _("Tên tệp “%(name)s” không khớp với nội dung: tệp thực chất là %(kind)s.")
@@ -124,6 +140,11 @@ def check(file: UploadedFile, rule: UploadRule) -> str:
             _("Tệp “%(name)s” là %(kind)s; thành phần này chỉ nhận %(kinds)s.")
             % {"name": file.name, "kind": KIND_NAMES[kind], "kinds": allowed}
         )
+    # Past the first bytes: active content, hidden payloads, viruses (vault/content_checks.py).
+    file.seek(0)
+    data = file.read()
+    file.seek(0)
+    content_checks.inspect(data, kind, file.name or "")
     return kind
 
 

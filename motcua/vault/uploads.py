@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import localized
-from motcua.lib.errors import Invalid
+from motcua.lib.errors import Conflict, Invalid
 from motcua.vault import upload_checks as checks
 from motcua.vault.models import Upload
 
@@ -100,7 +100,18 @@ def resolve(owner, components: Iterable[Mapping], items: Iterable[Mapping]) -> t
 
 
 def mark_used(tokens: Iterable[str], dossier_code: str) -> None:
-    tokens = list(tokens)
+    """Take the uploads for the dossier, or Conflict (409) if another dossier took one first.
+
+    Called inside the transaction that saves the dossier: the conditional UPDATE takes each
+    row's lock, so of two submissions naming the same upload at once, the second waits, then
+    finds it used, and its whole transaction (its dossier too) is rolled back.
+    """
+    tokens = sorted(set(tokens))  # one lock order for every caller: no deadlock between two of them
     if not tokens:  # most dossiers reuse documents or are filed without files: nothing to mark
         return
-    Upload.objects.filter(token__in=tokens, used_in="").update(used_in=dossier_code)
+    taken = Upload.objects.filter(token__in=tokens, used_in="").update(used_in=dossier_code)
+    if taken != len(tokens):
+        raise Conflict(
+            _("Một tệp tải lên của hồ sơ này vừa được dùng cho hồ sơ khác; hãy tải tệp lên lại."),
+            code="upload_already_used", uploads=tokens,
+        )

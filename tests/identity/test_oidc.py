@@ -635,7 +635,7 @@ def test_check_deploy_warns_when_the_login_points_at_the_missing_demo_provider(t
         env = {
             "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8", "MOTCUA_VAR_DIR": str(tmp_path / "var"),
             "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "example.gov.vn",
-            "DEMO_IDP_ENABLED": "false", **extra,
+            "DEMO_IDP_ENABLED": "false", "CLAMD_ADDRESS": "unix:///run/clamav/clamd.ctl", **extra,
         }
         return subprocess.run(
             [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -38,13 +38,14 @@ PRODUCTION = {
 
 
 def _production(tmp_path: Path) -> dict[str, str]:
-    """PRODUCTION, with the issuing authority's own signing key and certificates (results.W001 otherwise)."""
+    """PRODUCTION, with the issuing authority's own signing key and certificates (results.W001 otherwise) and clamd."""
     from motcua.results.signing import _demo_material
 
     own = _demo_material(tmp_path / "authority")
     return {
         **PRODUCTION, "SIGNING_KEY_FILE": str(own.key_file), "SIGNING_CERT_FILE": str(own.cert_file),
         "SIGNING_CHAIN_FILES": str(own.chain_files[0]),
+        "CLAMD_ADDRESS": "unix:///run/clamav/clamd.ctl",  # uploads scanned (vault.W001 otherwise)
     }
 
 
@@ -83,6 +84,7 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
         ({"DEMO_IDP_ENABLED": "true"}, "ops.E001"),
         ({"DEMO_REGISTRY_ENABLED": "true"}, "ops.E002"),
         ({"PAYMENT_SANDBOX_ENABLED": "true"}, "ops.E004"),
+        ({"CLAMD_ADDRESS": ""}, "vault.W001"),
     ],
 )
 def test_check_deploy_reports_unsafe_values(tmp_path, override, warning):

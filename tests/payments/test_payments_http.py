@@ -91,7 +91,10 @@ def test_citizen_pays_through_the_sandbox_over_http_and_the_dossier_can_then_be_
     assert ref.validate_response(fields, sandbox.config()["hash_secret"])  # signed as VNPAY's sample checks it
     again = api.post(f"{site}/api/v1/dossiers/{code}/payments", json={}, headers={"Idempotency-Key": "k-1"}, timeout=30)
     other_tab = api.post(f"{site}/api/v1/dossiers/{code}/payments", json={}, headers={"Idempotency-Key": "k-2"}, timeout=30)
-    assert again.status_code == other_tab.status_code == 200 and again.json()["id"] == other_tab.json()["id"] == first["id"]
+    # The same key: the first answer replayed (Idempotency-Key, motcua/api/idempotency.py); another key
+    # (another tab): the payment still open, found again (200).
+    assert again.status_code == 201 and again.json() == first and again.headers["Idempotent-Replayed"] == "true"
+    assert other_tab.status_code == 200 and other_tab.json()["id"] == first["id"]
 
     browser = browser_of("citizen", site)
     back = pay_at_sandbox(browser, first["pay_url"])

@@ -22,13 +22,12 @@ from motcua.drafts.models import Draft
 from motcua.identity.models import User
 from motcua.vault import upload_checks as uploads
 from motcua.web import components
-from tests.conftest import BIRTH, BIRTH_COMPONENTS
+from tests.conftest import BIRTH, BIRTH_COMPONENTS, TINY_JPEG, TINY_PNG
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 BIRTH_URL = "/procedures/1.001193/"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40
+PNG, JPEG = TINY_PNG, TINY_JPEG  # real images: uploads are decoded, not only sniffed
 # A Monday 09:00 in Vietnam: received then, a birth registration (1 working day) is due on Tuesday 17:00.
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=HCM)
 

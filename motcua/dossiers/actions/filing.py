@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.derived import derive
 from motcua.catalog.fees import quote
-from motcua.catalog.forms import validate_form
+from motcua.catalog.forms import check_declared, validate_form
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import implementing_units
 from motcua.dossiers import workflow
@@ -109,6 +109,7 @@ def submit(
     if counter is None and own < needed:  # the e-ID level the procedure asks for (docs/identity.md)
         raise Forbidden(_("Thủ tục này cần tài khoản định danh điện tử mức %(needed)s; tài khoản của bạn đang ở mức %(own)s.")
                         % {"needed": needed, "own": own}, code="assurance_too_low", required_level=needed)
+    check_declared(version.form_schema, data)  # undeclared fields or oversize answers: 422, never stored
     check_components(version.components, components)
     now = timezone.now()
     # Once-only: registry values replace whatever was posted for those fields, vault

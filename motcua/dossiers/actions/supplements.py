@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motcua.catalog.forms import validate_form
+from motcua.catalog.forms import check_declared, validate_form
 from motcua.dossiers import deadlines, workflow
 from motcua.dossiers.actions.components import check_components, merge_components, unknown_components
 from motcua.dossiers.actions.context import Ctx
@@ -45,6 +45,7 @@ def submit_supplement(ctx: Ctx, p: SupplementAnswerInput) -> tuple[int, dict]:
     supplied = vault_submission.supplement(ctx.user, d, supplied, ctx.now)
     data = d.data
     if p.data is not None:
+        check_declared(d.procedure_version.form_schema, p.data)
         data = {**d.data, **p.data}
         errors = validate_form(d.procedure_version.form_schema, data)
         if errors:
