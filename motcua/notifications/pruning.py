@@ -1,4 +1,4 @@
-"""Forgetting what has done its job: delivered outbox events, sent messages, finished task results, old idempotency keys.
+"""Forgetting what has done its job: delivered outbox events, sent messages and finished task results.
 
 Both tables grow with every action; neither is the record (the dossier history
 and the audit log are). Undelivered events and unfinished tasks are never touched.
@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from motcua.api import idempotency
 from motcua.notifications.models import Delivery, DeliveryStatus, OutboxEvent
 
 
@@ -23,8 +22,7 @@ def prune(now: datetime | None = None) -> dict[str, int]:
     # Sent messages go with their events; failed and dead ones stay until sent or replayed.
     sent, _ = Delivery.objects.filter(status=DeliveryStatus.SENT, sent_at__lt=cutoff).delete()
     outbox, _ = OutboxEvent.objects.filter(delivered_at__isnull=False, delivered_at__lt=cutoff).delete()
-    return {"outbox": outbox, "deliveries": sent, "task_results": _prune_task_results(now),
-            "idempotency_keys": idempotency.prune(now)}
+    return {"outbox": outbox, "deliveries": sent, "task_results": _prune_task_results(now)}
 
 
 def _prune_task_results(now: datetime) -> int:

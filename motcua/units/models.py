@@ -120,6 +120,20 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} — {self.role} @ {self.unit.code}"
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self._forget_grants()
+
+    def delete(self, *args, **kwargs):
+        self._forget_grants()
+        return super().delete(*args, **kwargs)
+
+    def _forget_grants(self) -> None:
+        # units.scope.grants_of keeps a user's grants on the user object: the one in hand changed.
+        user = self._state.fields_cache.get("user")
+        if user is not None:
+            user.__dict__.pop("_motcua_grants", None)
+
 
 class CalendarDay(models.Model):
     """A day that the law or a local decision changes from the country's calendar.

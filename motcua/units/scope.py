@@ -30,11 +30,22 @@ def grants_of(user) -> Grants:
     """Every (subtree path, role, sector) the user holds: read once, then checked against many units."""
     if not getattr(user, "is_authenticated", False):
         return ()
+    # Kept on the user object for its life (a request's user is read for that request): the officers'
+    # pages scope several queries (the queues' counts in the navigation), each asking for the grants.
+    # A membership saved or deleted clears it on the instance that changed it (units/models.py).
+    cached = getattr(user, "_motcua_grants", None)
+    if cached is not None:
+        return cached
     # Only the columns the grants are made of: read on every signed-in page.
     memberships = Membership.objects.filter(user=user).select_related("unit__parent").only(
         "role", "unit__kind", "unit__agency", "unit__path", "unit__parent__path"
     )
-    return tuple((m.unit.scope_root.path, m.role, sector(m.unit)) for m in memberships)
+    grants = tuple((m.unit.scope_root.path, m.role, sector(m.unit)) for m in memberships)
+    try:
+        user._motcua_grants = grants
+    except AttributeError:  # an object that takes no attributes: read again next time
+        pass
+    return grants
 
 
 def roles_in(grants: Grants, unit: Unit) -> set[str]:

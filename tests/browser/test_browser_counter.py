@@ -22,14 +22,12 @@ from playwright.sync_api import Page, expect
 from motcua.dossiers.models import Dossier
 from tests import browser as b
 from tests.browser.test_browser_journey import axe, chromium, site, staff_login  # noqa: F401
+from tests.conftest import TINY_PNG
 
 pytestmark = pytest.mark.browser
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
-)
+PNG = TINY_PNG  # a real image: uploads are decoded, not only sniffed (vault/content_checks.py)
 SIZES = {"": {"width": 1280, "height": 900}, "-360": {"width": 360, "height": 780}}
 
 

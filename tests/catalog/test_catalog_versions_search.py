@@ -204,11 +204,14 @@ def test_a_v1_dossier_is_processed_on_v1_after_v2_requires_a_new_field(as_user, 
 
     assert load(write(tmp_path, BIRTH, _birth_v2())) == ["1.001193 v2 new version"]
 
-    # A new dossier is held to v2: the old answers no longer suffice…
-    refused = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH_DATA})
+    # A new dossier is held to v2: a field v2 dropped is refused, and the old answers no longer suffice…
+    dropped = citizen.post("/dossiers", {"procedure": "1.001193", "data": BIRTH_DATA})
+    assert dropped.status_code == 422 and dropped.json()["code"] == "unknown_fields", dropped.json()
+    v2_data = {k: v for k, v in BIRTH_DATA.items() if k != "father_name"}
+    refused = citizen.post("/dossiers", {"procedure": "1.001193", "data": v2_data})
     assert refused.status_code == 422 and refused.json()["code"] == "invalid_form"
     assert any("child_ethnicity" in e["field"] for e in refused.json()["errors"]), refused.json()
-    new = citizen.post("/dossiers", {"procedure": "1.001193", "data": {**BIRTH_DATA, "child_ethnicity": "Kinh"}}).json()
+    new = citizen.post("/dossiers", {"procedure": "1.001193", "data": {**v2_data, "child_ethnicity": "Kinh"}}).json()
     assert (new["procedure_version"], new["fee"]) == (2, 3000)
 
     # …while the v1 dossier goes all the way on v1: its form, its fee, its result summary.
@@ -251,7 +254,8 @@ def test_a_v1_dossier_not_yet_received_is_received_on_v1(demo, tmp_path):
     load(write(tmp_path, BIRTH, _birth_v2()))
     # Receiving, refusing or withdrawing never re-checks the data against the newer form.
     assert actions.perform(old.code, "receive", officer).status == 2
-    other = actions.submit(User.objects.get(username="citizen3"), "1.001193", dict(BIRTH_DATA, child_ethnicity="Tày"))
+    v2_data = {k: v for k, v in BIRTH_DATA.items() if k != "father_name"}  # v2 dropped the father's name
+    other = actions.submit(User.objects.get(username="citizen3"), "1.001193", dict(v2_data, child_ethnicity="Tày"))
     assert other.procedure_version.number == 2
     assert actions.perform(other.code, "refuse", officer, reason="Thiếu giấy tờ").status == 3
     assert Dossier.objects.get(code=old.code).procedure_version.number == 1

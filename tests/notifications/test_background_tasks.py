@@ -27,6 +27,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
 
+from motcua.api.tasks import prune_idempotency_keys
 from motcua.audit.tasks import seal_audit
 from motcua.dossiers import actions
 from motcua.dossiers.models import DeadlineState, Dossier
@@ -122,6 +123,7 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
     call_command("scheduler", "--once")
     rows = list(DBTaskResult.objects.order_by("task_path").values_list("task_path", "status", "queue_name"))
     assert rows == [
+        (prune_idempotency_keys.module_path, TaskResultStatus.READY, "default"),
         (seal_audit.module_path, TaskResultStatus.READY, "default"),
         (check_deadlines.module_path, TaskResultStatus.READY, "default"),
         (expire_payments.module_path, TaskResultStatus.READY, "default"),
@@ -137,7 +139,7 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
         ["enqueued", check_deadlines.name], ["enqueued", expire_payments.name], ["enqueued", process_refunds.name],
         ["enqueued", send_kpi_digests.name], ["enqueued", deliver_outbox.name],
         ["enqueued", deliver_integrations.name], ["enqueued", remind_officers_task.name],
-        ["enqueued", prune_history.name], ["enqueued", seal_audit.name],
+        ["enqueued", prune_history.name], ["enqueued", prune_idempotency_keys.name], ["enqueued", seal_audit.name],
     ]
 
 

@@ -7,7 +7,7 @@ from django.core import checks
 
 OFF = {
     "DEBUG": False, "DEMO_IDP_ENABLED": False, "DEMO_REGISTRY_ENABLED": False, "PAYMENT_SANDBOX_ENABLED": False,
-    "DEMO_NATIONAL_ENABLED": False,
+    "DEMO_NATIONAL_ENABLED": False, "DEMO_SMS_ENABLED": False,
 }
 
 

@@ -44,8 +44,9 @@ def counted(client: Client, path: str):
 def test_dossier_page_reads_session_user_dossier_tasks_and_history_only(demo):
     dossier = file_birth()
     page, queries = counted(logged_in("citizen"), f"/my/dossiers/{dossier.code}/")
-    # Session, user (with profile and whether they serve a unit), the dossier, its tasks, its history.
-    assert len(queries) == 5, "\n".join(queries)
+    # Session, user (with profile and whether they serve a unit), the dossier, its tasks, its history,
+    # and the messages sent to the applicant about it (their delivery status, notifications/).
+    assert len(queries) == 6, "\n".join(queries)
     assert not any("units_membership" in q and "EXISTS" not in q.upper() for q in queries)
     assert not any("dossiers_supplementrequest" in q or "dossiers_apologyletter" in q for q in queries)
     # All the page showed before: status, unit, timeline, the citizen's name in the header, no back-office link.

@@ -357,10 +357,10 @@ def test_refusals_of_the_core_are_shown_beside_the_field_concerned(demo):
     r = act(specialist, code, "request_payment", {"amount": "hai trăm"})
     assert r.status_code == 422
     assert re.search(r'<p class="error-message" id="act-request_payment-amount-error">.*Số tiền phải là số nguyên dương', html(r))
-    # A refusal of the state machine is a message on the page one came from, naming what is possible.
+    # A refusal of the state machine (a stale page) lands on the dossier as it is now, naming what is possible.
     r = act(specialist, code, "receive", {"next": "/office/"})
-    assert r.status_code == 302 and r["Location"] == "/office/"
-    page = html(specialist.get("/office/"))
+    assert r.status_code == 302 and r["Location"] == f"/office/dossiers/{code}/"
+    page = html(specialist.get(r["Location"]))
     assert "Không thể “receive”" in page and "Có thể thực hiện: Yêu cầu bổ sung" in page
 
 

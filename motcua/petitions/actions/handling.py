@@ -20,11 +20,11 @@ from motcua.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.petitions import access, deadlines
 from motcua.petitions.actions import history, notify
 from motcua.petitions.actions.inputs import (
-    ActionInput,
-    AnswerInput,
-    ForwardInput,
-    InformationInput,
-    ReasonInput,
+    PetitionActionInput,
+    PetitionAnswerInput,
+    PetitionForwardInput,
+    PetitionInformationInput,
+    PetitionReasonInput,
     read,
 )
 from motcua.petitions.models import Petition
@@ -56,13 +56,13 @@ class Ctx:
 Result = tuple[str | None, dict]
 
 
-def refuse(ctx: Ctx, p: ReasonInput) -> Result:
+def refuse(ctx: Ctx, p: PetitionReasonInput) -> Result:
     ctx.petition.refused_at = ctx.now
     ctx.petition.refusal_reason = p.reason
     return S.REFUSED, {"late": ctx.now > ctx.petition.refuse_due_at}
 
 
-def request_information(ctx: Ctx, p: ReasonInput) -> Result:
+def request_information(ctx: Ctx, p: PetitionReasonInput) -> Result:
     pet = ctx.petition
     if pet.info_requested_at is None:
         pet.info_requested_at = ctx.now  # the first request is the one the 5-day deadline judges
@@ -71,7 +71,7 @@ def request_information(ctx: Ctx, p: ReasonInput) -> Result:
     return S.WAITING, {"late": pet.info_requested_at > pet.info_due_at}
 
 
-def provide_information(ctx: Ctx, p: InformationInput) -> Result:
+def provide_information(ctx: Ctx, p: PetitionInformationInput) -> Result:
     pet = ctx.petition
     waited = deadlines.waited_days(pet.paused_at, ctx.now, pet.unit) if pet.paused_at else 0
     # The answer's clock stood still while the filer was asked: its deadline moves by the working days waited.
@@ -82,7 +82,7 @@ def provide_information(ctx: Ctx, p: InformationInput) -> Result:
     return S.RECEIVED, {"paused_days": waited, "due_at": pet.due_at.isoformat()}
 
 
-def answer(ctx: Ctx, p: AnswerInput) -> Result:
+def answer(ctx: Ctx, p: PetitionAnswerInput) -> Result:
     pet = ctx.petition
     if pet.status == S.RECEIVED or pet.answered_at is None:
         pet.answered_at = ctx.now
@@ -92,13 +92,13 @@ def answer(ctx: Ctx, p: AnswerInput) -> Result:
     return S.ANSWERED, {"late": pet.answered_at > pet.due_at}
 
 
-def publish(ctx: Ctx, p: ActionInput) -> Result:
+def publish(ctx: Ctx, p: PetitionActionInput) -> Result:
     pet = ctx.petition
     pet.published_at = ctx.now
     return S.PUBLISHED, {"late": bool(pet.publish_due_at and ctx.now > pet.publish_due_at)}
 
 
-def forward(ctx: Ctx, p: ForwardInput) -> Result:
+def forward(ctx: Ctx, p: PetitionForwardInput) -> Result:
     pet = ctx.petition
     target = Unit.objects.filter(code=p.unit).first()
     if target is None:
@@ -113,15 +113,15 @@ def forward(ctx: Ctx, p: ForwardInput) -> Result:
     return None, {"from_unit": source, "to_unit": target.code}
 
 
-def _vote(kind: str) -> Callable[[Ctx, ActionInput], Result]:
-    def apply(ctx: Ctx, p: ActionInput) -> Result:
+def _vote(kind: str) -> Callable[[Ctx, PetitionActionInput], Result]:
+    def apply(ctx: Ctx, p: PetitionActionInput) -> Result:
         pet = ctx.petition
         pet.likes, pet.dislikes = (1, 0) if kind == "like" else (0, 1)
         return None, {"vote": kind}
     return apply
 
 
-def complain_again(ctx: Ctx, p: ReasonInput) -> Result:
+def complain_again(ctx: Ctx, p: PetitionReasonInput) -> Result:
     pet = ctx.petition
     pet.complained_again = True
     pet.reopen_count += 1
@@ -149,20 +149,20 @@ class Rule:
     statuses: frozenset[str]
     can: Callable[[Ctx], bool]
     apply: Callable[[Ctx, Any], Result]
-    schema: type[ActionInput] = ActionInput
+    schema: type[PetitionActionInput] = PetitionActionInput
     notify: bool = False
 
 
 RULES: dict[str, Rule] = {
-    "refuse": Rule(frozenset({S.RECEIVED}), _handler, refuse, ReasonInput, notify=True),
-    "request_information": Rule(frozenset({S.RECEIVED}), _handler, request_information, ReasonInput, notify=True),
-    "provide_information": Rule(frozenset({S.WAITING}), _filer, provide_information, InformationInput),
-    "answer": Rule(frozenset({S.RECEIVED, S.ANSWERED}), _handler, answer, AnswerInput),
+    "refuse": Rule(frozenset({S.RECEIVED}), _handler, refuse, PetitionReasonInput, notify=True),
+    "request_information": Rule(frozenset({S.RECEIVED}), _handler, request_information, PetitionReasonInput, notify=True),
+    "provide_information": Rule(frozenset({S.WAITING}), _filer, provide_information, PetitionInformationInput),
+    "answer": Rule(frozenset({S.RECEIVED, S.ANSWERED}), _handler, answer, PetitionAnswerInput),
     "publish": Rule(frozenset({S.ANSWERED}), _handler, publish, notify=True),
-    "forward": Rule(frozenset({S.RECEIVED}), _handler, forward, ForwardInput, notify=True),
+    "forward": Rule(frozenset({S.RECEIVED}), _handler, forward, PetitionForwardInput, notify=True),
     "like": Rule(frozenset({S.ANSWERED, S.PUBLISHED}), _filer, _vote("like")),
     "dislike": Rule(frozenset({S.ANSWERED, S.PUBLISHED}), _filer, _vote("dislike")),
-    "complain_again": Rule(frozenset({S.PUBLISHED, S.REFUSED}), _filer, complain_again, ReasonInput),
+    "complain_again": Rule(frozenset({S.PUBLISHED, S.REFUSED}), _filer, complain_again, PetitionReasonInput),
 }
 ACTIONS = tuple(RULES)
 
@@ -172,7 +172,7 @@ def allowed_actions(petition: Petition, user, *, grants: Grants | None = None, c
     return [name for name, r in RULES.items() if petition.status in r.statuses and r.can(ctx)]
 
 
-def perform(code: str, action: str, actor, *, payload: ActionInput | Mapping[str, Any] | None = None,
+def perform(code: str, action: str, actor, *, payload: PetitionActionInput | Mapping[str, Any] | None = None,
             contact: str = "", grants: Grants | None = None) -> Petition:
     """Run one named action on the petition `code`, all or nothing (404 for one the actor may not see)."""
     rule = RULES.get(action)

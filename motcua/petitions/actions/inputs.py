@@ -13,28 +13,28 @@ from motcua.lib.errors import Invalid
 MAX_TEXT = 10_000  # characters of a body, an answer, a reason (the size limit of issue 19)
 
 
-class ActionInput(BaseModel):
+class PetitionActionInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class ReasonInput(ActionInput):
+class PetitionReasonInput(PetitionActionInput):
     reason: str = Field(min_length=1, max_length=MAX_TEXT)
 
 
-class InformationInput(ActionInput):
+class PetitionInformationInput(PetitionActionInput):
     body: str = Field(min_length=1, max_length=MAX_TEXT)
 
 
-class AnswerInput(ActionInput):
+class PetitionAnswerInput(PetitionActionInput):
     answer: str = Field(min_length=1, max_length=MAX_TEXT)
 
 
-class ForwardInput(ActionInput):
+class PetitionForwardInput(PetitionActionInput):
     unit: str = Field(min_length=1, max_length=32, description="the e-ID code of the competent unit")
     reason: str = Field("", max_length=MAX_TEXT)
 
 
-def read(schema: type[ActionInput], payload: ActionInput | Mapping[str, Any] | None) -> ActionInput:
+def read(schema: type[PetitionActionInput], payload: PetitionActionInput | Mapping[str, Any] | None) -> PetitionActionInput:
     if isinstance(payload, schema):
         return payload
     data = dict(payload.model_dump() if isinstance(payload, BaseModel) else payload or {})
