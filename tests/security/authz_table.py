@@ -44,10 +44,10 @@ UNIT_ADMIN = {"anon": "login", "owner": "403", "citizen": "403", "superuser": "4
 PETITION = {"owner": "ok", "unit_staff": "ok", "overseer": "ok", "*": "404"}
 # The petitions' back office: any officer (each sees only their units' petitions), 404 to the rest.
 PETITION_OFFICE = {"staff": "ok", "*": "404"}
-# A petition action through the API with an empty body: 422 before the lookup (the body is validated first).
-PETITION_ACTION = {"anon": "login", "*": "seen"}
-# A citizen's reaction to a published petition (like, publish…): only those who see it get past the lookup.
-PETITION_SEEN = {"anon": "login", "citizen": "404", "outsider": "404", "superuser": "404", "*": "seen"}
+# A petition action through the API (a valid body, BODIES): only those who see the petition get past the lookup
+# (then 403 for a wrong role, 409 for a wrong state); 404 to everyone else.
+PETITION_ACTION = {"anon": "login", "citizen": "404", "outsider": "404", "superuser": "404", "*": "seen"}
+PETITION_SEEN = PETITION_ACTION
 # A webhook subscription of a unit: the unit administrators of that unit's subtree; 404 to everyone else.
 WEBHOOK = {"anon": "login", "unit_admin": "ok", "*": "404"}
 
@@ -228,6 +228,17 @@ API = {
     "POST /api/v1/webhooks/{sub_id}/rotate-secret": WEBHOOK,
     "GET /api/v1/webhooks/{sub_id}/deliveries": WEBHOOK,
     "POST /api/v1/webhooks/{sub_id}/deliveries/{delivery_id}/replay": {"anon": "login", "*": "404"},  # no delivery
+}
+
+# API bodies (JSON) of operations that validate their input before looking the object up: with a valid body
+# the cell tests who may reach the object, not the validation. Others are sent `{}`.
+BODIES: dict[str, dict] = {
+    "POST /api/v1/petitions/{code}/actions/refuse": {"reason": "Không thuộc thẩm quyền"},
+    "POST /api/v1/petitions/{code}/actions/request_information": {"reason": "Cần thêm địa chỉ"},
+    "POST /api/v1/petitions/{code}/actions/provide_information": {"body": "Thôn 2"},
+    "POST /api/v1/petitions/{code}/actions/answer": {"answer": "Đã sửa đèn"},
+    "POST /api/v1/petitions/{code}/actions/forward": {"unit": "000.12.00.H99", "reason": "Đúng địa bàn"},
+    "POST /api/v1/petitions/{code}/actions/complain_again": {"reason": "Chưa sửa"},
 }
 
 # Routes the OpenAPI document leaves out on purpose.

@@ -10,6 +10,7 @@ then check that line says what should be, not merely what is).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections import defaultdict
@@ -202,7 +203,8 @@ def _check(endpoints: list[authz.Endpoint], world) -> None:
         for obj in _objects(endpoint):
             path = _fill(endpoint, params[obj])
             for role, (client, token) in clients.items():
-                response = authz.request(client, endpoint, path, token if endpoint.api else None)
+                body = json.dumps(authz_table.BODIES.get(endpoint.key, {})).encode()
+                response = authz.request(client, endpoint, path, token if endpoint.api else None, body)
                 status, location = response.status_code, response.headers.get("Location", "")
                 seen[endpoint.key][(role, obj)] = status
                 # Every HTML answer, whoever asks: a CSP without 'unsafe-inline' and nothing inline it would block.
