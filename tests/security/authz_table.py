@@ -203,9 +203,10 @@ API = {
     "POST /api/v1/dossiers/actions/claim": {"anon": "login", "*": "seen"},
     "POST /api/v1/dossiers/actions/assign": {"anon": "login", "*": "seen"},
     "POST /api/v1/dossiers/actions/return_result": {"anon": "login", "*": "seen"},
+    # digitize and digitize_result need a staged upload, checked before the dossier (tests/backoffice/).
     "POST /api/v1/dossiers/{code}/actions/digitize": {"anon": "login", "*": "seen"},
     "POST /api/v1/dossiers/{code}/actions/digitize_result": {"anon": "login", "*": "seen"},
-    "POST /api/v1/dossiers/{code}/actions/keep_on_paper": {"anon": "login", "*": "seen"},
+    "POST /api/v1/dossiers/{code}/actions/keep_on_paper": ACTION,  # a valid body (BODIES): 404 outside
     "POST /api/v1/petitions": {"anon": "login", "*": "seen"},  # an empty body: 422
     "GET /api/v1/petitions/public": PUBLIC,
     "POST /api/v1/petitions/contact-codes": PROTOCOL,
@@ -239,6 +240,7 @@ BODIES: dict[str, dict] = {
     "POST /api/v1/petitions/{code}/actions/answer": {"answer": "Đã sửa đèn"},
     "POST /api/v1/petitions/{code}/actions/forward": {"unit": "000.12.00.H99", "reason": "Đúng địa bàn"},
     "POST /api/v1/petitions/{code}/actions/complain_again": {"reason": "Chưa sửa"},
+    "POST /api/v1/dossiers/{code}/actions/keep_on_paper": {"key": "to_khai", "reason": "Bản giấy"},
 }
 
 # Routes the OpenAPI document leaves out on purpose.
