@@ -242,6 +242,10 @@ _RATE_LIMIT_DEFAULTS = {
     "upload_ip": "2000/h",
     "verify": "30/m",         # result verification (PDF check, QR pages), by address and account
     "tsa": "60/m",            # the demo time-stamping authority, by address
+    "petition": "20/h",       # petitions filed by one account (API and page; petitions/limits.py counts per contact)
+    "petition_ip": "200/h",
+    "webhook": "30/h",        # webhook subscriptions created by one account
+    "webhook_ip": "300/h",
 }
 RATE_LIMITS = {name: env_str(f"RATE_LIMIT_{name.upper()}", rate) for name, rate in _RATE_LIMIT_DEFAULTS.items()}
 # --- end of the security hardening block ----------------------------------------------------------

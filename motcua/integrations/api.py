@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from motcua.integrations import addresses, signing, webhooks
 from motcua.integrations.models import WebhookDelivery, WebhookSubscription
 from motcua.lib.errors import Conflict, Invalid, NotFound
+from motcua.lib.ratelimit import rate_limited
 from motcua.units.models import Role
 from motcua.units.scope import units_for
 
@@ -92,6 +93,7 @@ def _idempotency_key(request) -> str:
 
 @router.post("", response={200: SecretOut, 201: SecretOut},
              summary="Subscribe a URL to event types of a unit's subtree (a unit administrator); answers the secret once")
+@rate_limited("webhook")
 def create(request, body: SubscriptionIn):
     key = _idempotency_key(request)
     if key:

@@ -13,6 +13,7 @@ from ninja.security import APIKeyHeader, HttpBearer
 from pydantic import ConfigDict, Field
 
 from motcua.identity.models import ApiToken
+from motcua.lib.ratelimit import rate_limited
 from motcua.petitions import access, otp, public
 from motcua.petitions.actions import RULES, Filing, allowed_actions, file_petition, perform
 from motcua.petitions.actions.inputs import MAX_TEXT
@@ -149,6 +150,7 @@ def _visible(request, code: str) -> Petition:
 @router.post("", response={200: FiledOut, 201: FiledOut}, auth=FILER_AUTH,
              summary="File feedback, a petition or a complaint (a citizen, or a verified contact); "
                      "Idempotency-Key makes a retry safe")
+@rate_limited("petition")
 def file(request, body: PetitionIn):
     user, contact = _who(request)
     petition, created = file_petition(

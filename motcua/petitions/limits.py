@@ -2,8 +2,9 @@
 
 A simple limiter over the rows already kept: the petitions filed (and codes sent) in a
 sliding window are counted in the database, so it holds across processes without a
-cache. A shared limiter for the whole API is planned (issue 20's helper); this one stays
-small until that exists. Exceeding a limit raises `RateLimited` (429 with Retry-After).
+cache, and it counts per verified contact, which the shared limiter (motcua/lib/ratelimit.py,
+"petition" by account and address) cannot. Both are applied to filing; exceeding either answers the
+same 429 with Retry-After (`RateLimited` here; the page turns it into the shared 429 page).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ CODE_LIMITS: tuple[tuple[int, timedelta], ...] = ((3, timedelta(minutes=15)), (1
 
 class RateLimited(ActionError):
     status = 429
-    code = "rate_limited"
+    code = "too_many_requests"  # as motcua/lib/ratelimit.py answers
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(_("Bạn đã gửi quá nhiều yêu cầu; hãy thử lại sau %(seconds)s giây.") % {"seconds": retry_after},

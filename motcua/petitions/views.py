@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from motcua.dossiers.models import Dossier
 from motcua.lib.errors import ActionError
+from motcua.lib.ratelimit import rate_limited, too_many
 from motcua.petitions import access, otp, public
 from motcua.petitions.actions import (
     HANDLERS,
@@ -25,6 +26,7 @@ from motcua.petitions.actions import (
     register_petition,
 )
 from motcua.petitions.forms import CodeForm, ContactForm, FilingForm, RegisterForm
+from motcua.petitions.limits import RateLimited
 from motcua.petitions.models import Kind, Petition, PetitionStatus, Topic
 from motcua.petitions.queue import deadline_state
 from motcua.units.models import Unit
@@ -56,6 +58,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+@rate_limited("petition", methods=("POST",))
 def new(request: HttpRequest) -> HttpResponse:
     user, contact = _user(request), _contact(request)
     if user is None and not contact:
@@ -72,6 +75,8 @@ def new(request: HttpRequest) -> HttpResponse:
                        procedure=c["procedure"] or None, dossier=c["dossier"] or None, topic=c["topic"]),
                 user=user, contact="" if user is not None else contact, files=c["attachments"],
             )
+        except RateLimited as exc:  # the per-contact limit: the same 429 and Retry-After as the shared limiter
+            return too_many(request, exc.retry_after, exc.message)
         except ActionError as exc:
             form.add_error(exc.extra.get("field") if exc.extra.get("field") in form.fields else None, exc.message)
         else:

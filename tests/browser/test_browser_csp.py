@@ -69,3 +69,22 @@ def test_key_pages_render_and_work_under_the_policy(chromium, axe, site):  # noq
     for path in ("/my/dossiers/", f"/my/dossiers/{code}/", "/my/documents/"):
         _open(page, console, path)
     context.close()
+
+
+def test_the_kpi_chart_keeps_its_colours_under_the_policy(chromium, site):  # noqa: F811
+    """pygal's CSS comes from monitoring/chart.css, not an inline <style>: the series are still coloured."""
+    citizen = User.objects.get(username="citizen")
+    actions.submit(citizen, "1.001193", dict(BIRTH), components=list(BIRTH_COMPONENTS))
+    client = Client()
+    client.force_login(User.objects.get(username="monitor_province"))
+    context = b.new_context(chromium, site)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": site}])
+    page, console = _watched(context)
+    _open(page, console, "/kpi/units/000.00.00.H99/")  # the province
+    assert page.locator(".kpi-chart svg.pygal-chart").count() == 1
+    stroke = page.evaluate("getComputedStyle(document.querySelector('.kpi-chart .serie-0 .line, "
+                           ".kpi-chart .color-0')).stroke")
+    assert stroke == "rgb(11, 92, 173)", stroke  # #0b5cad, STYLE.colors[0]
+    tooltip = page.evaluate("getComputedStyle(document.querySelector('.kpi-chart .tooltip')).opacity")
+    assert tooltip == "0"
+    context.close()

@@ -79,7 +79,7 @@ def test_rate_limit_per_account_is_429_with_retry_after(api, monkeypatch):
     assert _file(c).status_code == 201
     assert _file(c).status_code == 201
     r = _file(c)
-    assert r.status_code == 429 and 0 < int(r["Retry-After"]) <= 3600 and r.json()["code"] == "rate_limited"
+    assert r.status_code == 429 and 0 < int(r["Retry-After"]) <= 3600 and r.json()["code"] == "too_many_requests"
     assert _file(api("citizen")).status_code == 201  # another account is not held back
 
 

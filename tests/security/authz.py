@@ -115,15 +115,15 @@ def classify(status: int, location: str) -> set[str]:
     return found
 
 
-def request(client: Client, endpoint: Endpoint, path: str, token: str | None):
-    """One request, rolled back: no answer changes what the next cell sees."""
+def request(client: Client, endpoint: Endpoint, path: str, token: str | None, body: bytes = b"{}"):
+    """One request, rolled back: no answer changes what the next cell sees (API bodies: `body`, JSON)."""
     headers: dict[str, Any] = {"Authorization": f"Bearer {token}"} if token else {}
     cookies = copy.deepcopy(client.cookies)  # a logout endpoint would sign the role out for the next cells
     with transaction.atomic():
         if endpoint.method == "GET":
             r = client.get(path, headers=headers)
         elif endpoint.api:
-            r = client.generic(endpoint.method, path, b"{}", content_type="application/json", headers=headers)
+            r = client.generic(endpoint.method, path, body, content_type="application/json", headers=headers)
         else:
             r = client.generic(endpoint.method, path, b"", content_type="application/x-www-form-urlencoded",
                                headers=headers)

@@ -28,6 +28,29 @@ OFFICE_POST_ONLY = {"anon": "any", "*": "any"}  # GET on a POST-only page: 405 f
 # An action through the API: let in (a wrong role 403, a wrong state 409/422) only those who see the dossier.
 ACTION = {"anon": "login", "citizen": "404", "outsider": "404", "superuser": "404", "*": "seen"}
 
+# Officer-only pages without a dossier (queues, search, bulk): citizens and a unit-less superuser 403.
+STAFF_PAGE = OFFICE
+# A dossier's printable slip that exists for A only (B is not received yet: no receipt).
+OFFICE_SLIP = {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "outsider": "404",
+               "unit_staff/b": "404", "overseer/b": "404", "*": "ok"}
+# Something that exists for no dossier of the matrix (an event number, a preview of a file that is not a
+# PDF or an image): 404 to every officer, 403 to non-officers, login for the anonymous.
+OFFICE_NONE = {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "*": "404"}
+# Unit administration: the unit_admin role on the unit's subtree only; other officers 404 (which units
+# exist is not theirs to learn through this page), citizens and a unit-less superuser 403.
+UNIT_ADMIN = {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "unit_admin": "ok", "*": "404"}
+# A petition (issue 19): its filer, the staff of the unit it is addressed (or forwarded) to and the levels
+# above; 404 to everyone else, an officer of another unit included (petitions/access.py).
+PETITION = {"owner": "ok", "unit_staff": "ok", "overseer": "ok", "*": "404"}
+# The petitions' back office: any officer (each sees only their units' petitions), 404 to the rest.
+PETITION_OFFICE = {"staff": "ok", "*": "404"}
+# A petition action through the API (a valid body, BODIES): only those who see the petition get past the lookup
+# (then 403 for a wrong role, 409 for a wrong state); 404 to everyone else.
+PETITION_ACTION = {"anon": "login", "citizen": "404", "outsider": "404", "superuser": "404", "*": "seen"}
+PETITION_SEEN = PETITION_ACTION
+# A webhook subscription of a unit: the unit administrators of that unit's subtree; 404 to everyone else.
+WEBHOOK = {"anon": "login", "unit_admin": "ok", "*": "404"}
+
 PAGES = {
     "admin:*": "any",  # Django's admin: is_staff accounts only (no demo officer is); its own permission checks
     "demo_registry:record": PUBLIC,  # answers this machine only (a loopback call); docs/security.md
@@ -58,6 +81,41 @@ PAGES = {
     "backoffice:revoke_result": OFFICE_POST_ONLY,
     "backoffice:apology": {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "*": "404"},
     "backoffice:component": OFFICE_FILE,  # B's upload was recorded without a stored file: 404 to all
+    "backoffice:component_view": OFFICE_NONE,  # the walker's uploads are neither PDFs nor images: no preview
+    "backoffice:queue": STAFF_PAGE,  # each queue lists only the units served (tests/backoffice/)
+    "backoffice:search": STAFF_PAGE,
+    "backoffice:bulk": STAFF_PAGE,  # POST with no dossier chosen: back to the queue; each dossier re-checked
+    "backoffice:intake": {"anon": "login", "onestop": "ok", "parent": "ok", "owner": "403", "citizen": "403",
+                          "*": "403"},  # one-stop officers only (counter and postal intake)
+    "backoffice:intake_receipt": OFFICE_SLIP,
+    "backoffice:receipt": OFFICE_SLIP,
+    "backoffice:digitize": OFFICE_DOSSIER,
+    "backoffice:note": {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "outsider": "404",
+                        "*": "seen"},  # an empty note: 4xx to those who see the dossier, 404 to the rest
+    "backoffice:print": OFFICE_SLIP,
+    "backoffice:print_pdf": OFFICE_SLIP,
+    "backoffice:print_event": OFFICE_NONE,  # no handover event 1 on either dossier
+    "backoffice:print_pdf_event": OFFICE_NONE,
+    "backoffice:unit_admin_home": UNIT_ADMIN,
+    "backoffice:unit_admin_unit": UNIT_ADMIN,
+    "backoffice:unit_admin": UNIT_ADMIN,
+    "notifications:profile": SIGNED_IN,  # the person's own channels
+    "notifications:dead_letters": {"superuser": "ok", "*": "404"},  # operators (superusers) only
+    # The demo gateways are on in tests (DEMO_SMS_ENABLED, DEMO_NATIONAL_ENABLED) and open to anybody, as a
+    # provider's test console is; `check --deploy` errors when they are on with DEBUG=False (docs/security.md).
+    "demo_sms:page": PUBLIC,
+    "demo_sms:messages": PROTOCOL,
+    "demo_national:receive": PROTOCOL,  # POST only, bearer NATIONAL_SYNC_TOKEN when set
+    "demo_national:dossier": PROTOCOL,
+    "petitions:public": PUBLIC,
+    "petitions:new": PUBLIC,  # the anonymous are sent to verify a contact first
+    "petitions:verify": PUBLIC,
+    "petitions:mine": PUBLIC,
+    "petitions:queue": PETITION_OFFICE,
+    "petitions:register": PETITION_OFFICE,
+    "petitions:stats": PETITION_OFFICE,
+    "petitions:detail": PETITION,
+    "petitions:act": {"owner": "seen", "unit_staff": "seen", "overseer": "seen", "*": "404"},
     "monitoring:home": {"anon": "login", "*": "any"},
     "monitoring:public": PUBLIC,
     "monitoring:unit": {"anon": "login", "*": "any"},
@@ -139,20 +197,67 @@ API = {
     "GET /api/v1/vault/documents/{doc_id}/file": OWNER_ONLY,
     "GET /api/v1/vault/access-log": SIGNED_IN,
     "POST /api/v1/uploads": {"anon": "login", "*": "seen"},
+    # Bulk actions and digitization with an empty body: 422 before any dossier is looked up (each dossier named
+    # in a real body is then checked like a single action: tests/backoffice/, tests/dossiers/).
+    "POST /api/v1/dossiers/actions/receive": {"anon": "login", "*": "seen"},
+    "POST /api/v1/dossiers/actions/claim": {"anon": "login", "*": "seen"},
+    "POST /api/v1/dossiers/actions/assign": {"anon": "login", "*": "seen"},
+    "POST /api/v1/dossiers/actions/return_result": {"anon": "login", "*": "seen"},
+    # digitize and digitize_result need a staged upload, checked before the dossier (tests/backoffice/).
+    "POST /api/v1/dossiers/{code}/actions/digitize": {"anon": "login", "*": "seen"},
+    "POST /api/v1/dossiers/{code}/actions/digitize_result": {"anon": "login", "*": "seen"},
+    "POST /api/v1/dossiers/{code}/actions/keep_on_paper": ACTION,  # a valid body (BODIES): 404 outside
+    "POST /api/v1/petitions": {"anon": "login", "*": "seen"},  # an empty body: 422
+    "GET /api/v1/petitions/public": PUBLIC,
+    "POST /api/v1/petitions/contact-codes": PROTOCOL,
+    "POST /api/v1/petitions/contact-codes/verify": PROTOCOL,
+    "GET /api/v1/petitions/{code}": {"anon": "login", "citizen": "404", "outsider": "404", "superuser": "404",
+                                    "*": "ok"},
+    "POST /api/v1/petitions/{code}/actions/refuse": PETITION_ACTION,
+    "POST /api/v1/petitions/{code}/actions/request_information": PETITION_ACTION,
+    "POST /api/v1/petitions/{code}/actions/provide_information": PETITION_ACTION,
+    "POST /api/v1/petitions/{code}/actions/answer": PETITION_ACTION,
+    "POST /api/v1/petitions/{code}/actions/forward": PETITION_ACTION,
+    "POST /api/v1/petitions/{code}/actions/complain_again": PETITION_ACTION,
+    "POST /api/v1/petitions/{code}/actions/publish": PETITION_SEEN,
+    "POST /api/v1/petitions/{code}/actions/like": PETITION_SEEN,
+    "POST /api/v1/petitions/{code}/actions/dislike": PETITION_SEEN,
+    "POST /api/v1/webhooks": {"anon": "login", "*": "seen"},  # an empty body: 422
+    "GET /api/v1/webhooks": SIGNED_IN,  # the subscriptions of the caller's administered units (none for others)
+    "GET /api/v1/webhooks/{sub_id}": WEBHOOK,
+    "DELETE /api/v1/webhooks/{sub_id}": WEBHOOK,
+    "POST /api/v1/webhooks/{sub_id}/rotate-secret": WEBHOOK,
+    "GET /api/v1/webhooks/{sub_id}/deliveries": WEBHOOK,
+    "POST /api/v1/webhooks/{sub_id}/deliveries/{delivery_id}/replay": {"anon": "login", "*": "404"},  # no delivery
+}
+
+# API bodies (JSON) of operations that validate their input before looking the object up: with a valid body
+# the cell tests who may reach the object, not the validation. Others are sent `{}`.
+BODIES: dict[str, dict] = {
+    "POST /api/v1/petitions/{code}/actions/refuse": {"reason": "Không thuộc thẩm quyền"},
+    "POST /api/v1/petitions/{code}/actions/request_information": {"reason": "Cần thêm địa chỉ"},
+    "POST /api/v1/petitions/{code}/actions/provide_information": {"body": "Thôn 2"},
+    "POST /api/v1/petitions/{code}/actions/answer": {"answer": "Đã sửa đèn"},
+    "POST /api/v1/petitions/{code}/actions/forward": {"unit": "000.12.00.H99", "reason": "Đúng địa bàn"},
+    "POST /api/v1/petitions/{code}/actions/complain_again": {"reason": "Chưa sửa"},
+    "POST /api/v1/dossiers/{code}/actions/keep_on_paper": {"key": "to_khai", "reason": "Bản giấy"},
 }
 
 # Routes the OpenAPI document leaves out on purpose.
 API_OUTSIDE_SCHEMA = {
     "POST /api/v1/dossiers/{code}/actions/{action}": {"anon": "login", "*": "404"},  # an unknown action
+    "POST /api/v1/dossiers/actions/{action}": {"anon": "login", "*": "404"},  # an unknown bulk action
+    "POST /api/v1/dossiers/actions/return": {"anon": "login", "*": "seen"},  # return_result's alias; empty body 422
+    "POST /api/v1/petitions/{code}/actions/{action}": {"anon": "login", "*": "404"},  # an unknown petition action
 }
 
 # Pages asked with another method than GET.
-METHODS: dict[str, str] = {}
+METHODS: dict[str, str] = {
+    "backoffice:note": "POST",  # an empty note: 4xx to whoever may write on the dossier, 404 to the rest
+    "backoffice:bulk": "POST",
+    "petitions:act": "POST",
+}
 
 # Pages whose HTML still has inline style the policy blocks (the header is checked; the body is not), each with
-# why. Empty this, do not grow it: move the style to a static file.
-CSP_KNOWN_INLINE = {
-    # pygal's inline SVG chart carries a <style> element and style="" attributes: under the policy the chart
-    # loses its colours. To do (issue 20): render with pygal's no-style option and style .pygal in kpi.css.
-    "monitoring:unit": "pygal's inline SVG",
-}
+# why. Keep it empty: move the style to a static file (the KPI chart's is monitoring/chart.css).
+CSP_KNOWN_INLINE: dict[str, str] = {}

@@ -10,6 +10,7 @@ then check that line says what should be, not merely what is).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections import defaultdict
@@ -17,12 +18,15 @@ from collections import defaultdict
 import pytest
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from motcua.dossiers import actions
 from motcua.dossiers.models import Dossier
 from motcua.drafts.models import Draft
 from motcua.identity.models import User
+from motcua.integrations.models import WebhookSubscription
 from motcua.payments.models import Payment
+from motcua.petitions.actions import Filing, file_petition
 from motcua.results import links
 from motcua.results.models import Result
 from motcua.vault.models import VaultDocument
@@ -33,7 +37,8 @@ from tests.walker import DEFINITIONS, Walker
 DISCOVER = os.environ.get("AUTHZ_DISCOVER") == "1"
 PARAM = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>|\{(?P<api>\w+)\}")
 # Parameters that name one of the two objects: an endpoint without any is checked once (relations of dossier A).
-OBJECT_PARAMS = {"code", "number", "key", "payment_id", "doc_id", "draft_id", "step_id", "kind", "signature", "txn_no"}
+OBJECT_PARAMS = {"code", "number", "key", "payment_id", "doc_id", "draft_id", "step_id", "kind", "signature", "txn_no",
+                 "sub_id"}
 
 
 def _page_endpoints() -> list[authz.Endpoint]:
@@ -107,6 +112,17 @@ def world(demo, settings):
                        components=list(BIRTH_COMPONENTS))
     clients = authz.clients()
     params = {"a": _params(a, clients["citizen_a"][0]), "b": _params(b, clients["citizen_b"][0])}
+    # A petition and a webhook subscription beside each dossier: filed by its applicant to its unit (not
+    # forwarded anywhere), subscribed by the province's unit administrator for its unit.
+    admin = User.objects.get(username="admin_province")
+    for obj, dossier in (("a", a), ("b", b)):
+        petition, _created = file_petition(
+            Filing(kind="feedback", subject="Đèn đường hỏng", body="Thôn 2 tối.", unit=dossier.unit.code),
+            user=dossier.applicant)
+        sub = WebhookSubscription.objects.create(
+            unit=dossier.unit, url="https://hooks.example.org/motcua", event_types=["dossier.submitted"],
+            secret="whsec_" + "x" * 32, created_by=admin, created_at=timezone.now())
+        params[obj] |= {"petition": petition.code, "sub_id": str(sub.pk)}
     cache.clear()
     return clients, params
 
@@ -135,12 +151,21 @@ def _params(dossier: Dossier, owner_client) -> dict[str, str]:
 def _fill(endpoint: authz.Endpoint, params: dict[str, str]) -> str:
     def value(m: re.Match) -> str:
         name = m["name"] or m["api"]
-        if endpoint.key.startswith("monitoring:") and name == "code":
-            return params["unit"]  # the KPI pages take a unit's code
+        if (endpoint.key.startswith("monitoring:") or endpoint.key.startswith("backoffice:unit_admin")) \
+                and name == "code":
+            return params["unit"]  # the KPI pages and unit administration take a unit's code
+        if name == "code" and ("petitions" in endpoint.key or "/petitions/" in endpoint.path_template):
+            return params["petition"]
+        if name == "kind" and endpoint.key.startswith("backoffice:print"):
+            return "receipt"
+        if name in ("slug", "section", "event", "delivery_id"):
+            return {"slug": "mine", "section": "staff", "event": "1", "delivery_id": "999999"}[name]
         if endpoint.key == "portal:procedure" or endpoint.key == "portal:start_draft" or (
             endpoint.api and "/procedures/" in endpoint.path_template
         ):
             return "1.001193" if name == "code" else params.get(name, "x")
+        if name == "action" and endpoint.key == "petitions:act":
+            return "answer"  # an officer's action on a petition
         if name == "action":
             return "no_such_action"  # the catch-all route (a known action has its own operation)
         if endpoint.key == "demo_registry:record":
@@ -178,7 +203,8 @@ def _check(endpoints: list[authz.Endpoint], world) -> None:
         for obj in _objects(endpoint):
             path = _fill(endpoint, params[obj])
             for role, (client, token) in clients.items():
-                response = authz.request(client, endpoint, path, token if endpoint.api else None)
+                body = json.dumps(authz_table.BODIES.get(endpoint.key, {})).encode()
+                response = authz.request(client, endpoint, path, token if endpoint.api else None, body)
                 status, location = response.status_code, response.headers.get("Location", "")
                 seen[endpoint.key][(role, obj)] = status
                 # Every HTML answer, whoever asks: a CSP without 'unsafe-inline' and nothing inline it would block.

@@ -7,6 +7,7 @@ from django.test import Client
 
 from motcua.identity.models import ApiToken, User
 from motcua.lib.ratelimit import Rate, hit
+from motcua.petitions.models import Petition
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +152,48 @@ def test_the_time_stamping_authority_is_limited(db, settings):
     assert client.post("/pki/tsa", b"junk", content_type="application/timestamp-query").status_code != 429
     r = client.post("/pki/tsa", b"junk", content_type="application/timestamp-query")
     assert r.status_code == 429 and r["Retry-After"]
+
+
+def test_petition_filing_is_limited_in_the_api_and_on_the_page(demo, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "petition": "2/h"}
+    citizen = ApiClient("citizen")
+    body = {"kind": "feedback", "subject": "Đèn đường hỏng", "body": "Thôn 2 tối.", "unit": "000.11.00.H99"}
+    assert [citizen.post("/petitions", body).status_code for _ in range(2)] == [201, 201]
+    r = citizen.post("/petitions", body)
+    assert r.status_code == 429 and r.json()["code"] == "too_many_requests" and 0 < int(r["Retry-After"]) <= 3600
+    # The page: the same limit by account (its own window), a 429 page with Retry-After, nothing filed.
+    page = Client()
+    page.force_login(User.objects.get(username="citizen2"))
+    for _ in range(2):
+        page.post("/petitions/new/", {"kind": "feedback"})  # invalid forms count too: each is a filing attempt
+    filed = Petition.objects.count()
+    r = page.post("/petitions/new/", {**body, "topic": "other"})
+    assert r.status_code == 429 and int(r["Retry-After"]) > 0 and r["Content-Type"].startswith("text/html")
+    assert Petition.objects.count() == filed
+    assert page.get("/petitions/new/").status_code == 200  # reading the form is not limited
+
+
+def test_the_per_contact_petition_limit_answers_the_same_429_on_the_page(demo, settings, monkeypatch):
+    from datetime import timedelta
+
+    monkeypatch.setattr("motcua.petitions.limits.FILING_LIMITS", ((1, timedelta(hours=1)),))
+    citizen = ApiClient("citizen")
+    body = {"kind": "feedback", "subject": "Đèn đường hỏng", "body": "Thôn 2 tối.", "unit": "000.11.00.H99"}
+    assert citizen.post("/petitions", body).status_code == 201
+    r = citizen.post("/petitions", body)
+    assert r.status_code == 429 and r.json()["code"] == "too_many_requests" and int(r["Retry-After"]) > 0
+    page = Client()
+    page.force_login(User.objects.get(username="citizen"))
+    r = page.post("/petitions/new/", {**body, "topic": "other"})
+    assert r.status_code == 429 and int(r["Retry-After"]) > 0 and "text/html" in r["Content-Type"]
+
+
+def test_webhook_subscriptions_are_limited(demo, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "webhook": "2/h"}
+    admin = ApiClient("admin_province")
+    body = {"unit": "999.99.99.X", "url": "https://example.org/hook", "event_types": ["dossier.submitted"]}
+    statuses = [admin.post("/webhooks", body).status_code for _ in range(3)]
+    assert 429 not in statuses[:2] and statuses[2] == 429
+    r = admin.post("/webhooks", body)
+    assert r.status_code == 429 and r.json()["code"] == "too_many_requests" and 0 < int(r["Retry-After"]) <= 3600
+    assert admin.get("/webhooks").status_code == 200  # listing is not limited
