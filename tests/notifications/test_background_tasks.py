@@ -207,8 +207,15 @@ def rq_redis():
         )
     connection.flushdb()
     # django_rq brings the rqworker command (settings add it when TASKS_BACKEND=rq).
+    from django.contrib import admin
+
+    registered = set(admin.site._registry)
     with override_settings(**RQ_SETTINGS, INSTALLED_APPS=[*django_settings.INSTALLED_APPS, "django_rq"]):
         yield connection
+    # django_rq registers its models with the admin when installed; once it is uninstalled again, the
+    # admin's index would still list them and fail (KeyError 'django_rq') for the rest of the process.
+    for model in set(admin.site._registry) - registered:
+        admin.site.unregister(model)
     connection.flushdb()
     connection.close()
 
