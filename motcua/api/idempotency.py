@@ -6,7 +6,7 @@ dropped connection, a timeout) sends the same request again with the same key:
 - same key, another request (method, path or body differ): 422 `idempotency_key_reused`;
 - same key while the first request is still being worked on: 409 `idempotency_request_in_flight`.
 
-Keys are kept per user for KEEP (then pruned by the notifications' pruning sweep).
+Keys are kept per user for KEEP (then pruned by the scheduler's `prune_idempotency_keys`, api/tasks.py).
 The work and the stored answer commit in one transaction: a worker killed in
 between leaves neither, and its key, in flight, may be retried after STALE.
 Answers of 5xx are not kept (the retry does the work again), 4xx are (the
@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from motcua.api.models import IdempotentRequest
 from motcua.identity.models import ApiToken
 
-PATHS = re.compile(r"^/api/v1/(?:dossiers(?:/[^/]+/(?:actions/[^/]+|payments|rating))?|drafts/[^/]+/submit)/?$")
+PATHS = re.compile(r"^/api/v1/(?:dossiers(?:/[^/]+/(?:actions/[^/]+|payments|rating))?|drafts/[^/]+/submit|webhooks)/?$")
 KEEP = timedelta(hours=24)
 # A request in flight for longer than this has lost its worker (no request here takes a minute).
 STALE = timedelta(minutes=5)

@@ -333,13 +333,6 @@ def _file_at_counter(request, body: DossierIn, found: Procedure | None, version_
         raise Invalid(_("Tại quầy chỉ tiếp nhận hồ sơ trực tiếp (1) hoặc qua bưu chính công ích (3)."), code="invalid_channel")
     if body.applicant is None:
         raise Invalid(_("Hãy cho biết người nộp hồ sơ."), code="applicant_required")
-    key = request.headers.get("Idempotency-Key", "")
-    if len(key) > 128 or "\x00" in key:
-        raise Invalid(_("Khóa Idempotency-Key không hợp lệ."), code="invalid_idempotency_key")
-    if key:
-        done = counter_actions.filed_with_key(request.user, key)
-        if done is not None:
-            return Answer(200, _out(_visible(request, done), request.user))
     records, taken = _records(request, body.components, version_components)
     now = timezone.now()
     components = [
@@ -352,7 +345,7 @@ def _file_at_counter(request, body: DossierIn, found: Procedure | None, version_
         dossier = actions.file_at_counter(
             request.user, body.applicant.model_dump(exclude_none=True), body.procedure, body.data,
             channel=body.channel, unit_code=body.unit, components=components, procedure=found,
-            payment_receipt=body.payment_receipt, idempotency_key=key,
+            payment_receipt=body.payment_receipt,
         )
         vault_uploads.mark_used(taken, dossier.code)
     shown = _visible(request, dossier.code)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -17,13 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from motcua.integrations import addresses, signing, webhooks
 from motcua.integrations.models import WebhookDelivery, WebhookSubscription
-from motcua.lib.errors import Conflict, Invalid, NotFound
+from motcua.lib.errors import Invalid, NotFound
 from motcua.lib.ratelimit import rate_limited
 from motcua.units.models import Role
 from motcua.units.scope import units_for
 
 router = Router(tags=["webhooks"])
-MAX_KEY = 128
 
 
 class SubscriptionIn(BaseModel):
@@ -84,26 +83,10 @@ def _get(request, sub_id: int) -> WebhookSubscription:
     return sub
 
 
-def _idempotency_key(request) -> str:
-    key = request.headers.get("Idempotency-Key", "")
-    if len(key) > MAX_KEY or "\x00" in key:
-        raise Invalid(_("Khóa Idempotency-Key không hợp lệ."), code="invalid_idempotency_key")
-    return key
-
-
-@router.post("", response={200: SecretOut, 201: SecretOut},
+@router.post("", response={201: SecretOut},
              summary="Subscribe a URL to event types of a unit's subtree (a unit administrator); answers the secret once")
 @rate_limited("webhook")
 def create(request, body: SubscriptionIn):
-    key = _idempotency_key(request)
-    if key:
-        earlier = WebhookSubscription.objects.select_related("unit").filter(created_by=request.user,
-                                                                            idempotency_key=key).first()
-        if earlier is not None:
-            if (earlier.unit.code, earlier.url, earlier.event_types) != (body.unit, body.url, body.event_types):
-                raise Conflict(_("Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác."),
-                               code="idempotency_key_reused")
-            return Answer(200, {**_out(earlier), "secret": earlier.secret})
     unit = units_for(request.user, Role.UNIT_ADMIN).filter(code=body.unit).first()
     if unit is None:
         # Not an administrator there, or no such unit: the same answer.
@@ -118,14 +101,11 @@ def create(request, body: SubscriptionIn):
         addresses.check(body.url)
     except addresses.Refused as exc:
         raise Invalid(str(exc), code="url_refused") from exc
-    try:
-        with transaction.atomic():
-            sub = WebhookSubscription.objects.create(
-                unit=unit, url=body.url, event_types=sorted(set(body.event_types)), description=body.description,
-                secret=signing.new_secret(), created_by=request.user, created_at=timezone.now(), idempotency_key=key,
-            )
-    except IntegrityError as exc:  # the same key sent twice at once: the other request made it
-        raise Conflict(_("Yêu cầu với khóa Idempotency-Key này đang được xử lý."), code="idempotency_key_busy") from exc
+    # A retry with the same Idempotency-Key is answered by api/idempotency.py before this runs.
+    sub = WebhookSubscription.objects.create(
+        unit=unit, url=body.url, event_types=sorted(set(body.event_types)), description=body.description,
+        secret=signing.new_secret(), created_by=request.user, created_at=timezone.now(),
+    )
     return Answer(201, {**_out(sub), "secret": sub.secret})
 
 

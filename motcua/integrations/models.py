@@ -32,17 +32,9 @@ class WebhookSubscription(models.Model):
     disabled_reason = models.CharField(max_length=200, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
-    # A client's Idempotency-Key on POST /api/v1/webhooks: a retry answers the same subscription.
-    idempotency_key = models.CharField(max_length=128, blank=True, default="")
 
     class Meta:
         ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["created_by", "idempotency_key"], name="webhook_idempotency_key",
-                condition=~models.Q(idempotency_key=""),
-            )
-        ]
 
 
 class Delivery(models.Model):

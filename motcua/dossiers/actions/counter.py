@@ -32,7 +32,7 @@ from motcua.dossiers.actions.context import Ctx
 from motcua.dossiers.actions.filing import submit
 from motcua.dossiers.actions.inputs import ActionInput, Text
 from motcua.dossiers.applicants import Applicant, resolve
-from motcua.dossiers.models import Channel, Dossier, DossierEvent, Status
+from motcua.dossiers.models import Channel, Dossier, Status
 from motcua.lib.errors import Forbidden, Invalid
 from motcua.units.models import Role
 from motcua.units.scope import units_for
@@ -72,17 +72,13 @@ class _Filing:
     applicant: Applicant
     channel: int
     payment_receipt: str | None
-    idempotency_key: str = ""
     received: list[Dossier] = field(default_factory=list)
 
     def save_applicant(self) -> None:
         self.applicant.save()
 
     def event_data(self) -> dict:
-        data = {"channel": self.channel, "filed_by": self.officer.get_username(), "applicant": self.applicant.identity}
-        if self.idempotency_key:
-            data["idempotency_key"] = self.idempotency_key
-        return data
+        return {"channel": self.channel, "filed_by": self.officer.get_username(), "applicant": self.applicant.identity}
 
     def inside(self, dossier: Dossier) -> None:
         # Imported here: transitions imports the rules, which import this module's actions.
@@ -112,7 +108,6 @@ def file_at_counter(
     components: list | None = None,
     procedure: Procedure | None = None,
     payment_receipt: str | None = None,
-    idempotency_key: str = "",
 ) -> Dossier:
     """A one-stop officer files and receives a dossier for `applicant` (a personal ID or a typed identity).
 
@@ -136,21 +131,12 @@ def file_at_counter(
     person = resolve(applicant)
     if person.user.pk is None and any(isinstance(c, Mapping) and "vault_document" in c for c in components or []):
         raise Invalid(_("Người nộp chưa có kho dữ liệu: không có giấy tờ nào để dùng lại."), code="vault_document_not_found")
-    filing = _Filing(officer, units, person, channel, payment_receipt, idempotency_key)
+    filing = _Filing(officer, units, person, channel, payment_receipt)
     dossier = submit(
         person.user, procedure.code, data, unit_code=unit_code, channel=channel, components=components,
         procedure=procedure, counter=filing,
     )
     return filing.received[0] if filing.received else dossier
-
-
-def filed_with_key(officer, key: str) -> str | None:
-    """The code of the dossier this officer already filed with this Idempotency-Key (a retried request)."""
-    found = (
-        DossierEvent.objects.filter(action="submit", actor=officer, data__idempotency_key=key)
-        .values_list("dossier__code", flat=True).first()
-    )
-    return found
 
 
 # --- digitizing later (RULES: digitize, keep_on_paper, digitize_result) -----------------------------

@@ -45,7 +45,6 @@ class Migration(migrations.Migration):
                 ('active', models.BooleanField(default=True)),
                 ('disabled_reason', models.CharField(blank=True, default='', max_length=200)),
                 ('created_at', models.DateTimeField()),
-                ('idempotency_key', models.CharField(blank=True, default='', max_length=128)),
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='units.unit')),
             ],
@@ -102,10 +101,6 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['state', 'next_attempt_at'], name='integration_state_2d1ea2_idx'), models.Index(fields=['receipt', 'received_day'], name='integration_receipt_7b3816_idx')],
                 'constraints': [models.UniqueConstraint(fields=('dossier_code', 'seq'), name='national_sync_order')],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='webhooksubscription',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('created_by', 'idempotency_key'), name='webhook_idempotency_key'),
         ),
         migrations.AddIndex(
             model_name='webhookdelivery',
