@@ -20,7 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods
 
 from motcua.backoffice.views import _staff_dossier_or_404, staff_required
 from motcua.catalog import derived
@@ -37,7 +37,6 @@ from motcua.units.scope import request_grants, units_for
 from motcua.vault import upload_checks
 from motcua.vault.prefill import log_reads, lookup
 from motcua.web import components
-from motcua.web.files import receipt_response
 from motcua.web.schema_form import SummaryError, build_fields, mark_derived, mark_prefilled, parse_post
 
 PAPER_PREFIX = "paper-"  # the "held on paper only" reason of a component
@@ -231,32 +230,7 @@ def _register(request: HttpRequest, chosen: Chosen) -> HttpResponse:
         # The receipt handed over, in the applicant's vault (drawn once: the PDF link serves the stored copy).
         receipt_drawing.keep_in_vault(_staff_dossier_or_404(request, dossier.code))
     messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {"code": dossier.code})
-    return redirect("backoffice:intake_receipt", code=dossier.code)
-
-
-@require_safe
-@staff_required
-def receipt(request: HttpRequest, code: str) -> HttpResponse:
-    """The receipt with the return date, as a page that prints on A4 (and its PDF, `receipt_pdf`)."""
-    dossier = _staff_dossier_or_404(request, code)
-    if dossier.received_at is None:
-        raise Http404(_("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận."))
-    names = {c["key"]: localized(c.get("name")) or c["key"] for c in dossier.procedure_version.components}
-    rows = [
-        (names.get(str(c.get("key")), str(c.get("key"))), c) for c in dossier.components or [] if isinstance(c, Mapping)
-    ]
-    received = dossier.events.filter(action="receive").select_related("actor").order_by("id").first()
-    return render(request, "backoffice/intake_receipt.html", {
-        "dossier": dossier, "procedure_name": localized(dossier.procedure_version.definition["name"]),
-        "rows": rows, "officer": received.actor if received is not None else None,
-        "applicant_name": dossier.applicant.get_full_name() or dossier.applicant.get_username(),
-    })
-
-
-@require_safe
-@staff_required
-def receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
-    return receipt_response(_staff_dossier_or_404(request, code))
+    return redirect("backoffice:print", code=dossier.code, kind="receipt")
 
 
 # --- digitization of a dossier's paper (số hóa) ---------------------------------------------------

@@ -11,8 +11,6 @@ urlpatterns = [
     path("bulk/", worklist.bulk_act, name="bulk"),
     # The one-stop counter (issue 17): filing a walk-in or postal dossier, its receipt, digitization.
     path("intake/", intake.intake, name="intake"),
-    path("intake/<str:code>/receipt/", intake.receipt, name="intake_receipt"),
-    path("dossiers/<str:code>/receipt.pdf", intake.receipt_pdf, name="receipt"),
     path("dossiers/<str:code>/digitize/", intake.digitize, name="digitize"),
     path("dossiers/<str:code>/", views.dossier_detail, name="dossier"),
     path("dossiers/<str:code>/act/<slug:action>/", views.act, name="act"),

@@ -54,7 +54,8 @@ def receipt_context(dossier: ReceivedDossier) -> dict[str, Any]:
     """What the receipt shows (the PDF above, and the officer's page printed from the browser)."""
     names = {c["key"]: localized(c.get("name"), "vi") or c["key"] for c in dossier.procedure_version.components}
     supplied = [
-        names.get(str(c.get("key")), str(c.get("key"))) for c in dossier.components or [] if isinstance(c, Mapping)
+        names.get(str(c.get("key")), str(c.get("key"))) + _on_paper(c)
+        for c in dossier.components or [] if isinstance(c, Mapping)
     ]
     received = dossier.events.filter(action="receive").select_related("actor").order_by("id").first()
     officer = received.actor if received is not None else None
@@ -69,6 +70,13 @@ def receipt_context(dossier: ReceivedDossier) -> dict[str, Any]:
         "officer": signed_name(officer) if officer is not None else "",
         **links.printed(links.RECEIPT, dossier.code),
     }
+
+
+def _on_paper(component: Mapping) -> str:
+    # The receipt is a legal form in Vietnamese (as the rest of its text): what the desk took on paper.
+    if component.get("source") != "paper":
+        return ""
+    return " (bản giấy, đã số hóa)" if component.get("digitized") else " (bản giấy)"
 
 
 def draw(html: str) -> bytes:

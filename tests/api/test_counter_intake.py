@@ -61,7 +61,7 @@ def test_officer_files_a_walk_in_dossier_for_a_citizen_found_by_personal_id(as_u
     kept = VaultDocument.objects.get(owner=dossier.applicant, reference=f"{out['code']}/receipt")
     assert kept.title.startswith("Giấy tiếp nhận hồ sơ và hẹn trả kết quả") and kept.content_type == "application/pdf"
     # The receipt with the return date, as a PDF, for the officer and the applicant.
-    pdf = officer.client.get(f"/office/dossiers/{out['code']}/receipt.pdf")
+    pdf = officer.client.get(f"/office/dossiers/{out['code']}/print/receipt.pdf")
     assert pdf.status_code == 302  # the API client's session is not logged in: pages need a login
     event = DossierEvent.objects.get(dossier=dossier, action="submit")
     assert event.data["channel"] == 1 and event.data["filed_by"] == "onestop_anbinh"

@@ -66,14 +66,14 @@ def test_register_with_a_scan_then_the_receipt_and_its_pdf(demo):
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     dossier = Dossier.objects.get(channel=1)
-    assert response["Location"] == f"/office/intake/{dossier.code}/receipt/"
+    assert response["Location"] == f"/office/dossiers/{dossier.code}/print/receipt/"
     assert dossier.status == 2 and dossier.due_at is not None
     assert dossier.components[0]["digitized_by"] == "onestop_anbinh"
     html = client.get(response["Location"]).content.decode()
     assert dossier.code in html and "Giấy tiếp nhận hồ sơ và hẹn trả kết quả" in html
     assert "bản giấy, đã số hóa" in html and "Ngô Thị Mai" in html
     assert dossier.due_at.astimezone().strftime("%d/%m/%Y") in html or "Thời gian trả kết quả" in html
-    pdf = client.get(f"/office/dossiers/{dossier.code}/receipt.pdf")
+    pdf = client.get(f"/office/dossiers/{dossier.code}/print/receipt.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     # The applicant has an account: the dossier and its receipt are on their portal, the scan in their vault.
     citizen = officer("citizen")

@@ -85,14 +85,14 @@ def test_a_walk_in_dossier_with_two_scans_is_registered_and_its_receipt_printed(
     shoot(page, "counter-intake-form")
     form.get_by_role("button", name="Tiếp nhận hồ sơ và in giấy tiếp nhận").click()
 
-    expect(page.locator(".receipt h1")).to_have_text("Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
+    expect(page.locator(".paper h1")).to_have_text("Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
     walked = time.monotonic() - started
     assert walked < 120, f"the counter walk took {walked:.0f} s"
     dossier = Dossier.objects.get(channel=1)
     assert dossier.status == 2 and len(dossier.components) == 2
     assert all(c["source"] == "paper" and c["digitized"] for c in dossier.components)
-    expect(page.locator(".receipt")).to_contain_text(dossier.code)
-    expect(page.locator(".receipt")).to_contain_text("Ngô Thị Mai")  # the officer who received it
+    expect(page.locator(".paper")).to_contain_text(dossier.code)
+    expect(page.locator(".paper")).to_contain_text("Ngô Thị Mai")  # the officer who received it
     expect(page.locator(".receipt-due")).to_have_text(dossier.due_at.astimezone().strftime("%d/%m/%Y"))
     axe.check(page, "intake: the receipt")
     shoot(page, "counter-receipt")
@@ -100,7 +100,7 @@ def test_a_walk_in_dossier_with_two_scans_is_registered_and_its_receipt_printed(
     # Printed: the print stylesheet leaves only the receipt on the A4 page.
     page.emulate_media(media="print")
     expect(page.locator(".site-header")).to_be_hidden()
-    expect(page.locator(".receipt-links")).to_be_hidden()
+    expect(page.locator(".print-toolbar")).to_be_hidden()
     printed = page.pdf(format="A4")
     text = pdf_text(printed)
     assert dossier.code in text and "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in text.upper()

@@ -87,8 +87,6 @@ PAGES = {
     "backoffice:bulk": STAFF_PAGE,  # POST with no dossier chosen: back to the queue; each dossier re-checked
     "backoffice:intake": {"anon": "login", "onestop": "ok", "parent": "ok", "owner": "403", "citizen": "403",
                           "*": "403"},  # one-stop officers only (counter and postal intake)
-    "backoffice:intake_receipt": OFFICE_SLIP,
-    "backoffice:receipt": OFFICE_SLIP,
     "backoffice:digitize": OFFICE_DOSSIER,
     "backoffice:note": {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "outsider": "404",
                         "*": "seen"},  # an empty note: 4xx to those who see the dossier, 404 to the rest
