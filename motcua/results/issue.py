@@ -43,7 +43,10 @@ class Part:
 
 
 def signed_name(user) -> str:
-    """An officer's name as they write it (family name first), else the login."""
+    """A person's name as they write it (family name first; a citizen's as the e-ID registered it), else the login.
+
+    The one name printed on the papers (results, receipts, slips, letters): officers and applicants alike.
+    """
     return user.get_full_name() or user.get_username()
 
 

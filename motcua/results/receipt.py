@@ -63,7 +63,7 @@ def receipt_context(dossier: ReceivedDossier) -> dict[str, Any]:
         "dossier": dossier,
         "procedure_name": localized(dossier.procedure_version.definition["name"], "vi"),
         "unit": dossier.unit,
-        "applicant": getattr(dossier.applicant, "citizen", None),
+        "applicant_name": signed_name(dossier.applicant),
         "components": supplied,
         "received_at": timezone.localtime(dossier.received_at),
         "due_at": timezone.localtime(dossier.due_at) if dossier.due_at else None,

@@ -54,11 +54,6 @@ def _supplied(dossier) -> list[str]:
     return [names.get(str(c.get("key")), str(c.get("key"))) for c in dossier.components or [] if isinstance(c, Mapping)]
 
 
-def _applicant(dossier) -> str:
-    citizen = getattr(dossier.applicant, "citizen", None)
-    return citizen.full_name if citizen is not None else dossier.applicant.get_full_name() or dossier.applicant.get_username()
-
-
 def return_slip_context(dossier) -> dict[str, Any] | None:
     """None until the dossier has a result to hand over."""
     result = getattr(dossier, "result", None)
@@ -68,7 +63,7 @@ def return_slip_context(dossier) -> dict[str, Any] | None:
     return {
         "dossier": dossier,
         "unit": dossier.unit,
-        "applicant_name": _applicant(dossier),
+        "applicant_name": signed_name(dossier.applicant),
         "procedure_name": localized(dossier.procedure_version.definition["name"], "vi"),
         "result": result,
         "issued_at": timezone.localtime(result.issued_at),
@@ -112,7 +107,7 @@ def handover_context(dossier, event) -> dict[str, Any]:
         "from_step": localized(sender.name, "vi"),
         "to_units": receivers,
         "opened": [(localized(t.name, "vi"), t.unit) for t in opened],
-        "applicant_name": _applicant(dossier),
+        "applicant_name": signed_name(dossier.applicant),
         "procedure_name": localized(dossier.procedure_version.definition["name"], "vi"),
         "components": _supplied(dossier),
         "at": timezone.localtime(event.at),

@@ -1,4 +1,3 @@
-# ruff: noqa: S603 - the test starts the project's own command (motcua runserver) with its own arguments
 """A web worker killed in the middle of a submission's transaction: nothing half-written, nothing lost on retry.
 
 A real server process (`motcua runserver`) on a PostgreSQL database of its own. The test locks the
@@ -16,9 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -27,17 +23,9 @@ import pytest
 import requests
 from django.db import connection
 
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
-MOTCUA = str(Path(sys.executable).parent / "motcua")
+from tests.crash_server import ROOT, environment, free_port, prepare, serve
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-PORT = _free_port()  # chosen at import: each xdist worker and each checkout its own
+PORT = free_port()  # chosen at import: each xdist worker and each checkout its own
 SETUP = """
 from motcua.identity.models import ApiToken, User
 print("TOKEN=" + ApiToken.issue(User.objects.get(username="citizen"), label="crash-test"))
@@ -63,19 +51,6 @@ def database():
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _serve(env: dict[str, str], log: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([MOTCUA, "runserver", f"127.0.0.1:{PORT}", "--noreload"], cwd=ROOT, env=env,
-                            stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True)
-    for _ in range(150):
-        try:
-            requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
-            return proc
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    pytest.fail(f"the server did not start: {log.read_text()[-2000:]}")
-
-
 COUNTS = {
     "dossiers": "SELECT count(*) FROM dossiers_dossier WHERE applicant_id = (SELECT id FROM identity_user "
                 "WHERE username = 'citizen')",
@@ -97,24 +72,15 @@ def test_a_worker_killed_inside_a_submission_leaves_nothing_and_the_retry_files_
     from tests.conftest import BIRTH
 
     url_db, params = database
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "PROMETHEUS_"))},
-        "DATABASE_URL": url_db, "MOTCUA_VAR_DIR": str(tmp_path), "DEBUG": "false",
-        "PUBLIC_URL": f"http://127.0.0.1:{PORT}", "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-        "CATALOG_LOAD_ON_START": "false", "PYTHONPATH": str(ROOT),
-    }
-    for argv in (["migrate", "--verbosity", "0"], ["load_demo", "--verbosity", "0"]):
-        subprocess.run([MOTCUA, *argv], cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
-    out = subprocess.run([MOTCUA, "shell", "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True,
-                         text=True, timeout=300).stdout
-    token = next(x[6:] for x in out.splitlines() if x.startswith("TOKEN="))
+    env = environment(tmp_path, PORT, url_db)
+    token = prepare(env, SETUP)["TOKEN"]
     api = f"http://127.0.0.1:{PORT}/api/v1/dossiers"
     body: dict = {"procedure": "1.001193", "data": dict(BIRTH)}
     headers = {"Authorization": f"Bearer {token}"}
     log = tmp_path / "server.log"
     before = _counts(params)
 
-    server = _serve(env, log)
+    server = serve(env, PORT, log)
     try:
         body["components"] = _uploaded(headers)
         _kill_inside_the_transaction(server, params, api, body, headers, log)
@@ -123,7 +89,7 @@ def test_a_worker_killed_inside_a_submission_leaves_nothing_and_the_retry_files_
             os.killpg(server.pid, signal.SIGKILL)
     assert _counts(params) == before  # nothing half-written (the daily code number rolled back too)
 
-    server = _serve(env, log)
+    server = serve(env, PORT, log)
     try:
         body["components"] = _uploaded(headers)  # a staged upload is consumed by the dossier that names it
         retry = requests.post(api, json=body, headers=headers, timeout=120)

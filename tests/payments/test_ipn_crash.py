@@ -1,4 +1,3 @@
-# ruff: noqa: S603 - the test starts the project's own command (motcua runserver) with its own arguments
 """A web worker killed between an IPN's arrival and its commit: the gateway's retry pays exactly once.
 
 A real server process (`motcua runserver`) on a SQLite file of its own. The test holds the database's
@@ -12,19 +11,16 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-import pytest
 import requests
 
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
-MOTCUA = str(Path(sys.executable).parent / "motcua")
-PORT = 8161
+from tests.crash_server import environment, free_port, prepare, serve
+
+PORT = free_port()  # chosen at import: each xdist worker and each checkout its own
 SETUP = """
 from motcua.catalog.models import Procedure
 from motcua.dossiers import actions
@@ -48,28 +44,6 @@ print("REF=" + p.order_ref)
 """
 
 
-def _env(tmp: Path) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "PROMETHEUS_"))},
-        "DATABASE_URL": f"sqlite:///{tmp / 'crash.sqlite3'}", "MOTCUA_VAR_DIR": str(tmp), "DEBUG": "false",
-        "PUBLIC_URL": f"http://127.0.0.1:{PORT}", "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-        "CATALOG_LOAD_ON_START": "false", "PAYMENT_SANDBOX_IN_PROCESS": "false", "PYTHONPATH": str(ROOT),
-    }
-
-
-def _serve(env: dict[str, str], log: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([MOTCUA, "runserver", f"127.0.0.1:{PORT}", "--noreload"], cwd=ROOT, env=env,
-                            stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True)
-    for _ in range(100):
-        try:
-            requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
-            return proc
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    pytest.fail(f"the server did not start: {log.read_text()[-2000:]}")
-
-
 def _paid(db: Path, ref: str) -> tuple[str, int]:
     with sqlite3.connect(db) as c:
         state = c.execute("SELECT state FROM payments_payment WHERE order_ref = ?", (ref,)).fetchone()[0]
@@ -78,18 +52,14 @@ def _paid(db: Path, ref: str) -> tuple[str, int]:
 
 
 def test_a_worker_killed_before_the_commit_leaves_nothing_and_the_retry_pays_once(tmp_path):
-    env = _env(tmp_path)
-    for argv in (["migrate", "--verbosity", "0"], ["load_demo", "--verbosity", "0"]):
-        subprocess.run([MOTCUA, *argv], cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
-    out = subprocess.run([MOTCUA, "shell", "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True,
-                         text=True, timeout=300).stdout
-    ipn_query = next(x[4:] for x in out.splitlines() if x.startswith("IPN="))
-    ref = next(x[4:] for x in out.splitlines() if x.startswith("REF="))
+    env = environment(tmp_path, PORT, f"sqlite:///{tmp_path / 'crash.sqlite3'}", PAYMENT_SANDBOX_IN_PROCESS="false")
+    printed = prepare(env, SETUP)
+    ipn_query, ref = printed["IPN"], printed["REF"]
     db, log = tmp_path / "crash.sqlite3", tmp_path / "server.log"
     url = f"http://127.0.0.1:{PORT}/payments/ipn/sandbox/?{ipn_query}"
     assert _paid(db, ref) == ("pending", 0)
 
-    server = _serve(env, log)
+    server = serve(env, PORT, log)
     lock = sqlite3.connect(db, timeout=60, isolation_level=None)
     lock.execute("BEGIN IMMEDIATE")  # the worker will wait for the write lock inside its transaction
     answers: list[object] = []
@@ -112,7 +82,7 @@ def test_a_worker_killed_before_the_commit_leaves_nothing_and_the_retry_pays_onc
     assert isinstance(answers[0], requests.RequestException)  # the gateway got no answer: it will retry
     assert _paid(db, ref) == ("pending", 0)  # nothing half-written
 
-    server = _serve(env, log)
+    server = serve(env, PORT, log)
     try:
         assert requests.get(url, timeout=30).json() == {"RspCode": "00", "Message": "Confirm Success"}
         assert requests.get(url, timeout=30).json()["RspCode"] == "02"

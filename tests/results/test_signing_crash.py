@@ -1,4 +1,3 @@
-# ruff: noqa: S603 - the test starts the project's own command (motcua runserver) with its own arguments
 """A web worker killed while it signs a result: nothing half-written, and the retry issues it once.
 
 A real server process (`motcua runserver`) on a SQLite file of its own, with TSA_URL pointing at a
@@ -14,26 +13,14 @@ import os
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
-import pytest
 import requests
 
-ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
-MOTCUA = str(Path(sys.executable).parent / "motcua")
+from tests.crash_server import environment, free_port, prepare, serve
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-PORT = _free_port()  # chosen at import: each xdist worker and each checkout its own
+PORT = free_port()  # chosen at import: each xdist worker and each checkout its own
 SETUP = """
 from motcua.dossiers import actions
 from motcua.identity.models import ApiToken, User
@@ -50,25 +37,7 @@ print("TOKEN=" + ApiToken.issue(u["approver_anbinh"], label="crash-test"))
 
 
 def _env(tmp: Path, tsa_url: str = "") -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "PROMETHEUS_"))},
-        "DATABASE_URL": f"sqlite:///{tmp / 'crash.sqlite3'}", "MOTCUA_VAR_DIR": str(tmp), "DEBUG": "false",
-        "PUBLIC_URL": f"http://127.0.0.1:{PORT}", "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-        "CATALOG_LOAD_ON_START": "false", "PYTHONPATH": str(ROOT), "TSA_URL": tsa_url, "TSA_TIMEOUT": "120",
-    }
-
-
-def _serve(env: dict[str, str], log: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([MOTCUA, "runserver", f"127.0.0.1:{PORT}", "--noreload"], cwd=ROOT, env=env,
-                            stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True)
-    for _ in range(150):
-        try:
-            requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
-            return proc
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    pytest.fail(f"the server did not start: {log.read_text()[-2000:]}")
+    return environment(tmp, PORT, f"sqlite:///{tmp / 'crash.sqlite3'}", TSA_URL=tsa_url, TSA_TIMEOUT="120")
 
 
 def _state(tmp: Path, code: str) -> tuple[int, int, int, int, list[str]]:
@@ -115,19 +84,15 @@ class SilentTSA:
 def test_a_worker_killed_while_signing_leaves_nothing_and_the_retry_issues_once(tmp_path):
     tsa = SilentTSA()
     env = _env(tmp_path, tsa.url)
-    for argv in (["migrate", "--verbosity", "0"], ["load_demo", "--verbosity", "0"]):
-        subprocess.run([MOTCUA, *argv], cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
-    out = subprocess.run([MOTCUA, "shell", "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True,
-                         text=True, timeout=300).stdout
-    code = next(x[5:] for x in out.splitlines() if x.startswith("CODE="))
-    token = next(x[6:] for x in out.splitlines() if x.startswith("TOKEN="))
+    printed = prepare(env, SETUP)
+    code, token = printed["CODE"], printed["TOKEN"]
     url = f"http://127.0.0.1:{PORT}/api/v1/dossiers/{code}/actions/issue_result"
     headers = {"Authorization": f"Bearer {token}"}
     log = tmp_path / "server.log"
     before = _state(tmp_path, code)
     assert before[:4] == (4, 0, 0, 0)
 
-    server = _serve(env, log)
+    server = serve(env, PORT, log)
     answers: list[object] = []
 
     def call() -> None:
@@ -148,7 +113,7 @@ def test_a_worker_killed_while_signing_leaves_nothing_and_the_retry_issues_once(
     assert isinstance(answers[0], requests.RequestException)  # the officer saw no answer
     assert _state(tmp_path, code) == before  # nothing half-written: no row, no event, no entry, no file
 
-    server = _serve(_env(tmp_path), log)  # the bundled time-stamping authority again
+    server = serve(_env(tmp_path), PORT, log)  # the bundled time-stamping authority again
     try:
         first = requests.post(url, json={}, headers=headers, timeout=120)
         assert first.status_code == 200, first.text
