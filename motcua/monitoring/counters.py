@@ -57,9 +57,13 @@ def on_event(dossier, event, before: Contribution | None) -> None:
     if before is not None and before.open_day is not None:
         opened[before.open_day] -= 1
     opened = Counter({k: n for k, n in opened.items() if n})
+    add(ancestors(dossier.unit.path), after.procedure_id, cells, opened)
+
+
+def add(units: list[int], procedure_id: int, cells: dict[tuple[date, str], int], opened: Counter[date]) -> None:
+    """Add `cells` ((day, column) → n) and `opened` (due day → n) to the counters of `units`, nation first."""
     if not cells and not opened:
         return
-    units = ancestors(dossier.unit.path)
     statements: list[tuple[str, list]] = []
     if cells:
         by_day: dict[date, dict[str, int]] = {}
@@ -69,10 +73,10 @@ def on_event(dossier, event, before: Contribution | None) -> None:
             row[column] = row.get(column, 0) + n
             row = by_month.setdefault(day.replace(day=1), {})
             row[column] = row.get(column, 0) + n
-        statements.append(_upsert(DailyCounter._meta.db_table, "day", units, after.procedure_id, by_day))
-        statements.append(_upsert(MonthlyCounter._meta.db_table, "month", units, after.procedure_id, by_month))
+        statements.append(_upsert(DailyCounter._meta.db_table, "day", units, procedure_id, by_day))
+        statements.append(_upsert(MonthlyCounter._meta.db_table, "month", units, procedure_id, by_month))
     if opened:
-        statements.append(_upsert_open(units, after.procedure_id, opened))
+        statements.append(_upsert_open(units, procedure_id, opened))
     _execute(statements)
 
 
