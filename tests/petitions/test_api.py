@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from motcua.identity.models import User
+from motcua.notifications import delivery
 from motcua.notifications.models import OutboxEvent
 from motcua.petitions.models import Petition
 from tests.conftest import ApiClient
@@ -118,6 +119,39 @@ def test_anonymous_filing_through_a_verified_contact(api):
     for _ in range(4):
         r = anon.post("/api/v1/petitions/contact-codes", {"contact": "spam@example.org"}, content_type="application/json")
     assert r.status_code == 429 and "Retry-After" in r
+
+
+def test_a_phone_contact_gets_its_code_by_sms(api, settings):
+    settings.SMS_PROVIDER = "demo"
+    anon = Client()
+    r = anon.post("/api/v1/petitions/contact-codes", {"contact": "0912 345 678"}, content_type="application/json")
+    assert r.status_code == 202
+    assert not OutboxEvent.objects.filter(topic="mail", key="petition-code").exists()  # a phone gets no mail
+    delivery.deliver_pending()
+    texts = anon.get("/demo-sms/api/messages", {"to": "0912345678"}).json()["messages"]
+    assert len(texts) == 1 and texts[0]["to"] == "+84912345678"
+    code = next(w for w in texts[0]["text"].replace(".", " ").split() if w.isdigit() and len(w) == 6)
+    assert texts[0]["text"].isascii()  # Vietnamese without accents: one GSM-7 segment
+    r = anon.post("/api/v1/petitions/contact-codes/verify", {"contact": "+84 912 345 678", "code": code},
+                  content_type="application/json")
+    assert r.status_code == 200, r.content
+    r = anon.post("/api/v1/petitions", {"kind": "feedback", "subject": "s", "body": "b", "unit": ANBINH},
+                  content_type="application/json", headers={"X-Contact-Token": r.json()["token"]})
+    assert r.status_code == 201 and Petition.objects.get(code=r.json()["code"]).contact == "+84912345678"
+    # Rate-limited as an e-mail contact: 3 codes in 15 minutes, whichever way the number is written.
+    for number in ("0912345678", "+84912345678"):
+        r = anon.post("/api/v1/petitions/contact-codes", {"contact": number}, content_type="application/json")
+    assert r.status_code == 202
+    r = anon.post("/api/v1/petitions/contact-codes", {"contact": "0912.345.678"}, content_type="application/json")
+    assert r.status_code == 429 and "Retry-After" in r
+    delivery.deliver_pending()
+    assert len(anon.get("/demo-sms/api/messages", {"to": "0912345678"}).json()["messages"]) == 3
+    # Not a mobile number, or no SMS channel on this site: refused at once, nothing sent.
+    bad = anon.post("/api/v1/petitions/contact-codes", {"contact": "024 3825 3536"}, content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_contact"
+    settings.SMS_PROVIDER = ""
+    r = anon.post("/api/v1/petitions/contact-codes", {"contact": "0987654321"}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["code"] == "sms_unavailable"
 
 
 def test_the_public_list_carries_no_personal_data(api):
