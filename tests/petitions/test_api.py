@@ -157,29 +157,66 @@ def test_a_phone_contact_gets_its_code_by_sms(api, settings):
 def test_the_public_list_carries_no_personal_data(api):
     citizen, officer = api("citizen"), api("onestop_anbinh")
     user = User.objects.get(username="citizen")
-    user.email = "an.nguyen@example.org"
-    user.save(update_fields=["email"])
+    user.email, user.full_name = "an.nguyen@example.org", "Trịnh Văn Sơn"
+    user.save(update_fields=["email", "full_name"])
+    clerk = User.objects.get(username="onestop_anbinh")
+    clerk.full_name = "Lê Thị Mai"
+    clerk.save(update_fields=["full_name"])
     pid = user.citizen.personal_id
-    code = _file(citizen, subject="Đường hỏng",
-                 body=f"Tôi là {user.full_name or 'An'}, số {pid}, gọi 0912 345 678 hoặc an.nguyen@example.org").json()["code"]
-    officer.post(f"/petitions/{code}/actions/answer", {"answer": "Đã sửa. Liên hệ 0987654321."})
+    code = _file(citizen, subject="Đường hỏng trước nhà Trịnh Văn Sơn",
+                 body=f"Tôi là Trịnh Văn Sơn (viết không dấu: Trinh Van Son), số định danh {pid}, CMND 123456789, "
+                      "gọi 0912 345 678 hoặc an.nguyen@example.org, nhà số 12 ngõ 34 phố Huế. Cán bộ LÊ THỊ MAI "
+                      "hẹn mãi; hàng xóm là ông Phạm Quốc Bảo cũng phản ánh.").json()["code"]
+    officer.post(f"/petitions/{code}/actions/answer",
+                 {"answer": "Đã sửa. Anh Sơn liên hệ chị Mai 0987654321 hoặc mai.le@example.vn."})
+    # The officer who may publish is shown the masked proposal; the filer is not, before publication.
+    proposal = officer.get(f"/petitions/{code}").json()["public"]
+    assert proposal["proposed"] is True and "***" in proposal["body"] and "phố Huế" in proposal["body"]
+    assert citizen.get(f"/petitions/{code}").json()["public"] is None
     officer.post(f"/petitions/{code}/actions/publish")
     unpublished = _file(citizen, subject="Chưa công khai").json()["code"]
     r = Client().get("/api/v1/petitions/public", {"q": "Đường"})
     assert r.status_code == 200
     items = r.json()["items"]
     assert [i["code"] for i in items] == [code]
+    assert items[0]["subject"] == "Đường hỏng trước nhà ***"
     text = json.dumps(r.json(), ensure_ascii=False)
     page = Client().get("/petitions/", {"q": "Đường"}).content.decode()
     assert code in page
-    for secret in (pid, "0912 345 678", "0987654321", "an.nguyen@example.org", user.username,
-                   User.objects.get(username="citizen").get_full_name()):
+    for secret in (pid, "123456789", "0912 345 678", "0987654321", "an.nguyen@example.org", "mai.le@example.vn",
+                   user.username, "Trịnh Văn Sơn", "Trinh Van Son", "Sơn", "Mai", "LÊ THỊ MAI", "Phạm Quốc Bảo",
+                   "số 12", "ngõ 34"):
         assert secret not in text, secret
         assert secret not in page, secret
+    # Nor can the hidden name be found by searching for it, with or without its accents.
+    for q in ("Sơn", "Trinh", "0912", "Bảo"):
+        assert Client().get("/api/v1/petitions/public", {"q": q}).json()["count"] == 0, q
     assert set(items[0]) == {"code", "kind", "topic", "subject", "body", "unit", "unit_name", "first_received_at",
                              "answer", "published_at", "likes", "dislikes"}
     assert unpublished not in text
     assert Client().get("/api/v1/petitions/public", {"limit": 1000}).status_code == 422
+    # The filer and the officers see the version the public sees.
+    assert citizen.get(f"/petitions/{code}").json()["public"]["body"] == items[0]["body"]
+
+
+def test_the_officer_edits_the_public_version_before_publishing(api):
+    citizen, officer = api("citizen"), api("onestop_anbinh")
+    code = _file(citizen, subject="Cầu Bến Súc", body="Theo Quyết định số 12345678901 thì Cầu Bến Súc phải sửa.").json()["code"]
+    officer.post(f"/petitions/{code}/actions/answer", {"answer": "Đã sửa cầu."})
+    proposed = officer.get(f"/petitions/{code}").json()["public"]
+    assert proposed["body"] == "Theo Quyết định số *** thì Cầu Bến Súc phải sửa."  # a long number is masked...
+    assert officer.post(f"/petitions/{code}/actions/publish", {"body": "", "x": 1}).status_code == 422
+    body = "Theo Quyết định số 1234/QĐ thì Cầu Bến Súc phải sửa."  # ...the officer writes what is public
+    r = officer.post(f"/petitions/{code}/actions/publish", {"body": body})
+    assert r.status_code == 200 and r.json()["public"] == {"proposed": False, "subject": "Cầu Bến Súc", "body": body,
+                                                          "answer": "Đã sửa cầu."}
+    [row] = Client().get("/api/v1/petitions/public").json()["items"]
+    assert row["body"] == body and "12345678901" not in row["body"]
+    published = Petition.objects.get(code=code).events.get(action="publish")
+    assert published.data["edited"] == ["body"]
+    # Complained about again, it leaves the public page; published again, from a new proposal.
+    citizen.post(f"/petitions/{code}/actions/complain_again", {"reason": "Chưa sửa."})
+    assert Client().get("/api/v1/petitions/public").json()["count"] == 0
 
 
 def test_openapi_describes_the_petitions(api):
