@@ -59,6 +59,12 @@ def _who(request) -> tuple[Any, str]:
     return user, contact
 
 
+class AttachmentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    upload: str = Field(min_length=1, max_length=64, description="an id from POST /api/v1/uploads")
+
+
 class PetitionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -69,6 +75,10 @@ class PetitionIn(Schema):
     procedure: str | None = Field(None, max_length=64, description="national code of the procedure concerned")
     dossier: str | None = Field(None, max_length=48, description="code of the filer's own dossier concerned")
     topic: Topic | None = Field(None, description="what it is about (default: from the references given)")
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list, max_length=5,
+        description="files sent first to POST /api/v1/uploads (PDF, JPEG, PNG; 10 MB each; at most 5); "
+                    "a signed-in citizen's only")
 
 
 class FiledOut(Schema):
@@ -175,6 +185,7 @@ def file(request, body: PetitionIn):
         Filing(kind=body.kind, subject=body.subject, body=body.body, unit=body.unit, procedure=body.procedure,
                dossier=body.dossier, topic=body.topic),
         user=user, contact=contact, idempotency_key=request.headers.get("Idempotency-Key", ""),
+        uploads=[a.upload for a in body.attachments],
     )
     return Answer(201 if created else 200, {"code": petition.code, "due_at": petition.due_at, "status": petition.status})
 

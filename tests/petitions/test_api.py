@@ -219,6 +219,49 @@ def test_the_officer_edits_the_public_version_before_publishing(api):
     assert Client().get("/api/v1/petitions/public").json()["count"] == 0
 
 
+def test_attachments_through_the_api_are_the_dossiers_uploads(api):
+    from motcua.vault.models import Upload
+
+    citizen = api("citizen")
+    first, second = (citizen.upload("anh-den.pdf").json()["id"], citizen.upload("anh.pdf").json()["id"])
+    r = _file(citizen, attachments=[{"upload": first}, {"upload": second}])
+    assert r.status_code == 201, r.content
+    code = r.json()["code"]
+    got = citizen.get(f"/petitions/{code}").json()["attachments"]
+    assert [(a["name"], a["content_type"]) for a in got] == [("anh-den.pdf", "application/pdf"), ("anh.pdf", "application/pdf")]
+    assert set(Upload.objects.filter(token__in=[first, second]).values_list("used_in", flat=True)) == {code}
+    assert Petition.objects.get(code=code).attachments[0]["path"].startswith("dossiers/")
+    # Used once only, one's own only, each named once, checked by the petitions' rule (10 MB), ids only.
+    r = _file(citizen, attachments=[{"upload": first}])
+    assert r.status_code == 422 and r.json()["code"] == "upload_already_used"
+    theirs = api("citizen2").upload().json()["id"]
+    r = _file(citizen, attachments=[{"upload": theirs}])
+    assert r.status_code == 422 and r.json()["code"] == "upload_not_found"
+    third = citizen.upload().json()["id"]
+    assert _file(citizen, attachments=[{"upload": third}, {"upload": third}]).json()["code"] == "duplicate_upload"
+    Upload.objects.filter(token=third).update(size=11 * 1024 * 1024)
+    assert _file(citizen, attachments=[{"upload": third}]).json()["code"] == "upload_too_large"
+    for bad in ([{"upload": third, "path": "/etc/passwd"}], [{"upload": ""}], [{"upload": third}] * 6, ["x"]):
+        assert _file(citizen, attachments=bad).status_code in (400, 422), bad
+    assert Petition.objects.count() == 1  # nothing half-filed
+    assert Upload.objects.get(token=third).used_in == ""  # still the citizen's to use
+    # A verified contact has no account to own uploads: it attaches on the page.
+    anon_token = _contact_token("ban@example.org")
+    r = Client().post("/api/v1/petitions", {"kind": "feedback", "subject": "s", "body": "b", "unit": ANBINH,
+                                            "attachments": [{"upload": third}]},
+                      content_type="application/json", headers={"X-Contact-Token": anon_token})
+    assert r.status_code == 403 and r.json()["code"] == "attachments_need_account"
+
+
+def _contact_token(contact: str) -> str:
+    anon = Client()
+    anon.post("/api/v1/petitions/contact-codes", {"contact": contact}, content_type="application/json")
+    mail = OutboxEvent.objects.filter(topic="mail", key="petition-code").last()
+    code = next(w for w in mail.payload["body"].split() if w.isdigit() and len(w) == 6)
+    return anon.post("/api/v1/petitions/contact-codes/verify", {"contact": contact, "code": code},
+                     content_type="application/json").json()["token"]
+
+
 def test_openapi_describes_the_petitions(api):
     schema = Client().get("/api/v1/openapi.json").json()
     paths = schema["paths"]
