@@ -47,10 +47,20 @@ tạ quách trương tô hà đào đoàn vương thái kiều tống chu lưu l
 """.split())
 SURNAMES_FOLDED = frozenset(w.replace("đ", "d") for w in (
     "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c)) for s in SURNAMES))
-ADDRESS_WORDS = frozenset("anh chi ong ba co chu bac em".split())  # forms of address, folded
+# Forms of address, as written ("có", has, is not "cô"; "ba", three, is not "bà"), or folded in a text without any.
+ADDRESS_WORDS = frozenset(unicodedata.normalize("NFC", w) for w in "anh chị ông bà cô chú bác em".split())
+ADDRESS_WORDS_FOLDED = frozenset("anh chi ong ba co chu bac em".split())
 PLACE_WORDS = frozenset("""
 duong pho phuong quan xa huyen tinh thanh thon ap ban lang truong cau cho benh vien song nui ngo hem
 """.split())
+
+
+# Places that begin like a name ("Hà Nội"), folded: never a guessed name.
+PLACE_NAMES = frozenset({
+    "ha noi", "ha giang", "ha tinh", "ha nam", "ha dong", "ha long", "ha tien", "cao bang", "lam dong",
+    "phan thiet", "phan rang", "ho guom", "ho tay", "ho tram", "mai chau", "do son", "thai binh", "thai nguyen",
+    "le chan", "ly son", "tam dao", "to lich",
+})
 
 
 def fold(text: str) -> str:
@@ -79,7 +89,8 @@ def _guessed_names(text: str, folded: str) -> Iterable[tuple[int, int]]:
         before = folded[words[i - 1][0]:words[i - 1][1]] if i else ""
         written = unicodedata.normalize("NFC", text[start:end]).lower()
         surname = written in SURNAMES or (written.isascii() and written in SURNAMES_FOLDED)
-        if text[start].isupper() and surname and before not in PLACE_WORDS:
+        pair = f"{word} {folded[words[i + 1][0]:words[i + 1][1]]}" if i + 1 < len(words) else ""
+        if text[start].isupper() and surname and before not in PLACE_WORDS and pair not in PLACE_NAMES:
             j = i + 1
             while j < len(words) and j - i < 5 and text[words[j][0]].isupper() and _adjacent(text, words[j - 1], words[j]):
                 j += 1
@@ -87,7 +98,8 @@ def _guessed_names(text: str, folded: str) -> Iterable[tuple[int, int]]:
                 yield start, words[j - 1][1]
                 i = j
                 continue
-        if word in ADDRESS_WORDS and i + 1 < len(words) and text[words[i + 1][0]].isupper() \
+        address = written in ADDRESS_WORDS or (written.isascii() and written in ADDRESS_WORDS_FOLDED)
+        if address and i + 1 < len(words) and text[words[i + 1][0]].isupper() \
                 and _adjacent(text, words[i], words[i + 1]):
             j = i + 1
             while j < len(words) and j - i <= 4 and text[words[j][0]].isupper() and _adjacent(text, words[j - 1], words[j]):

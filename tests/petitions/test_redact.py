@@ -22,6 +22,7 @@ from motcua.petitions.redact import known_names, mask, proposal
     ("Đường Lê Lợi, xã Phú Mỹ, Quyết định số 766/QĐ-TTg ngày 23/6/2022.",
      "Đường Lê Lợi, xã Phú Mỹ, Quyết định số 766/QĐ-TTg ngày 23/6/2022."),
     ("Hồ sơ 000.00.17.H56-220315-0012 chậm. Trần nhà dột.", "Hồ sơ 000.00.17.H56-220315-0012 chậm. Trần nhà dột."),
+    ("Hà Nội có UBND mới; ông Ba có Trường học.", "Hà Nội có UBND mới; ông *** có Trường học."),
 ])
 def test_mask(text, masked):
     assert mask(text, ["Trịnh Văn Sơn"]) == masked
