@@ -16,7 +16,8 @@ defaults below. `source` says where numerator and denominator come from:
 - external: figures entered by an administrator (ExternalFigure), because the
   data lives outside motcua (publication decisions);
 - petitions: counted from motcua's petitions (petition_counters.py), plus any figures an
-  administrator enters for petitions handled outside motcua (ExternalFigure, pooled).
+  administrator enters for units and months whose petitions were handled outside motcua
+  (ExternalFigure; where motcua holds a unit's petitions of a month, its count replaces the figure).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 
@@ -24,6 +24,7 @@ from motcua.monitoring.counters import ancestors
 from motcua.monitoring.petition_contributions import PetitionContribution, contribution
 from motcua.monitoring.petition_models import PETITION_COLUMNS, PetitionCounter, PetitionOpenCounter
 from motcua.petitions.models import Petition
+from motcua.units.models import Unit
 
 Cells = Counter  # (unit_id, day, column) → n
 Opens = Counter  # (unit_id, day, due_day, flagged) → n
@@ -146,6 +147,31 @@ class PetitionSums:
             "on_time": (self.ended_on_time + self.open_in_time, self.received),
             "satisfied": (self.received - self.flagged - self.open_late_unflagged, self.received),
         }
+
+
+def handled_here(pairs: set[tuple[int, date]]) -> set[tuple[int, date]]:
+    """Of (unit, first day of a month) pairs, those where motcua holds petitions first received that month
+    at the unit *itself* (its counter minus its direct subunits': the counters pool each subtree).
+
+    An administrator's 5.2/5.3 figure for such a unit and month is not counted: motcua's own count
+    replaces it (issue 19: a typed figure only for the petitions handled outside motcua).
+    """
+    if not pairs:
+        return set()
+    units = {u for u, _ in pairs}
+    children = dict(Unit.objects.filter(parent_id__in=units).values_list("pk", "parent_id"))
+    months = sorted(m for _, m in pairs)
+    last = months[-1]
+    end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    own: Counter = Counter()
+    rows = PetitionCounter.objects.filter(unit_id__in=units | set(children), day__gte=months[0], day__lte=end)
+    for row in rows.values("unit_id", "day", "received"):
+        month = row["day"].replace(day=1)
+        if row["unit_id"] in units:
+            own[(row["unit_id"], month)] += row["received"]
+        if row["unit_id"] in children:
+            own[(children[row["unit_id"]], month)] -= row["received"]
+    return {pair for pair in pairs if own[pair] > 0}
 
 
 def collect(unit_ids: list[int], start: date, end: date, today: date) -> dict[int, PetitionSums]:

@@ -21,7 +21,7 @@ from motcua.monitoring import petition_counters
 from motcua.monitoring.catalog_facts import Facts, facts
 from motcua.monitoring.contributions import local_day
 from motcua.monitoring.counters import ancestors
-from motcua.monitoring.indicators import GROUPS, Indicator
+from motcua.monitoring.indicators import GROUPS, INDICATORS, Indicator
 from motcua.monitoring.models import (
     COLUMNS,
     NATIONAL,
@@ -33,6 +33,7 @@ from motcua.monitoring.models import (
 from motcua.units.models import Unit, UnitKind
 
 EARLIEST = date(2000, 1, 1)  # before any dossier (period.EARLIEST): where running totals start
+PETITION_CODES = frozenset(i.code for i in INDICATORS if i.source == "petitions")
 RANK_EPSILON = 0.005  # §5: ties within half a hundredth of a point share a rank
 
 
@@ -143,9 +144,14 @@ def collect(unit_ids: list[int], start: date, end: date, procedure_id: int | Non
             for a in ancestors(paths[unit_id]):
                 if a in out:
                     out[a].synced += n
-    figures = ExternalFigure.objects.filter(month__gte=start.replace(day=1), month__lte=end).select_related("unit")
+    figures = list(ExternalFigure.objects.filter(month__gte=start.replace(day=1), month__lte=end).select_related("unit")
+                   .only("indicator", "numerator", "denominator", "month", "unit__path"))
+    # A typed petition figure (5.2, 5.3) counts only for a unit and month whose petitions motcua does not hold.
+    replaced = petition_counters.handled_here({(f.unit_id, f.month) for f in figures if f.indicator in PETITION_CODES})
     wanted = set(unit_ids)
-    for f in figures.only("indicator", "numerator", "denominator", "unit__path"):
+    for f in figures:
+        if f.indicator in PETITION_CODES and (f.unit_id, f.month) in replaced:
+            continue
         for a in ancestors(f.unit.path):
             if a in wanted:
                 pair = out[a].external.setdefault(f.indicator, [0, 0])
@@ -211,7 +217,8 @@ def score(unit_id: int, s: Sums, cat: Facts, cfg: config_module.Config, procedur
         elif ind.source == "catalog":
             num, den = cat.certified_copy.get(unit_id, 0), cat.communes.get(unit_id, 0)
         elif ind.source == "petitions":
-            # motcua's petitions, pooled with what an administrator entered for petitions handled outside it.
+            # motcua's petitions, plus what an administrator entered for units and months whose petitions
+            # were handled outside it (a figure for a unit and month motcua holds petitions of is left out above).
             own_num, own_den = s.petitions.figures()[ind.numerator]
             ext_num, ext_den = s.external.get(ind.code, (0, 0))
             num, den = own_num + ext_num, own_den + ext_den

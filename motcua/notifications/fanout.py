@@ -124,6 +124,13 @@ def drafts_for(event: OutboxEvent) -> list[Draft]:
         p = event.payload
         return [Draft(None, "other", Channel.EMAIL, to, "", p.get("subject", ""), p.get("body", ""))
                 for to in p.get("to") or []]
+    if event.topic == "sms":
+        # A text composed by another room (a petition filer's one-time code): sent as written, when this site
+        # can send SMS (the room refuses a phone number otherwise).
+        p = event.payload
+        if not p.get("to") or Channel.SMS not in channels.available():
+            return []
+        return [Draft(None, "other", Channel.SMS, p["to"], "", "", p.get("body", ""))]
     template = TEMPLATES.get(event.topic)
     if template is None:
         return []

@@ -14,10 +14,10 @@ from pydantic import ConfigDict, Field
 
 from motcua.identity.models import ApiToken
 from motcua.lib.ratelimit import rate_limited
-from motcua.petitions import access, otp, public
+from motcua.petitions import access, otp, public, redact
 from motcua.petitions.actions import RULES, Filing, allowed_actions, file_petition, perform
 from motcua.petitions.actions.inputs import MAX_TEXT
-from motcua.petitions.models import Kind, Petition, Topic
+from motcua.petitions.models import Kind, Petition, PetitionStatus, Topic
 from motcua.units.scope import grants_of
 
 router = Router(tags=["petitions"])
@@ -59,6 +59,12 @@ def _who(request) -> tuple[Any, str]:
     return user, contact
 
 
+class AttachmentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    upload: str = Field(min_length=1, max_length=64, description="an id from POST /api/v1/uploads")
+
+
 class PetitionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -69,6 +75,10 @@ class PetitionIn(Schema):
     procedure: str | None = Field(None, max_length=64, description="national code of the procedure concerned")
     dossier: str | None = Field(None, max_length=48, description="code of the filer's own dossier concerned")
     topic: Topic | None = Field(None, description="what it is about (default: from the references given)")
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list, max_length=5,
+        description="files sent first to POST /api/v1/uploads (PDF, JPEG, PNG; 10 MB each; at most 5); "
+                    "a signed-in citizen's only")
 
 
 class FiledOut(Schema):
@@ -83,6 +93,13 @@ class EventOut(Schema):
     to_status: str
     at: datetime
     reason: str
+
+
+class PublicVersionOut(Schema):
+    proposed: bool = Field(description="true: the masked proposal an officer may edit and publish; false: as published")
+    subject: str
+    body: str
+    answer: str
 
 
 class PetitionOut(Schema):
@@ -115,10 +132,21 @@ class PetitionOut(Schema):
     complained_again: bool
     attachments: list[dict[str, Any]]
     allowed_actions: list[str]
+    public: PublicVersionOut | None = Field(
+        description="what the public page shows once published; before, to the officer who may publish, the proposal")
     history: list[EventOut]
 
 
+def _public(p: Petition, allowed: list[str]) -> dict | None:
+    if p.status == PetitionStatus.PUBLISHED:
+        return {"proposed": False, "subject": p.public_subject, "body": p.public_body, "answer": p.public_answer}
+    if "publish" in allowed:
+        return {"proposed": True, **redact.proposal(p)}
+    return None
+
+
 def _out(p: Petition, user, contact: str) -> dict:
+    allowed = allowed_actions(p, user, contact=contact)
     return {
         "code": p.code, "kind": p.kind, "topic": p.topic, "subject": p.subject, "body": p.body,
         "status": p.status, "status_label": p.get_status_display(), "origin": p.origin, "unit": p.unit.code,
@@ -131,7 +159,7 @@ def _out(p: Petition, user, contact: str) -> dict:
         "complained_again": p.complained_again,
         "attachments": [{"name": a.get("name"), "size": a.get("size"), "content_type": a.get("content_type")}
                         for a in p.attachments],
-        "allowed_actions": allowed_actions(p, user, contact=contact),
+        "allowed_actions": allowed, "public": _public(p, allowed),
         "history": [{"action": e.action, "from_status": e.from_status, "to_status": e.to_status, "at": e.at,
                      "reason": e.reason} for e in p.events.order_by("id")],
     }
@@ -157,6 +185,7 @@ def file(request, body: PetitionIn):
         Filing(kind=body.kind, subject=body.subject, body=body.body, unit=body.unit, procedure=body.procedure,
                dossier=body.dossier, topic=body.topic),
         user=user, contact=contact, idempotency_key=request.headers.get("Idempotency-Key", ""),
+        uploads=[a.upload for a in body.attachments],
     )
     return Answer(201 if created else 200, {"code": petition.code, "due_at": petition.due_at, "status": petition.status})
 

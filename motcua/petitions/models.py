@@ -90,6 +90,11 @@ class Petition(models.Model):
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     published_at = models.DateTimeField(null=True, blank=True)
+    # The public version, as the officer published it (redact.py proposes it masked; they may edit it):
+    # the public page and API show these, never the texts above.
+    public_subject = models.CharField(_("tiêu đề công khai"), max_length=200, blank=True)
+    public_body = models.TextField(_("nội dung công khai"), blank=True)
+    public_answer = models.TextField(_("trả lời công khai"), blank=True)
     # The filer's verdict on the answer (one vote, which may change) and a new complaint.
     likes = models.PositiveSmallIntegerField(default=0)
     dislikes = models.PositiveSmallIntegerField(default=0)

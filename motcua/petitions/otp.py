@@ -1,7 +1,9 @@
 """One-time codes that verify an anonymous filer's contact.
 
-A 6-digit code is sent to the contact through the outbox (an e-mail as every other mail;
-a phone number gets an "sms" event that an SMS gateway will deliver once one is connected).
+A 6-digit code is sent to the contact through the outbox: an e-mail address gets a "mail"
+event, a mobile number (checked and stored as E.164 by notifications/phones.py) an "sms" event
+that the notifications' SMS channel delivers (channels/sms.py; the demo gateway /demo-sms/
+locally). A phone number is refused while the site has no SMS channel: the code could not arrive.
 Only its hash is kept; it expires after 10 minutes and allows 5 tries. A verified code
 gives a random token, valid for an hour, that filing and the filer's own actions present
 instead of an account.
@@ -11,25 +13,27 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from motcua.lib.errors import Invalid
+from motcua.notifications import channels, phones
 from motcua.notifications.outbox import emit
 from motcua.notifications.subscribers import schedule_delivery
+from motcua.notifications.texts import without_diacritics
 from motcua.petitions import limits
 from motcua.petitions.models import ContactCode
 
 CODE_TTL = timedelta(minutes=10)
 TOKEN_TTL = timedelta(hours=1)
 MAX_ATTEMPTS = 5
-PHONE = re.compile(r"^\+?[0-9]{9,15}$")
 
 
 def _hash(value: str) -> str:
@@ -37,7 +41,7 @@ def _hash(value: str) -> str:
 
 
 def normalize_contact(raw: str) -> str:
-    """An e-mail address (lower case) or a phone number (digits, optional +); Invalid otherwise."""
+    """An e-mail address (lower case) or a mobile number (E.164); Invalid otherwise."""
     value = (raw or "").strip()
     if "@" in value:
         try:
@@ -45,15 +49,19 @@ def normalize_contact(raw: str) -> str:
         except Exception as exc:
             raise Invalid(_("Địa chỉ thư điện tử không hợp lệ."), code="invalid_contact") from exc
         return value.lower()
-    digits = re.sub(r"[\s.-]", "", value)
-    if not PHONE.match(digits):
+    if not value or len(value) > 32 or "\x00" in value or not any(c.isdigit() for c in value):
         raise Invalid(_("Hãy nhập địa chỉ thư điện tử hoặc số điện thoại."), code="invalid_contact")
-    return digits
+    try:
+        return phones.normalize(value)
+    except ValidationError as exc:
+        raise Invalid(exc.messages[0], code="invalid_contact") from exc
 
 
 def send_code(raw_contact: str, now: datetime) -> str:
     """Send a new code to the contact (rate-limited); returns the normalized contact."""
     contact = normalize_contact(raw_contact)
+    if "@" not in contact and "sms" not in channels.available():
+        raise Invalid(_("Hiện chưa gửi được tin nhắn SMS: hãy dùng địa chỉ thư điện tử."), code="sms_unavailable")
     limits.check_code(now, contact)
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
@@ -63,7 +71,9 @@ def send_code(raw_contact: str, now: datetime) -> str:
             emit("mail", "petition-code", {"to": [contact], "subject": _("Mã xác thực phản ánh, kiến nghị"),
                                             "body": text + "\n"}, now)
         else:
-            emit("sms", "petition-code", {"to": contact, "body": text}, now)
+            # Vietnamese without its accents, as every motcua SMS: one GSM-7 segment (notifications/texts.py).
+            sms = without_diacritics(text) if (translation.get_language() or "vi").startswith("vi") else text
+            emit("sms", "petition-code", {"to": contact, "body": sms}, now)
         schedule_delivery()
     return contact
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from motcua.dossiers.models import Dossier
 from motcua.lib.errors import ActionError
 from motcua.lib.ratelimit import rate_limited, too_many
-from motcua.petitions import access, otp, public
+from motcua.petitions import access, otp, public, redact
 from motcua.petitions.actions import (
     HANDLERS,
     Filing,
@@ -134,6 +134,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "p": p, "allowed": allowed, "handles": handles, "events": events,
         "deadline": deadline_state(p, timezone.now()), "is_filer": access.is_filer(p, user, contact),
         "units": [u for u in _units() if u[0] != p.unit.code] if "forward" in allowed else [],
+        "proposal": redact.proposal(p) if "publish" in allowed else None,
     })
 
 
@@ -147,7 +148,8 @@ def action_labels() -> dict[str, str]:
 
 
 FIELDS = {"refuse": ("reason",), "request_information": ("reason",), "provide_information": ("body",),
-          "answer": ("answer",), "forward": ("unit", "reason"), "complain_again": ("reason",)}
+          "answer": ("answer",), "forward": ("unit", "reason"), "complain_again": ("reason",),
+          "publish": ("subject", "body", "answer")}
 
 
 @require_POST
@@ -156,6 +158,8 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
     payload = {f: request.POST.get(f, "") for f in FIELDS.get(action, ())}
     if action == "forward" and not payload["reason"]:
         payload.pop("reason")
+    if action == "publish":  # a text left empty: the masked proposal
+        payload = {f: v.replace("\r\n", "\n") for f, v in payload.items() if v.strip()}
     try:
         perform(code, action, user, payload=payload, contact=contact,
                 grants=request_grants(request) if user is not None else ())

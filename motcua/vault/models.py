@@ -84,4 +84,4 @@ class Upload(models.Model):
     sha256 = models.CharField(max_length=64)
     content_type = models.CharField(max_length=64)
     created_at = models.DateTimeField()
-    used_in = models.CharField(max_length=48, blank=True, default="")  # the dossier that took it
+    used_in = models.CharField(max_length=48, blank=True, default="")  # the dossier (or petition) that took it

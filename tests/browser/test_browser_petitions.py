@@ -62,6 +62,12 @@ def test_filing_handling_publishing_and_rating(chromium, axe, site):  # noqa: F8
     shots(officer, "petitions-answer-editor")
     officer.get_by_role("button", name="Lưu trả lời").click()
     expect(officer.locator(".message-success")).to_be_visible()
+    # The public version is proposed with the phone number masked; the officer may edit it.
+    body = officer.get_by_label("Nội dung công khai")
+    expect(body).to_have_value("Đèn đường thôn 2 hỏng đã hai tuần. Gọi tôi: ***.")
+    body.fill("Đèn đường thôn 2 hỏng đã hai tuần.")
+    axe.check(officer, "public version")
+    shots(officer, "petitions-public-version")
     officer.get_by_role("button", name="Công khai trả lời").click()
     expect(officer.locator("main")).to_contain_text("Đã công khai trả lời")
     officer.goto("/petitions/office/stats/")

@@ -94,10 +94,10 @@ def test_petition_counters_equal_the_rebuild_after_random_histories(demo, frozen
     ))
 
 
-def _report(unit_code: str, today_at: datetime):
+def _report(unit_code: str, today_at: datetime, start: date = date(2026, 3, 1)):
     unit = Unit.objects.get(code=unit_code)
     Clock.now = today_at
-    r = query.report(unit, date(2026, 3, 1), date(2026, 3, 31), with_rank=False)
+    r = query.report(unit, start, date(2026, 3, 31), with_rank=False)
     return {i.ref: i for i in r.indicators}
 
 
@@ -125,11 +125,30 @@ def test_5_2_and_5_3_move_with_the_petitions(demo, frozen_clock):
     # The province pools its communes; the nation too.
     province = _report("000.00.00.H99", T0 + timedelta(days=1))
     assert province["5.2"].denominator == 3
-    # Figures for petitions handled outside motcua, entered by an administrator, are pooled.
+    # A figure an administrator types for a unit and month whose petitions motcua holds is not added:
+    # motcua's own count replaces it (no double count of the same petitions).
     ExternalFigure.objects.create(indicator="PETITION_PROCESSING_ON_TIME", unit=Unit.objects.get(code="000.11.00.H99"),
                                   month=date(2026, 3, 1), numerator=1, denominator=2)
-    pooled = _report("000.11.00.H99", T0 + timedelta(days=1))
-    assert (pooled["5.2"].numerator, pooled["5.2"].denominator) == (4, 5)
+    replaced = _report("000.11.00.H99", T0 + timedelta(days=1))
+    assert (replaced["5.2"].numerator, replaced["5.2"].denominator) == (3, 3)
+    assert _report("000.00.00.H99", T0 + timedelta(days=1))["5.2"].denominator == 3
+    # A figure for a unit whose petitions were handled outside motcua that month counts, pooled up the tree;
+    # so does one for a month in which motcua held none of that unit's petitions.
+    ExternalFigure.objects.create(indicator="PETITION_PROCESSING_ON_TIME", unit=Unit.objects.get(code="000.12.00.H99"),
+                                  month=date(2026, 3, 1), numerator=1, denominator=2)
+    ExternalFigure.objects.create(indicator="PETITION_HANDLING_SATISFACTION", unit=Unit.objects.get(code="000.11.00.H99"),
+                                  month=date(2026, 2, 1), numerator=4, denominator=4)
+    outside = _report("000.12.00.H99", T0 + timedelta(days=1))
+    assert (outside["5.2"].numerator, outside["5.2"].denominator) == (1, 2)
+    province = _report("000.00.00.H99", T0 + timedelta(days=1))
+    assert (province["5.2"].numerator, province["5.2"].denominator) == (4, 5)
+    quarter = _report("000.11.00.H99", T0 + timedelta(days=1), start=date(2026, 2, 1))
+    assert (quarter["5.3"].numerator, quarter["5.3"].denominator) == (6, 7)
+    # A figure typed for the province itself stays when only its communes' petitions are in motcua.
+    ExternalFigure.objects.create(indicator="PETITION_PROCESSING_ON_TIME", unit=Unit.objects.get(code="000.00.00.H99"),
+                                  month=date(2026, 3, 1), numerator=2, denominator=2)
+    province = _report("000.00.00.H99", T0 + timedelta(days=1))
+    assert (province["5.2"].numerator, province["5.2"].denominator) == (6, 7)
     assert PetitionCounter.objects.filter(unit_id=0).exists()
     assert petition_counters.differences() == {"PetitionCounter": 0, "PetitionOpenCounter": 0}
     petition_counters.rebuild()

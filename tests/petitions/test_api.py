@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from motcua.identity.models import User
+from motcua.notifications import delivery
 from motcua.notifications.models import OutboxEvent
 from motcua.petitions.models import Petition
 from tests.conftest import ApiClient
@@ -120,32 +121,145 @@ def test_anonymous_filing_through_a_verified_contact(api):
     assert r.status_code == 429 and "Retry-After" in r
 
 
+def test_a_phone_contact_gets_its_code_by_sms(api, settings):
+    settings.SMS_PROVIDER = "demo"
+    anon = Client()
+    r = anon.post("/api/v1/petitions/contact-codes", {"contact": "0912 345 678"}, content_type="application/json")
+    assert r.status_code == 202
+    assert not OutboxEvent.objects.filter(topic="mail", key="petition-code").exists()  # a phone gets no mail
+    delivery.deliver_pending()
+    texts = anon.get("/demo-sms/api/messages", {"to": "0912345678"}).json()["messages"]
+    assert len(texts) == 1 and texts[0]["to"] == "+84912345678"
+    code = next(w for w in texts[0]["text"].replace(".", " ").split() if w.isdigit() and len(w) == 6)
+    assert texts[0]["text"].isascii()  # Vietnamese without accents: one GSM-7 segment
+    r = anon.post("/api/v1/petitions/contact-codes/verify", {"contact": "+84 912 345 678", "code": code},
+                  content_type="application/json")
+    assert r.status_code == 200, r.content
+    r = anon.post("/api/v1/petitions", {"kind": "feedback", "subject": "s", "body": "b", "unit": ANBINH},
+                  content_type="application/json", headers={"X-Contact-Token": r.json()["token"]})
+    assert r.status_code == 201 and Petition.objects.get(code=r.json()["code"]).contact == "+84912345678"
+    # Rate-limited as an e-mail contact: 3 codes in 15 minutes, whichever way the number is written.
+    for number in ("0912345678", "+84912345678"):
+        r = anon.post("/api/v1/petitions/contact-codes", {"contact": number}, content_type="application/json")
+    assert r.status_code == 202
+    r = anon.post("/api/v1/petitions/contact-codes", {"contact": "0912.345.678"}, content_type="application/json")
+    assert r.status_code == 429 and "Retry-After" in r
+    delivery.deliver_pending()
+    assert len(anon.get("/demo-sms/api/messages", {"to": "0912345678"}).json()["messages"]) == 3
+    # Not a mobile number, or no SMS channel on this site: refused at once, nothing sent.
+    bad = anon.post("/api/v1/petitions/contact-codes", {"contact": "024 3825 3536"}, content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_contact"
+    settings.SMS_PROVIDER = ""
+    r = anon.post("/api/v1/petitions/contact-codes", {"contact": "0987654321"}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["code"] == "sms_unavailable"
+
+
 def test_the_public_list_carries_no_personal_data(api):
     citizen, officer = api("citizen"), api("onestop_anbinh")
     user = User.objects.get(username="citizen")
-    user.email = "an.nguyen@example.org"
-    user.save(update_fields=["email"])
+    user.email, user.full_name = "an.nguyen@example.org", "Trịnh Văn Sơn"
+    user.save(update_fields=["email", "full_name"])
+    clerk = User.objects.get(username="onestop_anbinh")
+    clerk.full_name = "Lê Thị Mai"
+    clerk.save(update_fields=["full_name"])
     pid = user.citizen.personal_id
-    code = _file(citizen, subject="Đường hỏng",
-                 body=f"Tôi là {user.full_name or 'An'}, số {pid}, gọi 0912 345 678 hoặc an.nguyen@example.org").json()["code"]
-    officer.post(f"/petitions/{code}/actions/answer", {"answer": "Đã sửa. Liên hệ 0987654321."})
+    code = _file(citizen, subject="Đường hỏng trước nhà Trịnh Văn Sơn",
+                 body=f"Tôi là Trịnh Văn Sơn (viết không dấu: Trinh Van Son), số định danh {pid}, CMND 123456789, "
+                      "gọi 0912 345 678 hoặc an.nguyen@example.org, nhà số 12 ngõ 34 phố Huế. Cán bộ LÊ THỊ MAI "
+                      "hẹn mãi; hàng xóm là ông Phạm Quốc Bảo cũng phản ánh.").json()["code"]
+    officer.post(f"/petitions/{code}/actions/answer",
+                 {"answer": "Đã sửa. Anh Sơn liên hệ chị Mai 0987654321 hoặc mai.le@example.vn."})
+    # The officer who may publish is shown the masked proposal; the filer is not, before publication.
+    proposal = officer.get(f"/petitions/{code}").json()["public"]
+    assert proposal["proposed"] is True and "***" in proposal["body"] and "phố Huế" in proposal["body"]
+    assert citizen.get(f"/petitions/{code}").json()["public"] is None
     officer.post(f"/petitions/{code}/actions/publish")
     unpublished = _file(citizen, subject="Chưa công khai").json()["code"]
     r = Client().get("/api/v1/petitions/public", {"q": "Đường"})
     assert r.status_code == 200
     items = r.json()["items"]
     assert [i["code"] for i in items] == [code]
+    assert items[0]["subject"] == "Đường hỏng trước nhà ***"
     text = json.dumps(r.json(), ensure_ascii=False)
     page = Client().get("/petitions/", {"q": "Đường"}).content.decode()
     assert code in page
-    for secret in (pid, "0912 345 678", "0987654321", "an.nguyen@example.org", user.username,
-                   User.objects.get(username="citizen").get_full_name()):
+    for secret in (pid, "123456789", "0912 345 678", "0987654321", "an.nguyen@example.org", "mai.le@example.vn",
+                   user.username, "Trịnh Văn Sơn", "Trinh Van Son", "Sơn", "Mai", "LÊ THỊ MAI", "Phạm Quốc Bảo",
+                   "số 12", "ngõ 34"):
         assert secret not in text, secret
         assert secret not in page, secret
+    # Nor can the hidden name be found by searching for it, with or without its accents.
+    for q in ("Sơn", "Trinh", "0912", "Bảo"):
+        assert Client().get("/api/v1/petitions/public", {"q": q}).json()["count"] == 0, q
     assert set(items[0]) == {"code", "kind", "topic", "subject", "body", "unit", "unit_name", "first_received_at",
                              "answer", "published_at", "likes", "dislikes"}
     assert unpublished not in text
     assert Client().get("/api/v1/petitions/public", {"limit": 1000}).status_code == 422
+    # The filer and the officers see the version the public sees.
+    assert citizen.get(f"/petitions/{code}").json()["public"]["body"] == items[0]["body"]
+
+
+def test_the_officer_edits_the_public_version_before_publishing(api):
+    citizen, officer = api("citizen"), api("onestop_anbinh")
+    code = _file(citizen, subject="Cầu Bến Súc", body="Theo Quyết định số 12345678901 thì Cầu Bến Súc phải sửa.").json()["code"]
+    officer.post(f"/petitions/{code}/actions/answer", {"answer": "Đã sửa cầu."})
+    proposed = officer.get(f"/petitions/{code}").json()["public"]
+    assert proposed["body"] == "Theo Quyết định số *** thì Cầu Bến Súc phải sửa."  # a long number is masked...
+    assert officer.post(f"/petitions/{code}/actions/publish", {"body": "", "x": 1}).status_code == 422
+    body = "Theo Quyết định số 1234/QĐ thì Cầu Bến Súc phải sửa."  # ...the officer writes what is public
+    r = officer.post(f"/petitions/{code}/actions/publish", {"body": body})
+    assert r.status_code == 200 and r.json()["public"] == {"proposed": False, "subject": "Cầu Bến Súc", "body": body,
+                                                          "answer": "Đã sửa cầu."}
+    [row] = Client().get("/api/v1/petitions/public").json()["items"]
+    assert row["body"] == body and "12345678901" not in row["body"]
+    published = Petition.objects.get(code=code).events.get(action="publish")
+    assert published.data["edited"] == ["body"]
+    # Complained about again, it leaves the public page; published again, from a new proposal.
+    citizen.post(f"/petitions/{code}/actions/complain_again", {"reason": "Chưa sửa."})
+    assert Client().get("/api/v1/petitions/public").json()["count"] == 0
+
+
+def test_attachments_through_the_api_are_the_dossiers_uploads(api):
+    from motcua.vault.models import Upload
+
+    citizen = api("citizen")
+    first, second = (citizen.upload("anh-den.pdf").json()["id"], citizen.upload("anh.pdf").json()["id"])
+    r = _file(citizen, attachments=[{"upload": first}, {"upload": second}])
+    assert r.status_code == 201, r.content
+    code = r.json()["code"]
+    got = citizen.get(f"/petitions/{code}").json()["attachments"]
+    assert [(a["name"], a["content_type"]) for a in got] == [("anh-den.pdf", "application/pdf"), ("anh.pdf", "application/pdf")]
+    assert set(Upload.objects.filter(token__in=[first, second]).values_list("used_in", flat=True)) == {code}
+    assert Petition.objects.get(code=code).attachments[0]["path"].startswith("dossiers/")
+    # Used once only, one's own only, each named once, checked by the petitions' rule (10 MB), ids only.
+    r = _file(citizen, attachments=[{"upload": first}])
+    assert r.status_code == 422 and r.json()["code"] == "upload_already_used"
+    theirs = api("citizen2").upload().json()["id"]
+    r = _file(citizen, attachments=[{"upload": theirs}])
+    assert r.status_code == 422 and r.json()["code"] == "upload_not_found"
+    third = citizen.upload().json()["id"]
+    assert _file(citizen, attachments=[{"upload": third}, {"upload": third}]).json()["code"] == "duplicate_upload"
+    Upload.objects.filter(token=third).update(size=11 * 1024 * 1024)
+    assert _file(citizen, attachments=[{"upload": third}]).json()["code"] == "upload_too_large"
+    for bad in ([{"upload": third, "path": "/etc/passwd"}], [{"upload": ""}], [{"upload": third}] * 6, ["x"]):
+        assert _file(citizen, attachments=bad).status_code in (400, 422), bad
+    assert Petition.objects.count() == 1  # nothing half-filed
+    assert Upload.objects.get(token=third).used_in == ""  # still the citizen's to use
+    # A verified contact has no account to own uploads: it attaches on the page.
+    anon_token = _contact_token("ban@example.org")
+    r = Client().post("/api/v1/petitions", {"kind": "feedback", "subject": "s", "body": "b", "unit": ANBINH,
+                                            "attachments": [{"upload": third}]},
+                      content_type="application/json", headers={"X-Contact-Token": anon_token})
+    assert r.status_code == 403 and r.json()["code"] == "attachments_need_account"
+
+
+def _contact_token(contact: str) -> str:
+    anon = Client()
+    anon.post("/api/v1/petitions/contact-codes", {"contact": contact}, content_type="application/json")
+    mail = OutboxEvent.objects.filter(topic="mail", key="petition-code").last()
+    code = next(w for w in mail.payload["body"].split() if w.isdigit() and len(w) == 6)
+    return anon.post("/api/v1/petitions/contact-codes/verify", {"contact": contact, "code": code},
+                     content_type="application/json").json()["token"]
 
 
 def test_openapi_describes_the_petitions(api):

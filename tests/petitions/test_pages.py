@@ -57,6 +57,27 @@ def test_officer_answers_publishes_and_citizen_rates_through_the_forms(petition)
     assert "Đã lắp đèn." in Client().get("/petitions/").content.decode()
 
 
+def test_the_officer_publishes_the_masked_public_version_and_may_edit_it(demo):
+    citizen = User.objects.get(username="citizen")
+    citizen.full_name = "Trịnh Văn Sơn"
+    citizen.save(update_fields=["full_name"])
+    p, _ = file_petition(Filing(kind="feedback", subject="Đèn hỏng", unit=ANBINH,
+                                body="Trinh Van Son, nhà số 5 ngõ 7, gọi 0912345678. Đèn hỏng."), user=citizen)
+    officer = _client("onestop_anbinh")
+    officer.post(f"/petitions/{p.code}/act/answer/", {"answer": "Đã gọi anh Sơn, đã thay đèn."})
+    page = officer.get(f"/petitions/{p.code}/").content.decode()
+    assert "***, *** ***, gọi ***. Đèn hỏng." in page and "Đã gọi anh ***, đã thay đèn." in page
+    assert "Bản công khai" not in _client("citizen").get(f"/petitions/{p.code}/").content.decode()
+    officer.post(f"/petitions/{p.code}/act/publish/", {"subject": "Đèn hỏng", "body": "Đèn ngõ hỏng.\r\nCần thay.",
+                                                         "answer": ""})
+    p.refresh_from_db()
+    assert (p.status, p.public_body, p.public_answer) == ("published", "Đèn ngõ hỏng.\nCần thay.",
+                                                          "Đã gọi anh ***, đã thay đèn.")
+    public = Client().get("/petitions/").content.decode()
+    assert "Đèn ngõ hỏng." in public and "Sơn" not in public and "Trinh" not in public
+    assert "Đèn ngõ hỏng." in _client("citizen").get(f"/petitions/{p.code}/").content.decode()
+
+
 def test_citizen_files_and_officer_registers_through_the_forms(demo):
     citizen, officer = _client("citizen"), _client("onestop_anbinh")
     r = citizen.post("/petitions/new/", {"kind": "petition", "topic": "rules", "unit": ANBINH, "subject": "Đề nghị",

@@ -3,7 +3,7 @@ one received by phone, letter or in person. Each gets its code and its deadlines
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
@@ -24,9 +24,14 @@ from motcua.petitions.models import Kind, Origin, Petition, PetitionStatus, Topi
 from motcua.units.models import Unit
 from motcua.units.scope import grants_of, roles_in
 from motcua.vault import upload_checks
+from motcua.vault import uploads as vault_uploads
 
 MAX_ATTACHMENTS = 5
 ATTACHMENT_RULE = upload_checks.UploadRule(upload_checks.DEFAULT_TYPES, 10.0)
+# The API's files arrive as the dossiers' do (POST /api/v1/uploads, then their ids): this component stands
+# for "a petition's attachment" so vault/uploads.resolve checks them by the same rule as the form's files.
+ATTACHMENT_COMPONENT = {"key": "attachment", "name": {"vi": "Tệp đính kèm", "en": "Attachment"},
+                        "sources": [{"upload": {"types": list(ATTACHMENT_RULE.types), "max_mb": ATTACHMENT_RULE.max_mb}}]}
 
 
 @dataclass
@@ -106,8 +111,24 @@ def check_attachments(files: Iterable[UploadedFile]) -> list[upload_checks.Check
     return checked
 
 
+def resolve_uploads(filer, tokens: Sequence[str]) -> tuple[list[dict], list[str]]:
+    """Ids from POST /api/v1/uploads → attachment records (the filer's own, unused, of an accepted kind and size)."""
+    if not tokens:
+        return [], []
+    if filer is None:
+        # An upload belongs to an account (vault.Upload.owner): a verified contact attaches through the page.
+        raise Forbidden(_("Cần đăng nhập để đính kèm tệp qua API; hoặc gửi kèm tệp trên trang gửi phản ánh."),
+                        code="attachments_need_account")
+    if len(tokens) > MAX_ATTACHMENTS:
+        raise Invalid(_("Tối đa %(n)s tệp đính kèm.") % {"n": MAX_ATTACHMENTS}, code="too_many_files")
+    if len(set(tokens)) != len(tokens):
+        raise Invalid(_("Một tệp tải lên được nêu hai lần."), code="duplicate_upload", field="attachments")
+    return vault_uploads.resolve(filer, [ATTACHMENT_COMPONENT], [{"key": "attachment", "upload": t} for t in tokens])
+
+
 def _create(f: Filing, *, filer, actor, contact: str, contact_name: str, origin: str,
-            files: Iterable[UploadedFile], registered_by=None, idempotency_key: str = "") -> Petition:
+            files: Iterable[UploadedFile], registered_by=None, idempotency_key: str = "",
+            uploads: Sequence[str] = ()) -> Petition:
     if f.kind not in Kind.values:
         raise Invalid(_("Loại phản ánh, kiến nghị không hợp lệ."), code="invalid_kind", field="kind", choices=Kind.values)
     subject = _text(f.subject, "subject", 200)
@@ -117,28 +138,33 @@ def _create(f: Filing, *, filer, actor, contact: str, contact_name: str, origin:
         raise NotFound(_("Không có đơn vị mã %(code)s.") % {"code": unit.code}, code="unknown_unit")
     topic = _topic(f, procedure, dossier)
     checked = check_attachments(files)
+    uploaded, taken = resolve_uploads(filer, uploads)
+    if len(checked) + len(uploaded) > MAX_ATTACHMENTS:
+        raise Invalid(_("Tối đa %(n)s tệp đính kèm.") % {"n": MAX_ATTACHMENTS}, code="too_many_files")
     now = timezone.now()
     if registered_by is None:
         limits.check_filing(now, user=filer, contact=contact)
-    records = upload_checks.store(checked)
+    records = upload_checks.store(checked)  # only these are discarded on failure: an upload stays its owner's
     try:
         with transaction.atomic():
             code = codes.next_code(timezone.localdate(now))
             petition = Petition.objects.create(
                 code=code, kind=f.kind, topic=topic, subject=subject, body=body, filer=filer,
                 contact_name=contact_name, contact=contact, origin=origin, registered_by=registered_by,
-                unit=unit, first_unit=unit, procedure=procedure, dossier=dossier, attachments=records,
+                unit=unit, first_unit=unit, procedure=procedure, dossier=dossier, attachments=records + uploaded,
                 idempotency_key=idempotency_key,
                 status=PetitionStatus.RECEIVED, first_received_at=now, received_at=now, updated_at=now,
                 **deadlines.stage_deadlines(now, unit),
             )
+            # Taken in this transaction: of two filings naming one upload, the second waits, finds it used, rolls back.
+            vault_uploads.mark_used(taken, code)
             if dossier is not None and f.kind == Kind.COMPLAINT:
                 link_complaint(dossier.code, code, filer, now)
             action = "register" if registered_by is not None else "file"
             history.write_history(
                 petition, action, "", actor, now, first=True,
                 data={"kind": f.kind, "topic": topic, "origin": origin, "due_at": petition.due_at.isoformat(),
-                      "attachments": len(records), **({"dossier": dossier.code} if dossier is not None else {})},
+                      "attachments": len(records) + len(uploaded), **({"dossier": dossier.code} if dossier is not None else {})},
                 notify=notify.mail_for(petition, action),
             )
     except BaseException:
@@ -148,8 +174,10 @@ def _create(f: Filing, *, filer, actor, contact: str, contact_name: str, origin:
 
 
 def file_petition(f: Filing, *, user=None, contact: str = "", files: Iterable[UploadedFile] = (),
-                  idempotency_key: str = "") -> tuple[Petition, bool]:
+                  idempotency_key: str = "", uploads: Sequence[str] = ()) -> tuple[Petition, bool]:
     """A citizen files online: signed in (`user`), or anonymous with a contact verified by a code (`contact`).
+
+    Attachments are `files` (the page's form) or `uploads` (ids from POST /api/v1/uploads, the API's way).
 
     Returns (the petition, created): with an `idempotency_key` already used by the same filer, the
     petition filed then, and False.
@@ -167,7 +195,7 @@ def file_petition(f: Filing, *, user=None, contact: str = "", files: Iterable[Up
         if earlier is not None:
             return earlier, False
     petition = _create(f, filer=filer, actor=filer, contact=own_contact, contact_name=name, origin=Origin.ONLINE,
-                       files=files, idempotency_key=idempotency_key)
+                       files=files, idempotency_key=idempotency_key, uploads=uploads)
     return petition, True
 
 

@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.lib.errors import Conflict, Forbidden, Invalid, NotFound
-from motcua.petitions import access, deadlines
+from motcua.petitions import access, deadlines, redact
 from motcua.petitions.actions import history, notify
 from motcua.petitions.actions.inputs import (
     PetitionActionInput,
     PetitionAnswerInput,
     PetitionForwardInput,
     PetitionInformationInput,
+    PetitionPublishInput,
     PetitionReasonInput,
     read,
 )
@@ -32,6 +33,7 @@ from motcua.petitions.models import PetitionStatus as S
 from motcua.units.models import Role, Unit
 from motcua.units.scope import Grants, grants_of, roles_in
 
+PUBLIC_FIELDS = ("subject", "body", "answer")
 # The roles that handle petitions at the competent unit.
 HANDLERS = frozenset({Role.ONE_STOP_OFFICER, Role.SPECIALIST, Role.APPROVER})
 
@@ -92,10 +94,15 @@ def answer(ctx: Ctx, p: PetitionAnswerInput) -> Result:
     return S.ANSWERED, {"late": pet.answered_at > pet.due_at}
 
 
-def publish(ctx: Ctx, p: PetitionActionInput) -> Result:
+def publish(ctx: Ctx, p: PetitionPublishInput) -> Result:
     pet = ctx.petition
     pet.published_at = ctx.now
-    return S.PUBLISHED, {"late": bool(pet.publish_due_at and ctx.now > pet.publish_due_at)}
+    # Only the public version is ever shown to the public: the officer's text, or the masked proposal.
+    proposed = redact.proposal(pet)
+    given = {"subject": p.subject, "body": p.body, "answer": p.answer}
+    pet.public_subject, pet.public_body, pet.public_answer = (given[f] or proposed[f] for f in PUBLIC_FIELDS)
+    edited = [f for f in PUBLIC_FIELDS if given[f] is not None and given[f] != proposed[f]]
+    return S.PUBLISHED, {"late": bool(pet.publish_due_at and ctx.now > pet.publish_due_at), "edited": edited}
 
 
 def forward(ctx: Ctx, p: PetitionForwardInput) -> Result:
@@ -132,6 +139,7 @@ def complain_again(ctx: Ctx, p: PetitionReasonInput) -> Result:
         setattr(pet, name, value)
     pet.info_requested_at = pet.answered_at = pet.published_at = pet.refused_at = pet.publish_due_at = None
     pet.refusal_reason = ""
+    pet.public_subject = pet.public_body = pet.public_answer = ""  # published again later, from a new proposal
     pet.paused_days = 0
     return S.RECEIVED, {"reopen": pet.reopen_count}
 
@@ -158,7 +166,7 @@ RULES: dict[str, Rule] = {
     "request_information": Rule(frozenset({S.RECEIVED}), _handler, request_information, PetitionReasonInput, notify=True),
     "provide_information": Rule(frozenset({S.WAITING}), _filer, provide_information, PetitionInformationInput),
     "answer": Rule(frozenset({S.RECEIVED, S.ANSWERED}), _handler, answer, PetitionAnswerInput),
-    "publish": Rule(frozenset({S.ANSWERED}), _handler, publish, notify=True),
+    "publish": Rule(frozenset({S.ANSWERED}), _handler, publish, PetitionPublishInput, notify=True),
     "forward": Rule(frozenset({S.RECEIVED}), _handler, forward, PetitionForwardInput, notify=True),
     "like": Rule(frozenset({S.ANSWERED, S.PUBLISHED}), _filer, _vote("like")),
     "dislike": Rule(frozenset({S.ANSWERED, S.PUBLISHED}), _filer, _vote("dislike")),

@@ -29,6 +29,14 @@ class PetitionAnswerInput(PetitionActionInput):
     answer: str = Field(min_length=1, max_length=MAX_TEXT)
 
 
+class PetitionPublishInput(PetitionActionInput):
+    """The public version the officer publishes; a text left out is the masked proposal (redact.py)."""
+
+    subject: str | None = Field(None, min_length=1, max_length=200, description="public subject (default: proposed)")
+    body: str | None = Field(None, min_length=1, max_length=MAX_TEXT, description="public body (default: proposed)")
+    answer: str | None = Field(None, min_length=1, max_length=MAX_TEXT, description="public answer (default: proposed)")
+
+
 class PetitionForwardInput(PetitionActionInput):
     unit: str = Field(min_length=1, max_length=32, description="the e-ID code of the competent unit")
     reason: str = Field("", max_length=MAX_TEXT)
