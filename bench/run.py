@@ -19,6 +19,12 @@ bench/replay.lua) through these scenarios:
   (the form validated against the schema, code, deadline, tasks, history, audit, outbox);
 - act: POST /api/v1/dossiers/{code}/actions/receive by the unit's officer, each on a distinct
   dossier submitted in the submit run;
+- counter: POST /api/v1/dossiers with "channel": 1 (every fifth 3, by post) and "applicant": {"personal_id"},
+  the one-stop officer of the applicant's commune filing and receiving a birth registration at the counter
+  (issue 17: the applicant found by personal ID, the form validated, the scan recorded as digitized, the
+  dossier filed and received in one transaction, the receipt drawn and kept in the applicant's vault). Each
+  request takes its own scan, an upload of the officer's (POST /uploads is a request of its own, as the
+  submit scenario's vault documents are), BENCH_COUNTER_FILINGS of them (default 6000), each sent once;
 - ipn: GET /payments/ipn/vnpay/, the gateway's notification (IPN) that a payment went through, each
   for a distinct pending payment of an open dossier with an amount due (prepared in the bench
   database), signed as VNPAY's own sample signs (tests/payments/vnpay_reference.py); afterwards every
@@ -55,7 +61,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-SCENARIOS = ("ceiling", "same_work_submit", "submit", "same_work_act", "act", "ipn", "read_dossier", "read_list", "search", "officer_search")
+SCENARIOS = ("ceiling", "same_work_submit", "submit", "same_work_act", "act", "counter", "ipn", "read_dossier",
+             "read_list", "search", "officer_search")
 SECRET = "bench-only-secret-key-" + "x" * 40
 SUBMIT_PROCEDURE = "1.001193"  # birth registration at the commune: the most common dossier there is
 GIVEN_NAMES = ["Nguyễn", "Minh", "Khang", "Thu", "Hà", "Gia", "Bảo"]
@@ -63,6 +70,9 @@ GIVEN_NAMES = ["Nguyễn", "Minh", "Khang", "Thu", "Hà", "Gia", "Bảo"]
 # payments the ipn scenario prepares (BENCH_IPN_PAYMENTS of them, each notified once).
 IPN_TMN_CODE, IPN_SECRET = "BENCH001", "BENCHONLYVNPAYHASHSECRET20261204"
 IPN_FEE = 200_000
+# The scan of a paper component at the counter: a small one-page PDF (checked by content on upload).
+SCAN = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 
 
 @dataclass
@@ -74,6 +84,7 @@ class Config:
     workers: int
     port: int
     ipn_payments: int = 6000
+    counter_filings: int = 6000
     threads: int = 2
     work_dir: Path = field(default_factory=lambda: ROOT / "var" / "bench")
 
@@ -91,6 +102,7 @@ def _config() -> Config:
         workers=int(os.environ.get("BENCH_WORKERS", "2")),
         port=int(os.environ.get("BENCH_PORT", "18500")),
         ipn_payments=int(os.environ.get("BENCH_IPN_PAYMENTS", "6000")),
+        counter_filings=int(os.environ.get("BENCH_COUNTER_FILINGS", "6000")),
     )
 
 
@@ -207,8 +219,7 @@ def prepare(cfg: Config, counts: int = 2000) -> dict[str, Path]:
     components = {pk: _vault_components(users[pk], version) for pk in chosen}
     lines = []
     for i in range(20_000):
-        # A distinct dossier each time: another child's name (still valid for the schema).
-        data = dict(example, child_name=f"{GIVEN_NAMES[i % 7]} {GIVEN_NAMES[i // 7 % 7]} {GIVEN_NAMES[i // 49 % 7]}")
+        data = _birth(example, i)
         pk = chosen[i % len(chosen)]
         body = json.dumps({"procedure": SUBMIT_PROCEDURE, "data": data, "components": components[pk]},
                           ensure_ascii=False, separators=(",", ":"))
@@ -244,7 +255,78 @@ def prepare(cfg: Config, counts: int = 2000) -> dict[str, Path]:
              "that nghiep", "xay dung", "doanh nghiep", "tam tru", "khai tu", "birth", "passport"]
     write("search", [f"GET\t/?q={w.replace(' ', '+')}\t\t\t" for w in words])
     write("officer_search", officer_search_lines(rng, counts))
+    write("counter", counter_lines(cfg, version, citizens, rng))
     return files
+
+
+def _birth(example: dict, i: int) -> dict:
+    """The procedure's example with the i-th child's name: a distinct dossier each time (still valid for the schema)."""
+    return dict(example, child_name=f"{GIVEN_NAMES[i % 7]} {GIVEN_NAMES[i // 7 % 7]} {GIVEN_NAMES[i // 49 % 7]}")
+
+
+def _one_stop_officers() -> dict:
+    """A one-stop officer for each one-stop scope (the subtree a desk receives for), by the scope's path."""
+    from motcua.units.models import Membership, Role
+
+    officers = {}
+    for m in Membership.objects.filter(role=Role.ONE_STOP_OFFICER).select_related("user", "unit__parent"):
+        officers.setdefault(m.unit.scope_root.path, m.user)
+    return officers
+
+
+def _nearest(officers: dict, path: str):
+    """The officer of the deepest scope that holds the unit at `path`, or None."""
+    scope = max((p for p in officers if path.startswith(p)), key=len, default=None)
+    return None if scope is None else officers[scope]
+
+
+def counter_lines(cfg: Config, version: dict, citizens: list[int], rng: random.Random) -> list[str]:
+    """Counter filings: citizens named by personal ID at their commune's desk, each filing with scans of its own.
+
+    A scan is an upload of the filing officer: the file is checked and stored once per officer (as
+    POST /uploads does), and each filing gets its own upload of it, since a dossier takes its uploads
+    (the run sends each line once).
+    """
+    import secrets
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from motcua.identity.models import ApiToken, CitizenProfile
+    from motcua.lib.conditions import evaluate
+    from motcua.vault import uploads
+    from motcua.vault.models import Upload
+
+    example = version["example"]
+    keys = [c["key"] for c in version["components"]
+            if c.get("required", True) and evaluate(c.get("when"), example, {"channel": 1})]
+    officers = _one_stop_officers()
+    sample = rng.sample(citizens, min(2000, len(citizens)))
+    desks = [(pid, officer) for pid, path in CitizenProfile.objects.filter(user_id__in=sample)
+             .values_list("personal_id", "home_unit__path") if (officer := _nearest(officers, path)) is not None]
+    tokens: dict[int, str] = {}
+    scans: dict[int, Upload] = {}
+    fresh: list[Upload] = []
+    lines = []
+    now = timezone.now()
+    for i in range(cfg.counter_filings if desks else 0):
+        pid, officer = desks[i % len(desks)]
+        if officer.pk not in tokens:
+            tokens[officer.pk] = ApiToken.issue(officer, label="bench")
+            scans[officer.pk] = uploads.receive(officer, SimpleUploadedFile("giay-chung-sinh.pdf", SCAN, "application/pdf"))
+        stored = scans[officer.pk]
+        components = []
+        for key in keys:
+            upload = Upload(token=secrets.token_hex(16), owner=officer, storage_name=stored.storage_name, name=stored.name,
+                            size=stored.size, sha256=stored.sha256, content_type=stored.content_type, created_at=now)
+            fresh.append(upload)
+            components.append({"key": key, "upload": upload.token})
+        body = json.dumps({"procedure": SUBMIT_PROCEDURE, "data": _birth(example, i), "channel": 3 if i % 5 == 4 else 1,
+                           "applicant": {"personal_id": pid}, "components": components},
+                          ensure_ascii=False, separators=(",", ":"))
+        lines.append(f"POST\t/api/v1/dossiers\tBearer {tokens[officer.pk]}\t\t{body}")
+    Upload.objects.bulk_create(fresh, batch_size=2000)
+    return lines
 
 
 def same_work_submit_lines(version: dict, users: dict, components: dict[int, list[dict]]) -> list[str]:
@@ -264,7 +346,7 @@ def same_work_submit_lines(version: dict, users: dict, components: dict[int, lis
     pks = list(users)
     lines = []
     for i in range(20_000):
-        data = dict(version["example"], child_name=f"{GIVEN_NAMES[i % 7]} {GIVEN_NAMES[i // 7 % 7]} {GIVEN_NAMES[i // 49 % 7]}")
+        data = _birth(version["example"], i)
         pk = pks[i % len(pks)]
         body = json.dumps({"procedure": SUBMIT_PROCEDURE, "applicant": pk, "unit": units[pk], "data": data,
                            "registries": registries, "components": components[pk]}, ensure_ascii=False, separators=(",", ":"))
@@ -281,11 +363,8 @@ def officer_search_lines(rng: random.Random, counts: int) -> list[str]:
 
     from motcua.identity.models import ApiToken
     from motcua.lib.text import fold
-    from motcua.units.models import Membership, Role
 
-    officers = {}
-    for m in Membership.objects.filter(role=Role.ONE_STOP_OFFICER).select_related("user", "unit__parent"):
-        officers.setdefault(m.unit.scope_root.path, m.user)
+    officers = _one_stop_officers()
     with connection.cursor() as cur:
         cur.execute(
             "SELECT d.code, d.status, d.channel, p.code, u.path, c.personal_id, c.full_name, d.submitted_at "
@@ -296,10 +375,9 @@ def officer_search_lines(rng: random.Random, counts: int) -> list[str]:
     tokens: dict[int, str] = {}
     lines = []
     for code, status, channel, procedure, path, pid, name, submitted in sampled:
-        scope = max((p for p in officers if path.startswith(p)), key=len, default=None)
-        if scope is None:
+        user = _nearest(officers, path)
+        if user is None:
             continue
-        user = officers[scope]
         if user.pk not in tokens:
             tokens[user.pk] = ApiToken.issue(user, label="bench")
         day = submitted.date()
@@ -318,23 +396,18 @@ def act_requests(cfg: Config, after_id: int, until_id: int | None = None, same_w
     one-stop officer (a token each); `same_work`: through the same-work ceiling's receive instead."""
     from motcua.dossiers.models import Dossier, Status
     from motcua.identity.models import ApiToken
-    from motcua.units.models import Membership, Role
 
     found = Dossier.objects.filter(status=Status.SUBMITTED, id__gt=after_id)
     if until_id is not None:
         found = found.filter(id__lte=until_id)
     pending = list(found.order_by("id").values_list("code", "unit__path", "unit_id"))
-    officers = {}
-    for m in Membership.objects.filter(role=Role.ONE_STOP_OFFICER).select_related("user", "unit__parent"):
-        officers.setdefault(m.unit.scope_root.path, m.user)
+    officers = _one_stop_officers()
     tokens: dict[int, str] = {}
     lines = []
     for code, path, _unit in pending:
-        # The nearest officer whose scope holds the unit.
-        scope = max((p for p in officers if path.startswith(p)), key=len, default=None)
-        if scope is None:
+        user = _nearest(officers, path)  # the nearest officer whose scope holds the unit
+        if user is None:
             continue
-        user = officers[scope]
         if same_work:
             lines.append(f'POST\t/bench/same-work/receive/{code}\t\t\t{{"officer":{user.pk}}}')
             continue
@@ -620,7 +693,8 @@ def main(argv: list[str] | None = None) -> int:
                 files["ipn"], ipn_payments = ipn_requests(cfg)
                 connection.close()
             since = server.log_offset()
-            once = name in ("act", "same_work_act", "ipn")  # each request acts on a distinct dossier (or payment) once
+            # Each request acts on a distinct dossier (payment, scan) once.
+            once = name in ("act", "same_work_act", "ipn", "counter")
             results[name] = wrk(cfg, files[name], cfg.duration, once=once)
             results[name].update(server.server_times(since))
             if name == "ipn":

@@ -4,7 +4,8 @@ A queue is a filter over the dossiers the officer may see (`access.staff_dossier
 SQL and sorted by due date (earliest first, then the oldest filed): new at the counter, mine,
 to claim, waiting for the applicant, waiting for payment, due soon, late, done today. Which
 queues an officer sees follows their roles (only a one-stop officer receives at the counter).
-Rows are built only for the page shown; the navigation's counts stop at COUNT_CAP.
+Rows are built only for the page shown; the navigation's counts stop at COUNT_CAP and are read
+together, in one query (`counts`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -23,21 +26,24 @@ from motcua.dossiers import actions
 from motcua.dossiers.access import staff_dossiers
 from motcua.dossiers.models import DeadlineState, Dossier, Status, Task, TaskStatus
 from motcua.identity.models import User
-from motcua.units.models import Membership, Role
-from motcua.units.scope import Grants, units_for
+from motcua.units.models import Role
+from motcua.units.scope import Grants, grants_of, units_for, units_granted
 
 PAGE_SIZE = 50
 COUNT_CAP = 99  # the navigation counts up to here, then says "99+": a count never reads a whole subtree
 DUE_SOON = timedelta(days=2)  # "due soon": marked at risk by the deadline check, or due within two days
 
-Narrow = Callable[[QuerySet[Dossier], User, datetime], QuerySet[Dossier]]
+# A queue's filter: (the officer's dossiers, the officer, their grants, now) → the queue's dossiers. Built from
+# the grants already read, never by reading the memberships again: the narrowed query stays one lazy
+# query, so the navigation can count every queue in a single statement.
+Narrow = Callable[[QuerySet[Dossier], User, Grants, datetime], QuerySet[Dossier]]
 
 
-def _open_steps_of(user: User) -> Q:
+def _open_steps_of(grants: Grants) -> Q:
     """Open steps nobody holds, of a role the user has, at a unit where they have it."""
     condition = Q(pk__in=[])
-    for role in set(Membership.objects.filter(user=user).values_list("role", flat=True)):
-        condition |= Q(role=role, unit__in=units_for(user, role).values("pk"))
+    for role in sorted({role for _path, role, _sector in grants}):
+        condition |= Q(role=role, unit__in=units_granted(grants, role).values("pk"))
     return condition
 
 
@@ -45,38 +51,38 @@ def _open_tasks() -> QuerySet[Task]:
     return Task.objects.filter(dossier=OuterRef("pk"), status=TaskStatus.OPEN)
 
 
-def _new(dossiers, user, now):
+def _new(dossiers, user, grants, now):
     # Filed and not yet received, at a unit whose counter this officer staffs.
-    return dossiers.filter(status=Status.SUBMITTED, unit__in=units_for(user, Role.ONE_STOP_OFFICER).values("pk"))
+    return dossiers.filter(status=Status.SUBMITTED, unit__in=units_granted(grants, Role.ONE_STOP_OFFICER).values("pk"))
 
 
-def _mine(dossiers, user, now):
+def _mine(dossiers, user, grants, now):
     return dossiers.filter(Exists(_open_tasks().filter(assignee=user)))
 
 
-def _to_claim(dossiers, user, now):
-    return dossiers.filter(Exists(_open_tasks().filter(_open_steps_of(user), assignee__isnull=True)))
+def _to_claim(dossiers, user, grants, now):
+    return dossiers.filter(Exists(_open_tasks().filter(_open_steps_of(grants), assignee__isnull=True)))
 
 
-def _waiting_applicant(dossiers, user, now):
+def _waiting_applicant(dossiers, user, grants, now):
     return dossiers.filter(status=Status.SUPPLEMENT_REQUESTED)
 
 
-def _waiting_payment(dossiers, user, now):
+def _waiting_payment(dossiers, user, grants, now):
     return dossiers.filter(status=Status.PAYMENT_REQUESTED)
 
 
-def _due_soon(dossiers, user, now):
+def _due_soon(dossiers, user, grants, now):
     return dossiers.filter(status__in=actions.CLOCK_RUNS, due_at__gte=now).filter(
         Q(deadline_state=DeadlineState.AT_RISK) | Q(due_at__lt=now + DUE_SOON)
     )
 
 
-def _late(dossiers, user, now):
+def _late(dossiers, user, grants, now):
     return dossiers.filter(status__in=actions.CLOCK_RUNS).filter(Q(due_at__lt=now) | Q(deadline_state=DeadlineState.LATE))
 
 
-def _done_today(dossiers, user, now):
+def _done_today(dossiers, user, grants, now):
     start = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
     done = Task.objects.filter(dossier=OuterRef("pk"), done_by=user, done_at__gte=start)
     return dossiers.filter(Exists(done))
@@ -114,9 +120,39 @@ def by_due_date(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
     return dossiers.order_by(F("due_at").asc(nulls_last=True), "submitted_at", "id")
 
 
-def members(queue: Queue, user: User, now: datetime | None = None) -> QuerySet[Dossier]:
+def members(queue: Queue, user: User, now: datetime | None = None, grants: Grants | None = None) -> QuerySet[Dossier]:
     """The queue's dossiers for this officer, by due date."""
-    return by_due_date(queue.narrow(staff_dossiers(user), user, now or timezone.now()))
+    grants = grants_of(user) if grants is None else grants
+    return by_due_date(queue.narrow(staff_dossiers(user, grants), user, grants, now or timezone.now()))
+
+
+def counts(user: User, grants: Grants, shown: list[Queue], now: datetime) -> dict[str, int]:
+    """How many dossiers each queue holds, up to COUNT_CAP + 1, read in ONE query.
+
+    Each queue is a scalar subquery counting a LIMITed subquery (`SELECT COUNT(*) FROM (… LIMIT 100)`):
+    the database stops reading a queue at COUNT_CAP + 1 rows, so a subtree of millions of dossiers
+    costs no more than a small one, and the navigation is one round trip, not one per queue. The
+    subqueries are the queues' own querysets compiled, so the counts are the lists' rows by construction.
+    """
+    if not shown:
+        return {}
+    scope = staff_dossiers(user, grants)
+    connection = connections[scope.db]
+    columns: list[str] = []
+    params: list[object] = []
+    for i, queue in enumerate(shown):
+        capped = queue.narrow(scope, user, grants, now).order_by().values("pk")[: COUNT_CAP + 1]
+        try:
+            sql, sql_params = capped.query.get_compiler(connection=connection).as_sql()
+        except EmptyResultSet:  # a filter that can match nothing (no unit in scope): Django sends no query
+            columns.append("0")
+            continue
+        columns.append(f"(SELECT COUNT(*) FROM ({sql}) AS queue_{i})")  # noqa: S608 - compiled querysets; values are params
+        params.extend(sql_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(columns), params)
+        row = cursor.fetchone()
+    return {queue.slug: int(n) for queue, n in zip(shown, row, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -130,11 +166,13 @@ class NavItem:
 
 
 def navigation(user: User, grants: Grants, current: str = "", now: datetime | None = None) -> list[NavItem]:
-    """The queues this officer has, each with its count (bounded: COUNT_CAP, then "more")."""
+    """The queues this officer has, each with its count (bounded: COUNT_CAP, then "more"), in one query."""
     now = now or timezone.now()
+    shown = queues_for(grants)
+    sizes = counts(user, grants, shown, now)
     items = []
-    for q in queues_for(grants):
-        n = q.narrow(staff_dossiers(user), user, now).order_by().values("pk")[: COUNT_CAP + 1].count()
+    for q in shown:
+        n = sizes[q.slug]
         items.append(NavItem(q.slug, q.label, reverse("backoffice:queue", args=[q.slug]), min(n, COUNT_CAP),
                              n > COUNT_CAP, q.slug == current))
     return items

@@ -92,7 +92,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     if found is None or found not in queues.queues_for(grants):
         raise Http404(_("Không có hàng đợi này."))
     now = timezone.now()
-    page, rows = page_rows(request, queues.members(found, request.user, now), grants, now)
+    page, rows = page_rows(request, queues.members(found, request.user, now, grants), grants, now)
     return render(request, "backoffice/queue.html", {
         "queue": found, "nav": queues.navigation(request.user, grants, slug, now), "page": page, "rows": rows,
         **_bulk_context(request, grants),

@@ -151,6 +151,11 @@ def test_bulk_bad_input_is_4xx(three):
     assert officer.post("/dossiers/actions/receive", {"codes": [three["an"].code], "colour": "red"}).status_code == 422
     assert officer.post("/dossiers/actions/receive", {"codes": "abc"}).status_code == 422
     assert officer.post("/dossiers/actions/receive", {"codes": ["a" * 49]}).status_code == 422
+    for name in ("receive", "claim", "assign", "return_result", "return"):  # a JSON null or no body: 4xx, not 500
+        for body in ("null", ""):
+            r = officer.client.post(f"/api/v1/dossiers/actions/{name}", body, content_type="application/json",
+                                    headers=officer.headers)
+            assert r.status_code in (400, 422), (name, body, r.status_code)
     unknown = officer.post("/dossiers/actions/approve", {"codes": [three["an"].code]})
     assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_action"
     assert Dossier.objects.get(pk=three["an"].pk).status == Status.SUBMITTED

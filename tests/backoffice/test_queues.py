@@ -155,3 +155,33 @@ def test_the_turn_queue_builds_rows_only_for_its_page(demo, monkeypatch):
     page = client_of("onestop_anbinh").get("/office/", {"show": "turn"})
     assert page.status_code == 200
     assert len(built) == 2  # three (and more) dossiers wait for the desk; two rows drawn
+
+
+def test_the_navigation_counts_every_queue_in_one_capped_query(demo, django_assert_num_queries, monkeypatch):
+    from motcua.units.scope import grants_of
+
+    monkeypatch.setattr(queues, "COUNT_CAP", 2)  # three dossiers fill a queue past its cap
+    codes = [filed().code for _ in range(3)]
+    filed("citizen2")  # Hòa Thuận's: counted for none of An Bình's officers
+    actions.perform(codes[0], "receive", user("onestop_anbinh"))
+    actions.perform(codes[0], "claim", user("specialist_anbinh"))
+    past = timezone.now() - timedelta(days=20)
+    Dossier.objects.filter(code=codes[0]).update(received_at=past, due_at=past + timedelta(days=19))  # now late
+    now = timezone.now()
+    for username, expected in (
+        ("onestop_anbinh", {"new": (2, False), "mine": (0, False), "today": (1, False), "late": (1, False)}),
+        ("specialist_anbinh", {"mine": (1, False), "claim": (0, False), "late": (1, False), "today": (0, False)}),
+        # The province's desk: both communes' new ones, each with its reception step to take.
+        ("onestop_prov", {"new": (2, True), "claim": (2, True)}),
+    ):
+        officer = user(username)
+        grants = grants_of(officer)  # read before, as every page does (request_grants)
+        with django_assert_num_queries(1):
+            nav = queues.navigation(officer, grants, "late", now)
+        got = {item.slug: (item.count, item.more) for item in nav}
+        assert {slug: got[slug] for slug in expected} == expected, (username, got)
+        # Each count is its queue's list, capped: the same filter, not a second rule.
+        for item in nav:
+            size = queues.members(queues.QUEUES[item.slug], officer, now).count()
+            assert (item.count, item.more) == (min(size, 2), size > 2), (username, item.slug, size)
+        assert [item.current for item in nav].count(True) == 1

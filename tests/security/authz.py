@@ -115,6 +115,21 @@ def classify(status: int, location: str) -> set[str]:
     return found
 
 
+def per_code_status(response) -> int:
+    """A bulk action's answer (200, one row per code) as the status the action on that one dossier would get.
+
+    A bulk request answers 200 whoever asks; each row says what happened to its dossier, and a dossier the
+    caller may not see is refused exactly like one that does not exist (`dossier_not_found`): 404. Done: 200;
+    refused for the role or the state: 409 (let in, then refused). Not a 200: the answer itself (422, 401…).
+    """
+    if response.status_code != 200:
+        return response.status_code
+    (row,) = response.json()["results"]
+    if row["ok"]:
+        return 200
+    return 404 if row["error"] == "dossier_not_found" else 409
+
+
 def request(client: Client, endpoint: Endpoint, path: str, token: str | None, body: bytes = b"{}"):
     """One request, rolled back: no answer changes what the next cell sees (API bodies: `body`, JSON)."""
     headers: dict[str, Any] = {"Authorization": f"Bearer {token}"} if token else {}

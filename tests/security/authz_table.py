@@ -33,9 +33,12 @@ STAFF_PAGE = OFFICE
 # A dossier's printable slip that exists for A only (B is not received yet: no receipt).
 OFFICE_SLIP = {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "outsider": "404",
                "unit_staff/b": "404", "overseer/b": "404", "*": "ok"}
-# Something that exists for no dossier of the matrix (an event number, a preview of a file that is not a
-# PDF or an image): 404 to every officer, 403 to non-officers, login for the anonymous.
+# Something that exists for no dossier of the matrix: 404 to every officer, 403 to non-officers, login for the
+# anonymous.
 OFFICE_NONE = {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "*": "404"}
+# The handover note of A's newborn bundle (passed on to the commune police, whose specialist therefore sees it);
+# asked on B, whose note it is not: 404 to all (test_authorization_matrix.world).
+HANDOVER_NOTE = {**OFFICE_SLIP, "sibling_agency/a": "ok"}
 # Unit administration: the unit_admin role on the unit's subtree only; other officers 404 (which units
 # exist is not theirs to learn through this page), citizens and a unit-less superuser 403.
 UNIT_ADMIN = {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "unit_admin": "ok", "*": "404"}
@@ -80,8 +83,8 @@ PAGES = {
     "backoffice:result": OFFICE_FILE,
     "backoffice:revoke_result": OFFICE_POST_ONLY,
     "backoffice:apology": {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "*": "404"},
-    "backoffice:component": OFFICE_FILE,  # B's upload was recorded without a stored file: 404 to all
-    "backoffice:component_view": OFFICE_NONE,  # the walker's uploads are neither PDFs nor images: no preview
+    "backoffice:component": OFFICE_DOSSIER,
+    "backoffice:component_view": OFFICE_DOSSIER,  # A's and B's birth certificates are uploaded PDFs: a preview
     "backoffice:queue": STAFF_PAGE,  # each queue lists only the units served (tests/backoffice/)
     "backoffice:search": STAFF_PAGE,
     "backoffice:bulk": STAFF_PAGE,  # POST with no dossier chosen: back to the queue; each dossier re-checked
@@ -92,8 +95,8 @@ PAGES = {
                         "*": "seen"},  # an empty note: 4xx to those who see the dossier, 404 to the rest
     "backoffice:print": OFFICE_SLIP,
     "backoffice:print_pdf": OFFICE_SLIP,
-    "backoffice:print_event": OFFICE_NONE,  # no handover event 1 on either dossier
-    "backoffice:print_pdf_event": OFFICE_NONE,
+    "backoffice:print_event": HANDOVER_NOTE,
+    "backoffice:print_pdf_event": HANDOVER_NOTE,
     "backoffice:unit_admin_home": UNIT_ADMIN,
     "backoffice:unit_admin_unit": UNIT_ADMIN,
     "backoffice:unit_admin": UNIT_ADMIN,
@@ -143,7 +146,7 @@ PAGES = {
     "portal:result": DOSSIER_FILE,
     "portal:receipt": DOSSIER_FILE,  # the receipt exists for A (received), not yet for B
     "portal:apology": {"anon": "login", "*": "404"},
-    "portal:component": DOSSIER_FILE,  # B's upload was recorded without a stored file: 404 to all
+    "portal:component": DOSSIER,
     "portal:supplement": PROTOCOL,
     "portal:withdraw": PROTOCOL,
     "portal:pay": PROTOCOL,
@@ -195,15 +198,18 @@ API = {
     "GET /api/v1/vault/documents/{doc_id}/file": OWNER_ONLY,
     "GET /api/v1/vault/access-log": SIGNED_IN,
     "POST /api/v1/uploads": {"anon": "login", "*": "seen"},
-    # Bulk actions and digitization with an empty body: 422 before any dossier is looked up (each dossier named
-    # in a real body is then checked like a single action: tests/backoffice/, tests/dossiers/).
-    "POST /api/v1/dossiers/actions/receive": {"anon": "login", "*": "seen"},
-    "POST /api/v1/dossiers/actions/claim": {"anon": "login", "*": "seen"},
-    "POST /api/v1/dossiers/actions/assign": {"anon": "login", "*": "seen"},
-    "POST /api/v1/dossiers/actions/return_result": {"anon": "login", "*": "seen"},
-    # digitize and digitize_result need a staged upload, checked before the dossier (tests/backoffice/).
-    "POST /api/v1/dossiers/{code}/actions/digitize": {"anon": "login", "*": "seen"},
-    "POST /api/v1/dossiers/{code}/actions/digitize_result": {"anon": "login", "*": "seen"},
+    # Bulk actions on the one dossier named (BODIES), each cell the answer's row for it (PER_CODE): a dossier the
+    # caller may not see is refused as not found; the others are let in (done, or refused for role or state).
+    "POST /api/v1/dossiers/actions/receive": {**ACTION, "parent/b": "ok"},  # the province's desk receives B
+    "POST /api/v1/dossiers/actions/claim": ACTION,
+    "POST /api/v1/dossiers/actions/assign": ACTION,
+    "POST /api/v1/dossiers/actions/return_result": ACTION,
+    # With the caller's own staged scan (BODIES). digitize on A's side: a counter dossier of An Bình with its
+    # certificate kept on paper (PAPER), digitized by An Bình's and the province's one-stop officers; B came
+    # online: refused for the state to those who see it. digitize_result: A and B came online (refused).
+    "POST /api/v1/dossiers/{code}/actions/digitize": {**ACTION, "onestop/a": "ok", "parent/a": "ok", "owner/a": "403",
+                                                      "unit_staff/a": "403", "overseer/a": "403"},
+    "POST /api/v1/dossiers/{code}/actions/digitize_result": ACTION,
     "POST /api/v1/dossiers/{code}/actions/keep_on_paper": ACTION,  # a valid body (BODIES): 404 outside
     "POST /api/v1/petitions": {"anon": "login", "*": "seen"},  # an empty body: 422
     "GET /api/v1/petitions/public": PUBLIC,
@@ -239,13 +245,26 @@ BODIES: dict[str, dict] = {
     "POST /api/v1/petitions/{code}/actions/forward": {"unit": "000.12.00.H99", "reason": "Đúng địa bàn"},
     "POST /api/v1/petitions/{code}/actions/complain_again": {"reason": "Chưa sửa"},
     "POST /api/v1/dossiers/{code}/actions/keep_on_paper": {"key": "to_khai", "reason": "Bản giấy"},
+    # "{name}": filled per cell (test_authorization_matrix._body): the object's code or component key, and
+    # "{upload}" the asking role's own staged upload (a PDF).
+    "POST /api/v1/dossiers/{code}/actions/digitize": {"key": "{key}", "upload": "{upload}"},
+    "POST /api/v1/dossiers/{code}/actions/digitize_result": {"upload": "{upload}"},
+    **{f"POST /api/v1/dossiers/actions/{name}": {"codes": ["{code}"]}
+       for name in ("receive", "claim", "assign", "return_result", "return")},
 }
+
+# Operations asked, on A's side, about the counter dossier that keeps a component on paper (world).
+PAPER = frozenset({"POST /api/v1/dossiers/{code}/actions/digitize"})
+
+# Bulk operations: answered 200 with a row per code; the cell is that row (authz.per_code_status).
+PER_CODE = frozenset(f"POST /api/v1/dossiers/actions/{name}" for name in ("receive", "claim", "assign", "return_result",
+                                                                         "return"))
 
 # Routes the OpenAPI document leaves out on purpose.
 API_OUTSIDE_SCHEMA = {
     "POST /api/v1/dossiers/{code}/actions/{action}": {"anon": "login", "*": "404"},  # an unknown action
     "POST /api/v1/dossiers/actions/{action}": {"anon": "login", "*": "404"},  # an unknown bulk action
-    "POST /api/v1/dossiers/actions/return": {"anon": "login", "*": "seen"},  # return_result's alias; empty body 422
+    "POST /api/v1/dossiers/actions/return": ACTION,  # return_result's alias (PER_CODE)
     "POST /api/v1/petitions/{code}/actions/{action}": {"anon": "login", "*": "404"},  # an unknown petition action
 }
 

@@ -17,22 +17,25 @@ from collections import defaultdict
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from motcua.dossiers import actions
+from motcua.dossiers.actions.counter import on_paper
 from motcua.dossiers.models import Dossier
 from motcua.drafts.models import Draft
 from motcua.identity.models import User
 from motcua.integrations.models import WebhookSubscription
 from motcua.payments.models import Payment
 from motcua.petitions.actions import Filing, file_petition
-from motcua.results import links
+from motcua.results import links, slips
 from motcua.results.models import Result
+from motcua.vault import uploads
 from motcua.vault.models import VaultDocument
-from tests.conftest import BIRTH, BIRTH_COMPONENTS
+from tests.conftest import BIRTH, BIRTH_COMPONENTS, TINY_PDF, ApiClient
 from tests.security import authz, authz_table
-from tests.walker import DEFINITIONS, Walker
+from tests.walker import DEFINITIONS, Walker, bundle_at_other_agencies
 
 DISCOVER = os.environ.get("AUTHZ_DISCOVER") == "1"
 PARAM = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>|\{(?P<api>\w+)\}")
@@ -98,20 +101,45 @@ def test_every_api_route_is_in_the_openapi_document():
 
 @pytest.fixture
 def world(demo, settings):
-    """Dossier A (citizen, An Bình) walked to a returned result; dossier B (citizen2, Hòa Thuận) just filed."""
+    """Dossier A (citizen, An Bình) walked to a returned result; dossier B (citizen2, Hòa Thuận) just filed.
+
+    Each with its birth certificate uploaded as a PDF (the officers' inline preview has a file to show),
+    a staged upload of every role's own (the scans digitize takes), and a handover note: A's is that of a
+    newborn bundle of the same citizen at An Bình passed on to the commune police and the social insurance
+    (the birth registration never leaves the commune); B is asked for that same note, which is not B's.
+    Digitizing is for paper: on A's side, a birth registration the same citizen brought to An Bình's counter
+    with the certificate kept on paper (B, online, is refused to those who see it).
+    """
     settings.RATE_LIMITS_ENABLED = False  # thousands of requests from one address
     # The test client speaks plain http while HTTPS is on: the demo provider's logout would refuse its redirect.
     if hasattr(settings, "OAUTH2_PROVIDER"):
         settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"]}
     walker = Walker(DEFINITIONS["1.001193-dang-ky-khai-sinh.yaml"], applicant="citizen")
-    walker.submit()
+    walker.submit(components=list(BIRTH_COMPONENTS))
     walker.walk()
     a = Dossier.objects.get(code=walker.code)
     assert a.unit.code == "000.11.00.H99", a.unit.code
-    b = actions.submit(User.objects.get(username="citizen2"), "1.001193", dict(BIRTH), unit_code="000.12.00.H99",
-                       components=list(BIRTH_COMPONENTS))
+    citizen2 = ApiClient("citizen2")
+    r = citizen2.post("/dossiers", {"procedure": "1.001193", "data": BIRTH, "unit": "000.12.00.H99",
+                                    "components": citizen2.references(BIRTH_COMPONENTS)})
+    assert r.status_code == 201, r.content
+    b = Dossier.objects.get(code=r.json()["code"])
+    bundle = Dossier.objects.get(code=bundle_at_other_agencies("citizen"))
+    handover = slips.handovers(bundle)[0]
     clients = authz.clients()
     params = {"a": _params(a, clients["citizen_a"][0]), "b": _params(b, clients["citizen_b"][0])}
+    params["a"] |= {"handover_code": bundle.code, "event": str(handover.pk)}
+    params["b"] |= {"handover_code": b.code, "event": str(handover.pk)}
+    desk = User.objects.get(username="onestop_anbinh")
+    paper = actions.file_at_counter(desk, {"personal_id": params["a"]["personal_id"]}, "1.001193", dict(BIRTH), channel=1,
+                                    components=[on_paper("birth_certificate", "Bản chính", desk, timezone.now())])
+    params["a"]["paper_code"], params["b"]["paper_code"] = paper.code, b.code
+    # Every signed-in role's own staged upload, a PDF (the same for A and B: each request is rolled back).
+    staged = {role: uploads.receive(User.objects.get(username=authz.ROLES[role]),
+                                    SimpleUploadedFile("ban-quet.pdf", TINY_PDF)).token
+              for role in clients if authz.ROLES[role] is not None}
+    for obj in params:
+        params[obj]["uploads"] = staged
     # A petition and a webhook subscription beside each dossier: filed by its applicant to its unit (not
     # forwarded anywhere), subscribed by the province's unit administrator for its unit.
     admin = User.objects.get(username="admin_province")
@@ -156,10 +184,15 @@ def _fill(endpoint: authz.Endpoint, params: dict[str, str]) -> str:
             return params["unit"]  # the KPI pages and unit administration take a unit's code
         if name == "code" and ("petitions" in endpoint.key or "/petitions/" in endpoint.path_template):
             return params["petition"]
+        handover = endpoint.key.startswith("backoffice:print") and endpoint.key.endswith("_event")
         if name == "kind" and endpoint.key.startswith("backoffice:print"):
-            return "receipt"
-        if name in ("slug", "section", "event", "delivery_id"):
-            return {"slug": "mine", "section": "staff", "event": "1", "delivery_id": "999999"}[name]
+            return "handover" if handover else "receipt"
+        if handover and name in ("code", "event"):
+            return params["handover_code" if name == "code" else "event"]  # the note of a dossier passed on
+        if name == "code" and endpoint.key in authz_table.PAPER:
+            return params["paper_code"]  # a dossier that came on paper (A's side)
+        if name in ("slug", "section", "delivery_id"):
+            return {"slug": "mine", "section": "staff", "delivery_id": "999999"}[name]
         if endpoint.key == "portal:procedure" or endpoint.key == "portal:start_draft" or (
             endpoint.api and "/procedures/" in endpoint.path_template
         ):
@@ -178,6 +211,23 @@ def _fill(endpoint: authz.Endpoint, params: dict[str, str]) -> str:
     return path if path.startswith("/") else "/" + path
 
 
+def _body(endpoint: authz.Endpoint, role: str, params: dict) -> bytes:
+    """The endpoint's JSON body (authz_table.BODIES), its "{code}", "{key}" and "{upload}" filled for this cell:
+    the object's code and component, and the role's own staged upload (authz_table.py)."""
+    def filled(value):
+        if isinstance(value, dict):
+            return {k: filled(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [filled(v) for v in value]
+        if value == "{upload}":
+            return params["uploads"].get(role, "0" * 32)  # the anonymous have none (and are sent to log in)
+        if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+            return params[value[1:-1]]
+        return value
+
+    return json.dumps(filled(authz_table.BODIES.get(endpoint.key, {}))).encode()
+
+
 def _expected(line, role: str, obj: str) -> str:
     if isinstance(line, str):
         return line
@@ -190,7 +240,8 @@ def _expected(line, role: str, obj: str) -> str:
 
 def _objects(endpoint: authz.Endpoint) -> list[str]:
     names = {m["name"] or m["api"] for m in PARAM.finditer(endpoint.path_template)}
-    return ["a", "b"] if names & OBJECT_PARAMS or (names & {"code"}) else ["a"]
+    named = names & OBJECT_PARAMS or endpoint.key in authz_table.PER_CODE  # a bulk body names the dossier
+    return ["a", "b"] if named else ["a"]
 
 
 def _check(endpoints: list[authz.Endpoint], world) -> None:
@@ -203,9 +254,11 @@ def _check(endpoints: list[authz.Endpoint], world) -> None:
         for obj in _objects(endpoint):
             path = _fill(endpoint, params[obj])
             for role, (client, token) in clients.items():
-                body = json.dumps(authz_table.BODIES.get(endpoint.key, {})).encode()
+                body = _body(endpoint, role, params[obj])
                 response = authz.request(client, endpoint, path, token if endpoint.api else None, body)
                 status, location = response.status_code, response.headers.get("Location", "")
+                if endpoint.key in authz_table.PER_CODE:
+                    status = authz.per_code_status(response)  # a bulk answer: the one dossier's row
                 seen[endpoint.key][(role, obj)] = status
                 # Every HTML answer, whoever asks: a CSP without 'unsafe-inline' and nothing inline it would block.
                 problems = authz.csp_problems(response)
