@@ -244,6 +244,8 @@ _RATE_LIMIT_DEFAULTS = {
     "tsa": "60/m",            # the demo time-stamping authority, by address
     "petition": "20/h",       # petitions filed by one account (API and page; petitions/limits.py counts per contact)
     "petition_ip": "200/h",
+    "petition_code": "10/h",  # one-time codes asked or entered for anonymous filing (each SMS costs money)
+    "petition_code_ip": "30/h",  # by address, whatever the contacts: one address cannot cycle through numbers
     "webhook": "30/h",        # webhook subscriptions created by one account
     "webhook_ip": "300/h",
 }

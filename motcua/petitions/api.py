@@ -233,12 +233,14 @@ class TokenOut(Schema):
 
 @router.post("/contact-codes", response={202: dict}, auth=None,
              summary="Send a one-time code to a contact (anonymous filing)")
+@rate_limited("petition_code")
 def send_code(request, body: CodeIn):
     otp.send_code(body.contact, timezone.now())
     return Answer(202, {"sent": True})
 
 
 @router.post("/contact-codes/verify", response=TokenOut, auth=None, summary="Verify a one-time code")
+@rate_limited("petition_code")
 def verify_code(request, body: VerifyIn):
     return {"token": otp.verify_code(body.contact, body.code, timezone.now())}
 

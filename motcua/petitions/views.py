@@ -86,6 +86,7 @@ def new(request: HttpRequest) -> HttpResponse:
     return render(request, "petitions/new.html", {"form": form, "contact": contact})
 
 
+@rate_limited("petition_code", methods=("POST",))
 def verify(request: HttpRequest) -> HttpResponse:
     """Anonymous filing: a code sent to the contact, then entered here."""
     sent_to = request.session.get("petition_contact_sent", "")

@@ -121,6 +121,21 @@ def test_anonymous_filing_through_a_verified_contact(api):
     assert r.status_code == 429 and "Retry-After" in r
 
 
+def test_one_address_cannot_send_codes_to_contact_after_contact(api, settings):
+    # Each contact stays under its own limit: the address's limit is what stops the cycling (and the SMS bill).
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "petition_code_ip": "3/h"}
+    anon = Client()
+    answers = [anon.post("/api/v1/petitions/contact-codes", {"contact": f"ban{i}@example.org"},
+                         content_type="application/json") for i in range(4)]
+    assert [r.status_code for r in answers] == [202, 202, 202, 429]
+    assert "Retry-After" in answers[-1]
+    assert OutboxEvent.objects.filter(topic="mail", key="petition-code").count() == 3
+    # Guessing codes from that address is held back the same way.
+    r = anon.post("/api/v1/petitions/contact-codes/verify", {"contact": "ban0@example.org", "code": "000000"},
+                  content_type="application/json")
+    assert r.status_code == 429
+
+
 def test_a_phone_contact_gets_its_code_by_sms(api, settings):
     settings.SMS_PROVIDER = "demo"
     anon = Client()
