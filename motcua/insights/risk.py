@@ -191,3 +191,18 @@ def level(risk: float | None) -> str:
     if risk is None:
         return "unknown"
     return "high" if risk >= HIGH else "medium" if risk >= MEDIUM else "low"
+
+
+def reason(basis: str, similar: int, late_similar: int, elapsed: float, available: float) -> str:
+    """The estimate in one sentence: what it was computed from (the page, the API and the digest show it)."""
+    from django.utils.translation import gettext as _
+
+    if basis == "past_due":
+        return _("Đã quá hạn theo quy định.")
+    if not basis:
+        return _("Chưa đủ lịch sử để ước tính: %(n)d hồ sơ đã xong tương tự (cần ít nhất %(min)d).") % {
+            "n": similar, "min": MIN_HISTORY}
+    where = _("tại đơn vị này") if basis == "unit" else _("tại mọi đơn vị (đơn vị này chưa đủ lịch sử)")
+    return _("%(late)d trong %(n)d hồ sơ đã xong của thủ tục %(where)s, đã ở bước này ít nhất %(elapsed).1f ngày làm việc, "
+             "cần thêm hơn %(left).1f ngày làm việc còn lại.") % {
+        "late": late_similar, "n": similar, "where": where, "elapsed": elapsed, "left": available}

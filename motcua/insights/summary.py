@@ -70,6 +70,7 @@ class Summary:
     transfer: Spread
     paths: list[dict]  # path, count, share
     late_makers: list[dict]  # step, name, unit, unit_name, count, share (of the late dossiers)
+    flow: list[StepLine] = field(default_factory=list)  # one procedure: each step over every unit, in workflow order
 
     @property
     def empty(self) -> bool:
@@ -120,6 +121,19 @@ def summarize(unit: Unit | None, start: date, end: date, procedure: Procedure | 
             Spread.of([r[2] for r in rows if r[2] > 0]), list(d.get("after", [])),
         ))
     lines.sort(key=lambda s: (s.procedure, defs.get((_pid(procedures, s.procedure), s.step), {}).get("order", 999), s.unit))
+    flow = []
+    if procedure is not None:
+        merged: dict[str, list] = defaultdict(list)
+        for (_pid, step, _unit), rows in by_step.items():
+            merged[step] += rows
+        order = {sid: d for (pid, sid), d in defs.items() if pid == procedure.pk}
+        for sid, d in sorted(order.items(), key=lambda x: x[1]["order"]):
+            rows = merged.get(sid, [])
+            flow.append(StepLine(
+                procedure.code, sid, localized(d.get("name")) or sid, "", "", Spread.of([r[0] for r in rows]),
+                float(d.get("days", 0)), round(sum(r[0] > r[1] for r in rows) / len(rows), 4) if rows else 0.0,
+                Spread.of([r[2] for r in rows if r[2] > 0]), list(d.get("after", [])),
+            ))
     unit_days: dict[int, list[float]] = defaultdict(list)
     for (_dossier, unit_id), days in per_unit.items():
         unit_days[unit_id].append(days)
@@ -142,6 +156,7 @@ def summarize(unit: Unit | None, start: date, end: date, procedure: Procedure | 
              "count": n, "share": round(n / len(late), 4)}
             for (pid, step, u), n in makers.most_common(TOP_LATE)
         ],
+        flow=flow,
     )
 
 
