@@ -206,3 +206,16 @@ def reason(basis: str, similar: int, late_similar: int, elapsed: float, availabl
     return _("%(late)d trong %(n)d hồ sơ đã xong của thủ tục %(where)s, đã ở bước này ít nhất %(elapsed).1f ngày làm việc, "
              "cần thêm hơn %(left).1f ngày làm việc còn lại.") % {
         "late": late_similar, "n": similar, "where": where, "elapsed": elapsed, "left": available}
+
+
+def as_dict(dossier: Dossier) -> dict | None:
+    """The stored risk of `dossier` as the API shows it (None when it is not open or not scored yet)."""
+    r = DossierRisk.objects.filter(dossier=dossier).select_related("step_unit", "holder").first()
+    if r is None:
+        return None
+    return {
+        "risk": r.risk, "step": r.step, "step_unit": r.step_unit.code if r.step_unit else None,
+        "holder": r.holder.get_username() if r.holder else None, "elapsed_days": r.elapsed,
+        "available_days": r.available, "similar": r.similar, "late_similar": r.late_similar, "basis": r.basis,
+        "reason": reason(r.basis, r.similar, r.late_similar, r.elapsed, r.available), "scored_at": r.scored_at,
+    }
