@@ -13,7 +13,7 @@ register = template.Library()
 
 @register.filter
 def risk_badge(value: float | None) -> str:
-    if value is None:
+    if not isinstance(value, (int, float)):  # no estimate, or a list without the risk (the search page)
         return ""
     return format_html('<span class="risk risk-{}">{}</span>', level(value),
                        _("nguy cơ trễ %(risk)s%%") % {"risk": round(value * 100)})
