@@ -115,7 +115,8 @@ def estimate(state: State, at: datetime, history: History) -> Estimate:
     name, unit_id = (step.step, step.unit_id) if step else (WHOLE, None)
     elapsed = waits.net(step.opened_at if step else d.received_at, ref)
     holder = step.assignee_id if step else None
-    if available < 0:
+    # Past the due moment (a weekend after it adds no working time, so the timestamp decides too).
+    if available < 0 or (state.due_shift == 0 and ref > state.legal_due_at):
         return Estimate(1.0, name, unit_id, holder, elapsed, available, 0, 0, "past_due")
     since = at - timedelta(days=HISTORY_DAYS)
     for basis, key in (("unit", (d.procedure_id, d.unit_id, name)), ("procedure", (d.procedure_id, None, name))):
