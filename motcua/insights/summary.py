@@ -124,7 +124,7 @@ def summarize(unit: Unit | None, start: date, end: date, procedure: Procedure | 
     flow = []
     if procedure is not None:
         merged: dict[str, list] = defaultdict(list)
-        for (_pid, step, _unit), rows in by_step.items():
+        for (_p, step, _u), rows in by_step.items():
             merged[step] += rows
         order = {sid: d for (pid, sid), d in defs.items() if pid == procedure.pk}
         for sid, d in sorted(order.items(), key=lambda x: x[1]["order"]):
