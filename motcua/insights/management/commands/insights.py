@@ -23,6 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="end", help="backtest: last day (default yesterday)")
         parser.add_argument("--every", type=int, default=5, help="backtest: a snapshot every N working days (default 5)")
         parser.add_argument("--unit", help="backtest: a unit's code (its subtree); default every dossier")
+        parser.add_argument("--min-history", type=int, default=None,
+                            help=f"backtest: similar finished dossiers needed for a figure (default {risk.MIN_HISTORY}); "
+                                 "a lower bar shows what a short history gives, and says so")
 
     def handle(self, *args, what: str, **options):
         if what in ("build", "rebuild"):
@@ -45,5 +48,10 @@ class Command(BaseCommand):
                 if unit is None:
                     raise CommandError(f"no unit {options['unit']}")
                 path = unit.path
+            if options["min_history"] is not None:
+                if options["min_history"] < 1:
+                    raise CommandError("--min-history is at least 1")
+                risk.MIN_HISTORY = options["min_history"]  # this process only: the command's own run
+                self.stdout.write(f"(similar dossiers needed for a figure: {risk.MIN_HISTORY})")
             build.build()  # the history the back-test reads, up to date
             self.stdout.write(backtest.table(backtest.run(start, end, options["every"], unit_path=path)))
