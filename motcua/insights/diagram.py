@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from motcua.insights.summary import StepLine
 
-BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 300, 78, 24, 40, 12
+BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 340, 74, 24, 36, 12
 FILLS = ((0.5, "#fde2e1", "#a4262c"), (0.2, "#fff4ce", "#8a5300"), (0.0, "#e6f4ea", "#1e6b35"))
-NAME_MAX = 40
+NAME_MAX = 36
 
 
 def _days(x: float | None) -> str:
@@ -56,7 +56,7 @@ def svg(flow: list[StepLine], title: str) -> str:
             where[s.step] = (x0 + i * (BOX_W + GAP_X), PAD + level * (BOX_H + GAP_Y))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
-        f'aria-labelledby="flow-title" class="insights-flow" width="100%">',
+        f'aria-labelledby="flow-title" class="insights-flow" width="{width:.0f}" height="{height:.0f}">',
         f'<title id="flow-title">{escape(title)}</title>',
         '<defs><marker id="flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#444"/></marker></defs>',
@@ -74,7 +74,7 @@ def svg(flow: list[StepLine], title: str) -> str:
         name = s.name if len(s.name) <= NAME_MAX else s.name[: NAME_MAX - 1] + "…"
         times = _("trung vị %(median)s · p90 %(p90)s ngày") % {"median": _days(s.spread.median), "p90": _days(s.spread.p90)}
         share = _("định mức %(allowed)s · vượt ở %(share)s%% hồ sơ (%(n)s)") % {
-            "allowed": _days(s.allowed), "share": number_format(s.over_share * 100, 0), "n": s.spread.n}
+            "allowed": _days(s.allowed), "share": number_format(round(s.over_share * 100), 0), "n": s.spread.n}
         parts += [
             f'<g><rect x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}" stroke="{ink}" stroke-width="1.5"/>',
             f'<text x="{x + 10:.0f}" y="{y + 22:.0f}" font-size="14" font-weight="bold" fill="#111">{escape(name)}</text>',

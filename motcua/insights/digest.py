@@ -16,6 +16,7 @@ def at_risk_lines(unit: Unit) -> list[str]:
     """Open dossiers of the subtree with risk ≥ HIGH and still before their legal due date, riskiest first."""
     found = list(
         DossierRisk.objects.filter(dossier__unit__path__startswith=unit.path, risk__gte=HIGH, available__gte=0)
+        .exclude(basis="past_due")
         .select_related("dossier__procedure_version", "dossier__unit", "step_unit", "holder").order_by("-risk", "available")[:MAX_LISTED]
     )
     if not found:

@@ -2,12 +2,14 @@
 
 For an open dossier waiting in step S at unit U of procedure P, having spent `e` working days in
 S (the applicant's time taken out) with `a` working days left to its legal due date, look at the
-finished dossiers of P received at the same unit: among those that had spent at least `e` in S,
+finished dossiers of P received at the same unit: among those still in S `e` days after it opened,
 the share that needed more than `e + a` from S's opening to their end. That share is the risk:
 "of the 23 similar dossiers, 7 needed more time than this one has left". When fewer than
 MIN_HISTORY such dossiers exist at the unit, the procedure's dossiers at every unit are read
-instead (and the explanation says so); fewer still, and the answer is *too little history*,
-never a made-up figure. A dossier with no open step (waiting for payment after its last step,
+instead (and the explanation says so). A dossier stuck in S longer than nearly all of them (enough
+history in S, too few that stayed this long) gets a lower bound: the share of them whose steps
+*after* S alone took more than `a` — late even if S ended now (basis "stuck"). Fewer still, and
+the answer is *too little history*, never a made-up figure. A dossier with no open step (waiting for payment after its last step,
 or just received) is compared on the whole dossier (receipt → end). A dossier already past its
 legal due date has risk 1.
 
@@ -46,20 +48,20 @@ class Estimate:
     available: float
     similar: int
     late_similar: int
-    basis: str  # unit, procedure, past_due, or "" (too little history)
+    basis: str  # unit, procedure, stuck (a lower bound), past_due, or "" (too little history)
 
 
 class History:
-    """Sorted remaining times (to_end) per (procedure, unit or None, step), with when each dossier ended."""
+    """Per (procedure, unit or None, step): the finished dossiers' time in the step and from its opening to the end."""
 
     def __init__(self, rows) -> None:
-        """rows: (procedure_id, dossier unit id, step, to_end, ended_at), WHOLE for whole dossiers."""
-        grouped: dict[tuple, list[tuple[datetime, float]]] = defaultdict(list)
-        for procedure_id, unit_id, step, to_end, ended_at in rows:
-            grouped[procedure_id, unit_id, step].append((ended_at, to_end))
-            grouped[procedure_id, None, step].append((ended_at, to_end))
+        """rows: (procedure_id, dossier unit id, step, days in it, to_end, ended_at); WHOLE for whole dossiers."""
+        grouped: dict[tuple, list[tuple[datetime, float, float]]] = defaultdict(list)
+        for procedure_id, unit_id, step, days, to_end, ended_at in rows:
+            grouped[procedure_id, unit_id, step].append((ended_at, days, to_end))
+            grouped[procedure_id, None, step].append((ended_at, days, to_end))
         self.rows = {k: sorted(v) for k, v in grouped.items()}  # by end, for "ended before"
-        self._memo: dict[tuple, list[float]] = {}
+        self._memo: dict[tuple, list[tuple[float, float]]] = {}
 
     @classmethod
     def load(cls, procedure_ids, since: datetime | None = None, until: datetime | None = None) -> History:
@@ -69,12 +71,12 @@ class History:
             steps, whole = steps.filter(ended_at__gte=since), whole.filter(ended_at__gte=since)
         if until is not None:
             steps, whole = steps.filter(ended_at__lt=until), whole.filter(ended_at__lt=until)
-        rows = list(steps.values_list("procedure_id", "dossier_unit_id", "step", "to_end", "ended_at"))
-        rows += [(p, u, WHOLE, t, e) for p, u, t, e in whole.values_list("procedure_id", "unit_id", "total_days", "ended_at")]
+        rows = list(steps.values_list("procedure_id", "dossier_unit_id", "step", "days", "to_end", "ended_at"))
+        rows += [(p, u, WHOLE, t, t, e) for p, u, t, e in whole.values_list("procedure_id", "unit_id", "total_days", "ended_at")]
         return cls(rows)
 
-    def times(self, key: tuple, since: datetime, until: datetime) -> list[float]:
-        """The remaining times of the dossiers of `key` that ended in [since, until), sorted."""
+    def times(self, key: tuple, since: datetime, until: datetime) -> list[tuple[float, float]]:
+        """(days in the step, days from its opening to the end) of the dossiers of `key` ended in [since, until), by days."""
         memo = (key, since, until)
         if memo not in self._memo:
             found = self.rows.get(key, [])
@@ -82,15 +84,19 @@ class History:
             hi = bisect.bisect_left(found, (until,))
             if len(self._memo) > 50_000:
                 self._memo.clear()
-            self._memo[memo] = sorted(t for _e, t in found[lo:hi])
+            self._memo[memo] = sorted((days, to_end) for _e, days, to_end in found[lo:hi])
         return self._memo[memo]
 
 
-def _share(times: list[float], elapsed: float, available: float) -> tuple[int, int]:
-    """(dossiers that had spent at least `elapsed`, of them those needing more than `elapsed + available`)."""
-    similar = len(times) - bisect.bisect_left(times, elapsed)
-    late = len(times) - bisect.bisect_right(times, elapsed + available)
-    return similar, late
+def _share(times: list[tuple[float, float]], elapsed: float, available: float) -> tuple[int, int]:
+    """(dossiers still in the step after `elapsed`, of them those needing more than `elapsed + available` in all)."""
+    still = times[bisect.bisect_left(times, (elapsed,)):]
+    return len(still), sum(to_end > elapsed + available for _days, to_end in still)
+
+
+def _after_now(times: list[tuple[float, float]], available: float) -> int:
+    """Dossiers whose steps after this one alone took more than `available`: late even if this step ended now."""
+    return sum(to_end - days > available for days, to_end in times)
 
 
 @dataclass
@@ -119,10 +125,19 @@ def estimate(state: State, at: datetime, history: History) -> Estimate:
     if available < 0 or (state.due_shift == 0 and ref > state.legal_due_at):
         return Estimate(1.0, name, unit_id, holder, elapsed, available, 0, 0, "past_due")
     since = at - timedelta(days=HISTORY_DAYS)
-    for basis, key in (("unit", (d.procedure_id, d.unit_id, name)), ("procedure", (d.procedure_id, None, name))):
+    keys = (("unit", (d.procedure_id, d.unit_id, name)), ("procedure", (d.procedure_id, None, name)))
+    for basis, key in keys:
         similar, late = _share(history.times(key, since, at), elapsed, available)
         if similar >= MIN_HISTORY:
             return Estimate(late / similar, name, unit_id, holder, elapsed, available, similar, late, basis)
+    # Stuck longer than (nearly) every finished dossier: enough history in the step, but too few stayed this
+    # long. A lower bound then: the share whose *following* steps alone needed more than the time left.
+    for _basis, key in keys:
+        times = history.times(key, since, at)
+        if len(times) >= MIN_HISTORY:
+            late = _after_now(times, available)
+            return Estimate(late / len(times), name, unit_id, holder, elapsed, available, len(times), late, "stuck")
+    similar = _share(history.times(keys[1][1], since, at), elapsed, available)[0]
     return Estimate(None, name, unit_id, holder, elapsed, available, similar, 0, "")
 
 
@@ -203,8 +218,13 @@ def reason(basis: str, similar: int, late_similar: int, elapsed: float, availabl
     if not basis:
         return _("Chưa đủ lịch sử để ước tính: %(n)d hồ sơ đã xong tương tự (cần ít nhất %(min)d).") % {
             "n": similar, "min": MIN_HISTORY}
+    if basis == "stuck":
+        return _("Đã ở bước này lâu hơn hầu hết hồ sơ tương tự (%(elapsed).1f ngày làm việc). Kể cả nếu bước này xong ngay, "
+                 "%(late)d trong %(n)d hồ sơ đã xong cần hơn %(left).1f ngày làm việc còn lại cho các bước sau: "
+                 "nguy cơ ít nhất bằng chừng ấy.") % {
+            "late": late_similar, "n": similar, "elapsed": elapsed, "left": available}
     where = _("tại đơn vị này") if basis == "unit" else _("tại mọi đơn vị (đơn vị này chưa đủ lịch sử)")
-    return _("%(late)d trong %(n)d hồ sơ đã xong của thủ tục %(where)s, đã ở bước này ít nhất %(elapsed).1f ngày làm việc, "
+    return _("%(late)d trong %(n)d hồ sơ đã xong của thủ tục %(where)s, còn ở bước này sau %(elapsed).1f ngày làm việc, "
              "cần thêm hơn %(left).1f ngày làm việc còn lại.") % {
         "late": late_similar, "n": similar, "where": where, "elapsed": elapsed, "left": available}
 

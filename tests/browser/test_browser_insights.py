@@ -3,7 +3,10 @@ open dossiers at risk; no JavaScript needed; axe-core finds no serious violation
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connections
 from playwright.sync_api import expect
 
 from motcua.demo.history import load_history
@@ -16,11 +19,33 @@ from tests.browser.test_browser_journey import axe, chromium, site, staff_login 
 pytestmark = pytest.mark.browser
 
 
+def in_thread(work) -> None:
+    """Run `work` in a thread of its own, on this test's database connection: the results' signing
+    (pyHanko) runs its own asyncio loop, which Playwright's running loop in this thread forbids."""
+    connection = connections["default"]
+    connection.inc_thread_sharing()
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        connections["default"] = connection
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            failed.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    connection.dec_thread_sharing()
+    if failed:
+        raise failed[0]
+
+
 def test_a_leader_sees_where_the_time_goes_and_what_may_be_late(chromium, axe, site, monkeypatch):  # noqa: F811
     from motcua.results import pki
 
     pki.ensure_units(Unit.objects.all())
-    load_history(months=2, per_month=8, seed=3)
+    in_thread(lambda: load_history(months=2, per_month=8, seed=3))
     build.build()
     monkeypatch.setattr(risk, "MIN_HISTORY", 2)  # the short demo history: enough to show figures on the page
     risk.score(everything=True)

@@ -84,7 +84,7 @@ def test_the_demo_history_through_every_insight(demo, monkeypatch):
     from motcua.insights import digest
 
     monkeypatch.setattr(digest, "HIGH", 0.0)
-    DossierRisk.objects.update(risk=0.9, available=1.0)
+    DossierRisk.objects.update(risk=0.9, available=1.0, basis="unit")
     lines = alerts.digest_lines(Unit.objects.get(code=PROVINCE), today, config.load())
     assert any(code in line and "người giữ" in line for line in lines)
 

@@ -58,8 +58,9 @@ def test_a_trace_by_hand(demo):
 
 
 def _history(commune, times, step="check", unit=None):
+    """Finished dossiers that spent half their remaining time `t` in the step."""
     ended = MON - timedelta(days=30)
-    return risk.History([(7, (unit or commune).pk, step, t, ended) for t in times])
+    return risk.History([(7, (unit or commune).pk, step, t / 2, t, ended) for t in times])
 
 
 def test_the_risk_is_the_share_of_similar_dossiers_that_needed_more_than_is_left(demo):
@@ -68,12 +69,12 @@ def test_the_risk_is_the_share_of_similar_dossiers_that_needed_more_than_is_left
     step = Task(pk=1, step="check", unit_id=commune.pk, opened_at=MON, assignee_id=None)
     state = risk.State(d, [step], [], d.legal_due_at)
     at = MON + timedelta(days=2)  # Wednesday 08:00: 2 days spent, 3 left (Wednesday to Friday 17:00)
-    history = _history(commune, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    history = _history(commune, list(range(1, 13)))
     e = risk.estimate(state, at, history)
-    # 9 had spent at least 2 days there (2…10), 5 of them needed more than 5 in all (6…10).
-    assert (e.elapsed, e.available, e.similar, e.late_similar, e.basis) == (2.0, 3.0, 9, 5, "unit")
-    assert e.risk == 5 / 9
-    assert "5 trong 9 hồ sơ" in risk.reason(e.basis, e.similar, e.late_similar, e.elapsed, e.available)
+    # 9 were still in the step after 2 days (t = 4…12), 7 of them needed more than 5 in all (6…12).
+    assert (e.elapsed, e.available, e.similar, e.late_similar, e.basis) == (2.0, 3.0, 9, 7, "unit")
+    assert e.risk == 7 / 9
+    assert "7 trong 9 hồ sơ" in risk.reason(e.basis, e.similar, e.late_similar, e.elapsed, e.available)
     # Waiting for the applicant since Tuesday 08:00: scored from there, the clock stopped.
     paused = risk.State(d, [step], [(MON + timedelta(days=1), None)], d.legal_due_at)
     p = risk.estimate(paused, at, history)
@@ -86,13 +87,19 @@ def test_too_little_history_gives_no_figure_and_past_due_gives_one(demo):
     state = risk.State(d, [Task(pk=1, step="check", unit_id=commune.pk, opened_at=MON)], [], d.legal_due_at)
     at = MON + timedelta(days=2)
     few = risk.estimate(state, at, _history(commune, [3, 4, 5]))
-    assert few.risk is None and few.basis == "" and few.similar == 3
+    assert few.risk is None and few.basis == "" and few.similar == 2  # still in the step after 2 days: t = 4, 5
     assert "Chưa đủ lịch sử" in risk.reason(few.basis, few.similar, 0, few.elapsed, few.available)
     # Enough at another unit: the procedure's history at every unit, and the estimate says so.
-    wide = risk.estimate(state, at, _history(commune, list(range(1, 11)), unit=other))
-    assert wide.basis == "procedure" and wide.risk == 5 / 9
+    wide = risk.estimate(state, at, _history(commune, list(range(1, 13)), unit=other))
+    assert wide.basis == "procedure" and wide.risk == 7 / 9
+    # Stuck: 10 finished dossiers, none still in the step after 2 days; the steps after it took t/2 —
+    # more than the 3 days left for t = 7…10 (4 of 10): at least 40 %, even if the step ended now.
+    stuck = risk.estimate(state, at, risk.History(
+        [(7, commune.pk, "check", 1.0, 1.0 + t / 2, MON - timedelta(days=30)) for t in range(1, 11)]))
+    assert (stuck.basis, stuck.similar, stuck.late_similar, stuck.risk) == ("stuck", 10, 4, 0.4)
+    assert "ít nhất" in risk.reason(stuck.basis, stuck.similar, stuck.late_similar, stuck.elapsed, stuck.available)
     # History after the moment scored is never read (the back-test scores past moments with it).
-    later = risk.History([(7, commune.pk, "check", t, at + timedelta(hours=1)) for t in range(1, 11)])
+    later = risk.History([(7, commune.pk, "check", t / 2, t, at + timedelta(hours=1)) for t in range(1, 13)])
     assert risk.estimate(state, at, later).risk is None
     late = risk.estimate(state, MON + timedelta(days=7), _history(commune, []))
     assert (late.risk, late.basis) == (1.0, "past_due")
