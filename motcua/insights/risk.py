@@ -7,9 +7,9 @@ the share that needed more than `e + a` from S's opening to their end. That shar
 "of the 23 similar dossiers, 7 needed more time than this one has left". When fewer than
 MIN_HISTORY such dossiers exist at the unit, the procedure's dossiers at every unit are read
 instead (and the explanation says so). A dossier stuck in S longer than nearly all of them (enough
-history in S, too few that stayed this long) gets a lower bound: the share of them whose steps
-*after* S alone took more than `a` — late even if S ended now (basis "stuck"). Fewer still, and
-the answer is *too little history*, never a made-up figure. A dossier with no open step (waiting for payment after its last step,
+history in S, too few that stayed this long) is compared with the MIN_HISTORY that stayed the
+longest — the nearest by time spent (basis "stuck"). Fewer still, and the answer is *too little
+history*, never a made-up figure. A dossier with no open step (waiting for payment after its last step,
 or just received) is compared on the whole dossier (receipt → end). A dossier already past its
 legal due date has risk 1.
 
@@ -94,11 +94,6 @@ def _share(times: list[tuple[float, float]], elapsed: float, available: float) -
     return len(still), sum(to_end > elapsed + available for _days, to_end in still)
 
 
-def _after_now(times: list[tuple[float, float]], available: float) -> int:
-    """Dossiers whose steps after this one alone took more than `available`: late even if this step ended now."""
-    return sum(to_end - days > available for days, to_end in times)
-
-
 @dataclass
 class State:
     """An open dossier as it stood at a moment: enough to score it (built live or for a past date)."""
@@ -130,13 +125,15 @@ def estimate(state: State, at: datetime, history: History) -> Estimate:
         similar, late = _share(history.times(key, since, at), elapsed, available)
         if similar >= MIN_HISTORY:
             return Estimate(late / similar, name, unit_id, holder, elapsed, available, similar, late, basis)
-    # Stuck longer than (nearly) every finished dossier: enough history in the step, but too few stayed this
-    # long. A lower bound then: the share whose *following* steps alone needed more than the time left.
+    # Stuck longer than (nearly) every finished dossier: enough history in the step, too few stayed this long.
+    # The MIN_HISTORY dossiers that stayed the longest are the nearest by time spent: the share of them
+    # that needed more than `elapsed + available` from the step's opening.
     for _basis, key in keys:
         times = history.times(key, since, at)
         if len(times) >= MIN_HISTORY:
-            late = _after_now(times, available)
-            return Estimate(late / len(times), name, unit_id, holder, elapsed, available, len(times), late, "stuck")
+            longest = times[-MIN_HISTORY:]
+            late = sum(to_end > elapsed + available for _days, to_end in longest)
+            return Estimate(late / len(longest), name, unit_id, holder, elapsed, available, len(longest), late, "stuck")
     similar = _share(history.times(keys[1][1], since, at), elapsed, available)[0]
     return Estimate(None, name, unit_id, holder, elapsed, available, similar, 0, "")
 
@@ -219,10 +216,9 @@ def reason(basis: str, similar: int, late_similar: int, elapsed: float, availabl
         return _("Chưa đủ lịch sử để ước tính: %(n)d hồ sơ đã xong tương tự (cần ít nhất %(min)d).") % {
             "n": similar, "min": MIN_HISTORY}
     if basis == "stuck":
-        return _("Đã ở bước này lâu hơn hầu hết hồ sơ tương tự (%(elapsed).1f ngày làm việc). Kể cả nếu bước này xong ngay, "
-                 "%(late)d trong %(n)d hồ sơ đã xong cần hơn %(left).1f ngày làm việc còn lại cho các bước sau: "
-                 "nguy cơ ít nhất bằng chừng ấy.") % {
-            "late": late_similar, "n": similar, "elapsed": elapsed, "left": available}
+        return _("Đã ở bước này %(elapsed).1f ngày làm việc, lâu hơn hầu hết hồ sơ đã xong; trong %(n)d hồ sơ ở bước này "
+                 "lâu nhất, %(late)d cần hơn %(need).1f ngày làm việc kể từ khi bước bắt đầu.") % {
+            "late": late_similar, "n": similar, "elapsed": elapsed, "need": elapsed + available}
     where = _("tại đơn vị này") if basis == "unit" else _("tại mọi đơn vị (đơn vị này chưa đủ lịch sử)")
     return _("%(late)d trong %(n)d hồ sơ đã xong của thủ tục %(where)s, còn ở bước này sau %(elapsed).1f ngày làm việc, "
              "cần thêm hơn %(left).1f ngày làm việc còn lại.") % {

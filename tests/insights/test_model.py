@@ -92,12 +92,12 @@ def test_too_little_history_gives_no_figure_and_past_due_gives_one(demo):
     # Enough at another unit: the procedure's history at every unit, and the estimate says so.
     wide = risk.estimate(state, at, _history(commune, list(range(1, 13)), unit=other))
     assert wide.basis == "procedure" and wide.risk == 7 / 9
-    # Stuck: 10 finished dossiers, none still in the step after 2 days; the steps after it took t/2 —
-    # more than the 3 days left for t = 7…10 (4 of 10): at least 40 %, even if the step ended now.
+    # Stuck: 10 finished dossiers, none still in the step after 2 days (they stayed 0.1…1.0): the 8 that
+    # stayed longest (t = 3…10) are compared; 1 + t/2 > 2 + 3 for t = 9, 10: 2 of 8.
     stuck = risk.estimate(state, at, risk.History(
-        [(7, commune.pk, "check", 1.0, 1.0 + t / 2, MON - timedelta(days=30)) for t in range(1, 11)]))
-    assert (stuck.basis, stuck.similar, stuck.late_similar, stuck.risk) == ("stuck", 10, 4, 0.4)
-    assert "ít nhất" in risk.reason(stuck.basis, stuck.similar, stuck.late_similar, stuck.elapsed, stuck.available)
+        [(7, commune.pk, "check", t / 10, 1.0 + t / 2, MON - timedelta(days=30)) for t in range(1, 11)]))
+    assert (stuck.basis, stuck.similar, stuck.late_similar, stuck.risk) == ("stuck", 8, 2, 0.25)
+    assert "lâu nhất" in risk.reason(stuck.basis, stuck.similar, stuck.late_similar, stuck.elapsed, stuck.available)
     # History after the moment scored is never read (the back-test scores past moments with it).
     later = risk.History([(7, commune.pk, "check", t / 2, t, at + timedelta(hours=1)) for t in range(1, 13)])
     assert risk.estimate(state, at, later).risk is None
