@@ -30,7 +30,7 @@ def in_thread(work) -> None:
         connections["default"] = connection
         try:
             work()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+        except BaseException as exc:  # handed to the test's thread
             failed.append(exc)
 
     worker = threading.Thread(target=run)
