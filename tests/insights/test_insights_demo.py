@@ -76,8 +76,23 @@ def test_the_demo_history_through_every_insight(demo, monkeypatch):
 
     staff = Client()
     staff.force_login(User.objects.get(username="admin_province"))
-    queue = staff.get("/office/q/late/?sort=risk")
-    assert queue.status_code == 200 and "nguy cơ trễ hạn cao nhất trước" in queue.content.decode()
+    # A queue sorted by risk: the riskiest first, each with its figure written beside the due date.
+    from motcua.backoffice import queues
+
+    admin = User.objects.get(username="admin_province")
+    scored_ids = set(DossierRisk.objects.values_list("dossier_id", flat=True))
+    slug, members = next((q.slug, [d for d in queues.members(q, admin) if d.pk in scored_ids])
+                         for q in queues.QUEUES.values()
+                         if len([d for d in queues.members(q, admin) if d.pk in scored_ids]) >= 2)
+    low, high = members[0], members[-1]  # by due date: the one due first gets the lower risk
+    DossierRisk.objects.filter(dossier=low).update(risk=0.01)
+    DossierRisk.objects.filter(dossier=high).update(risk=0.97)
+    by_due = staff.get(f"/office/q/{slug}/").content.decode()
+    assert by_due.index(low.code) < by_due.index(high.code)
+    by_risk = staff.get(f"/office/q/{slug}/?sort=risk").content.decode()
+    assert "nguy cơ trễ hạn cao nhất trước" in by_risk
+    assert by_risk.index(high.code) < by_risk.index(low.code)
+    assert "nguy cơ trễ 97%" in by_risk and '<span class="risk risk-high">' in by_risk
 
     # The digest lists the riskiest open dossiers not yet late, with the step and who holds them.
     monkeypatch.setattr(risk, "HIGH", 0.0)
