@@ -103,3 +103,15 @@ def test_too_little_history_gives_no_figure_and_past_due_gives_one(demo):
     assert risk.estimate(state, at, later).risk is None
     late = risk.estimate(state, MON + timedelta(days=7), _history(commune, []))
     assert (late.risk, late.basis) == (1.0, "past_due")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 10), st.floats(0, 10)), min_size=0, max_size=40),
+       st.floats(0, 8), st.floats(0, 8), st.floats(0, 8))
+def test_more_time_left_never_raises_the_risk(history, elapsed, left, more):
+    rows = [(days, days + after) for days, after in history]
+    times = sorted(rows)
+    similar, late = risk._share(times, elapsed, left)
+    similar2, late2 = risk._share(times, elapsed, left + more)
+    assert similar == similar2 and late2 <= late <= similar
+    assert similar == sum(days >= elapsed for days, _ in rows)
