@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from motcua.dossiers.models import Dossier, SupplementRequest, Task, TaskStatus
@@ -167,8 +168,6 @@ def score(now: datetime | None = None, everything: bool = False, chunk: int = 20
     DossierRisk.objects.exclude(dossier__in=open_dossiers().values("pk")).delete()
     stale = open_dossiers()
     if not everything:
-        from django.db.models import F, Q
-
         stale = stale.filter(Q(late_risk__isnull=True) | Q(late_risk__scored_at__lt=F("updated_at"))
                              | Q(late_risk__scored_at__lt=start_of_day))
     histories: dict[int, History] = {}
