@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "motcua.results",
     "motcua.payments",
     "motcua.monitoring",
+    "motcua.insights",
     "motcua.integrations",
     "motcua.vault",
     "motcua.drafts",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("oidc/", include("motcua.identity.oidc_urls")),
     path("office/", include("motcua.backoffice.urls")),
     path("kpi/", include("motcua.monitoring.urls")),
+    path("kpi/", include("motcua.insights.urls")),  # where the time goes, lateness risk (from the dashboard)
     path("petitions/", include("motcua.petitions.urls")),
     # The CA certificate, the demo CRL and the demo time-stamping authority (results/pki.py).
     path("pki/", include("motcua.results.urls")),

@@ -12,6 +12,7 @@ from motcua.api.parser import StrictJsonParser
 from motcua.catalog.api import router as catalog_router
 from motcua.dossiers.api import router as dossiers_router
 from motcua.drafts.api import router as drafts_router
+from motcua.insights.api import router as insights_router
 from motcua.integrations.api import router as webhooks_router
 from motcua.lib.errors import ActionError
 from motcua.monitoring.api import router as monitoring_router
@@ -67,6 +68,7 @@ api = MotcuaAPI(
 api.add_router("/procedures", catalog_router)
 api.add_router("/dossiers", dossiers_router)
 api.add_router("/kpi", monitoring_router)
+api.add_router("/insights", insights_router)
 api.add_router("/drafts", drafts_router)
 api.add_router("/vault", vault_router)
 api.add_router("/uploads", uploads_router)

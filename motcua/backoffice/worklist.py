@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -92,9 +92,15 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     if found is None or found not in queues.queues_for(grants):
         raise Http404(_("Không có hàng đợi này."))
     now = timezone.now()
-    page, rows = page_rows(request, queues.members(found, request.user, now, grants), grants, now)
+    # The insights' lateness risk (insights/risk.py) beside the due date, and as a sort order on request.
+    dossiers = queues.members(found, request.user, now, grants).annotate(late_risk_value=F("late_risk__risk"))
+    by_risk = request.GET.get("sort") == "risk"
+    if by_risk:
+        dossiers = dossiers.order_by(F("late_risk_value").desc(nulls_last=True), F("due_at").asc(nulls_last=True), "id")
+    page, rows = page_rows(request, dossiers, grants, now)
     return render(request, "backoffice/queue.html", {
         "queue": found, "nav": queues.navigation(request.user, grants, slug, now), "page": page, "rows": rows,
+        "by_risk": by_risk,
         **_bulk_context(request, grants),
     })
 

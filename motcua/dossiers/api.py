@@ -166,6 +166,20 @@ class UnitShareOut(Schema):
     days_used: float
 
 
+class LateRiskOut(Schema):
+    risk: float | None = Field(description="chance (0–1) it ends after its legal due date; null: too little history")
+    step: str = Field(description="the step it waits in (empty: the whole dossier)")
+    step_unit: str | None
+    holder: str | None
+    elapsed_days: float
+    available_days: float
+    similar: int
+    late_similar: int
+    basis: str = Field(description="unit, procedure, past_due, or empty (too little history)")
+    reason: str
+    scored_at: datetime
+
+
 class SupplementOut(Schema):
     number: int
     reason: str
@@ -214,6 +228,8 @@ class DossierOut(Schema):
     result_url: str | None
     rating: RatingOut | None
     history: list[EventOut]
+    late_risk: LateRiskOut | None = Field(
+        None, description="officers only: the lateness risk of an open dossier (docs/monitoring.md, Insights)")
 
 
 class DossierRow(Schema):
@@ -485,7 +501,14 @@ def unknown_bulk_action(request, action: str):
 
 @router.get("/{code}", response=DossierOut, summary="One dossier with its history")
 def get_dossier(request, code: str):
-    return _out(_visible(request, code), request.user)
+    dossier = _visible(request, code)
+    out = _out(dossier, request.user)
+    # Officers only (those who serve its unit or a unit above): an applicant never reads the estimate.
+    if staff_dossiers(request.user).filter(pk=dossier.pk).exists():
+        from motcua.insights.risk import as_dict
+
+        out["late_risk"] = as_dict(dossier)
+    return out
 
 
 def _act(request, code: str, action: str, body: actions.ActionInput | None) -> dict:

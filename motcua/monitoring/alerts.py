@@ -45,6 +45,10 @@ def digest_lines(unit: Unit, day: date, cfg: config.Config) -> list[str]:
         lines += [f"- {code} ({DeadlineState(state).label})" for code, state in risky[:MAX_CODES]]
         if len(risky) > MAX_CODES:
             lines.append(_("… và các hồ sơ khác trên trang Xử lý hồ sơ."))
+    # The insights room's estimate (insights/risk.py): the dossiers likely to be late, before they are.
+    from motcua.insights.digest import at_risk_lines
+
+    lines += at_risk_lines(unit)
     start, end = date(day.year, 1, 1), day - timedelta(days=1)
     if end >= start:
         r = query.report(unit, start, end, with_rank=False, cfg=cfg)

@@ -33,6 +33,7 @@ from motcua.dossiers import actions
 from motcua.dossiers.models import DeadlineState, Dossier
 from motcua.dossiers.tasks import check_deadlines, expire_payments, process_refunds
 from motcua.identity.models import User
+from motcua.insights.tasks import refresh_insights
 from motcua.integrations.tasks import deliver_integrations
 from motcua.monitoring.tasks import send_kpi_digests
 from motcua.notifications.models import Delivery, OutboxEvent
@@ -128,6 +129,7 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
         (check_deadlines.module_path, TaskResultStatus.READY, "default"),
         (expire_payments.module_path, TaskResultStatus.READY, "default"),
         (process_refunds.module_path, TaskResultStatus.READY, "default"),
+        (refresh_insights.module_path, TaskResultStatus.READY, "default"),
         (deliver_integrations.module_path, TaskResultStatus.READY, "default"),
         (send_kpi_digests.module_path, TaskResultStatus.READY, "default"),
         (deliver_outbox.module_path, TaskResultStatus.READY, "default"),
@@ -140,6 +142,7 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
         ["enqueued", send_kpi_digests.name], ["enqueued", deliver_outbox.name],
         ["enqueued", deliver_integrations.name], ["enqueued", remind_officers_task.name],
         ["enqueued", prune_history.name], ["enqueued", prune_idempotency_keys.name], ["enqueued", seal_audit.name],
+        ["enqueued", refresh_insights.name],
     ]
 
 

@@ -124,6 +124,10 @@ PAGES = {
     "monitoring:export": {"anon": "login", "*": "any"},
     "monitoring:explain": {"anon": "login", "*": "any"},
     "monitoring:explain_csv": {"anon": "login", "*": "any"},
+    # The insight page and its CSV (insights/views.py): the leaders of the unit's subtree (approver of An Bình,
+    # the province's administrator and monitor, a superuser) see it; anyone else 404 (which units exist is not theirs to learn).
+    "insights:steps": {"anon": "login", "approver/a": "ok", "unit_admin": "ok", "monitor": "ok", "superuser": "ok", "*": "404"},
+    "insights:steps_csv": {"anon": "login", "approver/a": "ok", "unit_admin": "ok", "monitor": "ok", "superuser": "ok", "*": "404"},
     "pki:ca": PUBLIC,
     "pki:crl": PUBLIC,
     "pki:tsa": PROTOCOL,
@@ -188,6 +192,7 @@ API = {
     "GET /api/v1/dossiers/{code}/payments": {"anon": "login", "citizen": "404", "outsider": "404",
                                              "superuser": "404", "*": "ok"},
     "GET /api/v1/kpi": {"anon": "login", "superuser": "ok", "*": "403"},
+    "GET /api/v1/insights/steps": {"anon": "login", "superuser": "ok", "*": "403"},  # scoped as GET /api/v1/kpi
     "POST /api/v1/drafts": {"anon": "login", "*": "seen"},
     "GET /api/v1/drafts": SIGNED_IN,
     "GET /api/v1/drafts/{draft_id}": OWNER_ONLY,

@@ -179,7 +179,7 @@ def _params(dossier: Dossier, owner_client) -> dict[str, str]:
 def _fill(endpoint: authz.Endpoint, params: dict[str, str]) -> str:
     def value(m: re.Match) -> str:
         name = m["name"] or m["api"]
-        if (endpoint.key.startswith("monitoring:") or endpoint.key.startswith("backoffice:unit_admin")) \
+        if (endpoint.key.startswith(("monitoring:", "insights:")) or endpoint.key.startswith("backoffice:unit_admin")) \
                 and name == "code":
             return params["unit"]  # the KPI pages and unit administration take a unit's code
         if name == "code" and ("petitions" in endpoint.key or "/petitions/" in endpoint.path_template):

@@ -41,6 +41,10 @@ class Command(BaseCommand):
                 self.stdout.write("demo history: dossiers exist already, none added")
                 return
             self.stdout.write(f"demo history: {load_history(months=history)} dossiers filed")
+            # The insights' tables from that history at once, not at the scheduler's first round (insights/).
+            from motcua.insights import build, risk
+
+            self.stdout.write(f"demo insights: {build.build()} finished dossiers traced, {risk.score()} open scored")
             from motcua.demo.petitions import load_petitions
 
             self.stdout.write(f"demo petitions: {load_petitions()} filed")
