@@ -132,7 +132,7 @@ def _meaning(d: dict) -> Iterator[Problem]:
     yield from _form_ui(d.get("form_ui", {}), fields)
     yield from _people(d.get("form_ui", {}), props)
     yield from _derived(d.get("form_ui", {}), props)
-    yield from _workflow(d["workflow"]["steps"], fields, d["processing_days"])
+    yield from _workflow(d["workflow"]["steps"], fields, timing.longest_time(d))
     yield from _result(d["result"], fields, {s["id"] for s in d["workflow"]["steps"]})
     # Alternative times, obligations, inner deadlines, validity (catalog/timing.py).
     yield from (Problem(path, message) for path, message in timing.problems(d))
