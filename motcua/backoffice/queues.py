@@ -67,13 +67,15 @@ def _waiting_payment(dossiers, user, now):
 
 
 def _due_soon(dossiers, user, now):
-    return dossiers.filter(status__in=actions.CLOCK_RUNS, due_at__gte=now).filter(
+    # paused_at: waiting for the applicant's obligation (status 6), the clock stands still.
+    return dossiers.filter(status__in=actions.CLOCK_RUNS, due_at__gte=now, paused_at__isnull=True).filter(
         Q(deadline_state=DeadlineState.AT_RISK) | Q(due_at__lt=now + DUE_SOON)
     )
 
 
 def _late(dossiers, user, now):
-    return dossiers.filter(status__in=actions.CLOCK_RUNS).filter(Q(due_at__lt=now) | Q(deadline_state=DeadlineState.LATE))
+    return dossiers.filter(status__in=actions.CLOCK_RUNS, paused_at__isnull=True).filter(
+        Q(due_at__lt=now) | Q(deadline_state=DeadlineState.LATE))
 
 
 def _done_today(dossiers, user, now):
