@@ -14,6 +14,7 @@ from unittest import mock
 import pytest
 import yaml
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from motcua.catalog import timing
@@ -24,6 +25,7 @@ from motcua.notifications.models import OutboxEvent
 from motcua.payments.models import Payment
 from motcua.payments.receipts import line_label
 from motcua.vault.models import Origin, VaultDocument
+from tests.backoffice.helpers import logged_in
 from tests.walker import DEFINITIONS, Walker, worker
 
 RECORD = "3.000333-phieu-ly-lich-tu-phap.yaml"
@@ -90,8 +92,14 @@ def test_an_obligation_stops_the_clock_and_an_inner_deadline_is_shown(demo, tmp_
     assert task.due_at == timing.inner_due(task.opened_at, 3, timezone.get_current_timezone())
     due_before = walker.dossier.due_at
     walker.act(who, "request_obligation", {"obligation": "unknown"}, expect=422)
-    answer = walker.act(who, "request_obligation", {"obligation": "financial"})
-    assert answer["status"] == Status.PAYMENT_REQUESTED
+    # Asked from the officer's page: its form offers the procedure's obligations.
+    page = logged_in(who)
+    detail = page.get(reverse("backoffice:dossier", args=[walker.code]))
+    assert b'name="obligation"' in detail.content and b'value="financial"' in detail.content
+    r = page.post(reverse("backoffice:act", args=[walker.code, "request_obligation"]), {"obligation": "financial"})
+    assert r.status_code == 302, r.content
+    assert walker.get()["status"] == Status.PAYMENT_REQUESTED
+    walker.actions.append("request_obligation")
     d = walker.dossier
     assert d.paused_at is not None and d.payment_due == 0
     # Nothing to pay online: the obligation is outside motcua.
