@@ -133,7 +133,7 @@ def posted_input(action: str, post: QueryDict) -> dict[str, object]:
         "amount": _amount(post.get("amount")),
         "new_due_date": _day(post.get("new_due_date")),
         "receipt_number": post.get("receipt_number", "").strip()[:64] or None,
-        "obligation": post.get("obligation", "").strip()[:64],
+        "obligation": post.get("obligation", "").strip()[:64] or None,
         "reference": post.get("reference", "").strip()[:64] or None,
     }
     return {name: value for name, value in values.items() if name in rule.schema.model_fields}

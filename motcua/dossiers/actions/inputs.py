@@ -95,8 +95,10 @@ class PaymentRequestInput(ActionInput):
 
 
 class ObligationRequestInput(ActionInput):
-    obligation: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$",
-                            description="the id of one of the procedure's `obligations` (its clock stops)")
+    # Optional here, required by the action: a body without it is refused there (422 unknown_obligation),
+    # after the actor's right is checked, so an outsider learns nothing of the dossier (404).
+    obligation: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$",
+                                   description="the id of one of the procedure's `obligations` (its clock stops)")
 
 
 class ObligationFulfilInput(ActionInput):
