@@ -100,6 +100,7 @@ def test_an_obligation_stops_the_clock_and_an_inner_deadline_is_shown(demo, tmp_
     assert r.status_code == 302, r.content
     assert walker.get()["status"] == Status.PAYMENT_REQUESTED
     walker.actions.append("request_obligation")
+    assert b"fulfil_obligation" in page.get(reverse("backoffice:dossier", args=[walker.code])).content
     d = walker.dossier
     assert d.paused_at is not None and d.payment_due == 0
     # Nothing to pay online: the obligation is outside motcua.
