@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 
+from motcua.catalog.models import localized
 from motcua.dossiers import actions, deadlines, workflow
 from motcua.dossiers.models import Dossier, Task
 from motcua.identity.models import User
@@ -37,6 +38,7 @@ ERROR_FIELDS = {
     "reason_required": "reason",
     "supplement_items_required": "items",
     "invalid_amount": "amount",
+    "unknown_obligation": "obligation",
     "receipt_number_required": "receipt_number",
     "invalid_new_due_date": "new_due_date",
     "invalid_assignee": "assignee",
@@ -131,6 +133,8 @@ def posted_input(action: str, post: QueryDict) -> dict[str, object]:
         "amount": _amount(post.get("amount")),
         "new_due_date": _day(post.get("new_due_date")),
         "receipt_number": post.get("receipt_number", "").strip()[:64] or None,
+        "obligation": post.get("obligation", "").strip()[:64] or None,
+        "reference": post.get("reference", "").strip()[:64] or None,
     }
     return {name: value for name, value in values.items() if name in rule.schema.model_fields}
 
@@ -162,6 +166,7 @@ class ActionForm:
     items: list[ItemRow] = field(default_factory=list)
     completeness: list = field(default_factory=list)
     assign_options: list[tuple[Task, list[tuple[str, str]]]] = field(default_factory=list)
+    obligations: list[tuple[str, str]] = field(default_factory=list)  # (id, name) the officer may ask for
 
     @property
     def anchor(self) -> str:
@@ -229,7 +234,8 @@ def detail_forms(
         if again is not None:
             form.error = failed.message
             form.error_field = ERROR_FIELDS.get(failed.code, "")
-            form.values = {k: again.get(k, "") for k in ("reason", "task", "assignee", "amount", "new_due_date", "receipt_number")}
+            form.values = {k: again.get(k, "") for k in ("reason", "task", "assignee", "amount", "new_due_date", "receipt_number",
+                                                   "obligation", "reference")}
         if action in STEP_ACTIONS or action == "assign":
             form.steps = candidate_steps(action, open_tasks, user, grants)
         if action == "receive":
@@ -240,6 +246,9 @@ def detail_forms(
                 ItemRow(r.key, r.name, r.key in ticked, again.get(ITEM_REASON + r.key, "") if again is not None else "")
                 for r in component_rows
             ]
+        elif action == "request_obligation":
+            form.obligations = [(o["id"], localized(o["name"]))
+                                for o in dossier.procedure_version.definition.get("obligations", [])]
         elif action == "request_payment" and again is None:
             form.values["amount"] = str(dossier.fee) if dossier.fee else ""
         elif action == "issue_apology":

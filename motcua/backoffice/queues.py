@@ -73,13 +73,15 @@ def _waiting_payment(dossiers, user, grants, now):
 
 
 def _due_soon(dossiers, user, grants, now):
-    return dossiers.filter(status__in=actions.CLOCK_RUNS, due_at__gte=now).filter(
+    # paused_at: waiting for the applicant's obligation (status 6), the clock stands still.
+    return dossiers.filter(status__in=actions.CLOCK_RUNS, due_at__gte=now, paused_at__isnull=True).filter(
         Q(deadline_state=DeadlineState.AT_RISK) | Q(due_at__lt=now + DUE_SOON)
     )
 
 
 def _late(dossiers, user, grants, now):
-    return dossiers.filter(status__in=actions.CLOCK_RUNS).filter(Q(due_at__lt=now) | Q(deadline_state=DeadlineState.LATE))
+    return dossiers.filter(status__in=actions.CLOCK_RUNS, paused_at__isnull=True).filter(
+        Q(due_at__lt=now) | Q(deadline_state=DeadlineState.LATE))
 
 
 def _done_today(dossiers, user, grants, now):

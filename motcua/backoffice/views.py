@@ -101,11 +101,12 @@ def _queue(user: User, show: str, status: int | None, deadline: str, now) -> Que
     if status is not None:
         dossiers = dossiers.filter(status=status)
     if deadline == "late":
-        dossiers = dossiers.filter(status__in=actions.CLOCK_RUNS).filter(
+        dossiers = dossiers.filter(status__in=actions.CLOCK_RUNS, paused_at__isnull=True).filter(
             Q(due_at__lt=now) | Q(deadline_state=DeadlineState.LATE)
         )
     elif deadline == "at_risk":
-        dossiers = dossiers.filter(status__in=actions.CLOCK_RUNS, deadline_state=DeadlineState.AT_RISK, due_at__gte=now)
+        dossiers = dossiers.filter(status__in=actions.CLOCK_RUNS, deadline_state=DeadlineState.AT_RISK, due_at__gte=now,
+                                   paused_at__isnull=True)
     return dossiers
 
 

@@ -21,8 +21,10 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
-from motcua.catalog import vocab
+from motcua.catalog import timing, vocab
+from motcua.catalog.fees import problems as fee_problems
 from motcua.catalog.models import Procedure
+from motcua.catalog.timing import longest_chain
 from motcua.lib.conditions import fields_of
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "procedure.schema.json"
@@ -130,8 +132,10 @@ def _meaning(d: dict) -> Iterator[Problem]:
     yield from _form_ui(d.get("form_ui", {}), fields)
     yield from _people(d.get("form_ui", {}), props)
     yield from _derived(d.get("form_ui", {}), props)
-    yield from _workflow(d["workflow"]["steps"], fields, d["processing_days"])
+    yield from _workflow(d["workflow"]["steps"], fields, timing.longest_time(d))
     yield from _result(d["result"], fields, {s["id"] for s in d["workflow"]["steps"]})
+    # Alternative times, obligations, inner deadlines, validity (catalog/timing.py).
+    yield from (Problem(path, message) for path, message in timing.problems(d))
 
     if "example" in d:
         errors = Draft202012Validator(form).iter_errors(d["example"])
@@ -147,6 +151,8 @@ def _unknown_fields(names: set[str], fields: set[str], path: tuple, what: str) -
 def _fees(fees: dict | None, props: dict) -> Iterator[Problem]:
     if not fees:
         return
+    # Several charges and the local tables (catalog/fees.py).
+    yield from (Problem(path, message) for path, message in fee_problems(fees, props))
     # Each unknown field at the rule that reads it (it was reported at `fees`,
     # i.e. the line of `fees:`, whichever of the rules was wrong).
     for kind in ("rules", "extras"):
@@ -281,7 +287,7 @@ def _workflow(steps: list, fields: set[str], total_days: float) -> Iterator[Prob
     if graph:
         yield from graph
         return
-    longest = _longest_path_days(steps, index)
+    longest = longest_chain(steps)
     if longest > total_days:
         yield Problem(
             ("workflow",),
@@ -347,18 +353,6 @@ def _cycle_edge(successors: dict[str, list[str]]) -> tuple[str, str] | None:
         if node not in state and (found := visit(node)) is not None:
             return found
     return None
-
-
-def _longest_path_days(steps: list, index: dict[str, int]) -> float:
-    finish: dict[str, float] = {}
-
-    def done(sid: str) -> float:
-        if sid not in finish:
-            step = steps[index[sid]]
-            finish[sid] = max((done(b) for b in step.get("after", [])), default=0.0) + float(step["days"])
-        return finish[sid]
-
-    return max(done(s["id"]) for s in steps)
 
 
 def _result(result: dict, fields: set[str], steps: set[str]) -> Iterator[Problem]:

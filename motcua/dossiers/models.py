@@ -154,6 +154,9 @@ class Task(models.Model):
     days = models.FloatField()
     is_end = models.BooleanField(default=False)
     may_request_supplement = models.BooleanField(default=False)
+    # A legal inner deadline in calendar days from the step's opening (an inspection within 15 days):
+    # the step's due date is the earlier of it and the step's share of the working days.
+    calendar_days = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.WAITING)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
     opened_at = models.DateTimeField(null=True, blank=True)
@@ -169,6 +172,11 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}:{self.step}"
+
+    @property
+    def done_late(self) -> bool:
+        """Done after its due date (its share of the time, or the law's calendar days)."""
+        return self.done_at is not None and self.due_at is not None and self.done_at > self.due_at
 
 
 class SupplementRequest(models.Model):

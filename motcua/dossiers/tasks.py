@@ -14,6 +14,14 @@ def check_deadlines() -> dict[str, int]:
 
 
 @task()
+def remind_expiring_results() -> int:
+    """Remind the holders of results about to expire (run periodically by `motcua scheduler`)."""
+    from motcua.dossiers.actions.expiry_job import remind_expiring
+
+    return remind_expiring()
+
+
+@task()
 def process_refund(refund_id: int) -> str:
     """Ask the gateway to give a refund's money back and record its answer (enqueued when the refund starts)."""
     return actions.payments.process_refund(refund_id)

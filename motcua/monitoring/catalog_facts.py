@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Count, Max
 
+from motcua.catalog.fees import charges
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.search import implementing_units
 from motcua.monitoring.counters import ancestors
@@ -44,8 +45,9 @@ _memo: tuple[tuple, Facts] | None = None  # (key, facts) of this process
 
 
 def _has_fee(definition: dict, standard: int) -> bool:
-    fees = definition.get("fees") or {}
-    amounts = [r.get("amount", 0) for r in fees.get("rules", []) + fees.get("extras", []) if isinstance(r, dict)]
+    # Every table: the one at the top of `fees`, or each of its `charges` (catalog/fees.py).
+    tables = charges(definition.get("fees"))
+    amounts = [r.get("amount", 0) for t in tables for r in t.get("rules", []) + t.get("extras", []) if isinstance(r, dict)]
     return standard > 0 or any(isinstance(a, int) and a > 0 for a in amounts)
 
 

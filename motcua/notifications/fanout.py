@@ -18,7 +18,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F
 from django.utils import dateformat, timezone, translation
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import localized
@@ -52,6 +52,12 @@ def _date(value: str | None) -> str:
     return dateformat.format(timezone.localtime(moment), "d/m/Y") if moment else ""
 
 
+def _day(value: str) -> str:
+    """A day (a result's expiry, remind_expiry), not a moment: no time zone to apply."""
+    day = parse_date(value)
+    return dateformat.format(day, "d/m/Y") if day else ""
+
+
 def _when(value: str | None) -> str:
     moment = parse_datetime(value or "")
     return dateformat.format(timezone.localtime(moment), "H:i d/m/Y") if moment else ""
@@ -77,7 +83,7 @@ def _values(event: OutboxEvent, dossier: Dossier, language: str) -> dict[str, st
     date = p.get("new_due_at") or p.get("due_at") or (dossier.due_at.isoformat() if dossier.due_at else "")
     return {
         "code": dossier.code, "reason": p.get("reason") or "", "amount": _money(p.get("amount")),
-        "items": "; ".join(names.get(k, k) for k in p.get("items", [])), "date": _date(date),
+        "items": "; ".join(names.get(k, k) for k in p.get("items", [])), "date": _day(p["valid_until"]) if p.get("valid_until") else _date(date),
     }
 
 

@@ -35,7 +35,8 @@ def remind_officers(now: datetime | None = None) -> dict[str, int]:
     tomorrow_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     tomorrow_end = tomorrow_start + timedelta(days=1)
     counts = {"due_tomorrow": 0, "late": 0}
-    open_ = Dossier.objects.filter(status__in=CLOCK_RUNS, due_at__isnull=False)
+    # paused_at: an obligation awaited in status 6, the clock stopped (dossiers/actions/obligations.py).
+    open_ = Dossier.objects.filter(status__in=CLOCK_RUNS, due_at__isnull=False, paused_at__isnull=True)
     for kind, dossiers in (
         ("due_tomorrow", open_.filter(due_at__gte=tomorrow_start, due_at__lt=tomorrow_end)),
         ("late", open_.filter(due_at__lt=now)),

@@ -97,6 +97,14 @@ TEMPLATES: dict[str, Template] = {
         lambda: _("Hồ sơ %(code)s đã được rút"),
         lambda: _("Hồ sơ %(code)s đã được rút theo yêu cầu của bạn."),
     ),
+    "dossier.request_obligation": Template(
+        lambda: _("Hồ sơ %(code)s: cần thực hiện nghĩa vụ tài chính"),
+        lambda: _("Hồ sơ %(code)s: hãy thực hiện nghĩa vụ tài chính; thời gian này không tính vào thời hạn."),
+    ),
+    "dossier.remind_expiry": Template(
+        lambda: _("Kết quả của hồ sơ %(code)s sắp hết hạn"),
+        lambda: _("Kết quả của hồ sơ %(code)s hết hiệu lực ngày %(date)s."),
+    ),
     # The officers' own.
     "dossier.assign": Template(
         lambda: _("Bạn được giao xử lý hồ sơ %(code)s"),

@@ -25,11 +25,19 @@ def _money(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
 
 
+def line_label(line: dict) -> str:
+    """A receipt line's words: its charge (several fees in one dossier), its rule, the local act it follows."""
+    label = localized(line.get("label")) or line.get("rule", "")
+    if line.get("charge"):
+        label = f"{localized(line.get('charge_label')) or line['charge']}: {label}"
+    return f"{label} ({line['basis']})" if line.get("basis") else label
+
+
 def receipt_pdf(payment: Payment) -> bytes:
     dossier = payment.dossier
     payer = dossier.applicant
     profile = getattr(payer, "citizen", None)
-    lines = [{"label": localized(x.get("label")) or x.get("rule", ""), "amount": _money(int(x.get("amount", 0)))}
+    lines = [{"label": line_label(x), "amount": _money(int(x.get("amount", 0)))}
              for x in payment.lines] or [{"label": "Phí, lệ phí", "amount": _money(payment.amount)}]
     html = render_to_string("payments/receipt.html", {
         "payment": payment, "dossier": dossier, "unit_name": dossier.unit.name, "number": payment.order_ref,

@@ -21,12 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from motcua.catalog import derived
+from motcua.catalog import derived, timing
 from motcua.catalog.display import describe
-from motcua.catalog.fees import quote
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import localized
-from motcua.dossiers import deadlines
+from motcua.dossiers import deadlines, pricing
 from motcua.dossiers.access import page_not_found, visible_dossiers
 from motcua.dossiers.models import Channel, Status
 from motcua.drafts import store as drafts
@@ -405,14 +404,16 @@ def _review_context(draft: Draft, plan, index: int) -> dict:
         summary += [SummaryError(m, f"{_step_url(draft, s.id)}#field-{n}") for n, m in problems]
         sections.append({"step": s, "url": _step_url(draft, s.id), "answers": answered, "problems": problems})
     rows = components.rows(version.components, schema, data=data, supplied=draft.components)
-    fee = quote(version.definition.get("fees"), data, {"channel": Channel.ONLINE}) if not errors else None
+    unit = Unit.objects.filter(code=draft.unit_code).first() if draft.unit_code else None
+    fee = (pricing.quote_for(version.definition, data, unit, Channel.ONLINE, timezone.localdate())
+           if not errors else None)
     return _base_context(draft, plan, index) | {
         "sections": sections,
         "components": rows,
         "missing": components.missing(rows),
         "review_summary": summary,
         "fee": money(fee.total) if fee is not None else "",
-        "processing_days": version.processing_days,
+        "processing_days": timing.processing_days(version.definition, data, {"channel": Channel.ONLINE}),
         "documents_url": _step_url(draft, steps.DOCUMENTS) if version.components else "",
     }
 
@@ -485,12 +486,12 @@ def submitted(request: HttpRequest, code: str) -> HttpResponse:
     expected = None
     if dossier.due_at is None and dossier.status == Status.SUBMITTED:
         # The legal clock starts at receipt; this is the date if the desk receives it today.
-        expected = deadlines.due_at(timezone.now(), version.processing_days, dossier.unit)
+        expected = deadlines.due_at(timezone.now(), pricing.processing_days(dossier), dossier.unit)
     return render(
         request, "portal/submitted.html",
         {
             "dossier": dossier, "procedure_name": dossier.procedure.name, "expected_due": expected,
-            "processing_days": version.processing_days, "fee": money(dossier.fee),
+            "processing_days": pricing.processing_days(dossier), "fee": money(dossier.fee),
             "result_title": localized(version.definition.get("result", {}).get("title")),
         },
     )

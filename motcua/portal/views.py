@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from motcua.catalog import derived
+from motcua.catalog.fees import standard_amount
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import Procedure, localized
 from motcua.catalog.search import Filters, search
@@ -88,6 +89,11 @@ def _procedure_facts(procedure: Procedure) -> dict:
         "mode": service_mode_label(procedure.service_mode),
         "fee": money(procedure.fee),
         "fee_note": localized(definition.get("fees", {}).get("note")),
+        # Format v2: the other times (17 days online…) and each of several charges, with their standard amount.
+        "times": [{"label": localized(t["label"]), "days": t["days"]}
+                  for t in definition.get("processing_times", []) if t.get("label")],
+        "charges": [{"name": localized(c["name"]), "fee": money(standard_amount({"charges": [c]}))}
+                    for c in (definition.get("fees") or {}).get("charges", [])],
         "components": components.rows(definition.get("components", []), procedure.current.form_schema),
         "legal_basis": definition.get("legal_basis", []),
         "result_title": localized(definition.get("result", {}).get("title")),

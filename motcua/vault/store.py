@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua.catalog import timing
 from motcua.catalog.models import localized
 from motcua.catalog.vocab import DOCUMENT_TYPES
 from motcua.lib.errors import NotFound
@@ -106,7 +107,6 @@ def keep_result(dossier, result, parts: list[tuple[str, str, str, str]] = ()) ->
     """
     definition = dossier.procedure_version.definition.get("result", {})
     issued_on = timezone.localdate(result.issued_at)
-    days = definition.get("validity_days")
     file = {"storage_name": result.file.name, "sha256": result.sha256, "size": result.file.size,
             "content_type": "application/pdf", "origin": Origin.RESULT, "source_dossier": dossier.code,
             "created_at": result.issued_at, "issued_on": issued_on}
@@ -116,7 +116,7 @@ def keep_result(dossier, result, parts: list[tuple[str, str, str, str]] = ()) ->
             "document_type": str(definition.get("document_type", "")),
             "title": localized(definition.get("title"), "vi") or result.number,
             "issuer": dossier.unit.name,
-            "valid_until": issued_on + timedelta(days=int(days)) if isinstance(days, int) and days > 0 else None,
+            "valid_until": timing.valid_until(definition, issued_on),
             **file,
         },
     )

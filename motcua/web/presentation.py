@@ -34,6 +34,8 @@ ACTION_LABELS = {
     "request_supplement": pgettext_lazy("action", "Yêu cầu bổ sung"),
     "submit_supplement": pgettext_lazy("action", "Bổ sung hồ sơ"),
     "request_payment": pgettext_lazy("action", "Yêu cầu thanh toán"),
+    "request_obligation": pgettext_lazy("action", "Yêu cầu thực hiện nghĩa vụ tài chính"),
+    "fulfil_obligation": pgettext_lazy("action", "Xác nhận đã thực hiện nghĩa vụ"),
     "confirm_payment": pgettext_lazy("action", "Xác nhận đã thanh toán"),
     "stop": pgettext_lazy("action", "Dừng xử lý"),
     "issue_apology": pgettext_lazy("action", "Gửi phiếu xin lỗi và hẹn lại"),
@@ -58,6 +60,9 @@ EVENT_LABELS = {
     "request_supplement": pgettext_lazy("event", "Yêu cầu bổ sung"),
     "submit_supplement": pgettext_lazy("event", "Bổ sung hồ sơ"),
     "request_payment": pgettext_lazy("event", "Yêu cầu thanh toán"),
+    "request_obligation": pgettext_lazy("event", "Yêu cầu thực hiện nghĩa vụ tài chính"),
+    "fulfil_obligation": pgettext_lazy("event", "Đã thực hiện nghĩa vụ tài chính"),
+    "remind_expiry": pgettext_lazy("event", "Nhắc kết quả sắp hết hạn"),
     "confirm_payment": pgettext_lazy("event", "Xác nhận đã thanh toán"),
     "stop": pgettext_lazy("event", "Dừng xử lý"),
     "issue_apology": pgettext_lazy("event", "Gửi phiếu xin lỗi và hẹn lại"),
@@ -72,7 +77,8 @@ EVENT_LABELS = {
 # Actions whose form needs a written reason (the core refuses them without one).
 REASON_ACTIONS = frozenset({"refuse", "stop"})
 # Actions whose form needs more than a reason: the list links to the dossier page's form.
-DETAIL_ACTIONS = frozenset({"request_supplement", "request_payment", "assign", "issue_apology"})
+DETAIL_ACTIONS = frozenset({"request_supplement", "request_payment", "request_obligation", "fulfil_obligation",
+                            "assign", "issue_apology"})
 # Actions that work one open step (the form names it when several are open).
 STEP_ACTIONS = frozenset({"claim", "start_processing", "transfer", "approve"})
 
@@ -181,7 +187,7 @@ def deadline_badge(dossier, now: datetime | None = None) -> str:
     """
     if dossier.due_at is None or dossier.status in _CLOSED:
         return ""
-    if dossier.status == Status.SUPPLEMENT_REQUESTED:
+    if dossier.status == Status.SUPPLEMENT_REQUESTED or dossier.paused_at is not None:
         return "paused"
     if dossier.status not in CLOCK_RUNS:
         return ""

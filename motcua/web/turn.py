@@ -22,7 +22,7 @@ from motcua.web.presentation import role_label, unit_name
 # The actions that move a dossier on to its next state or step: having one of them is "your turn".
 # (Stop, refuse, assign, apologise or ask for a supplement are possible at many moments; they are
 # not what the dossier waits for.)
-MOVES = ("receive", "confirm_payment", "claim", "start_processing", "transfer", "approve", "issue_result", "return_result")
+MOVES = ("receive", "confirm_payment", "fulfil_obligation", "claim", "start_processing", "transfer", "approve", "issue_result", "return_result")
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,10 @@ def turn_of(dossier: Dossier, tasks: Iterable[Task], allowed: Iterable[str], use
         waiting.append(_("Bộ phận một cửa của %(unit)s tiếp nhận hồ sơ") % {"unit": unit})
     elif status == Status.SUPPLEMENT_REQUESTED:
         waiting.append(_("Người nộp bổ sung hồ sơ"))
+    elif status == Status.PAYMENT_REQUESTED and dossier.paused_at is not None:
+        # An obligation (taxes), the clock stopped (dossiers/actions/obligations.py): nothing to pay here.
+        if "fulfil_obligation" not in allowed:
+            waiting.append(_("Người nộp thực hiện nghĩa vụ tài chính (không tính vào thời hạn)"))
     elif status == Status.PAYMENT_REQUESTED and "confirm_payment" not in allowed:
         waiting.append(_("Người nộp thanh toán, bộ phận một cửa của %(unit)s xác nhận") % {"unit": unit})
     elif status == Status.PROCESSING and "issue_result" not in allowed:

@@ -31,7 +31,7 @@ from motcua.api.tasks import prune_idempotency_keys
 from motcua.audit.tasks import seal_audit
 from motcua.dossiers import actions
 from motcua.dossiers.models import DeadlineState, Dossier
-from motcua.dossiers.tasks import check_deadlines, expire_payments, process_refunds
+from motcua.dossiers.tasks import check_deadlines, expire_payments, process_refunds, remind_expiring_results
 from motcua.identity.models import User
 from motcua.insights.tasks import refresh_insights
 from motcua.integrations.tasks import deliver_integrations
@@ -129,6 +129,7 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
         (check_deadlines.module_path, TaskResultStatus.READY, "default"),
         (expire_payments.module_path, TaskResultStatus.READY, "default"),
         (process_refunds.module_path, TaskResultStatus.READY, "default"),
+        (remind_expiring_results.module_path, TaskResultStatus.READY, "default"),
         (refresh_insights.module_path, TaskResultStatus.READY, "default"),
         (deliver_integrations.module_path, TaskResultStatus.READY, "default"),
         (send_kpi_digests.module_path, TaskResultStatus.READY, "default"),
@@ -139,7 +140,7 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[:2] for line in out] == [
         ["enqueued", check_deadlines.name], ["enqueued", expire_payments.name], ["enqueued", process_refunds.name],
-        ["enqueued", send_kpi_digests.name], ["enqueued", deliver_outbox.name],
+        ["enqueued", remind_expiring_results.name], ["enqueued", send_kpi_digests.name], ["enqueued", deliver_outbox.name],
         ["enqueued", deliver_integrations.name], ["enqueued", remind_officers_task.name],
         ["enqueued", prune_history.name], ["enqueued", prune_idempotency_keys.name], ["enqueued", seal_audit.name],
         ["enqueued", refresh_insights.name],

@@ -174,6 +174,8 @@ API = {
     "POST /api/v1/dossiers/{code}/actions/submit_supplement": ACTION,
     "POST /api/v1/dossiers/{code}/actions/request_payment": ACTION,
     "POST /api/v1/dossiers/{code}/actions/confirm_payment": ACTION,
+    "POST /api/v1/dossiers/{code}/actions/request_obligation": ACTION,
+    "POST /api/v1/dossiers/{code}/actions/fulfil_obligation": ACTION,
     "POST /api/v1/dossiers/{code}/actions/claim": ACTION,
     "POST /api/v1/dossiers/{code}/actions/assign": ACTION,
     "POST /api/v1/dossiers/{code}/actions/start_processing": ACTION,

@@ -81,7 +81,8 @@ def deadline_state_at(dossier: Dossier, now: datetime) -> str:
     on_time, at_risk (less than one working day left) or late, for a dossier whose clock runs;
     on_time otherwise. (The pages' badge, which also says "paused", is computed elsewhere.)
     """
-    if dossier.due_at is None or dossier.status not in CLOCK_RUNS:
+    if dossier.due_at is None or dossier.status not in CLOCK_RUNS or dossier.paused_at is not None:
+        # paused_at in status 6: the applicant fulfils an obligation, the clock stands still.
         return DeadlineState.ON_TIME
     if now > dossier.due_at:
         return DeadlineState.LATE

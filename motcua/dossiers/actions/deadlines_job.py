@@ -21,7 +21,7 @@ def mark_deadlines(now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     horizon = now + timedelta(days=7)  # at most a week of days off lies between "1 working day left" and now
     counts = {DeadlineState.AT_RISK: 0, DeadlineState.LATE: 0}
-    candidates = Dossier.objects.filter(status__in=CLOCK_RUNS, due_at__lte=horizon).exclude(
+    candidates = Dossier.objects.filter(status__in=CLOCK_RUNS, due_at__lte=horizon, paused_at__isnull=True).exclude(
         deadline_state=DeadlineState.LATE
     )
     # The codes are read first: writing to the rows a still-open cursor is reading is

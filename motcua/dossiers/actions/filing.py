@@ -10,11 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.derived import derive
-from motcua.catalog.fees import quote
 from motcua.catalog.forms import check_declared, validate_form
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import implementing_units
-from motcua.dossiers import workflow
+from motcua.dossiers import pricing, workflow
 from motcua.dossiers.actions import history
 from motcua.dossiers.actions.components import check_components
 from motcua.dossiers.actions.payments import pays_at_submission
@@ -121,7 +120,7 @@ def submit(
     if errors:
         raise Invalid(_("Biểu mẫu có lỗi."), code="invalid_form", errors=[e.as_dict() for e in errors])
     unit = _resolve_unit(procedure, applicant, unit_code, counter.units if counter is not None else None)
-    fee = quote(version.definition.get("fees"), data, {"channel": channel}).total
+    fee = pricing.quote_for(version.definition, data, unit, channel, timezone.localdate(now)).total
     with transaction.atomic():
         if counter is not None:
             counter.save_applicant()

@@ -94,6 +94,18 @@ class PaymentRequestInput(ActionInput):
     amount: int | None = Field(None, gt=0, le=MAX_AMOUNT, description="đồng; without it, the dossier's fee")
 
 
+class ObligationRequestInput(ActionInput):
+    # Optional here, required by the action: a body without it is refused there (422 unknown_obligation),
+    # after the actor's right is checked, so an outsider learns nothing of the dossier (404).
+    obligation: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$",
+                                   description="the id of one of the procedure's `obligations` (its clock stops)")
+
+
+class ObligationFulfilInput(ActionInput):
+    reference: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[\w./-]+$",
+                                  description="what shows it done (the tax payment's receipt number)")
+
+
 class PaymentConfirmationInput(ActionInput):
     receipt_number: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[\w./-]+$",
                                        description="the counter's receipt number (cash or card)")

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motcua.catalog.fees import quote
+from motcua.dossiers import pricing
 from motcua.dossiers.access import not_found
 from motcua.dossiers.actions import history
 from motcua.dossiers.actions.context import OPEN_STATUSES, Ctx, deadline_state_at
@@ -51,9 +51,7 @@ def _new_ref(now) -> str:
 
 
 def fee_lines(dossier: Dossier) -> list[dict]:
-    fees = dossier.procedure_version.definition.get("fees")
-    return [{"rule": x.rule, "label": x.label, "amount": x.amount}
-            for x in quote(fees, dossier.data, {"channel": dossier.channel}).lines]
+    return [line.as_dict() for line in pricing.dossier_quote(dossier).lines]
 
 
 def pays_at_submission(version) -> bool:
@@ -284,7 +282,7 @@ def apply_outcome(code: str, payment_id: int, outcome: Outcome, now=None) -> str
         owed = dossier.payment_due
         dossier.payment_due = max(0, owed - payment.amount)
         dossier.paid_online = payment.paid_online
-        if dossier.status == Status.PAYMENT_REQUESTED and dossier.payment_due == 0:
+        if dossier.status == Status.PAYMENT_REQUESTED and dossier.payment_due == 0 and dossier.paused_at is None:
             dossier.status = Status.PROCESSING
         data = {"payment": payment.pk, "amount": payment.amount, "gateway": payment.gateway,
                 "gateway_txn": payment.gateway_txn}

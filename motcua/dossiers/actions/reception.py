@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
-from motcua.dossiers import deadlines, workflow
+from motcua.dossiers import deadlines, pricing, workflow
 from motcua.dossiers.actions import payments
 from motcua.dossiers.actions.components import required_components
 from motcua.dossiers.actions.context import Ctx
@@ -26,7 +26,7 @@ def receive(ctx: Ctx, p: ActionInput) -> tuple[int, dict]:
             code="incomplete", missing=missing,
         )
     d.received_at = ctx.now
-    d.due_at = d.legal_due_at = deadlines.due_at(ctx.now, d.procedure_version.processing_days, d.unit)
+    d.due_at = d.legal_due_at = deadlines.due_at(ctx.now, pricing.processing_days(d), d.unit)
     done = [t.step for t in ctx.open_tasks if t.role == Role.ONE_STOP_OFFICER and not t.is_end]
     for task in ctx.open_tasks:
         if task.step in done:

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from motcua.dossiers import workflow
-from motcua.dossiers.actions import closing, counter, payments, reception, steps, supplements
+from motcua.dossiers.actions import closing, counter, obligations, payments, reception, steps, supplements
 from motcua.dossiers.actions.apology import issue_apology, may_apologise
 from motcua.dossiers.actions.context import CLOCK_RUNS, OPEN_STATUSES, Ctx, deadline_state_at
 from motcua.dossiers.actions.inputs import (
     ActionInput,
     ApologyInput,
     AssignInput,
+    ObligationFulfilInput,
+    ObligationRequestInput,
     PaymentConfirmationInput,
     PaymentRequestInput,
     RatingInput,
@@ -101,6 +103,15 @@ def _has_step_to_approve(ctx: Ctx) -> bool:
     return bool(ctx.workable(STEP_KIND["approve"]))
 
 
+def _may_ask_obligation(ctx: Ctx) -> bool:
+    return bool(obligations.duties(ctx))
+
+
+def _may_confirm_obligation(ctx: Ctx) -> bool:
+    # Whoever works the dossier's open step, or its one-stop desk (the applicant brings the tax receipt there).
+    return Role.ONE_STOP_OFFICER in ctx.unit_roles or bool(ctx.workable("work"))
+
+
 def _may_assign(ctx: Ctx) -> bool:
     return bool(ctx.assignable())
 
@@ -167,6 +178,11 @@ RULES: dict[str, Rule] = {
                               SupplementAnswerInput),
     "request_payment": Rule(frozenset({_S.PROCESSING}), _officer_or_specialist, payments.request_payment,
                             PaymentRequestInput, needs_apology_when_late=True),
+    # The applicant's obligation (taxes): status 6 with the clock stopped (obligations.py).
+    "request_obligation": Rule(frozenset({_S.PROCESSING}), _may_ask_obligation, obligations.request_obligation,
+                               ObligationRequestInput, needs_apology_when_late=True),
+    "fulfil_obligation": Rule(frozenset({_S.PAYMENT_REQUESTED}), _may_confirm_obligation,
+                              obligations.fulfil_obligation, ObligationFulfilInput, state=obligations.awaited),
     "confirm_payment": Rule(frozenset({_S.SUBMITTED, _S.PAYMENT_REQUESTED}), _one_stop_officer,
                             payments.confirm_payment, PaymentConfirmationInput, state=payments.something_to_pay),
     "claim": Rule(frozenset({_S.RECEIVED, _S.PROCESSING}), _has_step_to_claim, steps.claim, StepInput,

@@ -37,6 +37,28 @@ def request_supplement(ctx: Ctx, p: SupplementRequestInput) -> tuple[int, dict]:
     return Status.SUPPLEMENT_REQUESTED, {"number": number, "items": [i.key for i in items]}
 
 
+def resume_clock(ctx: Ctx) -> int:
+    """The applicant has done what was asked (a supplement, an obligation): the clock runs again.
+
+    The working days it stood still are counted (0 before receipt) and every due date moves by them.
+    """
+    d = ctx.dossier
+    calendar = deadlines.calendar(d.unit)
+    paused = calendar.working_days_between(timezone.localdate(d.paused_at), timezone.localdate(ctx.now))
+    if d.due_at is not None and paused:
+        # The clock stood still while the applicant was asked: the promise moves by as many working days,
+        # and so does the legal due date (the one the KPI judges by; an apology letter never moves it).
+        d.due_at = deadlines.shift(d.due_at, paused, calendar)
+        if d.legal_due_at is not None:
+            d.legal_due_at = deadlines.shift(d.legal_due_at, paused, calendar)
+        workflow.shift_due_dates(d, paused, ctx.tasks)
+    counted = paused if d.received_at is not None else 0
+    d.paused_days += counted
+    d.paused_at = None
+    d.status_before_pause = None
+    return counted
+
+
 def submit_supplement(ctx: Ctx, p: SupplementAnswerInput) -> tuple[int, dict]:
     d = ctx.dossier
     request = d.supplements.filter(answered_at__isnull=True).order_by("-number").first()
@@ -57,22 +79,10 @@ def submit_supplement(ctx: Ctx, p: SupplementAnswerInput) -> tuple[int, dict]:
         raise Invalid(
             _("Chưa bổ sung đủ các thành phần được yêu cầu."), code="supplement_incomplete", missing=missing
         )
-    calendar = deadlines.calendar(d.unit)
-    paused = calendar.working_days_between(timezone.localdate(d.paused_at), timezone.localdate(ctx.now))
     back_to = d.status_before_pause or Status.SUBMITTED
-    if d.due_at is not None and paused:
-        # The clock stood still while the applicant was asked: the promise moves by as many working days,
-        # and so does the legal due date (the one the KPI judges by; an apology letter never moves it).
-        d.due_at = deadlines.shift(d.due_at, paused, calendar)
-        if d.legal_due_at is not None:
-            d.legal_due_at = deadlines.shift(d.legal_due_at, paused, calendar)
-        workflow.shift_due_dates(d, paused, ctx.tasks)
-    counted = paused if d.received_at is not None else 0
-    d.paused_days += counted
+    counted = resume_clock(ctx)
     d.data = data
     d.components = merge_components(d.components, supplied)
-    d.paused_at = None
-    d.status_before_pause = None
     if request:
         request.answered_at = ctx.now
         request.answer = supplied
