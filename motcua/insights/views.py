@@ -7,7 +7,6 @@ view: a unit outside the user's subtree, or the whole country for anyone but a s
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,10 +19,8 @@ from django.views.decorators.http import require_safe
 from motcua.catalog.models import Procedure, localized
 from motcua.insights import diagram, risk, summary
 from motcua.insights.models import DossierRisk
-from motcua.lib.errors import ActionError
-from motcua.monitoring import period, query
 from motcua.monitoring.access import can_view
-from motcua.monitoring.views import NATIONAL_CODE, _procedure, _query
+from motcua.monitoring.views import NATIONAL_CODE, _period, _procedure, _query
 from motcua.units.models import Unit
 
 DEFAULT_DAYS = 91  # "the last quarter"
@@ -35,17 +32,6 @@ def _scoped_unit(request: HttpRequest, code: str) -> Unit | None:
     if (unit is None and code != NATIONAL_CODE) or not can_view(request.user, unit):
         raise Http404(_("Không có đơn vị mã %(unit)s.") % {"unit": code[:64]})
     return unit
-
-
-def _period(request: HttpRequest) -> tuple[date, date, ActionError | None]:
-    today = query.today()
-    default = (today - timedelta(days=DEFAULT_DAYS), today)
-    try:
-        start = period.parse(request.GET.get("from"), default[0])
-        end = period.parse(request.GET.get("to"), default[1])
-        return (*period.check(start, end, today), None)
-    except ActionError as err:
-        return default[0], default[1], err
 
 
 def at_risk(unit: Unit | None, procedure: Procedure | None, limit: int = RISK_LIST) -> tuple[list[dict], int]:
@@ -75,7 +61,7 @@ def at_risk(unit: Unit | None, procedure: Procedure | None, limit: int = RISK_LI
 @login_required
 def steps_page(request: HttpRequest, code: str) -> HttpResponse:
     unit = _scoped_unit(request, code)
-    start, end, error = _period(request)
+    start, end, error = _period(request, DEFAULT_DAYS)
     procedure = _procedure(request)
     context = {
         "unit": unit, "code": code, "start": start, "end": end, "procedure": procedure, "error": error,
@@ -100,7 +86,7 @@ def steps_page(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def steps_csv(request: HttpRequest, code: str) -> HttpResponse:
     unit = _scoped_unit(request, code)
-    start, end, error = _period(request)
+    start, end, error = _period(request, DEFAULT_DAYS)
     if error is not None:
         return HttpResponse(f"{error.code}: {error.message}", status=400, content_type="text/plain; charset=utf-8")
     procedure = _procedure(request)

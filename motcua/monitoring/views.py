@@ -49,9 +49,10 @@ def _allowed(request: HttpRequest, unit: Unit | None) -> None:
         raise PermissionDenied(_("Bạn không được xem chỉ số của đơn vị này."))
 
 
-def _period(request: HttpRequest) -> tuple[date, date, ActionError | None]:
+def _period(request: HttpRequest, days: int | None = None) -> tuple[date, date, ActionError | None]:
+    """The period asked (`from`, `to`), else the year to date (or the last `days`), and the error if it is refused."""
     today = query.today()
-    default = period.year_to_date(today)
+    default = period.year_to_date(today) if days is None else (today - timedelta(days=days), today)
     try:
         start = period.parse(request.GET.get("from"), default[0])
         end = period.parse(request.GET.get("to"), default[1])
