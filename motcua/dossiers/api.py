@@ -452,7 +452,7 @@ def _bulk_operation(url_name: str, action: str, schema: type[actions.ActionInput
         codes=(list[Code], Field(min_length=1, max_length=bulk.MAX_CODES, description="the dossiers' codes")),
     )
 
-    def act_many(request, body=None):
+    def act_many(request, body):  # required: a JSON null is a 422, not a 500
         fields = body.model_dump(exclude={"codes"}, exclude_unset=True)
         payload = schema(**fields)
         grants = grants_of(request.user)
