@@ -17,6 +17,8 @@ from motcua.dossiers import actions
 from motcua.dossiers.models import Dossier, DossierEvent, Status
 from motcua.identity.models import User
 from motcua.lib.errors import Forbidden
+from motcua.units.scope import grants_of
+from motcua.web.turn import turn_of
 from tests.conftest import BIRTH, BIRTH_COMPONENTS, ApiClient
 from tests.walker import DEFINITIONS, components_for
 
@@ -62,6 +64,10 @@ def test_the_province_centre_reads_a_communes_birth_dossier_but_may_not_act_on_i
     page = client.get(f"/office/dossiers/{dossier.code}/")
     assert page.status_code == 200
     assert f"/office/dossiers/{dossier.code}/act/receive/" not in page.content.decode()
+    # Nor is any open step shown as theirs to work (the dossier waits for the commune's desk).
+    user = User.objects.get(username="onestop_prov")
+    turn = turn_of(dossier, dossier.tasks.select_related("unit"), [], user, grants_of(user))
+    assert turn.steps and not any(step.mine for step in turn.steps) and not turn.yours
     # The commune's own desk receives it.
     r = ApiClient("onestop_anbinh").act(dossier.code, "receive")
     assert r.status_code == 200, r.content
