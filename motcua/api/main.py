@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from motcua.api.auth import TOKEN_FAILURES, BearerToken, InvalidToken, TooManyFailures
+from motcua.api.links import add_links_and_headers
 from motcua.api.parser import StrictJsonParser
 from motcua.catalog.api import router as catalog_router
 from motcua.dossiers.api import router as dossiers_router
@@ -54,6 +55,7 @@ class MotcuaAPI(NinjaAPI):
                         "description": description,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                     })
+        add_links_and_headers(schema)  # links between operations, the Idempotency-Key header (api/links.py)
         return schema
 
 

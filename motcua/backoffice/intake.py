@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from motcua.backoffice.views import _staff_dossier_or_404, staff_required
+from motcua.backoffice.views import _staff_dossier_or_404, _working_dossier_or_403, staff_required
 from motcua.catalog import derived
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import Procedure, localized
@@ -52,7 +52,7 @@ def _one_stop(view):
     """A one-stop officer's page (other staff: 403)."""
 
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not any(role == Role.ONE_STOP_OFFICER for _path, role, _sector in request_grants(request)):
+        if not any(g.role == Role.ONE_STOP_OFFICER for g in request_grants(request)):
             raise PermissionDenied(_("Trang này dành cho cán bộ bộ phận một cửa."))
         return view(request, *args, **kwargs)
 
@@ -253,7 +253,7 @@ def _digitize_page(request: HttpRequest, dossier: Dossier, error: str = "", erro
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def digitize(request: HttpRequest, code: str) -> HttpResponse:
-    dossier = _staff_dossier_or_404(request, code)
+    dossier = _working_dossier_or_403(request, code)  # a read-only monitor: 403, even to look
     if request.method != "POST":
         return _digitize_page(request, dossier)
     action = request.POST.get("action", "")

@@ -1,7 +1,7 @@
 """Internal notes between officers on a dossier (never the applicant's to see).
 
-Only an officer who may open the dossier (`dossiers.access.staff_dossiers`, 404 otherwise) reads or
-writes its notes. Input is strict: one field, `text`, 1–2,000 characters, no NUL; anything else
+Only an officer who may open the dossier (`dossiers.access.staff_dossiers`, 404 otherwise) reads its
+notes; writing takes a role that may change something (a monitor, read-only, gets 403). Input is strict: one field, `text`, 1–2,000 characters, no NUL; anything else
 posted is refused (400), so a form built by hand cannot slip other values in. Each note is audited
 (audit.log) in the same transaction as its row; the audit keeps its length and digest, not its words.
 """
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from motcua.audit.log import record
 from motcua.backoffice.models import NOTE_MAX_CHARS, DossierNote
-from motcua.backoffice.views import _detail_page, _staff_dossier_or_404, staff_required
+from motcua.backoffice.views import _detail_page, _working_dossier_or_403, staff_required
 from motcua.dossiers.models import Dossier
 from motcua.lib.errors import Invalid
 
@@ -79,7 +79,7 @@ def _create(dossier: Dossier, author, text: str, key: str) -> DossierNote:
 @require_POST
 @staff_required
 def post_note(request: HttpRequest, code: str) -> HttpResponse:
-    dossier = _staff_dossier_or_404(request, code)
+    dossier = _working_dossier_or_403(request, code)  # a monitor reads the notes, and writes none
     undeclared = set(request.POST) - ALLOWED_FIELDS
     values = request.POST.getlist("text")
     keys = request.POST.getlist("idempotency_key")

@@ -42,7 +42,7 @@ Narrow = Callable[[QuerySet[Dossier], User, Grants, datetime], QuerySet[Dossier]
 def _open_steps_of(grants: Grants) -> Q:
     """Open steps nobody holds, of a role the user has, at a unit where they have it."""
     condition = Q(pk__in=[])
-    for role in sorted({role for _path, role, _sector in grants}):
+    for role in sorted({g.role for g in grants}):
         condition |= Q(role=role, unit__in=units_granted(grants, role).values("pk"))
     return condition
 
@@ -114,7 +114,7 @@ QUEUES: dict[str, Queue] = {
 
 
 def queues_for(grants: Grants) -> list[Queue]:
-    roles = {role for _path, role, _sector in grants}
+    roles = {g.role for g in grants}
     return [q for q in QUEUES.values() if q.roles is None or q.roles & roles]
 
 
@@ -189,7 +189,7 @@ class QueueRow:
 
 def assignees(user: User, grants: Grants) -> list[User]:
     """Whom a leader may hand steps to in bulk: the staff of the units where they approve or administer."""
-    if not {role for _p, role, _s in grants} & {Role.APPROVER, Role.UNIT_ADMIN}:
+    if not {g.role for g in grants} & {Role.APPROVER, Role.UNIT_ADMIN}:
         return []
     led = units_for(user, Role.APPROVER) | units_for(user, Role.UNIT_ADMIN)
     return list(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,7 +35,7 @@ from motcua.identity.models import User
 from motcua.lib.errors import ActionError, Forbidden, Invalid
 from motcua.results import revocation
 from motcua.units.models import Membership
-from motcua.units.scope import Grants, request_grants, units_for
+from motcua.units.scope import Grants, request_grants, units_for, works_on
 from motcua.web import components
 from motcua.web.dossier_page import dossier_context
 from motcua.web.files import apology_response, component_response, result_response
@@ -201,6 +202,20 @@ def _staff_dossier_or_404(request: HttpRequest, code: str) -> Dossier:
     return dossier
 
 
+def _working_dossier_or_403(request: HttpRequest, code: str) -> Dossier:
+    """The dossier, for a page that changes something on it (a note, digitization).
+
+    404 as `_staff_dossier_or_404`; 403 for a reader only (a monitor): it sees the dossier, so its
+    existence is no secret, but a read-only role changes nothing (docs/security.md, "Scopes").
+    """
+    dossier = _staff_dossier_or_404(request, code)
+    # The dossier's unit first; its steps' units (inter-agency work) only when that is not enough.
+    units = chain([dossier.unit], (t.unit for t in dossier.tasks.select_related("unit")))
+    if not works_on(request_grants(request), units):
+        raise PermissionDenied(_("Vai trò theo dõi, giám sát chỉ được xem hồ sơ, không được thay đổi."))
+    return dossier
+
+
 def _detail_page(
     request: HttpRequest, dossier: Dossier, *, failed: ActionError | None = None, failed_action: str = "",
     revoke_error: str = "", note_error: str = "",
@@ -224,6 +239,7 @@ def _detail_page(
     from motcua.backoffice import notes, printing
 
     context["notes"] = notes.notes_of(dossier)
+    context["may_write_notes"] = works_on(grants, [dossier.unit, *(t.unit for t in context["tasks"])])
     context["note_max"] = notes.NOTE_MAX_CHARS
     context["note_error"] = note_error
     context["note_text"] = request.POST.get("text", "") if note_error else ""

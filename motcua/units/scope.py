@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import NamedTuple
+
 from django.db.models import Q, QuerySet
 
 from motcua.units.models import Membership, Role, Unit
@@ -15,7 +18,16 @@ def units_for(user, role: str | None = None) -> QuerySet[Unit]:
     return units_under({m.unit.scope_root.path for m in memberships})
 
 
-Grants = tuple[tuple[str, str, str], ...]  # (subtree path, role, sector) triples
+class Grant(NamedTuple):
+    """One role the user holds over a subtree."""
+
+    path: str  # the subtree's root (a one-stop desk's parent: Unit.scope_root)
+    role: str
+    sector: str  # the agency of the unit the role is held on (`sector()`)
+    level: str  # the administrative level of the subtree's root (Unit.level): ministry, province or commune
+
+
+Grants = tuple[Grant, ...]
 
 # Roles that follow the whole subtree whatever the agency: the one-stop desk receives
 # for every agency it serves, administrators and monitors oversee everything below them.
@@ -38,14 +50,26 @@ def grants_of(user) -> Grants:
         return cached
     # Only the columns the grants are made of: read on every signed-in page.
     memberships = Membership.objects.filter(user=user).select_related("unit__parent").only(
-        "role", "unit__kind", "unit__agency", "unit__path", "unit__parent__path"
+        "role", "unit__kind", "unit__agency", "unit__path", "unit__level", "unit__parent__path", "unit__parent__level"
     )
-    grants = tuple((m.unit.scope_root.path, m.role, sector(m.unit)) for m in memberships)
+    grants = tuple(
+        Grant(m.unit.scope_root.path, m.role, sector(m.unit), m.unit.scope_root.level) for m in memberships
+    )
     try:
         user._motcua_grants = grants
     except AttributeError:  # an object that takes no attributes: read again next time
         pass
     return grants
+
+
+# Roles that read and never change anything: a monitor follows the work (dashboards, dossiers), it does not
+# act, write notes or digitize (docs/security.md, "Scopes").
+READ_ONLY_ROLES = frozenset({Role.MONITOR})
+
+
+def works_on(grants: Grants, units: Iterable[Unit]) -> bool:
+    """Whether the grants give a role that may change something (not only read) over any of `units`."""
+    return any(roles_in(grants, unit) - READ_ONLY_ROLES for unit in units)
 
 
 def roles_in(grants: Grants, unit: Unit) -> set[str]:
@@ -55,11 +79,25 @@ def roles_in(grants: Grants, unit: Unit) -> set[str]:
     civil-status officer has the commune police in the commune's subtree, but
     does not process the police's dossiers.
     """
-    return {
-        role
-        for path, role, grant_sector in grants
-        if unit.path.startswith(path) and (role in CROSS_AGENCY_ROLES or sector(unit) == grant_sector)
-    }
+    return {g.role for g in grants if _covers(g, unit)}
+
+
+def _covers(grant: Grant, unit: Unit) -> bool:
+    return unit.path.startswith(grant.path) and (grant.role in CROSS_AGENCY_ROLES or sector(unit) == grant.sector)
+
+
+def desk_across_levels(grants: Grants, unit: Unit) -> bool:
+    """Whether the user's one-stop role over `unit` comes only from a desk of a higher administrative level.
+
+    The province's public administration service centre serves the whole province, so its one-stop
+    role reaches a commune's units; but a dossier is received and handled at the level that decides it
+    (docs/security.md, "Scopes"): the higher desk reads the commune's dossiers (supervision) and acts on
+    them only for procedures received regardless of administrative boundary (`receive_anywhere`).
+    A desk of the unit's own level (the commune's, or the province's centre for a province department)
+    is not across levels.
+    """
+    desks = [g for g in grants if g.role == Role.ONE_STOP_OFFICER and _covers(g, unit)]
+    return bool(desks) and all(g.level != unit.level for g in desks)
 
 
 def roles_on(user, unit: Unit) -> set[str]:
@@ -99,23 +137,23 @@ def units_served(grants: Grants) -> QuerySet[Unit]:
     commune police's dossiers, unless a step of the dossier is theirs: dossiers.access).
     """
     condition = Q()
-    for path, role, grant_sector in grants:
-        if role in CROSS_AGENCY_ROLES:
-            condition |= Q(path__startswith=path)
+    for g in grants:
+        if g.role in CROSS_AGENCY_ROLES:
+            condition |= Q(path__startswith=g.path)
         else:
-            condition |= Q(path__startswith=path) & sector_q(grant_sector)
+            condition |= Q(path__startswith=g.path) & sector_q(g.sector)
     return Unit.objects.filter(condition) if condition else Unit.objects.none()
 
 
 def paths_of(grants: Grants) -> set[str]:
     """The subtree roots the grants cover (what `units_for` reads from memberships)."""
-    return {path for path, _role, _sector in grants}
+    return {g.path for g in grants}
 
 
 def units_granted(grants: Grants, role: str) -> QuerySet[Unit]:
     """`units_for(user, role)` from grants already read: the same units, without reading the memberships again
     (a lazy query, so it can sit inside another one: the queues' counts, backoffice/queues.py)."""
-    return units_under({path for path, granted, _sector in grants if granted == role})
+    return units_under({g.path for g in grants if g.role == role})
 
 
 def units_under(paths: set[str]) -> QuerySet[Unit]:

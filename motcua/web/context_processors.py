@@ -13,5 +13,5 @@ def staff(request: HttpRequest) -> dict:
     return {
         "staff_member": lambda: bool(request_grants(request)),
         # The unit-administration link (backoffice/unit_admin.py) for those holding the role somewhere.
-        "unit_admin_member": lambda: any(role == "unit_admin" for _path, role, _sector in request_grants(request)),
+        "unit_admin_member": lambda: any(g.role == "unit_admin" for g in request_grants(request)),
     }

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.dossiers import workflow
+from motcua.dossiers.actions.context import Ctx
 from motcua.dossiers.models import Dossier, Status, Task, TaskStatus
 from motcua.units.models import Role
-from motcua.units.scope import Grants, roles_in
+from motcua.units.scope import Grants
 from motcua.web.presentation import role_label, unit_name
 
 # The actions that move a dossier on to its next state or step: having one of them is "your turn".
@@ -52,7 +54,9 @@ def turn_of(dossier: Dossier, tasks: Iterable[Task], allowed: Iterable[str], use
     tasks = list(tasks)
     allowed = set(allowed)
     open_tasks = [t for t in tasks if t.status == TaskStatus.OPEN]
-    workable = {t.pk for t in workflow.workable_tasks(open_tasks, "any", user, lambda unit: roles_in(grants, unit))}
+    # The roles the user acts in (Ctx.roles_at): a higher level's desk reading a commune's dossier has no step.
+    acting = Ctx(dossier, user, timezone.now(), grants, tasks).roles_at
+    workable = {t.pk for t in workflow.workable_tasks(open_tasks, "any", user, acting)}
     steps = [OpenStep(t, t.pk in workable) for t in open_tasks]
     moves = [a for a in MOVES if a in allowed]
     unit = unit_name(dossier.unit)

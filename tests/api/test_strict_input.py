@@ -130,3 +130,14 @@ def test_a_supplement_answer_cannot_add_undeclared_fields(demo):
                         payload={"data": {"hidden": "x"}, "components": [{"key": "birth_certificate", "source": "registry"}]})
     assert err.value.code == "unknown_fields"
     assert "hidden" not in Dossier.objects.get(code=code).data
+
+
+def test_a_bulk_action_with_a_json_null_body_is_a_422_not_a_500(demo):
+    # Found by the Schemathesis run: the bulk actions' body was optional, and `null` reached the handler.
+    officer = ApiClient("onestop_anbinh")
+    for action in ("receive", "claim", "assign", "return_result", "return"):
+        r = officer.client.post(f"/api/v1/dossiers/actions/{action}", "null", content_type="application/json",
+                                headers=officer.headers)
+        assert r.status_code == 422, (action, r.status_code, r.content)
+    r = officer.post("/dossiers/actions/receive", {"codes": ["000.11.00.H99-000000-0000"]})
+    assert r.status_code == 200 and r.json()["refused"] == 1, r.content

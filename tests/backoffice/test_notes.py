@@ -80,3 +80,23 @@ def test_the_same_form_posted_twice_adds_one_note(demo):
     assert DossierNote.objects.filter(dossier__code=code).count() == 2
     assert desk.post(f"/office/dossiers/{code}/notes/", {"text": "x", "idempotency_key": "bad key!"}).status_code == 400
     assert AuditEntry.objects.filter(object_type="dossier_note").count() == 2
+
+
+def test_the_read_only_monitor_reads_notes_but_writes_none_and_cannot_digitize(demo):
+    # docs/security.md, "Scopes": a monitor follows the work and changes nothing (403: it sees the dossier).
+    code = birth_dossier()
+    logged_in("onestop_anbinh").post(f"/office/dossiers/{code}/notes/", {"text": SECRET})
+    monitor = logged_in("monitor_province")
+    page = monitor.get(f"/office/dossiers/{code}/")
+    assert page.status_code == 200
+    assert SECRET in page.content.decode()
+    assert f'action="/office/dossiers/{code}/notes/"' not in page.content.decode()  # no form offered
+    assert monitor.post(f"/office/dossiers/{code}/notes/", {"text": "Theo dõi"}).status_code == 403
+    assert DossierNote.objects.filter(dossier__code=code).count() == 1
+    assert monitor.get(f"/office/dossiers/{code}/digitize/").status_code == 403
+    assert monitor.post(f"/office/dossiers/{code}/digitize/", {"action": "keep_on_paper", "key": "birth_certificate",
+                                                               "reason": "Bản giấy"}).status_code == 403
+    # Those who work on the dossier keep the form and the page.
+    desk = logged_in("onestop_anbinh")
+    assert f'action="/office/dossiers/{code}/notes/"' in desk.get(f"/office/dossiers/{code}/").content.decode()
+    assert desk.get(f"/office/dossiers/{code}/digitize/").status_code == 200

@@ -259,9 +259,12 @@ def test_an_officer_of_another_unit_sees_no_such_dossier(people):
     code = _submit(people).code
     with pytest.raises(NotFound):
         actions.perform(code, "receive", people["onestop_hoathuan"])
-    # The provincial one-stop centre receives for every unit of the province.
+    # The provincial one-stop centre reads every unit's dossiers, but receives a commune's only for a
+    # procedure received regardless of boundary (tests/security/test_scopes.py): refused, not hidden.
     provincial = User.objects.get(username="onestop_prov")
-    assert actions.perform(code, "receive", provincial).status == Status.RECEIVED
+    with pytest.raises(Forbidden):
+        actions.perform(code, "receive", provincial)
+    assert actions.perform(code, "receive", people["onestop_anbinh"]).status == Status.RECEIVED
 
 
 # --- deadlines ------------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ OFFICE_FILE = {**OFFICE_DOSSIER, "unit_staff/b": "404", "overseer/b": "404", "*"
 OFFICE_POST_ONLY = {"anon": "any", "*": "any"}  # GET on a POST-only page: 405 for all
 # An action through the API: let in (a wrong role 403, a wrong state 409/422) only those who see the dossier.
 ACTION = {"anon": "login", "citizen": "404", "outsider": "404", "superuser": "404", "*": "seen"}
+# A one-stop desk's action on a just-filed dossier: refused (403) to a higher level's desk, which only reads it.
+DESK_ACTION = {**ACTION, "parent/b": "403"}
 
 # Officer-only pages without a dossier (queues, search, bulk): citizens and a unit-less superuser 403.
 STAFF_PAGE = OFFICE
@@ -90,9 +92,10 @@ PAGES = {
     "backoffice:bulk": STAFF_PAGE,  # POST with no dossier chosen: back to the queue; each dossier re-checked
     "backoffice:intake": {"anon": "login", "onestop": "ok", "parent": "ok", "owner": "403", "citizen": "403",
                           "*": "403"},  # one-stop officers only (counter and postal intake)
-    "backoffice:digitize": OFFICE_DOSSIER,
+    # Pages that change a dossier: a monitor reads the dossier but is read-only (403; docs/security.md, "Scopes").
+    "backoffice:digitize": {**OFFICE_DOSSIER, "monitor": "403"},
     "backoffice:note": {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "outsider": "404",
-                        "*": "seen"},  # an empty note: 4xx to those who see the dossier, 404 to the rest
+                        "monitor": "403", "*": "seen"},  # an empty note: 4xx to who may write, 404 to who cannot see
     "backoffice:print": OFFICE_SLIP,
     "backoffice:print_pdf": OFFICE_SLIP,
     "backoffice:print_event": HANDOVER_NOTE,
@@ -167,10 +170,12 @@ API = {
     "GET /api/v1/dossiers": SIGNED_IN,
     "GET /api/v1/dossiers/{code}": {"anon": "login", "citizen": "404", "outsider": "404", "superuser": "404",
                                     "*": "ok"},
-    # The province's one-stop centre (parent) may still receive a commune's dossier: docs/security.md, "Scopes".
-    "POST /api/v1/dossiers/{code}/actions/receive": ACTION,
-    "POST /api/v1/dossiers/{code}/actions/refuse": ACTION,
-    "POST /api/v1/dossiers/{code}/actions/request_supplement": ACTION,
+    # The province's one-stop centre (parent) reads a commune's dossier but receives or acts on it only for a
+    # procedure received regardless of boundary (`receive_anywhere`; birth registration is not): 403 on B
+    # (A is closed: 409). docs/security.md, "Scopes"; tests/security/test_scopes.py.
+    "POST /api/v1/dossiers/{code}/actions/receive": DESK_ACTION,
+    "POST /api/v1/dossiers/{code}/actions/refuse": DESK_ACTION,
+    "POST /api/v1/dossiers/{code}/actions/request_supplement": DESK_ACTION,
     "POST /api/v1/dossiers/{code}/actions/submit_supplement": ACTION,
     "POST /api/v1/dossiers/{code}/actions/request_payment": ACTION,
     "POST /api/v1/dossiers/{code}/actions/confirm_payment": ACTION,

@@ -11,7 +11,7 @@ from motcua.dossiers import deadlines, workflow
 from motcua.dossiers.models import DeadlineState, Dossier, Status, Task, TaskStatus
 from motcua.lib.workdays import working_time
 from motcua.units.models import Role, Unit
-from motcua.units.scope import Grants, grants_of, roles_in
+from motcua.units.scope import Grants, desk_across_levels, grants_of, roles_in
 
 STAFF = frozenset({Role.ONE_STOP_OFFICER, Role.SPECIALIST, Role.APPROVER})
 # Statuses in which the legal clock runs (5 waits for the applicant: the clock stops).
@@ -31,7 +31,20 @@ class Ctx:
         self._open: list[Task] | None = None
 
     def roles_at(self, unit: Unit) -> set[str]:
-        return roles_in(self.grants, unit)
+        """The roles the actor ACTS in at `unit` (what they read by is `roles_in`: `sees`).
+
+        A one-stop desk of a higher level (the province's centre over a commune's dossier) reads but does
+        not receive or act, unless the procedure is received regardless of administrative boundary
+        (`receive_anywhere`; units.scope.desk_across_levels, docs/security.md "Scopes").
+        """
+        roles = roles_in(self.grants, unit)
+        if Role.ONE_STOP_OFFICER in roles and desk_across_levels(self.grants, unit) and not self.receive_anywhere:
+            roles.discard(Role.ONE_STOP_OFFICER)
+        return roles
+
+    @property
+    def receive_anywhere(self) -> bool:
+        return bool(self.dossier.procedure_version.definition.get("receive_anywhere", False))
 
     @property
     def unit_roles(self) -> set[str]:
@@ -72,7 +85,9 @@ class Ctx:
         return workflow.assignable_tasks(self.open_tasks, self.roles_at)
 
     def sees(self) -> bool:
-        return self.is_applicant or bool(self.unit_roles) or any(self.roles_at(t.unit) for t in self.tasks)
+        # Reading, not acting: a higher level's desk sees the dossier it may not act on (a 403, not a 404).
+        return (self.is_applicant or bool(roles_in(self.grants, self.dossier.unit))
+                or any(roles_in(self.grants, t.unit) for t in self.tasks))
 
 
 def deadline_state_at(dossier: Dossier, now: datetime) -> str:
