@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -87,13 +88,13 @@ class ProcedureVersion(models.Model):
 
 
 def localized(texts: dict | str | None, language: str | None = None) -> str:
-    """Pick the text in the active language, falling back to Vietnamese, then any."""
+    """Pick the text in the active language, falling back to the site's default, to Vietnamese, then any."""
     if not texts:
         return ""
     if isinstance(texts, str):
         return texts
-    language = (language or get_language() or "vi")[:2]
-    return texts.get(language) or texts.get("vi") or next(iter(texts.values()), "")
+    language = (language or get_language() or settings.LANGUAGE_CODE)[:2]
+    return texts.get(language) or texts.get(settings.LANGUAGE_CODE) or texts.get("vi") or next(iter(texts.values()), "")
 
 
 class ProcedureOffer(models.Model):

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from motcua.catalog import vocab
+
 
 class UnitKind(models.TextChoices):
+    """The kinds the code names. Which kinds a country has, their names and which are levels are
+    data (the catalog's `unit_kinds`, catalog/vocab.py): Bangladesh has divisions, districts,
+    upazilas and unions; `department` and `one_stop` are in every catalog."""
+
     MINISTRY = "ministry", _("Bộ, ngành")
     PROVINCE = "province", _("Tỉnh, thành phố")
     DEPARTMENT = "department", _("Sở, ban, ngành")
@@ -24,8 +31,18 @@ class Role(models.TextChoices):
     MONITOR = "monitor", _("Theo dõi, giám sát")
 
 
-# The kinds that are administrative levels; other units take the level of their nearest such ancestor.
-LEVEL_KINDS = frozenset({UnitKind.MINISTRY, UnitKind.PROVINCE, UnitKind.COMMUNE})
+
+def level_kinds() -> frozenset[str]:
+    """The kinds that are administrative levels (the catalog's `level: true`); other units take the
+    level of their nearest such ancestor."""
+    return vocab.current().levels
+
+
+def known_unit_kind(value: str) -> None:
+    kinds = vocab.current().unit_kinds
+    if value not in kinds:
+        raise ValidationError(_("Loại đơn vị %(value)s không có; các loại có: %(known)s"),
+                              params={"value": repr(value), "known": vocab.known(kinds)})
 
 
 def path_ids(path: str) -> list[int]:
@@ -42,8 +59,9 @@ class Unit(models.Model):
     name = models.CharField(_("tên"), max_length=255)
     name_en = models.CharField(max_length=255, blank=True)
     name_bn = models.CharField(max_length=255, blank=True)
-    kind = models.CharField(_("loại"), max_length=16, choices=UnitKind.choices)
-    # Sector of the agency (police, justice, social_insurance…; see catalog/vocab.py):
+    # A key of the catalog's unit_kinds (no `choices`: the kinds are data, not a migration).
+    kind = models.CharField(_("loại"), max_length=16, validators=[known_unit_kind])
+    # Sector of the agency (police, justice, social_insurance…; the catalog's `agencies`):
     # lets a procedure say "the police at commune level" without naming units.
     agency = models.CharField(_("ngành"), max_length=32, blank=True, db_index=True)
     # Administrative level the unit belongs to (ministry, province or commune), derived
@@ -82,8 +100,9 @@ class Unit(models.Model):
 
     def _derive_level(self) -> str:
         node: Unit | None = self
+        levels = level_kinds()
         while node is not None:
-            if node.kind in LEVEL_KINDS:
+            if node.kind in levels:
                 return node.kind
             node = node.parent
         return ""

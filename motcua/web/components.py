@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from motcua.catalog import vocab
 from motcua.catalog.models import localized
-from motcua.catalog.vocab import REGISTRIES
 from motcua.dossiers.models import Channel
 from motcua.lib.conditions import evaluate, fields_of
 from motcua.vault.store import documents_for, type_label, usable
@@ -147,7 +147,7 @@ def _registries(component: Mapping) -> list[str]:
     for source in component.get("sources", []) or []:
         if isinstance(source, Mapping) and "registry" in source:
             code = str(source["registry"])
-            names.append(localized(REGISTRIES.get(code)) or code)
+            names.append(localized(vocab.current().name("registries", code)) or code)
     return names
 
 

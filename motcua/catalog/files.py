@@ -1,0 +1,82 @@
+"""Reading the catalog's vocabulary files (YAML) and merging them, without Django.
+
+A catalog directory (`catalog/` beside `procedures/`) holds YAML files that each
+open with `catalog: 1` and carry any of the sections below; the directories of
+CATALOG_DIRS are read in order, each one's files by name, and a later entry of
+a section replaces an earlier one of the same key (an installation's own
+directory adds to the country's catalog or overrides it). Settings read the
+`country` section here, before Django is set up; checking the files is
+`vocab.py`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+# Sections whose entries are keyed (merged entry by entry) and the one that is a plain mapping
+# (merged key by key).
+KEYED_SECTIONS = ("currencies", "agencies", "document_types", "registries", "unit_kinds", "roles")
+COUNTRY = "country"
+
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class CatalogFile:
+    path: Path
+    text: str
+    data: object
+
+
+@dataclass
+class Merged:
+    """The sections after merging, and the file each entry came from (for reports)."""
+
+    sections: dict[str, dict] = field(default_factory=dict)
+    origin: dict[tuple[str, str], Path] = field(default_factory=dict)
+
+
+def is_catalog_data(data: object) -> bool:
+    """A catalog file's data (rather than a procedure's): a mapping that opens with `catalog:`."""
+    return isinstance(data, dict) and "catalog" in data
+
+
+def catalog_files(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(path.glob("*.yaml")))
+        elif path.exists():
+            files.append(path)
+    return files
+
+
+def merge(files: Iterable[CatalogFile]) -> Merged:
+    """The sections of the files, later entries over earlier ones; files that are not mappings are skipped."""
+    merged = Merged()
+    for f in files:
+        if not isinstance(f.data, dict):
+            continue
+        for section, entries in f.data.items():
+            if not isinstance(entries, dict) or (section not in KEYED_SECTIONS and section != COUNTRY):
+                continue
+            into = merged.sections.setdefault(section, {})
+            for key, value in entries.items():
+                into[key] = value
+                merged.origin[(section, str(key))] = f.path
+    return merged
+
+
+def country_of(directories: Iterable[Path]) -> dict:
+    """The merged `country` section of the directories ({} if none or unreadable): for settings."""
+    files = []
+    for path in catalog_files(directories):
+        try:
+            files.append(CatalogFile(path, "", yaml.load(path.read_text("utf-8"), Loader=_SafeLoader)))  # noqa: S506
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # `motcua catalog validate` says what is wrong with it
+    return merge(files).sections.get(COUNTRY, {})
