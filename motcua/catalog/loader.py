@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog import vocab
 from motcua.catalog.fees import standard_amount
-from motcua.catalog.models import Procedure, ProcedureVersion
+from motcua.catalog.models import CatalogVersion, Procedure, ProcedureVersion
 from motcua.catalog.reports import Report
 from motcua.catalog.validate import Problem, problems
 from motcua.catalog.yamlpos import line_index, line_of, scan
@@ -257,20 +257,67 @@ def _serialize_loaders() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('motcua.catalog.load'))")
 
 
+def _configured_files() -> list[dict]:
+    """The catalog files in force, named as `export` writes them: catalog/ for the first directory
+    of CATALOG_DIRS, catalog-2/ for the next, …"""
+    files = []
+    for i, directory in enumerate(settings.CATALOG_DIRS, start=1):
+        folder = "catalog" if i == 1 else f"catalog-{i}"
+        for path in vocab.catalog_files([directory]):
+            files.append({"name": f"{folder}/{path.name}", "source": str(path)[-255:], "text": path.read_bytes().decode("utf-8")})
+    return files
+
+
+def _outside_catalog_dirs(paths: list[Path]) -> list[Report]:
+    """Catalog files given to `import` that are not the vocabulary in force (CATALOG_DIRS)."""
+    configured = {p.resolve() for p in vocab.catalog_files(settings.CATALOG_DIRS)}
+    dirs = ", ".join(str(d) for d in settings.CATALOG_DIRS)
+    return [
+        Report(str(path), 1, "(file)", _("tệp danh mục không nằm trong CATALOG_DIRS (%(dirs)s): danh mục đang dùng được đọc từ đó") % {"dirs": dirs})
+        for path in catalog_paths(paths) if path.resolve() not in configured
+    ]
+
+
+def store_catalog() -> CatalogVersion | None:
+    """Record the catalog files in force as a new version if they changed; the new version or None."""
+    files = _configured_files()
+    digest = hashlib.sha256(json.dumps([(f["name"], f["text"]) for f in files], ensure_ascii=False).encode()).hexdigest()
+    latest = CatalogVersion.objects.order_by("-number").first()
+    if latest is not None and latest.digest == digest:
+        return None
+    v = vocab.current()
+    sections = {"country": v.country, **{name: getattr(v, name) for name in vocab.KEYED_SECTIONS}}
+    return CatalogVersion.objects.create(
+        number=(latest.number + 1) if latest else 1, digest=digest, vocabulary=sections, files=files
+    )
+
+
 def load_paths(paths: list[Path]) -> list[LoadOutcome]:
-    """Check every file, then store all of them in one transaction; nothing if any is unsound."""
+    """Check every file, then store all of them in one transaction; nothing if any is unsound.
+
+    The catalog in force is recorded too (a new CatalogVersion when its files changed).
+    """
     definitions, reports = check_files(paths)
+    reports += _outside_catalog_dirs(paths)
     if reports:
         raise DefinitionError(reports)
     with transaction.atomic():
         _serialize_loaders()
+        store_catalog()
         return [store(d) for d in definitions]
 
 
 def export(directory: Path) -> list[Path]:
-    """Write the current version of every active procedure as it was loaded."""
+    """Write the current version of every active procedure as it was loaded, and the catalog's files
+    (the latest imported version) under catalog/."""
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    catalog = CatalogVersion.objects.order_by("-number").first()
+    for f in catalog.files if catalog else []:
+        path = directory / f["name"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(f["text"].encode("utf-8"))
+        written.append(path)
     names: set[str] = set()
     for procedure in Procedure.objects.filter(active=True, current__isnull=False).select_related("current"):
         version = procedure.current

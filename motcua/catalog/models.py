@@ -115,3 +115,24 @@ class ProcedureOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure_id}@{self.unit_id}: {'offered' if self.offered else 'not offered'}"
+
+
+class CatalogVersion(models.Model):
+    """The vocabulary in force (the catalog files of CATALOG_DIRS) as imported: never edited.
+
+    The running processes read the files themselves (catalog/vocab.py); each import that finds
+    them changed records them here, so `export` gives back the vocabulary with the procedures
+    and what was in force when stays known.
+    """
+
+    number = models.PositiveIntegerField(unique=True)
+    digest = models.CharField(max_length=64)  # of the merged vocabulary: layout and comments aside
+    vocabulary = models.JSONField()  # the merged sections
+    files = models.JSONField()  # [{"name": "1/agencies.yaml", "source": path, "text": as loaded}]
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"catalog v{self.number}"

@@ -9,6 +9,7 @@ end within the legal time.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +30,7 @@ from motcua.lib.conditions import fields_of
 SCHEMA_PATH = Path(__file__).parent / "schema" / "procedure.schema.json"
 CONTEXT_FIELDS = frozenset({"$channel"})
 # Translated when reported (gettext_lazy): the same reason wherever the name stands.
-UNKNOWN_DOCUMENT_TYPE = gettext_lazy("loại giấy tờ %(value)s không có; các loại có (danh mục document_types): %(known)s")
+UNKNOWN_DOCUMENT_TYPE = gettext_lazy("loại giấy tờ %(value)s không có; các loại giấy tờ có: %(known)s")
 UNKNOWN_REGISTRY = gettext_lazy("cơ sở dữ liệu %(value)s không có; các cơ sở dữ liệu có: %(known)s")
 UNKNOWN_ROLE = gettext_lazy("vai trò %(value)s không có; các vai trò có: %(known)s")
 
@@ -127,9 +128,15 @@ def _meaning(d: dict, v: vocab.Vocabulary) -> Iterator[Problem]:
         limit = Procedure._meta.get_field(column).max_length
         if len(value) > limit:
             yield Problem(path, _("dài quá %(limit)d ký tự") % {"limit": limit})
-    for language in v.country["languages"][:2]:
-        if language not in d["name"]:
-            yield Problem(("name",), _("tên thủ tục cần bản %(language)s (ngôn ngữ của danh mục: %(known)s)") % {"language": language, "known": ", ".join(v.country["languages"])})
+    pattern = v.country.get("procedure_code")
+    if pattern and not re.fullmatch(pattern, d["code"]):
+        yield Problem(("code",), _("%(value)s không đúng mẫu %(pattern)s") % {"value": repr(d["code"]), "pattern": pattern})
+    # The site's languages (the catalog's): the default one and the second are required in the names
+    # lists and search show (Vietnamese and English for Viet Nam, Bengali and English for Bangladesh).
+    for key in ("name", "field"):
+        for language in v.country["languages"][:2]:
+            if language not in d[key]:
+                yield Problem((key,), _("cần có bản %(language)s (các ngôn ngữ của danh mục: %(known)s)") % {"language": language, "known": ", ".join(v.country["languages"])})
     for i, level in enumerate(d["levels"]):
         if level not in v.levels:
             yield _unknown(("levels", i), _("cấp %(value)s không có; các cấp có: %(known)s"), level, v.levels)

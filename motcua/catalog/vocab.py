@@ -14,6 +14,7 @@ in a catalog file, never a code change.
 from __future__ import annotations
 
 import json
+import re
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -137,6 +138,11 @@ def read(paths: Iterable[Path]) -> tuple[Vocabulary | None, list[CatalogFile], l
         reports.append(report(COUNTRY, "holidays", ("holidays",), _("thư viện holidays không có lịch của %(value)s") % {"value": repr(code)}))
     if "currency" in country and country["currency"] not in s.get("currencies", {}):
         reports.append(report(COUNTRY, "currency", ("currency",), _("tiền tệ %(value)s không có; các tiền tệ có: %(known)s") % {"value": repr(country["currency"]), "known": known(s.get("currencies", {}))}))
+    if "procedure_code" in country:
+        try:
+            re.compile(country["procedure_code"])
+        except re.error as exc:
+            reports.append(report(COUNTRY, "procedure_code", ("procedure_code",), _("không phải biểu thức chính quy hợp lệ: %(detail)s") % {"detail": exc}))
     if "time_zone" in country:
         try:
             zoneinfo.ZoneInfo(country["time_zone"])
