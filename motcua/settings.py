@@ -158,6 +158,8 @@ LANGUAGES = [(code, _LANGUAGE_NAMES[code]) for code in _COUNTRY.get("languages",
 LANGUAGE_CODE = LANGUAGES[0][0] if LANGUAGES else "vi"
 LOCALE_PATHS = [BASE_DIR / "motcua" / "locale"]
 TIME_ZONE = _COUNTRY.get("time_zone", "Asia/Ho_Chi_Minh")
+# Another country's personal ID form (a regular expression); empty: Viet Nam's (lib/personal_id.py).
+PERSONAL_ID_PATTERN = _COUNTRY.get("personal_id", "")
 USE_I18N = True
 USE_TZ = True
 

@@ -21,11 +21,10 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from motcua.catalog import derived
+from motcua.catalog import derived, vocab
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import Procedure, localized
 from motcua.catalog.search import Filters, search
-from motcua.catalog import vocab
 from motcua.dossiers import actions, rating
 from motcua.dossiers.access import page_not_found, visible_dossiers
 from motcua.dossiers.models import Dossier, Status

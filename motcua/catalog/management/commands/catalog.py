@@ -12,7 +12,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from motcua.catalog import vocab
-from motcua.catalog.loader import DefinitionError, catalog_paths, check_files, definition_files, export, load_paths
+from motcua.catalog.loader import (
+    DefinitionError,
+    catalog_paths,
+    check_files,
+    definition_files,
+    export,
+    load_paths,
+)
 
 
 class Command(BaseCommand):
