@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.utils.translation import gettext_lazy
 
-from motcua.catalog.files import country_of
+from motcua.catalog.files import country_settings
 from motcua.env import (
     cache_settings,
     env_bool,
@@ -150,16 +150,15 @@ COUNTRY_DIR = BASE_DIR / env_str("COUNTRY_DIR", ".")  # a relative path is the r
 # The catalog directories, in order: the country's, then an installation's own (CATALOG_EXTRA_DIRS,
 # comma-separated), whose entries add to the country's or replace them.
 CATALOG_DIRS = [COUNTRY_DIR / "catalog", *(Path(p) for p in env_list("CATALOG_EXTRA_DIRS", "") if p)]
-# The country section is read here (languages, time zone, holidays); `motcua catalog validate` checks it.
-_COUNTRY = country_of(CATALOG_DIRS)
-_LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "bn": "বাংলা"}
+# The country section is read here; `motcua catalog validate` checks it.
+_COUNTRY = country_settings(CATALOG_DIRS)
 # The catalog's languages, its first the default (Vietnamese for Viet Nam, Bengali for Bangladesh).
-LANGUAGES = [(code, _LANGUAGE_NAMES[code]) for code in _COUNTRY.get("languages", ["vi", "en", "bn"]) if code in _LANGUAGE_NAMES]
-LANGUAGE_CODE = LANGUAGES[0][0] if LANGUAGES else "vi"
+LANGUAGES = _COUNTRY["LANGUAGES"]
+LANGUAGE_CODE = _COUNTRY["LANGUAGE_CODE"]
 LOCALE_PATHS = [BASE_DIR / "motcua" / "locale"]
-TIME_ZONE = _COUNTRY.get("time_zone", "Asia/Ho_Chi_Minh")
+TIME_ZONE = _COUNTRY["TIME_ZONE"]
 # Another country's personal ID form (a regular expression); empty: Viet Nam's (lib/personal_id.py).
-PERSONAL_ID_PATTERN = _COUNTRY.get("personal_id", "")
+PERSONAL_ID_PATTERN = _COUNTRY["PERSONAL_ID_PATTERN"]
 USE_I18N = True
 USE_TZ = True
 
@@ -277,7 +276,7 @@ PROCEDURES_DIR = Path(env_str("PROCEDURES_DIR", str(COUNTRY_DIR / "procedures"))
 # Load PROCEDURES_DIR when a web process starts (a changed file becomes a new version).
 CATALOG_LOAD_ON_START = env_bool("CATALOG_LOAD_ON_START", True)
 # The holiday calendar (a country code of the `holidays` library) comes from the catalog.
-COUNTRY = env_str("COUNTRY", _COUNTRY.get("holidays", "VN"))
+COUNTRY = env_str("COUNTRY", _COUNTRY["COUNTRY"])
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
 
 # --- registries (once-only prefill, docs/architecture.md "vault") --------------
