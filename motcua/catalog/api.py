@@ -97,7 +97,7 @@ def list_procedures(
 ):
     if level and level not in vocab.current().levels:
         raise Invalid(_("cấp %(value)s không có; các cấp có: %(known)s") % {"value": repr(level), "known": vocab.known(vocab.current().levels)},
-                      code="unknown_level")
+                      code="invalid_request")  # as when the levels were a fixed enum
     target = None
     if unit:
         target = Unit.objects.filter(code=unit).first()

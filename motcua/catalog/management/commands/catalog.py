@@ -11,10 +11,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from motcua.catalog import vocab
 from motcua.catalog.loader import (
     DefinitionError,
-    catalog_paths,
     check_files,
     definition_files,
     export,
@@ -50,8 +48,7 @@ class Command(BaseCommand):
             files = len(definition_files(paths))
             if reports:
                 raise CommandError(f"{len(reports)} problem(s) in {files} file(s)")
-            catalogs = len(catalog_paths(paths)) or len(vocab.catalog_files(settings.CATALOG_DIRS))
-            self.stdout.write(f"{len(definitions)} definition(s) valid; catalog: {catalogs} file(s)")
+            self.stdout.write(f"{len(definitions)} definition(s) valid")
             return
         try:
             outcomes = load_paths(paths)
