@@ -148,3 +148,10 @@ def test_the_procedure_page_is_in_bengali_with_taka(bangladesh):
     assert "জন্ম নিবন্ধন" in text
     # The counter source, in words, beside the component.
     assert "মূল কপি" in text
+
+
+def test_the_api_says_which_papers_are_brought_to_the_counter(bangladesh):
+    components = {c["key"]: c for c in Client().get("/api/v1/procedures/BD.0001").json()["components"]}
+    assert [s["counter"] for s in components["parents_nid"]["sources"]] == ["result"]
+    assert components["guardian_authority"]["when"] == {"field": "applicant_relation", "equals": "guardian"}
+    assert components["guardian_authority"]["condition"]  # in words, in Bengali
