@@ -148,6 +148,9 @@ def test_the_procedure_page_is_in_bengali_with_taka(bangladesh):
     assert "জন্ম নিবন্ধন" in text
     # The counter source, in words, beside the component.
     assert "মূল কপি" in text
+    home = Client().get("/").content.decode()
+    assert "জন্ম নিবন্ধন" in home and "নাগরিকত্ব সনদ" in home
+    assert "ইউনিয়ন পর্যায়" in home  # the level filter names the catalog's levels
 
 
 def test_the_api_says_which_papers_are_brought_to_the_counter(bangladesh):
