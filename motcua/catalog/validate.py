@@ -166,7 +166,7 @@ def _registry_attribute(path: tuple, source: str, v: vocab.Vocabulary) -> Iterat
     """`registry.attribute`: a known registry, and an attribute it lists (when it lists them)."""
     registry, _dot, attribute = source.partition(".")
     if registry not in v.registries:
-        yield _unknown(path, _("cơ sở dữ liệu %(value)s không có; các cơ sở dữ liệu có: %(known)s"), registry, v.registries)
+        yield _unknown(path, UNKNOWN_REGISTRY, registry, v.registries)
         return
     yield from _attribute(path, registry, attribute, v)
 
