@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.utils.translation import gettext_lazy
 
-from motcua.catalog.files import country_settings
+from motcua.catalog.files import catalog_settings
 from motcua.env import (
     cache_settings,
     env_bool,
@@ -151,7 +151,7 @@ COUNTRY_DIR = BASE_DIR / env_str("COUNTRY_DIR", ".")  # a relative path is the r
 # comma-separated), whose entries add to the country's or replace them.
 CATALOG_DIRS = [COUNTRY_DIR / "catalog", *(Path(p) for p in env_list("CATALOG_EXTRA_DIRS", "") if p)]
 # The country section is read here; `motcua catalog validate` checks it.
-_COUNTRY = country_settings(CATALOG_DIRS)
+_COUNTRY = catalog_settings(CATALOG_DIRS)
 # The catalog's languages, its first the default (Vietnamese for Viet Nam, Bengali for Bangladesh).
 LANGUAGES = _COUNTRY["LANGUAGES"]
 LANGUAGE_CODE = _COUNTRY["LANGUAGE_CODE"]
@@ -159,6 +159,9 @@ LOCALE_PATHS = [BASE_DIR / "motcua" / "locale"]
 TIME_ZONE = _COUNTRY["TIME_ZONE"]
 # Another country's personal ID form (a regular expression); empty: Viet Nam's (lib/personal_id.py).
 PERSONAL_ID_PATTERN = _COUNTRY["PERSONAL_ID_PATTERN"]
+# The catalog's unit kinds, and those that are administrative levels (units/models.py).
+UNIT_KINDS = _COUNTRY["UNIT_KINDS"]
+UNIT_LEVELS = _COUNTRY["UNIT_LEVELS"]
 USE_I18N = True
 USE_TZ = True
 

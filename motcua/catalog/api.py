@@ -14,7 +14,6 @@ from motcua.catalog.search import Filters, search
 from motcua.lib.bounded import limit_query, offset_query
 from motcua.lib.errors import Invalid, NotFound
 from motcua.units.models import Unit
-from motcua.web.components import describe_condition
 
 router = Router(tags=["procedures"])
 
@@ -62,7 +61,6 @@ class ComponentOut(BaseModel):
                           "(1 in person, 2 online, 3 post), as in the procedure format: {field, equals|not_equals|in|"
                           "not_in|gt|gte|lt|lte|present} or {all: [...]}, {any: [...]}, {not: ...}; null: always "
                           "(docs/api.md, 'Conditions')")
-    condition: str = Field("", description="`when` in words, in the reader's language (\"\" when null)")
     sources: list[SourceOut] = Field(description="how the applicant may supply it, in order of preference")
 
 
@@ -139,7 +137,7 @@ def get_procedure(request, code: str):
         "components": [
             {
                 "key": c["key"], "name": localized(c["name"]), "required": c.get("required", True),
-                "when": c.get("when"), "condition": describe_condition(c.get("when"), d["form"]) if c.get("when") else "",
+                "when": c.get("when"),
                 "sources": c.get("sources", []),
             }
             for c in d.get("components", [])

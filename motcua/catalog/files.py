@@ -21,6 +21,9 @@ import yaml
 # (merged key by key).
 KEYED_SECTIONS = ("currencies", "agencies", "document_types", "registries", "unit_kinds", "roles")
 COUNTRY = "country"
+# Viet Nam's, for an installation without a catalog directory.
+VN_KINDS = ("ministry", "province", "department", "commune", "one_stop")
+VN_LEVELS = ("ministry", "province", "commune")
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -74,10 +77,14 @@ def merge(files: Iterable[CatalogFile]) -> Merged:
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "bn": "বাংলা"}
 
 
-def country_settings(directories: Iterable[Path]) -> dict:
-    """The Django settings the catalog's country decides: holidays, languages (the first the
-    default), time zone, the form of a personal ID. Viet Nam's when the catalog says nothing."""
-    country = country_of(directories)
+def catalog_settings(directories: Iterable[Path]) -> dict:
+    """The Django settings the catalog decides: holidays, languages (the first the default), time
+    zone, the form of a personal ID, the unit kinds and which are levels. Viet Nam's when the
+    catalog says nothing. Settings, because the agency tree (units) reads them and must not
+    import the catalog room (which imports it)."""
+    sections = _sections(directories)
+    country = sections.get(COUNTRY, {})
+    kinds = sections.get("unit_kinds") or {k: {"level": k in VN_LEVELS} for k in VN_KINDS}
     languages = [(c, LANGUAGE_NAMES[c]) for c in country.get("languages", ["vi", "en", "bn"]) if c in LANGUAGE_NAMES]
     languages = languages or [("vi", LANGUAGE_NAMES["vi"])]
     return {
@@ -86,15 +93,17 @@ def country_settings(directories: Iterable[Path]) -> dict:
         "LANGUAGE_CODE": languages[0][0],
         "TIME_ZONE": country.get("time_zone", "Asia/Ho_Chi_Minh"),
         "PERSONAL_ID_PATTERN": country.get("personal_id", ""),
+        "UNIT_KINDS": frozenset(kinds),
+        "UNIT_LEVELS": frozenset(k for k, v in kinds.items() if isinstance(v, dict) and v.get("level")),
     }
 
 
-def country_of(directories: Iterable[Path]) -> dict:
-    """The merged `country` section of the directories ({} if none or unreadable): for settings."""
+def _sections(directories: Iterable[Path]) -> dict:
+    """The merged sections of the directories ({} for those unreadable: `catalog validate` says why)."""
     files = []
     for path in catalog_files(directories):
         try:
             files.append(CatalogFile(path, "", yaml.load(path.read_text("utf-8"), Loader=_SafeLoader)))  # noqa: S506
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue  # `motcua catalog validate` says what is wrong with it
-    return merge(files).sections.get(COUNTRY, {})
+    return merge(files).sections

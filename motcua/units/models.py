@@ -8,12 +8,10 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from motcua.catalog import vocab
-
 
 class UnitKind(models.TextChoices):
     """The kinds the code names. Which kinds a country has, their names and which are levels are
-    data (the catalog's `unit_kinds`, catalog/vocab.py): Bangladesh has divisions, districts,
+    data (the catalog's `unit_kinds`, read into settings.UNIT_KINDS and UNIT_LEVELS): Bangladesh has divisions, districts,
     upazilas and unions; `department` and `one_stop` are in every catalog."""
 
     MINISTRY = "ministry", _("Bộ, ngành")
@@ -33,16 +31,15 @@ class Role(models.TextChoices):
 
 
 def level_kinds() -> frozenset[str]:
-    """The kinds that are administrative levels (the catalog's `level: true`); other units take the
-    level of their nearest such ancestor."""
-    return vocab.current().levels
+    """The kinds that are administrative levels (the catalog's `level: true`, read into settings);
+    other units take the level of their nearest such ancestor."""
+    return settings.UNIT_LEVELS
 
 
 def known_unit_kind(value: str) -> None:
-    kinds = vocab.current().unit_kinds
-    if value not in kinds:
+    if value not in settings.UNIT_KINDS:
         raise ValidationError(_("Loại đơn vị %(value)s không có; các loại có: %(known)s"),
-                              params={"value": repr(value), "known": vocab.known(kinds)})
+                              params={"value": repr(value), "known": ", ".join(sorted(settings.UNIT_KINDS))})
 
 
 def path_ids(path: str) -> list[int]:

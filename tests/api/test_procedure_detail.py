@@ -2,7 +2,7 @@
 
 `required` alone did not tell an API client that a component is needed only in some cases: the
 detail now gives the condition as in the procedure format (`when`, machine-readable, null when
-always), the same in words (`condition`), and the accepted `sources`.
+always) and the accepted `sources`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ def test_components_carry_their_condition_and_sources(demo):
     for spec in BIRTH["components"]:
         got = components[spec["key"]]
         assert got["when"] == spec.get("when")
-        assert bool(got["condition"]) == ("when" in spec)
         assert got["required"] == spec.get("required", True)
         # Each source as the definition gives it, in its order; the other kinds are null.
         assert len(got["sources"]) == len(spec.get("sources", []))
@@ -42,7 +41,7 @@ def test_components_carry_their_condition_and_sources(demo):
 def test_the_openapi_documents_the_condition(demo):
     schema = Client().get("/api/v1/openapi.json").json()
     component = schema["components"]["schemas"]["ComponentOut"]["properties"]
-    assert {"when", "condition", "sources"} <= set(component)
+    assert {"when", "sources"} <= set(component)
     assert "$channel" in component["when"]["description"]
     source = schema["components"]["schemas"]["SourceOut"]["properties"]
     assert source["counter"]["anyOf"][0]["enum"] == ["receipt", "result"]

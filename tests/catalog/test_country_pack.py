@@ -23,7 +23,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from motcua.catalog import vocab
-from motcua.catalog.files import country_settings
+from motcua.catalog.files import catalog_settings
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import implementing_units
 from motcua.dossiers import deadlines
@@ -47,7 +47,7 @@ def bangladesh(db, settings):
     settings.COUNTRY_DIR = PACK
     settings.CATALOG_DIRS = [PACK / "catalog"]
     settings.PROCEDURES_DIR = PACK / "procedures"
-    for name, value in country_settings(settings.CATALOG_DIRS).items():
+    for name, value in catalog_settings(settings.CATALOG_DIRS).items():
         setattr(settings, name, value)
     deadlines.forget_calendars()
     call_command("load_demo", verbosity=0, stdout=io.StringIO())
@@ -157,4 +157,3 @@ def test_the_api_says_which_papers_are_brought_to_the_counter(bangladesh):
     components = {c["key"]: c for c in Client().get("/api/v1/procedures/BD.0001").json()["components"]}
     assert [s["counter"] for s in components["parents_nid"]["sources"]] == ["result"]
     assert components["guardian_authority"]["when"] == {"field": "applicant_relation", "equals": "guardian"}
-    assert components["guardian_authority"]["condition"]  # in words, in Bengali
