@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-fast lint worker scheduler clean
+.PHONY: demo demo-bd test test-fast lint worker scheduler clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -27,14 +27,20 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.txt
 ## registered there with PUBLIC_URL's callback, so a login sent to another port would find no provider.
 PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 DEMO_ENV = DEBUG=$${DEBUG:-true} PUBLIC_URL=$(PUBLIC_URL)
+DEMO_HISTORY ?= 3
 demo: $(VENV)/.installed
 	$(DEMO_ENV) $(BIN)/motcua migrate --noinput
 	$(DEMO_ENV) $(BIN)/motcua pki demo
-	$(DEMO_ENV) $(BIN)/motcua load-demo --history 3
+	$(DEMO_ENV) $(BIN)/motcua load-demo --history $(DEMO_HISTORY)
 	@echo "Demo users (their password is on the first line):"
 	@$(DEMO_ENV) $(BIN)/motcua demo-users
 	@echo "Open $(PUBLIC_URL)/ (the demo e-ID provider: $(PUBLIC_URL)/idp/)"
 	$(DEMO_ENV) $(BIN)/motcua runserver $(HOST):$(PORT)
+
+## make demo-bd: the same for the Bangladesh demo country pack (countries/bd: its catalog, procedures and
+## demo.yaml; Bengali first, taka, the Bangladesh holiday calendar), in its own SQLite database (var/bd)
+demo-bd: $(VENV)/.installed
+	$(MAKE) demo DEMO_ENV="$(DEMO_ENV) COUNTRY_DIR=countries/bd MOTCUA_VAR_DIR=$(CURDIR)/var/bd" DEMO_HISTORY=0
 
 ## make browser: Debian's Chromium for the browser tests; installed with apt when missing and run as root
 CHROMIUM ?= $(or $(MOTCUA_CHROMIUM),/usr/bin/chromium)

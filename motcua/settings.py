@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.utils.translation import gettext_lazy
 
+from motcua.catalog.files import catalog_settings
 from motcua.env import (
     cache_settings,
     env_bool,
@@ -145,11 +146,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # made in one process is seen by all at once (docs/operations.md, "Cache").
 CACHES = cache_settings(env_str("CACHE_URL"))
 
-# --- languages and time ---------------------------------------------------
-LANGUAGE_CODE = "vi"
-LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English"), ("bn", "বাংলা")]
+# --- the country's catalog, languages and time -----------------------------
+COUNTRY_DIR = BASE_DIR / env_str("COUNTRY_DIR", ".")  # a relative path is the repository's (countries/bd)
+# The catalog directories, in order: the country's, then an installation's own (CATALOG_EXTRA_DIRS,
+# comma-separated), whose entries add to the country's or replace them.
+CATALOG_DIRS = [COUNTRY_DIR / "catalog", *(Path(p) for p in env_list("CATALOG_EXTRA_DIRS", "") if p)]
+# The country section is read here; `motcua catalog validate` checks it.
+_COUNTRY = catalog_settings(CATALOG_DIRS)
+# The catalog's languages, its first the default (Vietnamese for Viet Nam, Bengali for Bangladesh).
+LANGUAGES = _COUNTRY["LANGUAGES"]
+LANGUAGE_CODE = _COUNTRY["LANGUAGE_CODE"]
 LOCALE_PATHS = [BASE_DIR / "motcua" / "locale"]
-TIME_ZONE = "Asia/Ho_Chi_Minh"
+TIME_ZONE = _COUNTRY["TIME_ZONE"]
+# Another country's personal ID form (a regular expression); empty: Viet Nam's (lib/personal_id.py).
+PERSONAL_ID_PATTERN = _COUNTRY["PERSONAL_ID_PATTERN"]
+# The catalog's unit kinds, and those that are administrative levels (units/models.py).
+UNIT_KINDS = _COUNTRY["UNIT_KINDS"]
+UNIT_LEVELS = _COUNTRY["UNIT_LEVELS"]
 USE_I18N = True
 USE_TZ = True
 
@@ -262,10 +275,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # The bundled demo identity provider, demo users and `motcua issue-token`.
 # Must be false in production.
 DEMO_IDP_ENABLED = env_bool("DEMO_IDP_ENABLED", True)
-PROCEDURES_DIR = Path(env_str("PROCEDURES_DIR", str(BASE_DIR / "procedures")))
+# The country's catalog as code: COUNTRY_DIR holds `catalog/` (vocabularies, unit kinds, currency,
+# holiday source: docs/procedure-format.md, "The catalog") and `procedures/`. The shipped one is
+# Viet Nam's (the repository itself); `countries/bd` is a demo pack for Bangladesh.
+PROCEDURES_DIR = Path(env_str("PROCEDURES_DIR", str(COUNTRY_DIR / "procedures")))
 # Load PROCEDURES_DIR when a web process starts (a changed file becomes a new version).
 CATALOG_LOAD_ON_START = env_bool("CATALOG_LOAD_ON_START", True)
-COUNTRY = env_str("COUNTRY", "VN")
+# The holiday calendar (a country code of the `holidays` library) comes from the catalog.
+COUNTRY = env_str("COUNTRY", _COUNTRY["COUNTRY"])
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
 
 # --- registries (once-only prefill, docs/architecture.md "vault") --------------

@@ -32,10 +32,12 @@ WALK_ROLES = (Role.ONE_STOP_OFFICER, Role.SPECIALIST, Role.APPROVER)
 
 
 def required_components(definition: dict, data: dict, channel: int = 2) -> list[str]:
+    """Required with the data; a paper brought to the counter (`counter` source) is not sent."""
     return [
         c["key"]
-        for c in definition["components"]
+        for c in definition.get("components", [])
         if c.get("required", True) and evaluate(c.get("when"), data, {"channel": channel})
+        and not all("counter" in s for s in c.get("sources", []))
     ]
 
 

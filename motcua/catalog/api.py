@@ -6,8 +6,9 @@ from typing import Literal
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from motcua.catalog import vocab
 from motcua.catalog.models import Procedure, localized
 from motcua.catalog.search import Filters, search
 from motcua.lib.bounded import limit_query, offset_query
@@ -34,10 +35,33 @@ class ProcedureOut(BaseModel):
     version: int
 
 
+class UploadOut(BaseModel):
+    types: list[str] = Field(["pdf", "jpg", "png"], description="accepted file types: pdf, jpg, png")
+    max_mb: float | None = Field(None, description="the largest file, in megabytes")
+
+
+class SourceOut(BaseModel):
+    """One way of supplying a component; exactly one of the fields is set."""
+
+    upload: UploadOut | None = Field(None, description="a file uploaded with the dossier")
+    vault: str | None = Field(None, description="a document type from the applicant's vault (`vault_document` at submission)")
+    registry: str | None = Field(None, description="a registry the agency looks the record up in: nothing to send")
+    counter: Literal["receipt", "result"] | None = Field(
+        None, description="the original paper is brought to the one-stop counter: when the dossier is received, or when "
+                          "the result is collected; nothing to send")
+
+
 class ComponentOut(BaseModel):
     key: str
     name: str
-    required: bool
+    required: bool = Field(description="false: optional; true: required, in every case when `when` is null, "
+                                       "else only when `when` holds on the form data")
+    when: dict | None = Field(
+        None, description="the condition under which the component applies, over the form's fields and `$channel` "
+                          "(1 in person, 2 online, 3 post), as in the procedure format: {field, equals|not_equals|in|"
+                          "not_in|gt|gte|lt|lte|present} or {all: [...]}, {any: [...]}, {not: ...}; null: always "
+                          "(docs/api.md, 'Conditions')")
+    sources: list[SourceOut] = Field(description="how the applicant may supply it, in order of preference")
 
 
 class ProcedureDetail(ProcedureOut):
@@ -63,12 +87,15 @@ def list_procedures(
     request,
     q: str = Query("", max_length=200, description="words of the name or code, with or without diacritics"),
     field: str = Query("", max_length=64, description="field code, e.g. ho_tich"),
-    level: Literal["", "ministry", "province", "commune"] = "",
+    level: str = Query("", max_length=16, description="a level of the catalog's unit kinds, e.g. commune"),
     unit: str = Query("", max_length=32, description="only procedures this unit (e-ID code) implements"),
     full: bool = Query(False, description="only full-process online services"),
     limit: int = limit_query(100, 500),
     offset: int = offset_query(),
 ):
+    if level and level not in vocab.current().levels:
+        raise Invalid(_("cấp %(value)s không có; các cấp có: %(known)s") % {"value": repr(level), "known": vocab.known(vocab.current().levels)},
+                      code="invalid_request")  # as when the levels were a fixed enum
     target = None
     if unit:
         target = Unit.objects.filter(code=unit).first()
@@ -108,7 +135,11 @@ def get_procedure(request, code: str):
         "form_ui": d.get("form_ui", {}),
         "fee_note": localized(d.get("fees", {}).get("note")),
         "components": [
-            {"key": c["key"], "name": localized(c["name"]), "required": c.get("required", True)}
+            {
+                "key": c["key"], "name": localized(c["name"]), "required": c.get("required", True),
+                "when": c.get("when"),
+                "sources": c.get("sources", []),
+            }
             for c in d.get("components", [])
         ],
         "result": localized(d["result"]["title"]),

@@ -9,33 +9,25 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from motcua.catalog import vocab
 from motcua.catalog.fees import standard_amount
-from motcua.catalog.models import Procedure, ProcedureVersion
+from motcua.catalog.models import CatalogVersion, Procedure, ProcedureVersion
+from motcua.catalog.reports import Report
 from motcua.catalog.validate import Problem, problems
 from motcua.catalog.yamlpos import line_index, line_of, scan
 from motcua.lib.text import search_index
-
-
-@dataclass(frozen=True)
-class Report:
-    """One problem of one file, where it is."""
-
-    file: str
-    line: int
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.where}: {self.message}"
 
 
 class DefinitionError(ValueError):
@@ -93,7 +85,7 @@ def _not_json(value: Any, path: tuple = ()) -> Iterator[tuple]:
         yield path
 
 
-def read(path: Path) -> tuple[Definition | None, list[Report]]:
+def read(path: Path, vocabulary: vocab.Vocabulary | None = None) -> tuple[Definition | None, list[Report]]:
     """Parse and check one file; a definition only when it has no problem."""
     source = str(path)
     try:
@@ -122,26 +114,64 @@ def read(path: Path) -> tuple[Definition | None, list[Report]]:
         for where in _not_json(data)
     ]
     if not found:
-        found = problems(data)
+        found = problems(data, vocabulary)
     if found:
         return None, [Report(source, line_of(lines, p.path), p.where, p.message) for p in found]
     return Definition(data, text, source), []
 
 
 def definition_files(paths: list[Path]) -> list[Path]:
+    """The procedure files of the paths (a catalog file, `catalog: 1`, is not one)."""
+    return [f for f in _yaml_files(paths) if not _is_catalog_file(f)]
+
+
+def catalog_paths(paths: list[Path]) -> list[Path]:
+    """The catalog files (vocabularies) among the paths."""
+    return [f for f in _yaml_files(paths) if _is_catalog_file(f)]
+
+
+def _yaml_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
     return files
 
 
+_CATALOG_KEY = re.compile(rb"^catalog:", re.MULTILINE)
+
+
+def _is_catalog_file(path: Path) -> bool:
+    # A top-level `catalog:` key: a procedure never has one (its schema says so).
+    try:
+        return _CATALOG_KEY.search(path.read_bytes()) is not None
+    except OSError:
+        return False
+
+
+def vocabulary_for(paths: list[Path]) -> tuple[vocab.Vocabulary | None, list[Report]]:
+    """The vocabulary procedures of `paths` are checked against: the catalog files among the paths
+    when there are any (they are a whole catalog: check a country's or an installation's before
+    installing it), else the installation's (CATALOG_DIRS)."""
+    given = catalog_paths(paths)
+    if not given:
+        try:
+            return vocab.current(), []
+        except ImproperlyConfigured:
+            given = list(settings.CATALOG_DIRS)  # its problems, reported like any file's
+    vocabulary, _files, reports = vocab.read(given)
+    return vocabulary, reports
+
+
 def check_files(paths: list[Path]) -> tuple[list[Definition], list[Report]]:
-    """Every definition of the paths, and every problem found in any of them."""
+    """Every definition of the paths, and every problem found in any of them (the catalog's too)."""
     definitions: list[Definition] = []
-    reports: list[Report] = []
+    vocabulary, reports = vocabulary_for(paths)
+    if vocabulary is None:
+        # Nothing can be said of a procedure's names while the catalog itself is unsound.
+        return [], reports
     seen: dict[str, str] = {}
     for file in definition_files(paths):
-        definition, found = read(file)
+        definition, found = read(file, vocabulary)
         reports.extend(found)
         if definition is None:
             continue
@@ -227,20 +257,67 @@ def _serialize_loaders() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('motcua.catalog.load'))")
 
 
+def _configured_files() -> list[dict]:
+    """The catalog files in force, named as `export` writes them: catalog/ for the first directory
+    of CATALOG_DIRS, catalog-2/ for the next, …"""
+    files = []
+    for i, directory in enumerate(settings.CATALOG_DIRS, start=1):
+        folder = "catalog" if i == 1 else f"catalog-{i}"
+        for path in vocab.catalog_files([directory]):
+            files.append({"name": f"{folder}/{path.name}", "source": str(path)[-255:], "text": path.read_bytes().decode("utf-8")})
+    return files
+
+
+def _outside_catalog_dirs(paths: list[Path]) -> list[Report]:
+    """Catalog files given to `import` that are not the vocabulary in force (CATALOG_DIRS)."""
+    configured = {p.resolve() for p in vocab.catalog_files(settings.CATALOG_DIRS)}
+    dirs = ", ".join(str(d) for d in settings.CATALOG_DIRS)
+    return [
+        Report(str(path), 1, "(file)", _("tệp danh mục không nằm trong CATALOG_DIRS (%(dirs)s): danh mục đang dùng được đọc từ đó") % {"dirs": dirs})
+        for path in catalog_paths(paths) if path.resolve() not in configured
+    ]
+
+
+def store_catalog() -> CatalogVersion | None:
+    """Record the catalog files in force as a new version if they changed; the new version or None."""
+    files = _configured_files()
+    digest = hashlib.sha256(json.dumps([(f["name"], f["text"]) for f in files], ensure_ascii=False).encode()).hexdigest()
+    latest = CatalogVersion.objects.order_by("-number").first()
+    if latest is not None and latest.digest == digest:
+        return None
+    v = vocab.current()
+    sections = {"country": v.country, **{name: getattr(v, name) for name in vocab.KEYED_SECTIONS}}
+    return CatalogVersion.objects.create(
+        number=(latest.number + 1) if latest else 1, digest=digest, vocabulary=sections, files=files
+    )
+
+
 def load_paths(paths: list[Path]) -> list[LoadOutcome]:
-    """Check every file, then store all of them in one transaction; nothing if any is unsound."""
+    """Check every file, then store all of them in one transaction; nothing if any is unsound.
+
+    The catalog in force is recorded too (a new CatalogVersion when its files changed).
+    """
     definitions, reports = check_files(paths)
+    reports += _outside_catalog_dirs(paths)
     if reports:
         raise DefinitionError(reports)
     with transaction.atomic():
         _serialize_loaders()
+        store_catalog()
         return [store(d) for d in definitions]
 
 
 def export(directory: Path) -> list[Path]:
-    """Write the current version of every active procedure as it was loaded."""
+    """Write the current version of every active procedure as it was loaded, and the catalog's files
+    (the latest imported version) under catalog/."""
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    catalog = CatalogVersion.objects.order_by("-number").first()
+    for f in catalog.files if catalog else []:
+        path = directory / f["name"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(f["text"].encode("utf-8"))
+        written.append(path)
     names: set[str] = set()
     for procedure in Procedure.objects.filter(active=True, current__isnull=False).select_related("current"):
         version = procedure.current

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -87,13 +88,13 @@ class ProcedureVersion(models.Model):
 
 
 def localized(texts: dict | str | None, language: str | None = None) -> str:
-    """Pick the text in the active language, falling back to Vietnamese, then any."""
+    """Pick the text in the active language, falling back to the site's default, to Vietnamese, then any."""
     if not texts:
         return ""
     if isinstance(texts, str):
         return texts
-    language = (language or get_language() or "vi")[:2]
-    return texts.get(language) or texts.get("vi") or next(iter(texts.values()), "")
+    language = (language or get_language() or settings.LANGUAGE_CODE)[:2]
+    return texts.get(language) or texts.get(settings.LANGUAGE_CODE) or texts.get("vi") or next(iter(texts.values()), "")
 
 
 class ProcedureOffer(models.Model):
@@ -114,3 +115,24 @@ class ProcedureOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure_id}@{self.unit_id}: {'offered' if self.offered else 'not offered'}"
+
+
+class CatalogVersion(models.Model):
+    """The vocabulary in force (the catalog files of CATALOG_DIRS) as imported: never edited.
+
+    The running processes read the files themselves (catalog/vocab.py); each import that finds
+    them changed records them here, so `export` gives back the vocabulary with the procedures
+    and what was in force when stays known.
+    """
+
+    number = models.PositiveIntegerField(unique=True)
+    digest = models.CharField(max_length=64)  # of the merged vocabulary: layout and comments aside
+    vocabulary = models.JSONField()  # the merged sections
+    files = models.JSONField()  # [{"name": "1/agencies.yaml", "source": path, "text": as loaded}]
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"catalog v{self.number}"

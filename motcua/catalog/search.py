@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from motcua.catalog.models import Procedure, ProcedureOffer
 from motcua.lib.text import search_words
-from motcua.units.models import Unit, UnitKind
+from motcua.units.models import Unit, UnitKind, level_kinds
 
 MAX_WORDS = 8
 
@@ -22,7 +22,6 @@ class Filters:
     full_only: bool = False
 
 
-ADMINISTRATIONS = (UnitKind.MINISTRY, UnitKind.PROVINCE, UnitKind.COMMUNE)
 
 
 def implemented_by(unit: Unit) -> Q:
@@ -32,7 +31,7 @@ def implemented_by(unit: Unit) -> Q:
     agency; a department implements those of its agency; a one-stop desk
     implements none (it receives for others).
     """
-    if unit.kind in ADMINISTRATIONS:
+    if unit.kind in level_kinds():
         condition = Q(agency="")
     elif unit.kind == UnitKind.DEPARTMENT and unit.agency:
         condition = Q(agency=unit.agency)
@@ -48,7 +47,7 @@ def implemented_by(unit: Unit) -> Q:
 def by_rule(unit: Unit, condition: Q | None = None) -> Q:
     """The catalog's rule alone (level, agency, unit codes), before any administrator's word."""
     if condition is None:
-        if unit.kind in ADMINISTRATIONS:
+        if unit.kind in level_kinds():
             condition = Q(agency="")
         elif unit.kind == UnitKind.DEPARTMENT and unit.agency:
             condition = Q(agency=unit.agency)
@@ -91,7 +90,8 @@ def implementing_units(procedure: Procedure) -> QuerySet[Unit]:
     if procedure.agency:
         units = units.filter(kind=UnitKind.DEPARTMENT, agency=procedure.agency)
     else:
-        units = units.filter(kind__in=ADMINISTRATIONS)
+        # The administration of the level itself (a ministry, a People's Committee, a union parishad).
+        units = units.filter(kind__in=level_kinds())
     if procedure.unit_codes_key:
         units = units.filter(code__in=[c for c in procedure.unit_codes_key.split(",") if c])
     # Units whose administrator stopped receiving it (catalog.ProcedureOffer): filing refuses them.

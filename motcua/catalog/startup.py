@@ -7,13 +7,19 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError
 
+from motcua.catalog import vocab
 from motcua.catalog.loader import DefinitionError, load_paths
 
 log = logging.getLogger(__name__)
 
 
 def load_shipped_catalog() -> None:
-    """Bring PROCEDURES_DIR into the database; a broken definition is logged, never half-loaded."""
+    """Bring PROCEDURES_DIR into the database; a broken definition is logged, never half-loaded.
+
+    A broken catalog (CATALOG_DIRS) stops the process here (ImproperlyConfigured, with every
+    problem): pages and checks would otherwise fail on it one request at a time.
+    """
+    vocab.current()
     if not settings.CATALOG_LOAD_ON_START or not settings.PROCEDURES_DIR.is_dir():
         return
     try:

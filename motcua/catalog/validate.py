@@ -9,7 +9,8 @@ end within the legal time.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
@@ -29,6 +31,10 @@ from motcua.lib.conditions import fields_of
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "procedure.schema.json"
 CONTEXT_FIELDS = frozenset({"$channel"})
+# Translated when reported (gettext_lazy): the same reason wherever the name stands.
+UNKNOWN_DOCUMENT_TYPE = gettext_lazy("loại giấy tờ %(value)s không có; các loại giấy tờ có: %(known)s")
+UNKNOWN_REGISTRY = gettext_lazy("cơ sở dữ liệu %(value)s không có; các cơ sở dữ liệu có: %(known)s")
+UNKNOWN_ROLE = gettext_lazy("vai trò %(value)s không có; các vai trò có: %(known)s")
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(definition_schema())
 
 
-def _shape_message(error: ValidationError) -> str:
+def shape_message(error: ValidationError) -> str:
     """The reason of a JSON Schema error in the reader's language.
 
     jsonschema words its messages in English only; the kinds an author meets
@@ -88,21 +94,24 @@ def _shape_message(error: ValidationError) -> str:
     return error.message
 
 
-def problems(definition: Any) -> list[Problem]:
-    """Every problem of the definition; an empty list means it can be loaded."""
+def problems(definition: Any, vocabulary: vocab.Vocabulary | None = None) -> list[Problem]:
+    """Every problem of the definition; an empty list means it can be loaded.
+
+    Names are checked against `vocabulary` (by default the installation's catalog).
+    """
     if not isinstance(definition, dict):
         return [Problem((), _("định nghĩa thủ tục phải là một ánh xạ (mapping)"))]
     found = [
-        Problem(tuple(e.absolute_path), _shape_message(e))
+        Problem(tuple(e.absolute_path), shape_message(e))
         for e in sorted(_validator().iter_errors(definition), key=lambda e: [str(p) for p in e.absolute_path])
     ]
     if found:
         # Meaning can only be checked on a definition of the right shape.
         return found
-    return list(_meaning(definition))
+    return list(_meaning(definition, vocabulary or vocab.current()))
 
 
-def _meaning(d: dict) -> Iterator[Problem]:
+def _meaning(d: dict, v: vocab.Vocabulary) -> Iterator[Problem]:
     form = d["form"]
     props: dict = form["properties"]
     fields = set(props)
@@ -121,26 +130,56 @@ def _meaning(d: dict) -> Iterator[Problem]:
         limit = Procedure._meta.get_field(column).max_length
         if len(value) > limit:
             yield Problem(path, _("dài quá %(limit)d ký tự") % {"limit": limit})
+    pattern = v.country.get("procedure_code")
+    if pattern and not re.fullmatch(pattern, d["code"]):
+        yield Problem(("code",), _("%(value)s không đúng mẫu %(pattern)s") % {"value": repr(d["code"]), "pattern": pattern})
+    # The site's languages (the catalog's): the default one and the second are required in the names
+    # lists and search show (Vietnamese and English for Viet Nam, Bengali and English for Bangladesh).
+    for key in ("name", "field"):
+        for language in v.country["languages"][:2]:
+            if language not in d[key]:
+                yield Problem((key,), _("cần có bản %(language)s (các ngôn ngữ của danh mục: %(known)s)") % {"language": language, "known": ", ".join(v.country["languages"])})
     for i, level in enumerate(d["levels"]):
-        if level not in vocab.LEVELS:
-            yield Problem(("levels", i), _("cấp %(value)s không có; các cấp có: %(known)s") % {"value": repr(level), "known": ", ".join(sorted(vocab.LEVELS))})
-    if "agency" in d and d["agency"] not in vocab.AGENCIES:
-        yield Problem(("agency",), _("ngành %(value)s không có; các ngành có: %(known)s") % {"value": repr(d["agency"]), "known": ", ".join(sorted(vocab.AGENCIES))})
+        if level not in v.levels:
+            yield _unknown(("levels", i), _("cấp %(value)s không có; các cấp có: %(known)s"), level, v.levels)
+    if "agency" in d and d["agency"] not in v.agencies:
+        yield _unknown(("agency",), _("ngành %(value)s không có; các ngành có: %(known)s"), d["agency"], v.agencies)
 
     yield from _fees(d.get("fees"), props)
-    yield from _components(d.get("components", []), fields)
-    yield from _form_ui(d.get("form_ui", {}), fields)
-    yield from _people(d.get("form_ui", {}), props)
+    yield from _components(d.get("components", []), fields, v)
+    yield from _form_ui(d.get("form_ui", {}), fields, v)
+    yield from _people(d.get("form_ui", {}), props, v)
     yield from _derived(d.get("form_ui", {}), props)
-    yield from _workflow(d["workflow"]["steps"], fields, timing.longest_time(d))
-    yield from _result(d["result"], fields, {s["id"] for s in d["workflow"]["steps"]})
+    yield from _workflow(d["workflow"]["steps"], fields, timing.longest_time(d), v)
+    yield from _result(d["result"], fields, {s["id"] for s in d["workflow"]["steps"]}, v)
     # Alternative times, obligations, inner deadlines, validity (catalog/timing.py).
     yield from (Problem(path, message) for path, message in timing.problems(d))
 
     if "example" in d:
         errors = Draft202012Validator(form).iter_errors(d["example"])
         for e in errors:
-            yield Problem(("example", *e.absolute_path), _("ví dụ không khớp với biểu mẫu: %(detail)s") % {"detail": _shape_message(e)})
+            yield Problem(("example", *e.absolute_path), _("ví dụ không khớp với biểu mẫu: %(detail)s") % {"detail": shape_message(e)})
+
+
+def _unknown(path: tuple, message: str, value: object, values: Iterable[str]) -> Problem:
+    """A name that is not in its vocabulary, with the names that are."""
+    return Problem(path, message % {"value": repr(value), "known": vocab.known(values)})
+
+
+def _registry_attribute(path: tuple, source: str, v: vocab.Vocabulary) -> Iterator[Problem]:
+    """`registry.attribute`: a known registry, and an attribute it lists (when it lists them)."""
+    registry, _dot, attribute = source.partition(".")
+    if registry not in v.registries:
+        yield _unknown(path, UNKNOWN_REGISTRY, registry, v.registries)
+        return
+    yield from _attribute(path, registry, attribute, v)
+
+
+def _attribute(path: tuple, registry: str, attribute: str, v: vocab.Vocabulary) -> Iterator[Problem]:
+    attributes = v.registries[registry].get("attributes")
+    if attributes is not None and attribute.split(".", 1)[0] not in attributes:
+        yield Problem(path, _("cơ sở dữ liệu %(registry)s không có thuộc tính %(value)s; các thuộc tính có: %(known)s")
+                      % {"registry": registry, "value": repr(attribute), "known": vocab.known(attributes)})
 
 
 def _unknown_fields(names: set[str], fields: set[str], path: tuple, what: str) -> Iterator[Problem]:
@@ -174,7 +213,7 @@ def _fees(fees: dict | None, props: dict) -> Iterator[Problem]:
             yield Problem(("fees", "times"), _("'times' phải là một trường số nguyên; %(name)s không phải") % {"name": repr(times)})
 
 
-def _components(components: list, fields: set[str]) -> Iterator[Problem]:
+def _components(components: list, fields: set[str], v: vocab.Vocabulary) -> Iterator[Problem]:
     seen: set[str] = set()
     for i, c in enumerate(components):
         if c["key"] in seen:
@@ -182,13 +221,13 @@ def _components(components: list, fields: set[str]) -> Iterator[Problem]:
         seen.add(c["key"])
         yield from _unknown_fields(set(fields_of(c.get("when"))), fields, ("components", i, "when"), _("điều kiện"))
         for j, source in enumerate(c.get("sources", [])):
-            if "vault" in source and source["vault"] not in vocab.DOCUMENT_TYPES:
-                yield Problem(("components", i, "sources", j, "vault"), _("loại giấy tờ %(value)s không có") % {"value": repr(source["vault"])})
-            if "registry" in source and source["registry"] not in vocab.REGISTRIES:
-                yield Problem(("components", i, "sources", j, "registry"), _("cơ sở dữ liệu %(value)s không có") % {"value": repr(source["registry"])})
+            if "vault" in source and source["vault"] not in v.document_types:
+                yield _unknown(("components", i, "sources", j, "vault"), UNKNOWN_DOCUMENT_TYPE, source["vault"], v.document_types)
+            if "registry" in source and source["registry"] not in v.registries:
+                yield _unknown(("components", i, "sources", j, "registry"), UNKNOWN_REGISTRY, source["registry"], v.registries)
 
 
-def _form_ui(ui: dict, fields: set[str]) -> Iterator[Problem]:
+def _form_ui(ui: dict, fields: set[str], v: vocab.Vocabulary) -> Iterator[Problem]:
     placed: set[str] = set()
     for i, section in enumerate(ui.get("sections", [])):
         for j, name in enumerate(section["fields"]):
@@ -207,9 +246,7 @@ def _form_ui(ui: dict, fields: set[str]) -> Iterator[Problem]:
                 set(fields_of(source.get("when"))), fields, ("form_ui", "prefill", name, "when"), "the condition"
             )
             source = source.get("from", "")
-        registry = source.split(".", 1)[0]
-        if registry not in vocab.REGISTRIES:
-            yield Problem(("form_ui", "prefill", name), _("cơ sở dữ liệu %(value)s không có") % {"value": repr(registry)})
+        yield from _registry_attribute(("form_ui", "prefill", name), source, v)
 
 
 def _not_a_value(path: tuple, value: object, name: str, props: dict) -> Iterator[Problem]:
@@ -218,7 +255,7 @@ def _not_a_value(path: tuple, value: object, name: str, props: dict) -> Iterator
         yield Problem(path, _("%(value)s không phải một giá trị của trường %(name)s") % {"value": repr(value), "name": repr(name)})
 
 
-def _people(ui: dict, props: dict) -> Iterator[Problem]:
+def _people(ui: dict, props: dict, v: vocab.Vocabulary) -> Iterator[Problem]:
     """`people` blocks: known fields and registry, relations the relation field can take, asked first."""
     spec = ui.get("people")
     if not spec:
@@ -229,8 +266,11 @@ def _people(ui: dict, props: dict) -> Iterator[Problem]:
     section_of = {n: i for i, sec in enumerate(ui.get("sections", [])) for n in sec["fields"]}
     for i, block in enumerate(spec["blocks"]):
         path = ("form_ui", "people", "blocks", i)
-        if block["registry"] not in vocab.REGISTRIES:
-            yield Problem((*path, "registry"), _("cơ sở dữ liệu %(value)s không có") % {"value": repr(block["registry"])})
+        if block["registry"] not in v.registries:
+            yield _unknown((*path, "registry"), UNKNOWN_REGISTRY, block["registry"], v.registries)
+        else:
+            for name, attribute in block["fields"].items():
+                yield from _attribute((*path, "fields", name), block["registry"], attribute, v)
         for name in block["fields"]:
             if name not in props:
                 yield Problem((*path, "fields", name), _("trường %(name)s không có trong biểu mẫu") % {"name": repr(name)})
@@ -255,7 +295,7 @@ def _derived(ui: dict, props: dict) -> Iterator[Problem]:
             yield from _not_a_value((*path, "cases", i, "value"), case["value"], name, props)
 
 
-def _workflow(steps: list, fields: set[str], total_days: float) -> Iterator[Problem]:
+def _workflow(steps: list, fields: set[str], total_days: float, v: vocab.Vocabulary) -> Iterator[Problem]:
     ids = [s["id"] for s in steps]
     index = {sid: i for i, sid in enumerate(ids)}
     broken_links = False
@@ -263,13 +303,13 @@ def _workflow(steps: list, fields: set[str], total_days: float) -> Iterator[Prob
         path = ("workflow", "steps", i)
         if ids.count(step["id"]) > 1 and index[step["id"]] != i:
             yield Problem((*path, "id"), _("bước %(step)s được khai báo hai lần") % {"step": repr(step["id"])})
-        if step["role"] not in vocab.ROLES:
-            yield Problem((*path, "role"), _("vai trò %(value)s không có; các vai trò có: %(known)s") % {"value": repr(step["role"]), "known": ", ".join(sorted(vocab.ROLES))})
+        if step["role"] not in v.role_keys:
+            yield _unknown((*path, "role"), UNKNOWN_ROLE, step["role"], v.role_keys)
         unit = step.get("unit", {})
-        if "kind" in unit and unit["kind"] not in vocab.UNIT_KINDS:
-            yield Problem((*path, "unit", "kind"), _("loại đơn vị %(value)s không có") % {"value": repr(unit["kind"])})
-        if "agency" in unit and unit["agency"] not in vocab.AGENCIES:
-            yield Problem((*path, "unit", "agency"), _("ngành %(value)s không có") % {"value": repr(unit["agency"])})
+        if "kind" in unit and unit["kind"] not in v.unit_kinds:
+            yield _unknown((*path, "unit", "kind"), _("loại đơn vị %(value)s không có; các loại có: %(known)s"), unit["kind"], v.unit_kinds)
+        if "agency" in unit and unit["agency"] not in v.agencies:
+            yield _unknown((*path, "unit", "agency"), _("ngành %(value)s không có; các ngành có: %(known)s"), unit["agency"], v.agencies)
         for j, before in enumerate(step.get("after", [])):
             if before not in index:
                 broken_links = True
@@ -355,19 +395,19 @@ def _cycle_edge(successors: dict[str, list[str]]) -> tuple[str, str] | None:
     return None
 
 
-def _result(result: dict, fields: set[str], steps: set[str]) -> Iterator[Problem]:
-    if result["document_type"] not in vocab.DOCUMENT_TYPES:
-        yield Problem(("result", "document_type"), _("loại giấy tờ %(value)s không có") % {"value": repr(result["document_type"])})
-    if result["signer_role"] not in vocab.ROLES:
-        yield Problem(("result", "signer_role"), _("vai trò %(value)s không có") % {"value": repr(result["signer_role"])})
+def _result(result: dict, fields: set[str], steps: set[str], v: vocab.Vocabulary) -> Iterator[Problem]:
+    if result["document_type"] not in v.document_types:
+        yield _unknown(("result", "document_type"), UNKNOWN_DOCUMENT_TYPE, result["document_type"], v.document_types)
+    if result["signer_role"] not in v.role_keys:
+        yield _unknown(("result", "signer_role"), UNKNOWN_ROLE, result["signer_role"], v.role_keys)
     for i, name in enumerate(result.get("summary_fields", [])):
         if name not in fields:
             yield Problem(("result", "summary_fields", i), _("trường %(name)s không có trong biểu mẫu") % {"name": repr(name)})
     for i, part in enumerate(result.get("parts", [])):
         if part["step"] not in steps:
             yield Problem(("result", "parts", i, "step"), _("bước %(step)s không có") % {"step": repr(part["step"])})
-        if part["document_type"] not in vocab.DOCUMENT_TYPES:
-            yield Problem(("result", "parts", i, "document_type"), _("loại giấy tờ %(value)s không có") % {"value": repr(part["document_type"])})
+        if part["document_type"] not in v.document_types:
+            yield _unknown(("result", "parts", i, "document_type"), UNKNOWN_DOCUMENT_TYPE, part["document_type"], v.document_types)
         for j, name in enumerate(part.get("fields", [])):
             if name not in fields:
                 yield Problem(("result", "parts", i, "fields", j), _("trường %(name)s không có trong biểu mẫu") % {"name": repr(name)})

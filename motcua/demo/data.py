@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+import yaml
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from motcua.catalog import vocab
 from motcua.identity.models import CitizenProfile, User
 from motcua.identity.provider.credentials import DEMO_PASSWORD
 from motcua.units.models import Membership, Role, Unit, UnitKind
@@ -103,15 +106,28 @@ USERS = [
 ]
 
 
+def pack_demo(path: Path) -> tuple[list[tuple], dict[str, str], list[DemoUser]]:
+    """The units, Bengali names and users of a country pack's demo.yaml (countries/bd/demo.yaml)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    units = [(u["code"], u["name"], u.get("name_en", ""), u["kind"], u.get("agency", ""), u.get("parent")) for u in data["units"]]
+    names_bn = {u["code"]: u["name_bn"] for u in data["units"] if u.get("name_bn")}
+    users = [DemoUser(u["username"], u["full_name"], u["role"], u.get("unit"), u.get("personal_id")) for u in data["users"]]
+    return units, names_bn, users
+
+
 @transaction.atomic
-def load_units_and_users() -> None:
-    """Create or update the demo units and users; safe to run again."""
+def load_units_and_users(pack: Path | None = None) -> None:
+    """Create or update the demo units and users (Viet Nam's, or those of a pack's demo.yaml); safe to run again."""
+    unit_rows, names_bn, users = pack_demo(pack) if pack is not None else (UNITS, NAMES_BN, USERS)
+    known_kinds = vocab.current().unit_kinds
     units: dict[str, Unit] = {}
-    for code, name, name_en, kind, agency, parent in UNITS:
+    for code, name, name_en, kind, agency, parent in unit_rows:
+        if kind not in known_kinds:
+            raise ValueError(f"demo unit {code}: unit kind {kind!r} is not in the catalog ({vocab.known(known_kinds)})")
         unit, _ = Unit.objects.update_or_create(
             code=code,
             defaults={
-                "name": name, "name_en": name_en, "name_bn": NAMES_BN.get(code, ""), "kind": kind, "agency": agency,
+                "name": name, "name_en": name_en, "name_bn": names_bn.get(code, ""), "kind": kind, "agency": agency,
                 "parent": units.get(parent),
             },
         )
@@ -120,7 +136,7 @@ def load_units_and_users() -> None:
     # One hash for the one published demo password: hashing it per user cost ~0.5 s each (PBKDF2)
     # on every `make demo` and fresh test database, and a shared salt hides nothing that is public.
     password = make_password(DEMO_PASSWORD)
-    for spec in USERS:
+    for spec in users:
         user, created = User.objects.get_or_create(username=spec.username, defaults={"full_name": spec.full_name})
         if not created and user.full_name != spec.full_name:
             User.objects.filter(pk=user.pk).update(full_name=spec.full_name)

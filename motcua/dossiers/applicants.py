@@ -68,7 +68,10 @@ def _citizen(personal_id: object, typed_name: str) -> Applicant:
     try:
         number = validate_personal_id(personal_id)  # type: ignore[arg-type]
     except InvalidPersonalId as exc:
-        reason = _("ba chữ số đầu không phải mã tỉnh, thành phố") if exc.code == "province" else _("phải gồm đúng 12 chữ số")
+        reason = {
+            "province": _("ba chữ số đầu không phải mã tỉnh, thành phố"),
+            "country": _("không đúng dạng số định danh của quốc gia"),
+        }.get(exc.code, _("phải gồm đúng 12 chữ số"))
         raise _refuse(_("Số định danh cá nhân không hợp lệ: %(reason)s") % {"reason": reason}, "invalid_personal_id") from None
     known = CitizenProfile.objects.select_related("user").filter(personal_id=number).first()
     if known is not None:

@@ -43,6 +43,7 @@ class User(AbstractUser):
 _PID_REASONS = {
     "format": _("phải gồm đúng 12 chữ số"),
     "province": _("ba chữ số đầu không phải mã tỉnh, thành phố"),
+    "country": _("không đúng dạng số định danh của quốc gia"),
 }
 
 

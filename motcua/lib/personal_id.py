@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
+
 PROVINCE_CODES = frozenset(
     "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 035 036 "
     "037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 072 074 075 "
@@ -32,7 +34,17 @@ class InvalidPersonalId(ValueError):
 
 
 def validate_personal_id(value: str) -> str:
-    """Return the number if valid, else raise InvalidPersonalId with the reason."""
+    """Return the number if valid, else raise InvalidPersonalId with the reason.
+
+    Viet Nam's number unless the catalog's country names another form (`personal_id`, a regular
+    expression: PERSONAL_ID_PATTERN), e.g. Bangladesh's 10-digit NID; then only that form is checked
+    (code "country").
+    """
+    other = getattr(settings, "PERSONAL_ID_PATTERN", "")
+    if other:
+        if not isinstance(value, str) or not re.fullmatch(other, value, re.ASCII):
+            raise InvalidPersonalId(f"does not match {other}", code="country")
+        return value
     if not isinstance(value, str) or not _PATTERN.fullmatch(value):
         raise InvalidPersonalId("must be exactly 12 digits", code="format")
     if value[:3] not in PROVINCE_CODES:

@@ -21,12 +21,11 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from motcua.catalog import derived
+from motcua.catalog import derived, vocab
 from motcua.catalog.fees import standard_amount
 from motcua.catalog.forms import validate_form
 from motcua.catalog.models import Procedure, localized
 from motcua.catalog.search import Filters, search
-from motcua.catalog.vocab import LEVELS
 from motcua.dossiers import actions, rating
 from motcua.dossiers.access import page_not_found, visible_dossiers
 from motcua.dossiers.models import Dossier, Status
@@ -64,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
     filters = Filters(
         q=params.get("q", "").strip()[:200],
         field=params.get("field", "")[:64],
-        level=level if level in LEVELS else "",
+        level=level if level in vocab.current().levels else "",
         unit=unit,
         full_only=params.get("full") == "1",
     )
@@ -78,7 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "portal/home.html",
         {
             "procedures": page.object_list, "page": page, "query": filters.q, "filters": filters,
-            "fields": fields, "levels": sorted(LEVELS), "searching": filters != Filters(),
+            "fields": fields, "levels": sorted(vocab.current().levels), "searching": filters != Filters(),
         },
     )
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
+from motcua.catalog import vocab
 from motcua.catalog.display import describe
 from motcua.catalog.models import localized
-from motcua.catalog.vocab import DOCUMENT_TYPES
 from motcua.lib.errors import Conflict
 from motcua.lib.pdf import html_to_pdf
 from motcua.results import links
@@ -66,7 +66,7 @@ def result_parts(dossier, number: str) -> list[Part]:
             continue
         parts.append(Part(
             step=task.step, number=f"{number}-{i}", document_type=part["document_type"],
-            title=localized(part.get("title") or DOCUMENT_TYPES.get(part["document_type"]), "vi") or part["document_type"],
+            title=localized(part.get("title") or vocab.current().name("document_types", part["document_type"]), "vi") or part["document_type"],
             unit_name=task.unit.name, officer=signed_name(task.done_by) if task.done_by else "",
             done_at=timezone.localtime(task.done_at) if task.done_at else None,
             rows=describe(schema, dossier.data or {}, part.get("fields") or []),

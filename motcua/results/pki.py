@@ -43,6 +43,19 @@ def folder() -> Path:
     return Path(settings.PKI_DIR)
 
 
+def _fit(text: str, limit: int = 64) -> str:
+    """At most `limit` UTF-8 bytes, the bound X.509 puts on these names: 64 characters of a Bengali
+    unit's name (three bytes each) were refused, and the unit could sign nothing."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
+def _country() -> str:
+    """The installation's country (the catalog's), for the certificates' C= attribute."""
+    from motcua.catalog import vocab  # the PKI is also made before the catalog is needed
+
+    return vocab.current().country.get("code", "VN")
+
+
 @dataclass(frozen=True)
 class UnitMaterial:
     """What signs for one unit: its key, its certificate and the chain up to the root."""
@@ -112,7 +125,7 @@ def _write_folder(target: Path, files: dict[str, bytes]) -> None:
 
 def _name(common: str, org: str = DEMO_ORG) -> x509.Name:
     return x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        x509.NameAttribute(NameOID.COUNTRY_NAME, _country()),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
         x509.NameAttribute(NameOID.COMMON_NAME, common),
     ])
@@ -199,10 +212,10 @@ def issue_unit(code: str, name: str) -> UnitMaterial:
     ca_key, ca = _demo_ca()
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, name[:64]),
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, code[:64]),
-        x509.NameAttribute(NameOID.COMMON_NAME, name[:64]),
+        x509.NameAttribute(NameOID.COUNTRY_NAME, _country()),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(name)),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, _fit(code)),
+        x509.NameAttribute(NameOID.COMMON_NAME, _fit(name)),
     ])
     cert = issue_leaf(ca_key, ca, subject, key, crl=crl_url())
     _write_folder(m.key_file.parent, {"key.pem": _pem_key(key), "cert.pem": _pem(cert), "chain.pem": _pem(ca)})

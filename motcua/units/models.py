@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
 class UnitKind(models.TextChoices):
+    """The kinds the code names. Which kinds a country has, their names and which are levels are
+    data (the catalog's `unit_kinds`, read into settings.UNIT_KINDS and UNIT_LEVELS): Bangladesh has divisions, districts,
+    upazilas and unions; `department` and `one_stop` are in every catalog."""
+
     MINISTRY = "ministry", _("Bộ, ngành")
     PROVINCE = "province", _("Tỉnh, thành phố")
     DEPARTMENT = "department", _("Sở, ban, ngành")
@@ -24,8 +29,17 @@ class Role(models.TextChoices):
     MONITOR = "monitor", _("Theo dõi, giám sát")
 
 
-# The kinds that are administrative levels; other units take the level of their nearest such ancestor.
-LEVEL_KINDS = frozenset({UnitKind.MINISTRY, UnitKind.PROVINCE, UnitKind.COMMUNE})
+
+def level_kinds() -> frozenset[str]:
+    """The kinds that are administrative levels (the catalog's `level: true`, read into settings);
+    other units take the level of their nearest such ancestor."""
+    return settings.UNIT_LEVELS
+
+
+def known_unit_kind(value: str) -> None:
+    if value not in settings.UNIT_KINDS:
+        raise ValidationError(_("Loại đơn vị %(value)s không có; các loại có: %(known)s"),
+                              params={"value": repr(value), "known": ", ".join(sorted(settings.UNIT_KINDS))})
 
 
 def path_ids(path: str) -> list[int]:
@@ -42,8 +56,9 @@ class Unit(models.Model):
     name = models.CharField(_("tên"), max_length=255)
     name_en = models.CharField(max_length=255, blank=True)
     name_bn = models.CharField(max_length=255, blank=True)
-    kind = models.CharField(_("loại"), max_length=16, choices=UnitKind.choices)
-    # Sector of the agency (police, justice, social_insurance…; see catalog/vocab.py):
+    # A key of the catalog's unit_kinds (no `choices`: the kinds are data, not a migration).
+    kind = models.CharField(_("loại"), max_length=16, validators=[known_unit_kind])
+    # Sector of the agency (police, justice, social_insurance…; the catalog's `agencies`):
     # lets a procedure say "the police at commune level" without naming units.
     agency = models.CharField(_("ngành"), max_length=32, blank=True, db_index=True)
     # Administrative level the unit belongs to (ministry, province or commune), derived
@@ -82,8 +97,9 @@ class Unit(models.Model):
 
     def _derive_level(self) -> str:
         node: Unit | None = self
+        levels = level_kinds()
         while node is not None:
-            if node.kind in LEVEL_KINDS:
+            if node.kind in levels:
                 return node.kind
             node = node.parent
         return ""

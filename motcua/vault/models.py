@@ -17,7 +17,7 @@ class VaultDocument(models.Model):
     """One document a citizen may reuse in a later dossier instead of uploading it again."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vault_documents")
-    # A key of catalog.vocab.DOCUMENT_TYPES; "" for an upload no vault type was asked for.
+    # A key of the catalog's document_types (catalog/*.yaml); "" for an upload no vault type was asked for.
     document_type = models.CharField(_("loại giấy tờ"), max_length=64, blank=True, default="")
     title = models.CharField(_("tên giấy tờ"), max_length=255)
     issuer = models.CharField(_("cơ quan cấp"), max_length=255, blank=True, default="")

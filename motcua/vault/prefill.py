@@ -21,7 +21,7 @@ does not name (a grandparent, a guardian) prefills nothing: the applicant
 answers, and never finds their own name put in someone else's place.
 
 The lookup key is the applicant's personal ID (person registries only, see
-`registries.PERSON_REGISTRIES`). A registry that cannot be reached leaves its
+`person: true` in the catalog's registries). A registry that cannot be reached leaves its
 fields to the applicant, who is told so, and the dossier records them as
 declared rather than verified.
 """

@@ -19,15 +19,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motcua.catalog import timing
+from motcua.catalog import timing, vocab
 from motcua.catalog.models import localized
-from motcua.catalog.vocab import DOCUMENT_TYPES
 from motcua.lib.errors import NotFound
 from motcua.vault.models import Origin, VaultDocument
 
 
 def type_label(document_type: str) -> str:
-    return localized(DOCUMENT_TYPES.get(document_type)) or _("Giấy tờ khác")
+    return localized(vocab.current().name("document_types", document_type)) or _("Giấy tờ khác")
 
 
 def documents_for(user, document_type: str | Iterable[str] | None = None) -> QuerySet[VaultDocument]:

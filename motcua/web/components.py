@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from motcua.catalog import vocab
 from motcua.catalog.models import localized
-from motcua.catalog.vocab import REGISTRIES
+from motcua.dossiers.actions.components import counter_source
 from motcua.dossiers.models import Channel
 from motcua.lib.conditions import evaluate, fields_of
 from motcua.vault.store import documents_for, type_label, usable
@@ -107,6 +108,7 @@ class ComponentRow:
     vault_types: list[str] = field(default_factory=list)  # document types it accepts from the vault
     vault_choices: list[VaultChoice] = field(default_factory=list)  # the applicant's matching documents
     vault_selected: str = ""  # the chosen document's id (posted)
+    counter: str = ""  # "receipt" / "result": the original paper may be brought to the counter then
 
     @property
     def input_id(self) -> str:
@@ -137,6 +139,15 @@ class ComponentRow:
         return f"{VAULT_PREFIX}{self.key}"
 
     @property
+    def counter_note(self) -> str:
+        """What the applicant does with the original paper, in words ("" when nothing)."""
+        if self.counter == "receipt":
+            return _("mang bản chính đến bộ phận một cửa để đối chiếu khi tiếp nhận hồ sơ")
+        if self.counter == "result":
+            return _("mang bản chính đến bộ phận một cửa để đối chiếu khi nhận kết quả")
+        return ""
+
+    @property
     def suppliable(self) -> bool:
         """The applicant can supply it in the form: by upload or from the vault."""
         return self.rule is not None or bool(self.vault_types)
@@ -147,7 +158,7 @@ def _registries(component: Mapping) -> list[str]:
     for source in component.get("sources", []) or []:
         if isinstance(source, Mapping) and "registry" in source:
             code = str(source["registry"])
-            names.append(localized(REGISTRIES.get(code)) or code)
+            names.append(localized(vocab.current().name("registries", code)) or code)
     return names
 
 
@@ -183,7 +194,7 @@ def rows(
                 condition=describe_condition(when, schema) if required and when else "",
                 rule=rule_for(c) if upload_source(c) is not None else None,
                 registries=_registries(c), needed=needed, applies=applies, supplied=have.get(c["key"]),
-                error=(errors or {}).get(c["key"], ""), vault_types=vault_types(c),
+                error=(errors or {}).get(c["key"], ""), vault_types=vault_types(c), counter=counter_source(c),
             )
         )
     return result
@@ -203,8 +214,9 @@ def registry_records(components: Iterable[Mapping], data: Mapping, channel: int,
 
 
 def missing(rows_: Iterable[ComponentRow]) -> list[ComponentRow]:
-    """What the applicant still has to supply: a component a registry holds is looked up by the submission."""
-    return [r for r in rows_ if r.needed and r.supplied is None and not r.registries]
+    """What the applicant still has to supply: a component a registry holds is looked up by the submission,
+    a paper brought to the counter is compared there."""
+    return [r for r in rows_ if r.needed and r.supplied is None and not r.registries and not r.counter]
 
 
 def preselect_vault(rows_: Iterable[ComponentRow]) -> None:

@@ -11,11 +11,12 @@ from django.utils.formats import get_format
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
+from motcua.catalog import vocab
 from motcua.catalog.display import format_date  # noqa: F401  (the pages' one date format, kept with the form's)
 from motcua.catalog.models import localized
 from motcua.dossiers.actions import CLOCK_RUNS
 from motcua.dossiers.models import Status, TaskStatus
-from motcua.units.models import Role, Unit, UnitKind
+from motcua.units.models import Role, Unit
 
 # Verbs for the buttons and the history (context "action": some share words with status
 # labels). Actions the core adds later fall back to their code.
@@ -90,14 +91,6 @@ DEADLINE_LABELS = {
     "paused": gettext_lazy("Tạm dừng, chờ bổ sung"),
 }
 
-# "Cấp thực hiện": the level of government that carries out a procedure.
-LEVEL_LABELS = {
-    UnitKind.MINISTRY: gettext_lazy("Cấp bộ"),
-    UnitKind.PROVINCE: gettext_lazy("Cấp tỉnh"),
-    UnitKind.DEPARTMENT: gettext_lazy("Cấp sở, ngành"),
-    UnitKind.COMMUNE: gettext_lazy("Cấp xã"),
-}
-
 SERVICE_MODE_LABELS = {
     "full": gettext_lazy("Trực tuyến toàn trình"),
     "partial": gettext_lazy("Trực tuyến một phần"),
@@ -119,9 +112,9 @@ def event_label(action: str) -> str:
 
 
 def level_label(level: str) -> str:
-    if level in LEVEL_LABELS:
-        return str(LEVEL_LABELS[level])
-    return str(UnitKind(level).label) if level in UnitKind.values else level
+    """"Cấp thực hiện": the level of government that carries out a procedure, as the catalog names it."""
+    kind = vocab.current().unit_kinds.get(level, {})
+    return localized(kind.get("level_name") or kind.get("name")) or level
 
 
 def service_mode_label(mode: str) -> str:
@@ -135,10 +128,11 @@ def group_digits(amount: int) -> str:
 
 
 def money(amount: int | None) -> str:
-    """Integer đồng as the reader writes it; zero is "free"."""
+    """Whole units of the country's currency (integer đồng) as the reader writes them; zero is "free"."""
     if not amount:
         return _("Miễn phí")
-    return _("%(amount)s đồng") % {"amount": group_digits(int(amount))}
+    written = localized(vocab.current().currency.get("format")) or "%(amount)s"
+    return written % {"amount": group_digits(int(amount))}
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -201,7 +195,7 @@ def deadline_label(state: str) -> str:
 
 
 def role_label(role: str) -> str:
-    return str(Role(role).label) if role in Role.values else role
+    return localized(vocab.current().name("roles", role)) or (str(Role(role).label) if role in Role.values else role)
 
 
 def status_label(status: int) -> str:

@@ -27,12 +27,23 @@ def check_components(version_components: list[dict], supplied: list | None) -> l
     return supplied
 
 
+def counter_source(component: Mapping) -> str:
+    """"receipt" or "result" when the applicant may bring the original paper to the counter, else ""."""
+    for source in component.get("sources", []) or []:
+        if isinstance(source, Mapping) and "counter" in source:
+            return str(source["counter"])
+    return ""
+
+
 def required_components(dossier: Dossier, data: dict | None = None) -> list[str]:
+    """The components the dossier must hold: required, their condition holding, and not a paper
+    the applicant brings to the counter (the officer compares the original there; nothing is filed)."""
     context = {"channel": dossier.channel}
     return [
         c["key"]
         for c in dossier.procedure_version.components
-        if c.get("required", True) and evaluate(c.get("when"), data if data is not None else dossier.data, context)
+        if c.get("required", True) and not counter_source(c)
+        and evaluate(c.get("when"), data if data is not None else dossier.data, context)
     ]
 
 

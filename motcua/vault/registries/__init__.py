@@ -21,12 +21,8 @@ from typing import Protocol
 
 from django.conf import settings
 
+from motcua.catalog import vocab
 from motcua.catalog.models import localized
-from motcua.catalog.vocab import REGISTRIES
-
-# Registries whose records are about one person, keyed by the 12-digit personal ID;
-# the others (enterprise, land) are keyed by what the dossier names (a tax code, a parcel).
-PERSON_REGISTRIES = frozenset({"population", "civil_status", "social_insurance", "driving_licence"})
 
 
 @dataclass(frozen=True)
@@ -65,7 +61,7 @@ class Registry(Protocol):
 
 def label_of(code: str) -> str:
     """The registry's name in the user's language."""
-    return localized(REGISTRIES.get(code)) or code
+    return localized(vocab.current().name("registries", code)) or code
 
 
 _PLUGINS: dict[str, Callable[[], Registry]] = {}
@@ -98,7 +94,9 @@ def get(code: str) -> Registry | None:
 
 def subject_key(code: str, user) -> str | None:
     """The key under which a person registry holds this user, or None."""
-    if code not in PERSON_REGISTRIES:
+    # Registries whose records are about one person (`person: true` in the catalog) are keyed by the
+    # personal ID; the others (enterprise, land) by what the dossier names (a tax code, a parcel).
+    if code not in vocab.current().person_registries:
         return None
     citizen = getattr(user, "citizen", None)
     return getattr(citizen, "personal_id", None) or None

@@ -1,4 +1,8 @@
-"""`motcua catalog validate|import|export`: the procedure catalog as code."""
+"""`motcua catalog validate|import|export`: the procedure catalog as code.
+
+Paths may hold catalog files (vocabularies, `catalog: 1`) beside procedures: `validate` checks the
+procedures against those (a whole catalog, e.g. another country's), else against CATALOG_DIRS.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,17 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from motcua.catalog.loader import DefinitionError, check_files, definition_files, export, load_paths
+from motcua.catalog.loader import (
+    DefinitionError,
+    check_files,
+    definition_files,
+    export,
+    load_paths,
+)
 
 
 class Command(BaseCommand):
-    help = "Validate, import or export procedure definitions (YAML)."
+    help = "Validate, import or export procedure definitions and catalog files (YAML)."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="verb", required=True)
@@ -19,7 +29,7 @@ class Command(BaseCommand):
         validate.add_argument("paths", nargs="*", type=Path)
         load = sub.add_parser("import", help="load definitions; a changed one becomes a new version")
         load.add_argument("paths", nargs="*", type=Path)
-        out = sub.add_parser("export", help="write the current version of every procedure to DIR")
+        out = sub.add_parser("export", help="write the current version of every procedure to DIR, the catalog to DIR/catalog")
         out.add_argument("directory", type=Path)
 
     def handle(self, *args, verb: str, **options):

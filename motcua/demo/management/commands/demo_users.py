@@ -1,8 +1,9 @@
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from motcua.demo.data import DEMO_PASSWORD, USERS
+from motcua.demo.data import DEMO_PASSWORD, USERS, pack_demo
 
 
 class Command(BaseCommand):
@@ -12,9 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     def handle(self, *args, **options):
+        pack = settings.COUNTRY_DIR / "demo.yaml"
+        users = pack_demo(pack)[2] if pack.is_file() else USERS
         rows = [
             {"username": u.username, "name": u.full_name, "role": str(u.role), "unit": u.unit, "personal_id": u.personal_id}
-            for u in USERS
+            for u in users
         ]
         if options["json"]:
             self.stdout.write(json.dumps({"password": DEMO_PASSWORD, "users": rows}, ensure_ascii=False, indent=2))

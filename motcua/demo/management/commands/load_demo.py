@@ -20,9 +20,19 @@ class Command(BaseCommand):
         # Imported here: django-oauth-toolkit is installed only with the demo provider.
         from motcua.demo.idp import load_demo_idp
 
-        load_units_and_users()
-        load_demo_idp()
-        load_vault_documents()
+        pack = settings.COUNTRY_DIR / "demo.yaml"
+        if pack.is_file():
+            # Another country's pack (COUNTRY_DIR=countries/bd): its units and people are data; the
+            # Vietnamese demo's e-ID citizens and vault papers are not loaded.
+            from motcua.demo.idp import register_portal_client
+
+            load_units_and_users(pack)
+            register_portal_client()
+            history = 0
+        else:
+            load_units_and_users()
+            load_demo_idp()
+            load_vault_documents()
         try:
             outcomes = load_paths([settings.PROCEDURES_DIR])
         except DefinitionError as exc:
