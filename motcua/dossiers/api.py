@@ -23,6 +23,7 @@ from motcua.dossiers.actions import counter as counter_actions
 from motcua.dossiers.actions import payments as payment_actions
 from motcua.dossiers.models import Channel, Dossier, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
+from motcua.lib import extensions
 from motcua.lib.bounded import limit_query, offset_query
 from motcua.lib.errors import Forbidden, Invalid, NotFound
 from motcua.lib.ratelimit import rate_limited
@@ -505,9 +506,8 @@ def get_dossier(request, code: str):
     out = _out(dossier, request.user)
     # Officers only (those who serve its unit or a unit above): an applicant never reads the estimate.
     if staff_dossiers(request.user).filter(pk=dossier.pk).exists():
-        from motcua.insights.risk import as_dict
-
-        out["late_risk"] = as_dict(dossier)
+        for fields in extensions.gather("dossier.staff_fields", dossier):  # insights: late_risk
+            out.update(fields)
     return out
 
 

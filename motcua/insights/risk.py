@@ -224,6 +224,11 @@ def reason(basis: str, similar: int, late_similar: int, elapsed: float, availabl
         "late": late_similar, "n": similar, "where": where, "elapsed": elapsed, "left": available}
 
 
+def staff_fields(dossier: Dossier) -> dict:
+    """What a dossier's officers read of it in the API (GET /api/v1/dossiers/{code}): `late_risk`."""
+    return {"late_risk": as_dict(dossier)}
+
+
 def as_dict(dossier: Dossier) -> dict | None:
     """The stored risk of `dossier` as the API shows it (None when it is not open or not scored yet)."""
     r = DossierRisk.objects.filter(dossier=dossier).select_related("step_unit", "holder").first()

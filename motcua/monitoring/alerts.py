@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from motcua.dossiers.models import DeadlineState, Dossier
 from motcua.identity.language import language_of
+from motcua.lib import extensions
 from motcua.monitoring import config, query
 from motcua.monitoring.access import LEADERS
 from motcua.monitoring.contributions import OPEN, zone
@@ -45,10 +46,9 @@ def digest_lines(unit: Unit, day: date, cfg: config.Config) -> list[str]:
         lines += [f"- {code} ({DeadlineState(state).label})" for code, state in risky[:MAX_CODES]]
         if len(risky) > MAX_CODES:
             lines.append(_("… và các hồ sơ khác trên trang Xử lý hồ sơ."))
-    # The insights room's estimate (insights/risk.py): the dossiers likely to be late, before they are.
-    from motcua.insights.digest import at_risk_lines
-
-    lines += at_risk_lines(unit)
+    # Other rooms' lines (insights: the dossiers likely to be late, before they are).
+    for more in extensions.gather("kpi.digest_lines", unit):
+        lines += more
     start, end = date(day.year, 1, 1), day - timedelta(days=1)
     if end >= start:
         r = query.report(unit, start, end, with_rank=False, cfg=cfg)

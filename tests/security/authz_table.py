@@ -212,14 +212,16 @@ API = {
     "POST /api/v1/uploads": {"anon": "login", "*": "seen"},
     # Bulk actions on the one dossier named (BODIES), each cell the answer's row for it (PER_CODE): a dossier the
     # caller may not see is refused as not found; the others are let in (done, or refused for role or state).
-    "POST /api/v1/dossiers/actions/receive": {**ACTION, "parent/b": "ok"},  # the province's desk receives B
+    # The province's desk sees B but does not receive a commune's birth registration (not `receive_anywhere`).
+    "POST /api/v1/dossiers/actions/receive": {**ACTION, "parent/b": "409"},
     "POST /api/v1/dossiers/actions/claim": ACTION,
     "POST /api/v1/dossiers/actions/assign": ACTION,
     "POST /api/v1/dossiers/actions/return_result": ACTION,
     # With the caller's own staged scan (BODIES). digitize on A's side: a counter dossier of An Bình with its
-    # certificate kept on paper (PAPER), digitized by An Bình's and the province's one-stop officers; B came
-    # online: refused for the state to those who see it. digitize_result: A and B came online (refused).
-    "POST /api/v1/dossiers/{code}/actions/digitize": {**ACTION, "onestop/a": "ok", "parent/a": "ok", "owner/a": "403",
+    # certificate kept on paper (PAPER), digitized by An Bình's one-stop officer (the province's desk, of another
+    # level, may not act on it: 403); B came online: refused for the state to those who see it.
+    # digitize_result: A and B came online (refused).
+    "POST /api/v1/dossiers/{code}/actions/digitize": {**ACTION, "onestop/a": "ok", "parent/a": "403", "owner/a": "403",
                                                       "unit_staff/a": "403", "overseer/a": "403"},
     "POST /api/v1/dossiers/{code}/actions/digitize_result": ACTION,
     "POST /api/v1/dossiers/{code}/actions/keep_on_paper": ACTION,  # a valid body (BODIES): 404 outside
