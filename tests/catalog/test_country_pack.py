@@ -21,6 +21,7 @@ import yaml
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
+from pypdf import PdfReader
 
 from motcua.catalog import vocab
 from motcua.catalog.files import catalog_settings
@@ -122,7 +123,12 @@ def test_a_birth_registration_walks_to_its_result(bangladesh):
     final = walker.finish()
     assert final["status"] == 10
     pdf = walker.citizen.get(f"/dossiers/{walker.code}/result")
-    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF-")
+    content = b"".join(pdf.streaming_content)
+    assert pdf.status_code == 200 and content.startswith(b"%PDF-")
+    # Headed by Bangladesh's letterhead from the pack's catalog, not Viet Nam's.
+    text = " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+    assert "VIỆT NAM" not in text and "Độc lập" not in text
+    assert "গণপ্রজাতন্ত্রী" in text, text[:300]  # (pypdf splits some Bengali vowel signs: the first word is whole)
 
 
 def _bd_due_from(received: datetime, days: int) -> date:

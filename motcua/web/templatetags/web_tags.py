@@ -15,6 +15,15 @@ from motcua.identity.provider.credentials import DEMO_PASSWORD
 from motcua.web import presentation
 
 register = template.Library()
+
+
+@register.inclusion_tag("web/_letterhead.html")
+def letterhead() -> dict:
+    """The state's name and motto at the head of an issued document, from the country's catalog."""
+    from motcua.catalog import vocab
+
+    return {"letterhead": vocab.current().country.get("letterhead", {})}
+
 # The presentation's words, as they are: one filter per function, nothing added.
 register.filter("money", presentation.money)
 register.filter("day", presentation.format_date)
