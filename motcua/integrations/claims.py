@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db import close_old_connections
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from motcua.integrations.models import Delivery, State
 from motcua.integrations.transport import Answer
-from motcua.lib import deliveries
+from motcua.lib import deliveries, leases
 
 D = TypeVar("D", bound=Delivery)
 
@@ -36,16 +36,10 @@ def claim(due: QuerySet[D], size: int, now: datetime, related: tuple[str, ...] =
     A row already sent in this sweep is not due again: delivered, dead, waiting for its next attempt, or
     still held by this worker's claim.
     """
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
-    with transaction.atomic():
-        ids = list(
-            due.select_for_update(skip_locked=True, of=("self",)).filter(free, state=State.PENDING, next_attempt_at__lte=now)
-            # Deliveries that keep failing go after fresh ones, so they cannot hold the others back.
-            .order_by("attempts", "next_attempt_at", "id").values_list("pk", flat=True)[:size]
-        )
-        due.model.objects.filter(pk__in=ids).update(claimed_until=now + lease())
-    rows = due.model.objects.filter(pk__in=ids).select_related(*related)
-    return list(rows.order_by("attempts", "next_attempt_at", "id"))
+    # Deliveries that keep failing go after fresh ones, so they cannot hold the others back.
+    order = ("attempts", "next_attempt_at", "id")
+    ids = leases.take(due.filter(state=State.PENDING, next_attempt_at__lte=now), size, now, lease(), order)
+    return list(due.model.objects.filter(pk__in=ids).select_related(*related).order_by(*order))
 
 
 def hand_back(model: type[Delivery], ids: list[int]) -> None:

@@ -25,11 +25,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 
-from motcua.lib import deliveries
+from motcua.lib import deliveries, leases
 from motcua.lib.deliveries import Counts
 from motcua.notifications import channels
 from motcua.notifications.channels import ChannelPlugin, Permanent, Unreachable
@@ -127,16 +126,9 @@ def _settle(row: Delivery, outcome: Exception | None, down: set[str], totals: di
 
 def _claim(size: int, exclude: set[int], down: set[str]) -> list[Delivery]:
     now = timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now), status__in=DUE, next_attempt_at__lte=now)
-            .exclude(pk__in=exclude).exclude(channel__in=down)
-            # Oldest due first: a message that keeps failing waits its back-off and holds nobody back.
-            .order_by("next_attempt_at", "id")
-            .values_list("pk", flat=True)[:size]
-        )
-        Delivery.objects.filter(pk__in=ids).update(claimed_until=now + lease())
+    due = Delivery.objects.filter(status__in=DUE, next_attempt_at__lte=now).exclude(pk__in=exclude).exclude(channel__in=down)
+    # Oldest due first: a message that keeps failing waits its back-off and holds nobody back.
+    ids = leases.take(due, size, now, lease(), ("next_attempt_at", "id"))
     return list(Delivery.objects.filter(pk__in=ids).order_by("next_attempt_at", "id"))
 
 
