@@ -331,9 +331,9 @@ def _out(dossier: Dossier, user, *, new: bool = False, grants: Grants | None = N
     }
 
 
-def _visible(request, code: str) -> Dossier:
+def _visible(request, code: str, grants: Grants | None = None) -> Dossier:
     dossier = (
-        visible_dossiers(request.user)
+        visible_dossiers(request.user, grants)
         .select_related("procedure", "procedure_version", "unit", "result")
         .filter(code=code)
         .first()
@@ -502,10 +502,11 @@ def unknown_bulk_action(request, action: str):
 
 @router.get("/{code}", response=DossierOut, summary="One dossier with its history")
 def get_dossier(request, code: str):
-    dossier = _visible(request, code)
+    grants = grants_of(request.user)  # read once: for the lookup and for whether the reader serves it
+    dossier = _visible(request, code, grants)
     out = _out(dossier, request.user)
     # Officers only (those who serve its unit or a unit above): an applicant never reads the estimate.
-    if staff_dossiers(request.user).filter(pk=dossier.pk).exists():
+    if grants and staff_dossiers(request.user, grants).filter(pk=dossier.pk).exists():
         for fields in extensions.gather("dossier.staff_fields", dossier):  # insights: late_risk
             out.update(fields)
     return out
