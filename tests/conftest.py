@@ -285,6 +285,17 @@ TINY_PNG, TINY_JPEG = tiny_image("PNG"), tiny_image("JPEG")
 MAGIC_FILES = {"pdf": TINY_PDF, "png": TINY_PNG, "jpg": TINY_JPEG, "jpeg": TINY_JPEG}
 
 
+def user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def logged_in(username: str) -> Client:
+    """A fresh client (another browser, another device) holding `username`'s session."""
+    client = Client()
+    client.force_login(user(username))
+    return client
+
+
 class ApiClient:
     """A user's view of the API: JSON in, JSON out, with the user's bearer token."""
 

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from motcua.audit.models import AuditEntry
 from motcua.dossiers import actions
 from motcua.dossiers.models import Dossier, DossierEvent, Rating, Status
 from motcua.drafts.models import Draft
-from motcua.identity.models import User
 from motcua.lib.errors import ActionError
-from tests.conftest import BIRTH, BIRTH_COMPONENTS, ApiClient
+from tests.conftest import BIRTH, BIRTH_COMPONENTS, ApiClient, logged_in, user
 
 GOOD = {"overall": "very_satisfied", "time": "satisfied", "ease": "very_satisfied", "staff": "satisfied", "result": "dissatisfied"}
 RATING_FORM = {f"rating-{k}": v for k, v in GOOD.items()}
-
-
-def user(username: str) -> User:
-    return User.objects.get(username=username)
-
-
-def logged_in(username: str) -> Client:
-    client = Client()
-    client.force_login(user(username))
-    return client
 
 
 def filed(username: str = "citizen") -> Dossier:

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import pypdfium2
-from django.test import Client
 
-from motcua.identity.models import User
 from tests.conftest import BIRTH, BIRTH_COMPONENTS, ApiClient
 
 WALK = [
     ("specialist_anbinh", "start_processing"), ("specialist_anbinh", "transfer"), ("approver_anbinh", "approve"),
     ("approver_anbinh", "issue_result"), ("onestop_anbinh", "return_result"),
 ]
-
-
-def user(username: str) -> User:
-    return User.objects.get(username=username)
-
-
-def logged_in(username: str) -> Client:
-    client = Client()
-    client.force_login(user(username))
-    return client
 
 
 def birth_dossier(applicant: str = "citizen", *, received: bool = True, upto: int = 0) -> str:

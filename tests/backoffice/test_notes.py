@@ -5,8 +5,8 @@ from __future__ import annotations
 from motcua.audit.log import verify_chain
 from motcua.audit.models import AuditEntry
 from motcua.backoffice.models import DossierNote
-from tests.backoffice.helpers import birth_dossier, logged_in
-from tests.conftest import ApiClient
+from tests.backoffice.helpers import birth_dossier
+from tests.conftest import ApiClient, logged_in
 
 SECRET = "Giấy chứng sinh mờ, cần đối chiếu bản gốc — nội bộ 7Q2"
 

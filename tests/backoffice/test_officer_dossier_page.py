@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from motcua.dossiers.models import Dossier
-from tests.backoffice.helpers import birth_dossier, logged_in
+from tests.backoffice.helpers import birth_dossier
+from tests.conftest import logged_in
 
 
 def test_the_facts_come_beside_the_actions_with_an_inline_preview(demo):

@@ -7,7 +7,8 @@ import re
 from django.utils import timezone
 
 from motcua.dossiers.models import Dossier
-from tests.backoffice.helpers import birth_dossier, logged_in, pdf_text
+from tests.backoffice.helpers import birth_dossier, pdf_text
+from tests.conftest import logged_in
 from tests.walker import bundle_at_other_agencies
 
 

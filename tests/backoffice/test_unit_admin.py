@@ -15,8 +15,8 @@ from motcua.dossiers.models import Dossier
 from motcua.monitoring import config
 from motcua.monitoring.models import UnitTarget
 from motcua.units.models import CalendarDay, Membership, Role, Unit
-from tests.backoffice.helpers import birth_dossier, logged_in, user
-from tests.conftest import BIRTH, BIRTH_COMPONENTS, ApiClient
+from tests.backoffice.helpers import birth_dossier
+from tests.conftest import BIRTH, BIRTH_COMPONENTS, ApiClient, logged_in, user
 
 ANBINH, HOATHUAN, PROVINCE, MINISTRY = "000.11.00.H99", "000.12.00.H99", "000.00.00.H99", "000.00.00.G12"
 

@@ -18,17 +18,12 @@ from django.test import Client
 from playwright.sync_api import Locator, Page, expect
 
 from motcua.dossiers import actions
-from motcua.identity.models import User
 from tests import browser as b
 from tests.browser.test_browser_journey import axe, chromium, site  # noqa: F401 - fixtures
-from tests.conftest import BIRTH
+from tests.conftest import BIRTH, user
 from tests.walker import DEFINITIONS, bundle_at_other_agencies, components_for
 
 SIZES = ({"width": 1280, "height": 900}, {"width": 360, "height": 800})
-
-
-def user(username: str) -> User:
-    return User.objects.get(username=username)
 
 
 def logged_in_page(browser, base_url: str, username: str) -> Page:

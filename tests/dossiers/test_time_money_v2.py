@@ -25,7 +25,7 @@ from motcua.notifications.models import OutboxEvent
 from motcua.payments.models import Payment
 from motcua.payments.receipts import line_label
 from motcua.vault.models import Origin, VaultDocument
-from tests.backoffice.helpers import logged_in
+from tests.conftest import logged_in
 from tests.walker import DEFINITIONS, Walker, worker
 
 RECORD = "3.000333-phieu-ly-lich-tu-phap.yaml"

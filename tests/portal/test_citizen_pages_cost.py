@@ -19,13 +19,7 @@ from motcua.dossiers.models import Dossier
 from motcua.identity.models import User
 from motcua.portal.views import PAGE_SIZE
 from motcua.units.models import Membership
-from tests.conftest import BIRTH, BIRTH_COMPONENTS
-
-
-def logged_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
+from tests.conftest import BIRTH, BIRTH_COMPONENTS, logged_in
 
 
 def file_birth(username: str = "citizen") -> Dossier:

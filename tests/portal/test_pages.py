@@ -14,7 +14,7 @@ from motcua.dossiers.models import Dossier, Status
 from motcua.drafts.models import Draft
 from motcua.identity.models import CitizenProfile, User
 from motcua.portal import steps
-from tests.conftest import BIRTH, BIRTH_COMPONENTS
+from tests.conftest import BIRTH, BIRTH_COMPONENTS, logged_in
 
 BIRTH_URL = "/procedures/1.001193/"
 RECORD_URL = "/procedures/3.000333/"
@@ -24,12 +24,6 @@ RECORD_URL = "/procedures/3.000333/"
 def _fast_passwords(settings):
     # The demo users get real password hashes; a cheap hasher keeps these page tests quick.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def logged_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def file_birth(username: str = "citizen") -> Dossier:

@@ -17,7 +17,7 @@ from motcua.catalog.models import Procedure
 from motcua.dossiers.models import Dossier, DossierEvent, Status
 from motcua.drafts.models import Draft
 from motcua.identity.models import CitizenProfile, User
-from tests.conftest import BIRTH
+from tests.conftest import BIRTH, logged_in
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # wherever the module sits
 START = "/procedures/1.001193/start/"
@@ -25,13 +25,6 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 CHILD = {k: BIRTH[k] for k in ("relationship", "child_name", "child_birth_date", "child_sex", "birth_place")}
 PARENTS = {k: BIRTH[k] for k in ("mother_name", "father_name")}
-
-
-def logged_in(username: str) -> Client:
-    """A fresh client: another browser, another device."""
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def html(response) -> str:

@@ -19,10 +19,9 @@ from motcua.catalog.models import Procedure
 from motcua.dossiers import actions
 from motcua.dossiers.models import ApologyLetter, DeadlineState, Dossier, Status, Task, TaskStatus
 from motcua.drafts.models import Draft
-from motcua.identity.models import User
 from motcua.vault import upload_checks as uploads
 from motcua.web import components
-from tests.conftest import BIRTH, BIRTH_COMPONENTS, TINY_JPEG, TINY_PNG
+from tests.conftest import BIRTH, BIRTH_COMPONENTS, TINY_JPEG, TINY_PNG, logged_in, user
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 BIRTH_URL = "/procedures/1.001193/"
@@ -30,16 +29,6 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 PNG, JPEG = TINY_PNG, TINY_JPEG  # real images: uploads are decoded, not only sniffed
 # A Monday 09:00 in Vietnam: received then, a birth registration (1 working day) is due on Tuesday 17:00.
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=HCM)
-
-
-def logged_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
-def user(username: str) -> User:
-    return User.objects.get(username=username)
 
 
 def html(response) -> str:

@@ -11,25 +11,14 @@ from motcua.catalog.models import Procedure
 from motcua.dossiers import actions
 from motcua.dossiers.models import Dossier
 from motcua.drafts.models import Draft
-from motcua.identity.models import User
 from motcua.lib.errors import Invalid
 from motcua.vault.models import AccessLog, VaultDocument
 from motcua.vault.prefill import prefill
 from motcua.vault.store import documents_for
-from tests.conftest import BIRTH
+from tests.conftest import BIRTH, logged_in, user
 
 BUNDLE_URL = "/procedures/3.000722/"
 PASSPORT_URL = "/procedures/1.001456/"
-
-
-def logged_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
-def user(username: str) -> User:
-    return User.objects.get(username=username)
 
 
 def html(response) -> str:
