@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Case, DateField, F, Q, QuerySet, When
+from django.db.models import Case, DateField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 
 from motcua.catalog.models import ProcedureVersion
 from motcua.dossiers.facts import PAPER, VAULT
+from motcua.dossiers.models import Status
 from motcua.monitoring.contributions import CITIZEN_DATA, E_RESULT, ELECTRONIC, ENDED, OPEN, REUSED, zone
 
 # Which day a column counts on: the receipt day, the end day, or the finishing day.
@@ -89,6 +90,10 @@ def end_conditions(by_date: bool) -> dict[str, Q]:
     return {"ended": Q(), "ended_on_time": on_time, "ended_satisfied": on_time & Q(disliked=False, complained=False)}
 
 
+# contributions.obligation_awaited: status 6 with the clock stopped (an obligation, not a fee asked).
+OBLIGATION_AWAITED = Q(status=Status.PAYMENT_REQUESTED, paused_at__isnull=False)
+
+
 def in_time_ends(qs: QuerySet, by_date: bool) -> QuerySet:
     """Received dossiers with `stop_day`: contributions.in_time_ends as SQL (None: never stops)."""
     tz = zone()
@@ -96,8 +101,10 @@ def in_time_ends(qs: QuerySet, by_date: bool) -> QuerySet:
     end_at = Case(When(status__in=ENDED, then=Coalesce("finished_at", "updated_at")), default=None)
     qs = qs.filter(received_at__isnull=False).annotate(
         end_day=TruncDate(end_at, tzinfo=tz), past_day=TruncDate(past, tzinfo=tz),
+        paused_day=TruncDate("paused_at", tzinfo=tz), due_day=TruncDate("legal_due_at", tzinfo=tz),
     )
     stop = Case(
+        When(OBLIGATION_AWAITED & in_time(by_date, "paused"), then=Value(None, output_field=DateField())),
         When(Q(end_day__isnull=False, past_day__isnull=False, end_day__lte=F("past_day")), then=F("end_day")),
         When(past_day__isnull=False, then=F("past_day")),
         default=F("end_day"),

@@ -15,7 +15,11 @@ Rules (KPI-766.md §3 and §5 "Decided readings"; docs/monitoring.md says which 
   8 (finished_at, set by `stop`), 7 (the withdrawal: the last change of a
   withdrawn dossier, updated_at) — for received dossiers only;
 - on time (§5.1): end ≤ the *legal* due date (legal_due_at: set at receipt,
-  moved only by supplement pauses), or by local date with deadline_compare=date.
+  moved only by clock pauses: supplements, and the obligations of the format, §5.1), or by local date
+  with deadline_compare=date;
+- an obligation awaited (status 6 with the clock stopped, dossiers/actions/obligations.py) cannot make a
+  dossier late while it waits: its verdict is fixed when the clock stopped (on time if that was by the
+  legal due date), and it is judged again against the moved date once the applicant has done it.
   An apology letter moves only the date promised to the applicant (due_at): it
   neither moves the legal date nor makes a dossier overdue by itself;
 - §5.2 in progress during a past window: a dossier counts while "open and within
@@ -105,9 +109,17 @@ def open_key(d, by_date: bool) -> date | None:
     if d.status == Status.SUPPLEMENT_REQUESTED and d.paused_at is not None:
         # One request and waiting: the end is the request time, the verdict fixed now.
         return ALWAYS_ON_TIME if on_time(d.paused_at, d.legal_due_at, by_date) else ALREADY_LATE
+    if obligation_awaited(d):
+        # The clock stands still: the dossier is as late as it was when it stopped, no later.
+        return ALWAYS_ON_TIME if on_time(d.paused_at, d.legal_due_at, by_date) else ALREADY_LATE
     if d.legal_due_at is None:
         return ALWAYS_ON_TIME
     return local_day(d.legal_due_at)
+
+
+def obligation_awaited(d) -> bool:
+    """Status 6 with the clock stopped: an obligation of the format (taxes), not a fee asked."""
+    return d.status == Status.PAYMENT_REQUESTED and d.paused_at is not None
 
 
 def in_time_ends(d, by_date: bool) -> date | None:
@@ -123,6 +135,8 @@ def in_time_ends(d, by_date: bool) -> date | None:
         return local_day(end) if end is not None else None
     due_day = local_day(d.legal_due_at)
     past = due_day + timedelta(days=1) if by_date else due_day
+    if obligation_awaited(d) and on_time(d.paused_at, d.legal_due_at, by_date):
+        return None  # stopped within its date: it stays within it until the clock runs again
     return min(local_day(end), past) if end is not None else past
 
 

@@ -28,6 +28,7 @@ from motcua.monitoring.contributions import (
     e_result,
     end_time,
     local_day,
+    obligation_awaited,
     on_time,
     open_key,
     zone,
@@ -105,6 +106,12 @@ def _progress(d, start: date, end: date, today: date, by_date: bool) -> tuple[bo
             fine = key != ALREADY_LATE
             return fine, (_("chờ bổ sung: yêu cầu lúc %(at)s, không sau hạn %(due)s") if fine
                           else _("chờ bổ sung: yêu cầu lúc %(at)s, sau hạn %(due)s")) % {
+                "at": _d(d.paused_at), "due": _d(d.legal_due_at)}
+        if obligation_awaited(d):
+            fine = key != ALREADY_LATE
+            return fine, (_("chờ thực hiện nghĩa vụ tài chính từ %(at)s (không tính thời gian), không sau hạn %(due)s")
+                          if fine else
+                          _("chờ thực hiện nghĩa vụ tài chính từ %(at)s (không tính thời gian), sau hạn %(due)s")) % {
                 "at": _d(d.paused_at), "due": _d(d.legal_due_at)}
         fine = key is not None and key >= today
         return fine, _deadline_open(d, today, fine)

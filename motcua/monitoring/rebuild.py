@@ -93,6 +93,8 @@ def _open_rows(by_date: bool):
         When(supplement_count__gt=1, then=Value(ALREADY_LATE)),
         When(Q(status=5, paused_at__isnull=False) & asked_in_time, then=Value(ALWAYS_ON_TIME)),
         When(Q(status=5, paused_at__isnull=False), then=Value(ALREADY_LATE)),
+        When(conditions.OBLIGATION_AWAITED & asked_in_time, then=Value(ALWAYS_ON_TIME)),
+        When(conditions.OBLIGATION_AWAITED, then=Value(ALREADY_LATE)),
         When(legal_due_at__isnull=True, then=Value(ALWAYS_ON_TIME)),
         default=F("due_day"),
         output_field=DateField(),

@@ -21,6 +21,8 @@ from motcua.catalog import timing
 from motcua.dossiers import deadlines
 from motcua.dossiers.actions.expiry_job import remind_expiring
 from motcua.dossiers.models import DossierEvent, Status
+from motcua.monitoring.contributions import ALWAYS_ON_TIME, in_time_ends, open_key
+from motcua.monitoring.rebuild import differences
 from motcua.notifications.models import OutboxEvent
 from motcua.payments.models import Payment
 from motcua.payments.receipts import line_label
@@ -118,6 +120,37 @@ def test_an_obligation_stops_the_clock_and_an_inner_deadline_is_shown(demo, tmp_
     assert d.due_at == deadlines.shift(due_before, waited, calendar)
     event = DossierEvent.objects.filter(dossier=d, action="fulfil_obligation").get()
     assert event.data == {"paused_days": waited, "reference": "BL-2026/001"}
+
+
+def test_an_obligation_awaited_past_the_legal_date_does_not_make_the_dossier_late(demo, tmp_path):
+    """§5.1: the legal due date moves by the obligation's wait, and while it waits the verdict stands still."""
+    definition = copy.deepcopy(DEFINITIONS[RECORD])
+    definition["obligations"] = [{"id": "financial", "name": {"vi": "Nộp thuế", "en": "Pay the taxes"},
+                                  "steps": ["lookup"]}]
+    _import(tmp_path, definition)
+    walker = Walker(definition)
+    walker.submit()
+    walker.receive()
+    lookup = walker.open_work()[0]
+    who = worker(lookup.unit, lookup.role)
+    walker.act(who, "start_processing", {"task": "lookup"})
+    walker.act(who, "request_obligation", {"obligation": "financial"})
+    d = walker.dossier
+    legal = d.legal_due_at
+    # Waiting, the dossier is judged as it stood when the clock stopped: within its date, whatever the day.
+    for by_date in (False, True):
+        assert open_key(d, by_date) == ALWAYS_ON_TIME
+        assert in_time_ends(d, by_date) is None
+    assert differences() == {"DailyCounter": 0, "MonthlyCounter": 0, "OpenCounter": 0}
+    # Done a month later, well past the legal date it had: that date moved by the wait, so it is still in time.
+    later = legal + timedelta(days=30)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        walker.forget_tokens()
+        walker.act(who, "fulfil_obligation", {"reference": "BL-2026/002"})
+    d = walker.dossier
+    assert d.legal_due_at > later
+    assert open_key(d, False) == timezone.localtime(d.legal_due_at).date()
+    assert differences() == {"DailyCounter": 0, "MonthlyCounter": 0, "OpenCounter": 0}
 
 
 def test_marital_status_certificate_is_valid_six_months_and_its_holder_is_reminded(demo):
