@@ -10,11 +10,9 @@ once ends in exactly one dossier. The races run on real parallel connections
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -25,6 +23,7 @@ from motcua.identity.models import User
 from motcua.vault.models import Upload
 from tests.api.test_bad_input import VIETNAMESE
 from tests.conftest import BIRTH, BIRTH_COMPONENTS, ApiClient
+from tests.races import at_once
 
 
 def _post(api: ApiClient, path: str, body: object | None, key: str | None):
@@ -132,37 +131,13 @@ def test_expired_keys_are_pruned_and_may_be_used_again(demo):
 # --- races on real parallel connections ---------------------------------------------------------------
 
 
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    out: list = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            out[i] = calls[i]()
-        except BaseException as exc:
-            out[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    for o in out:
-        if isinstance(o, BaseException):
-            raise o
-    return out
-
-
 @pytest.mark.django_db(transaction=True)
 def test_one_staged_upload_ends_in_exactly_one_dossier_under_concurrency(demo):
     for round_ in range(3):
         citizen = ApiClient("citizen")
         components = citizen.references(BIRTH_COMPONENTS)
         before = Dossier.objects.count()
-        answers = _race(*[lambda c=components: _submit(ApiClient("citizen"), None, c) for _ in range(2)])
+        answers = at_once(*[lambda c=components: _submit(ApiClient("citizen"), None, c) for _ in range(2)])
         statuses = sorted(a.status_code for a in answers)
         assert statuses[0] == 201 and statuses[1] in (409, 422), [a.content[:200] for a in answers]
         loser = next(a for a in answers if a.status_code != 201).json()
@@ -178,7 +153,7 @@ def test_the_same_key_sent_twice_at_once_files_one_dossier(demo):
     for round_ in range(3):
         components = citizen.references(BIRTH_COMPONENTS)
         before = Dossier.objects.count()
-        answers = _race(*[lambda c=components, k=f"race-{round_}": _submit(citizen, k, c) for _ in range(2)])
+        answers = at_once(*[lambda c=components, k=f"race-{round_}": _submit(citizen, k, c) for _ in range(2)])
         statuses = sorted(a.status_code for a in answers)
         # Either the second came while the first was in flight (409), or after it (the replay).
         assert statuses in ([201, 409], [201, 201]), [a.content[:200] for a in answers]

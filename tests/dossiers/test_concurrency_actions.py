@@ -31,6 +31,7 @@ from motcua.lib.errors import ActionError
 from motcua.notifications.models import OutboxEvent
 from motcua.units.models import Membership, Role, Unit
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
+from tests.races import at_once
 
 ROUNDS = 3  # each race is run a few times: the barrier makes the overlap likely, repetition makes it certain enough
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -60,31 +61,18 @@ def _trail(code: str) -> tuple[int, int, int]:
 
 
 def _race(*calls: Callable[[], object]) -> list[tuple[int, str | None]]:
-    """Run the calls at once, each in its own thread and connection; (200 or error status, error code) each."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[tuple[int, str | None] | BaseException] = [None] * len(calls)  # type: ignore[list-item]
+    """Run the calls at once (tests/races.py); (200 or error status, error code) each."""
 
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            calls[i]()
-            outcomes[i] = (200, None)
-        except ActionError as err:
-            outcomes[i] = (err.status, err.code)
-        except BaseException as exc:
-            outcomes[i] = exc
-        finally:
-            connection.close()
+    def outcome(call: Callable[[], object]) -> Callable[[], tuple[int, str | None]]:
+        def run() -> tuple[int, str | None]:
+            try:
+                call()
+            except ActionError as err:
+                return err.status, err.code
+            return 200, None
+        return run
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a request never finished (deadlock?)"
-    errors = [o for o in outcomes if isinstance(o, BaseException)]
-    assert not errors, errors
-    return outcomes  # type: ignore[return-value]
+    return at_once(*(outcome(c) for c in calls))
 
 
 def _submitted(people) -> str:
@@ -203,18 +191,7 @@ def test_two_officers_claim_one_step_over_http(people, live_server):
         code = _received(people)
         tokens = [ApiToken.issue(people[n]) for n in ("specialist_anbinh", "specialist_anbinh2")]
         url = f"{live_server.url}/api/v1/dossiers/{code}/actions/claim"
-        barrier = threading.Barrier(2)
-        answers: list[tuple[int, dict]] = [None, None]  # type: ignore[list-item]
-
-        def go(i: int, url: str = url, barrier: threading.Barrier = barrier, answers=answers, tokens=tokens) -> None:
-            barrier.wait(timeout=30)
-            answers[i] = _post(url, tokens[i], {"task": "check"})
-
-        threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        answers = at_once(*(lambda t=t, url=url: _post(url, t, {"task": "check"}) for t in tokens))
         assert sorted(a[0] for a in answers) == [200, 409], answers
         loser = next(body for status, body in answers if status == 409)
         assert loser["code"] == "illegal_transition" and "claim" not in loser["allowed"]
