@@ -66,6 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
         level=level if level in vocab.current().levels else "",
         unit=unit,
         full_only=params.get("full") == "1",
+        programme=params.get("programme", "") if params.get("programme", "") in vocab.current().programmes else "",
     )
     page = Paginator(search(filters).select_related("current"), 30).get_page(params.get("page"))
     fields = sorted(
@@ -78,6 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "procedures": page.object_list, "page": page, "query": filters.q, "filters": filters,
             "fields": fields, "levels": sorted(vocab.current().levels), "searching": filters != Filters(),
+            "programmes": [(key, localized(entry["name"])) for key, entry in sorted(vocab.current().programmes.items())],
         },
     )
 
