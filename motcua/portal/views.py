@@ -97,6 +97,9 @@ def _procedure_facts(procedure: Procedure) -> dict:
                     for c in (definition.get("fees") or {}).get("charges", [])],
         "components": components.rows(definition.get("components", []), procedure.current.form_schema),
         "legal_basis": definition.get("legal_basis", []),
+        # The national programmes it belongs to (Project 06), by their names in the catalog.
+        "programmes": [localized(vocab.current().programmes.get(key, {}).get("name")) or key
+                       for key in definition.get("programmes", [])],
         "result_title": localized(definition.get("result", {}).get("title")),
     }
 

@@ -138,3 +138,9 @@ def test_the_citizen_catalogue_filters_on_the_programme(demo):
     assert "2.000815" not in text  # certification is not one of them
     # An unknown value is ignored, as an unknown level is.
     assert "2.000815" in Client().get("/", {"programme": "nope"}).content.decode()
+
+
+def test_the_procedure_page_names_its_programme(demo):
+    page = Client().get("/procedures/1.004203/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Programme" in page and "Project 06: essential public services" in page
+    assert "Project 06" not in Client().get("/procedures/2.000815/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
