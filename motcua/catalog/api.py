@@ -9,7 +9,8 @@ from ninja import Query, Router
 from pydantic import BaseModel, Field
 
 from motcua.catalog import vocab
-from motcua.catalog.models import Procedure, localized
+from motcua.catalog.fees import charges, standard_amount
+from motcua.catalog.models import Procedure, localized, programmes_of
 from motcua.catalog.search import Filters, search
 from motcua.lib.bounded import limit_query, offset_query
 from motcua.lib.errors import Invalid, NotFound
@@ -33,6 +34,8 @@ class ProcedureOut(BaseModel):
     processing_days: int
     fee: int
     version: int
+    programmes: list[str] = Field(description="national programmes it belongs to (keys of the catalog's `programmes`, "
+                                              "e.g. project-06: an essential service of Project 06)")
 
 
 class UploadOut(BaseModel):
@@ -64,10 +67,86 @@ class ComponentOut(BaseModel):
     sources: list[SourceOut] = Field(description="how the applicant may supply it, in order of preference")
 
 
+CONDITION = ("a condition over the form's fields and `$channel` (1 in person, 2 online, 3 post), as in the procedure "
+             "format (docs/api.md, 'Conditions')")
+
+
+class ProcessingTimeOut(BaseModel):
+    """An alternative processing time: the first whose `when` holds gives the working days."""
+
+    when: dict = Field(description=CONDITION)
+    days: int = Field(description="working days from receipt")
+    label: str = Field(description="what the case is, in the reader's language; empty when the definition names none")
+
+
+class ObligationOut(BaseModel):
+    """Something the applicant does during processing (pay the taxes) while the clock stops."""
+
+    id: str
+    name: str
+    steps: list[str] | None = Field(None, description="the workflow steps whose officers may ask for it; null: every "
+                                                      "processing step")
+    when: dict | None = Field(None, description=CONDITION + "; null: always")
+
+
+class FeeRuleOut(BaseModel):
+    """A rule of a fee table: the first whose `when` holds gives the amount."""
+
+    id: str
+    amount: int = Field(description="in the country's currency, whole units (đồng)")
+    when: dict | None = Field(None, description=CONDITION + "; null: the standard rule")
+    label: str
+
+
+class FeeExtraOut(BaseModel):
+    """An amount added to the rule's: once, or per unit of an integer field above a number of units."""
+
+    id: str
+    amount: int
+    when: dict | None = Field(None, description=CONDITION + "; null: always")
+    per: str | None = Field(None, description="an integer form field counting units")
+    above: int = Field(0, description="units not charged")
+    label: str
+
+
+class LocalTableOut(BaseModel):
+    """A province's or unit's own table for a period, replacing the parts it gives for dossiers filed there."""
+
+    units: list[str] = Field(description="e-ID codes: the unit and every unit under it")
+    valid_from: str = Field(description="first day in force, YYYY-MM-DD (the day of filing counts)")
+    valid_until: str | None = Field(None, description="last day in force; null: until replaced")
+    when: dict | None = Field(None, description=CONDITION + "; null: always")
+    basis: str = Field("", description="the local act, printed on the receipt")
+    rules: list[FeeRuleOut] | None = Field(None, description="replace the national rules; null: kept")
+    extras: list[FeeExtraOut] | None = Field(None, description="replace the national extras; null: kept")
+    cap: int | None = None
+
+
+class ChargeOut(BaseModel):
+    """One fee of the dossier, with its own line on the receipt (a procedure with one fee has one, `id` "")."""
+
+    id: str = Field(description="the charge's id; empty for a procedure with a single fee")
+    name: str
+    standard: int = Field(description="the amount of its standard rule (what lists show)")
+    rules: list[FeeRuleOut]
+    extras: list[FeeExtraOut]
+    cap: int | None = Field(None, description="the most its rules and extras come to (per unit of `times`)")
+    times: str | None = Field(None, description="an integer form field: the amount is charged this many times")
+    local: list[LocalTableOut] = Field(description="local tables on top of the national one, for a period")
+
+
 class ProcedureDetail(ProcedureOut):
     form: dict
     form_ui: dict
     fee_note: str
+    fee_pay: Literal["at_submission", "on_request"] = Field(
+        description="when the fee is paid: with the submission, or when an officer asks for it")
+    charges: list[ChargeOut] = Field(description="the fee tables: the dossier's fee is the sum of each charge's amount; "
+                                                 "empty when the procedure is free of charge")
+    processing_times: list[ProcessingTimeOut] = Field(
+        description="alternative processing times, in order; none holds: `processing_days`")
+    obligations: list[ObligationOut] = Field(
+        description="what the applicant may be asked to do during processing, the clock stopped meanwhile")
     components: list[ComponentOut]
     result: str
     legal_basis: list[str]
@@ -78,7 +157,7 @@ def _summary(p: Procedure) -> dict:
         "code": p.code, "name": p.name, "names": p.names, "field": p.field_name, "field_code": p.field_code,
         "levels": p.levels, "agency": p.agency,
         "service_mode": p.service_mode, "processing_days": p.processing_days, "fee": p.fee,
-        "version": p.current.number,
+        "version": p.current.number, "programmes": p.programmes,
     }
 
 
@@ -90,18 +169,24 @@ def list_procedures(
     level: str = Query("", max_length=16, description="a level of the catalog's unit kinds, e.g. commune"),
     unit: str = Query("", max_length=32, description="only procedures this unit (e-ID code) implements"),
     full: bool = Query(False, description="only full-process online services"),
+    programme: str = Query("", max_length=32, description="a national programme of the catalog, e.g. project-06: "
+                                                          "the essential services of Project 06"),
     limit: int = limit_query(100, 500),
     offset: int = offset_query(),
 ):
     if level and level not in vocab.current().levels:
         raise Invalid(_("cấp %(value)s không có; các cấp có: %(known)s") % {"value": repr(level), "known": vocab.known(vocab.current().levels)},
                       code="invalid_request")  # as when the levels were a fixed enum
+    programmes = vocab.current().programmes
+    if programme and programme not in programmes:
+        raise Invalid(_("chương trình %(value)s không có; các chương trình có: %(known)s") % {"value": repr(programme), "known": vocab.known(programmes)},
+                      code="invalid_request")
     target = None
     if unit:
         target = Unit.objects.filter(code=unit).first()
         if target is None:
             raise Invalid(_("Không có đơn vị mã %(unit)s.") % {"unit": unit}, code="unknown_unit")
-    found = search(Filters(q=q, field=field, level=level, unit=target, full_only=full))
+    found = search(Filters(q=q, field=field, level=level, unit=target, full_only=full, programme=programme))
     # Plain rows, not model instances: building two models per row (procedure and
     # version) was a third of a 100-row answer (bench/catalog_search.py).
     rows = found.values(*_SUMMARY_COLUMNS)[offset : offset + limit]
@@ -110,13 +195,14 @@ def list_procedures(
 
 _SUMMARY_COLUMNS = (
     "code", "names", "field", "field_code", "levels", "agency", "service_mode", "processing_days", "fee",
-    "current__number",
+    "current__number", "programmes_key",
 )
 
 
 def _summary_of_row(row: dict) -> dict:
     """What `_summary` gives, from a `.values(*_SUMMARY_COLUMNS)` row."""
-    summary = {k: v for k, v in row.items() if k != "current__number"}
+    summary = {k: v for k, v in row.items() if k not in ("current__number", "programmes_key")}
+    summary["programmes"] = programmes_of(row["programmes_key"])
     summary["name"] = localized(row["names"])
     summary["field"] = localized({k: v for k, v in row["field"].items() if k != "code"})
     summary["version"] = row["current__number"]
@@ -134,6 +220,16 @@ def get_procedure(request, code: str):
         "form": d["form"],
         "form_ui": d.get("form_ui", {}),
         "fee_note": localized(d.get("fees", {}).get("note")),
+        "fee_pay": d.get("fees", {}).get("pay", "on_request"),
+        "charges": _charges(d.get("fees")),
+        "processing_times": [
+            {"when": t["when"], "days": t["days"], "label": localized(t.get("label"))}
+            for t in d.get("processing_times", [])
+        ],
+        "obligations": [
+            {"id": o["id"], "name": localized(o["name"]), "steps": o.get("steps"), "when": o.get("when")}
+            for o in d.get("obligations", [])
+        ],
         "components": [
             {
                 "key": c["key"], "name": localized(c["name"]), "required": c.get("required", True),
@@ -145,3 +241,37 @@ def get_procedure(request, code: str):
         "result": localized(d["result"]["title"]),
         "legal_basis": d.get("legal_basis", []),
     }
+
+
+def _rules(rules: list[dict]) -> list[dict]:
+    return [{"id": r.get("id", f"rules/{i}"), "amount": r["amount"], "when": r.get("when"), "label": localized(r.get("label"))}
+            for i, r in enumerate(rules)]
+
+
+def _extras(extras: list[dict]) -> list[dict]:
+    return [{"id": x.get("id", f"extras/{i}"), "amount": x["amount"], "when": x.get("when"), "per": x.get("per"),
+             "above": x.get("above", 0), "label": localized(x.get("label"))} for i, x in enumerate(extras)]
+
+
+def _charges(fees: dict | None) -> list[dict]:
+    """Each fee table as ChargeOut: the `charges`, or the one table written at the top of `fees`."""
+    if not fees:
+        return []
+    found = []
+    for table in charges(fees):
+        if not table.get("rules") and not table.get("extras"):
+            continue  # `fees` with a note only: nothing is charged
+        charge = table.get("id", "")
+        local = [
+            {"units": e["units"], "valid_from": e["from"], "valid_until": e.get("until"), "when": e.get("when"),
+             "basis": e.get("basis", ""),
+             "rules": _rules(e["rules"]) if "rules" in e else None,
+             "extras": _extras(e["extras"]) if "extras" in e else None, "cap": e.get("cap")}
+            for e in fees.get("local", []) if e.get("charge", "") == charge
+        ]
+        found.append({
+            "id": charge, "name": localized(table.get("name")), "standard": standard_amount({"charges": [table]}),
+            "rules": _rules(table.get("rules", [])), "extras": _extras(table.get("extras", [])),
+            "cap": table.get("cap"), "times": table.get("times"), "local": local,
+        })
+    return found

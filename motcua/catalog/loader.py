@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog import vocab
 from motcua.catalog.fees import standard_amount
-from motcua.catalog.models import CatalogVersion, Procedure, ProcedureVersion
+from motcua.catalog.models import CatalogVersion, Procedure, ProcedureVersion, programmes_key
 from motcua.catalog.reports import Report
 from motcua.catalog.validate import Problem, problems
 from motcua.catalog.yamlpos import line_index, line_of, scan
@@ -212,11 +212,13 @@ def store(definition: Definition) -> LoadOutcome:
     latest = procedure.versions.order_by("-number").first() if procedure else None
     if procedure is not None and latest is not None and latest.digest == digest:
         search_text = _search_text(d)
-        if procedure.search_text != search_text:
+        programmes = programmes_key(d.get("programmes", []))
+        if procedure.search_text != search_text or procedure.programmes_key != programmes:
             # Stored by an older way of building it: refreshed at the next load
             # (start-up loads every time), without a new version.
             procedure.search_text = search_text
-            procedure.save(update_fields=["search_text"])
+            procedure.programmes_key = programmes
+            procedure.save(update_fields=["search_text", "programmes_key"])
         return LoadOutcome(procedure, latest, created=False)
     if procedure is None:
         procedure = Procedure(code=d["code"])
@@ -227,6 +229,7 @@ def store(definition: Definition) -> LoadOutcome:
     procedure.levels_key = "," + ",".join(d["levels"]) + ","
     procedure.agency = d.get("agency", "")
     procedure.unit_codes_key = ("," + ",".join(d["unit_codes"]) + ",") if d.get("unit_codes") else ""
+    procedure.programmes_key = programmes_key(d.get("programmes", []))
     procedure.service_mode = d["service_mode"]
     procedure.processing_days = d["processing_days"]
     procedure.fee = standard_amount(d.get("fees"))

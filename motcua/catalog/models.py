@@ -25,6 +25,8 @@ class Procedure(models.Model):
     levels_key = models.CharField(max_length=64, db_index=True, default="")
     agency = models.CharField(max_length=32, blank=True, default="")
     unit_codes_key = models.TextField(blank=True, default="")  # ",code,code," or empty: every unit
+    # ",project-06," (the catalog's programmes the current version names): one indexed LIKE, as levels_key.
+    programmes_key = models.CharField(max_length=255, db_index=True, blank=True, default="")
     service_mode = models.CharField(max_length=8, choices=ServiceMode.choices)
     processing_days = models.PositiveIntegerField(_("thời hạn (ngày làm việc)"))
     fee = models.PositiveIntegerField(_("lệ phí (đồng)"), default=0)  # the standard amount
@@ -48,6 +50,10 @@ class Procedure(models.Model):
     @property
     def field_name(self) -> str:
         return localized({k: v for k, v in self.field.items() if k != "code"})
+
+    @property
+    def programmes(self) -> list[str]:
+        return programmes_of(self.programmes_key)
 
     @property
     def level(self) -> str:
@@ -85,6 +91,15 @@ class ProcedureVersion(models.Model):
     @property
     def components(self) -> list[dict]:
         return self.definition.get("components", [])
+
+
+def programmes_key(programmes: list[str]) -> str:
+    """The column's form of a definition's `programmes` (",project-06," or empty)."""
+    return ("," + ",".join(programmes) + ",") if programmes else ""
+
+
+def programmes_of(key: str) -> list[str]:
+    return [p for p in key.split(",") if p]
 
 
 def localized(texts: dict | str | None, language: str | None = None) -> str:

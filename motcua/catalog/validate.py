@@ -144,6 +144,9 @@ def _meaning(d: dict, v: vocab.Vocabulary) -> Iterator[Problem]:
             yield _unknown(("levels", i), _("cấp %(value)s không có; các cấp có: %(known)s"), level, v.levels)
     if "agency" in d and d["agency"] not in v.agencies:
         yield _unknown(("agency",), _("ngành %(value)s không có; các ngành có: %(known)s"), d["agency"], v.agencies)
+    for i, programme in enumerate(d.get("programmes", [])):
+        if programme not in v.programmes:
+            yield _unknown(("programmes", i), _("chương trình %(value)s không có; các chương trình có: %(known)s"), programme, v.programmes)
 
     yield from _fees(d.get("fees"), props)
     yield from _components(d.get("components", []), fields, v)

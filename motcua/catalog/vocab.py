@@ -1,7 +1,7 @@
 """The vocabularies a procedure definition may use, read from the catalog files.
 
 Document types, agencies (sectors), registries and their attributes, unit kinds
-and levels, the roles' display names, currencies and the country (its holiday
+and levels, the roles' display names, national programmes, currencies and the country (its holiday
 calendar, currency, time zone, languages) are data: YAML files in the
 directories of CATALOG_DIRS (`catalog/` beside `procedures/` for the shipped
 country, then an installation's own), each checked against
@@ -17,7 +17,7 @@ import json
 import re
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -53,6 +53,8 @@ class Vocabulary:
     registries: dict[str, dict]
     unit_kinds: dict[str, dict]
     roles: dict[str, dict]
+    # National programmes a procedure's `programmes` names (Project 06's essential services).
+    programmes: dict[str, dict] = field(default_factory=dict)
 
     @property
     def levels(self) -> frozenset[str]:

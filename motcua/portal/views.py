@@ -66,6 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
         level=level if level in vocab.current().levels else "",
         unit=unit,
         full_only=params.get("full") == "1",
+        programme=params.get("programme", "") if params.get("programme", "") in vocab.current().programmes else "",
     )
     page = Paginator(search(filters).select_related("current"), 30).get_page(params.get("page"))
     fields = sorted(
@@ -78,6 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "procedures": page.object_list, "page": page, "query": filters.q, "filters": filters,
             "fields": fields, "levels": sorted(vocab.current().levels), "searching": filters != Filters(),
+            "programmes": [(key, localized(entry["name"])) for key, entry in sorted(vocab.current().programmes.items())],
         },
     )
 
@@ -95,6 +97,9 @@ def _procedure_facts(procedure: Procedure) -> dict:
                     for c in (definition.get("fees") or {}).get("charges", [])],
         "components": components.rows(definition.get("components", []), procedure.current.form_schema),
         "legal_basis": definition.get("legal_basis", []),
+        # The national programmes it belongs to (Project 06), by their names in the catalog.
+        "programmes": [localized(vocab.current().programmes.get(key, {}).get("name")) or key
+                       for key in definition.get("programmes", [])],
         "result_title": localized(definition.get("result", {}).get("title")),
     }
 

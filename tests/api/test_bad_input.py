@@ -230,6 +230,9 @@ CASES = [
     Case("status filter out of range", "user:citizen", "GET", "/dossiers?status=11", 422, "invalid_request"),
     Case("limit out of range", "user:citizen", "GET", "/dossiers?limit=100000", 422, "invalid_request"),
     Case("unknown procedure page", "none", "GET", "/procedures/9.999999", 404, "unknown_procedure"),
+    Case("unknown programme", "none", "GET", "/procedures?programme=project-99", 422, "invalid_request"),
+    Case("programme too long", "none", "GET", "/procedures?programme=" + "p" * 33, 422, "invalid_request"),
+    Case("NUL in the programme", "none", "GET", "/procedures?programme=project%0006", 400, "malformed_request"),
 ]
 
 

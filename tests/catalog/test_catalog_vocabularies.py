@@ -56,9 +56,10 @@ def test_the_shipped_catalog_holds_today_s_vocabularies():
     assert v.levels == {"ministry", "province", "commune"}
     assert set(v.unit_kinds) == {"ministry", "province", "department", "commune", "one_stop"}
     assert set(v.roles) == vocab.PLATFORM_ROLES
-    assert len(v.document_types) == 25 and "enterprise_registration_certificate" in v.document_types
-    assert len(v.agencies) == 11 and len(v.registries) == 6
-    assert v.person_registries == {"population", "civil_status", "social_insurance", "driving_licence"}
+    assert len(v.document_types) == 32 and "enterprise_registration_certificate" in v.document_types
+    assert len(v.agencies) == 11 and len(v.registries) == 7
+    assert set(v.programmes) == {"project-06"} and v.programmes["project-06"]["name"]["vi"].startswith("Đề án 06")
+    assert v.person_registries == {"population", "civil_status", "social_insurance", "driving_licence", "traffic_violations"}
     assert v.country["holidays"] == "VN" and v.currency["format"]["vi"] == "%(amount)s đồng"
 
 
@@ -179,3 +180,24 @@ def test_the_api_lists_levels_of_the_catalog(db):
     r = Client().get("/api/v1/procedures", {"level": "union"})
     assert r.status_code == 422
     assert "commune, ministry, province" in r.json()["message"]
+
+
+def test_an_unknown_programme_is_reported_at_its_line_with_the_known_ones(tmp_path):
+    text = (PROCEDURES / "1.004203-khai-bao-tam-vang.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "1.004203.yaml"
+    path.write_text(text.replace("programmes: [project-06]", "programmes: [project-6]"), encoding="utf-8")
+    _definitions, reports = check_files([path])
+    assert [(r.line, r.where) for r in reports] == [(_line(path, "programmes:"), "programmes/0")]
+    with translation.override("en"):
+        _definitions, reports = check_files([path])
+    assert reports[0].message == "unknown programme 'project-6'; known: project-06"
+
+
+def test_programmes_in_an_installation_s_catalog_extend_the_country_s(tmp_path):
+    (tmp_path / "local.yaml").write_text(
+        "catalog: 1\nprogrammes:\n  digital-province: {name: {vi: Tỉnh số, en: Digital province}}\n", encoding="utf-8")
+    vocabulary, _files, reports = vocab.read([CATALOG, tmp_path])
+    assert reports == [] and set(vocabulary.programmes) == {"project-06", "digital-province"}
+    (tmp_path / "local.yaml").write_text("catalog: 1\nprogrammes:\n  Bad_Key: {name: {vi: X}}\n", encoding="utf-8")
+    _vocabulary, _files, reports = vocab.read([CATALOG, tmp_path])
+    assert [r.where for r in reports] == ["programmes"]
