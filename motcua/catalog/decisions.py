@@ -58,7 +58,9 @@ def _graph(steps: list[dict]) -> tuple[dict[str, list[str]], dict[str, set[str]]
 
 
 def _dropped(steps: list[dict], spec: dict, choice: dict) -> set[str]:
-    named = {n for c in spec["choices"] for n in c.get("next", [])}
+    # Only the steps that do come after it (a wrong `next` is reported on its own).
+    after_it = {s["id"] for s in steps if spec["id"] in s.get("after", [])}
+    named = {n for c in spec["choices"] for n in c.get("next", []) if n in after_it}
     dropped = named - set(choice.get("next", []))
     changed = True
     while changed:
@@ -108,7 +110,8 @@ def problems(d: dict, v: vocab.Vocabulary) -> Iterator[Problem]:
                         "target": repr(target), "step": repr(step["id"])}
             elif "max" in choice:
                 yield (*cpath, "max"), _("'max' chỉ dùng với 'back' (số lần được quay lại)")
-            elif step.get("choices") and not step.get("end"):
+            elif step.get("choices") and not step.get("end") and all(
+                    t in successors.get(step["id"], []) for t in choice.get("next", [])):
                 dropped = _dropped(steps, step, choice)
                 if all(s["id"] in dropped for s in steps if s.get("end")):
                     yield cpath, _("lựa chọn %(choice)s bỏ qua mọi bước kết thúc: hồ sơ không bao giờ xong") % {
