@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.template.loader import select_template
 from django.utils import timezone, translation
@@ -77,6 +78,11 @@ def refusal(dossier) -> dict | None:
     return (dossier.decisions or {}).get("refusal") or None
 
 
+def document_language() -> str:
+    """The language of the documents an agency issues: the installation's (the country's first), not the reader's."""
+    return settings.LANGUAGE_CODE[:2]
+
+
 def signed_name(user) -> str:
     """A person's name as they write it (family name first; a citizen's as the e-ID registered it), else the login.
 
@@ -101,7 +107,8 @@ def result_parts(dossier, number: str) -> list[Part]:
             continue
         parts.append(Part(
             step=task.step, number=f"{number}-{i}", document_type=part["document_type"],
-            title=localized(part.get("title") or vocab.current().name("document_types", part["document_type"]), "vi") or part["document_type"],
+            title=localized(part.get("title") or vocab.current().name("document_types", part["document_type"]), document_language())
+            or part["document_type"],
             unit_name=task.unit.name, officer=signed_name(task.done_by) if task.done_by else "",
             done_at=timezone.localtime(task.done_at) if task.done_at else None,
             rows=describe(schema, data, part.get("fields") or []),
@@ -125,15 +132,16 @@ def render_pdf(dossier, number: str, issued_at: datetime, signer, parts: list[Pa
         template = select_template([f"results/{result_def.get('template', 'generic')}.html", "results/generic.html"])
         title = result_def["title"]
         summary_keys = result_def.get("summary_fields") or list(definition["form"].get("properties", {}))
-    # A result is an official document in the national language, whatever the UI language:
-    # options by their titles, dates dd/mm/yyyy, yes/no in words (as the form showed them).
-    with translation.override("vi"):
+    # A result is an official document in the country's language (the catalog's first), whatever the
+    # reader's: options by their titles, dates as written there, yes/no in words (as the form showed them).
+    language = document_language()
+    with translation.override(language):
         html = template.render(
             {
                 "dossier": dossier,
                 "number": number,
-                "title": localized(title, "vi"),
-                "procedure_name": localized(definition["name"], "vi"),
+                "title": localized(title, language),
+                "procedure_name": localized(definition["name"], language),
                 "unit": dossier.unit,
                 "rows": describe(schema, data, summary_keys),
                 "holder": holder_of(dossier, result_def.get("holder")),
@@ -167,7 +175,7 @@ def issue_result(dossier, signer, at: datetime) -> Result:
     refused = refusal(dossier)
     number = f"{'TC' if refused else 'KQ'}-{dossier.code}"
     parts = [] if refused else result_parts(dossier, number)
-    with translation.override("vi"):
+    with translation.override(document_language()):
         pdf = _signed(
             render_pdf(dossier, number, at, signer, parts),
             reason=_("%(unit)s ban hành kết quả hồ sơ %(code)s") % {"unit": dossier.unit.name, "code": dossier.code},
@@ -183,7 +191,8 @@ def issue_result(dossier, signer, at: datetime) -> Result:
     if refused:
         # The refusal letter goes to the applicant's store as a document of its own type.
         letter = definition["refusal"]
-        keep_result(dossier, result, document_type=letter["document_type"], title=localized(letter["title"], "vi"))
+        keep_result(dossier, result, document_type=letter["document_type"],
+                    title=localized(letter["title"], document_language()))
         return result
     holder = holder_of(dossier, definition.get("holder"))
     keep_result(dossier, result, parts=[(p.number, p.document_type, p.title, p.unit_name, p.holder) for p in parts],

@@ -95,6 +95,16 @@ def people(version) -> tuple[str, set[str]]:
     return str(spec.get("relation", "")), fields
 
 
+def keyed_people(version) -> dict[str, set[str]]:
+    """The `people` blocks keyed by a form field: key field → the fields the block fills."""
+    spec = (version.definition.get("form_ui", {}) or {}).get("people") or {}
+    found: dict[str, set[str]] = {}
+    for block in spec.get("blocks", []) or []:
+        if block.get("key"):
+            found.setdefault(block["key"], set()).update(block.get("fields") or {})
+    return found
+
+
 def _people_hints(ui: Mapping, properties: Mapping) -> list[Hint]:
     spec = ui.get("people") or {}
     relation = spec.get("relation")

@@ -233,3 +233,37 @@ def test_the_procedure_detail_names_the_decisions_and_the_documents(demo, client
     death = client.get("/api/v1/procedures/1.011537").json()
     assert [(d["kind"], d.get("step")) for d in death["documents"]] == [
         ("result", None), ("part", "delete_residence"), ("part", "funeral_allowance")]
+
+
+def test_issued_documents_speak_the_installations_language(demo, settings):
+    # An installation whose first language is English (a country pack's) issues its results in English.
+    settings.LANGUAGE_CODE = "en"
+    walker = started(FOOD)
+    finish_step(walker, "review", {})
+    finish_step(walker, "inspect", {"choice": "pass", "values": {"inspection_date": "2026-12-01"}})
+    walker.process()
+    walker.finish()
+    text = result_text(walker)
+    assert "FOOD SAFETY CERTIFICATE" in text and "SIGNED BY" in text
+    assert "Result of the procedure “Food safety certificate of a food-service business”" in text
+    assert "Holder: Quán cơm Bình An (personal ID / registration number 11A8012345)" in text
+    assert "Date of the inspection 1 Dec 2026" in text
+    assert "Kết quả giải quyết thủ tục" not in text
+
+
+def test_on_the_portal_the_deceased_is_filled_from_the_id_and_refilled_when_it_changes(demo):
+    from motcua.drafts.models import Draft
+
+    client = logged_in("citizen")
+    client.post("/procedures/1.011537/start/")
+    draft = Draft.objects.filter(owner__username="citizen").latest("id")
+    base = f"/my/drafts/{draft.public_id}"
+    assert client.post(f"{base}/deceased_key/", {"deceased_id_number": "001045098765", "relationship": "con"}).status_code == 302
+    page = client.get(f"{base}/deceased/").content.decode()
+    assert "Nguyễn Văn Bảy" in page
+    client.post(f"{base}/deceased/", {"deceased_name": "Người Khác", "date_of_death": "2026-11-02",
+                                      "place_of_death": "Tại nhà", "cause_of_death": "Tuổi cao"})
+    assert Draft.objects.get(pk=draft.pk).data["deceased_name"] == "Nguyễn Văn Bảy"  # verified: not the posted name
+    # Another ID, unknown to the registry: the first person's data is not kept in the second's place.
+    client.post(f"{base}/deceased_key/", {"deceased_id_number": "001045000001", "relationship": "con"})
+    assert "deceased_name" not in Draft.objects.get(pk=draft.pk).data
