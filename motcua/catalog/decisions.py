@@ -136,6 +136,11 @@ def problems(d: dict, v: vocab.Vocabulary) -> Iterator[Problem]:
                     yield (*path, "record", "properties", key), _("giá trị %(name)s đã được ghi nhận ở một bước khác") % {
                         "name": repr(key)}
                 seen_values[key] = i
+    signer = result["signer_role"]
+    if signer in v.role_keys and not any(s["role"] == signer for s in steps):
+        # Whoever signs works the dossier: a role no step has would leave the result (and a refusal) unsigned.
+        yield ("result", "signer_role"), _("không bước nào do vai trò %(role)s làm: kết quả sẽ không có người ký") % {
+            "role": repr(signer)}
     yield from _refusal(result, refusing, v)
     yield from _values_used(d, steps, seen_values)
     yield from _holders(result, props)

@@ -70,6 +70,8 @@ BAD = [
     Bad("a decision at the end step", FOOD, "workflow/steps/4/choices", r"an end step cannot ask for a choice",
         change=lambda d: steps(d)[4].update(choices=[{"id": "a", "name": {"vi": "A"}}, {"id": "b", "name": {"vi": "B"}}]),
         needles=("id: return", "choices:")),
+    Bad("a result without a signer", FOOD, "result/signer_role", r"no step is done by role 'unit_admin'",
+        change=lambda d: d["result"].update(signer_role="unit_admin"), needles=("signer_role:",)),
     Bad("an unknown holder field", DEATH, "result/parts/1/holder/name",
         r"holder of the result: unknown form field 'funeral_organiser'",
         change=lambda d: d["result"]["parts"][1]["holder"].update(name="funeral_organiser"),
