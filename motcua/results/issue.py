@@ -16,6 +16,7 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
 from motcua.catalog import vocab
+from motcua.catalog.decisions import recorded
 from motcua.catalog.display import describe
 from motcua.catalog.models import localized
 from motcua.lib.errors import Conflict
@@ -44,20 +45,11 @@ class Part:
     holder: tuple[str, str] | None = None  # (name, ID) when not the applicant
 
 
-def _recorded(definition: dict) -> dict[str, dict]:
-    """The values steps record (`record`), as the form's properties: printed like answers."""
-    found: dict[str, dict] = {}
-    for step in definition["workflow"]["steps"]:
-        for key, prop in ((step.get("record") or {}).get("properties") or {}).items():
-            found.setdefault(key, prop)
-    return found
-
-
 def printed_schema(dossier) -> tuple[dict, dict]:
     """(schema, data) of what a result prints: the form's answers and the values officers recorded."""
     definition = dossier.procedure_version.definition
     form = definition["form"]
-    schema = {**form, "properties": {**form.get("properties", {}), **_recorded(definition)}}
+    schema = {**form, "properties": {**form.get("properties", {}), **recorded(definition)}}
     data = {**(dossier.data or {}), **((dossier.decisions or {}).get("values") or {})}
     return schema, data
 
