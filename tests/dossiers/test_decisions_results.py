@@ -115,6 +115,8 @@ def test_the_council_records_the_level_which_is_printed_on_the_childs_certificat
     finish_step(walker, "council", good)
     event = DossierEvent.objects.filter(dossier__code=walker.code, action="transfer").latest("id")
     assert event.data["choice"] == "disabled" and event.data["values"] == good["values"]
+    # The applicant and the API read what the council concluded.
+    assert walker.get()["decisions"] == {"choices": {"council": "disabled"}, "values": good["values"]}
     walker.process()
     walker.finish()
     text = result_text(walker)
