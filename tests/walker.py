@@ -199,7 +199,7 @@ class Walker:
         if self.dossier.status == 2:
             assert self.act(who, "start_processing", {"task": task.step})["status"] == 4
         action = "approve" if task.role == Role.APPROVER else "transfer"
-        answer = self.act(who, action, {"task": task.step})
+        answer = self.act(who, action, {"task": task.step, **decision(self.definition, task.step)})
         assert answer["status"] == 4
         check_task_graph(self.code)
         return who, answer
@@ -223,6 +223,32 @@ class Walker:
         self.receive()
         self.process()
         return self.finish()
+
+
+def decision(definition: dict, step: str, choice: str | None = None) -> dict:
+    """What finishing a step takes when it asks for a decision: `choice` (default: the first that goes forward
+    without refusing) and a value for each recorded value (an example of its type)."""
+    spec = next(s for s in definition["workflow"]["steps"] if s["id"] == step)
+    body: dict = {}
+    choices = spec.get("choices") or []
+    if choices:
+        body["choice"] = choice or next(c["id"] for c in choices if "back" not in c and not c.get("refuse"))
+    props = (spec.get("record") or {}).get("properties") or {}
+    if props:
+        body["values"] = {key: example_value(prop) for key, prop in props.items()}
+    return body
+
+
+def example_value(prop: dict) -> object:
+    if "enum" in prop:
+        return prop["enum"][0]
+    if prop.get("type") in ("integer", "number"):
+        return prop.get("minimum", 1)
+    if prop.get("type") == "boolean":
+        return True
+    if prop.get("format") == "date":
+        return "2026-11-20"
+    return "Đạt"
 
 
 def check_task_graph(code: str) -> None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from motcua.catalog.models import localized
 from motcua.dossiers import actions, deadlines, workflow
+from motcua.dossiers.actions import decisions as step_decisions
 from motcua.dossiers.models import Dossier, Task
 from motcua.identity.models import User
 from motcua.lib.errors import ActionError
@@ -44,8 +45,13 @@ ERROR_FIELDS = {
     "invalid_assignee": "assignee",
     "unknown_task": "task",
     "incomplete": "components",
+    "choice_required": "choice",
+    "unknown_choice": "choice",
+    "invalid_values": "values",
+    "unknown_values": "values",
 }
 ITEM_REASON = "item-reason-"
+VALUE = "value-"  # a value a step records (`record`), posted as value-<key>
 
 
 # --- which steps a form offers ---------------------------------------------------------------
@@ -135,6 +141,9 @@ def posted_input(action: str, post: QueryDict) -> dict[str, object]:
         "receipt_number": post.get("receipt_number", "").strip()[:64] or None,
         "obligation": post.get("obligation", "").strip()[:64] or None,
         "reference": post.get("reference", "").strip()[:64] or None,
+        "choice": post.get("choice", "").strip()[:64] or None,
+        "values": {k[len(VALUE):]: post.get(k, "")[:500] for k in post if k.startswith(VALUE) and post.get(k, "").strip()}
+        or None,
     }
     return {name: value for name, value in values.items() if name in rule.schema.model_fields}
 
@@ -167,6 +176,8 @@ class ActionForm:
     completeness: list = field(default_factory=list)
     assign_options: list[tuple[Task, list[tuple[str, str]]]] = field(default_factory=list)
     obligations: list[tuple[str, str]] = field(default_factory=list)  # (id, name) the officer may ask for
+    # transfer, approve: per step that asks for it, its choices (id, name) and recorded values (key, label, prop)
+    decisions: list[tuple[Task, list[tuple[str, str]], list[tuple[str, str, dict]]]] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -235,9 +246,12 @@ def detail_forms(
             form.error = failed.message
             form.error_field = ERROR_FIELDS.get(failed.code, "")
             form.values = {k: again.get(k, "") for k in ("reason", "task", "assignee", "amount", "new_due_date", "receipt_number",
-                                                   "obligation", "reference")}
+                                                   "obligation", "reference", "choice")}
+            form.values["recorded"] = {k[len(VALUE):]: again.get(k, "") for k in again if k.startswith(VALUE)}
         if action in STEP_ACTIONS or action == "assign":
             form.steps = candidate_steps(action, open_tasks, user, grants)
+        if action in ("transfer", "approve"):
+            form.decisions = _decisions(dossier, form.steps)
         if action == "receive":
             form.completeness = [r for r in component_rows if r.needed or r.supplied]
         elif action == "request_supplement":
@@ -263,6 +277,20 @@ def detail_forms(
             form.values["missing"] = [names.get(k, k) for k in failed.extra.get("missing", [])]
         forms.append(form)
     return forms
+
+
+def _decisions(dossier: Dossier, steps: list[Task]) -> list[tuple[Task, list[tuple[str, str]], list[tuple[str, str, dict]]]]:
+    """For each offered step that asks for them: the choices still offered and the values to record."""
+    found = []
+    for task in steps:
+        spec = step_decisions.step_spec(dossier, task.step)
+        choices = [(c["id"], localized(c["name"])) for c in step_decisions.offered(dossier, spec)]
+        props = ((spec.get("record") or {}).get("properties") or {})
+        fields = [(key, localized({"vi": prop.get("title", key), **prop.get("x-title", {})}), prop)
+                  for key, prop in props.items()]
+        if choices or fields:
+            found.append((task, choices, fields))
+    return found
 
 
 def allowed_words(allowed: Iterable[str]) -> str:

@@ -134,6 +134,35 @@ class ChargeOut(BaseModel):
     times: str | None = Field(None, description="an integer form field: the amount is charged this many times")
     local: list[LocalTableOut] = Field(description="local tables on top of the national one, for a period")
 
+class ChoiceOut(BaseModel):
+    id: str
+    name: str
+    next: list[str] = Field(description="the steps after this one the choice opens (those another choice names are skipped)")
+    back: str | None = Field(None, description="an earlier step done again, with every step after it")
+    max: int | None = Field(None, description="how many times `back` may be chosen")
+    refuse: bool = Field(False, description="the dossier is refused: it ends with the refusal letter, the reason its reasons")
+    requires: list[str] = Field(description="keys of `record` this choice needs in `values`")
+
+
+class DecisionOut(BaseModel):
+    """A step at which the officer decides or records values: what `transfer`/`approve` take there."""
+
+    step: str
+    name: str
+    choices: list[ChoiceOut] = Field(description="`choice` of the action: one of these ids (required when any)")
+    record: dict | None = Field(None, description="`values` of the action: a JSON Schema object of what the step records")
+
+
+class DocumentOut(BaseModel):
+    """One document the dossier may end with."""
+
+    kind: Literal["result", "part", "refusal"] = Field(
+        description="result: the main result; part: issued by a step (when done); refusal: the refusal letter")
+    title: str
+    document_type: str
+    step: str | None = Field(None, description="the step that issues a part")
+    holder: dict | None = Field(None, description="{name, id}: the form fields naming the holder when not the applicant")
+
 
 class ProcedureDetail(ProcedureOut):
     form: dict
@@ -150,6 +179,37 @@ class ProcedureDetail(ProcedureOut):
     components: list[ComponentOut]
     result: str
     legal_basis: list[str]
+    decisions: list[DecisionOut] = Field(description="the steps where an officer chooses or records values")
+    documents: list[DocumentOut] = Field(description="the documents a dossier may end with, each with its holder")
+
+
+def _decisions(d: dict) -> list[dict]:
+    found = []
+    for s in d["workflow"]["steps"]:
+        if not s.get("choices") and not s.get("record"):
+            continue
+        choices = [{"id": c["id"], "name": localized(c["name"]), "next": c.get("next", []), "back": c.get("back"),
+                    "max": c.get("max", 1) if "back" in c else None, "refuse": bool(c.get("refuse")),
+                    "requires": c.get("requires", [])}
+                   for c in s.get("choices") or []]
+        record = s.get("record")
+        found.append({"step": s["id"], "name": localized(s["name"]), "choices": choices,
+                      "record": {"type": "object", **record} if record else None})
+    return found
+
+
+def _documents(d: dict) -> list[dict]:
+    result = d["result"]
+    name = vocab.current().name
+    found = [{"kind": "result", "title": localized(result["title"]), "document_type": result["document_type"],
+              "holder": result.get("holder")}]
+    found += [{"kind": "part", "title": localized(p.get("title") or name("document_types", p["document_type"])),
+               "document_type": p["document_type"], "step": p["step"], "holder": p.get("holder")}
+              for p in result.get("parts", [])]
+    if result.get("refusal"):
+        found.append({"kind": "refusal", "title": localized(result["refusal"]["title"]),
+                      "document_type": result["refusal"]["document_type"]})
+    return found
 
 
 def _summary(p: Procedure) -> dict:
@@ -240,6 +300,8 @@ def get_procedure(request, code: str):
         ],
         "result": localized(d["result"]["title"]),
         "legal_basis": d.get("legal_basis", []),
+        "decisions": _decisions(d),
+        "documents": _documents(d),
     }
 
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
-from motcua.catalog import timing, vocab
+from motcua.catalog import decisions, timing, vocab
 from motcua.catalog.fees import problems as fee_problems
 from motcua.catalog.models import Procedure
 from motcua.catalog.timing import longest_chain
@@ -154,7 +154,10 @@ def _meaning(d: dict, v: vocab.Vocabulary) -> Iterator[Problem]:
     yield from _people(d.get("form_ui", {}), props, v)
     yield from _derived(d.get("form_ui", {}), props)
     yield from _workflow(d["workflow"]["steps"], fields, timing.longest_time(d), v)
-    yield from _result(d["result"], fields, {s["id"] for s in d["workflow"]["steps"]}, v)
+    # Recorded values (a step's `record`) are printed like form fields.
+    yield from _result(d["result"], fields | set(decisions.recorded(d)), {s["id"] for s in d["workflow"]["steps"]}, v)
+    # Officers' choices, recorded values, the refusal letter, holders, person blocks keyed by a form field.
+    yield from (Problem(path, message) for path, message in decisions.problems(d, v))
     # Alternative times, obligations, inner deadlines, validity (catalog/timing.py).
     yield from (Problem(path, message) for path, message in timing.problems(d))
 
@@ -263,8 +266,8 @@ def _people(ui: dict, props: dict, v: vocab.Vocabulary) -> Iterator[Problem]:
     spec = ui.get("people")
     if not spec:
         return
-    relation = spec["relation"]
-    if relation not in props:
+    relation = spec.get("relation")
+    if relation is not None and relation not in props:
         yield Problem(("form_ui", "people", "relation"), _("trường %(name)s không có trong biểu mẫu") % {"name": repr(relation)})
     section_of = {n: i for i, sec in enumerate(ui.get("sections", [])) for n in sec["fields"]}
     for i, block in enumerate(spec["blocks"]):
@@ -277,12 +280,12 @@ def _people(ui: dict, props: dict, v: vocab.Vocabulary) -> Iterator[Problem]:
         for name in block["fields"]:
             if name not in props:
                 yield Problem((*path, "fields", name), _("trường %(name)s không có trong biểu mẫu") % {"name": repr(name)})
-            elif section_of and section_of.get(relation, -1) >= section_of.get(name, len(section_of)):
+            elif relation and "as" in block and section_of and section_of.get(relation, -1) >= section_of.get(name, len(section_of)):
                 # Asked on the same page, the relation would be unknown when the block is shown.
                 yield Problem((*path, "fields", name), _("trường quan hệ %(relation)s phải được hỏi ở một phần trước trường %(name)s")
                               % {"relation": repr(relation), "name": repr(name)})
-        for value in block["as"]:
-            yield from _not_a_value((*path, "as", value), value, relation, props)
+        for value in block.get("as", {}):
+            yield from _not_a_value((*path, "as", value), value, relation or "", props)
 
 
 def _derived(ui: dict, props: dict) -> Iterator[Problem]:

@@ -220,6 +220,10 @@ class DossierOut(Schema):
     amount_due: int = Field(description="đồng still to pay (the same as payment_due)")
     paid_online: int = Field(description="Decision 766: 0 not paid online, 1 national payment platform, 2 local gateway")
     data: dict[str, Any]
+    decisions: dict[str, Any] = Field(
+        default_factory=dict,
+        description="what officers decided while processing: {choices: {step: choice}, values: {key: value}, "
+                    "rounds: {step.choice: n}, refusal: {step, choice, reasons}} (docs/procedure-format.md)")
     components: list[dict[str, Any]]
     tasks: list[TaskOut]
     unit_shares: list[UnitShareOut]
@@ -295,6 +299,7 @@ def _out(dossier: Dossier, user, *, new: bool = False, grants: Grants | None = N
         "amount_due": dossier.payment_due,
         "paid_online": dossier.paid_online,
         "data": dossier.data,
+        "decisions": dossier.decisions or {},
         "components": dossier.components,
         "tasks": [
             {

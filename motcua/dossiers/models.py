@@ -76,6 +76,9 @@ class Dossier(models.Model):
     disliked = models.BooleanField(default=False)
     # A complaint (a petition of kind "complaint", petitions/) is linked to it: indicator 5.4 counts it a failure.
     complained = models.BooleanField(default=False)
+    # What officers decided and recorded while processing (dossiers/actions/decisions.py): {"choices": {step:
+    # choice}, "rounds": {step: times sent back}, "values": {key: value}, "refusal": {step, choice, reasons}}.
+    decisions = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [

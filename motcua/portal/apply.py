@@ -35,7 +35,7 @@ from motcua.lib.ratelimit import rate_limited
 from motcua.portal import steps
 from motcua.portal.supplied import check_supplied, stored
 from motcua.units.models import Unit
-from motcua.vault.prefill import PrefillResult, hints, people, prefill
+from motcua.vault.prefill import PrefillResult, hints, keyed_people, people, prefill
 from motcua.vault.prefill import apply as apply_prefill
 from motcua.vault.store import get_for
 from motcua.vault.submission import vault_types
@@ -314,6 +314,10 @@ def _post_fields(request: HttpRequest, draft: Draft, plan, index: int) -> HttpRe
         # Another relation: the people blocks were filled for the old one (the applicant's own
         # name as the mother's…); they are filled again, for the new one, on their step.
         data = {k: v for k, v in data.items() if k not in by_relation}
+    for key, filled_by_key in keyed_people(version).items():
+        if key in current.fields and answers.get(key) != draft.data.get(key):
+            # Another person named (the deceased's ID changed): their block is looked up again.
+            data = {k: v for k, v in data.items() if k not in filled_by_key}
     # Registry values replace what was posted, as the core will at submission: the verified ones
     # always, a conditional one (a suggestion) when its condition holds on the answers.
     found = _prefill_for(request, draft, set(current.fields), data)

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.template.loader import select_template
 from django.utils import timezone, translation
@@ -15,6 +16,7 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
 from motcua.catalog import vocab
+from motcua.catalog.decisions import recorded
 from motcua.catalog.display import describe
 from motcua.catalog.models import localized
 from motcua.lib.errors import Conflict
@@ -40,6 +42,37 @@ class Part:
     officer: str
     done_at: datetime | None
     rows: list[tuple[str, str]]
+    holder: tuple[str, str] | None = None  # (name, ID) when not the applicant
+
+
+def printed_schema(dossier) -> tuple[dict, dict]:
+    """(schema, data) of what a result prints: the form's answers and the values officers recorded."""
+    definition = dossier.procedure_version.definition
+    form = definition["form"]
+    schema = {**form, "properties": {**form.get("properties", {}), **recorded(definition)}}
+    data = {**(dossier.data or {}), **((dossier.decisions or {}).get("values") or {})}
+    return schema, data
+
+
+def holder_of(dossier, spec: dict | None) -> tuple[str, str] | None:
+    """(name, ID) of whoever holds a result that the applicant does not (a business, the person represented)."""
+    if not spec:
+        return None
+    data = dossier.data or {}
+    name = data.get(spec["name"])
+    if not name:
+        return None
+    return str(name), str(data.get(spec.get("id", ""), "") or "")
+
+
+def refusal(dossier) -> dict | None:
+    """The refusal after processing an officer chose (decisions), or None."""
+    return (dossier.decisions or {}).get("refusal") or None
+
+
+def document_language() -> str:
+    """The language of the documents an agency issues: the installation's (the country's first), not the reader's."""
+    return settings.LANGUAGE_CODE[:2]
 
 
 def signed_name(user) -> str:
@@ -58,7 +91,7 @@ def result_parts(dossier, number: str) -> list[Part]:
     if not wanted:
         return []
     tasks = {t.step: t for t in dossier.tasks.select_related("unit", "done_by").filter(status="done")}
-    schema = definition["form"]
+    schema, data = printed_schema(dossier)
     parts = []
     for i, part in enumerate(wanted, start=1):
         task = tasks.get(part["step"])
@@ -66,10 +99,12 @@ def result_parts(dossier, number: str) -> list[Part]:
             continue
         parts.append(Part(
             step=task.step, number=f"{number}-{i}", document_type=part["document_type"],
-            title=localized(part.get("title") or vocab.current().name("document_types", part["document_type"]), "vi") or part["document_type"],
+            title=localized(part.get("title") or vocab.current().name("document_types", part["document_type"]), document_language())
+            or part["document_type"],
             unit_name=task.unit.name, officer=signed_name(task.done_by) if task.done_by else "",
             done_at=timezone.localtime(task.done_at) if task.done_at else None,
-            rows=describe(schema, dossier.data or {}, part.get("fields") or []),
+            rows=describe(schema, data, part.get("fields") or []),
+            holder=holder_of(dossier, part.get("holder")),
         ))
     return parts
 
@@ -77,20 +112,32 @@ def result_parts(dossier, number: str) -> list[Part]:
 def render_pdf(dossier, number: str, issued_at: datetime, signer, parts: list[Part] | None = None) -> bytes:
     definition = dossier.procedure_version.definition
     result_def = definition["result"]
-    template = select_template([f"results/{result_def.get('template', 'generic')}.html", "results/generic.html"])
-    form = definition["form"]
-    summary_keys = result_def.get("summary_fields") or list(form.get("properties", {}))
-    # A result is an official document in the national language, whatever the UI language:
-    # options by their titles, dates dd/mm/yyyy, yes/no in words (as the form showed them).
-    with translation.override("vi"):
+    refused = refusal(dossier)
+    schema, data = printed_schema(dossier)
+    if refused:
+        # Refused after processing: the refusal letter with its reasons, not the result.
+        letter = result_def["refusal"]
+        template = select_template(["results/refusal.html"])
+        title = letter["title"]
+        summary_keys = letter.get("fields") or []
+    else:
+        template = select_template([f"results/{result_def.get('template', 'generic')}.html", "results/generic.html"])
+        title = result_def["title"]
+        summary_keys = result_def.get("summary_fields") or list(definition["form"].get("properties", {}))
+    # A result is an official document in the country's language (the catalog's first), whatever the
+    # reader's: options by their titles, dates as written there, yes/no in words (as the form showed them).
+    language = document_language()
+    with translation.override(language):
         html = template.render(
             {
                 "dossier": dossier,
                 "number": number,
-                "title": localized(result_def["title"], "vi"),
-                "procedure_name": localized(definition["name"], "vi"),
+                "title": localized(title, language),
+                "procedure_name": localized(definition["name"], language),
                 "unit": dossier.unit,
-                "rows": describe(form, dossier.data or {}, summary_keys),
+                "rows": describe(schema, data, summary_keys),
+                "holder": holder_of(dossier, result_def.get("holder")),
+                "refusal": refused,
                 "issued_at": timezone.localtime(issued_at),
                 "signer": signed_name(signer),
                 "applicant": getattr(dossier.applicant, "citizen", None),
@@ -117,9 +164,10 @@ def _signed(pdf: bytes, **how) -> bytes:
 
 
 def issue_result(dossier, signer, at: datetime) -> Result:
-    number = f"KQ-{dossier.code}"
-    parts = result_parts(dossier, number)
-    with translation.override("vi"):
+    refused = refusal(dossier)
+    number = f"{'TC' if refused else 'KQ'}-{dossier.code}"
+    parts = [] if refused else result_parts(dossier, number)
+    with translation.override(document_language()):
         pdf = _signed(
             render_pdf(dossier, number, at, signer, parts),
             reason=_("%(unit)s ban hành kết quả hồ sơ %(code)s") % {"unit": dossier.unit.name, "code": dossier.code},
@@ -131,5 +179,14 @@ def issue_result(dossier, signer, at: datetime) -> Result:
     result.file.save(f"{dossier.code}.pdf", ContentFile(pdf), save=False)
     result.save()
     # Every issued result is kept in the applicant's vault, for reuse in later dossiers.
-    keep_result(dossier, result, parts=[(p.number, p.document_type, p.title, p.unit_name) for p in parts])
+    definition = dossier.procedure_version.definition["result"]
+    if refused:
+        # The refusal letter goes to the applicant's store as a document of its own type.
+        letter = definition["refusal"]
+        keep_result(dossier, result, document_type=letter["document_type"],
+                    title=localized(letter["title"], document_language()))
+        return result
+    holder = holder_of(dossier, definition.get("holder"))
+    keep_result(dossier, result, parts=[(p.number, p.document_type, p.title, p.unit_name, p.holder) for p in parts],
+                holder=holder)
     return result

@@ -31,7 +31,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from motcua.catalog import vocab
 from motcua.lib.conditions import evaluate
+from motcua.lib.personal_id import InvalidPersonalId, validate_personal_id
 from motcua.vault import registries
 from motcua.vault.access import log_registry
 
@@ -61,10 +63,12 @@ class Hint:
     attribute: str
     when: Mapping | None = None
     person: str = ""  # set for a `people` block: applies only when its relation is the declared one
+    key: str = ""  # a `people` block keyed by a form field: the record of the person whose ID it holds
 
     @property
     def by_relation(self) -> bool:
-        return bool(self.person)
+        # Known only once the form's answers so far are (the relation, or the keyed person's ID).
+        return bool(self.person or self.key)
 
     @property
     def enforced(self) -> bool:
@@ -91,11 +95,27 @@ def people(version) -> tuple[str, set[str]]:
     return str(spec.get("relation", "")), fields
 
 
+def keyed_people(version) -> dict[str, set[str]]:
+    """The `people` blocks keyed by a form field: key field → the fields the block fills."""
+    spec = (version.definition.get("form_ui", {}) or {}).get("people") or {}
+    found: dict[str, set[str]] = {}
+    for block in spec.get("blocks", []) or []:
+        if block.get("key"):
+            found.setdefault(block["key"], set()).update(block.get("fields") or {})
+    return found
+
+
 def _people_hints(ui: Mapping, properties: Mapping) -> list[Hint]:
     spec = ui.get("people") or {}
     relation = spec.get("relation")
     found = []
     for block in spec.get("blocks", []) or []:
+        if block.get("key"):
+            # The person the form names (the deceased, the person represented): their own record, verified.
+            when = {"field": block["key"], "present": True}
+            found += [Hint(name, block["registry"], attribute, when, key=block["key"])
+                      for name, attribute in (block.get("fields") or {}).items() if name in properties]
+            continue
         for value, person in (block.get("as") or {}).items():
             when = {"field": relation, "equals": value}
             for name, attribute in (block.get("fields") or {}).items():
@@ -153,9 +173,14 @@ def lookup(
     for hint in _chosen(hints(version), data if isinstance(data, Mapping) else None, context):
         wanted.setdefault(hint.registry, []).append(hint)
     properties = version.form_schema.get("properties", {})
+    by_subject: dict[tuple[str, str | None], list[Hint]] = {}
     for code, group in wanted.items():
+        for hint in group:
+            # The applicant's own record, or the record of the person a form field names.
+            key = _named_person(code, data, hint.key) if hint.key else registries.subject_key(code, user)
+            by_subject.setdefault((code, key), []).append(hint)
+    for (code, key), group in by_subject.items():
         adapter = registries.get(code)
-        key = registries.subject_key(code, user)
         if adapter is None or key is None:
             continue
         try:
@@ -163,7 +188,7 @@ def lookup(
         except registries.RegistryUnavailable:
             result.unavailable.append(code)
             continue
-        if records is not None:
+        if records is not None and not any(h.key for h in group):
             records[code] = record
         if record is None:
             continue
@@ -178,6 +203,20 @@ def lookup(
             )
             result.reads.setdefault(code, set()).add(hint.attribute)
     return result
+
+
+def _named_person(code: str, data: Mapping | None, field: str) -> str | None:
+    """The personal ID a form field holds, when it is one and the registry is about persons; else None."""
+    if code not in vocab.current().person_registries or not isinstance(data, Mapping):
+        return None
+    value = data.get(field)
+    if not isinstance(value, str):
+        return None
+    try:
+        validate_personal_id(value)
+    except InvalidPersonalId:
+        return None
+    return value
 
 
 def log_reads(

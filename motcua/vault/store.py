@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import Q, QuerySet
@@ -97,12 +98,27 @@ def keep_upload(
     return found
 
 
-def keep_result(dossier, result, parts: list[tuple[str, str, str, str]] = ()) -> VaultDocument:
-    """Put an issued result in its applicant's vault (called once, where results are issued).
+def holder_account(dossier, holder: tuple[str, str] | None):
+    """Whose vault a document goes to: the holder's, when the ID the form gives is a citizen's account; else the
+    applicant's (who acts for a business or a person without an account, and keeps it for them)."""
+    if holder and holder[1]:
+        found = get_user_model().objects.filter(citizen__personal_id=holder[1], is_active=True).first()
+        if found is not None:
+            return found
+    return dossier.applicant
 
-    `parts`: (number, document type, title, issuing unit) of each document the same signed
+
+def keep_result(
+    dossier, result, parts: Iterable[tuple] = (), *, holder: tuple[str, str] | None = None,
+    document_type: str | None = None, title: str | None = None,
+) -> VaultDocument:
+    """Put an issued result in its holder's vault (called once, where results are issued).
+
+    `parts`: (number, document type, title, issuing unit[, holder]) of each document the same signed
     file also carries (an inter-agency bundle's health-insurance card…): each is kept as
-    its own document of its type, so a later dossier finds it like any other.
+    its own document of its type, in its holder's vault, so a later dossier finds it like any other.
+    `holder`: (name, ID) of the result's holder when not the applicant; `document_type` and `title`
+    replace the result's (a refusal letter).
     """
     definition = dossier.procedure_version.definition.get("result", {})
     issued_on = timezone.localdate(result.issued_at)
@@ -110,19 +126,19 @@ def keep_result(dossier, result, parts: list[tuple[str, str, str, str]] = ()) ->
             "content_type": "application/pdf", "origin": Origin.RESULT, "source_dossier": dossier.code,
             "created_at": result.issued_at, "issued_on": issued_on}
     found, _created = VaultDocument.objects.get_or_create(
-        owner=dossier.applicant, reference=result.number,
+        owner=holder_account(dossier, holder), reference=result.number,
         defaults={
-            "document_type": str(definition.get("document_type", "")),
-            "title": localized(definition.get("title"), "vi") or result.number,
+            "document_type": document_type if document_type is not None else str(definition.get("document_type", "")),
+            "title": title or localized(definition.get("title"), "vi") or result.number,
             "issuer": dossier.unit.name,
-            "valid_until": timing.valid_until(definition, issued_on),
+            "valid_until": None if document_type is not None else timing.valid_until(definition, issued_on),
             **file,
         },
     )
-    for number, document_type, title, issuer in parts:
+    for number, part_type, part_title, issuer, *rest in parts:
         VaultDocument.objects.get_or_create(
-            owner=dossier.applicant, reference=number,
-            defaults={"document_type": document_type, "title": title, "issuer": issuer, **file},
+            owner=holder_account(dossier, rest[0] if rest else None), reference=number,
+            defaults={"document_type": part_type, "title": part_title, "issuer": issuer, **file},
         )
     return found
 

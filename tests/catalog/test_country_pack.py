@@ -129,6 +129,9 @@ def test_a_birth_registration_walks_to_its_result(bangladesh):
     text = " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
     assert "VIỆT NAM" not in text and "Độc lập" not in text
     assert "গণপ্রজাতন্ত্রী" in text, text[:300]  # (pypdf splits some Bengali vowel signs: the first word is whole)
+    # Its body is in the installation's language too (gettext), not Vietnamese.
+    assert "Kết quả giải quyết thủ tục" not in text and "NGƯỜI KÝ" not in text and "ngày" not in text
+    assert walker.code in text and "motcua" in text
 
 
 def _bd_due_from(received: datetime, days: int) -> date:

@@ -70,6 +70,15 @@ class StepInput(ActionInput):
     task: Text | None = Field(None, max_length=64, description="the step's id; without it, the first step that fits")
 
 
+class StepDoneInput(StepInput):
+    """transfer, approve: the step finished, with the officer's decision and recorded values when it asks for them."""
+
+    choice: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$",
+                               description="the id of one of the step's `choices` (required when it has some)")
+    values: dict[Annotated[str, Field(max_length=64)], Annotated[Text, Field(max_length=500)] | int | float | bool | None] | None = Field(
+        None, max_length=50, description="the values the step records (its `record`), by key")
+
+
 class AssignInput(StepInput):
     assignee: Text | None = Field(None, max_length=150, description="the username given the step")
 
@@ -137,6 +146,8 @@ class Payload:
 
     reason: str = ""
     task: str | None = None  # a step id
+    choice: str | None = None  # transfer, approve: the decision at a step with `choices`
+    values: dict | None = None  # transfer, approve: the values a step with `record` records
     assignee: str | None = None  # a username
     items: list[dict] | None = None  # supplement request: [{"key": component, "reason": …}]
     components: list[dict] | None = None  # supplement answer: [{"key": component, …}]

@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 
 from motcua.dossiers import workflow
 from motcua.dossiers.actions.context import Ctx
-from motcua.dossiers.actions.inputs import AssignInput, StepInput
+from motcua.dossiers.actions.decisions import finish
+from motcua.dossiers.actions.inputs import AssignInput, StepDoneInput, StepInput
 from motcua.dossiers.models import Status, Task
 from motcua.identity.models import User
 from motcua.lib.errors import Invalid
@@ -49,21 +50,17 @@ def start_processing(ctx: Ctx, p: StepInput) -> tuple[int, dict]:
     return Status.PROCESSING, {"step": task.step}
 
 
-def transfer(ctx: Ctx, p: StepInput) -> tuple[None, dict]:
+def transfer(ctx: Ctx, p: StepDoneInput) -> tuple[None, dict]:
     task = _task_or_error(ctx.workable("work"), p)
-    opened = workflow.complete(task, ctx.user, ctx.now, ctx.tasks)
-    # Handing a step to another unit is the inter-agency transfer (liên thông).
-    return None, {
-        "step": task.step,
-        "opened": [{"step": t.step, "unit": t.unit.code} for t in opened],
-        "to_units": sorted({t.unit.code for t in opened if t.unit_id != task.unit_id}),
-    }
+    # Handing a step to another unit is the inter-agency transfer (liên thông); the officer's
+    # choice and recorded values, when the step asks for them, steer what opens (decisions.py).
+    return None, finish(ctx, task, p)
 
 
-def approve(ctx: Ctx, p: StepInput) -> tuple[None, dict]:
+def approve(ctx: Ctx, p: StepDoneInput) -> tuple[None, dict]:
     task = _task_or_error(ctx.workable("approve"), p)
-    workflow.complete(task, ctx.user, ctx.now, ctx.tasks)
+    extra = finish(ctx, task, p)
     # ctx.tasks holds what complete() changed and opened: no need to ask the database.
     if not any(t.role == Role.APPROVER and not t.is_end and t.status in workflow.LIVE for t in ctx.tasks):
         ctx.dossier.approved_at = ctx.now
-    return None, {"step": task.step}
+    return None, {key: value for key, value in extra.items() if key not in ("opened", "to_units")}

@@ -49,6 +49,19 @@ POPULATION: dict[str, dict[str, object]] = {
         "permanent_address": "Số 9 đường Nguyễn Huệ, phường Hòa Thuận, tỉnh Demo",
         "current_address": "Số 9 đường Nguyễn Huệ, phường Hòa Thuận, tỉnh Demo", "marital_status": "single",
     },
+    # Deceased (the death bundle's look-up keyed to the deceased): Nguyễn Văn An's late grandfather.
+    "001045098765": {
+        "personal_id": "001045098765", "full_name": "Nguyễn Văn Bảy", "birth_date": "1945-03-08", "sex": "nam",
+        "ethnicity": "Kinh", "nationality": "Việt Nam", "religion": "Không", "hometown": "Xã An Bình, tỉnh Demo",
+        "permanent_address": _ADDRESS_ANBINH, "current_address": _ADDRESS_ANBINH, "marital_status": "widowed",
+    },
+    # A child represented by his father (the disability certificate is his, filed by Nguyễn Văn An).
+    "001215003344": {
+        "personal_id": "001215003344", "full_name": "Nguyễn Minh Khôi", "birth_date": "2015-09-01", "sex": "nam",
+        "ethnicity": "Kinh", "nationality": "Việt Nam", "religion": "Không", "hometown": "Xã An Bình, tỉnh Demo",
+        "permanent_address": _ADDRESS_ANBINH, "current_address": _ADDRESS_ANBINH,
+        "father_name": "Nguyễn Văn An", "mother_name": "Trần Thị Hạnh", "marital_status": "single",
+    },
 }
 
 ENTERPRISE: dict[str, dict[str, object]] = {

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
 
+from motcua.catalog.display import options as _enum_options
 from motcua.catalog.models import localized as _localized
 from motcua.dossiers import rating
 from motcua.identity.provider.credentials import DEMO_PASSWORD
@@ -92,3 +93,9 @@ def get(mapping, key):
 @register.filter
 def is_past(value: datetime | None) -> bool:
     return value is not None and value < timezone.now()
+
+
+@register.filter
+def enum_options(prop) -> list[tuple[str, str]]:
+    """(value, label) of the options of a JSON Schema property (a value an officer records)."""
+    return _enum_options(prop) if isinstance(prop, dict) else []
