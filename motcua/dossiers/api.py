@@ -425,12 +425,13 @@ def list_dossiers(
         )
     elif grants_of(request.user):
         # An officer: the dossiers of every unit they serve (issue 17's search); never others'.
-        qs = dossier_search.for_officer(request.user, filters)
+        # Each half of the search reads only as far as this page (dossiers/search.py).
+        qs = dossier_search.for_officer(request.user, filters, window=offset + limit)
     else:
         qs = dossier_search.matching(Dossier.objects.filter(applicant=request.user), filters)
     if unit:
         qs = dossier_search.matching(qs, filters)
-    qs = qs.select_related("procedure", "unit", "applicant__citizen").order_by("-submitted_at", "-id")[offset : offset + limit]
+    qs = qs.select_related("procedure", "unit", "applicant__citizen").order_by(*dossier_search.ORDER)[offset : offset + limit]
     return [
         {
             "code": d.code, "status": d.status, "status_label": str(Status(d.status).label),
