@@ -5,7 +5,8 @@
 
 On PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/motcua_bench),
 filled by bench/generate.py when it holds fewer dossiers than BENCH_DOSSIERS (default
-1,000,000), it starts gunicorn (BENCH_WORKERS=2 workers, BENCH_PORT=18500 on 127.0.0.1)
+1,000,000), it starts gunicorn (BENCH_WORKERS=2 workers of the production class, or BENCH_WORKER_CLASS with
+BENCH_SERVER_THREADS threads, BENCH_PORT=18500 on 127.0.0.1)
 and drives it with wrk (BENCH_CONNECTIONS=16 connections, BENCH_DURATION=20 s a run,
 bench/replay.lua) through these scenarios:
 
@@ -86,6 +87,9 @@ class Config:
     ipn_payments: int = 6000
     counter_filings: int = 6000
     threads: int = 2
+    # The worker class and threads: the production defaults (motcua/ops/gunicorn.py) unless
+    # BENCH_WORKER_CLASS / BENCH_SERVER_THREADS name others (an A/B of the server configuration).
+    server_options: tuple[str, ...] = ()
     work_dir: Path = field(default_factory=lambda: ROOT / "var" / "bench")
 
     @property
@@ -103,6 +107,10 @@ def _config() -> Config:
         port=int(os.environ.get("BENCH_PORT", "18500")),
         ipn_payments=int(os.environ.get("BENCH_IPN_PAYMENTS", "6000")),
         counter_filings=int(os.environ.get("BENCH_COUNTER_FILINGS", "6000")),
+        server_options=tuple(
+            option for name, flag in (("BENCH_WORKER_CLASS", "--worker-class"), ("BENCH_SERVER_THREADS", "--threads"))
+            if os.environ.get(name) for option in (flag, os.environ[name])
+        ),
     )
 
 
@@ -515,7 +523,7 @@ class Server:
         self.proc = subprocess.Popen(
             # The production configuration (Prometheus multiprocess metrics included).
             [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:motcua.ops.gunicorn", "--workers", str(cfg.workers),
-             "--bind", f"127.0.0.1:{cfg.port}", "--worker-class", "sync", "--backlog", "2048",
+             "--bind", f"127.0.0.1:{cfg.port}", *cfg.server_options, "--backlog", "2048",
              "--graceful-timeout", "5", "--timeout", "60"],
             cwd=ROOT, env=_server_env(cfg), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -637,6 +645,7 @@ def machine(cfg: Config) -> dict:
         "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem / 1024 / 1024, 1),
         "postgresql": pg, "python": platform.python_version(), "django": django.get_version(),
         "gunicorn": gunicorn.__version__, "wrk": wrk_version[0] if wrk_version else "", "os": platform.platform(),
+        "server": {"workers": cfg.workers, "options": list(cfg.server_options) or "motcua/ops/gunicorn.py defaults"},
         # Other work on the machine slows every figure; the ratios to the ceiling are what compare.
         "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
     }

@@ -132,6 +132,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg 3 (docs/operations.md, "PostgreSQL"): DB_SERVER_SIDE_BINDING sends the values apart from the
+    # statement (no quoting in Python) and lets psycopg prepare a statement after DB_PREPARE_THRESHOLD uses
+    # on a connection (PostgreSQL then skips parsing and, for the short hot statements, planning).
+    if env_bool("DB_SERVER_SIDE_BINDING", False):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=env_int("DB_PREPARE_THRESHOLD", 5)
+        )
     # models.W040 "SQLite does not support indexes with non-key columns": the INCLUDE columns of the
     # KPI covering index (dossiers.Dossier, dossier_kpi_facts) exist for the PostgreSQL rebuild of ten
     # million dossiers; on SQLite the same index is made on its key columns, which is what is wanted,

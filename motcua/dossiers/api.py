@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -363,7 +364,8 @@ def _file_at_counter(request, body: DossierIn, found: Procedure | None, version_
         else r
         for r in records or []
     ]
-    with transaction.atomic():  # the dossier and its scans' claim commit together (vault/uploads.py)
+    # The dossier and its scans' claim commit together (vault/uploads.py); without scans, one transaction.
+    with transaction.atomic() if taken else nullcontext():
         dossier = actions.file_at_counter(
             request.user, body.applicant.model_dump(exclude_none=True), body.procedure, body.data,
             channel=body.channel, unit_code=body.unit, components=components, procedure=found,
@@ -387,7 +389,9 @@ def submit(request, body: DossierIn):
     if body.payment_receipt is not None or any(c.paper_reason is not None for c in body.components or []):
         raise Invalid(_("Chỉ hồ sơ nộp tại quầy mới có thể giữ bản giấy hoặc ghi biên lai thu tiền."), code="counter_only")
     records, taken = _records(request, body.components, version_components)
-    with transaction.atomic():  # the dossier and its uploads' claim commit together (vault/uploads.py)
+    # The dossier and its uploads' claim commit together (vault/uploads.py); without uploads (documents
+    # reused from the vault, or none) the action's own transaction is all: no savepoint inside another.
+    with transaction.atomic() if taken else nullcontext():
         dossier = actions.submit(
             request.user, body.procedure, body.data, unit_code=body.unit, components=records, procedure=found
         )
@@ -430,12 +434,13 @@ def list_dossiers(
         )
     elif grants_of(request.user):
         # An officer: the dossiers of every unit they serve (issue 17's search); never others'.
-        qs = dossier_search.for_officer(request.user, filters)
+        # Each half of the search reads only as far as this page (dossiers/search.py).
+        qs = dossier_search.for_officer(request.user, filters, window=offset + limit)
     else:
         qs = dossier_search.matching(Dossier.objects.filter(applicant=request.user), filters)
     if unit:
         qs = dossier_search.matching(qs, filters)
-    qs = qs.select_related("procedure", "unit", "applicant__citizen").order_by("-submitted_at", "-id")[offset : offset + limit]
+    qs = qs.select_related("procedure", "unit", "applicant__citizen").order_by(*dossier_search.ORDER)[offset : offset + limit]
     return [
         {
             "code": d.code, "status": d.status, "status_label": str(Status(d.status).label),
@@ -533,7 +538,9 @@ def _act(request, code: str, action: str, body: actions.ActionInput | None) -> d
         body = (counter_actions.DigitizeInput(reason=body.reason, key=body.key, scan=scan) if isinstance(body, DigitizeIn)
                 else counter_actions.ResultScanInput(reason=body.reason, scan=scan))
     grants = grants_of(request.user)  # read once: for the action and for the answer's allowed actions
-    with transaction.atomic():  # the supplement and its uploads' claim commit together
+    # The supplement and its uploads' claim commit together; without uploads (most actions), the
+    # action's own transaction is all: no savepoint inside another (two statements a request).
+    with transaction.atomic() if taken else nullcontext():
         dossier = actions.perform(code, action, request.user, payload=body, grants=grants)
         vault_uploads.mark_used(taken, code)
     # The dossier the action just saved, with its unit, procedure and version, and seen by the

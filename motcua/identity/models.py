@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -92,6 +95,12 @@ class CitizenProfile(models.Model):
         super().save(*args, **kwargs)
 
 
+@cache
+def _serves_units() -> Exists:
+    """Whether the token's user holds any membership: built once (each query resolves its own copy)."""
+    return Exists(apps.get_model("units", "Membership").objects.filter(user=OuterRef("user_id")))
+
+
 def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -128,10 +137,17 @@ class ApiToken(models.Model):
     def user_for(cls, raw: str) -> User | None:
         if not raw or len(raw) > 200:
             return None
-        # The citizen profile and home unit come along: submitting needs both (two queries fewer).
+        # The citizen profile and home unit come along: submitting needs both (two queries fewer); and
+        # whether the user serves any unit (as identity.backends does for sessions): a citizen's grants
+        # are then known to be none, without the membership query (units.scope.grants_of).
         token = (
-            cls.objects.live().select_related("user__citizen__home_unit").filter(digest=_digest(raw)).first()
+            cls.objects.live().select_related("user__citizen__home_unit").filter(digest=_digest(raw))
+            .annotate(serves_units=_serves_units()).first()
         )
         if token is None or not token.user.is_active:
             return None
-        return token.user
+        user = token.user
+        user.serves_units = token.serves_units
+        if not token.serves_units:
+            user._motcua_grants = ()  # what units.scope.grants_of would read: no membership
+        return user

@@ -20,6 +20,11 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = _dir
 wsgi_app = "motcua.wsgi"
 bind = os.environ.get("BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# WEB_THREADS > 1: gunicorn's gthread worker, that many requests at once per process (one database
+# connection each, DB_CONN_MAX_AGE); 1 (the default): the sync worker, one request at a time per
+# process. docs/operations.md ("Sizing") has the measurements behind the default.
+threads = int(os.environ.get("WEB_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
 # The request log is motcua's own (LOG_FORMAT=json, one line per request); gunicorn's access log is off.
 accesslog = None
 

@@ -161,3 +161,42 @@ def test_bulk_bad_input_is_4xx(three):
     assert Dossier.objects.get(pk=three["an"].pk).status == Status.SUBMITTED
     anonymous = ApiClient(None).post("/dossiers/actions/receive", {"codes": [three["an"].code]})
     assert anonymous.status_code == 401
+
+
+# --- the page pushed into each half of the union (dossiers/search.py, `window`) ---------------------
+
+
+def test_each_half_reading_only_its_first_page_finds_the_same_rows_in_the_same_order(demo):
+    """`for_officer(…, window=offset + limit)` gives each half of the union its own ORDER BY … LIMIT: the
+    page must be exactly the page of the whole search, for several filters, pages and ties of time."""
+    from motcua.dossiers import search
+    from motcua.units.models import Unit
+
+    officer = user("onestop_anbinh")
+    filed_ = [filed(name) for name in ("citizen", "citizen3", "citizen2") for _ in range(4)]
+    # Ties: dossiers submitted at the same moment are ordered by id (ORDER); some of every unit.
+    moment = timezone.now() - timedelta(days=3)
+    Dossier.objects.filter(pk__in=[d.pk for d in filed_[::3]]).update(submitted_at=moment)
+    # Hòa Thuận's dossiers with a step at An Bình: found through the "stepped" half only.
+    anbinh = Unit.objects.get(pk=filed_[0].unit_id)
+    for d in filed_[8:11]:
+        Task.objects.filter(dossier=d).update(unit=anbinh)
+    actions.perform(filed_[1].code, "receive", officer)
+    today = timezone.localdate()
+    cases = [
+        search.parse(status="1"), search.parse(status="2"), search.parse(procedure="1.001193"),
+        search.parse(channel="2", procedure="1.001193"), search.parse(q="nguyen"), search.parse(q=filed_[0].code[:13]),
+        search.parse(date_from=(today - timedelta(days=5)).isoformat(), date_to=today.isoformat()),
+        search.parse(procedure="9.999999"),
+    ]
+    for officer_ in (officer, user("onestop_prov")):
+        for filters in cases:
+            whole = list(search.for_officer(officer_, filters).order_by(*search.ORDER).values_list("code", flat=True))
+            for offset, limit in ((0, 1), (0, 3), (1, 2), (2, 5), (5, 50), (0, 500), (11, 3)):
+                page = list(search.for_officer(officer_, filters, window=offset + limit).order_by(*search.ORDER)
+                            .values_list("code", flat=True)[offset : offset + limit])
+                assert page == whole[offset : offset + limit], (officer_.username, filters, offset, limit)
+    # The cases are not vacuous: the stepped dossiers and the ties are in what An Bình's officer finds.
+    found = set(search.for_officer(officer, search.parse(status="1")).values_list("code", flat=True))
+    assert {d.code for d in filed_[8:11]} <= found and filed_[11].code not in found
+    assert Dossier.objects.filter(submitted_at=moment, code__in=found).count() >= 2
