@@ -28,7 +28,7 @@ from motcua.dossiers.access import staff_dossiers
 from motcua.dossiers.models import Channel, Dossier, Status, Task
 from motcua.lib.errors import Invalid
 from motcua.lib.text import fold
-from motcua.units.scope import units_for
+from motcua.units.scope import grants_of, units_served
 
 MAX_QUERY = 100  # characters of `q`: a name, a code or an ID is far shorter
 # The order of every list of found dossiers: newest first, the id breaking ties (a total order, so that
@@ -135,7 +135,9 @@ def for_officer(user, filters: Filters, window: int | None = None) -> QuerySet[D
     scope = staff_dossiers(user)
     if not filters.any:
         return scope
-    units = units_for(user).values("pk")
+    # The same units as the plain scope (units.scope.units_served): a specialist's filter never reaches
+    # another agency's dossiers in their subtree (the commune's civil-status officer, the commune police's).
+    units = units_served(grants_of(user)).values("pk")
     procedures = procedure_ids(filters.procedure) if filters.procedure else None
     halves = [
         matching(Dossier.objects.filter(unit__in=units), filters, procedures),

@@ -200,3 +200,23 @@ def test_each_half_reading_only_its_first_page_finds_the_same_rows_in_the_same_o
     found = set(search.for_officer(officer, search.parse(status="1")).values_list("code", flat=True))
     assert {d.code for d in filed_[8:11]} <= found and filed_[11].code not in found
     assert Dossier.objects.filter(submitted_at=moment, code__in=found).count() >= 2
+
+
+def test_a_filter_never_widens_an_officers_scope_to_another_agency(three):
+    """The commune's civil-status specialist does not read the commune police's dossiers, nor the police
+    the commune's (docs/security.md, "Scopes"), whether the search has filters or not: the filtered search
+    reads the same units as the plain list."""
+    from motcua.units.models import Unit
+
+    police_unit = Unit.objects.get(code="000.11.30.H99")
+    Dossier.objects.filter(pk=three["chau"].pk).update(unit=police_unit)
+    Task.objects.filter(dossier=three["chau"]).update(unit=police_unit)
+    police = ApiClient(user("specialist_police_anbinh"))
+    civil = ApiClient(user("specialist_anbinh"))
+    an, chau = three["an"].code, three["chau"].code
+    for query in ("", "?status=1", "?procedure=1.001193", "?q=le", f"?q={chau}", "?channel=2"):
+        mine = codes(civil.get(f"/dossiers{query}"))
+        assert chau not in mine, query
+        theirs = codes(police.get(f"/dossiers{query}"))
+        assert an not in theirs, query
+    assert chau in codes(police.get("/dossiers?status=1")) and an in codes(civil.get("/dossiers?status=1"))

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0004_catalog_version'),
-        ('dossiers', '0012_task_calendar_days'),
+        ('dossiers', '0013_dossier_decisions'),
         ('units', '0004_unit_kind_from_catalog'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
