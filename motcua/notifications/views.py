@@ -30,13 +30,16 @@ def profile(request: HttpRequest) -> HttpResponse:
             Preference.objects.update_or_create(
                 user=request.user, defaults={"email": data["email"], "sms": data["sms"], "phone": data["phone"]},
             )
+            if "address" in request.POST and data["address"] != request.user.email:
+                request.user.email = data["address"]
+                request.user.save(update_fields=["email"])
             messages.success(request, _("Đã lưu cách bạn nhận thông báo."))
             return redirect("notifications:profile")
         status = 422
     else:
-        initial = {"email": True, "sms": False, "phone": ""}
+        initial = {"email": True, "sms": False, "phone": "", "address": request.user.email}
         if pref is not None:
-            initial = {"email": pref.email, "sms": pref.sms, "phone": pref.phone}
+            initial = {"email": pref.email, "sms": pref.sms, "phone": pref.phone, "address": request.user.email}
         elif getattr(request.user, "citizen", None) is not None and request.user.citizen.phone:
             initial["phone"] = request.user.citizen.phone  # the number the e-ID knows, to confirm
         form = PreferenceForm(initial=initial)
