@@ -237,3 +237,26 @@ def test_the_officer_assigned_hears_of_it(people, smtp):
     to_officer = [m for _, _, m in smtp.messages if m["To"] == "chuyenvien@example.vn"]
     assert [str(m["Subject"]).strip() for m in to_officer] == [f"Bạn được giao xử lý hồ sơ {code}"]
     assert Delivery.objects.get(address="chuyenvien@example.vn").audience == "officer"
+
+
+@pytest.mark.parametrize("answer", ["timeout", "redirect", "500"])
+def test_a_provider_that_hangs_redirects_or_fails_is_retried_then_dead_and_the_mail_goes(people, smtp, sms, settings,
+                                                                                        monkeypatch, answer):
+    monkeypatch.setattr(deliveries, "MAX_ATTEMPTS", 2)
+    settings.SMS_HTTP_TIMEOUT = 1
+    if answer == "timeout":
+        sms.delay = 2.5
+    else:
+        sms.status = 302 if answer == "redirect" else 500
+    _choose(people["citizen"])
+    _submit(people)
+    assert delivery.deliver_pending() == {"delivered": 1, "failed": 1}
+    assert [m["To"] for _, _, m in smtp.messages] == [EMAILS["citizen"]]  # the mail went all the same
+    row = Delivery.objects.get(channel="sms")
+    assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 1)
+    expected = {"timeout": "ReadTimeout", "redirect": "HTTP 302", "500": "HTTP 500"}[answer]
+    assert expected in row.last_error
+    with freeze_time(row.next_attempt_at + timedelta(seconds=1)):
+        assert delivery.deliver_pending() == {"delivered": 0, "failed": 1}
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (DeliveryStatus.DEAD, 2)
