@@ -29,6 +29,4 @@ class PreferenceForm(forms.Form):
         data = super().clean()
         if data.get("sms") and not data.get("phone") and "phone" not in self.errors:
             self.add_error("phone", _("Hãy nhập số điện thoại di động để nhận tin nhắn SMS."))
-        if data.get("email") and "address" in self.data and not data.get("address") and "address" not in self.errors:
-            self.add_error("address", _("Hãy nhập địa chỉ thư điện tử để nhận thông báo qua thư điện tử."))
         return data
