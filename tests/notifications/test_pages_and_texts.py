@@ -183,6 +183,13 @@ def test_the_demo_gateway_receives_dedupes_and_answers_by_number(client, demo, s
     assert answer.status_code == 200
     assert [(m["id"], m["text"]) for m in answer.json()["messages"]] == [("m-1", "Xin chao")]
     assert client.get(url, {"to": "+8801712345678"}).json()["messages"] == []
+    # The number typed in the URL as is: its "+" reaches the server as a space, and still means "+".
+    bd = client.post(url, {"id": "m-2", "to": "+8801712345678", "text": "Hello"}, content_type="application/json")
+    assert bd.status_code == 201
+    for raw in ("+8801712345678", "%2B8801712345678", "+84912345678"):
+        answer = client.get(f"{url}?to={raw}")
+        assert answer.status_code == 200 and len(answer.json()["messages"]) == 1, raw
+    assert client.get(f"{url}?to=+12345").status_code == 400
     assert client.get(url, {"to": "nonsense"}).status_code == 400
     for bad in ({"to": "0912345678", "text": "x", "extra": 1}, {"to": "0912345678", "text": "a\x00b"}, [1],
                 {"to": "1", "text": "x"}, {"to": "0912345678", "text": 5}):
