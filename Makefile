@@ -105,12 +105,13 @@ test-fast: $(VENV)/.installed-dev clamav $(OIDC_PROVIDER)/node_modules/.installe
 screenshots: $(VENV)/.installed-dev browser
 	MOTCUA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:xdist -q tests/browser/test_browser_journey.py tests/browser/test_browser_layout.py tests/browser/test_browser_worklist.py -k "whole_journey or layout or worklist or queues_search"
 
-## make worker / make scheduler: background tasks beside `make demo` (database backend, no broker)
+## make worker / make scheduler: background tasks beside `make demo` (database backend, no broker); give them the
+## demo's PORT (make worker PORT=8101): the national sync pushes to PUBLIC_URL's demo portal, which follows it
 worker: $(VENV)/.installed
-	DEBUG=$${DEBUG:-true} $(BIN)/motcua db_worker
+	$(DEMO_ENV) $(BIN)/motcua db_worker
 
 scheduler: $(VENV)/.installed
-	DEBUG=$${DEBUG:-true} $(BIN)/motcua scheduler --interval 60
+	$(DEMO_ENV) $(BIN)/motcua scheduler --interval 60
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

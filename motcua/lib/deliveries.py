@@ -31,6 +31,21 @@ class Counts:
     dead: int = 0
 
 
+@dataclass(frozen=True)
+class DeadLetter:
+    """One dead delivery of any queue, as the administrators' dead-letter page lists it."""
+
+    id: int
+    channel: str  # "email", "sms", "webhook", "national"
+    target: str  # the address, number or URL it goes to
+    topic: str  # the event (e.g. "dossier.receive", "status 2")
+    key: str  # what it is about (a dossier code)
+    attempts: int
+    last_error: str
+    summary: str  # a little of what it says
+    created_at: datetime
+
+
 class Queue(Protocol):
     name: str
 
@@ -39,6 +54,9 @@ class Queue(Protocol):
 
     def replay(self, ids: Iterable[int] | None = None) -> int:
         """Make dead deliveries (all, or these ids) pending again with a fresh attempt budget; how many."""
+
+    def dead(self, limit: int) -> list[DeadLetter]:
+        """The newest dead deliveries (at most `limit`), for an administrator to inspect."""
 
 
 _queues: dict[str, Queue] = {}

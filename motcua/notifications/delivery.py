@@ -29,7 +29,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from motcua.lib import deliveries, leases
-from motcua.lib.deliveries import Counts
+from motcua.lib.deliveries import Counts, DeadLetter
 from motcua.notifications import channels
 from motcua.notifications.channels import ChannelPlugin, Permanent, Unreachable
 from motcua.notifications.fanout import fan_out
@@ -183,6 +183,12 @@ class NotificationsQueue:
         # A fresh attempt budget; the last error is kept until the next try tells more.
         return rows.update(status=DeliveryStatus.QUEUED, attempts=0, next_attempt_at=now or timezone.now(),
                            claimed_until=None)
+
+
+    def dead(self, limit: int) -> list[DeadLetter]:
+        rows = Delivery.objects.filter(status=DeliveryStatus.DEAD).order_by("-id")[:limit]
+        return [DeadLetter(r.pk, r.channel, r.address, r.topic, r.key, r.attempts, r.last_error,
+                           f"{r.subject} — {r.body}" if r.subject else r.body, r.created_at) for r in rows]
 
 
 QUEUE = NotificationsQueue()

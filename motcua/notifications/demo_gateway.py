@@ -30,7 +30,14 @@ def _number(value: str) -> str | None:
     try:
         return phones.normalize(value)
     except ValidationError:
-        return None
+        pass
+    if value[:1] == " " and value.strip()[:1].isdigit():
+        # "?to=+8801712345678" typed in a URL unencoded: the query string made its "+" a space.
+        try:
+            return phones.normalize("+" + value.strip())
+        except ValidationError:
+            return None
+    return None
 
 
 def _json(m: DemoSms) -> dict:

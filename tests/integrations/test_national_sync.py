@@ -54,6 +54,21 @@ def test_every_status_change_is_pushed_in_order_with_the_national_field_set(as_u
     assert parsed.fields == rows[1].fields  # the wire format reads back to the same field set
 
 
+def test_the_times_of_every_change_are_written_alike(as_user, to_receiver):
+    # The return date just computed (local time) and the same date read back later (UTC) are one moment: the
+    # portal gets them in one form, not "+07:00" in one change and "+00:00" in the next.
+    code = submit(as_user)
+    officer = as_user("onestop_anbinh")
+    officer.act(code, "receive")
+    answer = officer.post(f"/dossiers/{code}/actions/request_supplement",
+                          {"reason": "Ảnh mờ", "items": [{"key": "birth_certificate", "reason": "Ảnh mờ"}]})
+    assert answer.status_code == 200, answer.content
+    received, supplement = NationalSync.objects.filter(dossier_code=code).order_by("seq")[1:3]
+    assert received.fields["due_at"] == supplement.fields["due_at"]
+    times = [v for row in (received, supplement) for k, v in row.fields.items() if k.endswith("_at") and v]
+    assert len(times) >= 6 and all(t.endswith("+00:00") for t in times), times
+
+
 def test_change_n_plus_one_waits_until_n_is_acknowledged(as_user, to_receiver):
     to_receiver.fail_first["/national"] = 1
     code = submit(as_user)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import import_module
@@ -237,3 +238,45 @@ def test_the_officer_assigned_hears_of_it(people, smtp):
     to_officer = [m for _, _, m in smtp.messages if m["To"] == "chuyenvien@example.vn"]
     assert [str(m["Subject"]).strip() for m in to_officer] == [f"Bạn được giao xử lý hồ sơ {code}"]
     assert Delivery.objects.get(address="chuyenvien@example.vn").audience == "officer"
+
+
+@pytest.mark.parametrize("answer", ["timeout", "redirect", "500"])
+def test_a_provider_that_hangs_redirects_or_fails_is_retried_then_dead_and_the_mail_goes(people, smtp, sms, settings,
+                                                                                        monkeypatch, answer):
+    monkeypatch.setattr(deliveries, "MAX_ATTEMPTS", 2)
+    settings.SMS_HTTP_TIMEOUT = 1
+    if answer == "timeout":
+        sms.delay = 2.5
+    else:
+        sms.status = 302 if answer == "redirect" else 500
+    _choose(people["citizen"])
+    _submit(people)
+    assert delivery.deliver_pending() == {"delivered": 1, "failed": 1}
+    assert [m["To"] for _, _, m in smtp.messages] == [EMAILS["citizen"]]  # the mail went all the same
+    row = Delivery.objects.get(channel="sms")
+    assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 1)
+    expected = {"timeout": "ReadTimeout", "redirect": "HTTP 302", "500": "HTTP 500"}[answer]
+    assert expected in row.last_error
+    with freeze_time(row.next_attempt_at + timedelta(seconds=1)):
+        assert delivery.deliver_pending() == {"delivered": 0, "failed": 1}
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (DeliveryStatus.DEAD, 2)
+
+
+def test_a_provider_that_hangs_costs_one_timeout_a_sweep_not_one_per_batch(people, smtp, sms, settings):
+    # Twenty dossiers, each a text and a mail: several claims of CLAIM_SIZE rows. Each batch's texts waiting out
+    # the timeout would hold the mail of every batch behind them; the first timeout stops SMS for this sweep.
+    settings.SMS_HTTP_TIMEOUT = 1
+    sms.delay = 3
+    _choose(people["citizen"])
+    codes = [_submit(people) for _ in range(20)]
+    started = time.monotonic()
+    totals = delivery.deliver_pending()
+    took = time.monotonic() - started
+    assert totals["delivered"] == 20 and len(smtp.messages) == 20  # every mail went
+    tried = Delivery.objects.filter(channel="sms", attempts=1)
+    assert 1 <= tried.count() <= delivery.CLAIM_SIZE  # only the first batch's texts waited for the provider
+    assert all("ReadTimeout" in e for e in tried.values_list("last_error", flat=True))
+    untried = Delivery.objects.filter(channel="sms", attempts=0, status=DeliveryStatus.QUEUED, claimed_until=None)
+    assert untried.count() == len(codes) - tried.count()  # handed back, due at the next sweep
+    assert took < 3 * settings.SMS_HTTP_TIMEOUT + 2, took

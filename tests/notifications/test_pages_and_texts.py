@@ -69,6 +69,7 @@ def test_a_long_value_is_shortened_in_the_sms_to_one_segment():
 
 @pytest.mark.parametrize(("given", "stored"), [
     ("0912 345 678", "+84912345678"), ("+84 912-345-678", "+84912345678"), ("+8801712345678", "+8801712345678"),
+    ("+84 912 345 678", "+84912345678"), ("0912345678", "+84912345678"),
     ("+44 7911 123456", "+447911123456"),
 ])
 def test_valid_numbers_are_stored_in_e164(given, stored):
@@ -99,6 +100,38 @@ def test_the_profile_saves_channels_and_phone(people, client):
     assert saved.status_code == 302
     pref = Preference.objects.get(user=people["citizen"])
     assert (pref.email, pref.sms, pref.phone) == (True, True, "+84912345678")
+
+
+def test_the_profile_takes_the_address_the_mail_goes_to(people, client):
+    # The e-ID gives no e-mail address: the person types the one they want the mail at.
+    citizen = people["citizen"]
+    citizen.email = ""
+    citizen.save(update_fields=["email"])
+    client.force_login(citizen)
+    assert 'name="address"' in client.get("/profile/notifications/").content.decode()
+    refused = client.post("/profile/notifications/", {"email": "on", "address": "an.nguyen@"})
+    assert refused.status_code == 422 and "Địa chỉ thư điện tử không hợp lệ." in refused.content.decode()
+    client.cookies["django_language"] = "en"
+    refused = client.post("/profile/notifications/", {"email": "on", "address": "an.nguyen@"})
+    assert refused.status_code == 422 and "The e-mail address is not valid." in refused.content.decode()
+    citizen.refresh_from_db()
+    assert citizen.email == ""
+    saved = client.post("/profile/notifications/", {"email": "on", "sms": "on", "phone": "0912345678",
+                                                   "address": "an.nguyen@example.vn"})
+    assert saved.status_code == 302
+    citizen.refresh_from_db()
+    assert citizen.email == "an.nguyen@example.vn"
+    assert 'value="an.nguyen@example.vn"' in client.get("/profile/notifications/").content.decode()
+    code = _submit(people)
+    delivery.fan_out()
+    assert set(Delivery.objects.filter(key=code).values_list("channel", "address")) == {
+        ("email", "an.nguyen@example.vn"), *( {("sms", "+84912345678")} if "sms" in _available() else set())}
+
+
+def _available() -> list[str]:
+    from motcua.notifications import channels
+
+    return channels.available()
 
 
 @pytest.mark.parametrize(("form", "message"), [
@@ -150,6 +183,13 @@ def test_the_demo_gateway_receives_dedupes_and_answers_by_number(client, demo, s
     assert answer.status_code == 200
     assert [(m["id"], m["text"]) for m in answer.json()["messages"]] == [("m-1", "Xin chao")]
     assert client.get(url, {"to": "+8801712345678"}).json()["messages"] == []
+    # The number typed in the URL as is: its "+" reaches the server as a space, and still means "+".
+    bd = client.post(url, {"id": "m-2", "to": "+8801712345678", "text": "Hello"}, content_type="application/json")
+    assert bd.status_code == 201
+    for raw in ("+8801712345678", "%2B8801712345678", "+84912345678"):
+        answer = client.get(f"{url}?to={raw}")
+        assert answer.status_code == 200 and len(answer.json()["messages"]) == 1, raw
+    assert client.get(f"{url}?to=+12345").status_code == 400
     assert client.get(url, {"to": "nonsense"}).status_code == 400
     for bad in ({"to": "0912345678", "text": "x", "extra": 1}, {"to": "0912345678", "text": "a\x00b"}, [1],
                 {"to": "1", "text": "x"}, {"to": "0912345678", "text": 5}):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from motcua.dossiers import facts
@@ -12,7 +13,9 @@ REUSED = facts.VAULT | facts.REGISTRY_READ | facts.POPULATION_PREFILL
 
 
 def _iso(t) -> str | None:
-    return t.isoformat() if t is not None else None
+    # Always UTC: a moment just computed carries the unit's local offset, the same one read back from the
+    # database UTC; the portal gets one form for both.
+    return t.astimezone(UTC).isoformat() if t is not None else None
 
 
 def national_fields(d) -> dict[str, Any]:

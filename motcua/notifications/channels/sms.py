@@ -4,7 +4,8 @@
 POSTs JSON `{"id", "to", "text", "sender"}` to `SMS_HTTP_URL` (with `Authorization: Bearer
 SMS_HTTP_TOKEN` when set, and the delivery's id as `Idempotency-Key`): any 2xx is sent; a 4xx
 other than 408/429 is refused for good; the rest (5xx, 408, 429, a timeout, a redirect, which
-is never followed) is tried again. A provider of a given country is a class registered with
+is never followed) is tried again; a provider that cannot be reached or does not answer in
+SMS_HTTP_TIMEOUT stops the texts for the sweep (the mail goes on). A provider of a given country is a class registered with
 `@provider("name")`.
 """
 
@@ -72,6 +73,10 @@ class HttpProvider:
                                        allow_redirects=False, headers={"Idempotency-Key": message_id})
         except requests.ConnectionError as exc:
             raise Unreachable(f"ConnectionError: {exc}") from exc
+        except requests.Timeout as exc:
+            # A provider that hangs is treated as one that is down: the rest of the texts wait for the next
+            # sweep instead of each costing a timeout while the mail of the same sweep waits behind them.
+            raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
         if 200 <= answer.status_code < 300:
             return
         error = f"HTTP {answer.status_code}: {answer.text[:200]}"
