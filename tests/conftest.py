@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -60,6 +62,17 @@ def _signing_material_made_in_real_time():
     signing.material()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _urls_imported_in_real_time():
+    # The URLconf (and with it the API's pydantic schemas) is otherwise imported by a worker's first
+    # request: under freezegun, pydantic met freezegun's datetime class and refused it, so a test file
+    # whose first test freezes the clock failed when it ran first on a worker (alone, or distributed
+    # differently).
+    from django.urls import get_resolver
+
+    assert get_resolver().url_patterns
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The demo load hashes 16 passwords: PBKDF2 made it ~4 s per test; what is
@@ -113,6 +126,7 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
 
     media = tmp_path_factory.mktemp("demo-media")
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5_HASHERS, MEDIA_ROOT=media):
+        _keep_migrated(tmp_path_factory)
         models = _models()
         before = _row_values(models)
         call_command("load_demo", verbosity=0)
@@ -129,6 +143,103 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
         )
     yield
     _DEMO.clear()
+    with django_db_blocker.unblock():
+        _forget_migrated()
+
+
+# --- A migrated, empty SQLite database for the tests that start the project's commands in a subprocess ---
+#
+# The settings CLI, crash and outbox tests each set up an installation of their own: `motcua migrate` on
+# a new SQLite file replayed every migration (~8 s of CPU) in each of them. They now start from a copy of
+# one migrated database per session (per xdist worker), then run the same commands: `migrate` finds it
+# up to date. On SQLite it is the suite's own test database as the migrations left it (before the
+# demo), copied with VACUUM INTO; else (the suite on PostgreSQL, or no database test on this worker yet)
+# it is made once by `motcua migrate`. On PostgreSQL the test database as the migrations left it is also
+# kept as a template, which the PostgreSQL crash and scale-out tests copy (CREATE DATABASE … TEMPLATE).
+
+_MIGRATED: dict = {}  # "sqlite": Path of the migrated, empty SQLite file; "postgres": the template's name
+
+
+def _keep_migrated(tmp_path_factory) -> None:
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        path = tmp_path_factory.mktemp("migrated") / "migrated.sqlite3"
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM INTO %s", [str(path)])
+        _MIGRATED["sqlite"] = path
+    elif connection.vendor == "postgresql":
+        # A copy of the test database as the migrations left it, for CREATE DATABASE … TEMPLATE (a template
+        # must have no other connection while it is copied: Django's is closed, it reconnects when asked).
+        name = connection.settings_dict["NAME"]
+        template = f"{name}_migrated"[:63]
+        connection.close()
+        with _postgres_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{template}"')
+            admin.execute(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
+        _MIGRATED["postgres"] = template
+
+
+def _forget_migrated() -> None:
+    template = _MIGRATED.pop("postgres", None)
+    if template:
+        with _postgres_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+
+
+def _postgres_admin():
+    import psycopg
+    from django.db import connection
+
+    db = connection.settings_dict
+    return psycopg.connect(dbname="postgres", host=db.get("HOST") or None, port=db.get("PORT") or None,
+                           user=db.get("USER") or None, password=db.get("PASSWORD") or None, autocommit=True)
+
+
+def create_migrated_postgres(admin, name: str) -> None:
+    """CREATE DATABASE `name` on `admin`'s server: a copy of the session's migrated database when the suite runs
+    on that server, else empty (the caller migrates it either way: `migrate` finds a copy up to date)."""
+    import psycopg
+
+    template = _MIGRATED.get("postgres")
+    if template:
+        try:
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            return
+        except psycopg.errors.InvalidCatalogName:  # another server than the suite's
+            pass
+    admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def _migrated_sqlite(tmp_path_factory) -> Path:
+    # The suite runs on PostgreSQL, or no test of this worker used the database yet (its test database
+    # is made only then): migrate a SQLite file once, as an operator would.
+    if "sqlite" not in _MIGRATED:
+        import os
+        import subprocess
+
+        folder = tmp_path_factory.mktemp("migrated")
+        path = folder / "migrated.sqlite3"
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "PROMETHEUS_"))},
+            "DATABASE_URL": f"sqlite:///{path}", "MOTCUA_VAR_DIR": str(folder), "CATALOG_LOAD_ON_START": "false",
+        }
+        subprocess.run([str(Path(sys.executable).parent / "motcua"), "migrate", "--verbosity", "0"],  # noqa: S603
+                       env=env, check=True, capture_output=True, timeout=600)
+        _MIGRATED["sqlite"] = path
+    return _MIGRATED["sqlite"]
+
+
+@pytest.fixture
+def migrated_sqlite(tmp_path_factory):
+    """Put a migrated, empty SQLite database at a path (a fresh installation's, without replaying the migrations)."""
+
+    def copy_to(target: Path) -> Path:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_migrated_sqlite(tmp_path_factory), target)
+        return target
+
+    return copy_to
 
 
 SNAPSHOT = "demo_snapshot"  # PostgreSQL: a schema; SQLite: a prefix of table names Django does not know
@@ -242,6 +353,9 @@ def _forget_between_tests() -> None:
 
     deadlines.forget_calendars()
     config.forget()
+    walker = sys.modules.get("tests.walker")  # imported by the tests that walk dossiers (not here: it reads 16 files)
+    if walker is not None:
+        walker.forget_workers()
     catalog_facts._memo = None
     # Django's cache (a per-process LocMemCache in tests) outlives a test's rolled-back rows: the
     # catalogue facts are keyed by row counts and ids a later test may take again, the OIDC

@@ -12,8 +12,6 @@ from django.core.files.base import ContentFile
 from django.template.loader import select_template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from pyhanko.sign.general import SigningError
-from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
 from motcua.catalog import vocab
 from motcua.catalog.decisions import recorded
@@ -150,6 +148,9 @@ def render_pdf(dossier, number: str, issued_at: datetime, signer, parts: list[Pa
 
 
 def _signed(pdf: bytes, **how) -> bytes:
+    from pyhanko.sign.general import SigningError  # with pyHanko, where a result is signed (signing.py)
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
     try:
         return sign_pdf(pdf, **how)
     except (SigningError, TimestampRequestError) as exc:

@@ -19,23 +19,22 @@ from datetime import datetime
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
-from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder, load_private_key_from_pemder
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers, timestamps
-from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from motcua.results import pki
+
+# pyHanko (with aiohttp under it) is imported where a PDF is signed or checked, not with the module:
+# it is ~0.6 s of CPU that every process paid at start-up (each command, worker and web process),
+# most of which never signs anything.
+if TYPE_CHECKING:
+    from pyhanko.sign import signers, timestamps
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    from pyhanko_certvalidator import ValidationContext
 
 SIGNATURE_FIELD = "ChuKySo"
 
@@ -84,6 +83,10 @@ def field_name(unit) -> str:
 
 @lru_cache(maxsize=64)
 def _signer(key_file: Path, cert_file: Path, chain_files: tuple[Path, ...], _mtime: float) -> signers.SimpleSigner:
+    from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder, load_private_key_from_pemder
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
     certs = [c for f in chain_files if f.exists() and f.stat().st_size for c in load_certs_from_pemder([str(f)])]
     return signers.SimpleSigner(
         signing_cert=load_cert_from_pemder(str(cert_file)),
@@ -94,6 +97,9 @@ def _signer(key_file: Path, cert_file: Path, chain_files: tuple[Path, ...], _mti
 
 @lru_cache(maxsize=1)
 def _demo_timestamper(key_file: Path, cert_file: Path, _mtime: float) -> DummyTimeStamper:
+    from pyhanko.keys import load_certs_from_pemder, load_private_key_from_pemder
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
     tsa_cert, *issuers = load_certs_from_pemder([str(cert_file)])
     return DummyTimeStamper(
         tsa_cert=tsa_cert, tsa_key=load_private_key_from_pemder(str(key_file), passphrase=None), certs_to_embed=issuers
@@ -103,6 +109,8 @@ def _demo_timestamper(key_file: Path, cert_file: Path, _mtime: float) -> DummyTi
 def timestamper() -> timestamps.TimeStamper | None:
     """A real TSA (TSA_URL) if configured, else the bundled demo one (also served at /pki/tsa)."""
     if settings.TSA_URL:
+        from pyhanko.sign import timestamps
+
         return timestamps.HTTPTimeStamper(settings.TSA_URL, timeout=settings.TSA_TIMEOUT)
     return demo_timestamper()
 
@@ -126,6 +134,9 @@ def _context_for_signing(m: SigningMaterial, stamper: timestamps.TimeStamper | N
     The demo CA's CRL is at hand, embedded as is; a real CA's revocation data is fetched (the CRL
     or OCSP addresses in its certificates). The signer's own chain names its root.
     """
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    from pyhanko_certvalidator import ValidationContext
+
     chain = [_load_cert(p) for p in m.chain_files if p.exists() and p.stat().st_size]
     roots = [_load_cert(p) for p in m.root_files if p.exists()] + [c for c in chain if c.self_signed]
     demo_ca = _load_cert(pki.ca_cert_file()) if pki.demo_available() else None
@@ -137,6 +148,9 @@ def _context_for_signing(m: SigningMaterial, stamper: timestamps.TimeStamper | N
 
 def sign_pdf(pdf: bytes, *, reason: str, location: str, signer_name: str, unit=None) -> bytes:
     """The PDF with a PAdES signature over the whole file, timestamped, with its validation data (B-LT)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
     m = unit_material(unit) if unit is not None else material()
     stamper = timestamper()
     meta = signers.PdfSignatureMetadata(
@@ -199,6 +213,12 @@ def _ends_cleanly(pdf: bytes) -> bool:
 
 def verify_pdf(pdf: bytes) -> Verdict:
     """Check the (first) signature of a PDF against this installation's trusted roots."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
         signatures = reader.embedded_regular_signatures

@@ -38,13 +38,15 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs
 def database():
     import psycopg
 
+    from tests.conftest import create_migrated_postgres
+
     db = connection.settings_dict
     name = "motcua_crash_" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
     params = {"host": db.get("HOST") or None, "port": db.get("PORT") or None, "user": db.get("USER") or None,
               "password": db.get("PASSWORD") or None, "autocommit": True}
     with psycopg.connect(dbname="postgres", **params) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+        create_migrated_postgres(admin, name)  # prepare() migrates it: already up to date
     auth = f"{db.get('USER') or ''}" + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     yield f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}", params | {"dbname": name}
     with psycopg.connect(dbname="postgres", **params) as admin:

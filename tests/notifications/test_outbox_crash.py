@@ -79,13 +79,14 @@ def _run(env, *argv: str) -> None:
     subprocess.run([MOTCUA, *argv], cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
 
 
-def test_a_worker_killed_mid_delivery_loses_nothing(tmp_path):
+def test_a_worker_killed_mid_delivery_loses_nothing(tmp_path, migrated_sqlite):
     mailbox = HoldingMailbox()
     port = _free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     env = _env(tmp_path, port)
     db, log = tmp_path / "crash.sqlite3", tmp_path / "worker.log"
+    migrated_sqlite(db)  # the migrations replayed once per session (tests/conftest.py), not here
     try:
         _run(env, "migrate", "--verbosity", "0")
         _run(env, "shell", "-c", SETUP)

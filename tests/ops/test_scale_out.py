@@ -112,6 +112,8 @@ def cluster(tmp_path):
     import psycopg
     import redis
 
+    from tests.conftest import create_migrated_postgres
+
     url = _scale_url()
     try:
         admin, name = _admin(url)
@@ -132,7 +134,7 @@ def cluster(tmp_path):
                     "running by another run?); stop them, or set MOTCUA_SCALE_REDIS_URL to another database")
     with admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+        create_migrated_postgres(admin, name)  # `migrate` below finds the session's copy up to date
     env = {
         # Not PROMETHEUS_MULTIPROC_DIR: set even empty, it makes every process write metric files (into the
         # working directory when empty); the web processes get their own below.

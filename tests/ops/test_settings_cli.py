@@ -179,8 +179,9 @@ def _motcua(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
     )
 
 
-def test_motcua_issue_token_end_to_end(tmp_path):
+def test_motcua_issue_token_end_to_end(tmp_path, migrated_sqlite):
     """The console script on a fresh installation: the printed token opens the API; mistakes exit non-zero."""
+    migrated_sqlite(tmp_path / "var" / "motcua.sqlite3")  # a copy of the session's migrated database
     migrated = _motcua(tmp_path, "migrate", "-v0")
     # No system check warning on the embedded SQLite (models.W040 about the KPI covering index was one).
     assert migrated.returncode == 0 and migrated.stderr == "", migrated.stderr

@@ -51,8 +51,9 @@ def _paid(db: Path, ref: str) -> tuple[str, int]:
     return state, events
 
 
-def test_a_worker_killed_before_the_commit_leaves_nothing_and_the_retry_pays_once(tmp_path):
+def test_a_worker_killed_before_the_commit_leaves_nothing_and_the_retry_pays_once(tmp_path, migrated_sqlite):
     env = environment(tmp_path, PORT, f"sqlite:///{tmp_path / 'crash.sqlite3'}", PAYMENT_SANDBOX_IN_PROCESS="false")
+    migrated_sqlite(tmp_path / "crash.sqlite3")  # prepare() migrates it: already up to date
     printed = prepare(env, SETUP)
     ipn_query, ref = printed["IPN"], printed["REF"]
     db, log = tmp_path / "crash.sqlite3", tmp_path / "server.log"

@@ -81,9 +81,10 @@ class SilentTSA:
         self.sock.close()
 
 
-def test_a_worker_killed_while_signing_leaves_nothing_and_the_retry_issues_once(tmp_path):
+def test_a_worker_killed_while_signing_leaves_nothing_and_the_retry_issues_once(tmp_path, migrated_sqlite):
     tsa = SilentTSA()
     env = _env(tmp_path, tsa.url)
+    migrated_sqlite(tmp_path / "crash.sqlite3")  # prepare() migrates it: already up to date
     printed = prepare(env, SETUP)
     code, token = printed["CODE"], printed["TOKEN"]
     url = f"http://127.0.0.1:{PORT}/api/v1/dossiers/{code}/actions/issue_result"
