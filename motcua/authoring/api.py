@@ -21,7 +21,7 @@ from motcua.authoring import bulk, store
 from motcua.authoring.diff import diff
 from motcua.authoring.models import Abolition, ProcedureDraft, VersionRecord
 from motcua.catalog.models import Procedure, ProcedureVersion
-from motcua.lib.errors import NotFound
+from motcua.lib.errors import Forbidden, NotFound
 from motcua.lib.ratelimit import rate_limited
 
 router = Router(tags=["authoring"])
@@ -238,6 +238,8 @@ def draft_diff(request, draft_id: str):
 @router.post("/imports", response=list[ImportRow], summary="Drafts from a zip of procedure files, one row per file")
 @rate_limited("catalog_import")
 def import_zip(request, unit: str = Query("", max_length=32)):
+    if store.scope.home_unit(request.user) is None:
+        raise Forbidden(_("Chỉ cán bộ biên tập danh mục mới tạo được bản nháp."), code="not_an_editor")
     rows = bulk.drafts_from_zip(request.user, request.FILES.get("file"), unit or None)
     return [row.as_dict() for row in rows]
 
