@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date as Day
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -25,6 +25,8 @@ from motcua.lib.errors import Forbidden, NotFound
 from motcua.lib.ratelimit import rate_limited
 
 router = Router(tags=["authoring"])
+# The body of a draft: a procedure as a file of procedures/ holds it, in JSON (the whole of it, on every save).
+DEFINITION_BODY = Annotated[dict[str, Any], Body(..., description="a procedure in the catalogue format, as JSON")]
 versions_router = Router(tags=["procedures"])
 
 
@@ -173,7 +175,7 @@ def _decision(body: DecisionIn | None) -> store.Decision:
 @rate_limited("catalog_write")
 def create_draft(
     request,
-    definition: dict[str, Any] = Body(..., description="a procedure, as a file of procedures/ holds it, in JSON"),
+    definition: DEFINITION_BODY,
     unit: str = Query("", max_length=32, description="the unit whose catalogue it belongs to (default: the editor's)"),
 ):
     draft = store.create(request.user, definition, unit or None)
@@ -201,7 +203,7 @@ def get_draft(request, draft_id: str, response: HttpResponse):
 @router.put("/drafts/{draft_id}", response=DraftOut, summary="Save a draft (If-Match: the ETag read)")
 @rate_limited("catalog_write")
 def save_draft(request, draft_id: str, response: HttpResponse,
-               definition: dict[str, Any] = Body(..., description="the whole procedure, replacing the draft's")):
+               definition: DEFINITION_BODY):
     revision = store.parse_etag(request.headers.get("If-Match"))
     draft = store.save(request.user, draft_id, definition, revision)
     response["ETag"] = store.etag(draft)

@@ -130,7 +130,7 @@ def test_two_editors_saving_the_same_revision_get_a_conflict_not_a_lost_edit(dem
 
 
 def test_publish_a_new_procedure_and_its_versions(editor, approver):
-    draft_id, published = publish_new(editor, approver, new_procedure())
+    _draft_id, published = publish_new(editor, approver, new_procedure())
     assert published["code"] == "1.999001" and published["version"] == 1 and published["current"] is True
     procedure = Procedure.objects.get(code="1.999001")
     assert procedure.active and procedure.current.number == 1
