@@ -56,7 +56,23 @@ PETITION_SEEN = PETITION_ACTION
 # A webhook subscription of a unit: the unit administrators of that unit's subtree; 404 to everyone else.
 WEBHOOK = {"anon": "login", "unit_admin": "ok", "*": "404"}
 
+# The catalogue (issue 24): its editors and approvers of the province, on the province's draft; 404 (a draft) or
+# 403 (a page of a role one lacks) to the rest.
+CATALOG_PAGE = {"anon": "login", "catalog_editor": "ok", "catalog_approver": "ok", "*": "403"}
+CATALOG_DRAFT = {"anon": "login", "catalog_editor": "ok", "catalog_approver": "ok", "*": "404"}
+
 PAGES = {
+    "authoring:list": CATALOG_PAGE,
+    "authoring:new": {**CATALOG_PAGE, "catalog_approver": "403"},
+    "authoring:draft": CATALOG_PAGE,
+    "authoring:diff": CATALOG_PAGE,
+    "authoring:preview": CATALOG_PAGE,
+    "authoring:versions": CATALOG_PAGE,
+    "authoring:version_diff": CATALOG_PAGE,
+    # Posted without fields: the editor's submit of a submitted draft 409, the approver's empty forms 422.
+    "authoring:submit": {**CATALOG_PAGE, "catalog_editor": "409", "catalog_approver": "403"},
+    "authoring:return": {**CATALOG_PAGE, "catalog_editor": "403", "catalog_approver": "422"},
+    "authoring:publish": {**CATALOG_PAGE, "catalog_editor": "403", "catalog_approver": "422"},
     "admin:*": "any",  # Django's admin: is_staff accounts only (no demo officer is); its own permission checks
     "demo_registry:record": PUBLIC,  # answers this machine only (a loopback call); docs/security.md
     "oauth2_provider:oidc-connect-discovery-info": PUBLIC,
@@ -164,6 +180,20 @@ PAGES = {
 }
 
 API = {
+    "POST /api/v1/catalog/drafts": {"anon": "login", "catalog_editor": "ok", "*": "403"},
+    "GET /api/v1/catalog/drafts": SIGNED_IN,
+    "GET /api/v1/catalog/drafts/{draft_id}": CATALOG_DRAFT,
+    # Without If-Match: 428 to the editor, 403 to the approver (not an editor); not found to the rest.
+    "PUT /api/v1/catalog/drafts/{draft_id}": {**CATALOG_DRAFT, "catalog_editor": "428", "catalog_approver": "403"},
+    # Already submitted: 409 to the editor; the approver is no editor.
+    "POST /api/v1/catalog/drafts/{draft_id}/submit": {**CATALOG_DRAFT, "catalog_editor": "409", "catalog_approver": "403"},
+    "POST /api/v1/catalog/drafts/{draft_id}/return": {**CATALOG_DRAFT, "catalog_editor": "403"},
+    "POST /api/v1/catalog/drafts/{draft_id}/publish": {**CATALOG_DRAFT, "catalog_editor": "403"},
+    "GET /api/v1/catalog/drafts/{draft_id}/diff": CATALOG_DRAFT,
+    "POST /api/v1/catalog/imports": {"anon": "login", "catalog_editor": "422", "*": "403"},  # no file: 422
+    "GET /api/v1/procedures/{code}/versions": PUBLIC,
+    "GET /api/v1/procedures/{code}/versions/{number}/diff": PUBLIC,
+    "POST /api/v1/procedures/{code}/abolish": {"anon": "login", "catalog_approver": "ok", "*": "404"},
     "GET /api/v1/procedures": PUBLIC,
     "GET /api/v1/procedures/{code}": PUBLIC,
     "POST /api/v1/dossiers": {"anon": "login", "*": "seen"},
@@ -252,6 +282,7 @@ API = {
 # API bodies (JSON) of operations that validate their input before looking the object up: with a valid body
 # the cell tests who may reach the object, not the validation. Others are sent `{}`.
 BODIES: dict[str, dict] = {
+    "POST /api/v1/catalog/drafts/{draft_id}/return": {"comments": "Ghi rõ căn cứ pháp lý."},
     "POST /api/v1/petitions/{code}/actions/refuse": {"reason": "Không thuộc thẩm quyền"},
     "POST /api/v1/petitions/{code}/actions/request_information": {"reason": "Cần thêm địa chỉ"},
     "POST /api/v1/petitions/{code}/actions/provide_information": {"body": "Thôn 2"},
@@ -284,6 +315,9 @@ API_OUTSIDE_SCHEMA = {
 
 # Pages asked with another method than GET.
 METHODS: dict[str, str] = {
+    "authoring:submit": "POST",
+    "authoring:return": "POST",
+    "authoring:publish": "POST",
     "backoffice:note": "POST",  # an empty note: 4xx to whoever may write on the dossier, 404 to the rest
     "backoffice:bulk": "POST",
     "petitions:act": "POST",
