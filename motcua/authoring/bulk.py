@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from motcua.authoring import store
-from motcua.catalog.loader import parse_text
 from motcua.catalog.zipfiles import NotAZip, entries
 from motcua.lib.errors import ActionError, Invalid
 
@@ -43,9 +42,9 @@ def drafts_from_zip(user, upload, unit_code: str | None) -> list[Row]:
         if entry.text is None:
             rows.append(Row(entry.name, False, problems=[{"path": "(file)", "message": entry.error}]))
             continue
-        data, _lines, reports = parse_text(entry.text, entry.name)
+        data, reports = store.parse_yaml(entry.text, entry.name)
         if reports:
-            rows.append(Row(entry.name, False, problems=[{"path": r.where, "message": r.message} for r in reports]))
+            rows.append(Row(entry.name, False, problems=[{"path": "(yaml)", "message": r} for r in reports]))
             continue
         try:
             with transaction.atomic():

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from motcua.authoring import scope
 from motcua.authoring.models import Abolition, DraftStatus, ProcedureDraft, VersionRecord
-from motcua.catalog.loader import AUTHORED, Definition, make_version_current, store
+from motcua.catalog.loader import AUTHORED, Definition, make_version_current, parse_text, store
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.validate import definition_schema, problems
 from motcua.lib.errors import ActionError, Conflict, Forbidden, Invalid, NotFound
@@ -99,6 +99,12 @@ def _base_for(user, definition: dict) -> ProcedureVersion | None:
     return procedure.current or procedure.versions.order_by("-number").first()
 
 
+def _code(definition: dict) -> str:
+    """The draft's code column: the definition's code when it is one (a longer one is a problem of the draft)."""
+    code = definition.get("code")
+    return code if isinstance(code, str) and len(code) <= ProcedureDraft._meta.get_field("code").max_length else ""
+
+
 def create(user, definition: object, unit_code: str | None = None) -> ProcedureDraft:
     definition = check_shape(definition)
     if unit_code:
@@ -112,9 +118,8 @@ def create(user, definition: object, unit_code: str | None = None) -> ProcedureD
     _check_units(user, definition)
     base = _base_for(user, definition)
     now = timezone.now()
-    code = definition.get("code")
     return ProcedureDraft.objects.create(
-        public_id=uuid.uuid4(), unit=unit, code=code if isinstance(code, str) else "", definition=definition,
+        public_id=uuid.uuid4(), unit=unit, code=_code(definition), definition=definition,
         base=base, created_by=user, updated_by=user, created_at=now, updated_at=now,
     )
 
@@ -164,9 +169,8 @@ def save(user, public_id: str, definition: object, revision: int | None) -> Proc
     if draft.status not in EDITABLE:
         raise Conflict(_("Bản nháp đang chờ phê duyệt hoặc đã công bố: không sửa được."), code="not_editable",
                        status=draft.status)
-    code = definition.get("code")
     updated = ProcedureDraft.objects.filter(pk=draft.pk, revision=revision, status__in=EDITABLE).update(
-        definition=definition, code=code if isinstance(code, str) else "", revision=revision + 1,
+        definition=definition, code=_code(definition), revision=revision + 1,
         updated_by=user, updated_at=timezone.now(),
     )
     if not updated:
@@ -196,10 +200,15 @@ def submit(user, public_id: str) -> ProcedureDraft:
         return draft
 
 
-def _approver_draft(user, public_id: str) -> ProcedureDraft:
-    draft = get(user, public_id)
+def check_approver(user, draft: ProcedureDraft) -> None:
+    """The user approves for the draft's unit (else 403: they see the draft, as an editor, but may not review it)."""
     if not scope.covers(user, scope.APPROVER, draft.unit):
         raise Forbidden(_("Chỉ lãnh đạo phê duyệt danh mục mới làm được việc này."), code="not_an_approver")
+
+
+def _approver_draft(user, public_id: str) -> ProcedureDraft:
+    draft = get(user, public_id)
+    check_approver(user, draft)
     draft = ProcedureDraft.objects.select_for_update().get(pk=draft.pk)
     if draft.status != DraftStatus.SUBMITTED:
         raise Conflict(_("Bản nháp không ở trạng thái chờ phê duyệt."), code="not_submitted", status=draft.status)
@@ -207,6 +216,7 @@ def _approver_draft(user, public_id: str) -> ProcedureDraft:
 
 
 def send_back(user, public_id: str, comments: str) -> ProcedureDraft:
+    check_approver(user, get(user, public_id))  # who first, then what they sent
     comments = comments.strip()
     if not comments or len(comments) > MAX_COMMENTS:
         raise Invalid(_("Cần ghi ý kiến (tối đa %(limit)d ký tự).") % {"limit": MAX_COMMENTS}, code="invalid_comments",
@@ -252,6 +262,7 @@ def definition_text(definition: dict) -> str:
 
 def publish(user, public_id: str, decision: Decision, effective_from: date | None = None) -> ProcedureVersion:
     """A new version of the procedure, current from `effective_from` (today when not given; never in the past)."""
+    check_approver(user, get(user, public_id))  # who first, then what they sent
     check_decision(decision)
     effective = check_effective(effective_from)
     with transaction.atomic():
@@ -331,3 +342,20 @@ def apply_due(today: date | None = None) -> tuple[int, int]:
             abolition.save(update_fields=["applied"])
             abolished += 1
     return versions, abolished
+
+
+def parse_yaml(text: str, source: str) -> tuple[object, list[str]]:
+    """A text typed or uploaded by an editor, as data; or why not (with the line).
+
+    YAML aliases are refused before anything is built: a few hundred bytes of nested aliases expand to
+    gigabytes (the "billion laughs"), and a procedure never needs them.
+    """
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1 if event.start_mark else 1
+                return None, [_("dòng %(line)d: không dùng bí danh YAML (*tên); hãy viết giá trị ra") % {"line": line}]
+    except yaml.YAMLError:
+        pass  # parse_text says where
+    data, _lines, reports = parse_text(text, source)
+    return data, [f"{_('dòng')} {r.line}: {r.message}" for r in reports]

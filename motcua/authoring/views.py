@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from functools import wraps
 
+import yaml
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,7 +25,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from motcua.authoring import preview, scope, store
 from motcua.authoring.diff import diff, grouped
 from motcua.authoring.models import Abolition, DraftStatus, ProcedureDraft
-from motcua.catalog.loader import parse_text
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.yamlpos import line_index, line_of
 from motcua.lib.errors import ActionError, Conflict, Invalid
@@ -116,9 +116,9 @@ def new_draft(request: HttpRequest) -> HttpResponse:
         if context["from_code"]:
             draft = store.start_from(request.user, context["from_code"], context["unit"] or None)
         else:
-            data, _lines, reports = parse_text(context["text"], "draft")
+            data, reports = store.parse_yaml(context["text"], "draft")
             if reports:
-                context["error"] = "; ".join(f"{_('dòng')} {r.line}: {r.message}" for r in reports)
+                context["error"] = "; ".join(reports)
                 return render(request, "authoring/new.html", context, status=422)
             draft = store.create(request.user, data if data is not None else {}, context["unit"] or None)
     except ActionError as exc:
@@ -137,11 +137,23 @@ def _get(definition: dict, at: tuple) -> object:
     return value
 
 
+def _lines(text: str) -> dict:
+    """The line of every path of the text shown (none for a text that is not YAML, or holds aliases)."""
+    if not text.strip():
+        return {}
+    try:
+        if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))):
+            return {}
+        return line_index(text)
+    except yaml.YAMLError:
+        return {}
+
+
 def _draft_context(request: HttpRequest, draft: ProcedureDraft, text: str | None = None) -> dict:
     definition = draft.definition
     text = store.definition_text(definition) if text is None else text
     problems = store.problems_of(definition)
-    lines = line_index(text) if text.strip() else {}
+    lines = _lines(text)
     fields = []
     placed = set()
     for name, at in IDENTITY_FIELDS.items():
@@ -177,10 +189,10 @@ def draft_page(request: HttpRequest, draft_id: str) -> HttpResponse:
     except BadForm:
         return _bad_form()
     text = v.get("text", "")
-    data, _lines, reports = parse_text(text, "draft")
+    data, reports = store.parse_yaml(text, "draft")
     if reports or not isinstance(data, dict):
         context = _draft_context(request, draft, text)
-        context["error"] = "; ".join(f"{_('dòng')} {r.line}: {r.message}" for r in reports) or \
+        context["error"] = "; ".join(reports) or \
             _("Nội dung phải là một thủ tục (ánh xạ YAML hoặc đối tượng JSON).")
         return render(request, "authoring/draft.html", context, status=422)
     for name, at in IDENTITY_FIELDS.items():
@@ -275,6 +287,7 @@ def _decision(v: dict[str, str]) -> store.Decision:
 @catalog_staff
 def publish(request: HttpRequest, draft_id: str) -> HttpResponse:
     def act(draft, v):
+        store.check_approver(request.user, draft)  # who first, then what they sent
         version = store.publish(request.user, draft.public_id, _decision(v), _day(v.get("effective_from", ""), "effective_from"))
         return _("Đã công bố phiên bản %(n)d của thủ tục %(code)s.") % {"n": version.number, "code": version.procedure.code}
 

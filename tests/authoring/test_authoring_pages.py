@@ -142,3 +142,17 @@ def test_preview_and_dry_run(editor, demo):
     assert "dry-run-fee" in body and "dry-run-due" in body, body[:3000]
     assert editor.post(url, {"nope": "1"}).status_code == 400
     assert logged_in("catalog_editor").get(f"/office/catalog/drafts/{draft.public_id}x/preview/").status_code == 404
+
+
+def test_yaml_aliases_and_broken_yaml_are_refused_at_their_line(editor):
+    bomb = 'a: &a ["x", "x"]\nb: &b [*a, *a]\nc: [*b, *b]\n'
+    r = editor.post("/office/catalog/new/", {"unit": "000.00.00.H99", "text": bomb, "from_code": ""})
+    assert r.status_code == 422 and "dòng 2" in r.content.decode()
+    draft = _new(editor, _text())
+    url = f"/office/catalog/drafts/{draft.public_id}/"
+    r = editor.post(url, {"text": bomb, "revision": "1"})
+    assert r.status_code == 422
+    r = editor.post(url, {"text": "code: [unclosed\n", "revision": "1"})
+    assert r.status_code == 422 and "dòng" in r.content.decode()
+    draft.refresh_from_db()
+    assert draft.revision == 1

@@ -120,7 +120,7 @@ PAGES = {
     "backoffice:unit_admin_unit": UNIT_ADMIN,
     "backoffice:unit_admin": UNIT_ADMIN,
     "notifications:profile": SIGNED_IN,  # the person's own channels
-    "notifications:dead_letters": {"superuser": "ok", "*": "404"},  # operators (superusers) only
+    "notifications:dead_letters": {"superuser": "ok", "catalogue": "404", "*": "404"},  # operators (superusers) only
     # The demo gateways are on in tests (DEMO_SMS_ENABLED, DEMO_NATIONAL_ENABLED) and open to anybody, as a
     # provider's test console is; `check --deploy` errors when they are on with DEBUG=False (docs/security.md).
     "demo_sms:page": PUBLIC,
@@ -145,8 +145,10 @@ PAGES = {
     "monitoring:explain_csv": {"anon": "login", "*": "any"},
     # The insight page and its CSV (insights/views.py): the leaders of the unit's subtree (approver of An Bình,
     # the province's administrator and monitor, a superuser) see it; anyone else 404 (which units exist is not theirs to learn).
-    "insights:steps": {"anon": "login", "approver/a": "ok", "unit_admin": "ok", "monitor": "ok", "superuser": "ok", "*": "404"},
-    "insights:steps_csv": {"anon": "login", "approver/a": "ok", "unit_admin": "ok", "monitor": "ok", "superuser": "ok", "*": "404"},
+    "insights:steps": {"anon": "login", "approver/a": "ok", "unit_admin": "ok", "monitor": "ok", "superuser": "ok",
+                       "catalogue": "404", "*": "404"},
+    "insights:steps_csv": {"anon": "login", "approver/a": "ok", "unit_admin": "ok", "monitor": "ok", "superuser": "ok",
+                       "catalogue": "404", "*": "404"},
     "pki:ca": PUBLIC,
     "pki:crl": PUBLIC,
     "pki:tsa": PROTOCOL,
@@ -228,8 +230,8 @@ API = {
     "POST /api/v1/dossiers/{code}/payments": OWNER_POST,
     "GET /api/v1/dossiers/{code}/payments": {"anon": "login", "citizen": "404", "outsider": "404",
                                              "superuser": "404", "*": "ok"},
-    "GET /api/v1/kpi": {"anon": "login", "superuser": "ok", "*": "403"},
-    "GET /api/v1/insights/steps": {"anon": "login", "superuser": "ok", "*": "403"},  # scoped as GET /api/v1/kpi
+    "GET /api/v1/kpi": {"anon": "login", "superuser": "ok", "catalogue": "403", "*": "403"},
+    "GET /api/v1/insights/steps": {"anon": "login", "superuser": "ok", "catalogue": "403", "*": "403"},  # scoped as GET /api/v1/kpi
     "POST /api/v1/drafts": {"anon": "login", "*": "seen"},
     "GET /api/v1/drafts": SIGNED_IN,
     "GET /api/v1/drafts/{draft_id}": OWNER_ONLY,

@@ -1,4 +1,4 @@
-"""The authorization matrix: every page pattern and API operation × 12 roles × two dossiers.
+"""The authorization matrix: every page pattern and API operation × 14 roles × two dossiers.
 
 Expected answers are in authz_table.py (one line per endpoint). An endpoint of the URL conf or of the
 OpenAPI document without a line FAILS `test_every_endpoint_has_a_line`, naming it. Each request runs in
