@@ -63,6 +63,12 @@ class DraftOut(BaseModel):
     problems: list[ProblemOut]
 
 
+class RevisionErrorOut(BaseModel):
+    code: str = Field(description="precondition_required")
+    message: str
+    revision: int = Field(description="the draft's current revision: send it as If-Match")
+
+
 class DraftRow(BaseModel):
     id: str
     code: str
@@ -200,7 +206,7 @@ def get_draft(request, draft_id: str, response: HttpResponse):
     return _draft_out(draft)
 
 
-@router.put("/drafts/{draft_id}", response=DraftOut, summary="Save a draft (If-Match: the ETag read)")
+@router.put("/drafts/{draft_id}", response={200: DraftOut, 428: RevisionErrorOut}, summary="Save a draft (If-Match: the ETag read)")
 @rate_limited("catalog_write")
 def save_draft(request, draft_id: str, response: HttpResponse,
                definition: DEFINITION_BODY):
