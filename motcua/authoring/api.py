@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Body, Query, Router
+from ninja import Body, File, Query, Router
+from ninja.files import UploadedFile
 from ninja.responses import Status as Answer
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -245,10 +246,10 @@ def draft_diff(request, draft_id: str):
 
 @router.post("/imports", response=list[ImportRow], summary="Drafts from a zip of procedure files, one row per file")
 @rate_limited("catalog_import")
-def import_zip(request, unit: str = Query("", max_length=32)):
+def import_zip(request, file: File[UploadedFile], unit: str = Query("", max_length=32)):
     if store.scope.home_unit(request.user) is None:
         raise Forbidden(_("Chỉ cán bộ biên tập danh mục mới tạo được bản nháp."), code="not_an_editor")
-    rows = bulk.drafts_from_zip(request.user, request.FILES.get("file"), unit or None)
+    rows = bulk.drafts_from_zip(request.user, file, unit or None)
     return [row.as_dict() for row in rows]
 
 
