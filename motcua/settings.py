@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "motcua.integrations",
     "motcua.vault",
     "motcua.drafts",
+    "motcua.authoring",
     "motcua.petitions",
     "motcua.web",
     "motcua.portal",
@@ -270,6 +271,10 @@ _RATE_LIMIT_DEFAULTS = {
     "petition_code_ip": "30/h",  # by address, whatever the contacts: one address cannot cycle through numbers
     "webhook": "30/h",        # webhook subscriptions created by one account
     "webhook_ip": "300/h",
+    "catalog_write": "600/h",   # catalogue drafts created or saved by one account (authoring)
+    "catalog_write_ip": "3000/h",
+    "catalog_import": "20/h",   # zips of procedure files imported by one account
+    "catalog_import_ip": "60/h",
 }
 RATE_LIMITS = {name: env_str(f"RATE_LIMIT_{name.upper()}", rate) for name, rate in _RATE_LIMIT_DEFAULTS.items()}
 # --- end of the security hardening block ----------------------------------------------------------

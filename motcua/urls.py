@@ -15,6 +15,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("motcua.identity.urls")),
     path("oidc/", include("motcua.identity.oidc_urls")),
+    # The catalogue written without code (issue 24): drafts, review, publication (authoring/views.py).
+    path("office/catalog/", include("motcua.authoring.views")),
     path("office/", include("motcua.backoffice.urls")),
     path("kpi/", include("motcua.monitoring.urls")),
     path("kpi/", include("motcua.insights.urls")),  # where the time goes, lateness risk (from the dashboard)

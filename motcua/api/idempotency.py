@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from motcua.api.models import IdempotentRequest
 from motcua.identity.models import ApiToken
 
-PATHS = re.compile(r"^/api/v1/(?:dossiers(?:/[^/]+/(?:actions/[^/]+|payments|rating))?|drafts/[^/]+/submit|webhooks)/?$")
+PATHS = re.compile(r"^/api/v1/(?:dossiers(?:/[^/]+/(?:actions/[^/]+|payments|rating))?|drafts/[^/]+/submit|webhooks|catalog/drafts)/?$")
 KEEP = timedelta(hours=24)
 # A request in flight for longer than this has lost its worker (no request here takes a minute).
 STALE = timedelta(minutes=5)

@@ -10,6 +10,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from motcua.api.auth import TOKEN_FAILURES, BearerToken, InvalidToken, TooManyFailures
 from motcua.api.links import add_links_and_headers
 from motcua.api.parser import StrictJsonParser
+from motcua.authoring.api import router as authoring_router
+from motcua.authoring.api import versions_router
 from motcua.catalog.api import router as catalog_router
 from motcua.dossiers.api import router as dossiers_router
 from motcua.drafts.api import router as drafts_router
@@ -68,6 +70,8 @@ api = MotcuaAPI(
     parser=StrictJsonParser(),  # NaN, Infinity or NUL: a 400, not a 500 at INSERT time
 )
 api.add_router("/procedures", catalog_router)
+api.add_router("/procedures", versions_router)  # versions, their diff, abolition (authoring)
+api.add_router("/catalog", authoring_router)  # the catalogue's drafts, review and publication (issue 24)
 api.add_router("/dossiers", dossiers_router)
 api.add_router("/kpi", monitoring_router)
 api.add_router("/insights", insights_router)

@@ -94,6 +94,11 @@ def read(path: Path, vocabulary: vocab.Vocabulary | None = None) -> tuple[Defini
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Report(source, 1, "(file)", _("không đọc được tệp: %(detail)s") % {"detail": exc})]
+    return read_text(text, source, vocabulary)
+
+
+def parse_text(text: str, source: str) -> tuple[object, dict[tuple, int], list[Report]]:
+    """A YAML text's data and the line of every path, or the report of why it is not YAML (or not JSON data)."""
     try:
         data = yaml.load(text, Loader=_JsonLoader)  # noqa: S506 - a SafeLoader without timestamps
         lines, twice = scan(text)
@@ -102,7 +107,7 @@ def read(path: Path, vocabulary: vocab.Vocabulary | None = None) -> tuple[Defini
         # str(exc) names the parser's input ("<unicode string>") and repeats the
         # line; the report already says file and line, so only the reason is kept.
         reason = "; ".join(part for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part)
-        return None, [
+        return None, {}, [
             Report(source, (mark.line + 1) if mark else 1, "(yaml)", _("không phải YAML hợp lệ: %(detail)s") % {"detail": reason or exc})
         ]
     found = [
@@ -113,8 +118,15 @@ def read(path: Path, vocabulary: vocab.Vocabulary | None = None) -> tuple[Defini
         Problem(where, _("giá trị này không phải dữ liệu JSON (văn bản, số, true/false, danh sách, ánh xạ)"))
         for where in _not_json(data)
     ]
-    if not found:
-        found = problems(data, vocabulary)
+    return data, lines, [Report(source, line_of(lines, p.path), p.where, p.message) for p in found]
+
+
+def read_text(text: str, source: str, vocabulary: vocab.Vocabulary | None = None) -> tuple[Definition | None, list[Report]]:
+    """`read`, of a text already in hand (a file of a zip)."""
+    data, lines, reports = parse_text(text, source)
+    if reports:
+        return None, reports
+    found = problems(data, vocabulary)
     if found:
         return None, [Report(source, line_of(lines, p.path), p.where, p.message) for p in found]
     return Definition(data, text, source), []
@@ -204,16 +216,31 @@ def _search_text(d: dict) -> str:
     return search_index(parts)
 
 
-def store(definition: Definition) -> LoadOutcome:
-    """Make the definition its procedure's current version, adding a version only if it changed."""
+# The source of a version published through the catalogue's editor (motcua/authoring): "authoring/<code>.yaml".
+AUTHORED = "authoring/"
+
+
+def store(definition: Definition, *, make_current: bool = True) -> LoadOutcome:
+    """Make the definition its procedure's current version, adding a version only if it changed.
+
+    `make_current=False` stores the version without making it current (a version published for a later
+    effective date: `make_current(version)` on that day). A file bringing back a definition already stored
+    does not undo a later version published through the editor (the shipped file read at every start-up
+    would otherwise replace what the approver published).
+    """
     d = definition.data
     digest = digest_of(d)
     procedure = Procedure.objects.select_for_update().filter(code=d["code"]).first()
     latest = procedure.versions.order_by("-number").first() if procedure else None
-    if procedure is not None and latest is not None and latest.digest == digest:
-        search_text = _search_text(d)
-        programmes = programmes_key(d.get("programmes", []))
-        if procedure.search_text != search_text or procedure.programmes_key != programmes:
+    if procedure is not None and latest is not None and (
+        latest.digest == digest
+        or (latest.source.startswith(AUTHORED) and not definition.source.startswith(AUTHORED)
+            and procedure.versions.filter(digest=digest).exists())
+    ):
+        search_text = _search_text(latest.definition)
+        programmes = programmes_key(latest.definition.get("programmes", []))
+        if (procedure.search_text != search_text or procedure.programmes_key != programmes) \
+                and procedure.current_id == latest.pk:
             # Stored by an older way of building it: refreshed at the next load
             # (start-up loads every time), without a new version.
             procedure.search_text = search_text
@@ -222,6 +249,24 @@ def store(definition: Definition) -> LoadOutcome:
         return LoadOutcome(procedure, latest, created=False)
     if procedure is None:
         procedure = Procedure(code=d["code"])
+        _set_facts(procedure, d)
+        procedure.save()
+    version = ProcedureVersion.objects.create(
+        procedure=procedure,
+        number=(latest.number + 1) if latest else 1,
+        definition=d,
+        digest=digest,
+        # The column holds 255 characters; a deeper path failed the whole load on
+        # PostgreSQL. Its end (the file name) is what `export` uses.
+        source=definition.source[-255:],
+        source_text=definition.text,
+    )
+    if make_current:
+        make_version_current(version)
+    return LoadOutcome(procedure, version, created=True)
+
+
+def _set_facts(procedure: Procedure, d: dict) -> None:
     procedure.names = d["name"]
     procedure.field = d["field"]
     procedure.field_code = d["field"]["code"]
@@ -234,21 +279,15 @@ def store(definition: Definition) -> LoadOutcome:
     procedure.processing_days = d["processing_days"]
     procedure.fee = standard_amount(d.get("fees"))
     procedure.search_text = _search_text(d)
+
+
+def make_version_current(version: ProcedureVersion) -> None:
+    """The version becomes its procedure's current one: lists, search and new dossiers read it."""
+    procedure = version.procedure
+    _set_facts(procedure, version.definition)
     procedure.active = True
-    procedure.save()
-    version = ProcedureVersion.objects.create(
-        procedure=procedure,
-        number=(latest.number + 1) if latest else 1,
-        definition=d,
-        digest=digest,
-        # The column holds 255 characters; a deeper path failed the whole load on
-        # PostgreSQL. Its end (the file name) is what `export` uses.
-        source=definition.source[-255:],
-        source_text=definition.text,
-    )
     procedure.current = version
-    procedure.save(update_fields=["current"])
-    return LoadOutcome(procedure, version, created=True)
+    procedure.save()
 
 
 def _serialize_loaders() -> None:
@@ -337,3 +376,51 @@ def export(directory: Path) -> list[Path]:
         path.write_bytes(text.encode("utf-8"))  # as loaded, line endings included
         written.append(path)
     return written
+
+
+@dataclass
+class FileLine:
+    """One line of a bulk import's report: the file, and what became of it."""
+
+    file: str
+    ok: bool
+    code: str = ""
+    text: str = ""  # "v3 new version", "unchanged", or the problems
+
+    def __str__(self) -> str:
+        return f"{self.file}: {'ok' if self.ok else 'refused'} {self.code} {self.text}".rstrip()
+
+
+def load_zip(source) -> tuple[list[FileLine], bool]:
+    """Import every procedure file of a zip, all or nothing; one report line per file, and whether it was stored."""
+    from motcua.catalog.zipfiles import entries
+
+    lines: list[FileLine] = []
+    definitions: list[tuple[str, Definition]] = []
+    vocabulary = vocab.current()
+    seen: dict[str, str] = {}
+    for entry in entries(source):
+        if entry.text is None:
+            lines.append(FileLine(entry.name, False, text=entry.error))
+            continue
+        definition, reports = read_text(entry.text, entry.name, vocabulary)
+        if definition is None:
+            lines.append(FileLine(entry.name, False, text="; ".join(f"{r.line}: {r.where}: {r.message}" for r in reports)))
+            continue
+        code = definition.data["code"]
+        if code in seen:
+            lines.append(FileLine(entry.name, False, code, _("thủ tục %(code)s đã được định nghĩa trong %(other)s") % {"code": code, "other": seen[code]}))
+            continue
+        seen[code] = entry.name
+        definitions.append((entry.name, definition))
+        lines.append(FileLine(entry.name, True, code))
+    if not all(line.ok for line in lines):
+        return lines, False
+    by_file = {line.file: line for line in lines}
+    with transaction.atomic():
+        _serialize_loaders()
+        store_catalog()
+        for name, definition in definitions:
+            outcome = store(definition)
+            by_file[name].text = f"v{outcome.version.number} " + ("new version" if outcome.created else "unchanged")
+    return lines, True

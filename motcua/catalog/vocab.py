@@ -36,7 +36,10 @@ from motcua.catalog.yamlpos import line_of, scan
 SCHEMA_PATH = Path(__file__).parent / "schema" / "catalog.schema.json"
 # The roles are the platform's: what each may do is code (dossiers/actions/rules.py). A catalog
 # only names them. Kept in step with units.models.Role (a test says so).
-PLATFORM_ROLES = frozenset({"one_stop_officer", "specialist", "approver", "unit_admin", "monitor"})
+PLATFORM_ROLES = frozenset({"one_stop_officer", "specialist", "approver", "unit_admin", "monitor", "catalog_editor",
+                            "catalog_approver"})
+# Who may hold a workflow step or sign a result: not the catalogue's authors (they see no dossier).
+STEP_ROLES = PLATFORM_ROLES - {"catalog_editor", "catalog_approver"}
 # Kinds the code gives a meaning to, which every country's catalog has.
 STRUCTURAL_KINDS = ("department", "one_stop")
 COUNTRY_KEYS = ("code", "holidays", "currency", "time_zone", "languages")
@@ -62,7 +65,7 @@ class Vocabulary:
 
     @property
     def role_keys(self) -> frozenset[str]:
-        return PLATFORM_ROLES
+        return STEP_ROLES
 
     @property
     def person_registries(self) -> frozenset[str]:

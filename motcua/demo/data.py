@@ -93,6 +93,9 @@ USERS = [
     DemoUser("approver_ministry", "Lâm Thị Diệu", Role.APPROVER, "000.01.00.G12"),
     DemoUser("admin_province", "Tạ Minh Quân", Role.UNIT_ADMIN, "000.00.00.H99"),
     DemoUser("monitor_province", "Kiều Thị Lan", Role.MONITOR, "000.00.00.H99"),
+    # The province's catalogue (issue 24): one writes procedures, the other publishes them.
+    DemoUser("catalog_editor", "Trương Thị Hạnh", Role.CATALOG_EDITOR, "000.00.00.H99"),
+    DemoUser("catalog_approver", "Hứa Văn Khải", Role.CATALOG_APPROVER, "000.00.00.H99"),
     DemoUser("specialist_police_hoathuan", "Tôn Thất Minh", Role.SPECIALIST, "000.12.30.H99"),
     DemoUser("approver_police_hoathuan", "Quách Văn Toàn", Role.APPROVER, "000.12.30.H99"),
     DemoUser("onestop_bca", "Đinh Thị Nga", Role.ONE_STOP_OFFICER, "000.00.00.G05"),

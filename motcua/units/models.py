@@ -27,6 +27,14 @@ class Role(models.TextChoices):
     APPROVER = "approver", _("Lãnh đạo phê duyệt")
     UNIT_ADMIN = "unit_admin", _("Quản trị đơn vị")
     MONITOR = "monitor", _("Theo dõi, giám sát")
+    # The catalogue's authors (issue 24): they write and publish procedures for their subtree, and see no
+    # dossier (units.scope.grants_of leaves them out of the grants that scope dossiers and petitions).
+    CATALOG_EDITOR = "catalog_editor", _("Biên tập danh mục thủ tục")
+    CATALOG_APPROVER = "catalog_approver", _("Phê duyệt danh mục thủ tục")
+
+
+# Roles over the catalogue, not over dossiers (motcua/authoring).
+CATALOG_ROLES = frozenset({Role.CATALOG_EDITOR, Role.CATALOG_APPROVER})
 
 
 

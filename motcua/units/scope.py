@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
 
-from motcua.units.models import Membership, Role, Unit
+from motcua.units.models import CATALOG_ROLES, Membership, Role, Unit
 
 
 def units_for(user, role: str | None = None) -> QuerySet[Unit]:
@@ -48,8 +48,9 @@ def grants_of(user) -> Grants:
     cached = getattr(user, "_motcua_grants", None)
     if cached is not None:
         return cached
-    # Only the columns the grants are made of: read on every signed-in page.
-    memberships = Membership.objects.filter(user=user).select_related("unit__parent").only(
+    # Only the columns the grants are made of: read on every signed-in page. The catalogue's roles
+    # (CATALOG_ROLES) give no grant over dossiers or petitions: authoring reads them with `units_for`.
+    memberships = Membership.objects.filter(user=user).exclude(role__in=CATALOG_ROLES).select_related("unit__parent").only(
         "role", "unit__kind", "unit__agency", "unit__path", "unit__level", "unit__parent__path", "unit__parent__level"
     )
     grants = tuple(

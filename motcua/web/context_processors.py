@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from motcua.units.models import CATALOG_ROLES, Membership
 from motcua.units.scope import request_grants
 
 
@@ -14,4 +15,13 @@ def staff(request: HttpRequest) -> dict:
         "staff_member": lambda: bool(request_grants(request)),
         # The unit-administration link (backoffice/unit_admin.py) for those holding the role somewhere.
         "unit_admin_member": lambda: any(g.role == "unit_admin" for g in request_grants(request)),
+        # The catalogue's link (authoring/views.py) for its editors and approvers, who hold no grant over dossiers.
+        "catalog_member": lambda: _catalog_member(request),
     }
+
+
+def _catalog_member(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False) or getattr(user, "serves_units", None) is False:
+        return False
+    return Membership.objects.filter(user=user, role__in=CATALOG_ROLES).exists()

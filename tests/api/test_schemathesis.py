@@ -98,6 +98,14 @@ def test_as_an_officer_no_5xx_and_every_status_documented(case, officer_token):
     case.call_and_validate(headers={"Authorization": f"Bearer {officer_token}"}, checks=CHECKS)
 
 
+@schema.include(path_regex="^/api/v1/(catalog/|procedures/)").parametrize()
+@BOUNDED
+def test_as_a_catalogue_editor_no_5xx_and_every_status_documented(case, demo):
+    # The catalogue's operations as their editor (issue 24): generated procedures and drafts reach the checks.
+    token = ApiToken.issue(User.objects.get(username="catalog_editor"))
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+
+
 # --- stateful: following the links -----------------------------------------------------------------------
 
 

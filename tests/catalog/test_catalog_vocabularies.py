@@ -126,7 +126,7 @@ BAD_CATALOGS = [
     ("holidays", "country:\n  holidays: QQ\n", 3, "country/holidays", "the holidays library has no calendar for 'QQ'"),
     ("time zone", "country:\n  time_zone: Mars/Olympus\n", 3, "country/time_zone", "unknown time zone 'Mars/Olympus'"),
     ("role", "roles:\n  clerk: {name: {vi: Văn thư, en: Clerk}}\n", 3, "roles/clerk",
-     "unknown role 'clerk'; known: approver, monitor, one_stop_officer, specialist, unit_admin"),
+     "unknown role 'clerk'; known: approver, catalog_approver, catalog_editor, monitor, one_stop_officer, specialist, unit_admin"),
     ("shape", "agencies:\n  Tax-Office: {name: {en: Tax}}\n", 2, "agencies", None),
     ("unknown section", "holidays: [2026-01-01]\n", 1, "(root)", "the key 'holidays' is not part of the format"),
 ]

@@ -31,6 +31,8 @@ ROLES: dict[str, str | None] = {
     "unit_admin": "admin_province",            # unit administrator of the province
     "monitor": "monitor_province",             # monitor of the province
     "superuser": "superuser",                  # Django superuser, member of no unit
+    "catalog_editor": "catalog_editor",        # catalogue editor of the province (issue 24): no dossier, no petition
+    "catalog_approver": "catalog_approver",    # catalogue approver of the province
 }
 
 # How a role stands to each object: the relation classes a table line may name instead of roles.
@@ -39,13 +41,18 @@ RELATIONS: dict[str, dict[str, str]] = {
         "anonymous": "anon", "citizen_a": "owner", "citizen_b": "citizen", "onestop": "unit_staff",
         "specialist": "unit_staff", "approver": "unit_staff", "sibling": "outsider", "sibling_agency": "outsider",
         "parent": "overseer", "unit_admin": "overseer", "monitor": "overseer", "superuser": "superuser",
+        "catalog_editor": "catalogue", "catalog_approver": "catalogue",
     },
     "b": {
         "anonymous": "anon", "citizen_a": "citizen", "citizen_b": "owner", "onestop": "outsider",
         "specialist": "outsider", "approver": "outsider", "sibling": "unit_staff", "sibling_agency": "outsider",
         "parent": "overseer", "unit_admin": "overseer", "monitor": "overseer", "superuser": "superuser",
+        "catalog_editor": "catalogue", "catalog_approver": "catalogue",
     },
 }
+# A relation a line does not name falls back to another's answer: the catalogue's people hold no grant over
+# dossiers or petitions, and are answered there as a signed-in person of no unit (the superuser's class).
+FALLBACK = {"catalogue": "superuser"}
 
 
 @dataclass(frozen=True)

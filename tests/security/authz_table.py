@@ -56,7 +56,23 @@ PETITION_SEEN = PETITION_ACTION
 # A webhook subscription of a unit: the unit administrators of that unit's subtree; 404 to everyone else.
 WEBHOOK = {"anon": "login", "unit_admin": "ok", "*": "404"}
 
+# The catalogue (issue 24): its editors and approvers of the province, on the province's draft; 404 (a draft) or
+# 403 (a page of a role one lacks) to the rest.
+CATALOG_PAGE = {"anon": "login", "catalog_editor": "ok", "catalog_approver": "ok", "*": "403"}
+CATALOG_DRAFT = {"anon": "login", "catalog_editor": "ok", "catalog_approver": "ok", "*": "404"}
+
 PAGES = {
+    "authoring:list": CATALOG_PAGE,
+    "authoring:new": {**CATALOG_PAGE, "catalog_approver": "403"},
+    "authoring:draft": CATALOG_PAGE,
+    "authoring:diff": CATALOG_PAGE,
+    "authoring:preview": CATALOG_PAGE,
+    "authoring:versions": CATALOG_PAGE,
+    "authoring:version_diff": CATALOG_PAGE,
+    # Posted without fields: the editor's submit of a submitted draft 409, the approver's empty forms 422.
+    "authoring:submit": {**CATALOG_PAGE, "catalog_editor": "409", "catalog_approver": "403"},
+    "authoring:return": {**CATALOG_PAGE, "catalog_editor": "403", "catalog_approver": "422"},
+    "authoring:publish": {**CATALOG_PAGE, "catalog_editor": "403", "catalog_approver": "422"},
     "admin:*": "any",  # Django's admin: is_staff accounts only (no demo officer is); its own permission checks
     "demo_registry:record": PUBLIC,  # answers this machine only (a loopback call); docs/security.md
     "oauth2_provider:oidc-connect-discovery-info": PUBLIC,
@@ -104,7 +120,7 @@ PAGES = {
     "backoffice:unit_admin_unit": UNIT_ADMIN,
     "backoffice:unit_admin": UNIT_ADMIN,
     "notifications:profile": SIGNED_IN,  # the person's own channels
-    "notifications:dead_letters": {"superuser": "ok", "*": "404"},  # operators (superusers) only
+    "notifications:dead_letters": {"superuser": "ok", "catalogue": "404", "*": "404"},  # operators (superusers) only
     # The demo gateways are on in tests (DEMO_SMS_ENABLED, DEMO_NATIONAL_ENABLED) and open to anybody, as a
     # provider's test console is; `check --deploy` errors when they are on with DEBUG=False (docs/security.md).
     "demo_sms:page": PUBLIC,
@@ -129,8 +145,10 @@ PAGES = {
     "monitoring:explain_csv": {"anon": "login", "*": "any"},
     # The insight page and its CSV (insights/views.py): the leaders of the unit's subtree (approver of An Bình,
     # the province's administrator and monitor, a superuser) see it; anyone else 404 (which units exist is not theirs to learn).
-    "insights:steps": {"anon": "login", "approver/a": "ok", "unit_admin": "ok", "monitor": "ok", "superuser": "ok", "*": "404"},
-    "insights:steps_csv": {"anon": "login", "approver/a": "ok", "unit_admin": "ok", "monitor": "ok", "superuser": "ok", "*": "404"},
+    "insights:steps": {"anon": "login", "approver/a": "ok", "unit_admin": "ok", "monitor": "ok", "superuser": "ok",
+                       "catalogue": "404", "*": "404"},
+    "insights:steps_csv": {"anon": "login", "approver/a": "ok", "unit_admin": "ok", "monitor": "ok", "superuser": "ok",
+                       "catalogue": "404", "*": "404"},
     "pki:ca": PUBLIC,
     "pki:crl": PUBLIC,
     "pki:tsa": PROTOCOL,
@@ -164,6 +182,22 @@ PAGES = {
 }
 
 API = {
+    "POST /api/v1/catalog/drafts": {"anon": "login", "catalog_editor": "ok", "*": "403"},
+    "GET /api/v1/catalog/drafts": SIGNED_IN,
+    "GET /api/v1/catalog/drafts/{draft_id}": CATALOG_DRAFT,
+    # Without If-Match: 428 to the editor, 403 to the approver (not an editor); not found to the rest.
+    "PUT /api/v1/catalog/drafts/{draft_id}": {**CATALOG_DRAFT, "catalog_editor": "428", "catalog_approver": "403"},
+    # Already submitted: 409 to the editor; the approver is no editor.
+    "POST /api/v1/catalog/drafts/{draft_id}/submit": {**CATALOG_DRAFT, "catalog_editor": "409", "catalog_approver": "403"},
+    "POST /api/v1/catalog/drafts/{draft_id}/return": {**CATALOG_DRAFT, "catalog_editor": "403"},
+    "POST /api/v1/catalog/drafts/{draft_id}/publish": {**CATALOG_DRAFT, "catalog_editor": "403"},
+    "GET /api/v1/catalog/drafts/{draft_id}/diff": CATALOG_DRAFT,
+    # The matrix sends no file: 422 (the multipart is read before the role is asked); with a zip, 403 to all but the
+    # catalogue's editors (tests/authoring/test_round_trip.py).
+    "POST /api/v1/catalog/imports": {"anon": "login", "*": "422"},
+    "GET /api/v1/procedures/{code}/versions": PUBLIC,
+    "GET /api/v1/procedures/{code}/versions/{number}/diff": PUBLIC,
+    "POST /api/v1/procedures/{code}/abolish": {"anon": "login", "catalog_approver": "ok", "*": "404"},
     "GET /api/v1/procedures": PUBLIC,
     "GET /api/v1/procedures/{code}": PUBLIC,
     "POST /api/v1/dossiers": {"anon": "login", "*": "seen"},
@@ -198,8 +232,8 @@ API = {
     "POST /api/v1/dossiers/{code}/payments": OWNER_POST,
     "GET /api/v1/dossiers/{code}/payments": {"anon": "login", "citizen": "404", "outsider": "404",
                                              "superuser": "404", "*": "ok"},
-    "GET /api/v1/kpi": {"anon": "login", "superuser": "ok", "*": "403"},
-    "GET /api/v1/insights/steps": {"anon": "login", "superuser": "ok", "*": "403"},  # scoped as GET /api/v1/kpi
+    "GET /api/v1/kpi": {"anon": "login", "superuser": "ok", "catalogue": "403", "*": "403"},
+    "GET /api/v1/insights/steps": {"anon": "login", "superuser": "ok", "catalogue": "403", "*": "403"},  # scoped as GET /api/v1/kpi
     "POST /api/v1/drafts": {"anon": "login", "*": "seen"},
     "GET /api/v1/drafts": SIGNED_IN,
     "GET /api/v1/drafts/{draft_id}": OWNER_ONLY,
@@ -252,6 +286,7 @@ API = {
 # API bodies (JSON) of operations that validate their input before looking the object up: with a valid body
 # the cell tests who may reach the object, not the validation. Others are sent `{}`.
 BODIES: dict[str, dict] = {
+    "POST /api/v1/catalog/drafts/{draft_id}/return": {"comments": "Ghi rõ căn cứ pháp lý."},
     "POST /api/v1/petitions/{code}/actions/refuse": {"reason": "Không thuộc thẩm quyền"},
     "POST /api/v1/petitions/{code}/actions/request_information": {"reason": "Cần thêm địa chỉ"},
     "POST /api/v1/petitions/{code}/actions/provide_information": {"body": "Thôn 2"},
@@ -284,6 +319,9 @@ API_OUTSIDE_SCHEMA = {
 
 # Pages asked with another method than GET.
 METHODS: dict[str, str] = {
+    "authoring:submit": "POST",
+    "authoring:return": "POST",
+    "authoring:publish": "POST",
     "backoffice:note": "POST",  # an empty note: 4xx to whoever may write on the dossier, 404 to the rest
     "backoffice:bulk": "POST",
     "petitions:act": "POST",

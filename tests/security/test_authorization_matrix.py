@@ -1,4 +1,4 @@
-"""The authorization matrix: every page pattern and API operation × 12 roles × two dossiers.
+"""The authorization matrix: every page pattern and API operation × 14 roles × two dossiers.
 
 Expected answers are in authz_table.py (one line per endpoint). An endpoint of the URL conf or of the
 OpenAPI document without a line FAILS `test_every_endpoint_has_a_line`, naming it. Each request runs in
@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from motcua.authoring import store as authoring
 from motcua.dossiers import actions
 from motcua.dossiers.actions.counter import on_paper
 from motcua.dossiers.models import Dossier
@@ -151,6 +152,13 @@ def world(demo, settings):
             unit=dossier.unit, url="https://hooks.example.org/motcua", event_types=["dossier.submitted"],
             secret="whsec_" + "x" * 32, created_by=admin, created_at=timezone.now())
         params[obj] |= {"petition": petition.code, "sub_id": str(sub.pk)}
+    # A submitted draft of the province's catalogue (issue 24), written by its editor.
+    editor = User.objects.get(username="catalog_editor")
+    definition = {**DEFINITIONS["1.001193-dang-ky-khai-sinh.yaml"], "code": "1.999901"}
+    catalog_draft = authoring.create(editor, definition)
+    authoring.submit(editor, str(catalog_draft.public_id))
+    for obj in ("a", "b"):
+        params[obj]["catalog_draft"] = str(catalog_draft.public_id)
     cache.clear()
     return clients, params
 
@@ -191,6 +199,12 @@ def _fill(endpoint: authz.Endpoint, params: dict[str, str]) -> str:
             return params["handover_code" if name == "code" else "event"]  # the note of a dossier passed on
         if name == "code" and endpoint.key in authz_table.PAPER:
             return params["paper_code"]  # a dossier that came on paper (A's side)
+        if endpoint.key.startswith("authoring:") or "/catalog/" in endpoint.path_template or \
+                "/versions" in endpoint.path_template or endpoint.path_template.endswith("/abolish"):
+            # The catalogue's pages and operations: a procedure, its version 1, the province's draft (world).
+            value = {"code": "1.001193", "number": "1", "draft_id": params["catalog_draft"]}.get(name)
+            if value is not None:
+                return value
         if name in ("slug", "section", "delivery_id"):
             return {"slug": "mine", "section": "staff", "delivery_id": "999999"}[name]
         if endpoint.key == "portal:procedure" or endpoint.key == "portal:start_draft" or (
@@ -232,7 +246,9 @@ def _expected(line, role: str, obj: str) -> str:
     if isinstance(line, str):
         return line
     relation = authz.RELATIONS[obj][role]
-    for key in (f"{role}/{obj}", f"{relation}/{obj}", role, relation, "staff" if relation in ("unit_staff", "outsider", "overseer") else None, "*"):
+    fallback = authz.FALLBACK.get(relation)
+    for key in (f"{role}/{obj}", f"{relation}/{obj}", role, relation, fallback and f"{fallback}/{obj}", fallback,
+                "staff" if relation in ("unit_staff", "outsider", "overseer") else None, "*"):
         if key is not None and key in line:
             return line[key]
     raise AssertionError(f"line {line} says nothing for {role} ({relation})")

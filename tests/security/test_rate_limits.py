@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 from django.test import Client
 
@@ -197,3 +200,19 @@ def test_webhook_subscriptions_are_limited(demo, settings):
     r = admin.post("/webhooks", body)
     assert r.status_code == 429 and r.json()["code"] == "too_many_requests" and 0 < int(r["Retry-After"]) <= 3600
     assert admin.get("/webhooks").status_code == 200  # listing is not limited
+
+
+def test_catalogue_drafts_and_imports_are_limited(demo, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "catalog_write": "2/h", "catalog_import": "1/h"}
+    editor = ApiClient("catalog_editor")
+    answers = [editor.post("/catalog/drafts", {"code": "1.999501"}).status_code for _ in range(3)]
+    assert answers == [201, 201, 429]
+    buffer = io.BytesIO()
+    zipfile.ZipFile(buffer, "w").close()  # an empty zip: no file, no draft
+
+    def send():
+        return editor.client.post("/api/v1/catalog/imports", {"file": io.BytesIO(buffer.getvalue())},
+                                  headers=editor.headers)
+
+    first, second = send(), send()
+    assert (first.status_code, second.status_code) == (200, 429) and second["Retry-After"]

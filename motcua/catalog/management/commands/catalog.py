@@ -17,7 +17,9 @@ from motcua.catalog.loader import (
     definition_files,
     export,
     load_paths,
+    load_zip,
 )
+from motcua.catalog.zipfiles import NotAZip
 
 
 class Command(BaseCommand):
@@ -38,6 +40,9 @@ class Command(BaseCommand):
                 self.stdout.write(str(path))
             return
         paths = options["paths"] or [settings.PROCEDURES_DIR]
+        if verb == "import" and len(paths) == 1 and paths[0].suffix == ".zip":
+            self._import_zip(paths[0])
+            return
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise CommandError(f"no such file or directory: {', '.join(missing)}")
@@ -56,3 +61,16 @@ class Command(BaseCommand):
             raise CommandError(f"{exc}\n{len(exc.reports)} problem(s); nothing was loaded") from exc
         for o in outcomes:
             self.stdout.write(f"{o.procedure.code} v{o.version.number} {'new version' if o.created else 'unchanged'}")
+
+    def _import_zip(self, path: Path) -> None:
+        """A zip of procedure files: one line per file; all stored, or none when any is refused."""
+        try:
+            lines, stored = load_zip(path)
+        except (NotAZip, OSError) as exc:
+            raise CommandError(f"{path}: {exc}") from exc
+        for line in lines:
+            (self.stdout if line.ok else self.stderr).write(str(line))
+        if not stored:
+            refused = sum(not line.ok for line in lines)
+            raise CommandError(f"{refused} of {len(lines)} file(s) refused; nothing was loaded")
+        self.stdout.write(f"{len(lines)} file(s) imported")

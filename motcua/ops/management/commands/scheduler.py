@@ -14,6 +14,7 @@ from django.db import close_old_connections
 
 from motcua.api.tasks import prune_idempotency_keys
 from motcua.audit.tasks import seal_audit
+from motcua.authoring.tasks import apply_catalog_changes
 from motcua.dossiers.tasks import check_deadlines, expire_payments, process_refunds, remind_expiring_results
 from motcua.insights.tasks import refresh_insights
 from motcua.integrations.tasks import deliver_integrations
@@ -24,13 +25,14 @@ log = logging.getLogger(__name__)
 PERIODIC = (
     check_deadlines, expire_payments, process_refunds, remind_expiring_results, send_kpi_digests, deliver_outbox,
     deliver_integrations, remind_officers_task, prune_history, prune_idempotency_keys, seal_audit, refresh_insights,
+    apply_catalog_changes,
 )
 
 
 class Command(BaseCommand):
     help = ("Enqueue the deadline check, the results' expiry reminders, the payment sweeps (expiry, refunds), the KPI digests, "
             "the outbox sweep, the webhooks and national sync sweep, the insights' step times and lateness risks, the officers' "
-            "reminders, the pruning (of delivered events and of idempotency keys) and the audit log's sealing "
+            "reminders, the catalogue's versions and abolitions due, the pruning (of delivered events and of idempotency keys) and the audit log's sealing "
             "every --interval seconds (run one scheduler).")
 
     def add_arguments(self, parser):
