@@ -72,3 +72,27 @@ def test_the_set_based_build_writes_what_the_incremental_build_writes(demo):
     assert sqlbuild.build_all().dossiers == 1
     again = _rows()
     assert _same(sql[0], again[0]) == [] and _same(sql[1], again[1]) == []
+
+
+def test_the_summary_figures_in_sql_are_the_python_figures(demo):
+    """On PostgreSQL the page's figures are aggregates (percentile_cont); they equal the Python quantiles."""
+    from django.db import connection
+
+    from motcua.catalog.models import Procedure
+    from motcua.insights import summary
+    from motcua.monitoring import query
+
+    load_step_history(days=60, seed=7)
+    build.build()
+    today = query.today()
+    start = today - timedelta(days=60)
+    province, commune = Unit.objects.get(code="000.00.00.H99"), Unit.objects.get(code="000.11.00.H99")
+    sql = connection.vendor == "postgresql"
+    for unit in (None, province, commune):
+        for procedure in (None, Procedure.objects.get(code="1.001193"), Procedure.objects.get(code="1.004194")):
+            python, db = summary.summarize(unit, start, today, procedure, sql=False), summary.summarize(
+                unit, start, today, procedure, sql=sql)
+            assert python == db, (unit, procedure)
+    assert summary.summarize(province, start, today, Procedure.objects.get(code="1.001193")).flow[0].spread.n > 0
+    nothing = summary.summarize(province, today - timedelta(days=900), today - timedelta(days=800), sql=sql)
+    assert nothing.empty and nothing.steps == [] and nothing.total.n == 0
