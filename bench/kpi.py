@@ -154,24 +154,27 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def _insights(units, today) -> bool:
+def _insights(units, today, build_tables: bool = True) -> bool:
     """Issue 23: the step-time tables built from every finished dossier and its workflow steps
     (`motcua insights rebuild`: the set-based SQL build, insights/sqlbuild.py), the open dossiers scored,
     then the leader's insight page (`summary.summarize` — aggregates in PostgreSQL — and the risk list)
     for every unit and the whole country over the last quarter, for the unit's busiest procedure."""
     from datetime import timedelta
 
+    from django.db.models import Max
+
     from motcua.catalog.models import Procedure
     from motcua.insights import risk, sqlbuild, summary
-    from motcua.insights.models import StepTime
+    from motcua.insights.models import DossierTrace, StepTime
     from motcua.insights.views import at_risk
 
     print(f"insights: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     t0 = time.perf_counter()
-    timing = sqlbuild.build_all(rebuild=True)
+    timing = sqlbuild.build_all(rebuild=True) if build_tables else sqlbuild.Timing(0, 0, 0.0, 0)
     built = time.perf_counter() - t0
     print(f"insights build (SQL): {timing.dossiers:,} finished dossiers, {timing.steps:,} step rows "
-          f"({StepTime.objects.count():,} in all) in {built:.1f} s ({timing.python:,} by the Python build)", flush=True)
+          f"({StepTime.objects.count():,} in all) in {built:.1f} s ({timing.python:,} by the Python build); "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in (timing.phases or {}).items()), flush=True)
     if timing.dossiers <= SCORE_LIMIT:
         t0 = time.perf_counter()
         scored = risk.score(everything=True)
@@ -179,7 +182,11 @@ def _insights(units, today) -> bool:
     else:  # risk.History.load holds a year of step rows in memory: not for 10 million dossiers yet
         print(f"insights score: skipped above {SCORE_LIMIT:,} finished dossiers (the history is read into memory)",
               flush=True)
+    # The last quarter of the history (today's, unless the database's dossiers end earlier).
+    last = DossierTrace.objects.aggregate(last=Max("ended_on"))["last"]
+    today = min(today, last) if last else today
     start = today - timedelta(days=91)
+    print(f"insight page period: {start} – {today}", flush=True)
     targets = []
     for u in [None, *units]:
         procedures = summary.procedures_in(u, start, today)
@@ -214,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-generate", action="store_true", help="fill the database and stop")
     parser.add_argument("--only-insights", action="store_true",
                         help="only the insights' build and page timings (no KPI rebuild nor dashboard)")
+    parser.add_argument("--no-insights-build", dest="insights_build", action="store_false",
+                        help="time the insight page on the tables as they are (no rebuild)")
     parser.add_argument("--generated", type=int, default=GENERATED,
                         help="how many dossiers bench/generate.py makes (default 1,000,000); the rest up to --dossiers "
                              "are shifted SQL copies of them (k days earlier, code suffixed -ck): minutes, not hours")
@@ -251,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only_insights:
         from motcua.monitoring import query as q
 
-        return 0 if _insights(list(Unit.objects.all()), q.today()) or not args.strict else 1
+        return 0 if _insights(list(Unit.objects.all()), q.today(), args.insights_build) or not args.strict else 1
     dossiers = Dossier.objects.count()
     units = list(Unit.objects.all())
     with connection.cursor() as cur:

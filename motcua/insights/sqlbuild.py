@@ -51,6 +51,7 @@ class Timing:
     steps: int
     seconds: float
     python: int  # traced afterwards by build.build() (other calendars)
+    phases: dict[str, float] | None = None  # seconds per statement (the bench prints them)
 
 
 def _clock(column: str) -> str:
@@ -116,7 +117,9 @@ def build_all(rebuild: bool = False) -> Timing:
                 indexes = cur.fetchall()
                 for name, _definition in indexes:
                     cur.execute(f'DROP INDEX "{name}"')
-        dossiers, steps = _sql(rebuild)
+        phases: dict[str, float] = {}
+        dossiers, steps = _sql(rebuild, phases)
+        mark = time.perf_counter()
         if rebuild:
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
@@ -126,11 +129,14 @@ def build_all(rebuild: bool = False) -> Timing:
             if trusted:
                 cur.execute("SET LOCAL session_replication_role = DEFAULT")
             cur.execute("SET CONSTRAINTS ALL DEFERRED")
+        phases["indexes"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     rest = build.build()
-    return Timing(dossiers + rest, steps, time.perf_counter() - started, rest)
+    phases["commit and the Python build of the rest"] = time.perf_counter() - mark
+    return Timing(dossiers + rest, steps, time.perf_counter() - started, rest, phases)
 
 
-def _sql(rebuild: bool) -> tuple[int, int]:
+def _sql(rebuild: bool, phases: dict[str, float]) -> tuple[int, int]:
     d, t, s, e = (Dossier._meta.db_table, Task._meta.db_table, SupplementRequest._meta.db_table,
                   DossierEvent._meta.db_table)
     trace, step = DossierTrace._meta.db_table, StepTime._meta.db_table
@@ -138,6 +144,13 @@ def _sql(rebuild: bool) -> tuple[int, int]:
     tz = settings.TIME_ZONE
     params_c = [_before_array(), tz]
     clock_cte = "(SELECT %s::int[] AS b, %s::text AS tz) c"
+    mark = [time.perf_counter()]
+
+    def done(name: str) -> None:
+        now = time.perf_counter()
+        phases[name] = phases.get(name, 0.0) + now - mark[0]
+        mark[0] = now
+
     with connection.cursor() as cur:
         cur.execute("SET LOCAL work_mem = '256MB'")
         # Dropped at the commit, and here: a second build in the same transaction starts afresh.
@@ -157,6 +170,7 @@ def _sql(rebuild: bool) -> tuple[int, int]:
             [*params_c, list(FINISHED), *([units] if units is not None else [])],
         )
         cur.execute("ALTER TABLE ins_d ADD PRIMARY KEY (id)")
+        done("pending dossiers")
         # 2. The applicant's spans (a round unanswered at the end counts to the end), as arrays per dossier.
         cur.execute(
             f"""CREATE TEMP TABLE ins_p ON COMMIT DROP AS
@@ -170,6 +184,7 @@ def _sql(rebuild: bool) -> tuple[int, int]:
         cur.execute("ALTER TABLE ins_p ADD PRIMARY KEY (dossier_id)")
         cur.execute("ANALYZE ins_d")
         cur.execute("ANALYZE ins_p")
+        done("supplement rounds")
         # 3. Their done steps, with the three durations (unrounded) and whether a step came after another unit's.
         cur.execute(
             f"""CREATE TEMP TABLE ins_t ON COMMIT DROP AS
@@ -194,6 +209,7 @@ def _sql(rebuild: bool) -> tuple[int, int]:
             FROM timed m JOIN ins_d d ON d.id = m.dossier_id LEFT JOIN ins_p p ON p.dossier_id = m.dossier_id""",
             params_c,
         )
+        done("done steps timed")
         cur.execute(
             f"""INSERT INTO "{step}" (dossier_id, procedure_id, dossier_unit_id, unit_id, step, ended_at, ended_on,
                                       days, allowed, waiting, to_end, late)
@@ -202,6 +218,7 @@ def _sql(rebuild: bool) -> tuple[int, int]:
             FROM ins_t m JOIN ins_d d ON d.id = m.dossier_id"""
         )
         steps = cur.rowcount
+        done("StepTime insert")
         # 4. The traces: path, worst overrun of a late dossier, the waits.
         cur.execute(
             f"""INSERT INTO "{trace}" (dossier_id, procedure_id, unit_id, ended_at, ended_on, late, total_days,
@@ -241,4 +258,5 @@ def _sql(rebuild: bool) -> tuple[int, int]:
         )
         dossiers = cur.rowcount
         cur.execute("DROP TABLE ins_d, ins_p, ins_t")
+        done("DossierTrace insert")
     return dossiers, steps
