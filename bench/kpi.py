@@ -203,7 +203,8 @@ def _insights(units, today, build_tables: bool = True) -> bool:
     print(f"insight page (last quarter, busiest procedure, every unit + national): {len(samples)} pages, "
           f"p50 {_percentile(samples, 50):.1f} ms, p95 {p95:.1f} ms, max {max(samples):.1f} ms; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
-    print(f"targets: insights build < {INSIGHTS_BUILD_TARGET_S:.0f} s: {'met' if built < INSIGHTS_BUILD_TARGET_S else 'MISSED'}; "
+    verdict = "not run" if not build_tables else "met" if built < INSIGHTS_BUILD_TARGET_S else "MISSED"
+    print(f"targets: insights build < {INSIGHTS_BUILD_TARGET_S:.0f} s: {verdict}; "
           f"insight page p95 < {INSIGHTS_P95_TARGET_MS:.0f} ms: {'met' if p95 < INSIGHTS_P95_TARGET_MS else 'MISSED'}")
     return built < INSIGHTS_BUILD_TARGET_S and p95 < INSIGHTS_P95_TARGET_MS
 
