@@ -20,7 +20,7 @@ writes the same rows with SQL over every pending dossier at once:
 Only the dossiers of units on the country's default working calendar are built here (a unit with
 calendar overrides has its own clock): `build()` then traces whatever is left, in Python. On
 SQLite `build_all()` is `build.build()`. Rounding as Python's `round(x, 4)` but half away from zero
-(`numeric`): a figure may differ from the Python build's in the fourth decimal on an exact tie.
+(float arithmetic): a figure may differ from the Python build's in the fourth decimal on an exact tie.
 A test builds the same history both ways and compares every row.
 """
 
@@ -96,6 +96,11 @@ def _net(a: str, b: str) -> str:
     overlap = f"(SELECT COALESCE(sum(GREATEST(0, LEAST({b}, q) - GREATEST({a}, s))), 0) FROM unnest(p.ps, p.qs) u(s, q))"
     return (f"(CASE WHEN {b} <= {a} THEN 0.0 WHEN p.ps IS NULL THEN {b} - {a} "
             f"ELSE GREATEST(0.0, {b} - {a} - {overlap}) END)")
+
+
+def _round(x: str) -> str:
+    """round(x, 4) in float arithmetic (half away from zero; numeric would be several times slower)."""
+    return f"(round(({x}) * 10000.0) / 10000.0)"
 
 
 def _before_array() -> list[int]:
@@ -233,6 +238,7 @@ def _sql(rebuild: bool, phases: dict[str, float]) -> tuple[int, int]:
                            WHERE y.unit_id <> x.unit_id) ELSE false END AS transferred
                 FROM steps x, {clock_cte}
                 WHERE x.status = 'done' AND x.opened_at IS NOT NULL AND x.done_at IS NOT NULL
+                OFFSET 0  -- a fence: each clock value computed once per row, not once per use below
             )
             SELECT m.id, m.dossier_id, m.step, m.unit_id, m.days AS allowed, m.done_at,
                    {_net('m.o', 'm.dn')} AS days, {_net('m.o', 'd.e')} AS to_end,
@@ -245,7 +251,7 @@ def _sql(rebuild: bool, phases: dict[str, float]) -> tuple[int, int]:
             f"""INSERT INTO "{step}" (dossier_id, procedure_id, dossier_unit_id, unit_id, step, ended_at, ended_on,
                                       days, allowed, waiting, to_end, late)
             SELECT m.dossier_id, d.procedure_id, d.unit_id, m.unit_id, m.step, d.end_at, d.ended_on,
-                   round(m.days::numeric, 4), m.allowed, round(m.waiting::numeric, 4), round(m.to_end::numeric, 4), d.late
+                   {_round('m.days')}, m.allowed, {_round('m.waiting')}, {_round('m.to_end')}, d.late
             FROM ins_t m JOIN ins_d d ON d.id = m.dossier_id"""
         )
         steps = cur.rowcount
