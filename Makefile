@@ -153,7 +153,8 @@ bench-outbox: $(VENV)/.installed-dev
 	$(BIN)/python bench/outbox.py
 
 ## make bench-kpi: Decision 766 at scale — fills KPI_BENCH_DATABASE_URL with KPI_DOSSIERS (10,000,000) dossiers
-## if it has fewer, then times `kpi rebuild` (target < 60 s) and the dashboard of every unit over a year (p95 < 50 ms).
+## if it has fewer, then times `kpi rebuild` (target < 60 s) and the dashboard of every unit over a year (p95 < 50 ms),
+## then the insights: `insights rebuild` of the step tables (SQL, < 5 min) and the insight page of every unit (p95 < 100 ms).
 KPI_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/motcua_kpi_bench
 KPI_DOSSIERS ?= 10000000
 .PHONY: bench-kpi

@@ -19,7 +19,14 @@ What it makes (every row through PostgreSQL's COPY, in chunks):
   (submit, receive or refuse, start_processing, request/submit_supplement,
   issue_result, return_result, withdraw, stop), their SupplementRequest rows, and
   the DailySequence of every unit and day, so a dossier submitted afterwards never
-  takes a code already given.
+  takes a code already given;
+- their workflow steps (Task rows, one per step of the procedure's workflow, at the
+  dossier's unit): the first step done at receipt, the steps between sharing the time
+  from receipt to the result by their share of the deadline (each with its own
+  lognormal spread, a unit's pace and a few slow (unit, step) pairs), the end step done
+  when the result is returned; open dossiers have their current step open and the next
+  ones waiting; ended-early ones (refused, withdrawn, stopped) have the rest cancelled.
+  What the insights' step tables are built from (`motcua insights build`, bench/kpi.py).
 
 Rows are built from each model's concrete fields (MODEL-DRIVEN): a field takes
 its value from the row's facts (a dict, by field name or attname), else from the
@@ -40,6 +47,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import json
+import math
 import os
 import random
 import sys
@@ -163,6 +171,10 @@ EVENT_FIELDS: dict[str, Generator] = {
     "data": lambda f: "{}",
 }
 SUPPLEMENT_FIELDS: dict[str, Generator] = {}
+TASK_FIELDS: dict[str, Generator] = {
+    "name": lambda f: "{}",
+    "may_request_supplement": lambda f: False,
+}
 # Called after each chunk of dossiers is written: (generator, [dossier facts]) -> None.
 CHUNK_HOOKS: list[Callable[[Any, list[Facts]], None]] = []
 
@@ -392,7 +404,16 @@ class Generator_:
                 {"key": c["key"], "source": next(iter(c["sources"][0])), "name": f"{c['key']}.pdf"}
                 for c in d.get("components", []) if c.get("required", True) and not c.get("when")
             ]
+            from motcua.catalog import timing
+
+            scale = timing.step_scale(d, int(d["processing_days"]))
+            steps = [{"step": st["id"], "name": json.dumps(st.get("name") or {}, ensure_ascii=False), "role": st["role"],
+                      "after": json.dumps(st.get("after", [])), "days": float(st["days"]) * scale,
+                      "is_end": bool(st.get("end")), "may_request_supplement": bool(st.get("may_request_supplement")),
+                      "calendar_days": st.get("calendar_days"), "first": not st.get("after")}
+                     for st in (d.get("workflow") or {}).get("steps", [])]
             result.append({
+                "steps": steps,
                 "id": p.pk, "code": p.code, "version_id": p.current_id, "version": p.current.number,
                 "days": int(d["processing_days"]), "fee": p.fee, "serving": serving,
                 "data": json.dumps(d.get("example", {}), ensure_ascii=False),
@@ -405,11 +426,16 @@ class Generator_:
     # --- dossiers --------------------------------------------------------------------------------
 
     def dossiers(self, procedures: list[Facts]) -> None:
-        from motcua.dossiers.models import DailySequence, Dossier, DossierEvent, SupplementRequest
+        from motcua.dossiers.models import DailySequence, Dossier, DossierEvent, SupplementRequest, Task
 
         dossier_table = Table(Dossier, DOSSIER_FIELDS)
         event_table = Table(DossierEvent, EVENT_FIELDS)
         supplement_table = Table(SupplementRequest, SUPPLEMENT_FIELDS)
+        task_table = Table(Task, TASK_FIELDS)
+        task_id = self.next_id(Task)
+        # A unit's pace (0.6–1.4 of the usual) and a few slow (unit, step) pairs: where the time goes differs.
+        pace: dict[int, float] = {}
+        slow: dict[tuple[int, str], float] = {}
         sequence_table = Table(DailySequence)
         dossier_id, event_id, supplement_id = (self.next_id(Dossier), self.next_id(DossierEvent),
                                                self.next_id(SupplementRequest))
@@ -429,6 +455,7 @@ class Generator_:
             width = span * n / total
             moments = sorted(_office_moment(self.rng, lo, width) for _ in range(n))
             chunk: list[Facts] = []
+            tasks: list[Facts] = []
             events: list[Facts] = []
             supplements: list[Facts] = []
             for submitted in moments:
@@ -459,12 +486,21 @@ class Generator_:
                               "items": [{"key": rng.choice(proc["component_keys"]), "reason": s["reason"]}]})
                     supplements.append(s)
                     supplement_id += 1
+                if unit_id not in pace:
+                    pace[unit_id] = rng.uniform(0.6, 1.4)
+                for t in simulate_steps(rng, self.o.now, facts, proc, pace[unit_id], slow, unit_id):
+                    t.update({"id": task_id, "dossier_id": dossier_id, "unit_id": unit_id,
+                              "assignee_id": officer if t["claimed_at"] else None,
+                              "done_by_id": officer if t["done_at"] else None})
+                    tasks.append(t)
+                    task_id += 1
                 chunk.append(facts)
                 dossier_id += 1
             with self.pg.transaction():
                 self.copy(dossier_table, chunk)
                 self.copy(event_table, events)
                 self.copy(supplement_table, supplements)
+                self.copy(task_table, tasks)
                 for hook in CHUNK_HOOKS:
                     hook(self, chunk)
             made += n
@@ -474,7 +510,7 @@ class Generator_:
         rows = [{"id": sequence_id + i, "unit_id": u, "day": d, "last": last}
                 for i, ((u, d), last) in enumerate(sequences.items())]
         self.copy(sequence_table, rows)
-        self.reset_sequences([Dossier, DossierEvent, SupplementRequest, DailySequence])
+        self.reset_sequences([Dossier, DossierEvent, SupplementRequest, DailySequence, Task])
 
 
 def _cumulative(values: list[int]) -> Iterable[int]:
@@ -578,6 +614,67 @@ def simulate(rng: random.Random, now: datetime, submitted: datetime, proc: Facts
         if event("return_result", S["returned"], events[-1]["at"] + timedelta(hours=rng.uniform(1, 72))):
             f["returned_at"] = events[-1]["at"]
     return f
+
+
+def simulate_steps(rng: random.Random, now: datetime, f: Facts, proc: Facts, pace: float,
+                   slow: dict[tuple[int, str], float], unit_id: int) -> list[Facts]:
+    """The workflow steps of one simulated dossier (`simulate`'s facts), as Task facts, up to `now`.
+
+    The first step is done at receipt; the steps between share the time from receipt to the
+    result (or, still open, to a planned result) by their share of the deadline × the unit's pace ×
+    a lognormal spread (× 1.5–3 for a slow (unit, step) pair, one in twenty); the end step opens
+    with the result and is done when it is returned. Whatever had not happened by `now` is open
+    or waiting; a dossier refused, withdrawn or stopped has the rest cancelled.
+    """
+    steps = proc["steps"]
+    if not steps:
+        return []
+    submitted, received = f["submitted_at"], f.get("received_at")
+    ended = f.get("finished_at")
+    cancelled_from = None
+    if received is None or f["status"] in (3, 7, 8):  # refused, withdrawn, stopped: the rest is cancelled
+        cancelled_from = ended or next((e["at"] for e in f["_events"] if e["to_status"] in (3, 7, 8)), submitted)
+    middle = [s for s in steps if not s["first"] and not s["is_end"]]
+    if received is not None:
+        target = ended if ended is not None and f["status"] in (9, 10) else None
+        if target is None:  # still open (or stopped): a planned result after the due date's share
+            due = f.get("due_at") or received
+            target = received + (due - received) * rng.uniform(0.3, 1.3) + timedelta(hours=1)
+        weights = []
+        for s in middle:
+            factor = slow.setdefault((unit_id, s["step"]), rng.uniform(1.5, 3) if rng.random() < 0.05 else 1.0)
+            weights.append(s["days"] * pace * factor * math.exp(rng.gauss(0, 0.5)))
+        total = sum(weights) or 1.0
+        bounds, at = [], received
+        for w in weights:
+            nxt = at + (target - received) * (w / total)
+            bounds.append((at, nxt))
+            at = nxt
+    rows = []
+    for s in steps:
+        row = {"step": s["step"], "name": s["name"], "role": s["role"], "after": s["after"], "days": s["days"],
+               "is_end": s["is_end"], "may_request_supplement": s["may_request_supplement"],
+               "calendar_days": s["calendar_days"], "status": "waiting", "opened_at": None, "claimed_at": None,
+               "done_at": None, "due_at": None}
+        if s["first"]:
+            opened, done = submitted, received
+        elif s["is_end"]:
+            opened, done = f.get("finished_at") if f["status"] in (9, 10) else None, f.get("returned_at")
+        elif received is not None:
+            opened, done = bounds[middle.index(s)]
+        else:
+            opened, done = None, None
+        if opened is not None and opened <= now and (cancelled_from is None or opened <= cancelled_from):
+            row.update(status="open", opened_at=opened, due_at=add_working_days(opened, max(s["days"], 0)))
+            if done is not None and done <= now and (cancelled_from is None or done <= cancelled_from):
+                row.update(status="done", done_at=done, claimed_at=opened if s["first"] else
+                           min(done, opened + (done - opened) * 0.1))
+            elif cancelled_from is not None:
+                row["status"] = "cancelled"
+        elif cancelled_from is not None:
+            row["status"] = "cancelled"
+        rows.append(row)
+    return rows
 
 
 # --- command line ----------------------------------------------------------------------------------

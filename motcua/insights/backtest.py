@@ -8,8 +8,10 @@ dossier's verdict by its legal due date (KPI-766.md §5.1); dossiers whose outco
 yet (still open, not past due) or that were withdrawn are left out.
 
 - calibration: per band of predicted risk, how many, the mean prediction, the share that ended late;
+  the dossiers already past their legal due date at the snapshot are counted apart (their risk is 1
+  by definition and they are late by definition: in the bands they would only flatter the table);
 - ahead: for every late dossier, the moment N working days before its legal due day (08:00) —
-  was it flagged (risk ≥ HIGH) then?
+  was it flagged (risk ≥ HIGH, red) then, or at least amber (risk ≥ MEDIUM, the queues' colours)?
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.utils import timezone
 
 from motcua.dossiers import deadlines
 from motcua.dossiers.models import Dossier, Status, SupplementRequest, Task
-from motcua.insights.risk import HIGH, History, State, estimate
+from motcua.insights.risk import HIGH, MEDIUM, History, State, estimate
 from motcua.monitoring.contributions import zone
 
 BANDS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0000001)
@@ -43,7 +45,8 @@ class Band:
 class Ahead:
     days: int
     late: int = 0  # late dossiers open N working days before their due day
-    flagged: int = 0
+    flagged: int = 0  # risk ≥ HIGH (red)
+    warned: int = 0  # risk ≥ MEDIUM (amber or red)
     unknown: int = 0  # too little history then
 
 
@@ -56,6 +59,7 @@ class Result:
     bands: list[Band]
     ahead: list[Ahead]
     late_total: int = 0
+    past_due: int = 0  # dossier-snapshots already past their legal due date (risk 1 by definition, not in the bands)
     notes: list[str] = field(default_factory=list)
 
 
@@ -136,6 +140,9 @@ def run(start: date, end: date, every: int = 5, ahead: tuple[int, ...] = (1, 3, 
                 result.unknown += 1
                 result.unknown_late += f.late
                 continue
+            if e.basis == "past_due":
+                result.past_due += 1
+                continue
             result.scored += 1
             band = next(b for b in bands if b.low <= e.risk < b.high)
             band.n += 1
@@ -163,24 +170,28 @@ def run(start: date, end: date, every: int = 5, ahead: tuple[int, ...] = (1, 3, 
             a.late += 1
             if e.risk is None:
                 a.unknown += 1
-            elif e.risk >= HIGH:
-                a.flagged += 1
+            else:
+                a.flagged += e.risk >= HIGH
+                a.warned += e.risk >= MEDIUM
     return result
 
 
 def table(result: Result) -> str:
     """The back-test as plain text (what `motcua insights backtest` prints, and docs/monitoring.md quotes)."""
     lines = [f"snapshots: {result.snapshots}; open dossiers scored: {result.scored}; "
-             f"too little history: {result.unknown} (of them late: {result.unknown_late})", "",
+             f"too little history: {result.unknown} (of them late: {result.unknown_late}); "
+             f"already past due (risk 1, not in the bands): {result.past_due}", "",
              "predicted risk | dossiers | mean predicted | ended late", "---|---|---|---"]
     for b in result.bands:
         share = f"{b.late / b.n:.0%}" if b.n else "–"
         mean = f"{b.predicted / b.n:.0%}" if b.n else "–"
         lines.append(f"{b.low:.0%}–{min(b.high, 1):.0%} | {b.n} | {mean} | {share} ({b.late})")
     lines += ["", f"late dossiers: {result.late_total}", "",
-              f"working days ahead | late dossiers open then | flagged (risk ≥ {HIGH:.0%}) | too little history",
-              "---|---|---|---"]
+              f"working days ahead | late dossiers open then | flagged (risk ≥ {HIGH:.0%}) | "
+              f"flagged or amber (risk ≥ {MEDIUM:.0%}) | too little history",
+              "---|---|---|---|---"]
     for a in result.ahead:
         share = f"{a.flagged / a.late:.0%}" if a.late else "–"
-        lines.append(f"{a.days} | {a.late} | {a.flagged} ({share}) | {a.unknown}")
+        amber = f"{a.warned / a.late:.0%}" if a.late else "–"
+        lines.append(f"{a.days} | {a.late} | {a.flagged} ({share}) | {a.warned} ({amber}) | {a.unknown}")
     return "\n".join(lines)

@@ -8,6 +8,7 @@ an office day is 08:00–17:00 local, on the unit's working-day calendar (tests 
 
 from __future__ import annotations
 
+import bisect
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,6 +49,15 @@ class WorkClock:
 
     def between(self, start: datetime, end: datetime) -> float:
         return max(0.0, self.at(end) - self.at(start))
+
+    def moment(self, value: float) -> datetime:
+        """The moment the clock reads `value` (the inverse of `at` on office time; a whole value is 08:00)."""
+        value = max(0.0, value)
+        while self._before[-1] <= value:
+            self._index(BASE + timedelta(days=len(self._working) + 30))
+        i = bisect.bisect_right(self._before, value) - 1  # _before[i] <= value < _before[i + 1]: day i works
+        opened = datetime.combine(BASE + timedelta(days=i), OPENING, tzinfo=self.tz)
+        return opened + timedelta(seconds=(value - self._before[i]) * _OFFICE_SECONDS)
 
 
 _clocks: dict[WorkCalendar, WorkClock] = {}

@@ -51,6 +51,10 @@ class Command(BaseCommand):
                 self.stdout.write("demo history: dossiers exist already, none added")
                 return
             self.stdout.write(f"demo history: {load_history(months=history)} dossiers filed")
+            # Two quarters of step history, in bulk: what the insights' lateness model learns from (step_history.py).
+            from motcua.demo.step_history import load_step_history
+
+            self.stdout.write(f"demo step history: {load_step_history()} dossiers written")
             # The insights' tables from that history at once, not at the scheduler's first round (insights/).
             from motcua.insights import build, risk
 

@@ -1,0 +1,299 @@
+"""The step-time tables built set-based, in PostgreSQL: what `build.py` computes, as a few INSERT … SELECT.
+
+`build.py` traces a chunk of 2,000 dossiers at a time in Python (≈ 200–2,000 dossiers a second):
+fine for the dossiers finished since the last round, hours for a first build of millions. This
+writes the same rows with SQL over every pending dossier at once:
+
+1. the working-time clock as an array — `before[i]`, the working days in [2000-01-01, day i), from
+   `clock.WorkClock` itself — so a moment's clock value is two array reads and a clamp
+   (`_clock`): the same arithmetic as `WorkClock.at`, office day 08:00–17:00 local;
+2. the pending finished dossiers (those without a trace) with their clock values, into a temporary
+   table; their supplement rounds as two arrays per dossier (the applicant's spans, taken out of
+   every duration: `_net`, as `Pauses.net`);
+3. their done steps with the three durations (opened → done, → taken, → end); the "between
+   agencies" test (a step after a step of another unit) only for the dossiers whose steps are at
+   more than one unit;
+4. `StepTime` from them, and `DossierTrace` with the path (`string_agg` in the order the steps were
+   done), the step that overran most (`DISTINCT ON`), the waits for payment (`lead()` over the
+   dossier's events into and out of status 6).
+
+Only the dossiers of units on the country's default working calendar are built here (a unit with
+calendar overrides has its own clock): `build()` then traces whatever is left, in Python. On
+SQLite `build_all()` is `build.build()`. Rounding as Python's `round(x, 4)` but half away from zero
+(float arithmetic): a figure may differ from the Python build's in the fourth decimal on an exact tie.
+A test builds the same history both ways and compares every row.
+"""
+
+# ruff: noqa: S608 - the SQL is built from this module's constants and table names; values go as parameters
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from motcua.dossiers import deadlines
+from motcua.dossiers.models import Dossier, DossierEvent, Status, SupplementRequest, Task
+from motcua.insights import build
+from motcua.insights.clock import BASE, WorkClock
+from motcua.insights.models import DossierTrace, StepTime
+from motcua.units.models import Unit
+
+FINISHED = (Status.PROCESSED, Status.RETURNED, Status.STOPPED)
+YEARS_AHEAD = 3  # the clock array reaches this far past today
+
+
+@dataclass
+class Timing:
+    dossiers: int
+    steps: int
+    seconds: float
+    python: int  # traced afterwards by build.build() (other calendars)
+    phases: dict[str, float] | None = None  # seconds per statement (the bench prints them)
+
+
+_FIXED: dict[str, int | None] = {}
+
+
+def _fixed_offset(tz: str) -> int | None:
+    """The zone's UTC offset in seconds if it never changed from BASE to YEARS_AHEAD ahead (Viet Nam: +7 since 1975)."""
+    if tz not in _FIXED:
+        from datetime import UTC, datetime
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(tz)
+        offsets = {datetime(y, m, 1, tzinfo=UTC).astimezone(zone).utcoffset()
+                   for y in range(BASE.year, datetime.now(UTC).year + YEARS_AHEAD + 1) for m in (1, 4, 7, 10)}
+        _FIXED[tz] = int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
+    return _FIXED[tz]
+
+
+def _clock(column: str) -> str:
+    """SQL for WorkClock.at(column): `c.b` is the array of working days before each day (1-based: b[i+1] = before[i]).
+
+    With a fixed offset the local time is float arithmetic on the epoch (no time-zone lookup per
+    value: millions of rows, three moments each); else AT TIME ZONE.
+    """
+    offset = _fixed_offset(settings.TIME_ZONE)
+    if offset is not None:
+        local = f"(date_part('epoch', {column}) + {offset})"
+        day = f"floor({local} / 86400)"
+        i = f"GREATEST(0, {day} - {(BASE - date(1970, 1, 1)).days})::int"
+        fraction = f"(({local} - {day} * 86400 - 28800) / 32400.0)"
+    else:
+        local = f"({column} AT TIME ZONE c.tz)"
+        i = f"GREATEST(0, {local}::date - DATE '{BASE.isoformat()}')"
+        fraction = f"(EXTRACT(EPOCH FROM ({local} - ({local}::date + TIME '08:00'))) / 32400.0)"
+    return (f"(c.b[{i} + 1] + CASE WHEN c.b[{i} + 2] > c.b[{i} + 1] THEN LEAST(GREATEST({fraction}, 0), 1) "
+            f"ELSE 0 END)")
+
+
+def _net(a: str, b: str) -> str:
+    """SQL for Pauses.net between clock values a and b: b − a without the applicant's spans (p.ps, p.qs)."""
+    overlap = f"(SELECT COALESCE(sum(GREATEST(0, LEAST({b}, q) - GREATEST({a}, s))), 0) FROM unnest(p.ps, p.qs) u(s, q))"
+    return (f"(CASE WHEN {b} <= {a} THEN 0.0 WHEN p.ps IS NULL THEN {b} - {a} "
+            f"ELSE GREATEST(0.0, {b} - {a} - {overlap}) END)")
+
+
+def _round(x: str) -> str:
+    """round(x, 4) in float arithmetic (half away from zero; numeric would be several times slower)."""
+    return f"(round(({x}) * 10000.0) / 10000.0)"
+
+
+def _before_array() -> list[int]:
+    """`before[i]` for every day from BASE to YEARS_AHEAD years ahead, on the default calendar."""
+    from datetime import timedelta
+
+    clock = WorkClock(deadlines.calendar(None))
+    last = date.today() + timedelta(days=366 * YEARS_AHEAD)
+    clock._index(last + timedelta(days=1))
+    return list(clock._before)
+
+
+def default_calendar_units() -> list[int] | None:
+    """The units on the default calendar, or None when every unit is (no filter needed)."""
+    default = deadlines.calendar(None)
+    units = list(Unit.objects.only("pk", "path", "parent_id"))
+    others = [u.pk for u in units if deadlines.calendar(u) != default]
+    return None if not others else [u.pk for u in units if u.pk not in set(others)]
+
+
+def build_all(rebuild: bool = False) -> Timing:
+    """Trace every finished dossier without a trace (all of them again with `rebuild`): SQL, then Python for the rest."""
+    started = time.perf_counter()
+    if connection.vendor != "postgresql":
+        n = build.rebuild() if rebuild else build.build()
+        return Timing(n, StepTime.objects.count(), time.perf_counter() - started, n)
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            # Every id written is read in this transaction from the rows it names: the foreign-key triggers
+            # (four per step row) would double the build. Skipped when the role may (a superuser, as
+            # bench/generate.py does); otherwise checked statement by statement.
+            cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            trusted = bool(cur.fetchone()[0])
+            # Checks still pending in the caller's transaction are made now: TRUNCATE and CREATE INDEX refuse
+            # tables with pending trigger events. The constraints are deferred again at the end.
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            if trusted:
+                cur.execute("SET LOCAL session_replication_role = replica")
+        if rebuild:
+            with connection.cursor() as cur:
+                tables = [StepTime._meta.db_table, DossierTrace._meta.db_table]
+                cur.execute('TRUNCATE ' + ", ".join(f'"{x}"' for x in tables))
+                # Millions of rows: the secondary indexes are built once after the insert, not row by row.
+                cur.execute(
+                    "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
+                    "JOIN pg_index x ON x.indexrelid = c.oid WHERE i.tablename = ANY(%s) AND NOT x.indisunique",
+                    [tables])
+                indexes = cur.fetchall()
+                for name, _definition in indexes:
+                    cur.execute(f'DROP INDEX "{name}"')
+        phases: dict[str, float] = {}
+        dossiers, steps = _sql(rebuild, phases)
+        mark = time.perf_counter()
+        if rebuild:
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+                for _name, definition in indexes:
+                    cur.execute(definition)
+        with connection.cursor() as cur:
+            if trusted:
+                cur.execute("SET LOCAL session_replication_role = DEFAULT")
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
+        phases["indexes"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    rest = build.build()
+    phases["commit and the Python build of the rest"] = time.perf_counter() - mark
+    return Timing(dossiers + rest, steps, time.perf_counter() - started, rest, phases)
+
+
+def _sql(rebuild: bool, phases: dict[str, float]) -> tuple[int, int]:
+    d, t, s, e = (Dossier._meta.db_table, Task._meta.db_table, SupplementRequest._meta.db_table,
+                  DossierEvent._meta.db_table)
+    trace, step = DossierTrace._meta.db_table, StepTime._meta.db_table
+    units = default_calendar_units()
+    tz = settings.TIME_ZONE
+    params_c = [_before_array(), tz]
+    clock_cte = "(SELECT %s::int[] AS b, %s::text AS tz) c"
+    mark = [time.perf_counter()]
+
+    def done(name: str) -> None:
+        now = time.perf_counter()
+        phases[name] = phases.get(name, 0.0) + now - mark[0]
+        mark[0] = now
+
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL work_mem = '256MB'")
+        # Dropped at the commit, and here: a second build in the same transaction starts afresh.
+        cur.execute("DROP TABLE IF EXISTS ins_d, ins_p, ins_t")
+        # 1. The pending dossiers, with the clock values of their receipt and end.
+        unit_filter = "AND d.unit_id = ANY(%s)" if units is not None else ""
+        pending = "" if rebuild else f'AND NOT EXISTS (SELECT 1 FROM "{trace}" x WHERE x.dossier_id = d.id)'
+        cur.execute(
+            f"""CREATE TEMP TABLE ins_d ON COMMIT DROP AS
+            SELECT d.id, d.procedure_id, d.unit_id, d.finished_at AS end_at, d.legal_due_at,
+                   COALESCE(d.finished_at > d.legal_due_at, false) AS late,
+                   {_clock('d.received_at')} AS r, {_clock('d.finished_at')} AS e,
+                   (d.finished_at AT TIME ZONE c.tz)::date AS ended_on
+            FROM "{d}" d, {clock_cte}
+            WHERE d.finished_at IS NOT NULL AND d.received_at IS NOT NULL AND d.status = ANY(%s)
+            {unit_filter} {pending}""",
+            [*params_c, list(FINISHED), *([units] if units is not None else [])],
+        )
+        cur.execute("ALTER TABLE ins_d ADD PRIMARY KEY (id)")
+        done("pending dossiers")
+        # 2. The applicant's spans (a round unanswered at the end counts to the end), as arrays per dossier.
+        cur.execute(
+            f"""CREATE TEMP TABLE ins_p ON COMMIT DROP AS
+            SELECT s.dossier_id, array_agg({_clock('s.requested_at')} ORDER BY s.number, s.id) AS ps,
+                   array_agg({_clock('COALESCE(s.answered_at, d.end_at)')} ORDER BY s.number, s.id) AS qs
+            FROM "{s}" s JOIN ins_d d ON d.id = s.dossier_id, {clock_cte}
+            WHERE COALESCE(s.answered_at, d.end_at) > s.requested_at
+            GROUP BY s.dossier_id""",
+            params_c,
+        )
+        cur.execute("ALTER TABLE ins_p ADD PRIMARY KEY (dossier_id)")
+        cur.execute("ANALYZE ins_d")
+        cur.execute("ANALYZE ins_p")
+        done("supplement rounds")
+        # 3. Their done steps, with the three durations (unrounded) and whether a step came after another unit's.
+        cur.execute(
+            f"""CREATE TEMP TABLE ins_t ON COMMIT DROP AS
+            WITH several AS (  -- the dossiers with steps at more than one unit (few): only theirs may be handed over
+                SELECT t.dossier_id FROM "{t}" t JOIN ins_d d ON d.id = t.dossier_id
+                GROUP BY t.dossier_id HAVING min(t.unit_id) <> max(t.unit_id)
+            ), steps AS (
+                SELECT t.id, t.dossier_id, t.step, t.unit_id, t.days, t.after, t.status, t.opened_at, t.done_at,
+                       t.claimed_at, t.dossier_id IN (SELECT dossier_id FROM several) AS several
+                FROM "{t}" t JOIN ins_d d ON d.id = t.dossier_id
+            ), timed AS (
+                SELECT x.*, {_clock('x.opened_at')} AS o, {_clock('x.done_at')} AS dn,
+                       {_clock('COALESCE(x.claimed_at, x.done_at)')} AS cl,
+                       CASE WHEN x.several THEN EXISTS (
+                           SELECT 1 FROM jsonb_array_elements_text(x.after) b(step)
+                           JOIN "{t}" y ON y.dossier_id = x.dossier_id AND y.step = b.step
+                           WHERE y.unit_id <> x.unit_id) ELSE false END AS transferred
+                FROM steps x, {clock_cte}
+                WHERE x.status = 'done' AND x.opened_at IS NOT NULL AND x.done_at IS NOT NULL
+                OFFSET 0  -- a fence: each clock value computed once per row, not once per use below
+            )
+            SELECT m.id, m.dossier_id, m.step, m.unit_id, m.days AS allowed, m.done_at,
+                   {_net('m.o', 'm.dn')} AS days, {_net('m.o', 'd.e')} AS to_end,
+                   CASE WHEN m.transferred THEN LEAST({_net('m.o', 'm.dn')}, {_net('m.o', 'm.cl')}) ELSE 0.0 END AS waiting
+            FROM timed m JOIN ins_d d ON d.id = m.dossier_id LEFT JOIN ins_p p ON p.dossier_id = m.dossier_id""",
+            params_c,
+        )
+        done("done steps timed")
+        cur.execute(
+            f"""INSERT INTO "{step}" (dossier_id, procedure_id, dossier_unit_id, unit_id, step, ended_at, ended_on,
+                                      days, allowed, waiting, to_end, late)
+            SELECT m.dossier_id, d.procedure_id, d.unit_id, m.unit_id, m.step, d.end_at, d.ended_on,
+                   {_round('m.days')}, m.allowed, {_round('m.waiting')}, {_round('m.to_end')}, d.late
+            FROM ins_t m JOIN ins_d d ON d.id = m.dossier_id"""
+        )
+        steps = cur.rowcount
+        done("StepTime insert")
+        # 4. The traces: path, worst overrun of a late dossier, the waits.
+        cur.execute(
+            f"""INSERT INTO "{trace}" (dossier_id, procedure_id, unit_id, ended_at, ended_on, late, total_days,
+                                       applicant_days, payment_days, transfer_days, path, late_step, late_unit_id)
+            WITH agg AS (
+                SELECT dossier_id, string_agg(step, ' → ' ORDER BY done_at, id) AS path, sum(waiting) AS transfer
+                FROM ins_t GROUP BY dossier_id
+            ), worst AS (
+                SELECT DISTINCT ON (m.dossier_id) m.dossier_id, m.step, m.unit_id
+                FROM ins_t m JOIN ins_d d ON d.id = m.dossier_id
+                WHERE d.late AND m.days - m.allowed > 0
+                ORDER BY m.dossier_id, m.days - m.allowed DESC, m.done_at, m.id
+            ), moves AS (
+                SELECT v.dossier_id, v.at, v.from_status, v.to_status,
+                       lead(v.from_status) OVER w AS next_from, lead(v.to_status) OVER w AS next_to,
+                       lead(v.at) OVER w AS next_at
+                FROM "{e}" v JOIN ins_d d ON d.id = v.dossier_id
+                WHERE (v.to_status = %s OR v.from_status = %s) AND v.from_status IS DISTINCT FROM v.to_status
+                WINDOW w AS (PARTITION BY v.dossier_id ORDER BY v.id)
+            ), paid AS (
+                SELECT mv.dossier_id, sum(GREATEST(0,
+                           {_clock("CASE WHEN mv.next_from = 6 AND mv.next_to <> 6 THEN mv.next_at ELSE d.end_at END")}
+                           - {_clock('mv.at')})) AS days
+                FROM moves mv JOIN ins_d d ON d.id = mv.dossier_id, {clock_cte}
+                WHERE mv.to_status = %s
+                GROUP BY mv.dossier_id
+            )
+            SELECT d.id, d.procedure_id, d.unit_id, d.end_at, d.ended_on, d.late, round({_net('d.r', 'd.e')}::numeric, 4),
+                   round(COALESCE((SELECT sum(q - s) FROM unnest(p.ps, p.qs) u(s, q)), 0)::numeric, 4),
+                   round(COALESCE(paid.days, 0)::numeric, 4), round(COALESCE(agg.transfer, 0)::numeric, 4),
+                   CASE WHEN length(COALESCE(agg.path, '')) > %s THEN left(agg.path, %s) || '…' ELSE COALESCE(agg.path, '') END,
+                   COALESCE(worst.step, ''), worst.unit_id
+            FROM ins_d d LEFT JOIN ins_p p ON p.dossier_id = d.id LEFT JOIN agg ON agg.dossier_id = d.id
+                 LEFT JOIN worst ON worst.dossier_id = d.id LEFT JOIN paid ON paid.dossier_id = d.id""",
+            [Status.PAYMENT_REQUESTED, Status.PAYMENT_REQUESTED, *params_c, Status.PAYMENT_REQUESTED,
+             build.PATH_MAX, build.PATH_MAX - 1],
+        )
+        dossiers = cur.rowcount
+        cur.execute("DROP TABLE ins_d, ins_p, ins_t")
+        done("DossierTrace insert")
+    return dossiers, steps
