@@ -17,7 +17,7 @@ import json
 import re
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -53,6 +53,10 @@ class Vocabulary:
     registries: dict[str, dict]
     unit_kinds: dict[str, dict]
     roles: dict[str, dict]
+    # Who does the work beyond the agency tree (catalog/who.py): agencies that are not motcua users,
+    # and the kinds of teams (councils, inspection groups) a step may name as its actor.
+    outside_agencies: dict[str, dict] = field(default_factory=dict)
+    teams: dict[str, dict] = field(default_factory=dict)
 
     @property
     def levels(self) -> frozenset[str]:
