@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from motcua.catalog import vocab
-from motcua.catalog.timing import _condition
+from motcua.catalog.timing import _condition, longest_chain, longest_time
 from motcua.lib.conditions import evaluate
 
 HAND_OVER_STEP = "hand_over"
@@ -103,6 +103,10 @@ def problems(d: Mapping[str, Any], v: vocab.Vocabulary) -> Iterator[tuple[tuple,
                 yield path, _("cấp %(value)s không có; các cấp có: %(known)s") % {"value": repr(level), "known": vocab.known(v.levels)}
             elif level in levels:
                 yield path, _("cấp %(value)s đã thực hiện thủ tục: không cần tiếp nhận rồi chuyển") % {"value": repr(level)}
+        longest, total = longest_chain(d["workflow"]["steps"]) + spec.get("days", HAND_OVER_DAYS), longest_time(d)
+        if longest > total:
+            yield ("hand_over", "days"), _("đường dài nhất qua các bước cùng việc chuyển hồ sơ mất %(longest)s ngày làm việc, "
+                                           "quá processing_days (%(total)s)") % {"longest": f"{longest:g}", "total": f"{total:g}"}
         if any(s["id"] == HAND_OVER_STEP for s in d["workflow"]["steps"]):
             yield ("hand_over",), _("bước %(step)s là bước chuyển hồ sơ mà hệ thống thêm: hãy đặt tên khác cho bước của thủ tục") % {
                 "step": repr(HAND_OVER_STEP)}
@@ -119,6 +123,8 @@ def problems(d: Mapping[str, Any], v: vocab.Vocabulary) -> Iterator[tuple[tuple,
         if "team" in s and s["team"] not in v.teams:
             yield (*path, "team"), _("tổ, hội đồng %(value)s không có; các tổ, hội đồng có: %(known)s") % {
                 "value": repr(s["team"]), "known": vocab.known(v.teams)}
+        if any(key in s for key in SPECIAL_KEYS) and not s.get("after"):
+            yield path, _("bước của cơ quan ngoài hoặc lịch hẹn không thể là bước đầu: hồ sơ cần được tiếp nhận trước")
         kinds = [key for key in (*SPECIAL_KEYS, "end") if s.get(key)]
         if len(kinds) > 1:
             yield path, _("một bước không thể vừa là %(kinds)s") % {"kinds": " + ".join(kinds)}
