@@ -37,23 +37,27 @@ STEP_STATUSES = frozenset({Status.RECEIVED, Status.PROCESSING})
 class AnswerInput(StepInput):
     """record_answer: the outside agency's answer, as received (its reference: a notice's or receipt's number)."""
 
-    reference: Text = Field(min_length=1, max_length=100, pattern=r"^[\w ./-]+$",
-                            description="the number of the agency's answer (a tax notice, a contract)")
+    # Optional in the model, required by the action: an empty body is refused after the dossier's lookup
+    # (404 for one the caller may not see), as every action's input is (inputs.py).
+    reference: Text | None = Field(None, min_length=1, max_length=100, pattern=r"^[\w ./-]+$",
+                                   description="the number of the agency's answer (a tax notice, a contract); required")
     answer: Text = Field("", max_length=2000, description="what the answer says, in words")
 
 
 class AppointmentInput(StepInput):
     """set_appointment: when and where the visit takes place (the applicant is told)."""
 
-    at: datetime = Field(description="the date and time of the visit (ISO 8601 with a time zone)")
-    place: Text = Field(min_length=1, max_length=300, description="where: the premises' address, or the office")
+    at: datetime | None = Field(None, description="the date and time of the visit (ISO 8601 with a time zone); required")
+    place: Text | None = Field(None, min_length=1, max_length=300,
+                               description="where: the premises' address, or the office; required")
     note: Text = Field("", max_length=1000, description="what the applicant should prepare")
 
 
 class VisitInput(StepInput):
     """record_visit: the visit took place; what was found."""
 
-    findings: Text = Field(min_length=1, max_length=4000, description="the record of the visit (biên bản)")
+    findings: Text | None = Field(None, min_length=1, max_length=4000,
+                                  description="the record of the visit (biên bản); required")
 
 
 def _task(ctx: Ctx, kind: str, p: StepInput) -> Task:
@@ -104,6 +108,8 @@ def _other_waits(ctx: Ctx, task: Task) -> bool:
 
 def record_answer(ctx: Ctx, p: AnswerInput) -> tuple[None, dict]:
     task = _task(ctx, "outside", p)
+    if not p.reference:
+        raise Invalid(_("Cần ghi số văn bản trả lời của cơ quan ngoài."), code="reference_required")
     answer = {"reference": p.reference, "text": p.answer, "recorded_by": ctx.user.get_username(), "on_paper": True}
     return None, {**_answered(ctx, task, answer), "reference": p.reference}
 
@@ -140,6 +146,8 @@ def answer_from_agency(request_id: int, answer: dict) -> Dossier | None:
 
 def set_appointment(ctx: Ctx, p: AppointmentInput) -> tuple[None, dict]:
     task = _task(ctx, "appointment", p)
+    if p.at is None or not (p.place or "").strip():
+        raise Invalid(_("Cần ghi thời điểm và địa điểm hẹn."), code="invalid_appointment")
     if p.at.tzinfo is None:
         raise Invalid(_("Thời điểm hẹn cần có múi giờ."), code="invalid_appointment")
     if p.at <= ctx.now:
@@ -159,6 +167,8 @@ def set_appointment(ctx: Ctx, p: AppointmentInput) -> tuple[None, dict]:
 
 def record_visit(ctx: Ctx, p: VisitInput) -> tuple[None, dict]:
     task = _task(ctx, "appointment", p)
+    if not (p.findings or "").strip():
+        raise Invalid(_("Cần ghi biên bản buổi làm việc."), code="findings_required")
     appointment = Appointment.objects.filter(task=task).first()
     if appointment is None:
         raise Conflict(_("Chưa hẹn ngày làm việc: hãy hẹn trước."), code="no_appointment")
