@@ -84,15 +84,14 @@ def problems(d: Mapping[str, Any], v: vocab.Vocabulary) -> Iterator[tuple[tuple,
         path = ("receivers", i)
         yield from _condition((*path, "when"), entry.get("when"), props)
         if entry["level"] not in levels:
-            yield (*path, "level"), _("cấp %(value)s không phải một cấp của thủ tục (levels: %(known)s): không đơn vị nào "
-                                      "của cấp đó thực hiện thủ tục") % {"value": repr(entry["level"]), "known": vocab.known(levels)}
+            yield (*path, "level"), _("cấp %(value)s không phải một cấp của thủ tục (levels: %(known)s): không đơn vị nào của cấp đó thực hiện thủ tục") % {
+                "value": repr(entry["level"]), "known": vocab.known(levels)}
         if "agency" in entry and entry["agency"] not in v.agencies:
             yield (*path, "agency"), _("ngành %(value)s không có; các ngành có: %(known)s") % {
                 "value": repr(entry["agency"]), "known": vocab.known(v.agencies)}
         earlier = [r.get("when") for r in receivers[:i]]
         if None in earlier or ("when" in entry and entry["when"] in earlier):
-            yield (*path, "when") if "when" in entry else path, _(
-                "một nơi tiếp nhận trước đã nhận mọi hồ sơ này: nơi tiếp nhận này không bao giờ được chọn")
+            yield ((*path, "when") if "when" in entry else path), _("một nơi tiếp nhận trước đã nhận mọi hồ sơ này: nơi tiếp nhận này không bao giờ được chọn")
     if receivers and "when" in receivers[-1]:
         yield ("receivers", len(receivers) - 1), _("nơi tiếp nhận cuối cùng cần không có 'when' (nơi nhận khi không điều kiện nào đúng)")
     spec = hand_over(d)
@@ -105,8 +104,8 @@ def problems(d: Mapping[str, Any], v: vocab.Vocabulary) -> Iterator[tuple[tuple,
                 yield path, _("cấp %(value)s đã thực hiện thủ tục: không cần tiếp nhận rồi chuyển") % {"value": repr(level)}
         longest, total = longest_chain(d["workflow"]["steps"]) + spec.get("days", HAND_OVER_DAYS), longest_time(d)
         if longest > total:
-            yield ("hand_over", "days"), _("đường dài nhất qua các bước cùng việc chuyển hồ sơ mất %(longest)s ngày làm việc, "
-                                           "quá processing_days (%(total)s)") % {"longest": f"{longest:g}", "total": f"{total:g}"}
+            yield ("hand_over", "days"), _("đường dài nhất qua các bước cùng việc chuyển hồ sơ mất %(longest)s ngày làm việc, quá processing_days (%(total)s)") % {
+                "longest": f"{longest:g}", "total": f"{total:g}"}
         if any(s["id"] == HAND_OVER_STEP for s in d["workflow"]["steps"]):
             yield ("hand_over",), _("bước %(step)s là bước chuyển hồ sơ mà hệ thống thêm: hãy đặt tên khác cho bước của thủ tục") % {
                 "step": repr(HAND_OVER_STEP)}

@@ -111,6 +111,7 @@ PAGES = {
     "demo_sms:messages": PROTOCOL,
     "demo_national:receive": PROTOCOL,  # POST only, bearer NATIONAL_SYNC_TOKEN when set
     "demo_national:dossier": PROTOCOL,
+    "demo_national:outside": PROTOCOL,  # the demo outside agency (integrations/demo_outside.py): POST only, no data kept
     "petitions:public": PUBLIC,
     "petitions:new": PUBLIC,  # the anonymous are sent to verify a contact first
     "petitions:verify": PUBLIC,

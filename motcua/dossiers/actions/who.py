@@ -15,7 +15,7 @@ A team step (`team:`) is worked by the members of the unit's team (dossiers/work
 
 from __future__ import annotations
 
-from datetime import datetime
+import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
@@ -47,7 +47,7 @@ class AnswerInput(StepInput):
 class AppointmentInput(StepInput):
     """set_appointment: when and where the visit takes place (the applicant is told)."""
 
-    at: datetime | None = Field(None, description="the date and time of the visit (ISO 8601 with a time zone); required")
+    at: dt.datetime | None = Field(None, description="the date and time of the visit (ISO 8601 with a time zone); required")
     place: Text | None = Field(None, min_length=1, max_length=300,
                                description="where: the premises' address, or the office; required")
     note: Text = Field("", max_length=1000, description="what the applicant should prepare")
