@@ -23,7 +23,9 @@ from motcua.catalog.models import Procedure
 from motcua.dossiers import deadlines
 from motcua.dossiers.models import Appointment, Dossier, DossierEvent, OutsideRequest, Task, TaskStatus
 from motcua.integrations import demo_outside, outside, transport
+from motcua.notifications.fanout import drafts_for
 from motcua.notifications.models import OutboxEvent
+from motcua.notifications.texts import TEMPLATES, sms_text
 from tests.conftest import TINY_PDF, ApiClient
 from tests.walker import DEFINITIONS, components_for
 
@@ -209,10 +211,14 @@ def test_the_inspection_group_sets_the_visit_the_applicant_is_told_and_the_visit
         set_ = _act("inspector_health", code, "set_appointment",
                     {"task": "inspect", "at": "2026-12-09T09:00:00+07:00", "place": "Bếp ăn, KCN An Bình"})
         assert set_["history"][-1]["action"] == "set_appointment"
-        # The applicant is told (the outbox event their notification is made of).
-        told = OutboxEvent.objects.filter(payload__code=code, payload__action="set_appointment").first() or \
-            OutboxEvent.objects.filter(payload__dossier=code).order_by("-id").first()
-        assert told is not None
+        # The applicant is told: the outbox event, and the message made of it says when and where.
+        told = OutboxEvent.objects.get(topic="dossier.set_appointment", key=code)
+        assert told.payload["place"] == "Bếp ăn, KCN An Bình" and told.payload["kind"] == "on_site"
+        sms = sms_text(TEMPLATES["dossier.set_appointment"], {"code": code, "when": "09:00 09/12/2026",
+                                                              "place": told.payload["place"]}, "vi")
+        assert sms == f"Ho so {code}: hen lam viec luc 09:00 09/12/2026 tai Bep an, KCN An Binh."
+        mails = [d for d in drafts_for(told) if d.channel == "email"]
+        assert all("09:00 09/12/2026" in d.body and "KCN An Bình" in d.body for d in mails)
         # Not passed on by `transfer`, nor recorded before the visit.
         _act("inspector_health", code, "transfer", {"task": "inspect"}, expect=403)
         _act("inspector_health", code, "record_visit", {"task": "inspect", "findings": "Đạt."}, expect=409)
