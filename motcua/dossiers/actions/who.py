@@ -157,9 +157,7 @@ def set_appointment(ctx: Ctx, p: AppointmentInput) -> tuple[None, dict]:
         raise Conflict(_("Buổi làm việc đã được ghi nhận."), code="already_visited")
     Appointment.objects.update_or_create(task=task, defaults={
         "at": p.at, "place": p.place, "note": p.note, "set_by": ctx.user, "set_at": ctx.now})
-    if task.assignee_id is None:
-        task.assignee, task.claimed_at = ctx.user, ctx.now
-        task.save(update_fields=["assignee", "claimed_at"])
+    # Not taken by whoever set it: any holder (any member of a team) may record the visit.
     kind = who.step(ctx.dossier.procedure_version.definition, task.step)["appointment"]["kind"]
     return None, {"step": task.step, "appointment_at": p.at.isoformat(), "place": p.place, "kind": kind,
                   "moved": kept is not None}
