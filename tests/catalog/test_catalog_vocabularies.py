@@ -56,8 +56,10 @@ def test_the_shipped_catalog_holds_today_s_vocabularies():
     assert v.levels == {"ministry", "province", "commune"}
     assert set(v.unit_kinds) == {"ministry", "province", "department", "commune", "one_stop"}
     assert set(v.roles) == vocab.PLATFORM_ROLES
-    assert len(v.document_types) == 25 and "enterprise_registration_certificate" in v.document_types
-    assert len(v.agencies) == 11 and len(v.registries) == 6
+    assert len(v.document_types) == 28 and "enterprise_registration_certificate" in v.document_types
+    assert len(v.agencies) == 12 and len(v.registries) == 6
+    # Who does the work (catalog/who.yaml): agencies that are not motcua users, kinds of teams.
+    assert set(v.outside_agencies) == {"tax", "electricity"} and set(v.teams) == {"food_safety_inspection"}
     assert v.person_registries == {"population", "civil_status", "social_insurance", "driving_licence"}
     assert v.country["holidays"] == "VN" and v.currency["format"]["vi"] == "%(amount)s đồng"
 

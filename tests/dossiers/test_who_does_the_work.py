@@ -137,6 +137,16 @@ def test_a_commune_desk_receives_the_land_procedure_hands_it_over_and_the_tax_wa
             "issue_result", "return_result"]
 
 
+def test_the_commune_desks_are_offered_the_land_procedure_at_their_counter(demo):
+    from motcua.backoffice.intake import offered_procedures
+    from motcua.identity.models import User
+
+    for desk in ("onestop_anbinh", "onestop_hoathuan"):
+        assert "1.013831" in [p.code for p in offered_procedures(User.objects.get(username=desk))]
+    # The Ministry's desk is at no level the procedure names or hands over from.
+    assert "1.013831" not in [p.code for p in offered_procedures(User.objects.get(username="onestop_ministry"))]
+
+
 def test_the_province_centre_still_receives_the_land_procedure_without_a_hand_over(demo):
     officer = ApiClient("onestop_prov")
     body = {"procedure": "1.013831", "channel": 1, "applicant": {"personal_id": "079195054321"},
