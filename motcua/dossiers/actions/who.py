@@ -15,12 +15,10 @@ A team step (`team:`) is worked by the members of the unit's team (dossiers/work
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from motcua.catalog import who
 from motcua.dossiers import workflow
@@ -47,7 +45,8 @@ class AnswerInput(StepInput):
 class AppointmentInput(StepInput):
     """set_appointment: when and where the visit takes place (the applicant is told)."""
 
-    at: dt.datetime | None = Field(None, description="the date and time of the visit (ISO 8601 with a time zone); required")
+    # pydantic's own type (bound when pydantic is imported): not the `datetime` a frozen test clock swaps.
+    at: AwareDatetime | None = Field(None, description="the date and time of the visit (ISO 8601 with a time zone); required")
     place: Text | None = Field(None, min_length=1, max_length=300,
                                description="where: the premises' address, or the office; required")
     note: Text = Field("", max_length=1000, description="what the applicant should prepare")
