@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -457,6 +458,14 @@ NATIONAL_SYNC_URL = env_str(
 ).rstrip("/")
 NATIONAL_SYNC_ADAPTER = env_str("NATIONAL_SYNC_ADAPTER", "motcua.integrations.national.adapters.VnPortalAdapter")
 NATIONAL_SYNC_TOKEN = env_str("NATIONAL_SYNC_TOKEN")
+# Outside agencies that are not motcua users (a step's `outside:`, integrations/outside.py): where each one's
+# requests are POSTed, as JSON {"tax": "https://…"} (over the catalog's `endpoint`); the demo's own agency
+# answers at /demo-national/outside/<agency>. Without an endpoint an officer records the paper answer.
+OUTSIDE_AGENCY_ENDPOINTS = json.loads(env_str("OUTSIDE_AGENCY_ENDPOINTS", "") or "{}") or (
+    {a: f"{PUBLIC_URL}/demo-national/outside/{a}" for a in ("tax", "electricity")} if DEMO_NATIONAL_ENABLED and DEBUG else {}
+)
+OUTSIDE_AGENCY_TOKEN = env_str("OUTSIDE_AGENCY_TOKEN")
+OUTSIDE_AGENCY_TIMEOUT_SECONDS = float(env_str("OUTSIDE_AGENCY_TIMEOUT_SECONDS", "15"))
 NATIONAL_SYNC_TIMEOUT_SECONDS = float(env_str("NATIONAL_SYNC_TIMEOUT_SECONDS", "15"))
 # Indicator 1.4: a dossier's receipt counts as synchronized on time when the portal acknowledged it within this.
 NATIONAL_SYNC_ON_TIME_SECONDS = env_int("NATIONAL_SYNC_ON_TIME_SECONDS", 24 * 3600)

@@ -11,17 +11,21 @@ by its one-stop officer.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
+from django.utils import timezone
+from freezegun import freeze_time
 
+from motcua.catalog import who as catalog_who
 from motcua.catalog.models import Procedure
 from motcua.catalog.search import implementing_units
 from motcua.dossiers.models import Dossier, Task, TaskStatus
 from motcua.lib.conditions import evaluate
 from motcua.payments.sandbox import pay_in_process
-from motcua.units.models import Membership, Role, Unit
+from motcua.units.models import Membership, Role, Team, Unit
 from motcua.units.scope import roles_on
 from tests.conftest import ApiClient
 
@@ -104,9 +108,11 @@ def staff_of(unit: Unit) -> dict[str, str]:
     return {role: name for role in WALK_ROLES if (name := worker(unit, role))}
 
 
-def staffed_unit(procedure: Procedure, level: str | None = None) -> Unit:
-    """The first implementing unit (by code) whose demo staff cover every walk role."""
-    units = implementing_units(procedure).order_by("code")
+def staffed_unit(procedure: Procedure, level: str | None = None, data: dict | None = None) -> Unit:
+    """The first implementing unit (by code) whose demo staff cover every walk role (with `data`: of the
+    procedure's receiver chosen by it, catalog/who.py)."""
+    chosen = catalog_who.receiver(procedure.current.definition, data or {}, 2) if data is not None else None
+    units = implementing_units(procedure, [chosen] if chosen else None).order_by("code")
     if level is not None:
         units = units.filter(level=level)
     assert units, f"{procedure.code}: no unit of the demo implements it" + (f" at {level} level" if level else "")
@@ -127,7 +133,7 @@ class Walker:
     def __init__(self, definition: dict, *, level: str | None = None, applicant: str = "citizen") -> None:
         self.definition = definition
         self.procedure = Procedure.objects.get(code=definition["code"])
-        self.unit = staffed_unit(self.procedure, level)
+        self.unit = staffed_unit(self.procedure, level, definition.get("example"))
         self.applicant = applicant
         self._clients: dict[str, ApiClient] = {}
         self.code: str | None = None
@@ -213,18 +219,46 @@ class Walker:
         assert answer["status"] == 2
         return answer
 
+    def holder(self, task: Task) -> str | None:
+        """Who works the step: a member of its team (a step's `team`), else the nearest holder of its role."""
+        team = catalog_who.step(self.definition, task.step).get("team")
+        if team:
+            found = Team.objects.filter(unit=task.unit, key=team).first()
+            member = found.members.order_by("username").first() if found else None
+            return member.username if member else None
+        return worker(task.unit, task.role)
+
     def step_once(self, task: Task | None = None) -> tuple[str, dict]:
-        """Finish one open working step (starting the processing first if needed); returns who acted."""
+        """Finish one open working step (starting the processing first if needed); returns who acted.
+
+        A step with actions of its own (catalog/who.py) is done by them: the hand-over of a lower desk, the
+        answer of an outside agency recorded from paper, an appointment set then the visit recorded."""
         task = task or self.open_work()[0]
-        who = worker(task.unit, task.role)
+        who = self.holder(task)
         assert who, (self.definition["code"], f"nobody holds {task.role} at {task.unit.code}")
-        if self.dossier.status == 2:
+        if self.dossier.status == 2 and catalog_who.special(self.definition, task.step) != catalog_who.HAND_OVER_STEP:
             assert self.act(who, "start_processing", {"task": task.step})["status"] == 4
-        action = "approve" if task.role == Role.APPROVER else "transfer"
-        answer = self.act(who, action, {"task": task.step, **decision(self.definition, task.step)})
-        assert answer["status"] == 4
+        answer = self.do(who, task)
+        assert answer["status"] in (2, 4)
         check_task_graph(self.code)
         return who, answer
+
+    def do(self, who: str, task: Task) -> dict:
+        special = catalog_who.special(self.definition, task.step)
+        if special == catalog_who.HAND_OVER_STEP:
+            return self.act(who, "hand_over", {"task": task.step})
+        if special == "outside":
+            return self.act(who, "record_answer", {"task": task.step, "reference": f"TB-{task.step}-1"})
+        if special == "appointment":
+            at = timezone.now() + timedelta(hours=2)
+            self.act(who, "set_appointment", {"task": task.step, "at": at.isoformat(), "place": "Tại cơ sở"})
+            with freeze_time(at + timedelta(hours=1), tick=True):
+                self.forget_tokens()
+                answer = self.act(who, "record_visit", {"task": task.step, "findings": "Đạt yêu cầu."})
+            self.forget_tokens()
+            return answer
+        action = "approve" if task.role == Role.APPROVER else "transfer"
+        return self.act(who, action, {"task": task.step, **decision(self.definition, task.step)})
 
     def process(self) -> None:
         """Every working step, in the order they open (parallel branches one after the other)."""

@@ -134,6 +134,7 @@ class ChargeOut(BaseModel):
     times: str | None = Field(None, description="an integer form field: the amount is charged this many times")
     local: list[LocalTableOut] = Field(description="local tables on top of the national one, for a period")
 
+
 class ChoiceOut(BaseModel):
     id: str
     name: str
@@ -164,6 +165,49 @@ class DocumentOut(BaseModel):
     holder: dict | None = Field(None, description="{name, id}: the form fields naming the holder when not the applicant")
 
 
+class ReceiverOut(BaseModel):
+    level: str = Field(description="the administrative level of the unit that receives and decides")
+    agency: str = Field(description="its sector (its department at that level); empty: the administration of the level")
+    when: dict | None = Field(None, description="the condition (over the form and `$channel`) choosing this receiver; "
+                                                "the first that holds is chosen; null: otherwise")
+    label: str = ""
+
+
+class HandOverOut(BaseModel):
+    levels: list[str] = Field(description="lower levels whose one-stop desks may take the dossier in and hand it "
+                                          "over to the implementing unit above them")
+    days: float = Field(description="working days the desk has to hand it over, within the legal time")
+
+
+class OutsideOut(BaseModel):
+    agency: str = Field(description="an agency that is not a motcua user (the catalog's outside_agencies)")
+    name: str
+    clock: Literal["runs", "stops"] = Field(description="stops: the days waited for its answer do not count")
+    send: list[str] = Field(description="the form fields sent to it")
+
+
+class TeamOut(BaseModel):
+    key: str
+    name: str
+
+
+class AppointmentOut(BaseModel):
+    kind: Literal["on_site", "office"] = Field(description="on_site: at the applicant's premises; office: at the unit")
+
+
+class StepOut(BaseModel):
+    """A step of the workflow, as far as an applicant or an integrator needs it (who does the work, when)."""
+
+    id: str
+    name: str
+    days: float = Field(description="working days of the step (of the longest processing time)")
+    when: dict | None = Field(None, description="the condition under which the step is done; null: always")
+    calendar_days: int | None = Field(None, description="the law's inner deadline in calendar days")
+    outside: OutsideOut | None = Field(None, description="done by an outside agency, which is sent data and answers")
+    team: TeamOut | None = Field(None, description="done by the unit's team or council of this kind")
+    appointment: AppointmentOut | None = Field(None, description="an appointment or visit, set and told to the applicant")
+
+
 class ProcedureDetail(ProcedureOut):
     form: dict
     form_ui: dict
@@ -181,6 +225,10 @@ class ProcedureDetail(ProcedureOut):
     legal_basis: list[str]
     decisions: list[DecisionOut] = Field(description="the steps where an officer chooses or records values")
     documents: list[DocumentOut] = Field(description="the documents a dossier may end with, each with its holder")
+    receivers: list[ReceiverOut] = Field([], description="who receives, chosen by a condition; empty: by `levels` "
+                                                         "and `agency`")
+    hand_over: HandOverOut | None = None
+    steps: list[StepOut] = []
 
 
 def _decisions(d: dict) -> list[dict]:
@@ -302,6 +350,31 @@ def get_procedure(request, code: str):
         "legal_basis": d.get("legal_basis", []),
         "decisions": _decisions(d),
         "documents": _documents(d),
+        **_who(d),
+    }
+
+
+def _who(d: dict) -> dict:
+    """Who does the work (catalog/who.py): receivers by condition, the hand-over, outside agencies, teams, visits."""
+    v = vocab.current()
+    hand_over = d.get("hand_over")
+
+    def step(s: dict) -> dict:
+        out = {"id": s["id"], "name": localized(s["name"]), "days": s["days"], "when": s.get("when"),
+               "calendar_days": s.get("calendar_days"), "appointment": s.get("appointment")}
+        if "outside" in s:
+            o = s["outside"]
+            out["outside"] = {"agency": o["agency"], "name": localized(v.name("outside_agencies", o["agency"])),
+                              "clock": o.get("clock", "runs"), "send": o.get("send", [])}
+        if "team" in s:
+            out["team"] = {"key": s["team"], "name": localized(v.name("teams", s["team"]))}
+        return out
+
+    return {
+        "receivers": [{"level": r["level"], "agency": r.get("agency", ""), "when": r.get("when"),
+                       "label": localized(r.get("label"))} for r in d.get("receivers", [])],
+        "hand_over": {"levels": hand_over["levels"], "days": hand_over.get("days", 0.5)} if hand_over else None,
+        "steps": [step(s) for s in d["workflow"]["steps"]],
     }
 
 

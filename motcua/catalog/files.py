@@ -19,7 +19,8 @@ import yaml
 
 # Sections whose entries are keyed (merged entry by entry) and the one that is a plain mapping
 # (merged key by key).
-KEYED_SECTIONS = ("currencies", "agencies", "document_types", "registries", "unit_kinds", "roles", "programmes")
+KEYED_SECTIONS = ("currencies", "agencies", "document_types", "registries", "unit_kinds", "roles", "programmes",
+                  "outside_agencies", "teams")
 COUNTRY = "country"
 # Viet Nam's, for an installation without a catalog directory.
 VN_KINDS = ("ministry", "province", "department", "commune", "one_stop")

@@ -87,14 +87,28 @@ def search(filters: Filters) -> QuerySet[Procedure]:
     )
 
 
-def implementing_units(procedure: Procedure) -> QuerySet[Unit]:
-    """The units that may receive a dossier of the procedure."""
-    units = Unit.objects.filter(level__in=procedure.levels)
-    if procedure.agency:
-        units = units.filter(kind=UnitKind.DEPARTMENT, agency=procedure.agency)
+def _implementer(level_q: Q, agency: str) -> Q:
+    if agency:
+        return level_q & Q(kind=UnitKind.DEPARTMENT, agency=agency)
+    # The administration of the level itself (a ministry, a People's Committee, a union parishad).
+    return level_q & Q(kind__in=level_kinds())
+
+
+def implementing_units(procedure: Procedure, receivers: list[dict] | None = None) -> QuerySet[Unit]:
+    """The units that may receive a dossier of the procedure.
+
+    With `receivers` (the definition's, catalog/who.py: a level and agency chosen by a condition),
+    the units of every entry given, or of all of them when the procedure has some.
+    """
+    if receivers is None and procedure.current_id is not None:
+        receivers = procedure.current.definition.get("receivers")
+    if receivers:
+        condition = Q(pk__in=[])
+        for entry in receivers:
+            condition |= _implementer(Q(level=entry["level"]), entry.get("agency", ""))
+        units = Unit.objects.filter(condition)
     else:
-        # The administration of the level itself (a ministry, a People's Committee, a union parishad).
-        units = units.filter(kind__in=level_kinds())
+        units = Unit.objects.filter(_implementer(Q(level__in=procedure.levels), procedure.agency))
     if procedure.unit_codes_key:
         units = units.filter(code__in=[c for c in procedure.unit_codes_key.split(",") if c])
     # Units whose administrator stopped receiving it (catalog.ProcedureOffer): filing refuses them.

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
-from motcua.catalog import decisions, timing, vocab
+from motcua.catalog import decisions, timing, vocab, who
 from motcua.catalog.fees import problems as fee_problems
 from motcua.catalog.models import Procedure
 from motcua.catalog.timing import longest_chain
@@ -160,6 +160,8 @@ def _meaning(d: dict, v: vocab.Vocabulary) -> Iterator[Problem]:
     yield from (Problem(path, message) for path, message in decisions.problems(d, v))
     # Alternative times, obligations, inner deadlines, validity (catalog/timing.py).
     yield from (Problem(path, message) for path, message in timing.problems(d))
+    # Who does the work: receivers by condition, hand-over, outside agencies, teams (catalog/who.py).
+    yield from (Problem(path, message) for path, message in who.problems(d, v))
 
     if "example" in d:
         errors = Draft202012Validator(form).iter_errors(d["example"])

@@ -58,6 +58,10 @@ class Vocabulary:
     roles: dict[str, dict]
     # National programmes a procedure's `programmes` names (Project 06's essential services).
     programmes: dict[str, dict] = field(default_factory=dict)
+    # Who does the work beyond the agency tree (catalog/who.py): agencies that are not motcua users,
+    # and the kinds of teams (councils, inspection groups) a step may name as its actor.
+    outside_agencies: dict[str, dict] = field(default_factory=dict)
+    teams: dict[str, dict] = field(default_factory=dict)
 
     @property
     def levels(self) -> frozenset[str]:

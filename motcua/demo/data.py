@@ -12,7 +12,7 @@ from django.db import transaction
 from motcua.catalog import vocab
 from motcua.identity.models import CitizenProfile, User
 from motcua.identity.provider.credentials import DEMO_PASSWORD
-from motcua.units.models import Membership, Role, Unit, UnitKind
+from motcua.units.models import Membership, Role, Team, Unit, UnitKind
 
 # (code, name, name_en, kind, agency, parent code)
 UNITS = [
@@ -36,6 +36,10 @@ UNITS = [
     ("000.00.15.H99", "Sở Nội vụ tỉnh Demo", "Demo Department of Home Affairs", UnitKind.DEPARTMENT, "home_affairs", "000.00.00.H99"),
     # Receives unemployment-benefit dossiers on behalf of the Department of Home Affairs.
     ("000.15.01.H99", "Trung tâm Dịch vụ việc làm tỉnh Demo", "Demo Employment Service Centre", UnitKind.ONE_STOP, "", "000.00.15.H99"),
+    # Who does the work (issue 21): the land registration office a commune desk hands land dossiers to,
+    # and the Health Department that certifies large kitchens (its inspection group: TEAMS).
+    ("000.00.51.H99", "Văn phòng Đăng ký đất đai tỉnh Demo", "Demo Land Registration Office", UnitKind.DEPARTMENT, "land_registration", "000.00.00.H99"),
+    ("000.00.14.H99", "Sở Y tế tỉnh Demo", "Demo Department of Health", UnitKind.DEPARTMENT, "health", "000.00.00.H99"),
 ]
 # The units' names in Bengali (Unit.name_bn): a Bengali page names each unit one way, in Bengali.
 NAMES_BN = {
@@ -56,6 +60,8 @@ NAMES_BN = {
     "000.00.10.H99": "ডেমো প্রদেশের অর্থ বিভাগ",
     "000.00.15.H99": "ডেমো প্রদেশের স্বরাষ্ট্র বিভাগ",
     "000.15.01.H99": "ডেমো প্রদেশের কর্মসংস্থান সেবা কেন্দ্র",
+    "000.00.51.H99": "ডেমো প্রদেশের ভূমি নিবন্ধন অফিস",
+    "000.00.14.H99": "ডেমো প্রদেশের স্বাস্থ্য বিভাগ",
 }
 
 
@@ -106,6 +112,18 @@ USERS = [
     DemoUser("onestop_employment", "Nghiêm Thị Vân", Role.ONE_STOP_OFFICER, "000.15.01.H99"),
     DemoUser("specialist_home_affairs", "Khổng Văn Lực", Role.SPECIALIST, "000.00.15.H99"),
     DemoUser("approver_home_affairs", "Tăng Thị Ánh", Role.APPROVER, "000.00.15.H99"),
+    DemoUser("specialist_land", "Ninh Văn Hậu", Role.SPECIALIST, "000.00.51.H99"),
+    DemoUser("approver_land", "Bạch Thị Liên", Role.APPROVER, "000.00.51.H99"),
+    DemoUser("specialist_health", "Giang Thị Hường", Role.SPECIALIST, "000.00.14.H99"),
+    DemoUser("inspector_health", "Lục Văn Khải", Role.SPECIALIST, "000.00.14.H99"),
+    DemoUser("approver_health", "Âu Thị Nhàn", Role.APPROVER, "000.00.14.H99"),
+]
+# Teams and councils (units.Team): (unit code, catalog team kind, name, members). A step naming the kind is
+# done by the unit's team; any member may act (catalog/who.py).
+TEAMS = [
+    ("000.00.14.H99", "food_safety_inspection", "Đoàn thẩm định an toàn thực phẩm Sở Y tế", ["inspector_health", "specialist_health"]),
+    ("000.11.00.H99", "food_safety_inspection", "Tổ thẩm định an toàn thực phẩm xã An Bình", ["specialist_anbinh"]),
+    ("000.12.00.H99", "food_safety_inspection", "Tổ thẩm định an toàn thực phẩm phường Hòa Thuận", ["specialist_hoathuan"]),
 ]
 
 
@@ -153,3 +171,7 @@ def load_units_and_users(pack: Path | None = None) -> None:
             )
         else:
             Membership.objects.get_or_create(user=user, unit=units[spec.unit], role=spec.role)
+    if pack is None:
+        for code, key, name, members in TEAMS:
+            team, _ = Team.objects.update_or_create(unit=units[code], key=key, defaults={"name": name})
+            team.members.set(User.objects.filter(username__in=members))

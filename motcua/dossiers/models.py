@@ -61,6 +61,10 @@ class Dossier(models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     status_before_pause = models.PositiveSmallIntegerField(null=True, blank=True, choices=Status.choices)
     paused_days = models.PositiveIntegerField(default=0)
+    # A lower level's one-stop desk that took the dossier in for the implementing unit above it (a commune
+    # receiving a provincial land procedure: the procedure's `hand_over`), and when it handed it over.
+    desk = models.ForeignKey("units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    handed_over_at = models.DateTimeField(null=True, blank=True)
     supplement_count = models.PositiveSmallIntegerField(default=0)
     apology_count = models.PositiveSmallIntegerField(default=0)
     payment_due = models.PositiveIntegerField(default=0)  # đồng asked for in status 6
@@ -239,3 +243,55 @@ class Rating(models.Model):
     overall = models.CharField(max_length=16)  # the level given to the "overall" criterion
     comment = models.TextField(blank=True, default="")
     rated_at = models.DateTimeField()
+
+
+class OutsideRequest(models.Model):
+    """A step done by an agency that is not a motcua user (the tax authority): what was sent, and its answer.
+
+    Written when the step opens (dossiers/workflow.py), in the action's transaction; sent by
+    `motcua scheduler` (integrations/outside.py) to the agency's endpoint, or, without one, answered
+    by an officer from the paper received (`record_answer`). The answer completes the step.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        SENT = "sent", _("Đã gửi, chờ trả lời")
+        PAPER = "paper", _("Chờ văn bản trả lời")
+        ANSWERED = "answered", _("Đã trả lời")
+        CANCELLED = "cancelled", _("Đã hủy")
+        DEAD = "dead", _("Gửi không được")
+
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, related_name="outside_request")
+    agency = models.CharField(max_length=32)
+    body = models.JSONField(default=dict)  # exactly what is POSTed
+    clock_stops = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answer = models.JSONField(default=dict)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Appointment(models.Model):
+    """An appointment or on-site visit of a step (an inspection of the premises): set, then recorded."""
+
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, related_name="appointment")
+    at = models.DateTimeField()
+    place = models.CharField(max_length=300)
+    note = models.TextField(blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField()
+    visited_at = models.DateTimeField(null=True, blank=True)
+    visited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    findings = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]

@@ -18,12 +18,13 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from motcua.catalog import timing
+from motcua.catalog import timing, who
 from motcua.dossiers import deadlines
-from motcua.dossiers.models import Dossier, Task, TaskStatus
+from motcua.dossiers.models import Dossier, OutsideRequest, Task, TaskStatus
 from motcua.lib.conditions import evaluate
 from motcua.lib.errors import Invalid
 from motcua.units.models import Role, Unit, UnitKind
+from motcua.units.teams import is_member
 
 LIVE = (TaskStatus.WAITING, TaskStatus.OPEN)
 
@@ -70,10 +71,61 @@ def create_tasks(dossier: Dossier, now: datetime) -> list[Task]:
         )
         for s in steps
     ]
+    if dossier.desk_id is not None:
+        # A lower level's desk took it in (the procedure's `hand_over`): it receives, then hands over.
+        tasks = _with_hand_over(dossier, definition, tasks, scale)
     # The first steps are opened before the rows are written: one INSERT, not an UPDATE per opened step.
     _open_ready(tasks, now)
     Task.objects.bulk_create(tasks)
     return tasks
+
+
+HAND_OVER_NAME = {"vi": "Chuyển hồ sơ đến đơn vị giải quyết", "en": "Hand the dossier over to the deciding unit",
+                  "bn": "সিদ্ধান্তকারী ইউনিটের কাছে নথি হস্তান্তর"}
+
+
+def _with_hand_over(dossier: Dossier, definition: dict, tasks: list[Task], scale: float) -> list[Task]:
+    """The receiving steps are the desk's, then its hand-over step, then the rest as written (catalog/who.py)."""
+    spec = who.hand_over(definition) or {}
+    receiving = [t.step for t in tasks if t.role == Role.ONE_STOP_OFFICER and not t.after and not t.is_end
+                 and not who.step(definition, t.step).get("unit")]
+    for task in tasks:
+        if task.step in receiving:
+            task.unit = dossier.desk
+        elif not task.after:
+            task.after = [who.HAND_OVER_STEP]
+        else:
+            task.after = list(dict.fromkeys(who.HAND_OVER_STEP if a in receiving else a for a in task.after))
+    hand = Task(
+        dossier=dossier, step=who.HAND_OVER_STEP, name=spec.get("name", HAND_OVER_NAME), unit=dossier.desk,
+        role=Role.ONE_STOP_OFFICER, after=receiving, days=float(spec.get("days", who.HAND_OVER_DAYS)) * scale,
+        status=TaskStatus.WAITING,
+    )
+    return [*tasks, hand]
+
+
+def _start_outside(dossier: Dossier, opened: list[Task], now: datetime) -> None:
+    """An opened step of an outside agency: its request is written (sent by the scheduler, or awaited on paper),
+    and, when the law says the time does not count (`clock: stops`), the dossier's clock stops."""
+    definition = dossier.procedure_version.definition
+    for task in opened:
+        spec = who.step(definition, task.step).get("outside")
+        if spec is None:
+            continue
+        endpoint = who.endpoint(spec["agency"])
+        body = {
+            "protocol": "motcua.outside/1", "request": f"{dossier.code}/{task.step}", "dossier": dossier.code,
+            "procedure": dossier.procedure.code, "step": task.step, "agency": spec["agency"], "unit": task.unit.code,
+            "data": {name: dossier.data[name] for name in spec.get("send", []) if name in dossier.data},
+            "sent_at": now.isoformat(),
+        }
+        stops = spec.get("clock") == "stops"
+        OutsideRequest.objects.create(
+            task=task, agency=spec["agency"], body=body, clock_stops=stops, created_at=now, next_attempt_at=now,
+            state=OutsideRequest.State.PENDING if endpoint else OutsideRequest.State.PAPER,
+        )
+        if stops and dossier.paused_at is None:
+            dossier.paused_at = now
 
 
 def _step_due(task: Task, opened: datetime) -> datetime:
@@ -97,6 +149,7 @@ def open_ready(dossier: Dossier, now: datetime, known: list[Task] | None = None)
     opened = _open_ready(tasks, now)
     for task in opened:
         task.save(update_fields=["status", "opened_at", "due_at"])
+    _start_outside(dossier, opened, now)
     return opened
 
 
@@ -158,9 +211,11 @@ def workable_tasks(open_tasks: Iterable[Task], kind: str, user, roles_at: Callab
     """
     found = []
     for t in open_tasks:
-        if t.assignee_id not in (None, user.pk) or t.role not in roles_at(t.unit):
+        if t.assignee_id not in (None, user.pk) or not _holds(t, user, roles_at):
             continue
-        if kind == "work" and (t.is_end or t.role == Role.APPROVER):
+        if kind == "work" and (t.is_end or t.role == Role.APPROVER or _special(t)):
+            continue
+        if kind in who.SPECIAL_KINDS and _special(t) != who.SPECIAL_KINDS[kind]:
             continue
         if kind == "approve" and (t.is_end or t.role != Role.APPROVER):
             continue
@@ -170,6 +225,19 @@ def workable_tasks(open_tasks: Iterable[Task], kind: str, user, roles_at: Callab
             continue
         found.append(t)
     return sorted(found, key=lambda t: t.assignee_id is None)
+
+
+def _holds(task: Task, user, roles_at: Callable[[Unit], set[str]]) -> bool:
+    """A step of a team is held by its members (whatever their role); any other by its role at its unit."""
+    team = who.step(task.dossier.procedure_version.definition, task.step).get("team")
+    if team:
+        return is_member(user, task.unit_id, team)
+    return task.role in roles_at(task.unit)
+
+
+def _special(task: Task) -> str | None:
+    # outside, appointment, hand_over: steps with actions of their own (dossiers/actions/who.py), not `transfer`.
+    return who.special(task.dossier.procedure_version.definition, task.step)
 
 
 def assignable_tasks(open_tasks: Iterable[Task], roles_at: Callable[[Unit], set[str]]) -> list[Task]:

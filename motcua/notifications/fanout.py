@@ -84,6 +84,7 @@ def _values(event: OutboxEvent, dossier: Dossier, language: str) -> dict[str, st
     return {
         "code": dossier.code, "reason": p.get("reason") or "", "amount": _money(p.get("amount")),
         "items": "; ".join(names.get(k, k) for k in p.get("items", [])), "date": _day(p["valid_until"]) if p.get("valid_until") else _date(date),
+        "when": _when(p.get("appointment_at")), "place": str(p.get("place") or ""),
     }
 
 
@@ -107,6 +108,8 @@ def _mail_body(event: OutboxEvent, dossier: Dossier, language: str, values: dict
         lines.append(_("Số tiền đã thanh toán: %(amount)s đồng") % {"amount": values["amount"]})
     if event.topic == "dossier.issue_apology" and p.get("new_due_at"):
         lines.append(_("Ngày hẹn trả kết quả mới: %(when)s") % {"when": _when(p["new_due_at"])})
+    if event.topic == "dossier.set_appointment" and p.get("appointment_at"):
+        lines.append(_("Lịch hẹn: %(when)s, tại %(place)s") % {"when": values["when"], "place": values["place"]})
     if event.topic in ("officer.due_tomorrow", "officer.late", "dossier.assign") and dossier.due_at:
         lines.append(_("Ngày hẹn trả kết quả: %(when)s") % {"when": _when(dossier.due_at.isoformat())})
     return "\n".join(lines) + "\n"

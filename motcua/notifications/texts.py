@@ -101,6 +101,11 @@ TEMPLATES: dict[str, Template] = {
         lambda: _("Hồ sơ %(code)s: cần thực hiện nghĩa vụ tài chính"),
         lambda: _("Hồ sơ %(code)s: hãy thực hiện nghĩa vụ tài chính; thời gian này không tính vào thời hạn."),
     ),
+    # An appointment or on-site visit set by the step's holder (dossiers/actions/who.py).
+    "dossier.set_appointment": Template(
+        lambda: _("Hồ sơ %(code)s: lịch hẹn làm việc"),
+        lambda: _("Hồ sơ %(code)s: hẹn làm việc lúc %(when)s tại %(place)s."), shortens="place",
+    ),
     "dossier.remind_expiry": Template(
         lambda: _("Kết quả của hồ sơ %(code)s sắp hết hạn"),
         lambda: _("Kết quả của hồ sơ %(code)s hết hiệu lực ngày %(date)s."),

@@ -178,3 +178,24 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {'working' if self.working else 'off'} {self.unit.code if self.unit else ''}".strip()
+
+
+class Team(models.Model):
+    """A team or council of a unit (the food-safety inspection group of the Health Department).
+
+    `key` is a kind of the catalog's `teams`; a step naming it (`team:`) is done by the unit's team
+    of that kind, and any member may act on it, whatever their role or unit (a council gathers
+    people of several agencies). Membership is data: the admin, or the demo's teams.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="teams")
+    key = models.CharField(_("loại tổ"), max_length=32)
+    name = models.CharField(_("tên"), max_length=255, blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+
+    class Meta:
+        ordering = ["unit", "key"]
+        constraints = [models.UniqueConstraint(fields=["unit", "key"], name="unique_team_kind_per_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.unit.code}"

@@ -28,7 +28,8 @@ HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 CODE = "000.00.17.H56-261207-0012"  # a real code's length (25 characters)
 LONG = {"code": CODE, "date": "10/12/2026", "amount": "1.250.000",
         "reason": "Giấy chứng sinh bị mờ, không đọc được số hiệu và ngày cấp; đề nghị chụp lại bản gốc rõ nét",
-        "items": "Giấy chứng sinh; Văn bản ủy quyền; Giấy tờ chứng minh nơi cư trú của người mẹ"}
+        "items": "Giấy chứng sinh; Văn bản ủy quyền; Giấy tờ chứng minh nơi cư trú của người mẹ",
+        "when": "09:00 10/12/2026", "place": "Bếp ăn tập thể Công ty May An Bình, Khu công nghiệp An Bình, tỉnh Demo"}
 
 
 # --- texts ----------------------------------------------------------------------------------------

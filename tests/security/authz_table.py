@@ -127,6 +127,7 @@ PAGES = {
     "demo_sms:messages": PROTOCOL,
     "demo_national:receive": PROTOCOL,  # POST only, bearer NATIONAL_SYNC_TOKEN when set
     "demo_national:dossier": PROTOCOL,
+    "demo_national:outside": PROTOCOL,  # the demo outside agency (integrations/demo_outside.py): POST only, no data kept
     "petitions:public": PUBLIC,
     "petitions:new": PUBLIC,  # the anonymous are sent to verify a contact first
     "petitions:verify": PUBLIC,
@@ -226,6 +227,12 @@ API = {
     "POST /api/v1/dossiers/{code}/actions/withdraw": ACTION,
     "POST /api/v1/dossiers/{code}/actions/issue_apology": ACTION,
     "POST /api/v1/dossiers/{code}/actions/rate": ACTION,
+    # Who does the work (dossiers/actions/who.py): a lower desk's hand-over, an outside agency's answer recorded
+    # from paper, an appointment and its visit: the holders of those steps (tests/dossiers/test_who_does_the_work.py).
+    "POST /api/v1/dossiers/{code}/actions/hand_over": ACTION,
+    "POST /api/v1/dossiers/{code}/actions/record_answer": ACTION,
+    "POST /api/v1/dossiers/{code}/actions/set_appointment": ACTION,
+    "POST /api/v1/dossiers/{code}/actions/record_visit": ACTION,
     "POST /api/v1/dossiers/{code}/rating": {"anon": "login", "*": "seen"},  # an empty body: 422 before the lookup
     "GET /api/v1/dossiers/{code}/result": {"anon": "login", "owner/a": "ok", "unit_staff/a": "ok",
                                            "overseer/a": "ok", "*": "404"},

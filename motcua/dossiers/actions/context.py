@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from motcua.catalog import who
 from motcua.dossiers import deadlines, workflow
 from motcua.dossiers.models import DeadlineState, Dossier, Status, Task, TaskStatus
 from motcua.lib.workdays import working_time
 from motcua.units.models import Role, Unit
 from motcua.units.scope import Grants, desk_across_levels, grants_of, roles_in
+from motcua.units.teams import teams_of
 
 STAFF = frozenset({Role.ONE_STOP_OFFICER, Role.SPECIALIST, Role.APPROVER})
 # Statuses in which the legal clock runs (5 waits for the applicant: the clock stops).
@@ -48,7 +50,11 @@ class Ctx:
 
     @property
     def unit_roles(self) -> set[str]:
-        return self.roles_at(self.dossier.unit)
+        roles = self.roles_at(self.dossier.unit)
+        if self.dossier.desk_id is not None and Role.ONE_STOP_OFFICER in self.roles_at(self.dossier.desk):
+            # The lower desk that took it in (a procedure's `hand_over`) receives it and returns its result.
+            roles.add(Role.ONE_STOP_OFFICER)
+        return roles
 
     @property
     def is_applicant(self) -> bool:
@@ -87,7 +93,15 @@ class Ctx:
     def sees(self) -> bool:
         # Reading, not acting: a higher level's desk sees the dossier it may not act on (a 403, not a 404).
         return (self.is_applicant or bool(roles_in(self.grants, self.dossier.unit))
-                or any(roles_in(self.grants, t.unit) for t in self.tasks))
+                or any(roles_in(self.grants, t.unit) for t in self.tasks) or self._on_a_team())
+
+    def _on_a_team(self) -> bool:
+        """A member of the team of one of its steps (a step's `team`: members may come from other units)."""
+        mine = teams_of(self.user)
+        if not mine:
+            return False
+        definition = self.dossier.procedure_version.definition
+        return any((t.unit_id, who.step(definition, t.step).get("team")) in mine for t in self.tasks)
 
 
 def deadline_state_at(dossier: Dossier, now: datetime) -> str:

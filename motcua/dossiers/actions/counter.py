@@ -23,9 +23,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from pydantic import Field
 
+from motcua.catalog import who
 from motcua.catalog.models import Procedure, localized
 from motcua.catalog.search import implementing_units
 from motcua.dossiers.actions.context import Ctx
@@ -34,7 +36,7 @@ from motcua.dossiers.actions.inputs import ActionInput, Text
 from motcua.dossiers.applicants import Applicant, resolve
 from motcua.dossiers.models import Channel, Dossier, Status
 from motcua.lib.errors import Forbidden, Invalid
-from motcua.units.models import Role
+from motcua.units.models import Role, Unit, level_kinds
 from motcua.units.scope import units_for
 from motcua.vault.store import keep_upload
 
@@ -59,8 +61,14 @@ def on_paper(key: str, reason: str, officer, at: datetime) -> dict:
 
 
 def counter_units(officer, procedure: Procedure):
-    """The units implementing the procedure that the officer's one-stop desk receives for."""
-    return implementing_units(procedure).filter(pk__in=units_for(officer, Role.ONE_STOP_OFFICER).values("pk"))
+    """The units implementing the procedure that the officer's one-stop desk receives for, and the units of
+    a lower level whose desk may take it in and hand it over (the procedure's `hand_over`, catalog/who.py)."""
+    mine = units_for(officer, Role.ONE_STOP_OFFICER).values("pk")
+    levels = who.hand_over_levels(procedure.current.definition)
+    places = Q(pk__in=implementing_units(procedure).values("pk"))
+    if levels:
+        places |= Q(level__in=levels, kind__in=level_kinds())
+    return Unit.objects.filter(places, pk__in=mine)
 
 
 @dataclass

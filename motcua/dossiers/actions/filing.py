@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from motcua.catalog import who
 from motcua.catalog.derived import derive
 from motcua.catalog.forms import check_declared, validate_form
 from motcua.catalog.models import Procedure
@@ -21,7 +22,7 @@ from motcua.dossiers.codes import format_code, next_sequence
 from motcua.dossiers.facts import sources_mask
 from motcua.dossiers.models import Channel, Dossier, Status
 from motcua.lib.errors import Forbidden, Invalid
-from motcua.units.models import Unit
+from motcua.units.models import Unit, level_kinds
 from motcua.vault import submission as vault_submission
 
 
@@ -38,17 +39,55 @@ class CounterFiling(Protocol):
     def inside(self, dossier: Dossier) -> None: ...
 
 
-def _resolve_unit(procedure: Procedure, applicant, unit_code: str | None, candidates=None) -> Unit:
-    # `candidates`: the units a counter filing may name (the officer's, counter.py); online, every implementing unit.
-    candidates = implementing_units(procedure) if candidates is None else candidates
+def _resolve_unit(
+    procedure: Procedure, applicant, unit_code: str | None, candidates=None, *, data: dict | None = None, channel: int = 2
+) -> tuple[Unit, Unit | None]:
+    """The unit that receives and decides, and the lower desk that takes the dossier in for it (or None).
+
+    `candidates`: the units a counter filing may name (the officer's, counter.py); online, every implementing
+    unit. The procedure's `receivers` narrow them by the form and channel (catalog/who.py); its `hand_over`
+    lets a desk of a lower level take the dossier in for the nearest implementing unit above it.
+    """
+    definition = procedure.current.definition
+    chosen = who.receiver(definition, data or {}, channel)
+    implementing = implementing_units(procedure, [chosen] if chosen else None)
+    levels = who.hand_over_levels(definition)
+    lower = Unit.objects.filter(level__in=levels, kind__in=level_kinds()) if levels else Unit.objects.none()
+    if candidates is None:
+        candidates, desks = implementing, lower
+    else:
+        desks = candidates.filter(pk__in=lower.values("pk"))
+        candidates = candidates.filter(pk__in=implementing.values("pk"))
     if unit_code:
         unit = candidates.filter(code=unit_code).first()
-        if unit is None:
-            raise Invalid(
-                _("Đơn vị %(unit)s không thực hiện thủ tục này.") % {"unit": unit_code},
-                code="unknown_unit", choices=list(candidates.values_list("code", flat=True)[:50]),
-            )
-        return unit
+        if unit is not None:
+            return unit, None
+        desk = desks.filter(code=unit_code).first()
+        if desk is not None:
+            return _above(desk, implementing), desk
+        raise Invalid(
+            _("Đơn vị %(unit)s không thực hiện thủ tục này.") % {"unit": unit_code},
+            code="unknown_unit", choices=list(candidates.values_list("code", flat=True)[:50]),
+        )
+    if not candidates.exists():
+        found = list(desks[:2])
+        if len(found) == 1:
+            return _above(found[0], implementing), found[0]
+    return _resolve_home(candidates, applicant), None
+
+
+def _above(desk: Unit, implementing) -> Unit:
+    """The implementing unit nearest above a lower desk: its own subtree first, then its parent's, and so on."""
+    for pk in reversed(desk.ancestor_ids):
+        prefix = Unit.objects.filter(pk=pk).values_list("path", flat=True).first()
+        found = implementing.filter(path__startswith=prefix).order_by("path").first()
+        if found is not None:
+            return found
+    raise Invalid(_("Không có đơn vị nào phía trên %(unit)s thực hiện thủ tục này.") % {"unit": desk.code},
+                  code="unknown_unit")
+
+
+def _resolve_home(candidates, applicant) -> Unit:
     home = getattr(getattr(applicant, "citizen", None), "home_unit", None)
     if home is not None:
         # The unit over the applicant's registered residence: the administration itself,
@@ -119,15 +158,18 @@ def submit(
     errors = validate_form(version.form_schema, data)
     if errors:
         raise Invalid(_("Biểu mẫu có lỗi."), code="invalid_form", errors=[e.as_dict() for e in errors])
-    unit = _resolve_unit(procedure, applicant, unit_code, counter.units if counter is not None else None)
+    unit, desk = _resolve_unit(procedure, applicant, unit_code, counter.units if counter is not None else None,
+                               data=data, channel=channel)
     fee = pricing.quote_for(version.definition, data, unit, channel, timezone.localdate(now)).total
     with transaction.atomic():
         if counter is not None:
             counter.save_applicant()
         day = timezone.localdate(now)
-        code = format_code(unit.code, day, next_sequence(unit.pk, day))
+        # The desk that takes the dossier in numbers it (a commune desk receiving for the province).
+        numbering = desk or unit
+        code = format_code(numbering.code, day, next_sequence(numbering.pk, day))
         dossier = Dossier.objects.create(
-            code=code, procedure=procedure, procedure_version=version, unit=unit, applicant=applicant,
+            code=code, procedure=procedure, procedure_version=version, unit=unit, desk=desk, applicant=applicant,
             channel=channel, status=Status.SUBMITTED, data=data, components=components or [],
             fee=fee, payment_due=fee if pays_at_submission(version) else 0, submitted_at=now, updated_at=now,
             component_sources=sources_mask(components or [], prepared.registry_fields.values()),

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from motcua.dossiers import workflow
-from motcua.dossiers.actions import closing, counter, obligations, payments, reception, steps, supplements
+from motcua.dossiers.actions import (
+    closing,
+    counter,
+    obligations,
+    payments,
+    reception,
+    steps,
+    supplements,
+    who,
+)
 from motcua.dossiers.actions.apology import issue_apology, may_apologise
 from motcua.dossiers.actions.context import CLOCK_RUNS, OPEN_STATUSES, Ctx, deadline_state_at
 from motcua.dossiers.actions.inputs import (
@@ -217,6 +226,8 @@ RULES: dict[str, Rule] = {
     "digitize_result": Rule(counter.RESULT_STATUSES, _one_stop_officer, counter.digitize_result,
                             counter.ResultScanInput, state=counter.on_paper_dossier),
 }
+# Who does the work: a lower desk's hand-over, an outside agency's answer, an appointment (who.py).
+RULES.update(who.rules(Rule))
 # Actions with a page of their own (the officer's digitization page), not a button of the dossier's forms.
 DIGITIZATION = frozenset({"digitize", "keep_on_paper", "digitize_result"})
 ACTIONS = ("submit", *RULES)
