@@ -56,7 +56,7 @@ def test_the_shipped_catalog_holds_today_s_vocabularies():
     assert v.levels == {"ministry", "province", "commune"}
     assert set(v.unit_kinds) == {"ministry", "province", "department", "commune", "one_stop"}
     assert set(v.roles) == vocab.PLATFORM_ROLES
-    assert len(v.document_types) == 40 and "enterprise_registration_certificate" in v.document_types
+    assert len(v.document_types) == 39 and "enterprise_registration_certificate" in v.document_types
     assert len(v.agencies) == 12 and len(v.registries) == 7
     assert set(v.programmes) == {"project-06"} and v.programmes["project-06"]["name"]["vi"].startswith("Đề án 06")
     # Who does the work (catalog/who.yaml): agencies that are not motcua users, kinds of teams.
