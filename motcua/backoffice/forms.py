@@ -49,6 +49,9 @@ ERROR_FIELDS = {
     "unknown_choice": "choice",
     "invalid_values": "values",
     "unknown_values": "values",
+    "reference_required": "reference",
+    "invalid_appointment": "at",
+    "findings_required": "findings",
 }
 ITEM_REASON = "item-reason-"
 VALUE = "value-"  # a value a step records (`record`), posted as value-<key>
@@ -121,6 +124,16 @@ def _day(raw: str | None) -> date | None:
         return None
 
 
+def _moment(raw: str | None) -> datetime | None:
+    """A `datetime-local` input ("2026-12-09T09:00") read in the installation's time zone; unreadable → None,
+    which the action refuses in words."""
+    try:
+        moment = datetime.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 def posted_input(action: str, post: QueryDict) -> dict[str, object]:
     """The posted form as the values of the action's input model (`perform` validates them)."""
     rule = actions.RULES.get(action)
@@ -142,6 +155,11 @@ def posted_input(action: str, post: QueryDict) -> dict[str, object]:
         "obligation": post.get("obligation", "").strip()[:64] or None,
         "reference": post.get("reference", "").strip()[:64] or None,
         "choice": post.get("choice", "").strip()[:64] or None,
+        "answer": post.get("answer", "")[:2000],
+        "at": _moment(post.get("at")),
+        "place": post.get("place", "").strip()[:300] or None,
+        "note": post.get("note", "")[:1000],
+        "findings": post.get("findings", "").strip()[:4000] or None,
         "values": {k[len(VALUE):]: post.get(k, "")[:500] for k in post if k.startswith(VALUE) and post.get(k, "").strip()}
         or None,
     }
@@ -246,7 +264,8 @@ def detail_forms(
             form.error = failed.message
             form.error_field = ERROR_FIELDS.get(failed.code, "")
             form.values = {k: again.get(k, "") for k in ("reason", "task", "assignee", "amount", "new_due_date", "receipt_number",
-                                                   "obligation", "reference", "choice")}
+                                                   "obligation", "reference", "choice", "answer", "at", "place",
+                                                   "note", "findings")}
             form.values["recorded"] = {k[len(VALUE):]: again.get(k, "") for k in again if k.startswith(VALUE)}
         if action in STEP_ACTIONS or action == "assign":
             form.steps = candidate_steps(action, open_tasks, user, grants)

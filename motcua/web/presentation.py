@@ -36,6 +36,10 @@ ACTION_LABELS = {
     "submit_supplement": pgettext_lazy("action", "Bổ sung hồ sơ"),
     "request_payment": pgettext_lazy("action", "Yêu cầu thanh toán"),
     "request_obligation": pgettext_lazy("action", "Yêu cầu thực hiện nghĩa vụ tài chính"),
+    "hand_over": pgettext_lazy("action", "Chuyển hồ sơ lên cơ quan giải quyết"),
+    "record_answer": pgettext_lazy("action", "Ghi nhận trả lời của cơ quan ngoài"),
+    "set_appointment": pgettext_lazy("action", "Hẹn lịch làm việc"),
+    "record_visit": pgettext_lazy("action", "Ghi nhận buổi làm việc"),
     "fulfil_obligation": pgettext_lazy("action", "Xác nhận đã thực hiện nghĩa vụ"),
     "confirm_payment": pgettext_lazy("action", "Xác nhận đã thanh toán"),
     "stop": pgettext_lazy("action", "Dừng xử lý"),
@@ -62,6 +66,10 @@ EVENT_LABELS = {
     "submit_supplement": pgettext_lazy("event", "Bổ sung hồ sơ"),
     "request_payment": pgettext_lazy("event", "Yêu cầu thanh toán"),
     "request_obligation": pgettext_lazy("event", "Yêu cầu thực hiện nghĩa vụ tài chính"),
+    "hand_over": pgettext_lazy("event", "Chuyển hồ sơ lên cơ quan giải quyết"),
+    "record_answer": pgettext_lazy("event", "Cơ quan ngoài đã trả lời"),
+    "set_appointment": pgettext_lazy("event", "Hẹn lịch làm việc"),
+    "record_visit": pgettext_lazy("event", "Đã làm việc, lập biên bản"),
     "fulfil_obligation": pgettext_lazy("event", "Đã thực hiện nghĩa vụ tài chính"),
     "remind_expiry": pgettext_lazy("event", "Nhắc kết quả sắp hết hạn"),
     "confirm_payment": pgettext_lazy("event", "Xác nhận đã thanh toán"),
@@ -81,7 +89,8 @@ REASON_ACTIONS = frozenset({"refuse", "stop"})
 DETAIL_ACTIONS = frozenset({"request_supplement", "request_payment", "request_obligation", "fulfil_obligation",
                             "assign", "issue_apology"})
 # Actions that work one open step (the form names it when several are open).
-STEP_ACTIONS = frozenset({"claim", "start_processing", "transfer", "approve"})
+STEP_ACTIONS = frozenset({"claim", "start_processing", "transfer", "approve",
+                          "hand_over", "record_answer", "set_appointment", "record_visit"})
 
 # Deadline states of a dossier as badges; "paused": the clock stands still (waiting for the applicant).
 DEADLINE_LABELS = {

@@ -24,7 +24,8 @@ from motcua.web.presentation import role_label, unit_name
 # The actions that move a dossier on to its next state or step: having one of them is "your turn".
 # (Stop, refuse, assign, apologise or ask for a supplement are possible at many moments; they are
 # not what the dossier waits for.)
-MOVES = ("receive", "confirm_payment", "fulfil_obligation", "claim", "start_processing", "transfer", "approve", "issue_result", "return_result")
+MOVES = ("receive", "confirm_payment", "fulfil_obligation", "claim", "start_processing", "transfer", "approve",
+         "hand_over", "record_answer", "set_appointment", "record_visit", "issue_result", "return_result")
 
 
 @dataclass(frozen=True)

@@ -228,6 +228,7 @@ RULES: dict[str, Rule] = {
 }
 # Who does the work: a lower desk's hand-over, an outside agency's answer, an appointment (who.py).
 RULES.update(who.rules(Rule))
+STEP_KIND.update(who.STEP_KIND)
 # Actions with a page of their own (the officer's digitization page), not a button of the dossier's forms.
 DIGITIZATION = frozenset({"digitize", "keep_on_paper", "digitize_result"})
 ACTIONS = ("submit", *RULES)

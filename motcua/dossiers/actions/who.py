@@ -180,6 +180,11 @@ def record_visit(ctx: Ctx, p: VisitInput) -> tuple[None, dict]:
 # --- the rules (merged into rules.RULES) -------------------------------------------------------------
 
 
+# The kind of open step each action works (workflow.workable_tasks), as rules.STEP_KIND says for the others.
+STEP_KIND = {"hand_over": "hand_over", "record_answer": "outside", "set_appointment": "appointment",
+             "record_visit": "appointment"}
+
+
 def _may(kind: str):
     def can(ctx: Ctx) -> bool:
         return bool(ctx.workable(kind))
@@ -198,15 +203,15 @@ def _open_of(kind: str):
 def rules(rule_class) -> dict:
     """The actions of this module as rules (`rule_class` is rules.Rule: passed in, not imported, no cycle)."""
     return {
-        "hand_over": rule_class(STEP_STATUSES, _may("hand_over"), hand_over, StepInput, state=_open_of("hand_over"),
+        "hand_over": rule_class(STEP_STATUSES, _may(STEP_KIND["hand_over"]), hand_over, StepInput, state=_open_of("hand_over"),
                                 needs_apology_when_late=True),
-        "record_answer": rule_class(STEP_STATUSES, _may("outside"), record_answer, AnswerInput,
+        "record_answer": rule_class(STEP_STATUSES, _may(STEP_KIND["record_answer"]), record_answer, AnswerInput,
                                     state=_open_of("outside")),
-        "set_appointment": rule_class(STEP_STATUSES, _may("appointment"), set_appointment, AppointmentInput,
+        "set_appointment": rule_class(STEP_STATUSES, _may(STEP_KIND["set_appointment"]), set_appointment, AppointmentInput,
                                       state=_open_of("appointment"), needs_apology_when_late=True),
-        "record_visit": rule_class(STEP_STATUSES, _may("appointment"), record_visit, VisitInput,
+        "record_visit": rule_class(STEP_STATUSES, _may(STEP_KIND["record_visit"]), record_visit, VisitInput,
                                    state=_open_of("appointment")),
     }
 
 
-__all__ = ["ActionInput", "answer_from_agency", "rules"]
+__all__ = ["STEP_KIND", "ActionInput", "answer_from_agency", "rules"]
