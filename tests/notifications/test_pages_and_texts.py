@@ -291,3 +291,15 @@ def test_json_of_the_status_command_is_valid(demo, capsys):
     call_command("outbox", "status", "--json")
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"channels", "queues"}
+
+
+@pytest.mark.parametrize("username", ["citizen", "specialist_anbinh"])
+def test_everyone_reaches_their_notification_settings_from_their_name_in_the_header(demo, username):
+    from tests.conftest import logged_in
+
+    page = logged_in(username)
+    home = page.get("/").content.decode()
+    assert 'class="user-link" href="/profile/notifications/"' in home
+    settings_page = page.get("/profile/notifications/")
+    assert settings_page.status_code == 200
+    assert 'aria-current="page"' in settings_page.content.decode().split('class="user-link"', 1)[1][:80]
