@@ -125,8 +125,8 @@ def submit(request: HttpRequest) -> JsonResponse:
         cur.execute(
             "INSERT INTO dossiers_dossier (code, procedure_id, procedure_version_id, unit_id, applicant_id, channel, status, "
             "data, components, fee, submitted_at, updated_at, paused_days, supplement_count, apology_count, payment_due, "
-            "deadline_state, component_sources, paid_online, vneid_auth, disliked, complained) "
-            "VALUES (%s, %s, %s, %s, %s, 2, 1, %s, %s, 0, %s, %s, 0, 0, 0, 0, 'on_time', 0, 0, true, false, false) "
+            "deadline_state, component_sources, paid_online, vneid_auth, disliked, complained, decisions) "
+            "VALUES (%s, %s, %s, %s, %s, 2, 1, %s, %s, 0, %s, %s, 0, 0, 0, 0, 'on_time', 0, 0, true, false, false, '{}') "
             "RETURNING id",
             [code, version.procedure_id, version.version_id, place.unit_id, applicant, _json(data), _json(components),
              _ts(now), _ts(now)])

@@ -50,17 +50,31 @@ def grants_of(user) -> Grants:
         return cached
     # Only the columns the grants are made of: read on every signed-in page. The catalogue's roles
     # (CATALOG_ROLES) give no grant over dossiers or petitions: authoring reads them with `units_for`.
-    memberships = Membership.objects.filter(user=user).exclude(role__in=CATALOG_ROLES).select_related("unit__parent").only(
+    # Read in the same query, kept aside: the header's catalogue link asks for them (catalog_roles_of).
+    memberships = list(Membership.objects.filter(user=user).select_related("unit__parent").only(
         "role", "unit__kind", "unit__agency", "unit__path", "unit__level", "unit__parent__path", "unit__parent__level"
-    )
+    ))
     grants = tuple(
-        Grant(m.unit.scope_root.path, m.role, sector(m.unit), m.unit.scope_root.level) for m in memberships
+        Grant(m.unit.scope_root.path, m.role, sector(m.unit), m.unit.scope_root.level)
+        for m in memberships if m.role not in CATALOG_ROLES
     )
     try:
         user._motcua_grants = grants
+        user._motcua_catalog_roles = frozenset(m.role for m in memberships if m.role in CATALOG_ROLES)
     except AttributeError:  # an object that takes no attributes: read again next time
         pass
     return grants
+
+
+def catalog_roles_of(user) -> frozenset[str]:
+    """The catalogue's roles (editor, approver) the user holds anywhere: read with the grants, not again."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    grants_of(user)
+    held = getattr(user, "_motcua_catalog_roles", None)
+    if held is None:  # an object that takes no attributes
+        held = frozenset(Membership.objects.filter(user=user, role__in=CATALOG_ROLES).values_list("role", flat=True))
+    return held
 
 
 # Roles that read and never change anything: a monitor follows the work (dashboards, dossiers), it does not

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from motcua.units.models import CATALOG_ROLES, Membership
-from motcua.units.scope import request_grants
+from motcua.units.scope import catalog_roles_of, request_grants
 
 
 def staff(request: HttpRequest) -> dict:
@@ -24,4 +23,5 @@ def _catalog_member(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False) or getattr(user, "serves_units", None) is False:
         return False
-    return Membership.objects.filter(user=user, role__in=CATALOG_ROLES).exists()
+    request_grants(request)  # the memberships, read once for the request (units/scope.grants_of)
+    return bool(catalog_roles_of(user))

@@ -29,6 +29,7 @@ from freezegun import freeze_time
 
 from motcua.api.tasks import prune_idempotency_keys
 from motcua.audit.tasks import seal_audit
+from motcua.authoring.tasks import apply_catalog_changes
 from motcua.dossiers import actions
 from motcua.dossiers.models import DeadlineState, Dossier
 from motcua.dossiers.tasks import check_deadlines, expire_payments, process_refunds, remind_expiring_results
@@ -126,6 +127,7 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
     assert rows == [
         (prune_idempotency_keys.module_path, TaskResultStatus.READY, "default"),
         (seal_audit.module_path, TaskResultStatus.READY, "default"),
+        (apply_catalog_changes.module_path, TaskResultStatus.READY, "default"),
         (check_deadlines.module_path, TaskResultStatus.READY, "default"),
         (expire_payments.module_path, TaskResultStatus.READY, "default"),
         (process_refunds.module_path, TaskResultStatus.READY, "default"),
@@ -143,7 +145,7 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
         ["enqueued", remind_expiring_results.name], ["enqueued", send_kpi_digests.name], ["enqueued", deliver_outbox.name],
         ["enqueued", deliver_integrations.name], ["enqueued", remind_officers_task.name],
         ["enqueued", prune_history.name], ["enqueued", prune_idempotency_keys.name], ["enqueued", seal_audit.name],
-        ["enqueued", refresh_insights.name],
+        ["enqueued", refresh_insights.name], ["enqueued", apply_catalog_changes.name],
     ]
 
 

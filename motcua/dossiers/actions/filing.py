@@ -69,7 +69,7 @@ def _resolve_unit(
             _("Đơn vị %(unit)s không thực hiện thủ tục này.") % {"unit": unit_code},
             code="unknown_unit", choices=list(candidates.values_list("code", flat=True)[:50]),
         )
-    if not candidates.exists():
+    if levels and not candidates.exists():  # only a procedure a lower desk may take in asks (one statement less)
         found = list(desks[:2])
         if len(found) == 1:
             return _above(found[0], implementing), found[0]
