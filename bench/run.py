@@ -350,7 +350,7 @@ def same_work_submit_lines(version: dict, users: dict, components: dict[int, lis
     # The registry values the real submit takes for the example's answers (the same for every citizen).
     registries = submission.prepare(first, procedure.current, dict(version["example"]), components[first.pk],
                                     channel=2, now=timezone.now()).registry_fields
-    units = {pk: _resolve_unit(procedure, user, None).pk for pk, user in users.items()}
+    units = {pk: _resolve_unit(procedure, user, None)[0].pk for pk, user in users.items()}
     pks = list(users)
     lines = []
     for i in range(20_000):
