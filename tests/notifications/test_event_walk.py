@@ -9,7 +9,6 @@ and attempts are then shown on the dossier page to the applicant and to the offi
 
 from __future__ import annotations
 
-from datetime import date
 from importlib import import_module
 
 from freezegun import freeze_time
@@ -18,38 +17,11 @@ from motcua.dossiers import actions
 from motcua.notifications import delivery
 from motcua.notifications.models import Delivery
 from motcua.notifications.texts import sms_segments
-from motcua.results import signing
-from tests.conftest import BIRTH_COMPONENTS
 from tests.notifications.test_channels import PHONE, _choose
 from tests.notifications.test_channels import sms as sms  # the fixture (people and smtp: conftest.py)
-from tests.notifications.test_notifications_mail import _at, _body, _submit
+from tests.notifications.test_notifications_mail import _at, _body, _submit, walk_to_the_result
 
 import_module("motcua.urls")  # before any freeze_time (pydantic schemas of datetime)
-
-
-def _walk_to_the_result(p) -> str:
-    signing.unit_material(p["approver_anbinh"].memberships.first().unit)
-    with freeze_time(_at(7, 9)):
-        code = _submit(p)
-        actions.perform(code, "receive", p["onestop_anbinh"])
-        actions.perform(
-            code, "request_supplement", p["onestop_anbinh"], reason="Giấy chứng sinh bị mờ",
-            payload=actions.Payload(items=[{"key": "birth_certificate", "reason": "Ảnh chụp mờ"}]),
-        )
-    with freeze_time(_at(7, 15)):
-        actions.perform(code, "submit_supplement", p["citizen"], payload=actions.Payload(components=list(BIRTH_COMPONENTS)))
-        actions.perform(code, "start_processing", p["specialist_anbinh"])
-        actions.perform(code, "request_payment", p["specialist_anbinh"], payload=actions.Payload(amount=8000))
-        actions.perform(code, "confirm_payment", p["onestop_anbinh"], payload={"receipt_number": "BL-1"})
-    actions.mark_deadlines(now=_at(8, 9))
-    with freeze_time(_at(8, 10)):
-        actions.perform(code, "issue_apology", p["specialist_anbinh"], reason="Cần xác minh thêm",
-                        payload=actions.Payload(new_due_date=date(2026, 12, 10)))
-        actions.perform(code, "transfer", p["specialist_anbinh"])
-        actions.perform(code, "approve", p["approver_anbinh"])
-        actions.perform(code, "issue_result", p["approver_anbinh"])
-        actions.perform(code, "return_result", p["onestop_anbinh"])
-    return code
 
 
 def _ends(p, code: str) -> tuple[str, str, str]:
@@ -81,7 +53,7 @@ def _mails(smtp_server, code: str) -> list[tuple[str, str]]:
 def test_every_applicant_event_is_texted_and_mailed_with_its_content_in_vietnamese(people, smtp, sms, client):
     p = people
     _choose(p["citizen"])  # SMS and e-mail, Vietnamese
-    code = _walk_to_the_result(p)
+    code = walk_to_the_result(p)
     refused, stopped, withdrawn = _ends(p, code)
     totals = delivery.deliver_pending(limit=500)
     assert totals["failed"] == 0
@@ -143,7 +115,7 @@ def test_every_applicant_event_is_texted_and_mailed_with_its_content_in_vietname
 def test_every_applicant_event_speaks_english_when_the_applicant_chose_it(people, smtp, sms):
     p = people
     _choose(p["citizen"], language="en")
-    code = _walk_to_the_result(p)
+    code = walk_to_the_result(p)
     refused, stopped, withdrawn = _ends(p, code)
     assert delivery.deliver_pending(limit=500)["failed"] == 0
     texts = _texts(sms, code)

@@ -117,8 +117,10 @@ def _body(message: EmailMessage) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_a_dossier_walk_mails_the_applicant_each_moment_that_concerns_them(people, smtp):
-    p = people
+def walk_to_the_result(p) -> str:
+    """A birth registration from submission to its returned result through every moment that concerns the
+    applicant: received, a supplement asked and given, the fee asked and paid, at risk and apologised for,
+    the result issued and returned (Monday 7 to Tuesday 8 December 2026)."""
     # The unit's signing certificate made in real time: made under freeze_time, cryptography would keep
     # freezegun's datetime class and refuse every real one afterwards (see tests/conftest.py).
     signing.unit_material(p["approver_anbinh"].memberships.first().unit)
@@ -144,6 +146,12 @@ def test_a_dossier_walk_mails_the_applicant_each_moment_that_concerns_them(peopl
         actions.perform(code, "approve", p["approver_anbinh"])
         actions.perform(code, "issue_result", p["approver_anbinh"])
         actions.perform(code, "return_result", p["onestop_anbinh"])
+    return code
+
+
+def test_a_dossier_walk_mails_the_applicant_each_moment_that_concerns_them(people, smtp):
+    p = people
+    code = walk_to_the_result(p)
     assert Dossier.objects.get(code=code).status == Status.RETURNED
     events = OutboxEvent.objects.filter(key=code).count()
     assert events == 13  # 12 actions and the deadline flag
