@@ -313,6 +313,8 @@ REGISTRY_TIMEOUT_SECONDS = float(env_str("REGISTRY_TIMEOUT_SECONDS", "5"))
 DEMO_REGISTRY_ENABLED = env_bool("DEMO_REGISTRY_ENABLED", DEMO_IDP_ENABLED)
 # Largest file the API's upload endpoint accepts before knowing the component (MB).
 UPLOAD_MAX_MB = float(env_str("UPLOAD_MAX_MB", "20"))
+# An API upload no dossier or petition named within this many days is deleted, file and all (`prune_uploads`).
+UPLOAD_KEEP_DAYS = int(env_str("UPLOAD_KEEP_DAYS", "7"))
 # Virus scanning of every upload by clamd (motcua/vault/clamav.py): unix:///run/clamav/clamd.ctl or
 # tcp://host:3310. Empty: not scanned, and `manage.py check` warns (vault.W001); set it in production.
 CLAMD_ADDRESS = env_str("CLAMD_ADDRESS", "")

@@ -7,18 +7,21 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.responses import Status as Answer
 from ninja.security import APIKeyHeader, HttpBearer
 from pydantic import ConfigDict, Field
 
 from motcua.identity.models import ApiToken
-from motcua.lib.ratelimit import rate_limited
+from motcua.lib.ratelimit import rate_limited, request_keys
 from motcua.petitions import access, otp, public, redact
 from motcua.petitions.actions import RULES, Filing, allowed_actions, file_petition, perform
+from motcua.petitions.actions.filing import ATTACHMENT_COMPONENT
 from motcua.petitions.actions.inputs import MAX_TEXT
 from motcua.petitions.models import Kind, Petition, PetitionStatus, Topic
 from motcua.units.scope import grants_of
+from motcua.vault.api import UploadOut, receive_file
 
 router = Router(tags=["petitions"])
 
@@ -77,8 +80,8 @@ class PetitionIn(Schema):
     topic: Topic | None = Field(None, description="what it is about (default: from the references given)")
     attachments: list[AttachmentIn] = Field(
         default_factory=list, max_length=5,
-        description="files sent first to POST /api/v1/uploads (PDF, JPEG, PNG; 10 MB each; at most 5); "
-                    "a signed-in citizen's only")
+        description="files sent first to POST /api/v1/petitions/attachments (or, signed in, POST /api/v1/uploads): "
+                    "PDF, JPEG, PNG; 10 MB each; at most 5; the filer's own")
 
 
 class FiledOut(Schema):
@@ -208,6 +211,22 @@ class PublicRow(Schema):
 class PublicPage(Schema):
     count: int
     items: list[PublicRow]
+
+
+def _filer_keys(request: HttpRequest) -> list[str]:
+    """By address, and by account or (anonymous) by the verified contact: one contact, one allowance."""
+    contact = getattr(request, "petition_contact", "")
+    return [*request_keys(request), f"contact:{contact}"] if contact else request_keys(request)
+
+
+@router.post("/attachments", response={201: UploadOut}, auth=FILER_AUTH,
+             summary="Upload a file to attach to a petition (a citizen, or a contact verified by a one-time code)")
+@rate_limited("upload", keys=_filer_keys)
+def attach(request, file: File[UploadedFile]):
+    """Checked by content as a dossier's upload (PDF, JPEG, PNG; 10 MB); name its id in the petition's
+    `attachments`. An anonymous filer's upload is their verified contact's: no other contact nor account can use it."""
+    user, contact = _who(request)
+    return Answer(201, receive_file(file, ATTACHMENT_COMPONENT, owner=user, contact=contact))
 
 
 @router.get("/public", response=PublicPage, auth=None,

@@ -131,6 +131,12 @@ def upload(
         spec = next((c for c in (found.current.components if found and found.current else []) if c["key"] == component), None)
         if spec is None:
             raise Invalid(_("Thủ tục không có thành phần hồ sơ này."), code="unknown_component", components=[component])
+    return Answer(201, receive_file(file, spec, owner=request.user))
+
+
+def receive_file(file: UploadedFile, spec: dict | None, *, owner=None, contact: str = "") -> dict:
+    """Check and keep one file sent to the API (an account's, or an anonymous filer's verified contact's): the
+    upload's answer, or 400/413/415/422/503 in the user's language. Also POST /api/v1/petitions/attachments."""
     rule = uploads.api_rule(spec)
     if not file.size:
         raise Invalid(_("Tệp “%(name)s” rỗng.") % {"name": file.name}, code="upload_empty")
@@ -141,10 +147,10 @@ def upload(
             max_mb=rule.max_mb,
         )
     try:
-        stored = uploads.receive(request.user, file, spec)
+        stored = uploads.receive(owner, file, spec, contact=contact)
     except UploadRefused as exc:  # what is inside: active content, trailing data, a virus (422), no scanner (503)
         raise UploadError(str(exc), status=exc.status, code=exc.code) from None
     except ValueError as exc:
         raise WrongType(str(exc), types=list(rule.types)) from None
-    return Answer(201, {"id": stored.token, "name": stored.name, "size": stored.size, "sha256": stored.sha256,
-                        "content_type": stored.content_type})
+    return {"id": stored.token, "name": stored.name, "size": stored.size, "sha256": stored.sha256,
+            "content_type": stored.content_type}

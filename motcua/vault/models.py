@@ -77,7 +77,10 @@ class Upload(models.Model):
     """A file sent through the API, checked by content, waiting to be named by a dossier component."""
 
     token = models.CharField(max_length=32, unique=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # An account's upload, or (no account) one an anonymous petition filer sent under a contact verified by a
+    # one-time code: the contact then owns it, for as long as a token of that contact lets them file.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True)
+    contact = models.CharField(max_length=254, blank=True, default="")
     storage_name = models.CharField(max_length=255)
     name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
@@ -85,3 +88,11 @@ class Upload(models.Model):
     content_type = models.CharField(max_length=64)
     created_at = models.DateTimeField()
     used_in = models.CharField(max_length=48, blank=True, default="")  # the dossier (or petition) that took it
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(owner__isnull=False, contact="") | models.Q(owner__isnull=True) & ~models.Q(contact=""),
+                name="upload_owner_xor_contact",
+            ),
+        ]

@@ -31,13 +31,15 @@ def api_rule(component: Mapping | None) -> checks.UploadRule:
     return checks.UploadRule(checks.DEFAULT_TYPES, settings.UPLOAD_MAX_MB)
 
 
-def receive(owner, file: UploadedFile, component: Mapping | None = None) -> Upload:
-    """Check and store one file; ValueError (in the user's language) when it is refused, nothing stored."""
+def receive(owner, file: UploadedFile, component: Mapping | None = None, *, contact: str = "") -> Upload:
+    """Check and store one file; ValueError (in the user's language) when it is refused, nothing stored.
+
+    `owner` is the account, or None with the verified `contact` of an anonymous petition filer."""
     kind = checks.check(file, api_rule(component))
     record = checks.store([checks.Checked("", file, kind)])[0]
     try:
         return Upload.objects.create(
-            token=secrets.token_hex(16), owner=owner, storage_name=record["path"], name=record["name"],
+            token=secrets.token_hex(16), owner=owner, contact="" if owner else contact, storage_name=record["path"], name=record["name"],
             size=record["size"], sha256=record["sha256"], content_type=record["content_type"], created_at=timezone.now(),
         )
     except BaseException:
@@ -49,8 +51,16 @@ def _refuse(message: str, code: str, key: str, upload: str) -> Invalid:
     return Invalid(message, code=code, component=key, upload=upload)
 
 
-def resolve(owner, components: Iterable[Mapping], items: Iterable[Mapping]) -> tuple[list[dict], list[str]]:
-    """API component references → records for `actions.submit`; and the upload ids taken."""
+def resolve(owner, components: Iterable[Mapping], items: Iterable[Mapping], *,
+            contact: str = "") -> tuple[list[dict], list[str]]:
+    """API component references → records for `actions.submit`; and the upload ids taken.
+
+    The uploads must be `owner`'s, or (owner None) the verified `contact`'s: never another's."""
+    mine: dict | None = None  # no owner and no contact: no upload is anyone's to name
+    if owner is not None:
+        mine = {"owner": owner}
+    elif contact:
+        mine = {"owner__isnull": True, "contact": contact}
     by_key = {c["key"]: c for c in components}
     records: list[dict] = []
     taken: list[str] = []
@@ -61,7 +71,7 @@ def resolve(owner, components: Iterable[Mapping], items: Iterable[Mapping]) -> t
             records.append({k: v for k, v in item.items() if v is not None})
             continue
         token = str(token)
-        upload = Upload.objects.filter(token=token, owner=owner).first() if len(token) == 32 else None
+        upload = Upload.objects.filter(token=token, **mine).first() if mine and len(token) == 32 else None
         if upload is None:
             raise _refuse(_("Không có tệp tải lên mã %(id)s của bạn.") % {"id": token}, "upload_not_found", key, token)
         if upload.used_in:

@@ -41,6 +41,7 @@ from motcua.notifications.models import Delivery, OutboxEvent
 from motcua.notifications.pruning import prune
 from motcua.notifications.tasks import deliver_outbox, prune_history, remind_officers_task
 from motcua.ops.management.commands import scheduler
+from motcua.vault.tasks import prune_uploads
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -138,6 +139,7 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
         (deliver_outbox.module_path, TaskResultStatus.READY, "default"),
         (prune_history.module_path, TaskResultStatus.READY, "default"),
         (remind_officers_task.module_path, TaskResultStatus.READY, "default"),
+        (prune_uploads.module_path, TaskResultStatus.READY, "default"),
     ]
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[:2] for line in out] == [
@@ -145,7 +147,7 @@ def test_scheduler_once_enqueues_the_deadline_check_and_the_outbox_sweep(capsys)
         ["enqueued", remind_expiring_results.name], ["enqueued", send_kpi_digests.name], ["enqueued", deliver_outbox.name],
         ["enqueued", deliver_integrations.name], ["enqueued", remind_officers_task.name],
         ["enqueued", prune_history.name], ["enqueued", prune_idempotency_keys.name], ["enqueued", seal_audit.name],
-        ["enqueued", refresh_insights.name], ["enqueued", apply_catalog_changes.name],
+        ["enqueued", refresh_insights.name], ["enqueued", apply_catalog_changes.name], ["enqueued", prune_uploads.name],
     ]
 
 

@@ -260,12 +260,79 @@ def test_attachments_through_the_api_are_the_dossiers_uploads(api):
         assert _file(citizen, attachments=bad).status_code in (400, 422), bad
     assert Petition.objects.count() == 1  # nothing half-filed
     assert Upload.objects.get(token=third).used_in == ""  # still the citizen's to use
-    # A verified contact has no account to own uploads: it attaches on the page.
+    # A verified contact cannot name an account's upload.
     anon_token = _contact_token("ban@example.org")
-    r = Client().post("/api/v1/petitions", {"kind": "feedback", "subject": "s", "body": "b", "unit": ANBINH,
-                                            "attachments": [{"upload": third}]},
-                      content_type="application/json", headers={"X-Contact-Token": anon_token})
-    assert r.status_code == 403 and r.json()["code"] == "attachments_need_account"
+    r = _anonymous_filing(anon_token, [{"upload": third}])
+    assert r.status_code == 422 and r.json()["code"] == "upload_not_found"
+
+
+def _anonymous_filing(token: str, attachments: list[dict]):
+    return Client().post("/api/v1/petitions", {"kind": "feedback", "subject": "Cống tắc", "body": "Ngập khi mưa.",
+                                               "unit": ANBINH, "attachments": attachments},
+                         content_type="application/json", headers={"X-Contact-Token": token})
+
+
+def _attach(token: str | None = None, bearer: str | None = None, name: str = "anh.pdf", content: bytes | None = None):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import TINY_PDF
+
+    headers = {"X-Contact-Token": token} if token else {}
+    if bearer:
+        headers["Authorization"] = f"Bearer {bearer}"
+    return Client().post("/api/v1/petitions/attachments",
+                         {"file": SimpleUploadedFile(name, TINY_PDF if content is None else content)}, headers=headers)
+
+
+def test_an_anonymous_filer_attaches_through_the_api_with_their_verified_contact(api):
+    from motcua.vault.models import Upload
+    from motcua.vault.tasks import prune_uploads_now
+
+    mine, theirs = _contact_token("ban@example.org"), _contact_token("hang.xom@example.org")
+    r = _attach(mine, name="cong-tac.pdf")
+    assert r.status_code == 201, r.content
+    upload = r.json()
+    assert set(upload) == {"id", "name", "size", "sha256", "content_type"} and upload["name"] == "cong-tac.pdf"
+    row = Upload.objects.get(token=upload["id"])
+    assert row.owner is None and row.contact == "ban@example.org"
+    # Not another contact's, nor an account's to name; not without a token; not a file of another kind.
+    assert _anonymous_filing(theirs, [{"upload": upload["id"]}]).json()["code"] == "upload_not_found"
+    assert _file(api("citizen"), attachments=[{"upload": upload["id"]}]).json()["code"] == "upload_not_found"
+    assert _attach().status_code == 401
+    assert _attach(mine, name="x.exe", content=b"MZ\x90\x00" * 100).status_code == 415
+    assert Client().post("/api/v1/petitions/attachments", {}, headers={"X-Contact-Token": mine}).status_code in (400, 422)
+    assert Petition.objects.count() == 0 and Upload.objects.count() == 1
+    # Its own contact files with it: the attachment is the petition's, and used once only.
+    r = _anonymous_filing(mine, [{"upload": upload["id"]}])
+    assert r.status_code == 201, r.content
+    code = r.json()["code"]
+    petition = Petition.objects.get(code=code)
+    assert [(a["name"], a["sha256"]) for a in petition.attachments] == [("cong-tac.pdf", upload["sha256"])]
+    assert Upload.objects.get(token=upload["id"]).used_in == code
+    assert _anonymous_filing(mine, [{"upload": upload["id"]}]).json()["code"] == "upload_already_used"
+    # A signed-in citizen may use this endpoint too: the upload is then the account's.
+    r = _attach(bearer=api("citizen").headers["Authorization"].removeprefix("Bearer "))
+    assert r.status_code == 201 and Upload.objects.get(token=r.json()["id"]).owner.username == "citizen"
+    # Unused uploads are forgotten after UPLOAD_KEEP_DAYS, files and all; used ones stay.
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    spare = Upload.objects.get(token=_attach(mine).json()["id"])
+    assert default_storage.exists(spare.storage_name)
+    assert prune_uploads_now() == 0
+    assert prune_uploads_now(timezone.now() + timedelta(days=8)) == 2  # the spare and the citizen's
+    assert not default_storage.exists(spare.storage_name)
+    assert list(Upload.objects.values_list("token", flat=True)) == [upload["id"]]
+    assert default_storage.exists(Upload.objects.get().storage_name)  # the petition's file
+
+
+def test_attaching_is_rate_limited_per_contact(api, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "upload": "2/h", "upload_ip": "100/h"}
+    mine, theirs = _contact_token("ban@example.org"), _contact_token("ban2@example.org")
+    assert [_attach(mine).status_code for _ in range(3)] == [201, 201, 429]
+    assert _attach(theirs).status_code == 201
 
 
 def _contact_token(contact: str) -> str:

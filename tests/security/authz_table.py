@@ -268,6 +268,7 @@ API = {
     "POST /api/v1/dossiers/{code}/actions/keep_on_paper": ACTION,  # a valid body (BODIES): 404 outside
     "POST /api/v1/petitions": {"anon": "login", "*": "seen"},  # an empty body: 422
     "GET /api/v1/petitions/public": PUBLIC,
+    "POST /api/v1/petitions/attachments": {"anon": "login", "*": "seen"},  # no file: 422; the anonymous with a contact token: tests/petitions
     "POST /api/v1/petitions/contact-codes": PROTOCOL,
     "POST /api/v1/petitions/contact-codes/verify": PROTOCOL,
     "GET /api/v1/petitions/{code}": {"anon": "login", "citizen": "404", "outsider": "404", "superuser": "404",

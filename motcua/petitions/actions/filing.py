@@ -111,19 +111,17 @@ def check_attachments(files: Iterable[UploadedFile]) -> list[upload_checks.Check
     return checked
 
 
-def resolve_uploads(filer, tokens: Sequence[str]) -> tuple[list[dict], list[str]]:
-    """Ids from POST /api/v1/uploads → attachment records (the filer's own, unused, of an accepted kind and size)."""
+def resolve_uploads(filer, tokens: Sequence[str], contact: str = "") -> tuple[list[dict], list[str]]:
+    """Ids from POST /api/v1/uploads or /petitions/attachments → attachment records (the filer's own — the
+    account's, or without one the verified contact's —, unused, of an accepted kind and size)."""
     if not tokens:
         return [], []
-    if filer is None:
-        # An upload belongs to an account (vault.Upload.owner): a verified contact attaches through the page.
-        raise Forbidden(_("Cần đăng nhập để đính kèm tệp qua API; hoặc gửi kèm tệp trên trang gửi phản ánh."),
-                        code="attachments_need_account")
     if len(tokens) > MAX_ATTACHMENTS:
         raise Invalid(_("Tối đa %(n)s tệp đính kèm.") % {"n": MAX_ATTACHMENTS}, code="too_many_files")
     if len(set(tokens)) != len(tokens):
         raise Invalid(_("Một tệp tải lên được nêu hai lần."), code="duplicate_upload", field="attachments")
-    return vault_uploads.resolve(filer, [ATTACHMENT_COMPONENT], [{"key": "attachment", "upload": t} for t in tokens])
+    return vault_uploads.resolve(filer, [ATTACHMENT_COMPONENT], [{"key": "attachment", "upload": t} for t in tokens],
+                                 contact=contact if filer is None else "")
 
 
 def _create(f: Filing, *, filer, actor, contact: str, contact_name: str, origin: str,
@@ -138,7 +136,7 @@ def _create(f: Filing, *, filer, actor, contact: str, contact_name: str, origin:
         raise NotFound(_("Không có đơn vị mã %(code)s.") % {"code": unit.code}, code="unknown_unit")
     topic = _topic(f, procedure, dossier)
     checked = check_attachments(files)
-    uploaded, taken = resolve_uploads(filer, uploads)
+    uploaded, taken = resolve_uploads(filer, uploads, contact)
     if len(checked) + len(uploaded) > MAX_ATTACHMENTS:
         raise Invalid(_("Tối đa %(n)s tệp đính kèm.") % {"n": MAX_ATTACHMENTS}, code="too_many_files")
     now = timezone.now()

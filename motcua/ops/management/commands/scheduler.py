@@ -20,19 +20,20 @@ from motcua.insights.tasks import refresh_insights
 from motcua.integrations.tasks import deliver_integrations
 from motcua.monitoring.tasks import send_kpi_digests
 from motcua.notifications.tasks import deliver_outbox, prune_history, remind_officers_task
+from motcua.vault.tasks import prune_uploads
 
 log = logging.getLogger(__name__)
 PERIODIC = (
     check_deadlines, expire_payments, process_refunds, remind_expiring_results, send_kpi_digests, deliver_outbox,
     deliver_integrations, remind_officers_task, prune_history, prune_idempotency_keys, seal_audit, refresh_insights,
-    apply_catalog_changes,
+    apply_catalog_changes, prune_uploads,
 )
 
 
 class Command(BaseCommand):
     help = ("Enqueue the deadline check, the results' expiry reminders, the payment sweeps (expiry, refunds), the KPI digests, "
             "the outbox sweep, the webhooks and national sync sweep, the insights' step times and lateness risks, the officers' "
-            "reminders, the catalogue's versions and abolitions due, the pruning (of delivered events and of idempotency keys) and the audit log's sealing "
+            "reminders, the catalogue's versions and abolitions due, the pruning (of delivered events, idempotency keys and unused uploads) and the audit log's sealing "
             "every --interval seconds (run one scheduler).")
 
     def add_arguments(self, parser):
