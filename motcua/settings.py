@@ -464,7 +464,7 @@ NATIONAL_SYNC_TOKEN = env_str("NATIONAL_SYNC_TOKEN")
 # requests are POSTed, as JSON {"tax": "https://…"} (over the catalog's `endpoint`); the demo's own agency
 # answers at /demo-national/outside/<agency>. Without an endpoint an officer records the paper answer.
 OUTSIDE_AGENCY_ENDPOINTS = json.loads(env_str("OUTSIDE_AGENCY_ENDPOINTS", "") or "{}") or (
-    {a: f"{PUBLIC_URL}/demo-national/outside/{a}" for a in ("tax", "electricity")} if DEMO_NATIONAL_ENABLED and DEBUG else {}
+    {a: f"{PUBLIC_URL}/demo-national/outside/{a}" for a in ("tax", "electricity", "exam_system")} if DEMO_NATIONAL_ENABLED and DEBUG else {}
 )
 OUTSIDE_AGENCY_TOKEN = env_str("OUTSIDE_AGENCY_TOKEN")
 OUTSIDE_AGENCY_TIMEOUT_SECONDS = float(env_str("OUTSIDE_AGENCY_TIMEOUT_SECONDS", "15"))

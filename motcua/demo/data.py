@@ -40,6 +40,8 @@ UNITS = [
     # and the Health Department that certifies large kitchens (its inspection group: TEAMS).
     ("000.00.51.H99", "Văn phòng Đăng ký đất đai tỉnh Demo", "Demo Land Registration Office", UnitKind.DEPARTMENT, "land_registration", "000.00.00.H99"),
     ("000.00.14.H99", "Sở Y tế tỉnh Demo", "Demo Department of Health", UnitKind.DEPARTMENT, "health", "000.00.00.H99"),
+    # The Department of Education and Training: the exam and admission registration of Project 06 (1.005142).
+    ("000.00.12.H99", "Sở Giáo dục và Đào tạo tỉnh Demo", "Demo Department of Education and Training", UnitKind.DEPARTMENT, "education", "000.00.00.H99"),
 ]
 # The units' names in Bengali (Unit.name_bn): a Bengali page names each unit one way, in Bengali.
 NAMES_BN = {
@@ -62,6 +64,7 @@ NAMES_BN = {
     "000.15.01.H99": "ডেমো প্রদেশের কর্মসংস্থান সেবা কেন্দ্র",
     "000.00.51.H99": "ডেমো প্রদেশের ভূমি নিবন্ধন অফিস",
     "000.00.14.H99": "ডেমো প্রদেশের স্বাস্থ্য বিভাগ",
+    "000.00.12.H99": "ডেমো প্রদেশের শিক্ষা ও প্রশিক্ষণ বিভাগ",
 }
 
 
@@ -117,6 +120,8 @@ USERS = [
     DemoUser("specialist_health", "Giang Thị Hường", Role.SPECIALIST, "000.00.14.H99"),
     DemoUser("inspector_health", "Lục Văn Khải", Role.SPECIALIST, "000.00.14.H99"),
     DemoUser("approver_health", "Âu Thị Nhàn", Role.APPROVER, "000.00.14.H99"),
+    DemoUser("specialist_education", "Tiêu Thị Phương", Role.SPECIALIST, "000.00.12.H99"),
+    DemoUser("approver_education", "Lã Văn Thịnh", Role.APPROVER, "000.00.12.H99"),
 ]
 # Teams and councils (units.Team): (unit code, catalog team kind, name, members). A step naming the kind is
 # done by the unit's team; any member may act (catalog/who.py).

@@ -1,11 +1,13 @@
-"""A bundled demo outside agency that answers (the tax authority, the electricity company): never in production.
+"""A bundled demo outside agency that answers (the tax authority, the electricity company, the exam system): never
+in production.
 
 Only with DEMO_NATIONAL_ENABLED (the demo's outside systems; `motcua check --deploy` fails with it on and
 DEBUG off). It speaks the protocol of integrations/outside.py and answers at once, from the data sent:
 
 - `tax`: the land-transfer taxes of a transfer price (personal income tax 2 %, registration fee 0.5 %),
   answered as paid (a demo: the real authority notifies the tax, the applicant pays, it confirms);
-- `electricity`: a connection contract and meter number.
+- `electricity`: a connection contract and meter number;
+- `exam_system`: the candidate's number (số báo danh) from the Ministry of Education's exam system.
 
 POST /demo-outside/<agency>   → 200 {"status": "answered", "reference": ..., ...}
 """
@@ -13,6 +15,7 @@ POST /demo-outside/<agency>   → 200 {"status": "answered", "reference": ..., .
 from __future__ import annotations
 
 import json
+import zlib
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -40,4 +43,8 @@ def answer(request: HttpRequest, agency: str) -> JsonResponse:
                              "personal_income_tax": price * 2 // 100, "registration_fee": price * 5 // 1000})
     if agency == "electricity":
         return JsonResponse({"status": "answered", "reference": f"HD-{dossier}", "meter": f"PE{abs(hash(dossier)) % 10**8:08d}"})
+    if agency == "exam_system":
+        # A candidate number of the form the exam uses: the council's two digits, then six.
+        return JsonResponse({"status": "answered", "reference": f"SBD-{dossier}",
+                             "candidate_number": f"99{zlib.crc32(dossier.encode()) % 10**6:06d}"})
     return JsonResponse({"status": "refused", "message": "unknown agency"}, status=404)

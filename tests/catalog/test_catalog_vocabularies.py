@@ -56,11 +56,11 @@ def test_the_shipped_catalog_holds_today_s_vocabularies():
     assert v.levels == {"ministry", "province", "commune"}
     assert set(v.unit_kinds) == {"ministry", "province", "department", "commune", "one_stop"}
     assert set(v.roles) == vocab.PLATFORM_ROLES
-    assert len(v.document_types) == 39 and "enterprise_registration_certificate" in v.document_types
+    assert len(v.document_types) == 41 and "enterprise_registration_certificate" in v.document_types
     assert len(v.agencies) == 12 and len(v.registries) == 7
     assert set(v.programmes) == {"project-06"} and v.programmes["project-06"]["name"]["vi"].startswith("Đề án 06")
     # Who does the work (catalog/who.yaml): agencies that are not motcua users, kinds of teams.
-    assert set(v.outside_agencies) == {"tax", "electricity"} and set(v.teams) == {"food_safety_inspection"}
+    assert set(v.outside_agencies) == {"tax", "electricity", "exam_system"} and set(v.teams) == {"food_safety_inspection"}
     assert v.person_registries == {"population", "civil_status", "social_insurance", "driving_licence", "traffic_violations"}
     assert v.country["holidays"] == "VN" and v.currency["format"]["vi"] == "%(amount)s đồng"
 

@@ -36,7 +36,10 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LAND = DEFINITIONS["1.013831-dang-ky-bien-dong-dat-dai.yaml"]
 FOOD = DEFINITIONS["1.001467-cap-giay-chung-nhan-an-toan-thuc-pham-dich-vu-an-uong.yaml"]
 POWER = DEFINITIONS["2.002244-cap-dien-moi-tu-luoi-dien-ha-ap.yaml"]
+HOLDER = DEFINITIONS["2.002245-thay-doi-chu-the-hop-dong-mua-ban-dien.yaml"]
+EXAM = DEFINITIONS["1.005142-dang-ky-du-thi-tot-nghiep-thpt-xet-tuyen.yaml"]
 AN_BINH, HOA_THUAN, LAND_OFFICE, HEALTH = "000.11.00.H99", "000.12.00.H99", "000.00.51.H99", "000.00.14.H99"
+EDUCATION = "000.00.12.H99"
 MONDAY = "2026-12-07 02:00:00"  # 09:00 in Viet Nam, Monday 7 December 2026
 
 
@@ -250,7 +253,7 @@ def test_the_inspection_group_sets_the_visit_the_applicant_is_told_and_the_visit
 @pytest.fixture
 def demo_agency(monkeypatch, settings):
     """The electricity company's endpoint is the bundled demo agency, called in process."""
-    settings.OUTSIDE_AGENCY_ENDPOINTS = {"electricity": "http://agency.test/electricity", "tax": "http://agency.test/tax"}
+    settings.OUTSIDE_AGENCY_ENDPOINTS = {a: f"http://agency.test/{a}" for a in ("electricity", "tax", "exam_system")}
     sent = []
 
     def post(url, body, headers, timeout):
@@ -305,6 +308,55 @@ def test_an_agency_that_fails_is_tried_again_and_a_dossier_ended_meanwhile_sends
     _act("approver_anbinh", code, "stop", {"reason": "Người dân đề nghị dừng."})
     assert outside.deliver_outside(now=request.next_attempt_at + timedelta(seconds=1))["cancelled"] == 1
     assert OutsideRequest.objects.get(pk=request.pk).state == OutsideRequest.State.CANCELLED
+
+
+def test_the_electricity_company_changes_the_contract_s_holder_from_the_declared_data(demo, demo_agency):
+    citizen = ApiClient("citizen")
+    r = citizen.post("/dossiers", {"procedure": "2.002245", "data": HOLDER["example"],
+                                   "components": citizen.references(components_for(HOLDER, HOLDER["example"]))})
+    assert r.status_code == 201, r.content
+    code = r.json()["code"]
+    assert r.json()["unit"] == AN_BINH and r.json()["fee"] == 0
+    _act("onestop_anbinh", code, "receive")
+    _act("onestop_anbinh", code, "start_processing", {"task": "change"})
+    assert outside.deliver_outside()["answered"] == 1
+    url, body, _headers = demo_agency[0]
+    assert url == "http://agency.test/electricity" and body["procedure"] == "2.002245"
+    assert body["data"] == {k: HOLDER["example"][k] for k in HOLDER["workflow"]["steps"][1]["outside"]["send"]}
+    assert OutsideRequest.objects.get(task__dossier__code=code).answer["reference"] == f"HD-{code}"
+    _act("onestop_anbinh", code, "issue_result")
+    assert _act("onestop_anbinh", code, "return_result")["status"] == 10
+
+
+def test_the_exam_registration_is_sent_to_the_ministry_s_system_which_answers_the_candidate_s_number(demo, demo_agency):
+    with freeze_time(MONDAY, tick=True):
+        citizen = ApiClient("citizen")
+        r = citizen.post("/dossiers", {"procedure": "1.005142", "data": EXAM["example"], "components": []})
+        assert r.status_code == 201, r.content
+        code = r.json()["code"]
+        assert r.json()["unit"] == EDUCATION and r.json()["fee"] == 0
+        # The candidate's name, birth date and residence (the priority area) come from the population registry.
+        dossier = Dossier.objects.get(code=code)
+        assert dossier.data["full_name"] == "Nguyễn Văn An" and dossier.data["permanent_address"]
+        _act("onestop_prov", code, "receive")
+        # 5 working days from Monday 7 December: Monday 14.
+        assert _local_day(Dossier.objects.get(code=code).due_at) == date(2026, 12, 14)
+        # Only the Department's staff check it; the police's do not even see it.
+        assert ApiClient("specialist_police").get(f"/dossiers/{code}").status_code == 404
+        _act("specialist_education", code, "start_processing", {"task": "check"})
+        _act("specialist_education", code, "transfer", {"task": "check"})
+        request = OutsideRequest.objects.get(task__dossier__code=code, task__step="exam_system")
+        assert request.agency == "exam_system" and not request.clock_stops
+        assert set(request.body["data"]) == set(EXAM["workflow"]["steps"][2]["outside"]["send"])
+        assert "full_name" not in request.body["data"]  # only what the step declares is sent
+        assert outside.deliver_outside()["answered"] == 1
+        answer = OutsideRequest.objects.get(pk=request.pk).answer
+        assert answer["reference"] == f"SBD-{code}" and len(answer["candidate_number"]) == 8
+        # The agency's own answer opens the step after it (it was left waiting when a working step followed).
+        assert _tasks(code)["sign"].status == TaskStatus.OPEN and _tasks(code)["sign"].unit.code == EDUCATION
+        _act("approver_education", code, "approve", {"task": "sign"})
+        _act("approver_education", code, "issue_result")
+        assert _act("onestop_prov", code, "return_result")["status"] == 10
 
 
 def test_the_demo_agency_refuses_what_is_not_its_protocol():

@@ -126,11 +126,14 @@ def answer_from_agency(request_id: int, answer: dict) -> Dossier | None:
             return None
         dossier = (Dossier.objects.select_for_update(of=("self",))
                    .select_related("unit", "procedure", "procedure_version").get(pk=request.task.dossier_id))
-        task = next((t for t in dossier.tasks.select_related("unit", "assignee") if t.pk == request.task_id), None)
+        tasks = list(dossier.tasks.select_related("unit", "assignee"))
+        task = next((t for t in tasks if t.pk == request.task_id), None)
         if task is None or task.status != TaskStatus.OPEN or request.state == OutsideRequest.State.ANSWERED:
             return None
         before = history.look_before(dossier)
-        ctx = Ctx(dossier, None, now, grants=())
+        # The workflow opens the next steps from the list the answered task is in: given another copy of the
+        # tasks, it saw the step still open and left a working step after it waiting for ever.
+        ctx = Ctx(dossier, None, now, grants=(), tasks=tasks)
         from_status = dossier.status
         data = _answered(ctx, task, {**answer, "on_paper": False})
         dossier.updated_at = now
