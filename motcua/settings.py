@@ -471,7 +471,7 @@ OUTSIDE_AGENCY_TOKEN = env_str("OUTSIDE_AGENCY_TOKEN")
 # {"tax": "whsec_…"} or {"tax": ["whsec_new", "whsec_old"]} during a rotation; an agency without one cannot
 # deliver answers to /api/v1/outside/<agency>/answers (404). The demo's agency signs with the published
 # demo secret (integrations/demo_outside.py), in a demo run only.
-DEMO_OUTSIDE_AGENCY_SECRET = "whsec_bW90Y3VhIGRlbW8gb3V0c2lkZSBhZ2VuY3kgc2VjcmV0"  # published: demo only
+DEMO_OUTSIDE_AGENCY_SECRET = "whsec_bW90Y3VhIGRlbW8gb3V0c2lkZSBhZ2VuY3kgc2VjcmV0"  # noqa: S105 - published, demo only
 OUTSIDE_AGENCY_SECRETS = json.loads(env_str("OUTSIDE_AGENCY_SECRETS", "") or "{}") or (
     {a: DEMO_OUTSIDE_AGENCY_SECRET for a in ("tax", "electricity")} if DEMO_NATIONAL_ENABLED and DEBUG else {}
 )

@@ -44,7 +44,7 @@ def answer(request: HttpRequest, agency: str) -> JsonResponse:
         return JsonResponse({"status": "refused", "message": "not JSON"}, status=400)
     if not isinstance(body, dict) or body.get("protocol") != "motcua.outside/1" or not isinstance(body.get("data"), dict):
         return JsonResponse({"status": "refused", "message": "not a motcua.outside/1 request"}, status=400)
-    dossier, data = str(body.get("dossier", ""))[:48], body["data"]
+    dossier = str(body.get("dossier", ""))[:48]
     if agency == "tax":
         return JsonResponse({"status": "accepted"}, status=202)
     if agency == "electricity":

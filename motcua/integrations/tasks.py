@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from django_tasks import task
-
 from django.conf import settings
+from django_tasks import task
 
 from motcua.integrations import demo_outside, outside, webhooks
 from motcua.integrations.national import sync
