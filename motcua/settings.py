@@ -276,6 +276,8 @@ _RATE_LIMIT_DEFAULTS = {
     "catalog_write_ip": "3000/h",
     "catalog_import": "20/h",   # zips of procedure files imported by one account
     "catalog_import_ip": "60/h",
+    "outside_answer": "120/m",     # answers delivered later by one outside agency (POST /api/v1/outside/…/answers)
+    "outside_answer_ip": "120/m",  # the same from one address, whatever the agency
 }
 RATE_LIMITS = {name: env_str(f"RATE_LIMIT_{name.upper()}", rate) for name, rate in _RATE_LIMIT_DEFAULTS.items()}
 # --- end of the security hardening block ----------------------------------------------------------
@@ -467,6 +469,16 @@ OUTSIDE_AGENCY_ENDPOINTS = json.loads(env_str("OUTSIDE_AGENCY_ENDPOINTS", "") or
     {a: f"{PUBLIC_URL}/demo-national/outside/{a}" for a in ("tax", "electricity", "exam_system")} if DEMO_NATIONAL_ENABLED and DEBUG else {}
 )
 OUTSIDE_AGENCY_TOKEN = env_str("OUTSIDE_AGENCY_TOKEN")
+# The shared secret each outside agency signs its later answers with (Standard Webhooks, "whsec_…"), as JSON
+# {"tax": "whsec_…"} or {"tax": ["whsec_new", "whsec_old"]} during a rotation; an agency without one cannot
+# deliver answers to /api/v1/outside/<agency>/answers (404). The demo's agency signs with the published
+# demo secret (integrations/demo_outside.py), in a demo run only.
+DEMO_OUTSIDE_AGENCY_SECRET = "whsec_bW90Y3VhIGRlbW8gb3V0c2lkZSBhZ2VuY3kgc2VjcmV0"  # noqa: S105 - published, demo only
+OUTSIDE_AGENCY_SECRETS = json.loads(env_str("OUTSIDE_AGENCY_SECRETS", "") or "{}") or (
+    {a: DEMO_OUTSIDE_AGENCY_SECRET for a in ("tax", "electricity")} if DEMO_NATIONAL_ENABLED and DEBUG else {}
+)
+# How far a signed answer's timestamp may be from now, either way (Standard Webhooks' usual five minutes).
+OUTSIDE_ANSWER_TOLERANCE_SECONDS = env_int("OUTSIDE_ANSWER_TOLERANCE_SECONDS", 300)
 OUTSIDE_AGENCY_TIMEOUT_SECONDS = float(env_str("OUTSIDE_AGENCY_TIMEOUT_SECONDS", "15"))
 NATIONAL_SYNC_TIMEOUT_SECONDS = float(env_str("NATIONAL_SYNC_TIMEOUT_SECONDS", "15"))
 # Indicator 1.4: a dossier's receipt counts as synchronized on time when the portal acknowledged it within this.

@@ -17,6 +17,7 @@ from motcua.dossiers.api import router as dossiers_router
 from motcua.drafts.api import router as drafts_router
 from motcua.insights.api import router as insights_router
 from motcua.integrations.api import router as webhooks_router
+from motcua.integrations.outside_api import router as outside_router
 from motcua.lib.errors import ActionError
 from motcua.monitoring.api import router as monitoring_router
 from motcua.petitions.api import router as petitions_router
@@ -80,6 +81,7 @@ api.add_router("/vault", vault_router)
 api.add_router("/uploads", uploads_router)
 api.add_router("/petitions", petitions_router)
 api.add_router("/webhooks", webhooks_router)
+api.add_router("/outside", outside_router)  # outside agencies deliver their later answers (signed, no token)
 
 
 def _error(request: HttpRequest, http_status: int, code: str, message: str, /, **extra: object):

@@ -28,6 +28,7 @@ from motcua.dossiers.models import DeadlineState, Dossier, Status, Task, TaskSta
 from motcua.identity.models import User
 from motcua.units.models import Role
 from motcua.units.scope import Grants, grants_of, units_for, units_granted
+from motcua.units.teams import teams_of
 
 PAGE_SIZE = 50
 COUNT_CAP = 99  # the navigation counts up to here, then says "99+": a count never reads a whole subtree
@@ -61,7 +62,11 @@ def _mine(dossiers, user, grants, now):
 
 
 def _to_claim(dossiers, user, grants, now):
-    return dossiers.filter(Exists(_open_tasks().filter(_open_steps_of(grants), assignee__isnull=True)))
+    # A team's step is its members' to claim (whatever their role or unit), not the role's at the unit.
+    steps = _open_steps_of(grants) & Q(team="")
+    for unit_id, key in sorted(teams_of(user)):
+        steps |= Q(unit_id=unit_id, team=key)
+    return dossiers.filter(Exists(_open_tasks().filter(steps, assignee__isnull=True)))
 
 
 def _waiting_applicant(dossiers, user, grants, now):

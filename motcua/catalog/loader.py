@@ -23,7 +23,14 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog import vocab
 from motcua.catalog.fees import standard_amount
-from motcua.catalog.models import CatalogVersion, Procedure, ProcedureVersion, programmes_key
+from motcua.catalog.models import (
+    CatalogVersion,
+    Procedure,
+    ProcedureVersion,
+    hand_over_key,
+    implementers_key,
+    programmes_key,
+)
 from motcua.catalog.reports import Report
 from motcua.catalog.validate import Problem, problems
 from motcua.catalog.yamlpos import line_index, line_of, scan
@@ -239,13 +246,16 @@ def store(definition: Definition, *, make_current: bool = True) -> LoadOutcome:
     ):
         search_text = _search_text(latest.definition)
         programmes = programmes_key(latest.definition.get("programmes", []))
-        if (procedure.search_text != search_text or procedure.programmes_key != programmes) \
+        implementers, hand_over = implementers_key(latest.definition), hand_over_key(latest.definition)
+        if (procedure.search_text != search_text or procedure.programmes_key != programmes
+                or procedure.implementers_key != implementers or procedure.hand_over_key != hand_over) \
                 and procedure.current_id == latest.pk:
             # Stored by an older way of building it: refreshed at the next load
             # (start-up loads every time), without a new version.
             procedure.search_text = search_text
             procedure.programmes_key = programmes
-            procedure.save(update_fields=["search_text", "programmes_key"])
+            procedure.implementers_key, procedure.hand_over_key = implementers, hand_over
+            procedure.save(update_fields=["search_text", "programmes_key", "implementers_key", "hand_over_key"])
         return LoadOutcome(procedure, latest, created=False)
     if procedure is None:
         procedure = Procedure(code=d["code"])
@@ -273,6 +283,8 @@ def _set_facts(procedure: Procedure, d: dict) -> None:
     procedure.levels = d["levels"]
     procedure.levels_key = "," + ",".join(d["levels"]) + ","
     procedure.agency = d.get("agency", "")
+    procedure.implementers_key = implementers_key(d)
+    procedure.hand_over_key = hand_over_key(d)
     procedure.unit_codes_key = ("," + ",".join(d["unit_codes"]) + ",") if d.get("unit_codes") else ""
     procedure.programmes_key = programmes_key(d.get("programmes", []))
     procedure.service_mode = d["service_mode"]

@@ -24,6 +24,12 @@ class Procedure(models.Model):
     # ",commune,province," so "implemented at level X" is one indexed LIKE, on every database.
     levels_key = models.CharField(max_length=64, db_index=True, default="")
     agency = models.CharField(max_length=32, blank=True, default="")
+    # ",province/health,commune/,": the (level, agency) of every unit that receives and decides it (its
+    # `receivers`, else its levels with its agency; "" is the level's own administration), so "the
+    # procedures this unit implements" is one LIKE whether or not a condition chooses the receiver.
+    implementers_key = models.CharField(max_length=255, db_index=True, blank=True, default="")
+    # ",commune,": the levels whose desks may take it in and hand it over (`hand_over`).
+    hand_over_key = models.CharField(max_length=64, blank=True, default="")
     unit_codes_key = models.TextField(blank=True, default="")  # ",code,code," or empty: every unit
     # ",project-06," (the catalog's programmes the current version names): one indexed LIKE, as levels_key.
     programmes_key = models.CharField(max_length=255, db_index=True, blank=True, default="")
@@ -91,6 +97,18 @@ class ProcedureVersion(models.Model):
     @property
     def components(self) -> list[dict]:
         return self.definition.get("components", [])
+
+
+def implementers_key(definition: dict) -> str:
+    """The column's form of who implements a definition: `receivers` when it has them, else levels × agency."""
+    pairs = [(r["level"], r.get("agency", "")) for r in definition.get("receivers") or []] or [
+        (level, definition.get("agency", "")) for level in definition["levels"]]
+    return "," + ",".join(dict.fromkeys(f"{level}/{agency}" for level, agency in pairs)) + ","
+
+
+def hand_over_key(definition: dict) -> str:
+    levels = (definition.get("hand_over") or {}).get("levels") or []
+    return ("," + ",".join(levels) + ",") if levels else ""
 
 
 def programmes_key(programmes: list[str]) -> str:

@@ -26,37 +26,34 @@ class Filters:
 
 
 def implemented_by(unit: Unit) -> Q:
-    """Procedures a unit implements: at its level, of its agency, and not limited to other units.
+    """Procedures a unit takes in: those it implements, and those its desk hands over to a higher level.
 
-    A ministry or People's Committee implements the procedures that name no
-    agency; a department implements those of its agency; a one-stop desk
-    implements none (it receives for others).
+    A ministry or People's Committee implements the procedures that name no agency at its level; a
+    department those of its agency; a procedure's `receivers` name the (level, agency) pairs instead
+    (the Health Department for large kitchens, the commune for small ones). A level's administration
+    also lists the procedures its desk may take in for a higher level (`hand_over`: the commune's desk
+    receives the provincial land procedure). A one-stop desk implements none (it receives for others).
     """
-    if unit.kind in level_kinds():
-        condition = Q(agency="")
-    elif unit.kind == UnitKind.DEPARTMENT and unit.agency:
-        condition = Q(agency=unit.agency)
-    else:
-        return Q(pk__in=[])
-    return (
-        by_rule(unit, condition)
+    implements = (
+        by_rule(unit)
         # A procedure the unit's administrator stopped (catalog.ProcedureOffer) is not the unit's.
         & ~Q(pk__in=ProcedureOffer.objects.filter(unit=unit, offered=False).values("procedure_id"))
     )
+    if unit.kind in level_kinds():
+        implements |= Q(hand_over_key__contains=f",{unit.level},")
+    return implements
 
 
-def by_rule(unit: Unit, condition: Q | None = None) -> Q:
-    """The catalog's rule alone (level, agency, unit codes), before any administrator's word."""
-    if condition is None:
-        if unit.kind in level_kinds():
-            condition = Q(agency="")
-        elif unit.kind == UnitKind.DEPARTMENT and unit.agency:
-            condition = Q(agency=unit.agency)
-        else:
-            return Q(pk__in=[])
+def by_rule(unit: Unit) -> Q:
+    """The catalog's rule alone (level and agency, or the receivers; unit codes), before any administrator's word."""
+    if unit.kind in level_kinds():
+        agency = ""
+    elif unit.kind == UnitKind.DEPARTMENT and unit.agency:
+        agency = unit.agency
+    else:
+        return Q(pk__in=[])
     return (
-        condition
-        & Q(levels_key__contains=f",{unit.level},")
+        Q(implementers_key__contains=f",{unit.level}/{agency},")
         & (Q(unit_codes_key="") | Q(unit_codes_key__contains=f",{unit.code},"))
     )
 

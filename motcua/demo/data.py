@@ -124,9 +124,12 @@ USERS = [
     DemoUser("approver_education", "Lã Văn Thịnh", Role.APPROVER, "000.00.12.H99"),
 ]
 # Teams and councils (units.Team): (unit code, catalog team kind, name, members). A step naming the kind is
-# done by the unit's team; any member may act (catalog/who.py).
+# done by the unit's team; any member may act (catalog/who.py). The Health Department's group seats the ward's
+# officer too (a council gathers people of several units): he reads and works its steps, and nothing more of
+# the department's (dossiers/access.team_steps; tests/dossiers/test_who_scope.py, the authorization matrix).
 TEAMS = [
-    ("000.00.14.H99", "food_safety_inspection", "Đoàn thẩm định an toàn thực phẩm Sở Y tế", ["inspector_health", "specialist_health"]),
+    ("000.00.14.H99", "food_safety_inspection", "Đoàn thẩm định an toàn thực phẩm Sở Y tế",
+     ["inspector_health", "specialist_health", "specialist_hoathuan"]),
     ("000.11.00.H99", "food_safety_inspection", "Tổ thẩm định an toàn thực phẩm xã An Bình", ["specialist_anbinh"]),
     ("000.12.00.H99", "food_safety_inspection", "Tổ thẩm định an toàn thực phẩm phường Hòa Thuận", ["specialist_hoathuan"]),
 ]

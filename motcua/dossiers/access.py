@@ -6,17 +6,41 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from motcua.dossiers.models import Dossier, Task
+from motcua.dossiers.models import Dossier, Task, TaskStatus
 from motcua.lib.errors import NotFound
 from motcua.units.scope import Grants, grants_of, units_served
+from motcua.units.teams import teams_of
+
+# The steps of a team that give its members the dossier: the one open now (theirs to work) and the ones
+# they did (the page they land on after recording the visit, its history). A step still waiting or
+# skipped gives nothing: the council reads a dossier when its turn has come, not before.
+TEAM_STEP_STATUSES = (TaskStatus.OPEN, TaskStatus.DONE)
+
+
+def team_steps(user) -> Q | None:
+    """The dossiers with a step of one of the user's teams, open or done (None: on no team).
+
+    A team or council (units.Team) gathers people of several units: the member from another agency
+    reads and lists the dossiers of their team's steps through this, and acts only on those steps
+    (dossiers/workflow.workable_tasks); no other step and no other dossier of the team's unit.
+    """
+    teams = teams_of(user)
+    if not teams:
+        return None
+    mine = Q()
+    for unit_id, key in sorted(teams):
+        mine |= Q(unit_id=unit_id, team=key)
+    return Q(Exists(Task.objects.filter(mine, dossier=OuterRef("pk"), status__in=TEAM_STEP_STATUSES)))
 
 
 def _served(user, grants: Grants | None = None) -> Q:
     # A dossier is the business of the unit that received it and of every unit
-    # that has a step of it (inter-agency work).
+    # that has a step of it (inter-agency work), and of the members of a team one of its steps names.
     # Sibling agencies do not read each other's dossiers (units.scope.units_served; docs/security.md).
     units = units_served(grants_of(user) if grants is None else grants).values("pk")
-    return Q(unit__in=units) | Q(Exists(Task.objects.filter(dossier=OuterRef("pk"), unit__in=units)))
+    served = Q(unit__in=units) | Q(Exists(Task.objects.filter(dossier=OuterRef("pk"), unit__in=units)))
+    team = team_steps(user)
+    return served if team is None else served | team
 
 
 def visible_dossiers(user, grants: Grants | None = None) -> QuerySet[Dossier]:
@@ -27,7 +51,7 @@ def visible_dossiers(user, grants: Grants | None = None) -> QuerySet[Dossier]:
     """
     if not getattr(user, "is_authenticated", False):
         return Dossier.objects.none()
-    if grants is not None and not grants:
+    if grants is not None and not grants and not teams_of(user):
         return Dossier.objects.filter(applicant=user)
     return Dossier.objects.filter(Q(applicant=user) | _served(user, grants))
 

@@ -177,6 +177,10 @@ class Task(models.Model):
     # A legal inner deadline in calendar days from the step's opening (an inspection within 15 days):
     # the step's due date is the earlier of it and the step's share of the working days.
     calendar_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The step's `team` (a kind of the catalog's teams; "" for none): the unit's team of that kind works
+    # it, and its members read the dossier while the step is open or done (dossiers/access.py), whatever
+    # their own unit. Kept here so that the scope is a query, not a read of every definition.
+    team = models.CharField(max_length=32, blank=True, default="")
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.WAITING)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
     opened_at = models.DateTimeField(null=True, blank=True)

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import Procedure
-from motcua.dossiers.access import staff_dossiers
+from motcua.dossiers.access import staff_dossiers, team_steps
 from motcua.dossiers.models import Channel, Dossier, Status, Task
 from motcua.lib.errors import Invalid
 from motcua.lib.text import fold
@@ -144,14 +144,17 @@ def for_officer(user, filters: Filters, window: int | None = None) -> QuerySet[D
         matching(Dossier.objects.filter(Exists(Task.objects.filter(dossier=OuterRef("pk"), unit__in=units))), filters,
                  procedures),
     ]
+    team = team_steps(user)
+    if team is not None:  # a member of a team or council: the dossiers of its steps, a third half
+        halves.append(matching(Dossier.objects.filter(team), filters, procedures))
     if window is None:
-        own, stepped = (half.order_by().values("pk") for half in halves)
+        parts = [half.order_by().values("pk") for half in halves]
     elif connection.features.supports_slicing_ordering_in_compound:  # PostgreSQL: (… LIMIT n) UNION (… LIMIT n)
-        own, stepped = (half.order_by(*ORDER).values("pk")[:window] for half in halves)
+        parts = [half.order_by(*ORDER).values("pk")[:window] for half in halves]
     else:  # SQLite takes no LIMIT in a compound's parts, but does in an IN (…) inside one
-        own, stepped = (Dossier.objects.filter(pk__in=half.order_by(*ORDER).values("pk")[:window]).values("pk")
-                        for half in halves)
-    return Dossier.objects.filter(pk__in=own.union(stepped))
+        parts = [Dossier.objects.filter(pk__in=half.order_by(*ORDER).values("pk")[:window]).values("pk")
+                 for half in halves]
+    return Dossier.objects.filter(pk__in=parts[0].union(*parts[1:]))
 
 
 def _int_in(raw: str | int | None, allowed: list[int], field: str) -> int | None:

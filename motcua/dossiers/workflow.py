@@ -67,6 +67,7 @@ def create_tasks(dossier: Dossier, now: datetime) -> list[Task]:
             dossier=dossier, step=s["id"], name=s["name"], unit=step_unit(dossier, s.get("unit")),
             role=s["role"], after=s.get("after", []), days=float(s["days"]) * scale, is_end=bool(s.get("end")),
             may_request_supplement=bool(s.get("may_request_supplement")), calendar_days=s.get("calendar_days"),
+            team=s.get("team", ""),
             status=TaskStatus.WAITING if evaluate(s.get("when"), dossier.data, context) else TaskStatus.SKIPPED,
         )
         for s in steps
@@ -229,9 +230,8 @@ def workable_tasks(open_tasks: Iterable[Task], kind: str, user, roles_at: Callab
 
 def _holds(task: Task, user, roles_at: Callable[[Unit], set[str]]) -> bool:
     """A step of a team is held by its members (whatever their role); any other by its role at its unit."""
-    team = who.step(task.dossier.procedure_version.definition, task.step).get("team")
-    if team:
-        return is_member(user, task.unit_id, team)
+    if task.team:
+        return is_member(user, task.unit_id, task.team)
     return task.role in roles_at(task.unit)
 
 

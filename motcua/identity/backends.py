@@ -21,10 +21,12 @@ class UserBackend(ModelBackend):
     def get_user(self, user_id):
         model = get_user_model()
         memberships = apps.get_model("units", "Membership").objects.filter(user=OuterRef("pk"))
+        # And whether they sit on a team or council (units.teams.teams_of): nobody does but a few officers.
+        seats = apps.get_model("units", "Team").members.through.objects.filter(user=OuterRef("pk"))
         try:
             user = (
                 model._default_manager.select_related("citizen")
-                .annotate(serves_units=Exists(memberships))
+                .annotate(serves_units=Exists(memberships), on_teams=Exists(seats))
                 .get(pk=user_id)
             )
         except model.DoesNotExist:

@@ -101,6 +101,12 @@ def _serves_units() -> Exists:
     return Exists(apps.get_model("units", "Membership").objects.filter(user=OuterRef("user_id")))
 
 
+@cache
+def _on_teams() -> Exists:
+    """Whether the token's user sits on a team or council (units.teams.teams_of asks only then)."""
+    return Exists(apps.get_model("units", "Team").members.through.objects.filter(user=OuterRef("user_id")))
+
+
 def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -142,12 +148,12 @@ class ApiToken(models.Model):
         # are then known to be none, without the membership query (units.scope.grants_of).
         token = (
             cls.objects.live().select_related("user__citizen__home_unit").filter(digest=_digest(raw))
-            .annotate(serves_units=_serves_units()).first()
+            .annotate(serves_units=_serves_units(), on_teams=_on_teams()).first()
         )
         if token is None or not token.user.is_active:
             return None
         user = token.user
-        user.serves_units = token.serves_units
+        user.serves_units, user.on_teams = token.serves_units, token.on_teams
         if not token.serves_units:
             user._motcua_grants = ()  # what units.scope.grants_of would read: no membership
         return user

@@ -12,12 +12,14 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from motcua.identity import oidc
 from motcua.identity.citizens import read_claims, upsert_citizen
+from motcua.lib import events
 from motcua.lib.ratelimit import Failures, locked_out, rate_limited, too_many
 
 # Wrong passwords by account and by address (settings.RATE_LIMITS "login", "login_ip"): a lockout.
@@ -117,6 +119,9 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         return _refused(request, error)
     auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     request.session[ID_TOKEN] = result.id_token  # after login(), which may start a fresh session
+    # The e-ID vouched for this identity number: what was kept for it (a result held by a person named in
+    # someone else's form) is theirs now (the vault subscribes).
+    events.announce(events.CitizenSignedIn(user=user, personal_id=user.citizen.personal_id, at=timezone.now()))
     return redirect(result.next_url)
 
 

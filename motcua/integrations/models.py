@@ -100,3 +100,27 @@ class DemoNationalChange(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class OutsideAnswer(models.Model):
+    """A message an outside agency sent to deliver an answer later (`POST /api/v1/outside/{agency}/answers`).
+
+    Its Standard Webhooks id is remembered with the answer it was given: the same message sent again (the
+    agency's retry after a lost answer, or a replay within the timestamp tolerance) is answered the same
+    and does nothing twice. Written in the transaction that records the answer on the dossier.
+    """
+
+    agency = models.CharField(max_length=32)
+    message_id = models.CharField(max_length=128)
+    request = models.ForeignKey("dossiers.OutsideRequest", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    received_at = models.DateTimeField()
+    status = models.PositiveSmallIntegerField()  # the HTTP status answered
+    outcome = models.JSONField(default=dict)  # the body answered
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["agency", "message_id"], name="outside_answer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.agency}:{self.message_id}"

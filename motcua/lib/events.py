@@ -75,6 +75,21 @@ class ResultRevoked:
 
 
 @dataclass(frozen=True)
+class CitizenSignedIn:
+    """A citizen signed in with the national e-ID (identity/views.py), their identity number read from it.
+
+    `user`: the citizen's account (with `citizen`, its profile); `personal_id`: the number the e-ID vouched for.
+    The vault hands them the documents kept for that number while they had no account (vault/store.py).
+    """
+
+    kind: ClassVar[str] = "citizen.signed_in"
+
+    user: Any
+    personal_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class PetitionChanged:
     """One change of a petition (feedback, petition, complaint) by petitions/actions, as written to its history.
 

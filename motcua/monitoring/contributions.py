@@ -31,6 +31,12 @@ Rules (KPI-766.md §3 and §5 "Decided readings"; docs/monitoring.md says which 
   petition of kind "complaint" is filed about it, petitions/); one failure per dossier;
 - every procedure issues a result document, which issue_result signs, stores and
   puts in the applicant's vault: e_result = status in (9, 10) (4.1, 4.2, 4.4);
+- a refusal after processing (an officer's choice with `refuse`, Dossier.decisions["refusal"]) is a
+  processed dossier whose result is "refused": it ends at 9 (then 10) when its signed refusal letter is
+  issued, and that letter is its e-result, put in the vault like any result (KPI-766 §1.1: a result code
+  and a file; §3 G2: 9 is its end, judged on time like any other). It is never status 3, the refusal at
+  receipt that starts no clock. `refused_after_processing` says so for the explanations; no column counts
+  it apart, so the counters and the rebuild read the same facts (tests/monitoring/test_kpi_refusal.py);
 - 4.2 (§5.4) digitized: every component electronic (uploaded, vault, registry,
   scanned at the counter) and the e-result issued; 4.3 (§5.5) reused: a vault
   document or a component actually read from a registry; 4.4 (§5.6): a vault
@@ -99,6 +105,11 @@ def on_time(end: datetime, due: datetime | None, by_date: bool) -> bool:
 
 def e_result(d) -> bool:
     return d.status in E_RESULT and d.finished_at is not None
+
+
+def refused_after_processing(d) -> bool:
+    """Processed (9, 10) with the refusal letter as its result, not the result asked for."""
+    return e_result(d) and bool((getattr(d, "decisions", None) or {}).get("refusal"))
 
 
 def open_key(d, by_date: bool) -> date | None:

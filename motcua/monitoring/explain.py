@@ -31,6 +31,7 @@ from motcua.monitoring.contributions import (
     obligation_awaited,
     on_time,
     open_key,
+    refused_after_processing,
     zone,
 )
 from motcua.monitoring.indicators import INDICATORS, Indicator
@@ -184,6 +185,9 @@ def explain_one(ind: Indicator, d, start: date, end: date, today: date, by_date:
             reason += "; " + _("có khiếu nại về hồ sơ")
         return Line(d, counts, reason)
     if ind.numerator == "finished_e_result":
+        if counts and refused_after_processing(d):
+            # Processed with the result "refused": its signed refusal letter is its electronic result.
+            return Line(d, counts, _("từ chối sau khi giải quyết: văn bản từ chối đã ký số là kết quả điện tử"))
         return Line(d, counts, _("kết quả điện tử đã ký số") if counts else _("không có kết quả điện tử"))
     return Line(d, counts, _receipt_reason(ind.numerator, d, counts))
 

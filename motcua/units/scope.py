@@ -8,6 +8,7 @@ from typing import NamedTuple
 from django.db.models import Q, QuerySet
 
 from motcua.units.models import CATALOG_ROLES, Membership, Role, Unit
+from motcua.units.teams import teams_of
 
 
 def units_for(user, role: str | None = None) -> QuerySet[Unit]:
@@ -63,6 +64,10 @@ def grants_of(user) -> Grants:
         user._motcua_catalog_roles = frozenset(m.role for m in memberships if m.role in CATALOG_ROLES)
     except AttributeError:  # an object that takes no attributes: read again next time
         pass
+    # The teams and councils one sits on widen the dossiers one reads (dossiers/access.team_steps): read
+    # with the grants, so that the scope built from them afterwards (a page's queues, counted in one
+    # statement) reads nothing more. Nothing is read for the many who sit on none (identity's `on_teams`).
+    teams_of(user)
     return grants
 
 

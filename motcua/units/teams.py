@@ -10,6 +10,9 @@ def teams_of(user) -> frozenset[tuple[int, str]]:
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     cached = getattr(user, "_motcua_teams", None)
+    if cached is None and getattr(user, "on_teams", None) is False:
+        # Read with the user by the login backend and the API's token (identity): on no team, no query.
+        cached = frozenset()
     if cached is None:
         cached = frozenset(Team.objects.filter(members=user).values_list("unit_id", "key"))
         try:

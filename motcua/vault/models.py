@@ -31,6 +31,10 @@ class VaultDocument(models.Model):
     source_dossier = models.CharField(max_length=48, blank=True, default="")  # a dossier code
     # What it came from (a result number, "<dossier>/<component>", a demo key): kept once per owner.
     reference = models.CharField(max_length=120, blank=True, default="")
+    # The identity number of the person a result is held by, when it was kept here for them because they had
+    # no account (a child, a person represented; a business's code never signs in): signing in with the
+    # e-ID of that number hands them their own copy (store.hand_to_holder). "" for the owner's own documents.
+    held_for = models.CharField(max_length=32, blank=True, default="", db_index=True)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -128,6 +128,7 @@ def keep_result(
     found, _created = VaultDocument.objects.get_or_create(
         owner=holder_account(dossier, holder), reference=result.number,
         defaults={
+            "held_for": _kept_for(dossier, holder),
             "document_type": document_type if document_type is not None else str(definition.get("document_type", "")),
             "title": title or localized(definition.get("title"), "vi") or result.number,
             "issuer": dossier.unit.name,
@@ -136,11 +137,49 @@ def keep_result(
         },
     )
     for number, part_type, part_title, issuer, *rest in parts:
+        part_holder = rest[0] if rest else None
         VaultDocument.objects.get_or_create(
-            owner=holder_account(dossier, rest[0] if rest else None), reference=number,
-            defaults={"document_type": part_type, "title": part_title, "issuer": issuer, **file},
+            owner=holder_account(dossier, part_holder), reference=number,
+            defaults={"document_type": part_type, "title": part_title, "issuer": issuer,
+                      "held_for": _kept_for(dossier, part_holder), **file},
         )
     return found
+
+
+def _kept_for(dossier, holder: tuple[str, str] | None) -> str:
+    """The holder's ID when the document goes to the applicant's vault only because the holder has no account."""
+    if not holder or not holder[1] or holder_account(dossier, holder) != dossier.applicant:
+        return ""
+    mine = getattr(getattr(dossier.applicant, "citizen", None), "personal_id", "")
+    return "" if holder[1] == mine else str(holder[1])[:32]
+
+
+HANDED_FIELDS = ("document_type", "title", "issuer", "issued_on", "valid_until", "storage_name", "sha256", "size",
+                 "content_type", "origin", "source_dossier", "reference")
+
+
+def hand_to_holder(user, personal_id: str) -> list[VaultDocument]:
+    """Give the citizen of `personal_id` their own copy of every document kept for that number (`held_for`).
+
+    Called when they sign in with the e-ID (lib/events.CitizenSignedIn): the applicant who acted for them
+    keeps theirs (they asked for it and may still need it); the holder's copy is a document of their own,
+    offered to their later dossiers like any other. Once per document: their copy has the same reference.
+    """
+    if not personal_id:
+        return []
+    handed = []
+    for kept in VaultDocument.objects.filter(held_for=personal_id).exclude(owner=user).order_by("created_at", "id"):
+        copy, created = VaultDocument.objects.get_or_create(
+            owner=user, reference=kept.reference,
+            defaults={**{name: getattr(kept, name) for name in HANDED_FIELDS}, "created_at": timezone.now()},
+        )
+        if created:
+            handed.append(copy)
+    return handed
+
+
+def on_citizen_signed_in(event) -> None:
+    hand_to_holder(event.user, event.personal_id)
 
 
 def keep_issued(

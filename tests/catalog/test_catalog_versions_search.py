@@ -29,7 +29,7 @@ from motcua.dossiers.models import Dossier
 from motcua.identity.models import User
 from motcua.lib.pdf import html_to_pdf
 from motcua.lib.text import fold
-from motcua.units.models import Unit
+from motcua.units.models import Unit, level_kinds
 from tests.conftest import BIRTH as BIRTH_DATA
 from tests.conftest import BIRTH_COMPONENTS
 
@@ -328,7 +328,9 @@ def oracle(q: str = "", field: str = "", level: str = "", unit: str = "", full: 
             continue
         if full and d["service_mode"] != "full":
             continue
-        if target is not None and not implementing_units(p).filter(pk=target.pk).exists():
+        # A unit lists what it receives and decides, and what its desk takes in for a higher level (`hand_over`).
+        hands_over = target is not None and target.kind in level_kinds() and target.level in (d.get("hand_over") or {}).get("levels", [])
+        if target is not None and not hands_over and not implementing_units(p).filter(pk=target.pk).exists():
             continue
         found.append(p.code)
     return sorted(found)

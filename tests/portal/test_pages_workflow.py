@@ -260,7 +260,8 @@ def test_the_queue_reads_a_bounded_number_of_queries_for_fifty_dossiers_in_work(
         if i % 2:
             actions.perform(dossier.code, "receive", user("onestop_anbinh"))
     client = logged_in("specialist_anbinh")
-    with django_assert_max_num_queries(11):
+    # 12: he also sits on An Bình's food-safety team (demo TEAMS), whose steps widen his scope: one read of his teams.
+    with django_assert_max_num_queries(12):
         client.get("/office/")
 
 

@@ -25,7 +25,10 @@ ROLES: dict[str, str | None] = {
     "onestop": "onestop_anbinh",               # one-stop officer of An Bình
     "specialist": "specialist_anbinh",         # specialist of An Bình (civil status)
     "approver": "approver_anbinh",             # approver of An Bình
-    "sibling": "specialist_hoathuan",          # specialist of the sibling commune (Hòa Thuận)
+    "sibling": "specialist_hoathuan",          # specialist of the sibling commune (Hòa Thuận); also a member of the
+                                               # Health Department's inspection group (demo TEAMS): a team seat
+                                               # gives him no more of A or B than a plain sibling's
+                                               # (tests/dossiers/test_who_scope.py: his team's steps only)
     "sibling_agency": "specialist_police_anbinh",  # specialist of An Bình's commune police (another agency)
     "parent": "onestop_prov",                  # one-stop officer of the parent level (the province's centre)
     "unit_admin": "admin_province",            # unit administrator of the province

@@ -283,7 +283,11 @@ API = {
     "POST /api/v1/petitions/{code}/actions/like": PETITION_SEEN,
     "POST /api/v1/petitions/{code}/actions/dislike": PETITION_SEEN,
     "POST /api/v1/webhooks": {"anon": "login", "*": "seen"},  # an empty body: 422
-    "GET /api/v1/webhooks": SIGNED_IN,  # the subscriptions of the caller's administered units (none for others)
+    "GET /api/v1/webhooks": SIGNED_IN,
+    # An outside agency's later answer (integrations/outside_api.py): no user has any say, the agency's signature
+    # does; an agency with no secret configured ("x", as every cell asks) is 404 to everyone, token or not
+    # (tests/integrations/test_outside_answers.py: the signed, stale, forged and foreign cases).
+    "POST /api/v1/outside/{agency}/answers": "404",  # the subscriptions of the caller's administered units (none for others)
     "GET /api/v1/webhooks/{sub_id}": WEBHOOK,
     "DELETE /api/v1/webhooks/{sub_id}": WEBHOOK,
     "POST /api/v1/webhooks/{sub_id}/rotate-secret": WEBHOOK,

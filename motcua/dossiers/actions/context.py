@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from motcua.catalog import who
 from motcua.dossiers import deadlines, workflow
 from motcua.dossiers.models import DeadlineState, Dossier, Status, Task, TaskStatus
 from motcua.lib.workdays import working_time
@@ -96,12 +95,11 @@ class Ctx:
                 or any(roles_in(self.grants, t.unit) for t in self.tasks) or self._on_a_team())
 
     def _on_a_team(self) -> bool:
-        """A member of the team of one of its steps (a step's `team`: members may come from other units)."""
+        """A member of the team of one of its steps, open or done (a council gathers people of several units;
+        the same rule as the lists: dossiers.access.team_steps)."""
         mine = teams_of(self.user)
-        if not mine:
-            return False
-        definition = self.dossier.procedure_version.definition
-        return any((t.unit_id, who.step(definition, t.step).get("team")) in mine for t in self.tasks)
+        return bool(mine) and any(
+            t.team and (t.unit_id, t.team) in mine and t.status in (TaskStatus.OPEN, TaskStatus.DONE) for t in self.tasks)
 
 
 def deadline_state_at(dossier: Dossier, now: datetime) -> str:

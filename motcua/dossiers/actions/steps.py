@@ -11,8 +11,9 @@ from motcua.dossiers.actions.inputs import AssignInput, StepDoneInput, StepInput
 from motcua.dossiers.models import Status, Task
 from motcua.identity.models import User
 from motcua.lib.errors import Invalid
-from motcua.units.models import Role
+from motcua.units.models import Role, Team
 from motcua.units.scope import roles_on
+from motcua.units.teams import is_member
 
 
 def _task_or_error(tasks: list[Task], p: StepInput) -> Task:
@@ -32,7 +33,16 @@ def claim(ctx: Ctx, p: StepInput) -> tuple[None, dict]:
 def assign(ctx: Ctx, p: AssignInput) -> tuple[None, dict]:
     task = _task_or_error(ctx.assignable(), p)
     person = User.objects.filter(username=p.assignee or "", is_active=True).first()
-    if person is None or task.role not in roles_on(person, task.unit):
+    if person is not None and task.team:
+        # A team's step goes to one of its members, whatever their role or unit, and to nobody else.
+        if not is_member(person, task.unit_id, task.team):
+            raise Invalid(
+                _("Người được giao phải là thành viên của tổ “%(team)s” tại %(unit)s.") % {
+                    "team": Team.objects.filter(unit_id=task.unit_id, key=task.team).values_list("name", flat=True).first()
+                    or task.team, "unit": task.unit.code},
+                code="invalid_assignee",
+            )
+    elif person is None or task.role not in roles_on(person, task.unit):
         raise Invalid(
             _("Người được giao phải có vai trò “%(role)s” tại %(unit)s.") % {"role": task.role, "unit": task.unit.code},
             code="invalid_assignee",

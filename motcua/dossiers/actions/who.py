@@ -113,11 +113,13 @@ def record_answer(ctx: Ctx, p: AnswerInput) -> tuple[None, dict]:
     return None, {**_answered(ctx, task, answer), "reference": p.reference}
 
 
-def answer_from_agency(request_id: int, answer: dict) -> Dossier | None:
+def answer_from_agency(request_id: int, answer: dict, via: dict | None = None) -> Dossier | None:
     """The agency answered by itself (integrations/outside.py): the step is done, as `record_answer` does.
 
     Nothing happens for a request whose step is no longer open (the dossier ended meanwhile) or already
-    answered. The history event has no actor: the agency is not a motcua user; its answer is in the event.
+    answered. The history event has no actor: the agency is not a motcua user; its answer is in the event,
+    with `via` (how it came: the later answer's message id, integrations/outside_api.py). The step's clock
+    rule applies as for a paper answer: a stopped clock runs again and the due dates move by the days waited.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -139,7 +141,8 @@ def answer_from_agency(request_id: int, answer: dict) -> Dossier | None:
         dossier.updated_at = now
         dossier.save()
         history.write_history(dossier, "record_answer", from_status, None, now,
-                              data={**data, "reference": str(answer.get("reference", ""))[:100]}, before=before)
+                              data={**data, "reference": str(answer.get("reference", ""))[:100], **(via or {})},
+                              before=before)
     return dossier
 
 
