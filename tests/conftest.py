@@ -57,9 +57,12 @@ def _signing_material_made_in_real_time():
     # It is kept in var/pki/ between sessions; a unit's certificate is made with its first result.
     import weasyprint  # noqa: F401 - deferred by the product (lib/pdf.py); imported here in real time too
 
-    from motcua.results import signing
+    from motcua.results import pki, signing
 
     signing.material()
+    # cryptography's Rust side keeps the datetime class of the first certificate it builds in this
+    # process; with var/pki/ already made, that would be a unit's certificate, perhaps under freezegun.
+    pki.make_ca("motcua test warm-up")
 
 
 @pytest.fixture(autouse=True, scope="session")
