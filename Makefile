@@ -121,10 +121,19 @@ lint: $(VENV)/.installed-dev
 bench-search: $(VENV)/.installed
 	$(BIN)/python bench/catalog_search.py
 
+## make bench-catalogue: a province's catalogue (issue 24): 2,000 generated procedure files imported through
+## `catalog import` (a directory, then a zip of them changed) and the editor's zip import, each < 60 s; then the
+## citizen's catalogue page and search API with and without diacritics (p95 < 30 ms) and the editor's list pages
+## (p95 < 50 ms), with their SQL statements and CPU time; writes bench/results/catalogue-<date>-<database>.json.
+## Its own database: a temporary SQLite file, or DATABASE_URL's PostgreSQL server (test_<name>, dropped after).
+.PHONY: bench-catalogue
+bench-catalogue: $(VENV)/.installed
+	$(BIN)/python bench/catalogue_scale.py
+
 ## make bench: ceiling, submit, act, IPN and read on PostgreSQL with gunicorn (2 workers) and wrk (16 connections,
 ## 20 s a run); fills BENCH_DATABASE_URL with BENCH_DOSSIERS (1,000,000) dossiers first if needed. Not part of `make test`.
 .PHONY: bench
-bench: bench-kpi bench-outbox $(VENV)/.installed
+bench: bench-kpi bench-outbox bench-catalogue $(VENV)/.installed
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n1)" main start; \
 	  for _ in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }

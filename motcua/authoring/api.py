@@ -193,7 +193,8 @@ def create_draft(
 @router.get("/drafts", response=list[DraftRow], summary="The drafts of the units one edits or approves for")
 def list_drafts(request, status: str = Query("", max_length=16), limit: int = Query(100, ge=1, le=500),
                 offset: int = Query(0, ge=0, le=1_000_000)):
-    drafts = store.scope.visible_drafts(request.user).select_related("unit").order_by("-updated_at")
+    # A row holds no definition: reading and decoding each one's JSON was most of a 500-row answer.
+    drafts = store.scope.visible_drafts(request.user).select_related("unit").defer("definition").order_by("-updated_at")
     if status:
         drafts = drafts.filter(status=status)
     return [{"id": str(d.public_id), "code": d.code, "unit": d.unit.code, "status": d.status,

@@ -13,7 +13,11 @@ def scan(text: str) -> tuple[dict[tuple, int], list[tuple[tuple, int]]]:
     A key written twice in one mapping is legal to PyYAML, which silently keeps
     the last value; a definition author almost always meant something else.
     """
-    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return scan_node(yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+
+
+def scan_node(root: yaml.Node | None) -> tuple[dict[tuple, int], list[tuple[tuple, int]]]:
+    """`scan` of a document already composed (the loader composes it once to build its data too)."""
     index: dict[tuple, int] = {}
     twice: list[tuple[tuple, int]] = []
     if root is None:

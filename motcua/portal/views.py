@@ -69,8 +69,11 @@ def home(request: HttpRequest) -> HttpResponse:
         programme=params.get("programme", "") if params.get("programme", "") in vocab.current().programmes else "",
     )
     page = Paginator(search(filters).select_related("current"), 30).get_page(params.get("page"))
+    # The distinct fields only, not every procedure's row: the page read (and decoded the field of) all
+    # 2,000 procedures of a province's catalogue at every view (bench/catalogue_scale.py).
+    distinct_fields = _active_procedures().order_by().values_list("field_code", "field").distinct()
     fields = sorted(
-        {p.field_code: p.field_name for p in _active_procedures().only("field", "field_code")}.items(),
+        {code: Procedure(field=field).field_name for code, field in distinct_fields}.items(),
         key=lambda item: item[1],
     )
     return render(
