@@ -37,9 +37,9 @@ from django.db import connection, transaction
 
 from motcua.dossiers import deadlines
 from motcua.dossiers.models import Dossier, DossierEvent, Status, SupplementRequest, Task
-from motcua.insights import build
+from motcua.insights import build, rollup
 from motcua.insights.clock import BASE, WorkClock
-from motcua.insights.models import DossierTrace, StepTime
+from motcua.insights.models import DossierTrace, Rollup, StepTime
 from motcua.units.models import Unit
 
 FINISHED = (Status.PROCESSED, Status.RETURNED, Status.STOPPED)
@@ -141,7 +141,7 @@ def build_all(rebuild: bool = False) -> Timing:
                 cur.execute("SET LOCAL session_replication_role = replica")
         if rebuild:
             with connection.cursor() as cur:
-                tables = [StepTime._meta.db_table, DossierTrace._meta.db_table]
+                tables = [StepTime._meta.db_table, DossierTrace._meta.db_table, Rollup._meta.db_table]
                 cur.execute('TRUNCATE ' + ", ".join(f'"{x}"' for x in tables))
                 # Millions of rows: the secondary indexes are built once after the insert, not row by row.
                 cur.execute(
@@ -294,6 +294,9 @@ def _sql(rebuild: bool, phases: dict[str, float]) -> tuple[int, int]:
              build.PATH_MAX, build.PATH_MAX - 1],
         )
         dossiers = cur.rowcount
-        cur.execute("DROP TABLE ins_d, ins_p, ins_t")
         done("DossierTrace insert")
+        # 5. The page's monthly counts (rollup.py) of the dossiers just traced.
+        rollup.add("TRUE" if rebuild else "x.dossier_id IN (SELECT id FROM ins_d)", [])
+        cur.execute("DROP TABLE ins_d, ins_p, ins_t")
+        done("Rollup insert")
     return dossiers, steps
