@@ -141,16 +141,31 @@ def add_dossiers(ids: list[int]) -> int:
     return add(f"x.dossier_id IN ({marks})", list(ids))
 
 
-def compact() -> None:
-    """One row per key again (appended rows of equal key summed): a page then reads fewer rows."""
+def compact(since: date | None = None) -> None:
+    """One row per key again (appended rows of equal key summed) for the months from `since` (all without):
+    a page then reads fewer rows. The scheduler's round does it for the last two months once a day."""
+    from django.db import transaction
+
     table = Rollup._meta.db_table
     keys = "month, procedure_id, unit_id, kind, step, actor, bucket, label"
-    with connection.cursor() as cur:
+    where, params = ("WHERE month >= %s", [since]) if since else ("", [])
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS rollup_compact")
         cur.execute(f"CREATE TEMP TABLE rollup_compact AS SELECT {keys}, sum(n) AS n, sum(over) AS over, "
-                    f"max(allowed) AS allowed FROM {table} GROUP BY {keys}")
-        cur.execute(f"DELETE FROM {table}")
+                    f"max(allowed) AS allowed FROM {table} {where} GROUP BY {keys}", params)
+        cur.execute(f"DELETE FROM {table} {where}", params)
         cur.execute(f"INSERT INTO {table} ({COLUMNS}) SELECT {COLUMNS} FROM rollup_compact")
         cur.execute("DROP TABLE rollup_compact")
+
+
+def compact_daily(today: date) -> bool:
+    """Compact the current and the previous month, at most once a day per process (True when it did)."""
+    from django.core.cache import cache
+
+    if not cache.add(f"insights-rollup-compacted-{today.isoformat()}", True, timeout=2 * 86400):
+        return False
+    compact(since=(today.replace(day=1) - timedelta(days=1)).replace(day=1))
+    return True
 
 
 def _months(start: date, end: date, today: date) -> tuple[date, date] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from motcua.insights import risk, sqlbuild
+from motcua.insights import risk, rollup, sqlbuild
 
 
 @task()
@@ -14,4 +14,7 @@ def refresh_insights() -> int:
     The tracing is the set-based build on PostgreSQL (a few statements over the pending dossiers, with
     their monthly rollups), the Python build on SQLite."""
     sqlbuild.build_all()
+    from motcua.monitoring import query
+
+    rollup.compact_daily(query.today())  # the rounds' appended rollup rows summed, once a day
     return risk.score()

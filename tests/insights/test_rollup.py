@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from motcua.catalog.models import Procedure
 from motcua.demo.step_history import load_step_history
 from motcua.insights import build, rollup, sqlbuild, summary
-from motcua.insights.models import Rollup
+from motcua.insights.models import DossierTrace, Rollup, StepTime
 from motcua.monitoring import query
 from motcua.units.models import Unit
 
@@ -112,3 +113,27 @@ def test_incremental_and_set_based_builds_append_the_same_rollups(demo):
     assert _grouped() == incremental
     rollup.compact()
     assert _grouped() == incremental and Rollup.objects.count() <= rows_before
+    # The daily compaction of the last two months after incremental rounds: fewer rows, the same sums.
+    assert build.rebuild() == len(done) and build.build() == 0
+    DossierTrace.objects.filter(dossier_id__in=done[-5:]).delete()
+    StepTime.objects.filter(dossier_id__in=done[-5:]).delete()
+    Rollup.objects.all().delete()
+    rollup.add("1 = 1", [])  # the rollups of every dossier but the last five
+    assert build.build() == 5  # appended: some keys now have two rows
+    appended = Rollup.objects.count()
+    today = query.today()
+    cache.clear()
+    assert rollup.compact_daily(today) and not rollup.compact_daily(today)
+    assert _grouped() == incremental and Rollup.objects.count() < appended
+
+
+def test_the_default_period_is_whole_months_to_today():
+    from motcua.insights.views import default_start
+
+    assert default_start(date(2026, 12, 5)) == date(2026, 10, 1)
+    assert default_start(date(2027, 1, 31)) == date(2026, 11, 1)
+    assert default_start(date(2026, 3, 1)) == date(2026, 1, 1)
+    # Such a period reads only stored months (none of its days from the step rows).
+    assert rollup._months(date(2026, 10, 1), date(2026, 12, 5), date(2026, 12, 5)) == (date(2026, 10, 1),
+                                                                                      date(2026, 12, 1))
+    assert rollup._months(date(2026, 10, 2), date(2026, 11, 29), date(2026, 12, 5)) is None
