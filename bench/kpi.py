@@ -217,7 +217,7 @@ def _incremental(today) -> None:
     from motcua.insights.models import DossierTrace, Rollup, StepTime
 
     t0 = time.perf_counter()
-    idle = sqlbuild.build_all()
+    idle = sqlbuild.build_all(recent=True)
     print(f"insights incremental, nothing pending: {time.perf_counter() - t0:.1f} s (the round's fixed cost)", flush=True)
     with transaction.atomic():
         day = DossierTrace.objects.aggregate(d=Max("ended_on"))["d"]
@@ -229,7 +229,7 @@ def _incremental(today) -> None:
         Rollup.objects.filter(month=month).delete()
         rollup.add("x.ended_on >= %s AND x.ended_on < %s", [month, day])  # the month as it stood before that day
         cpu, t0 = _backend_cpu(), time.perf_counter()
-        timing = sqlbuild.build_all()
+        timing = sqlbuild.build_all(recent=True)
         print(f"insights incremental, one day ({day}): {timing.dossiers:,} dossiers ({n:,} pending), {timing.steps:,} "
               f"step rows in {time.perf_counter() - t0:.1f} s{_cpu_since(cpu)}; load average {_load()}", flush=True)
         transaction.set_rollback(True)

@@ -13,7 +13,7 @@ def refresh_insights() -> int:
 
     The tracing is the set-based build on PostgreSQL (a few statements over the pending dossiers, with
     their monthly rollups), the Python build on SQLite."""
-    sqlbuild.build_all()
+    sqlbuild.build_all(recent=True)
     from motcua.monitoring import query
 
     rollup.compact_daily(query.today())  # the rounds' appended rollup rows summed, once a day
