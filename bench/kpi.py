@@ -16,10 +16,17 @@
 4. (--verify) checks that the counters equal a rebuild (a second rebuild
    inside a rolled-back transaction, compared row by row);
 5. (issue 23; --no-insights skips it, --only-insights runs only it) builds the
-   insights' step-time tables from every finished dossier and its workflow steps
-   with the set-based SQL build (`motcua insights rebuild`, target < 5 min at
-   10 million) and times the leader's insight page (aggregates in PostgreSQL)
-   for every unit and the whole country over the last quarter (p95 < 100 ms).
+   insights' step-time tables and their monthly rollups from every finished dossier
+   and its workflow steps with the set-based SQL build (`motcua insights rebuild`,
+   target < 5 min at 10 million; wall time and the database backend's CPU time),
+   times the scheduler's incremental round (nothing pending; one day's dossiers),
+   scores every open dossier (one procedure's history in memory at a time) and times
+   the leader's insight page (from the rollups, and the risk list) for every unit and
+   the whole country over the default period (the current month and the two before;
+   p95 < 100 ms). Every line says the load average, "noisy" above 1.5.
+
+A database filled before with fewer dossiers than --dossiers grows by more shifted
+copies of its generated base (no regeneration).
 
 Prints the figures; exits 1 when a target is missed (with --strict).
 """
@@ -42,7 +49,6 @@ sys.path.insert(0, str(ROOT))
 REBUILD_TARGET_S = 60.0
 INSIGHTS_BUILD_TARGET_S = 300.0  # the step-time tables for 10 million dossiers (issue 23)
 INSIGHTS_P95_TARGET_MS = 100.0  # a leader's insight page
-SCORE_LIMIT = 2_000_000  # above it the bench does not score the open dossiers (risk.History is in memory)
 GENERATED = 1_000_000  # made by bench/generate.py; beyond it, shifted copies
 DASHBOARD_P95_TARGET_MS = 50.0
 
@@ -87,7 +93,26 @@ def _has_fewer_dossiers(n: int) -> bool:
     return row is None or row[0] < n * 0.99 or steps is None or steps[0] < row[0]
 
 
-def _copy_dossiers(connection, copies: int) -> None:
+def _base_and_copies() -> tuple[int, int] | None:
+    """(generated dossiers, shifted copies made) of a filled database with workflow steps, else None."""
+    import dj_database_url
+    import psycopg
+
+    db = dj_database_url.parse(os.environ["DATABASE_URL"])
+    try:
+        with psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
+                             password=db["PASSWORD"] or None, dbname=db["NAME"]) as conn:
+            if not conn.execute("SELECT EXISTS (SELECT 1 FROM dossiers_task)").fetchone()[0]:
+                return None
+            base = conn.execute("SELECT count(*) FROM dossiers_dossier WHERE code NOT LIKE '%-c%'").fetchone()[0]
+            last = conn.execute("SELECT max(id) FROM dossiers_dossier WHERE code NOT LIKE '%-c%'").fetchone()[0]
+            top = conn.execute("SELECT max(id) FROM dossiers_dossier").fetchone()[0]
+    except psycopg.Error:
+        return None
+    return (base, (top - 1) // last) if base and last else None
+
+
+def _copy_dossiers(connection, copies: int, first: int = 1) -> None:
     """Every dossier again `copies` times, k days earlier (k = 1…copies): the counters see k-shifted twins.
 
     A copy's id is the original's + k × (the largest original id), so its workflow steps and supplement
@@ -120,7 +145,7 @@ def _copy_dossiers(connection, copies: int) -> None:
         cur.execute("SET session_replication_role = replica")
         for name, _definition in indexes:
             cur.execute(f'DROP INDEX "{name}"')
-        for k in range(1, copies + 1):
+        for k in range(first, copies + 1):
             cur.execute(
                 f"INSERT INTO dossiers_dossier (id, code, {cols}) SELECT id + k * %s, code || '-c{k}', {select} "
                 f"FROM dossiers_dossier, (SELECT {k} AS k) s WHERE id <= %s",
@@ -154,55 +179,121 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+NOISY_LOAD = 1.5  # above this load average (per the whole machine) a timing is flagged "noisy"
+
+
+def _load() -> str:
+    load = os.getloadavg()[0]
+    return f"{load:.1f}{' (noisy)' if load > NOISY_LOAD else ''}"
+
+
+def _backend_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine only): what the work cost
+    whatever the other processes on the machine took, unlike the wall time."""
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _cpu_since(before: float | None) -> str:
+    after = _backend_cpu()
+    return "" if before is None or after is None else f", {after - before:.1f} s of the database's CPU"
+
+
+def _incremental(today) -> None:
+    """The scheduler's round: the dossiers that ended on the history's last day traced (with their rollups)
+    by `sqlbuild.build_all()`, as if they had just finished — inside a transaction rolled back after."""
+    from django.db import transaction
+    from django.db.models import Max
+
+    from motcua.insights import rollup, sqlbuild
+    from motcua.insights.models import DossierTrace, Rollup, StepTime
+
+    t0 = time.perf_counter()
+    idle = sqlbuild.build_all(recent=True)
+    print(f"insights incremental, nothing pending: {time.perf_counter() - t0:.1f} s (the round's fixed cost)", flush=True)
+    with transaction.atomic():
+        day = DossierTrace.objects.aggregate(d=Max("ended_on"))["d"]
+        month = day.replace(day=1)
+        gone = DossierTrace.objects.filter(ended_on=day)
+        StepTime.objects.filter(ended_on=day).delete()
+        n = gone.count()
+        gone.delete()
+        Rollup.objects.filter(month=month).delete()
+        rollup.add("x.ended_on >= %s AND x.ended_on < %s", [month, day])  # the month as it stood before that day
+        cpu, t0 = _backend_cpu(), time.perf_counter()
+        timing = sqlbuild.build_all(recent=True)
+        print(f"insights incremental, one day ({day}): {timing.dossiers:,} dossiers ({n:,} pending), {timing.steps:,} "
+              f"step rows in {time.perf_counter() - t0:.1f} s{_cpu_since(cpu)}; load average {_load()}", flush=True)
+        transaction.set_rollback(True)
+    del idle
+
+
 def _insights(units, today, build_tables: bool = True) -> bool:
     """Issue 23: the step-time tables built from every finished dossier and its workflow steps
-    (`motcua insights rebuild`: the set-based SQL build, insights/sqlbuild.py), the open dossiers scored,
-    then the leader's insight page (`summary.summarize` — aggregates in PostgreSQL — and the risk list)
-    for every unit and the whole country over the last quarter, for the unit's busiest procedure."""
-    from datetime import timedelta
-
+    (`motcua insights rebuild`: the set-based SQL build, insights/sqlbuild.py, with the monthly rollups),
+    the incremental round, the open dossiers scored, then the leader's insight page (`summary.summarize`
+    from the rollups, and the risk list) for every unit and the whole country over the last quarter, for
+    the unit's busiest procedure. Each line carries the load average ("noisy" above NOISY_LOAD)."""
     from django.db.models import Max
 
     from motcua.catalog.models import Procedure
     from motcua.insights import risk, sqlbuild, summary
-    from motcua.insights.models import DossierTrace, StepTime
-    from motcua.insights.views import at_risk
+    from motcua.insights.models import DossierTrace, Rollup, StepTime
+    from motcua.insights.views import at_risk, default_start
 
-    print(f"insights: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
-    t0 = time.perf_counter()
+    print(f"insights: load average {_load()} on {os.cpu_count()} cores", flush=True)
+    cpu, t0 = _backend_cpu(), time.perf_counter()
     timing = sqlbuild.build_all(rebuild=True) if build_tables else sqlbuild.Timing(0, 0, 0.0, 0)
     built = time.perf_counter() - t0
     print(f"insights build (SQL): {timing.dossiers:,} finished dossiers, {timing.steps:,} step rows "
-          f"({StepTime.objects.count():,} in all) in {built:.1f} s ({timing.python:,} by the Python build); "
-          + ", ".join(f"{k} {v:.1f} s" for k, v in (timing.phases or {}).items()), flush=True)
-    if timing.dossiers <= SCORE_LIMIT:
-        t0 = time.perf_counter()
-        scored = risk.score(everything=True)
-        print(f"insights score: {scored:,} open dossiers in {time.perf_counter() - t0:.1f} s", flush=True)
-    else:  # risk.History.load holds a year of step rows in memory: not for 10 million dossiers yet
-        print(f"insights score: skipped above {SCORE_LIMIT:,} finished dossiers (the history is read into memory)",
-              flush=True)
+          f"({StepTime.objects.count():,} in all, {Rollup.objects.count():,} rollup rows) in {built:.1f} s "
+          f"({timing.python:,} by the Python build{_cpu_since(cpu) if build_tables else ''}); "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in (timing.phases or {}).items())
+          + f"; load average after {_load()}", flush=True)
+    if build_tables:
+        _incremental(today)
+    t0 = time.perf_counter()
+    scored = risk.score(everything=True)
+    print(f"insights score: {scored:,} open dossiers in {time.perf_counter() - t0:.1f} s (one procedure's year of "
+          f"history in memory at a time); load average {_load()}", flush=True)
     # The last quarter of the history (today's, unless the database's dossiers end earlier).
     last = DossierTrace.objects.aggregate(last=Max("ended_on"))["last"]
     today = min(today, last) if last else today
-    start = today - timedelta(days=91)
+    start = default_start(today)  # the page's default: the current month and the two before, whole
     print(f"insight page period: {start} – {today}", flush=True)
     targets = []
+    t0 = time.perf_counter()
     for u in [None, *units]:
         procedures = summary.procedures_in(u, start, today)
         targets.append((u, Procedure.objects.get(code=procedures[0]["code"]) if procedures else None))
+    print(f"the procedures' list (the page without a procedure), every unit + national: "
+          f"{(time.perf_counter() - t0) * 1000 / len(targets):.1f} ms a page on average (cold)", flush=True)
     for u, p in targets:  # warm-up: plans and the buffer cache, as for the dashboard
         summary.summarize(u, start, today, p)
-    samples = []
+    samples, figures, risks = [], [], []
+    load_before = _load()
     for u, p in targets:
         t0 = time.perf_counter()
         summary.summarize(u, start, today, p)
+        t1 = time.perf_counter()
         at_risk(u, p)
-        samples.append((time.perf_counter() - t0) * 1000)
+        t2 = time.perf_counter()
+        samples.append((t2 - t0) * 1000)
+        figures.append((t1 - t0) * 1000)
+        risks.append((t2 - t1) * 1000)
     p95 = _percentile(samples, 95)
     print(f"insight page (last quarter, busiest procedure, every unit + national): {len(samples)} pages, "
-          f"p50 {_percentile(samples, 50):.1f} ms, p95 {p95:.1f} ms, max {max(samples):.1f} ms; "
-          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+          f"p50 {_percentile(samples, 50):.1f} ms, p95 {p95:.1f} ms, max {max(samples):.1f} ms "
+          f"(figures p95 {_percentile(figures, 95):.1f} ms, risk list p95 {_percentile(risks, 95):.1f} ms); "
+          f"load average before {load_before}, after {_load()}", flush=True)
     verdict = "not run" if not build_tables else "met" if built < INSIGHTS_BUILD_TARGET_S else "MISSED"
     print(f"targets: insights build < {INSIGHTS_BUILD_TARGET_S:.0f} s: {verdict}; "
           f"insight page p95 < {INSIGHTS_P95_TARGET_MS:.0f} ms: {'met' if p95 < INSIGHTS_P95_TARGET_MS else 'MISSED'}")
@@ -229,14 +320,24 @@ def main(argv: list[str] | None = None) -> int:
                              "are shifted SQL copies of them (k days earlier, code suffixed -ck): minutes, not hours")
     args = parser.parse_args(argv)
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/motcua_kpi_bench")
+    grow_from = 0
     if not args.generate and _has_fewer_dossiers(args.dossiers):
-        print(f"the database holds fewer than {args.dossiers:,} dossiers (or no workflow steps): generating them",
-              flush=True)
-        args.generate = True
+        made = _base_and_copies()
+        if made and made[0] >= args.dossiers // 40:  # grown by more shifted copies of the generated base
+            grow_from = made[1] + 1
+            print(f"the database holds {made[0] * (made[1] + 1):,} dossiers: adding shifted copies up to "
+                  f"{args.dossiers:,}", flush=True)
+        else:
+            print(f"the database holds fewer than {args.dossiers:,} dossiers (or no workflow steps): generating them",
+                  flush=True)
+            args.generate = True
     from bench import generate
 
     generate._setup_django()
     copies = 0
+    if grow_from:
+        made = _base_and_copies()
+        copies = -(-args.dossiers // made[0]) - 1
     if args.generate:
         _extend_generator(args.seed)
         started = time.perf_counter()
@@ -255,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     if connection.vendor != "postgresql":
         raise SystemExit("bench/kpi.py needs PostgreSQL: set DATABASE_URL=postgres://…")
     if copies:
-        _copy_dossiers(connection, copies)
+        _copy_dossiers(connection, copies, grow_from or 1)
     if args.only_generate:
         return 0
     if args.only_insights:

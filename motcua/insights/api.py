@@ -6,12 +6,12 @@ whole country for anyone but a superuser, is refused (403 kpi_forbidden).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from ninja import Query, Router, Schema
 
 from motcua.insights import summary
-from motcua.insights.views import DEFAULT_DAYS
+from motcua.insights.views import default_start
 from motcua.monitoring import period, query
 from motcua.monitoring.api import resolve
 
@@ -78,12 +78,12 @@ class StepsOut(Schema):
 def steps(
     request,
     unit: str | None = Query(None, max_length=48, description="unit code, or `national` (default)"),
-    from_: str | None = Query(None, alias="from", max_length=10, description="YYYY-MM-DD, default 91 days ago"),
+    from_: str | None = Query(None, alias="from", max_length=10, description="YYYY-MM-DD, default the first of the month two months back"),
     to: str | None = Query(None, max_length=10, description="YYYY-MM-DD, default today"),
     procedure: str | None = Query(None, max_length=32),
 ):
     today = query.today()
-    start, end = period.check(period.parse(from_, today - timedelta(days=DEFAULT_DAYS)), period.parse(to, today), today)
+    start, end = period.check(period.parse(from_, default_start(today)), period.parse(to, today), today)
     target, proc = resolve(request.user, unit, procedure)
     s = summary.summarize(target, start, end, proc)
     return {

@@ -26,7 +26,7 @@ from django.db.models import Q
 
 from motcua.dossiers.models import Dossier, DossierEvent, Status, SupplementRequest, Task, TaskStatus
 from motcua.insights.clock import Pauses, clock_of
-from motcua.insights.models import DossierTrace, StepTime
+from motcua.insights.models import DossierTrace, Rollup, StepTime
 from motcua.monitoring.contributions import zone
 
 CHUNK = 2000
@@ -134,6 +134,10 @@ def build(limit: int | None = None) -> int:
             DossierTrace.objects.bulk_create(traces, ignore_conflicts=True)
             StepTime.objects.filter(dossier_id__in=ids).delete()
             StepTime.objects.bulk_create(steps, batch_size=5000)
+            # The page's monthly counts (rollup.py) gain these dossiers' rows, in the same transaction.
+            from motcua.insights import rollup
+
+            rollup.add_dossiers(ids)
         written += len(chunk)
     return written
 
@@ -142,4 +146,5 @@ def rebuild() -> int:
     with transaction.atomic():
         StepTime.objects.all().delete()
         DossierTrace.objects.all().delete()
+        Rollup.objects.all().delete()
     return build()

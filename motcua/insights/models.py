@@ -77,6 +77,39 @@ class DossierRisk(models.Model):
     late_similar = models.IntegerField(default=0)  # … of them, those that needed more than `elapsed + available`
     basis = models.CharField(max_length=16, blank=True, default="")  # unit, procedure, past_due, or "" (too little)
     scored_at = models.DateTimeField()
+    # The dossier's procedure and receiving unit, copied: the page's list of a subtree's dossiers most at risk
+    # reads this table alone, by index, without joining millions of dossiers.
+    procedure = models.ForeignKey("catalog.Procedure", null=True, on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)
+    unit = models.ForeignKey("units.Unit", null=True, on_delete=models.CASCADE, related_name="+", db_index=False)
 
     class Meta:
-        indexes = [models.Index(fields=["risk"], name="risk_value")]
+        indexes = [models.Index(fields=["risk"], name="risk_value"),
+                   models.Index(fields=["unit", "procedure"], name="risk_unit_procedure"),
+                   models.Index(fields=["procedure", "unit"], name="risk_procedure_unit")]
+
+
+class Rollup(models.Model):
+    """Pre-rolled counts of the step-time tables, per month the dossiers ended in (insights/rollup.py).
+
+    A leader's page sums a few of these rows instead of reading every step row of its subtree:
+    histograms of working days in buckets (`rollup.BUCKETS`: quantiles exact to half a bucket's
+    width) and the counts of the paths and of the steps that made dossiers late. Rows are only
+    added (the build appends the rows of the dossiers it traced; equal keys are summed when read).
+    """
+
+    month = models.DateField()  # the first day of the month the dossiers ended in (local)
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.CASCADE, related_name="+", db_index=False)
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)  # receiving unit
+    kind = models.SmallIntegerField()  # rollup.STEP, WAIT, UNIT_DAYS, TOTAL, APPLICANT, PAYMENT, TRANSFER, PATH, LATE
+    step = models.CharField(max_length=64, default="")  # STEP, WAIT, LATE (the step that made it late)
+    actor = models.IntegerField(default=0)  # the unit that did the step (STEP, WAIT, UNIT_DAYS, LATE); 0 none
+    bucket = models.SmallIntegerField(default=0)  # the histogram bucket (rollup.bucket_of); 0 for PATH, LATE
+    label = models.CharField(max_length=500, default="")  # PATH: the path
+    n = models.IntegerField()  # how many rows (dossiers, steps) fell in it
+    over = models.IntegerField(default=0)  # STEP: of them, over the step's share; TOTAL: of them, late
+    allowed = models.FloatField(default=0)  # STEP: the step's share of the deadline (the largest)
+
+    class Meta:
+        indexes = [models.Index(fields=["procedure", "month", "unit"], name="rollup_procedure_month"),
+                   models.Index(fields=["month", "unit"], name="rollup_month_unit")]

@@ -20,6 +20,7 @@ them before it: the back-test uses the same function at a past moment, `insights
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,8 +60,9 @@ class History:
         """rows: (procedure_id, dossier unit id, step, days in it, to_end, ended_at); WHOLE for whole dossiers."""
         grouped: dict[tuple, list[tuple[datetime, float, float]]] = defaultdict(list)
         for procedure_id, unit_id, step, days, to_end, ended_at in rows:
-            grouped[procedure_id, unit_id, step].append((ended_at, days, to_end))
-            grouped[procedure_id, None, step].append((ended_at, days, to_end))
+            row = (ended_at, days, to_end)  # one tuple in both lists: half the memory
+            grouped[procedure_id, unit_id, step].append(row)
+            grouped[procedure_id, None, step].append(row)
         self.rows = {k: sorted(v) for k, v in grouped.items()}  # by end, for "ended before"
         self._memo: dict[tuple, list[tuple[float, float]]] = {}
 
@@ -72,9 +74,11 @@ class History:
             steps, whole = steps.filter(ended_at__gte=since), whole.filter(ended_at__gte=since)
         if until is not None:
             steps, whole = steps.filter(ended_at__lt=until), whole.filter(ended_at__lt=until)
-        rows = list(steps.values_list("procedure_id", "dossier_unit_id", "step", "days", "to_end", "ended_at"))
-        rows += [(p, u, WHOLE, t, t, e) for p, u, t, e in whole.values_list("procedure_id", "unit_id", "total_days", "ended_at")]
-        return cls(rows)
+        # Streamed (server-side cursor on PostgreSQL): only the grouped tuples are kept, not the rows as read.
+        rows = steps.values_list("procedure_id", "dossier_unit_id", "step", "days", "to_end", "ended_at").iterator(20_000)
+        wholes = ((p, u, WHOLE, t, t, e) for p, u, t, e in
+                  whole.values_list("procedure_id", "unit_id", "total_days", "ended_at").iterator(20_000))
+        return cls(itertools.chain(rows, wholes))
 
     def times(self, key: tuple, since: datetime, until: datetime) -> list[tuple[float, float]]:
         """(days in the step, days from its opening to the end) of the dossiers of `key` ended in [since, until), by days."""
@@ -170,30 +174,37 @@ def score(now: datetime | None = None, everything: bool = False, chunk: int = 20
     if not everything:
         stale = stale.filter(Q(late_risk__isnull=True) | Q(late_risk__scored_at__lt=F("updated_at"))
                              | Q(late_risk__scored_at__lt=start_of_day))
-    histories: dict[int, History] = {}
+    written = 0
+    # One procedure at a time: only its year of history is in memory (millions of dossiers: the whole
+    # history would not fit), read once for all its open dossiers, then dropped.
+    for procedure_id in sorted(set(stale.order_by().values_list("procedure_id", flat=True).distinct())):
+        history = History.load([procedure_id], since=now - timedelta(days=HISTORY_DAYS))
+        written += _score_batches(stale.filter(procedure_id=procedure_id), history, now, chunk)
+        del history
+    return written
+
+
+def _score_batches(stale, history: History, now: datetime, chunk: int) -> int:
     written, last = 0, 0
     while True:
         batch = list(stale.filter(pk__gt=last).select_related("unit").order_by("pk")[:chunk])
         if not batch:
             return written
         last = batch[-1].pk
-        missing = {d.procedure_id for d in batch} - histories.keys()
-        if missing:
-            loaded = History.load(missing, since=now - timedelta(days=HISTORY_DAYS))
-            histories.update({p: loaded for p in missing})
         rows = []
         for state in live_states(batch):
-            e = estimate(state, now, histories[state.dossier.procedure_id])
+            e = estimate(state, now, history)
             rows.append(DossierRisk(
                 dossier_id=state.dossier.pk, risk=e.risk, step=e.step, step_unit_id=e.step_unit_id, holder_id=e.holder_id,
                 elapsed=round(e.elapsed, 3), available=round(e.available, 3), similar=e.similar,
                 late_similar=e.late_similar, basis=e.basis, scored_at=now,
+                procedure_id=state.dossier.procedure_id, unit_id=state.dossier.unit_id,
             ))
         with transaction.atomic():
             DossierRisk.objects.bulk_create(
                 rows, update_conflicts=True, unique_fields=["dossier"],
                 update_fields=["risk", "step", "step_unit", "holder", "elapsed", "available", "similar", "late_similar",
-                               "basis", "scored_at"],
+                               "basis", "scored_at", "procedure", "unit"],
             )
         written += len(rows)
 

@@ -219,10 +219,13 @@ def _figures_sql(unit: Unit | None, start: date, end: date, procedure: Procedure
 
 
 def figures(unit: Unit | None, start: date, end: date, procedure: Procedure | None = None, sql: bool | None = None) -> Figures:
-    from django.db import connection
-
+    """The page's figures: from the monthly rollups (`rollup.py`: counts exact, quantiles to half a bucket's
+    width) unless `sql` asks for the exact ones read from every step row (True: in PostgreSQL, False: in Python)."""
     if sql is None:
-        sql = connection.vendor == "postgresql"
+        from motcua.insights import rollup
+        from motcua.monitoring import query
+
+        return rollup.figures(unit, start, end, procedure, query.today())
     return (_figures_sql if sql else _figures_python)(unit, start, end, procedure)
 
 
@@ -274,8 +277,20 @@ def _pid(procedures: dict[int, Procedure], code: str) -> int | None:
     return next((pid for pid, p in procedures.items() if p.code == code), None)
 
 
-def procedures_in(unit: Unit | None, start: date, end: date) -> list[dict]:
-    """The procedures with dossiers ended in the period in the subtree: how many, how many late, the median."""
+def procedures_in(unit: Unit | None, start: date, end: date, exact: bool = False) -> list[dict]:
+    """The procedures with dossiers ended in the period in the subtree: how many, how many late, the median
+    (from the monthly rollups, to half a bucket's width, unless `exact`)."""
+    if not exact:
+        from motcua.insights import rollup
+        from motcua.monitoring import query
+
+        found = rollup.procedures(unit, start, end, query.today())
+        names = Procedure.objects.in_bulk([p for p, *_ in found])
+        return sorted(
+            ({"code": names[p].code, "name": names[p].name, "dossiers": n, "late": late, "median": median}
+             for p, n, late, median in found),
+            key=lambda x: (-x["dossiers"], x["code"]),
+        )
     rows: dict[int, list] = defaultdict(list)
     late: Counter = Counter()
     for pid, is_late, days in _scoped(DossierTrace.objects, "unit", unit, None, start, end).values_list(
@@ -286,5 +301,5 @@ def procedures_in(unit: Unit | None, start: date, end: date) -> list[dict]:
     return sorted(
         ({"code": names[p].code, "name": names[p].name, "dossiers": len(v), "late": late[p],
           "median": _r(quantile(v, 0.5))} for p, v in rows.items()),
-        key=lambda x: -x["dossiers"],
+        key=lambda x: (-x["dossiers"], x["code"]),
     )
