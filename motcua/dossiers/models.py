@@ -115,6 +115,9 @@ class Dossier(models.Model):
                     "complained",
                 ],
             ),
+            # The insights' incremental build (insights/sqlbuild.py, `recent`): the dossiers ended since its
+            # latest month traced, a range of the last weeks instead of a scan of every dossier.
+            models.Index(fields=["finished_at"], name="dossier_finished", condition=models.Q(finished_at__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__gte=1, status__lte=10), name="dossier_status_national_code"),
