@@ -150,9 +150,10 @@ def write_condition(definition: dict, values: dict[str, str], prefix: str, old: 
 
 class Section:
     key = ""
-    title = gettext_lazy("")
+    title = ""
     row_key = ""  # the list this section's rows are (None: no rows)
     row_title = gettext_lazy("Dòng")
+    add_label = gettext_lazy("Thêm dòng")
     row_attrs: tuple[str, ...] = ()
     multi_attrs: tuple[str, ...] = ()
     scalar_names: tuple[str, ...] = ()
@@ -340,6 +341,7 @@ class Components(Section):
     key = "components"
     title = gettext_lazy("Thành phần hồ sơ")
     row_key = "components"
+    add_label = gettext_lazy("Thêm thành phần")
     row_title = gettext_lazy("Thành phần")
     row_attrs = ("key", "name_vi", "name_en", "name_bn", "required", "when_field", "when_op", "when_value",
                  "vault", "registry", "upload", "counter")
@@ -435,6 +437,7 @@ class Fields(Section):
     key = "fields"
     title = gettext_lazy("Biểu mẫu")
     row_key = "form/properties"
+    add_label = gettext_lazy("Thêm trường")
     row_title = gettext_lazy("Trường")
     row_attrs = ("key", "type", "title_vi", "title_en", "title_bn", "required", "options", "minimum", "maximum",
                  "max_length", "section", "help_vi", "req_field", "req_value")
@@ -681,6 +684,7 @@ class Fees(Section):
     key = "fees"
     title = gettext_lazy("Phí, lệ phí")
     row_key = "fees/rules"
+    add_label = gettext_lazy("Thêm mức phí")
     row_title = gettext_lazy("Mức phí")
     row_attrs = ("id", "amount", "label_vi", "label_en", "label_bn", "when_field", "when_op", "when_value")
     scalar_names = ("pay", "note_vi", "note_en", "note_bn")
@@ -779,6 +783,7 @@ class Times(Section):
     key = "times"
     title = gettext_lazy("Thời hạn giải quyết")
     row_key = "processing_times"
+    add_label = gettext_lazy("Thêm thời hạn khác")
     row_title = gettext_lazy("Thời hạn khác")
     row_attrs = ("days", "label_vi", "label_en", "label_bn", "when_field", "when_op", "when_value")
     scalar_names = ("processing_days",)
@@ -883,6 +888,7 @@ class Workflow(Section):
     key = "workflow"
     title = gettext_lazy("Quy trình xử lý")
     row_key = "workflow/steps"
+    add_label = gettext_lazy("Thêm bước")
     row_title = gettext_lazy("Bước")
     row_attrs = ("id", "name_vi", "name_en", "name_bn", "role", "after", "days", "agency", "kind", "end",
                  "supplement", "when_field", "when_op", "when_value")
