@@ -96,6 +96,11 @@ def _texts(values: dict[str, str], prefix: str, old: object = None) -> dict:
     return out
 
 
+def _keep_order(new: list, old: object) -> list:
+    """The old list when the same items were ticked: a checkbox list posts in its own order, not the author's."""
+    return list(old) if isinstance(old, list) and sorted(map(str, old)) == sorted(map(str, new)) else new
+
+
 def _lines(raw: str) -> list[str]:
     return [line.strip() for line in raw.splitlines() if line.strip()]
 
@@ -298,7 +303,7 @@ class Identity(Section):
         field_ = _texts(values, "field", d.get("field"))
         field_["code"] = values.get("field_code", "").strip()
         d["field"] = {"code": field_.pop("code"), **field_}
-        d["levels"] = lists.get("levels", [])
+        d["levels"] = _keep_order(lists.get("levels", []), d.get("levels"))
         for key, raw in (("agency", values.get("agency", "").strip()),):
             if raw:
                 d[key] = raw
@@ -306,17 +311,17 @@ class Identity(Section):
                 d.pop(key, None)
         for key in ("unit_codes", "programmes"):
             if lists.get(key):
-                d[key] = lists[key]
+                d[key] = _keep_order(lists[key], d.get(key))
             else:
                 d.pop(key, None)
         if lists.get("hand_over_levels"):
-            d["hand_over"] = {**(d.get("hand_over") if isinstance(d.get("hand_over"), dict) else {}),
-                              "levels": lists["hand_over_levels"]}
+            old = d.get("hand_over") if isinstance(d.get("hand_over"), dict) else {}
+            d["hand_over"] = {**old, "levels": _keep_order(lists["hand_over_levels"], old.get("levels"))}
         else:
             d.pop("hand_over", None)
         if values.get("receive_anywhere"):
             d["receive_anywhere"] = True
-        else:
+        elif d.get("receive_anywhere") is not False:
             d.pop("receive_anywhere", None)
         d["service_mode"] = values.get("service_mode", "full")
         basis = _lines(values.get("legal_basis", ""))
@@ -351,7 +356,7 @@ class Components(Section):
         return list(d.get("components") or [])
 
     def set_rows(self, d, rows):
-        if rows:
+        if rows or isinstance(d.get("components"), list):  # an empty list written by the author stays
             d["components"] = rows
         else:
             d.pop("components", None)
@@ -391,7 +396,8 @@ class Components(Section):
         row["key"] = values.get(f"{p}_key", "").strip()
         row["name"] = _texts(values, f"{p}_name", row.get("name"))
         if values.get(f"{p}_required"):
-            row.pop("required", None)
+            if row.get("required") is not True:
+                row.pop("required", None)
         else:
             row["required"] = False
         when = write_condition(d, values, f"{p}_when", row.get("when"))
@@ -399,19 +405,28 @@ class Components(Section):
             row["when"] = when
         else:
             row.pop("when", None)
-        # Sources in the format's order of preference; kinds the form does not show are kept after them.
-        old_sources = [s for s in row.get("sources") or [] if isinstance(s, dict)]
-        kept = {k: s for s in old_sources for k in s if k in ("registry", "vault", "upload", "counter")}
-        others = [s for s in old_sources if not any(k in s for k in ("registry", "vault", "upload", "counter"))]
-        sources = []
-        if values.get(f"{p}_registry", "").strip():
-            sources.append({**kept.get("registry", {}), "registry": values[f"{p}_registry"].strip()})
-        if values.get(f"{p}_vault", "").strip():
-            sources.append({**kept.get("vault", {}), "vault": values[f"{p}_vault"].strip()})
-        if values.get(f"{p}_upload"):
-            sources.append(kept.get("upload") or {"upload": {"types": ["pdf", "jpg", "png"], "max_mb": 10}})
-        if values.get(f"{p}_counter", "").strip():
-            sources.append({"counter": values[f"{p}_counter"].strip()})
+        # Each source kind the form shows is kept in its place (the order of preference the author wrote),
+        # replaced or dropped as posted; a kind newly ticked goes after them.
+        wanted = {
+            "registry": values.get(f"{p}_registry", "").strip(), "vault": values.get(f"{p}_vault", "").strip(),
+            "upload": bool(values.get(f"{p}_upload")), "counter": values.get(f"{p}_counter", "").strip(),
+        }
+        sources, seen = [], set()
+        for source in row.get("sources") or []:
+            kind = next((k for k in wanted if isinstance(source, dict) and k in source), None)
+            if kind is None:
+                sources.append(source)
+                continue
+            if kind in seen:
+                sources.append(source)  # a second source of a kind (another vault type): the form shows the first
+                continue
+            seen.add(kind)
+            if wanted[kind]:
+                sources.append(source if kind == "upload" else {**source, kind: wanted[kind]})
+        for kind, value in wanted.items():
+            if value and kind not in seen:
+                sources.append({"upload": {"types": ["pdf", "jpg", "png"], "max_mb": 10}} if kind == "upload" else {kind: value})
+        others: list = []
         row["sources"] = sources + others
         if not row["sources"]:
             row.pop("sources")
@@ -430,7 +445,8 @@ class Components(Section):
         return {"key": "key", "required": "required"}.get(head)
 
 
-FIELD_TYPES = ("text", "textarea", "number", "integer", "date", "choice", "yesno", "address", "person")
+# "group" (an array or object of nested answers) is kept as written: the portal's form does not draw one yet.
+FIELD_TYPES = ("text", "textarea", "number", "integer", "date", "choice", "yesno", "address", "person", "group")
 
 
 class Fields(Section):
@@ -465,6 +481,8 @@ class Fields(Section):
     def kind_of(prop: dict) -> str:
         if prop.get("x-kind") in ("address", "person"):
             return prop["x-kind"]
+        if prop.get("type") in ("array", "object"):
+            return "group"  # nested answers: kept as written, edited in the advanced section
         if "enum" in prop or "oneOf" in prop:
             return "choice"
         t = prop.get("type", "string")
@@ -474,7 +492,8 @@ class Fields(Section):
             return t
         if prop.get("format") == "date":
             return "date"
-        if (prop.get("x-widget") or "") == "textarea" or int(prop.get("maxLength") or 0) > 500:
+        length = prop.get("maxLength")
+        if prop.get("x-widget") == "textarea" or (isinstance(length, int) and length > 500):
             return "textarea"
         return "text"
 
@@ -497,11 +516,7 @@ class Fields(Section):
         p = f"r{i}"
         required = name in ((d.get("form") or {}).get("required") or [])
         titles = {"vi": prop.get("title", ""), **(prop.get("x-title") or {})}
-        options = "\n".join(
-            " | ".join([_s(value)] + [_s((prop.get("x-enum-titles") or {}).get(lang, [""] * (j + 1))[j]
-                                         if j < len((prop.get("x-enum-titles") or {}).get(lang, [])) else "")
-                                      for lang in LANGS]).rstrip(" |")
-            for j, value in enumerate(prop.get("enum") or []))
+        options = _options_text(prop)
         sections = _sections(d)
         section = next((s.get("id", "") for s in sections if name in (s.get("fields") or [])), "")
         ui = d.get("form_ui") if isinstance(d.get("form_ui"), dict) else {}
@@ -510,10 +525,12 @@ class Fields(Section):
         fields = [("", _("(không)"))] + [(k, k) for k, _p in self.rows_of(d) if k != name]
         types = {"text": _("Chữ (một dòng)"), "textarea": _("Đoạn văn"), "number": _("Số thập phân"),
                  "integer": _("Số nguyên"), "date": _("Ngày"), "choice": _("Lựa chọn"), "yesno": _("Có/không"),
-                 "address": _("Địa chỉ"), "person": _("Số định danh cá nhân")}
+                 "address": _("Địa chỉ"), "person": _("Số định danh cá nhân"),
+                 "group": _("Nhóm lặp lại (sửa ở phần nâng cao)")}
+        kinds = [t for t in FIELD_TYPES if t != "group" or self.kind_of(prop) == "group"]
         return [
             Control(f"{p}_key", _("Mã trường"), value=name, hint=_("Chữ thường, số và dấu gạch dưới.")),
-            Control(f"{p}_type", _("Kiểu"), "select", self.kind_of(prop), [(t, types[t]) for t in FIELD_TYPES]),
+            Control(f"{p}_type", _("Kiểu"), "select", self.kind_of(prop), [(t, types[t]) for t in kinds]),
             *_text_controls(f"{p}_title", _("Nhãn"), titles),
             Control(f"{p}_required", _("Bắt buộc"), "check", required),
             Control(f"{p}_options", _("Các lựa chọn (mỗi dòng: giá trị | nhãn tiếng Việt | tiếng Anh | tiếng Bengal)"), "area",
@@ -534,41 +551,58 @@ class Fields(Section):
         prop = dict(prop) if isinstance(prop, dict) else {}
         name = values.get(f"{p}_key", "").strip()
         kind = values.get(f"{p}_type", "text")
-        for k in ("type", "format", "enum", "x-enum-titles", "x-kind", "pattern", "minimum", "maximum", "maxLength",
-                  "minLength", "x-autocomplete", "x-widget", "oneOf"):
-            prop.pop(k, None)
-        if kind in ("text", "textarea", "address", "person", "date", "choice"):
-            prop["type"] = "string"
-        elif kind == "yesno":
-            prop["type"] = "boolean"
-        elif kind in ("number", "integer"):
-            prop["type"] = kind
-        if kind == "date":
-            prop["format"] = "date"
-        if kind == "address":
-            prop.update({"x-kind": "address", "minLength": 5, "maxLength": 250})
-        if kind == "person":
-            prop.update({"x-kind": "person", "pattern": getattr(settings, "PERSONAL_ID_PATTERN", "") or r"^[0-9]{12}$"})
-        if kind == "textarea":
-            prop["x-widget"] = "textarea"
-        if kind == "choice":
-            values_, titles = [], {lang: [] for lang in LANGS}
-            for line in _lines(values.get(f"{p}_options", "")):
+        if kind == "group" or self.kind_of(prop) == "group":
+            return name, prop  # nested answers: only the advanced section changes them
+        if kind not in FIELD_TYPES:
+            raise BadPost
+        if kind != self.kind_of(prop):
+            # Another kind: what belonged to the old one goes; the new kind's defaults come.
+            for k in ("type", "format", "enum", "x-enum-titles", "x-kind", "pattern", "minimum", "maximum", "maxLength",
+                      "minLength", "x-autocomplete", "x-widget", "oneOf"):
+                prop.pop(k, None)
+            if kind in ("text", "textarea", "address", "person", "date", "choice"):
+                prop["type"] = "string"
+            elif kind == "yesno":
+                prop["type"] = "boolean"
+            elif kind in ("number", "integer"):
+                prop["type"] = kind
+            if kind == "date":
+                prop["format"] = "date"
+            if kind == "address":
+                prop.update({"x-kind": "address", "minLength": 5, "maxLength": 250})
+            if kind == "person":
+                prop.update({"x-kind": "person", "pattern": getattr(settings, "PERSONAL_ID_PATTERN", "") or r"^[0-9]{12}$"})
+            if kind == "textarea":
+                prop["x-widget"] = "textarea"
+        if kind == "choice" and values.get(f"{p}_options", "").strip() != _options_text(prop).strip():
+            lines = _lines(values.get(f"{p}_options", ""))
+            choices, titles = [], {lang: [] for lang in LANGS}
+            for line in lines:
                 parts = [part.strip() for part in line.split("|")]
-                values_.append(parts[0])
+                choices.append(_typed_choice(prop, parts[0]))
                 for j, lang in enumerate(LANGS):
                     titles[lang].append(parts[j + 1] if len(parts) > j + 1 and parts[j + 1] else parts[0])
-            prop["enum"] = values_
-            prop["x-enum-titles"] = {lang: t for lang, t in titles.items() if any(t)}
-        if kind in ("number", "integer"):
-            for attr, key in (("minimum", "minimum"), ("maximum", "maximum")):
+            if "oneOf" in prop and "enum" not in prop:
+                prop["oneOf"] = [{"const": c, "title": titles["vi"][j],
+                                  **({"x-title": {lang: titles[lang][j] for lang in LANGS[1:]}} if any(
+                                      titles[lang][j] != _s(c) for lang in LANGS[1:]) else {})}
+                                 for j, c in enumerate(choices)]
+            else:
+                prop["enum"] = choices
+                old_titles = prop.get("x-enum-titles") if isinstance(prop.get("x-enum-titles"), dict) else {}
+                # A language whose labels were never written stays unwritten (its labels fall back to the values).
+                prop["x-enum-titles"] = {lang: t for lang, t in titles.items()
+                                         if lang in old_titles or any(x != _s(c) for x, c in zip(t, choices, strict=False))}
+                if not prop["x-enum-titles"]:
+                    prop.pop("x-enum-titles")
+        for attr, key, kinds in (("minimum", "minimum", ("number", "integer")), ("maximum", "maximum", ("number", "integer")),
+                                 ("max_length", "maxLength", ("text", "textarea"))):
+            if kind in kinds:
                 raw = values.get(f"{p}_{attr}", "").strip()
                 if raw:
                     prop[key] = _number(raw)
-        if kind in ("text", "textarea"):
-            raw = values.get(f"{p}_max_length", "").strip()
-            if raw:
-                prop["maxLength"] = _number(raw)
+                else:
+                    prop.pop(key, None)
         titles = _texts(values, f"{p}_title", {"vi": prop.get("title", ""), **(prop.get("x-title") or {})})
         prop["title"] = titles.pop("vi", "")
         if titles:
@@ -595,6 +629,31 @@ class Fields(Section):
         return None, None
 
 
+def _options_text(prop: dict) -> str:
+    """A choice's options as the textarea shows them: one a line, `value | vi | en | bn`."""
+    titles = prop.get("x-enum-titles") if isinstance(prop.get("x-enum-titles"), dict) else {}
+
+    def label(lang: str, j: int) -> str:
+        found = titles.get(lang) or []
+        return _s(found[j]) if j < len(found) else ""
+
+    if prop.get("enum"):
+        return "\n".join(" | ".join([_s(value)] + [label(lang, j) for lang in LANGS]).rstrip(" |")
+                         for j, value in enumerate(prop["enum"]))
+    if isinstance(prop.get("oneOf"), list):  # choices written as oneOf
+        return "\n".join(" | ".join([_s(o.get("const")), _s(o.get("title"))] +
+                                    [_s((o.get("x-title") or {}).get(lang)) for lang in LANGS[1:]]).rstrip(" |")
+                         for o in prop["oneOf"] if isinstance(o, dict))
+    return ""
+
+
+def _typed_choice(prop: dict, raw: str) -> object:
+    """An option's value as the field's type holds it (an integer field's options are numbers)."""
+    if prop.get("type") == "boolean":
+        return raw.lower() in ("true", "1", "có", "yes")
+    return _number(raw) if prop.get("type") in ("integer", "number") else raw
+
+
 def _simple_rule(rule: dict) -> tuple[str, object, list[str]] | None:
     """(field, value, names) of `{if: {properties: {F: {const: V}}, required: [F]}, then: {required: names}}`."""
     cond, then = rule.get("if"), rule.get("then")
@@ -619,28 +678,38 @@ def write_form_extras(d: dict, values: dict[str, str], count: int, old_rows: lis
     form = d["form"]
     names = [name for name, _p in rows]
     renamed = {old[0]: new[0] for old, new in zip(old_rows, rows, strict=False)}
-    required = [names[i] for i in range(len(rows)) if values.get(f"r{i}_required")]
+    required = _keep_order([names[i] for i in range(len(rows)) if values.get(f"r{i}_required")], form.get("required"))
     if required:
         form["required"] = required
     else:
         form.pop("required", None)
-    # "Required when": simple rules are rewritten from the rows; any other rule of the form is kept.
-    kept = [r for r in form.get("allOf") or [] if isinstance(r, dict) and not _simple_rule(r)]
-    if _simple_rule(form) is None and ("if" in form or "then" in form):
-        kept.insert(0, {k: form[k] for k in ("if", "then", "else") if k in form})
-    for k in ("if", "then", "else"):
-        form.pop(k, None)
-    rules: dict[tuple[str, str], list[str]] = {}
+    # "Required when": simple rules are rewritten from the rows (unless they say what they said: then the
+    # form keeps them as written); any other rule of the form is kept.
+    before = {(o, _s(v), tuple(sorted(renamed.get(n, n) for n in ns)))
+              for r in [form, *[r for r in form.get("allOf") or [] if isinstance(r, dict)]]
+              for o, v, ns in [_simple_rule(r) or ("", "", [])] if o}
+    after: dict[tuple[str, str], list[str]] = {}
     for i, name in enumerate(names):
         other = values.get(f"r{i}_req_field", "").strip()
         if other:
-            rules.setdefault((other, values.get(f"r{i}_req_value", "").strip()), []).append(name)
-    made = [{"if": {"properties": {other: {"const": _typed(d, other, value)}}, "required": [other]},
-             "then": {"required": names_}} for (other, value), names_ in rules.items()]
-    if kept + made:
-        form["allOf"] = kept + made
+            after.setdefault((other, values.get(f"r{i}_req_value", "").strip()), []).append(name)
+    if before == {(o, v, tuple(sorted(ns))) for (o, v), ns in after.items()}:
+        after = {}
+        unchanged = True
     else:
-        form.pop("allOf", None)
+        unchanged = False
+    kept = [r for r in form.get("allOf") or [] if isinstance(r, dict) and not _simple_rule(r)]
+    if _simple_rule(form) is None and ("if" in form or "then" in form):
+        kept.insert(0, {k: form[k] for k in ("if", "then", "else") if k in form})
+    if not unchanged:
+        for k in ("if", "then", "else"):
+            form.pop(k, None)
+        made = [{"if": {"properties": {other: {"const": _typed(d, other, value)}}, "required": [other]},
+                 "then": {"required": names_}} for (other, value), names_ in after.items()]
+        if kept + made:
+            form["allOf"] = kept + made
+        else:
+            form.pop("allOf", None)
     # Sections: in the order first met; their titles kept (a new one named by its id until given a title).
     ui = dict(d.get("form_ui") or {}) if isinstance(d.get("form_ui"), dict) else {}
     old_sections = {s.get("id"): s for s in _sections(d)}
@@ -653,8 +722,11 @@ def write_form_extras(d: dict, values: dict[str, str], count: int, old_rows: lis
                 order.append(sid)
                 members[sid] = []
             members[sid].append(name)
+    if set(order) == set(old_sections):
+        order = list(old_sections)  # the sections in the author's order
     if order:
-        ui["sections"] = [{**old_sections.get(sid, {"id": sid, "title": {"vi": sid}}), "fields": members[sid]}
+        ui["sections"] = [{**old_sections.get(sid, {"id": sid, "title": {"vi": sid}}),
+                           "fields": _keep_order(members[sid], old_sections.get(sid, {}).get("fields"))}
                           for sid in order]
     else:
         ui.pop("sections", None)
@@ -749,7 +821,7 @@ class Fees(Section):
         fees = dict(d.get("fees") or {}) if isinstance(d.get("fees"), dict) else {}
         if values.get("pay") == "at_submission":
             fees["pay"] = "at_submission"
-        else:
+        elif fees.get("pay") != "on_request":  # the default, kept when written out
             fees.pop("pay", None)
         note = _texts(values, "note", fees.get("note"))
         if note:
@@ -793,7 +865,7 @@ class Times(Section):
         return list(d.get("processing_times") or [])
 
     def set_rows(self, d, rows):
-        if rows:
+        if rows or isinstance(d.get("processing_times"), list):
             d["processing_times"] = rows
         else:
             d.pop("processing_times", None)
@@ -944,7 +1016,7 @@ class Workflow(Section):
             row["role"] = role
         else:
             row.pop("role", None)
-        after = (lists or {}).get(f"{p}_after", [])
+        after = _keep_order((lists or {}).get(f"{p}_after", []), row.get("after"))
         if after:
             row["after"] = after
         else:
@@ -964,7 +1036,7 @@ class Workflow(Section):
         for attr, key in (("end", "end"), ("supplement", "may_request_supplement")):
             if values.get(f"{p}_{attr}"):
                 row[key] = True
-            else:
+            elif row.get(key) is not False:
                 row.pop(key, None)
         when = write_condition(d, values, f"{p}_when", row.get("when"))
         if when:
@@ -1040,7 +1112,9 @@ class Result(Section):
     def write_scalars(self, d, values, lists):
         r = dict(d.get("result") or {}) if isinstance(d.get("result"), dict) else {}
         r["title"] = _texts(values, "title", r.get("title"))
-        r["template"] = values.get("template", "").strip() or "generic"
+        template = values.get("template", "").strip() or "generic"
+        if template != "generic" or "template" in r:  # generic is the default: not written when it was not
+            r["template"] = template
         for key in ("document_type", "signer_role"):
             raw = values.get(key, "").strip()
             if raw:
@@ -1063,7 +1137,7 @@ class Result(Section):
             if not r["validity"]:
                 r.pop("validity")
         if lists.get("summary_fields"):
-            r["summary_fields"] = lists["summary_fields"]
+            r["summary_fields"] = _keep_order(lists["summary_fields"], r.get("summary_fields"))
         else:
             r.pop("summary_fields", None)
         d["result"] = r

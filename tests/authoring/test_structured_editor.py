@@ -7,6 +7,7 @@ every problem of `motcua catalog validate` is shown at the input it concerns; po
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -15,6 +16,7 @@ from motcua.authoring import editor as ed
 from motcua.authoring import store
 from motcua.authoring.models import ProcedureDraft
 from tests.conftest import logged_in
+from tests.walker import DEFINITIONS
 
 
 @pytest.fixture
@@ -167,3 +169,25 @@ def test_workflow_templates_fit_the_time_and_validate():
     for name in ed.TEMPLATES:
         d = _valid(name)
         assert store.problems_of(d) == [], (name, store.problems_of(d))
+
+
+@pytest.mark.parametrize("name", sorted(DEFINITIONS))
+def test_every_shipped_procedure_survives_each_section_saved_unchanged(name, demo):
+    """Saving a section as it is drawn changes nothing: no attribute the form does not show is lost."""
+    client = logged_in("catalog_editor")
+    definition = copy.deepcopy(DEFINITIONS[name])
+    r = client.post("/office/catalog/new/", {"unit": "000.00.00.H99", "text": "", "from_code": definition["code"]})
+    assert r.status_code == 302
+    draft = ProcedureDraft.objects.get(public_id=r["Location"].split("/drafts/")[1].split("/")[0])
+    for part in ed.ORDER:
+        _post(client, f"/office/catalog/drafts/{draft.public_id}/edit/{part}/", {})
+        draft.refresh_from_db()
+        assert draft.definition == definition, (part, _difference(definition, draft.definition))
+
+
+def _difference(old: object, new: object, at: str = "") -> list[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [d for k in {*old, *new} for d in _difference(old.get(k, "<absent>"), new.get(k, "<absent>"), f"{at}/{k}")]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [d for i, (a, b) in enumerate(zip(old, new, strict=True)) for d in _difference(a, b, f"{at}/{i}")]
+    return [] if old == new else [f"{at}: {old!r} → {new!r}"]
