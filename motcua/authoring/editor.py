@@ -911,7 +911,7 @@ def _step(sid: str, vi: str, en: str, role: str, days: float, after: list[str], 
     step = {"id": sid, "name": {"vi": vi, "en": en}, "role": role}
     if after:
         step["after"] = after
-    step["days"] = days
+    step["days"] = int(days) if float(days).is_integer() else days  # 2, not 2.0, as an author writes it
     step.update(more)
     return step
 
