@@ -459,11 +459,14 @@ class Fields(Section):
                  "max_length", "section", "help_vi", "req_field", "req_value")
     owns = ("form", "form_ui")
 
-    # The form's properties are a mapping: rows are (name, schema) pairs, in the form's order.
+    # The form's properties are a mapping: rows are (name, schema) pairs, in the order of the form's groups
+    # (lists keep their order everywhere; a mapping stored as PostgreSQL jsonb does not), then the rest.
     def rows_of(self, d):
         form = d.get("form") if isinstance(d.get("form"), dict) else {}
         props = form.get("properties") if isinstance(form.get("properties"), dict) else {}
-        return [(k, p) for k, p in props.items()]
+        order = [n for s in _sections(d) for n in s.get("fields") or [] if n in props]
+        order = list(dict.fromkeys(order)) + [n for n in props if n not in order]
+        return [(k, props[k]) for k in order]
 
     def set_rows(self, d, rows):
         form = d.get("form") if isinstance(d.get("form"), dict) else {}
@@ -472,7 +475,11 @@ class Fields(Section):
         d["form"] = form
 
     def new_row(self, d, i):
-        return (f"field_{i + 1}", {"type": "string", "title": "", "maxLength": 200})
+        names = {k for k, _p in self.rows_of(d)}
+        n = i + 1
+        while f"field_{n}" in names:
+            n += 1
+        return (f"field_{n}", {"type": "string", "title": "", "maxLength": 200})
 
     def row_label(self, row, i):
         return f"{self.row_title} {i + 1}: {row[0]}"
@@ -1245,6 +1252,10 @@ def apply_post(section: Section, definition: dict, post) -> Outcome:
             raise BadPost
         rows.append(section.new_row(d, count))
         section.set_rows(d, rows)
+        if isinstance(section, Fields) and _sections(d):
+            # In the last group, so that it stays last wherever the draft is stored (see Fields.rows_of).
+            last = d["form_ui"]["sections"][-1]
+            last["fields"] = [*(last.get("fields") or []), rows[-1][0]]
         focus = f"f-r{count}_{section.row_attrs[0]}"
     elif action.startswith("remove-") and section.row_key:
         index = action.removeprefix("remove-")

@@ -146,6 +146,8 @@ def test_a_procedure_written_previewed_published_and_used(chromium, axe, site): 
     shot(page, "catalog-preview")
 
     page.get_by_role("link", name="← Quay lại bản nháp").click()
+    expect(page.locator(".tag-ok")).to_contain_text("Không có lỗi")
+    check(page, axe, "draft page with its sections (editor)")
     page.get_by_role("button", name="Gửi phê duyệt").click()
     expect(page.locator(".message-success").first).to_contain_text("Đã gửi bản nháp")
     draft = ProcedureDraft.objects.get(code=CODE)
