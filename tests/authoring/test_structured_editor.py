@@ -11,6 +11,7 @@ import copy
 import re
 
 import pytest
+from django.conf import settings
 
 from motcua.authoring import editor as ed
 from motcua.authoring import store
@@ -103,6 +104,12 @@ def test_a_procedure_written_section_by_section_validates(editor_client):
     assert "other_purpose" not in draft.definition["form"]["properties"]
     page = editor_client.get(f"/office/catalog/drafts/{draft.public_id}/").content.decode()
     assert "Không có lỗi" in page
+    # The editor in English and Bengali (gettext, with the site's language cookie).
+    for lang, words in (("en", ("Save this section", "Add a field", "Field key")), ("bn", ("এই অংশ সংরক্ষণ করুন", "ক্ষেত্রের কোড"))):
+        editor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+        page = editor_client.get(base + "fields/").content.decode()
+        assert all(w in page for w in words), (lang, [w for w in words if w not in page])
+    del editor_client.cookies[settings.LANGUAGE_COOKIE_NAME]
 
 
 def test_problems_are_shown_at_the_row_and_input_they_concern(editor_client):
