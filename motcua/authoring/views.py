@@ -202,13 +202,13 @@ def draft_section(request: HttpRequest, draft_id: str, part: str) -> HttpRespons
     error, status = "", 200
     if request.method == "POST":
         revision = store.parse_etag(request.POST.get("revision"))
+        if not scope.covers(request.user, scope.EDITOR, draft.unit):  # who first, then what they sent
+            raise PermissionDenied(_("Chỉ cán bộ biên tập danh mục mới sửa được bản nháp."))
         try:
             if revision is not None and revision != draft.revision:
                 # Another editor saved since this form was drawn: nothing is written over their work.
                 raise Conflict(_("Bản nháp đã được người khác lưu sau khi bạn mở nó: hãy tải lại và sửa trên bản mới nhất."),
                                code="edit_conflict", revision=draft.revision)
-            if not scope.covers(request.user, scope.EDITOR, draft.unit):
-                raise PermissionDenied(_("Chỉ cán bộ biên tập danh mục mới sửa được bản nháp."))
             try:
                 outcome = editor.apply_post(section, draft.definition, request.POST)
             except editor.BadPost:

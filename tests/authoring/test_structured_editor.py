@@ -12,6 +12,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from motcua.authoring import editor as ed
 from motcua.authoring import store
@@ -198,3 +199,12 @@ def _difference(old: object, new: object, at: str = "") -> list[str]:
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         return [d for i, (a, b) in enumerate(zip(old, new, strict=True)) for d in _difference(a, b, f"{at}/{i}")]
     return [] if old == new else [f"{at}: {old!r} → {new!r}"]
+
+
+def test_saving_sections_is_rate_limited(editor_client, settings):
+    _draft, base = _new(editor_client)
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "catalog_write": "3/h"}
+    cache.clear()
+    answers = [editor_client.post(base + "identity/", {"revision": "1", "count": "0", "action": "save"}).status_code
+               for _ in range(4)]
+    assert answers[-1] == 429, answers
