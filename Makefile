@@ -103,7 +103,7 @@ test-fast: $(VENV)/.installed-dev clamav $(OIDC_PROVIDER)/node_modules/.installe
 
 ## make screenshots: walk the journey in Chromium and write the pictures of docs/screenshots/
 screenshots: $(VENV)/.installed-dev browser
-	MOTCUA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:xdist -q tests/browser/test_browser_journey.py tests/browser/test_browser_layout.py tests/browser/test_browser_worklist.py -k "whole_journey or layout or worklist or queues_search"
+	MOTCUA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:xdist -q tests/browser/test_browser_journey.py tests/browser/test_browser_layout.py tests/browser/test_browser_worklist.py tests/browser/test_browser_catalog.py -k "whole_journey or layout or worklist or queues_search or procedure_written"
 
 ## make worker / make scheduler: background tasks beside `make demo` (database backend, no broker); give them the
 ## demo's PORT (make worker PORT=8101): the national sync pushes to PUBLIC_URL's demo portal, which follows it

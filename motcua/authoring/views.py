@@ -1,8 +1,9 @@
 """The catalogue's pages under /office/catalog/: drafts, one draft with its problems, the diff, publication.
 
-Plain forms posted to the server (no JavaScript). A draft is edited in two parts: its identity and time
-(code, names, mode, processing days) as fields, and the whole procedure as YAML (or JSON) in a text area;
-the fields win over the same keys of the text. Each problem is shown next to its field, or next to the
+Plain forms posted to the server (no JavaScript). A draft is edited section by section with the structured
+editor (authoring/editor.py: identity, components, form fields, fees, times, workflow, result, each its
+own form), or on the draft page in two parts: its identity and time as fields, and the whole procedure
+as YAML (or JSON) in a text area (the "advanced" section); the fields win over the same keys of the text. Each problem is shown next to its field, or next to the
 text area with the line of the YAML it concerns. Who may do what: authoring/scope.py and store.py
 (a page of a role one lacks: 403; a draft or procedure outside one's units: 404).
 """
@@ -23,7 +24,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from motcua.authoring import preview, scope, store
+from motcua.authoring import editor, preview, scope, store
 from motcua.authoring.diff import diff, grouped
 from motcua.authoring.models import Abolition, DraftStatus, ProcedureDraft
 from motcua.catalog.models import Procedure, ProcedureVersion
@@ -125,6 +126,11 @@ def new_draft(request: HttpRequest) -> HttpResponse:
         if context["from_code"]:
             draft = store.start_from(request.user, context["from_code"], context["unit"] or None)
         else:
+            if not context["text"].strip():
+                # Nothing typed: a new procedure written with the structured editor, from its skeleton.
+                draft = store.create(request.user, editor.skeleton(), context["unit"] or None)
+                messages.success(request, _("Đã tạo bản nháp."))
+                return redirect(reverse("authoring:section", args=[draft.public_id, "identity"]))
             data, reports = store.parse_yaml(context["text"], "draft")
             if reports:
                 context["error"] = "; ".join(reports)
@@ -183,7 +189,54 @@ def _draft_context(request: HttpRequest, draft: ProcedureDraft, text: str | None
         "may_review": draft.status == DraftStatus.SUBMITTED and scope.covers(request.user, scope.APPROVER, draft.unit),
         "own_work": own_work, "editor": scope.EDITOR in roles,
         "modes": (("full", _("Toàn trình")), ("partial", _("Một phần"))),
+        "sections": _section_links(draft, problems),
     }
+
+
+def _section_links(draft: ProcedureDraft, problems: list[dict]) -> list[dict]:
+    found = editor.counts(draft.definition, problems)
+    return [{"key": key, "title": title, "count": found.get(key, 0),
+             "url": reverse("authoring:section", args=[draft.public_id, key])} for key, title in editor.section_titles()]
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@catalog_staff
+@rate_limited("catalog_write")
+def draft_section(request: HttpRequest, draft_id: str, part: str) -> HttpResponse:
+    """One section of the structured editor: its inputs, its problems at them; a post saves that section."""
+    section = editor.SECTIONS.get(part)
+    if section is None:
+        raise Http404(_("Không có phần này."))
+    draft = _draft_or_404(request, draft_id)
+    error, status = "", 200
+    if request.method == "POST":
+        revision = store.parse_etag(request.POST.get("revision"))
+        if not scope.covers(request.user, scope.EDITOR, draft.unit):  # who first, then what they sent
+            raise PermissionDenied(_("Chỉ cán bộ biên tập danh mục mới sửa được bản nháp."))
+        try:
+            if revision is not None and revision != draft.revision:
+                # Another editor saved since this form was drawn: nothing is written over their work.
+                raise Conflict(_("Bản nháp đã được người khác lưu sau khi bạn mở nó: hãy tải lại và sửa trên bản mới nhất."),
+                               code="edit_conflict", revision=draft.revision)
+            try:
+                outcome = editor.apply_post(section, draft.definition, request.POST)
+            except editor.BadPost:
+                return _bad_form()
+            draft = store.save(request.user, draft.public_id, outcome.definition, revision)
+        except ActionError as exc:
+            error, status = exc.message, exc.status
+            draft = _draft_or_404(request, draft_id)
+        else:
+            messages.success(request, _("Đã lưu phần “%(part)s” (lần sửa %(n)d).") % {"part": section.title, "n": draft.revision})
+            url = reverse("authoring:section", args=[draft.public_id, part])
+            return redirect(url + (f"#{outcome.focus}" if outcome.focus else ""))
+    problems = store.problems_of(draft.definition)
+    context = editor.page_context(section, draft.definition, problems, request.user)
+    context.update(
+        draft=draft, error=error, sections=_section_links(draft, problems), total=len(problems),
+        may_edit=draft.status in store.EDITABLE and scope.covers(request.user, scope.EDITOR, draft.unit),
+    )
+    return render(request, "authoring/section.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -360,6 +413,7 @@ urlpatterns = [
     path("", draft_list, name="list"),
     path("new/", new_draft, name="new"),
     path("drafts/<uuid:draft_id>/", draft_page, name="draft"),
+    path("drafts/<uuid:draft_id>/edit/<slug:part>/", draft_section, name="section"),
     path("drafts/<uuid:draft_id>/submit/", submit, name="submit"),
     path("drafts/<uuid:draft_id>/return/", send_back, name="return"),
     path("drafts/<uuid:draft_id>/publish/", publish, name="publish"),

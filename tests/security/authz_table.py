@@ -65,6 +65,8 @@ PAGES = {
     "authoring:list": CATALOG_PAGE,
     "authoring:new": {**CATALOG_PAGE, "catalog_approver": "403"},
     "authoring:draft": CATALOG_PAGE,
+    # A section of the structured editor (the identity) of the province's submitted draft: shown read-only.
+    "authoring:section": CATALOG_PAGE,
     "authoring:diff": CATALOG_PAGE,
     "authoring:preview": CATALOG_PAGE,
     "authoring:versions": CATALOG_PAGE,

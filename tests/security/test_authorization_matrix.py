@@ -202,7 +202,7 @@ def _fill(endpoint: authz.Endpoint, params: dict[str, str]) -> str:
         if endpoint.key.startswith("authoring:") or "/catalog/" in endpoint.path_template or \
                 "/versions" in endpoint.path_template or endpoint.path_template.endswith("/abolish"):
             # The catalogue's pages and operations: a procedure, its version 1, the province's draft (world).
-            value = {"code": "1.001193", "number": "1", "draft_id": params["catalog_draft"]}.get(name)
+            value = {"code": "1.001193", "number": "1", "draft_id": params["catalog_draft"], "part": "identity"}.get(name)
             if value is not None:
                 return value
         if name in ("slug", "section", "delivery_id"):
