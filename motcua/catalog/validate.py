@@ -148,6 +148,7 @@ def _meaning(d: dict, v: vocab.Vocabulary) -> Iterator[Problem]:
         if programme not in v.programmes:
             yield _unknown(("programmes", i), _("chương trình %(value)s không có; các chương trình có: %(known)s"), programme, v.programmes)
 
+    yield from _choice_titles(props, ("form", "properties"))
     yield from _fees(d.get("fees"), props)
     yield from _components(d.get("components", []), fields, v)
     yield from _form_ui(d.get("form_ui", {}), fields, v)
@@ -167,6 +168,24 @@ def _meaning(d: dict, v: vocab.Vocabulary) -> Iterator[Problem]:
         errors = Draft202012Validator(form).iter_errors(d["example"])
         for e in errors:
             yield Problem(("example", *e.absolute_path), _("ví dụ không khớp với biểu mẫu: %(detail)s") % {"detail": shape_message(e)})
+
+
+def _choice_titles(props: dict, path: tuple) -> Iterator[Problem]:
+    """One title per option in each language: a YAML list written unquoted splits a title at its comma
+    ("Cơ quan, đơn vị nhà nước"), and every option after it would then show another's title."""
+    for name, prop in props.items():
+        if not isinstance(prop, dict):
+            continue
+        titles, options = prop.get("x-enum-titles"), prop.get("enum")
+        if isinstance(titles, dict) and isinstance(options, list):
+            for language, labels in titles.items():
+                if isinstance(labels, list) and len(labels) != len(options):
+                    yield Problem((*path, name, "x-enum-titles", language),
+                                  _("%(titles)d tên cho %(options)d lựa chọn (một tên có dấu phẩy cần đặt trong ngoặc kép)")
+                                  % {"titles": len(labels), "options": len(options)})
+        items = prop.get("items")
+        if isinstance(items, dict) and isinstance(items.get("properties"), dict):
+            yield from _choice_titles(items["properties"], (*path, name, "items", "properties"))
 
 
 def _unknown(path: tuple, message: str, value: object, values: Iterable[str]) -> Problem:
