@@ -308,7 +308,7 @@ def test_issued_documents_speak_the_installations_language(demo, settings):
     walker.finish()
     text = result_text(walker)
     assert "FOOD SAFETY CERTIFICATE" in text and "SIGNED BY" in text
-    assert "Result of the procedure “Food safety certificate of a food-service business”" in text
+    assert "Result of the procedure “Food safety certificate of a food-service business (household business)”" in text
     assert "Holder: Quán cơm Bình An (personal ID / registration number 11A8012345)" in text
     assert "Date of the inspection 1 Dec 2026" in text
     assert "Kết quả giải quyết thủ tục" not in text
