@@ -18,9 +18,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # The image is for production: the demo e-ID provider and registries are off (with DEBUG off,
 # `motcua check --deploy` refuses them, ops.E001/E002/E004, results.W001); a demo container sets DEBUG=true DEMO_IDP_ENABLED=true.
 
-# WeasyPrint (result PDFs) needs Pango and HarfBuzz; results are set in DejaVu, which has Vietnamese.
+# WeasyPrint (result PDFs) needs Pango and HarfBuzz; documents are set in DejaVu (Vietnamese) and Lohit Bengali
+# (a Bengali installation: Pango shapes its conjuncts with HarfBuzz).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-lohit-beng-bengali \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /home/motcua --uid 10001 motcua \
  && install -d -o motcua -g motcua /var/lib/motcua /var/lib/motcua/media /tmp/prometheus

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_safe
 from motcua.backoffice.views import _staff_dossier_or_404, staff_required
 from motcua.dossiers.models import Dossier
 from motcua.results import links, slips
+from motcua.results.language import document_language
 from motcua.results.receipt import receipt_context
 from motcua.web.files import receipt_response
 
@@ -61,7 +63,8 @@ def _context(dossier: Dossier, kind: str, event: int | None) -> dict:
     if kind == slips.RECEIPT and event is None:
         if dossier.received_at is None:
             raise Http404(_("Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận."))
-        return receipt_context(dossier)
+        with translation.override(document_language()):
+            return receipt_context(dossier)
     if kind == slips.RETURN_SLIP and event is None:
         context = slips.return_slip_context(dossier)
         if context is None:
@@ -84,8 +87,10 @@ def print_page(request: HttpRequest, code: str, kind: str, event: int | None = N
         context.update(links.printed(links.RECEIPT, dossier.code))
     pdf = reverse("backoffice:print_pdf_event" if event else "backoffice:print_pdf",
                   kwargs={"code": code, "kind": kind, **({"event": event} if event else {})})
+    # The paper in the installation's language (as its PDF), inside a page in the officer's own.
     return render(request, "backoffice/print.html", {
-        **context, "body": slips.BODIES[kind], "title": LABELS[kind], "pdf_url": pdf, "kind": kind,
+        **context, "paper": slips.paper_body(kind, context), "paper_language": document_language(),
+        "title": LABELS[kind], "pdf_url": pdf, "kind": kind,
     })
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("dossiers/<str:code>/", views.dossier_detail, name="dossier"),
     path("dossiers/<str:code>/act/<slug:action>/", views.act, name="act"),
     path("dossiers/<str:code>/result.pdf", views.result_pdf, name="result"),
+    path("dossiers/<str:code>/results/<str:number>.pdf", views.result_document_pdf, name="result_document"),
     path("dossiers/<str:code>/revoke-result/", views.revoke_result, name="revoke_result"),
     path("dossiers/<str:code>/apology/<str:number>.pdf", views.apology_pdf, name="apology"),
     path("dossiers/<str:code>/components/<slug:key>/", views.component_file, name="component"),

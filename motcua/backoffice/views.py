@@ -38,7 +38,7 @@ from motcua.units.models import Membership
 from motcua.units.scope import Grants, request_grants, units_for, works_on
 from motcua.web import components
 from motcua.web.dossier_page import dossier_context
-from motcua.web.files import apology_response, component_response, result_response
+from motcua.web.files import apology_response, component_response, result_document_response, result_response
 from motcua.web.presentation import action_label, deadline_badge
 from motcua.web.turn import Turn, turn_of
 
@@ -333,6 +333,13 @@ def component_view(request: HttpRequest, code: str, key: str) -> FileResponse:
 @staff_required
 def result_pdf(request: HttpRequest, code: str) -> FileResponse:
     return result_response(_staff_dossier_or_404(request, code))
+
+
+@require_safe
+@staff_required
+def result_document_pdf(request: HttpRequest, code: str, number: str) -> FileResponse:
+    """A document another agency issued with the result (the police's residence notice…)."""
+    return result_document_response(_staff_dossier_or_404(request, code), number)
 
 
 @require_POST

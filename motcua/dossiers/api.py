@@ -232,6 +232,10 @@ class DossierOut(Schema):
     apologies: list[ApologyOut]
     allowed_actions: list[str]
     result_url: str | None
+    result_documents: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="the documents other agencies issued with the result (`result.parts`), each its own PDF "
+                    "signed by its unit: {number, document_type, title, unit, url}")
     rating: RatingOut | None
     history: list[EventOut]
     late_risk: LateRiskOut | None = Field(
@@ -326,6 +330,11 @@ def _out(dossier: Dossier, user, *, new: bool = False, grants: Grants | None = N
         ),
         "allowed_actions": actions.allowed_actions(dossier, user, grants=grants, tasks=tasks),
         "result_url": f"/api/v1/dossiers/{dossier.code}/result" if _has_result(dossier) else None,
+        "result_documents": [
+            {"number": d.number, "document_type": d.document_type, "title": d.title, "unit": d.unit.code,
+             "url": f"/api/v1/dossiers/{dossier.code}/results/{d.number}"}
+            for d in dossier.result.documents.select_related("unit")
+        ] if _has_result(dossier) else [],
         "rating": None if new or dossier.status != Status.RETURNED else _rating_out(dossier),
         "history": [
             {
@@ -588,6 +597,19 @@ def result(request, code: str):
     if doc is None:
         raise NotFound(_("Hồ sơ chưa có kết quả."), code="no_result")
     return FileResponse(doc.file.open("rb"), content_type="application/pdf", filename=f"{dossier.code}.pdf")
+
+
+@router.get("/{code}/results/{number}", summary="Download a document issued with the result by another agency",
+            response={200: None})
+def result_document(request, code: str, number: str):
+    """Each document another step issued (`result.parts`: the police's residence deletion notice…) is its
+    own PDF, signed by the unit that issued it; listed in the dossier's `result_documents`."""
+    dossier = _visible(request, code)
+    doc = getattr(dossier, "result", None)
+    found = doc.documents.filter(number=number).first() if doc is not None else None
+    if found is None:
+        raise NotFound(_("Không có văn bản số %(number)s.") % {"number": number}, code="no_result")
+    return FileResponse(found.file.open("rb"), content_type="application/pdf", filename=f"{found.number}.pdf")
 
 
 # --- payments (docs/payments.md) -------------------------------------------------------------------

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from motcua.catalog.models import localized
 from motcua.lib.pdf import html_to_pdf
 from motcua.payments.models import Payment, Purpose, State
+from motcua.results.language import document_language, paper_moment, paper_money
 from motcua.results.signing import sign_pdf
 from motcua.vault.models import VaultDocument
 from motcua.vault.store import keep_issued
 
 RECEIPT_TYPE = "payment_receipt"
-
-
-def _money(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")
 
 
 def line_label(line: dict) -> str:
@@ -34,36 +32,49 @@ def line_label(line: dict) -> str:
 
 
 def receipt_pdf(payment: Payment) -> bytes:
+    """The e-receipt in the installation's language (an official paper, like a result), amounts in its currency."""
+    with translation.override(document_language()):
+        return _receipt_pdf(payment)
+
+
+def _receipt_pdf(payment: Payment) -> bytes:
     dossier = payment.dossier
     payer = dossier.applicant
     profile = getattr(payer, "citizen", None)
-    lines = [{"label": line_label(x), "amount": _money(int(x.get("amount", 0)))}
-             for x in payment.lines] or [{"label": "Phí, lệ phí", "amount": _money(payment.amount)}]
+    lines = [{"label": line_label(x), "amount": paper_money(int(x.get("amount", 0)))}
+             for x in payment.lines] or [{"label": _("Phí, lệ phí"), "amount": paper_money(payment.amount)}]
+    if payment.gateway == "counter":
+        method = _("tại quầy, biên lai %(number)s") % {"number": payment.receipt_number}
+    else:
+        method = _("trực tuyến (%(gateway)s)") % {"gateway": payment.gateway}
     html = render_to_string("payments/receipt.html", {
         "payment": payment, "dossier": dossier, "unit_name": dossier.unit.name, "number": payment.order_ref,
         "payer_name": getattr(profile, "full_name", "") or payer.get_full_name() or payer.get_username(),
-        "procedure_name": dossier.procedure.name,
-        "lines": lines, "total": _money(payment.amount),
-        "method": "tại quầy, biên lai " + payment.receipt_number if payment.gateway == "counter" else f"trực tuyến ({payment.gateway})",
+        "procedure_name": localized(dossier.procedure_version.definition["name"]) or dossier.procedure.name,
+        "lines": lines, "total": paper_money(payment.amount),
+        "method": method,
         "paid_at": timezone.localtime(payment.paid_at or payment.updated_at),
+        "paid_when": paper_moment(payment.paid_at or payment.updated_at),
     })
-    return sign_pdf(html_to_pdf(html), reason="Biên lai thu phí, lệ phí", location=dossier.unit.name,
+    return sign_pdf(html_to_pdf(html), reason=_("Biên lai thu phí, lệ phí"), location=dossier.unit.name,
                     signer_name=dossier.unit.name)
 
 
 def issue(payment_id: int) -> VaultDocument | None:
     """The payment's e-receipt in the payer's vault (made once; None for a payment not paid)."""
-    payment = Payment.objects.select_related("dossier__unit", "dossier__procedure", "dossier__applicant").filter(
+    payment = Payment.objects.select_related("dossier__unit", "dossier__procedure", "dossier__procedure_version", "dossier__applicant").filter(
         pk=payment_id).first()
     if payment is None or payment.purpose == Purpose.REFUND or payment.state not in (State.PAID, State.REFUNDED):
         return None
     if payment.receipt_id is not None:
         return payment.receipt
     content = receipt_pdf(payment)
+    with translation.override(document_language()):
+        title = _("Biên lai thu phí, lệ phí — %(code)s") % {"code": payment.dossier.code}
     with transaction.atomic():
         doc = keep_issued(
             payment.dossier.applicant, reference=f"receipt/{payment.order_ref}", document_type=RECEIPT_TYPE,
-            title=f"Biên lai thu phí, lệ phí — {payment.dossier.code}", issuer=payment.dossier.unit.name,
+            title=title, issuer=payment.dossier.unit.name,
             issued_on=timezone.localdate(payment.paid_at or payment.updated_at), valid_until=None, content=content,
             file_name=f"bien-lai-{payment.order_ref}.pdf",
         )

@@ -22,6 +22,7 @@ urlpatterns = [
     path("my/dossiers/<str:code>/rating/", views.rate, name="rate"),
     path("my/dossiers/<str:code>/", views.dossier, name="dossier"),
     path("my/dossiers/<str:code>/result.pdf", views.result_pdf, name="result"),
+    path("my/dossiers/<str:code>/results/<str:number>.pdf", views.result_document_pdf, name="result_document"),
     path("my/dossiers/<str:code>/receipt.pdf", views.receipt_pdf, name="receipt"),
     path("my/dossiers/<str:code>/apology/<str:number>.pdf", views.apology_pdf, name="apology"),
     path("my/dossiers/<str:code>/components/<slug:key>/", views.component_file, name="component"),

@@ -19,7 +19,7 @@ from motcua.catalog.models import localized
 from motcua.dossiers.models import ApologyLetter, Dossier
 from motcua.lib.ratelimit import rate_limited
 from motcua.results import links
-from motcua.results.models import Result
+from motcua.results.models import Result, ResultDocument
 from motcua.results.signing import verify_pdf
 from motcua.vault import upload_checks
 
@@ -43,14 +43,16 @@ def verify(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/verify.html", context, status=400)
     pdf = file.read()
     verdict = verify_pdf(pdf)
+    digest = hashlib.sha256(pdf).hexdigest()
     result = (
-        Result.objects.select_related("dossier__unit", "dossier__procedure_version")
-        .filter(sha256=hashlib.sha256(pdf).hexdigest())
-        .first()
+        Result.objects.select_related("dossier__unit", "dossier__procedure_version").filter(sha256=digest).first()
+        # A document another agency issued with a result (its own signed file: results/issue.py).
+        or ResultDocument.objects.select_related("unit", "result__dossier__procedure_version").filter(sha256=digest).first()
     )
     context.update(verdict=verdict, result=result, file_name=file.name)
     if result is not None:
         context["procedure_name"] = localized(result.dossier.procedure_version.definition["name"], request.LANGUAGE_CODE)
+        context["issuer"] = result.unit if isinstance(result, ResultDocument) else result.dossier.unit
     # One word for the whole answer: a revoked result is genuine but no longer stands; a signed file
     # whose bytes or revisions do not match its signature was changed after signing.
     if verdict.signed and not (verdict.intact and verdict.whole_file):
@@ -75,9 +77,14 @@ def document(request: HttpRequest, kind: str, number: str, signature: str) -> Ht
     context: dict = {"kind": kind, "number": number, "rule": RULE}
     if kind == links.RESULT:
         found = Result.objects.select_related("dossier__unit", "dossier__procedure_version").filter(number=number).first()
-        if found is None:
-            raise Http404
-        context.update(result=found, dossier=found.dossier, unit=found.dossier.unit, at=found.issued_at)
+        if found is not None:
+            context.update(result=found, dossier=found.dossier, unit=found.dossier.unit, at=found.issued_at)
+        else:
+            part = ResultDocument.objects.select_related("unit", "result__dossier__procedure_version").filter(
+                number=number).first()
+            if part is None:
+                raise Http404
+            context.update(result=part, dossier=part.dossier, unit=part.unit, at=part.issued_at)
     elif kind == links.RECEIPT:
         dossier = Dossier.objects.select_related("unit", "procedure_version").filter(code=number).first()
         if dossier is None or dossier.received_at is None:

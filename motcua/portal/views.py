@@ -39,7 +39,13 @@ from motcua.vault import upload_checks
 from motcua.vault.prefill import prefill
 from motcua.web import components
 from motcua.web.dossier_page import dossier_context
-from motcua.web.files import apology_response, component_response, receipt_response, result_response
+from motcua.web.files import (
+    apology_response,
+    component_response,
+    receipt_response,
+    result_document_response,
+    result_response,
+)
 from motcua.web.presentation import money, service_mode_label, unit_name
 from motcua.web.schema_form import SummaryError, build_fields, mark_derived, mark_prefilled, parse_post
 
@@ -352,6 +358,13 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def result_pdf(request: HttpRequest, code: str) -> FileResponse:
     return result_response(_visible_or_404(request, code))
+
+
+@require_safe
+@login_required
+def result_document_pdf(request: HttpRequest, code: str, number: str) -> FileResponse:
+    """A document another agency issued with the result (the police's residence notice…)."""
+    return result_document_response(_visible_or_404(request, code), number)
 
 
 @require_safe

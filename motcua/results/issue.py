@@ -6,8 +6,8 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.template.loader import select_template
 from django.utils import timezone, translation
@@ -20,7 +20,8 @@ from motcua.catalog.models import localized
 from motcua.lib.errors import Conflict
 from motcua.lib.pdf import html_to_pdf
 from motcua.results import links
-from motcua.results.models import Result
+from motcua.results.language import document_language, paper_place_date
+from motcua.results.models import Result, ResultDocument
 from motcua.results.signing import sign_pdf
 from motcua.vault.store import keep_result
 
@@ -29,18 +30,23 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Part:
-    """What one workflow step issued (a health-insurance card, a residence notice…), as one page
-    of the result, headed by the agency that issued it."""
+    """What one workflow step issued (a health-insurance card, a residence notice…): a document of
+    its own, headed by the unit that did the step and signed with that unit's certificate."""
 
     step: str
     number: str
     document_type: str
     title: str
-    unit_name: str
+    unit: Any  # units.Unit (results sits below units and does not import it)
     officer: str
+    done_by: Any
     done_at: datetime | None
     rows: list[tuple[str, str]]
     holder: tuple[str, str] | None = None  # (name, ID) when not the applicant
+
+    @property
+    def unit_name(self) -> str:
+        return self.unit.name
 
 
 def printed_schema(dossier) -> tuple[dict, dict]:
@@ -66,11 +72,6 @@ def holder_of(dossier, spec: dict | None) -> tuple[str, str] | None:
 def refusal(dossier) -> dict | None:
     """The refusal after processing an officer chose (decisions), or None."""
     return (dossier.decisions or {}).get("refusal") or None
-
-
-def document_language() -> str:
-    """The language of the documents an agency issues: the installation's (the country's first), not the reader's."""
-    return settings.LANGUAGE_CODE[:2]
 
 
 def signed_name(user) -> str:
@@ -99,7 +100,7 @@ def result_parts(dossier, number: str) -> list[Part]:
             step=task.step, number=f"{number}-{i}", document_type=part["document_type"],
             title=localized(part.get("title") or vocab.current().name("document_types", part["document_type"]), document_language())
             or part["document_type"],
-            unit_name=task.unit.name, officer=signed_name(task.done_by) if task.done_by else "",
+            unit=task.unit, officer=signed_name(task.done_by) if task.done_by else "", done_by=task.done_by,
             done_at=timezone.localtime(task.done_at) if task.done_at else None,
             rows=describe(schema, data, part.get("fields") or []),
             holder=holder_of(dossier, part.get("holder")),
@@ -108,6 +109,7 @@ def result_parts(dossier, number: str) -> list[Part]:
 
 
 def render_pdf(dossier, number: str, issued_at: datetime, signer, parts: list[Part] | None = None) -> bytes:
+    """The result (or the refusal letter) alone; `parts` are only named on it, each is its own PDF (part_pdf)."""
     definition = dossier.procedure_version.definition
     result_def = definition["result"]
     refused = refusal(dossier)
@@ -137,11 +139,30 @@ def render_pdf(dossier, number: str, issued_at: datetime, signer, parts: list[Pa
                 "holder": holder_of(dossier, result_def.get("holder")),
                 "refusal": refused,
                 "issued_at": timezone.localtime(issued_at),
+                "signed_at_place": paper_place_date(dossier.unit.name, issued_at),
                 "signer": signed_name(signer),
                 "applicant": getattr(dossier.applicant, "citizen", None),
                 "parts": parts or [],
                 # The unit whose certificate signs (results/pki.py), named in the visible text too.
                 **links.printed(links.RESULT, number, signing_unit=dossier.unit.name),
+            }
+        )
+    return html_to_pdf(html)
+
+
+def part_pdf(dossier, part: Part, result_number: str) -> bytes:
+    """One document another step issued (`result.parts`), as its own PDF headed and signed by that step's unit."""
+    language = document_language()
+    with translation.override(language):
+        html = select_template(["results/part.html"]).render(
+            {
+                "dossier": dossier,
+                "part": part,
+                "result_number": result_number,
+                "procedure_name": localized(dossier.procedure_version.definition["name"], language),
+                "applicant": getattr(dossier.applicant, "citizen", None),
+                "signed_at_place": paper_place_date(part.unit.name, part.done_at),
+                **links.printed(links.RESULT, part.number, signing_unit=part.unit.name),
             }
         )
     return html_to_pdf(html)
@@ -165,6 +186,13 @@ def _signed(pdf: bytes, **how) -> bytes:
 
 
 def issue_result(dossier, signer, at: datetime) -> Result:
+    """Sign and store the dossier's result and each document another step issued with it.
+
+    One PDF per document, each signed with the certificate of the unit that issued it and naming the
+    officer who did (the approver for the result; the step's officer for a part): the death bundle's
+    extract is the commune's, its residence deletion notice the police's. Each is kept in its holder's
+    vault as a document of its own type.
+    """
     refused = refusal(dossier)
     number = f"{'TC' if refused else 'KQ'}-{dossier.code}"
     parts = [] if refused else result_parts(dossier, number)
@@ -187,7 +215,27 @@ def issue_result(dossier, signer, at: datetime) -> Result:
         keep_result(dossier, result, document_type=letter["document_type"],
                     title=localized(letter["title"], document_language()))
         return result
-    holder = holder_of(dossier, definition.get("holder"))
-    keep_result(dossier, result, parts=[(p.number, p.document_type, p.title, p.unit_name, p.holder) for p in parts],
-                holder=holder)
+    documents = [_issue_part(dossier, result, part) for part in parts]
+    keep_result(dossier, result, parts=documents, holder=holder_of(dossier, definition.get("holder")))
     return result
+
+
+def _issue_part(dossier, result: Result, part: Part) -> tuple[ResultDocument, Part]:
+    """A part's own PDF, signed by its unit (the officer who did the step named as signer), stored."""
+    with translation.override(document_language()):
+        pdf = _signed(
+            part_pdf(dossier, part, result.number),
+            reason=_("%(unit)s ban hành %(title)s, hồ sơ %(code)s") % {
+                "unit": part.unit.name, "title": part.title, "code": dossier.code},
+            location=part.unit.name,
+            signer_name=part.officer or part.unit.name,
+            unit=part.unit,
+        )
+    document = ResultDocument(
+        result=result, number=part.number, step=part.step, document_type=part.document_type, title=part.title[:300],
+        unit=part.unit, sha256=hashlib.sha256(pdf).hexdigest(), issued_at=part.done_at or result.issued_at,
+        issued_by=part.done_by,
+    )
+    document.file.save(f"{part.number}.pdf", ContentFile(pdf), save=False)
+    document.save()
+    return document, part

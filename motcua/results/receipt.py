@@ -21,11 +21,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from motcua.catalog.models import ProcedureVersion, localized
 from motcua.lib.pdf import html_to_pdf
 from motcua.results import links
 from motcua.results.issue import signed_name
+from motcua.results.language import document_language, paper_date, paper_moment
 
 FOLDER = "receipts"
 
@@ -45,14 +47,17 @@ class ReceivedDossier(Protocol):
 
 def receipt_html(dossier: ReceivedDossier) -> str:
     """The receipt as HTML: everything the PDF shows, and so what its stored copy is keyed by."""
-    # An official paper in the national language, whatever the UI language.
-    with translation.override("vi"):
+    # An official paper in the installation's language, whatever the UI language.
+    with translation.override(document_language()):
         return get_template("results/receipt.html").render(receipt_context(dossier))
 
 
 def receipt_context(dossier: ReceivedDossier) -> dict[str, Any]:
-    """What the receipt shows (the PDF above, and the officer's page printed from the browser)."""
-    names = {c["key"]: localized(c.get("name"), "vi") or c["key"] for c in dossier.procedure_version.components}
+    """What the receipt shows (the PDF above, and the officer's page printed from the browser).
+
+    Texts in the active language: the caller overrides it with the installation's (`receipt_html`).
+    """
+    names = {c["key"]: localized(c.get("name")) or c["key"] for c in dossier.procedure_version.components}
     supplied = [
         names.get(str(c.get("key")), str(c.get("key"))) + _on_paper(c)
         for c in dossier.components or [] if isinstance(c, Mapping)
@@ -61,22 +66,25 @@ def receipt_context(dossier: ReceivedDossier) -> dict[str, Any]:
     officer = received.actor if received is not None else None
     return {
         "dossier": dossier,
-        "procedure_name": localized(dossier.procedure_version.definition["name"], "vi"),
+        "procedure_name": localized(dossier.procedure_version.definition["name"]),
         "unit": dossier.unit,
         "applicant_name": signed_name(dossier.applicant),
         "components": supplied,
         "received_at": timezone.localtime(dossier.received_at),
+        "received_when": paper_moment(dossier.received_at),
         "due_at": timezone.localtime(dossier.due_at) if dossier.due_at else None,
+        "due_when": paper_moment(dossier.due_at),
+        "due_day": paper_date(dossier.due_at),
         "officer": signed_name(officer) if officer is not None else "",
         **links.printed(links.RECEIPT, dossier.code),
     }
 
 
 def _on_paper(component: Mapping) -> str:
-    # The receipt is a legal form in Vietnamese (as the rest of its text): what the desk took on paper.
+    # What the desk took on paper, in the receipt's language (as the rest of its text).
     if component.get("source") != "paper":
         return ""
-    return " (bản giấy, đã số hóa)" if component.get("digitized") else " (bản giấy)"
+    return " " + (_("(bản giấy, đã số hóa)") if component.get("digitized") else _("(bản giấy)"))
 
 
 def draw(html: str) -> bytes:
@@ -124,9 +132,11 @@ def keep_in_vault(dossier: ReceivedDossier) -> None:
     from motcua.vault.store import keep_issued
 
     pdf = receipt_pdf(dossier)
+    with translation.override(document_language()):
+        title = _("Giấy tiếp nhận hồ sơ và hẹn trả kết quả %(code)s") % {"code": dossier.code}
     keep_issued(
         dossier.applicant, reference=f"{dossier.code}/receipt", document_type="",
-        title=f"Giấy tiếp nhận hồ sơ và hẹn trả kết quả {dossier.code}", issuer=dossier.unit.name,
+        title=title, issuer=dossier.unit.name,
         issued_on=timezone.localdate(dossier.received_at), valid_until=None, content=pdf,
         file_name=f"{dossier.code}-tiep-nhan.pdf",
     )

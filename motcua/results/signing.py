@@ -62,10 +62,16 @@ def material() -> SigningMaterial:
 
 
 def unit_material(unit) -> SigningMaterial:
-    """The certificate that signs for `unit`: its own, else its nearest ancestor's, else (demo) a new one."""
+    """The certificate that signs for `unit`: its own, else that of its nearest ancestor of the same body,
+    else (demo) a new one of its own, else its nearest ancestor's, else the installation's.
+
+    A unit of another sector than the units above it in the tree (the commune police under the commune
+    People's Committee) is another issuing body: it signs what it issues (a residence deletion notice)
+    with its own certificate, never with the commune's, as soon as it can have one.
+    """
     pki.ensure_demo()
     here = unit
-    while here is not None:
+    while here is not None and _same_body(unit, here):
         m = pki.unit_material(here.code)
         if m.exists:
             return SigningMaterial(m.key_file, m.cert_file, (m.chain_file,), (pki.ca_cert_file(),))
@@ -73,7 +79,18 @@ def unit_material(unit) -> SigningMaterial:
     if pki.demo_available():
         m = pki.issue_unit(unit.code, unit.name)
         return SigningMaterial(m.key_file, m.cert_file, (m.chain_file,), (pki.ca_cert_file(),))
+    while here is not None:
+        m = pki.unit_material(here.code)
+        if m.exists:
+            return SigningMaterial(m.key_file, m.cert_file, (m.chain_file,), (pki.ca_cert_file(),))
+        here = here.parent
     return material()
+
+
+def _same_body(unit, ancestor) -> bool:
+    """Whether `ancestor` issues for `unit`: itself, or a unit of the same sector (a desk has none: its parent's)."""
+    mine, theirs = getattr(unit, "agency", ""), getattr(ancestor, "agency", "")
+    return ancestor is unit or not mine or not theirs or mine == theirs
 
 
 def field_name(unit) -> str:

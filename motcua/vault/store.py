@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -114,34 +115,32 @@ def keep_result(
 ) -> VaultDocument:
     """Put an issued result in its holder's vault (called once, where results are issued).
 
-    `parts`: (number, document type, title, issuing unit[, holder]) of each document the same signed
-    file also carries (an inter-agency bundle's health-insurance card…): each is kept as
-    its own document of its type, in its holder's vault, so a later dossier finds it like any other.
+    `parts`: (ResultDocument, its results.issue.Part) of each document another step issued with the
+    result (an inter-agency bundle's health-insurance card, the police's residence deletion notice…):
+    each is its own signed file, kept as its own document of its type, issued by its unit, in its
+    holder's vault, so a later dossier finds it like any other.
     `holder`: (name, ID) of the result's holder when not the applicant; `document_type` and `title`
     replace the result's (a refusal letter).
     """
     definition = dossier.procedure_version.definition.get("result", {})
     issued_on = timezone.localdate(result.issued_at)
-    file = {"storage_name": result.file.name, "sha256": result.sha256, "size": result.file.size,
-            "content_type": "application/pdf", "origin": Origin.RESULT, "source_dossier": dossier.code,
-            "created_at": result.issued_at, "issued_on": issued_on}
     found, _created = VaultDocument.objects.get_or_create(
         owner=holder_account(dossier, holder), reference=result.number,
         defaults={
             "held_for": _kept_for(dossier, holder),
             "document_type": document_type if document_type is not None else str(definition.get("document_type", "")),
-            "title": title or localized(definition.get("title"), "vi") or result.number,
+            "title": title or localized(definition.get("title"), settings.LANGUAGE_CODE[:2]) or result.number,
             "issuer": dossier.unit.name,
             "valid_until": None if document_type is not None else timing.valid_until(definition, issued_on),
-            **file,
+            **_file_of(result, dossier),
         },
     )
-    for number, part_type, part_title, issuer, *rest in parts:
-        part_holder = rest[0] if rest else None
+    for document, part in parts:
         VaultDocument.objects.get_or_create(
-            owner=holder_account(dossier, part_holder), reference=number,
-            defaults={"document_type": part_type, "title": part_title, "issuer": issuer,
-                      "held_for": _kept_for(dossier, part_holder), **file},
+            owner=holder_account(dossier, part.holder), reference=document.number,
+            defaults={"document_type": document.document_type, "title": document.title, "issuer": document.unit.name,
+                      "held_for": _kept_for(dossier, part.holder),
+                      **_file_of(document, dossier)},
         )
     return found
 
@@ -180,6 +179,13 @@ def hand_to_holder(user, personal_id: str) -> list[VaultDocument]:
 
 def on_citizen_signed_in(event) -> None:
     hand_to_holder(event.user, event.personal_id)
+
+
+def _file_of(issued, dossier) -> dict:
+    """The vault's fields of an issued file (a result or one of its documents)."""
+    return {"storage_name": issued.file.name, "sha256": issued.sha256, "size": issued.file.size,
+            "content_type": "application/pdf", "origin": Origin.RESULT, "source_dossier": dossier.code,
+            "created_at": issued.issued_at, "issued_on": timezone.localdate(issued.issued_at)}
 
 
 def keep_issued(

@@ -29,6 +29,15 @@ def result_response(dossier: Dossier) -> FileResponse:
     return FileResponse(dossier.result.file.open("rb"), content_type="application/pdf", filename=f"{dossier.code}.pdf")
 
 
+def result_document_response(dossier: Dossier, number: str) -> FileResponse:
+    """One document another agency issued with the dossier's result (its own signed PDF), by its number."""
+    result = getattr(dossier, "result", None)
+    document = result.documents.filter(number=number).first() if result is not None else None
+    if document is None:
+        raise Http404(_("Không có văn bản số %(number)s.") % {"number": number})
+    return FileResponse(document.file.open("rb"), content_type="application/pdf", filename=f"{document.number}.pdf")
+
+
 def receipt_response(dossier: Dossier) -> HttpResponse:
     """The receipt with the return date, once the one-stop desk has received the dossier."""
     if dossier.received_at is None:

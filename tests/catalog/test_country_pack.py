@@ -166,3 +166,83 @@ def test_the_api_says_which_papers_are_brought_to_the_counter(bangladesh):
     components = {c["key"]: c for c in Client().get("/api/v1/procedures/BD.0001").json()["components"]}
     assert [s["counter"] for s in components["parents_nid"]["sources"]] == ["result"]
     assert components["guardian_authority"]["when"] == {"field": "applicant_relation", "equals": "guardian"}
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(" ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def test_the_desks_papers_are_in_bengali_with_taka_and_bengali_dates(bangladesh):
+    """The receipt, the return slip, the apology letter and the e-receipt of a Bangladesh installation:
+    their words through gettext in Bengali, dates with Bengali month names, amounts in taka (issue 21)."""
+    from motcua.payments import receipts as e_receipts
+    from motcua.payments.models import Payment, Purpose
+    from motcua.results import receipt, slips
+    from motcua.results.apology import render_apology_letter
+
+    definition = _definition("BD.0001-birth-registration.yaml")
+    today = timezone.localdate()
+    # Born 100 days ago: a late registration, 25 taka.
+    data = {**definition["example"], "child_birth_date": (today - timedelta(days=100)).isoformat()}
+    walker = Walker(definition)
+    assert walker.submit(data=data)["fee"] == 25
+    walker.receive()
+    dossier = Dossier.objects.select_related("unit", "procedure_version", "applicant").get(code=walker.code)
+
+    papers = {"receipt": receipt.receipt_pdf(dossier)}
+    letter_at = timezone.now()
+    papers["apology"] = render_apology_letter(
+        dossier, "XL-1", dossier.events.get(action="receive").actor, letter_at, reason="যাচাই বাকি",
+        previous_due_at=dossier.due_at)
+    # The e-receipt of the late fee taken at the counter (drawn from the payment as the desk records it).
+    paid = Payment(
+        dossier=dossier, purpose=Purpose.REQUESTED, amount=25, gateway="counter", order_ref="BD-TEST-1", state="paid",
+        receipt_number="R-7", created_at=letter_at, updated_at=letter_at, paid_at=letter_at,
+        lines=[{"rule": "late", "label": definition["fees"]["rules"][1]["label"], "amount": 25}],
+    )
+    papers["e_receipt"] = e_receipts.receipt_pdf(paid)
+    walker.process()
+    walker.finish()
+    dossier = Dossier.objects.select_related("unit", "procedure_version", "applicant").get(code=walker.code)
+    papers["return"] = slips.slip_pdf(slips.RETURN_SLIP, slips.return_slip_context(dossier))
+
+    texts = {name: _text(pdf) for name, pdf in papers.items()}
+    month = translation.gettext(timezone.localtime(dossier.due_at).strftime("%B"))  # Django's Bengali month name
+    assert month and month.strip() and not month.isascii(), month
+    for name, text in texts.items():
+        # No Vietnamese word of the old papers, and the pack's letterhead.
+        for word in ("Mã hồ sơ", "ngày", "Thời gian", "NGƯỜI", "Biên lai", "Kính gửi", "Số tiền", "đồng"):
+            assert word not in text, (name, word, text[:400])
+        assert "গণপ্রজাতন্ত্রী" in text, name
+        assert walker.code in text or name == "apology", name
+    # (pypdf moves a vowel sign written before its consonant, ি ে ৈ: the words checked have none.)
+    assert "গ্রহণ" in texts["receipt"] and "কাগজপত্র" in texts["receipt"]
+    assert "প্রাপক" in texts["apology"] and "যাচাই" in texts["apology"]
+    assert "25 টাকা" in texts["e_receipt"] and "খাত" in texts["e_receipt"]
+    assert "ফলাফল গ্রহণ" in texts["return"] and "KQ-" + walker.code in texts["return"]
+    due = timezone.localtime(dossier.due_at)
+    assert f"{due.day} " in texts["receipt"] and str(due.year) in texts["receipt"]
+    assert f"{due.day:02d}/{due.month:02d}/{due.year}" not in texts["receipt"]  # not Viet Nam's dd/mm/yyyy
+    # The desk's print page shows the paper in Bengali inside a page in the officer's language.
+    officer = Client()
+    officer.force_login(dossier.events.get(action="receive").actor)
+    officer.cookies["django_language"] = "en"
+    page = officer.get(f"/office/dossiers/{walker.code}/print/receipt/").content.decode()
+    assert 'lang="bn"' in page and "আবেদন গ্রহণের রসিদ" in page
+
+
+def test_an_english_first_installation_writes_its_papers_in_english(bangladesh, settings):
+    """Bengali first, and English when the installation says so (the country's first language)."""
+    from motcua.results import receipt
+
+    settings.LANGUAGE_CODE = "en"
+    definition = _definition("BD.0001-birth-registration.yaml")
+    data = {**definition["example"], "child_birth_date": (timezone.localdate() - timedelta(days=10)).isoformat()}
+    walker = Walker(definition)
+    walker.submit(data=data)
+    walker.receive()
+    dossier = Dossier.objects.select_related("unit", "procedure_version", "applicant").get(code=walker.code)
+    with translation.override("bn"):  # whatever the reader's language
+        text = _text(receipt.receipt_pdf(dossier))
+    assert "RECEIPT" in text.upper() and "Documents filed:" in text and "Received:" in text, text[:500]
+    assert "জমা দেওয়া কাগজপত্র" not in text and "Mã hồ sơ" not in text

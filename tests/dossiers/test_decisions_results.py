@@ -11,10 +11,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from motcua.catalog.models import Procedure
 from motcua.dossiers.models import Dossier, DossierEvent, TaskStatus
+from motcua.results import signing
 from motcua.vault import prefill
 from motcua.vault.models import Origin, VaultDocument
 from tests.backoffice.helpers import pdf_text
@@ -71,21 +78,74 @@ def test_the_deceased_is_looked_up_by_the_id_the_form_gives_and_cannot_be_forged
     assert (data["deceased_name"], data["deceased_birth_date"]) == ("Nguyễn Văn Bảy", "1945-03-08")
 
 
-def test_the_death_bundle_gives_three_documents_each_in_its_holders_vault(demo):
+def document_pdfs(walker: Walker) -> dict[str, tuple[dict, bytes]]:
+    """{document type: (its line in the dossier's API answer, its PDF)} of the documents issued with the result."""
+    listed = walker.citizen.get(f"/dossiers/{walker.code}").json()["result_documents"]
+    found = {}
+    for doc in listed:
+        answer = walker.citizen.get(doc["url"].removeprefix("/api/v1"))
+        assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf", doc
+        found[doc["document_type"]] = (doc, b"".join(answer.streaming_content))
+    return found
+
+
+def test_the_death_bundle_gives_three_documents_each_signed_by_its_agency_in_its_holders_vault(demo):
     # The household head is citizen3 (Lê Minh Châu): the residence notice goes to her vault.
     walker = started(DEATH, {"household_head_name": "Lê Minh Châu", "household_head_id": "031201067890"})
     walker.process()
     walker.finish()
+    tasks = {t.step: t for t in walker.dossier.tasks.select_related("unit", "done_by")}
     text = result_text(walker)
-    for title in ("TRÍCH LỤC KHAI TỬ", "THÔNG BÁO VỀ VIỆC XÓA ĐĂNG KÝ THƯỜNG TRÚ", "QUYẾT ĐỊNH TRỢ CẤP MAI TÁNG"):
-        assert title in text, title
-    assert "CÔNG AN XÃ AN BÌNH" in text  # the residence notice is headed by the police that deleted it
-    assert "Người được cấp: Lê Minh Châu (số định danh / mã số 031201067890)" in text
-    assert "Người được cấp: Nguyễn Văn An (số định danh / mã số 001090012345)" in text
-    assert "Nguyễn Văn Bảy" in text and "08/03/1945" in text
-    docs = {d.document_type: d.owner.username for d in VaultDocument.objects.filter(source_dossier=walker.code, origin=Origin.RESULT)}
-    assert docs == {"death_extract": "citizen", "residence_deletion_notice": "citizen3",
-                    "funeral_allowance_decision": "citizen"}
+    # The death extract is the commune's own file; it names the two documents issued with it.
+    assert "TRÍCH LỤC KHAI TỬ" in text and "Nguyễn Văn Bảy" in text and "08/03/1945" in text
+    assert "THÔNG BÁO VỀ VIỆC XÓA ĐĂNG KÝ THƯỜNG TRÚ" not in text  # not a page of it any more
+    assert "Thông báo về việc xóa đăng ký thường trú, số " in text and "do Công an xã An Bình ban hành" in text
+    documents = document_pdfs(walker)
+    assert set(documents) == {"residence_deletion_notice", "funeral_allowance_decision"}
+    expected = {
+        "residence_deletion_notice": ("delete_residence", "THÔNG BÁO VỀ VIỆC XÓA ĐĂNG KÝ THƯỜNG TRÚ",
+                                      "Người được cấp: Lê Minh Châu (số định danh / mã số 031201067890)"),
+        "funeral_allowance_decision": ("funeral_allowance", "QUYẾT ĐỊNH TRỢ CẤP MAI TÁNG",
+                                       "Người được cấp: Nguyễn Văn An (số định danh / mã số 001090012345)"),
+    }
+    for kind, (step, title, holder) in expected.items():
+        line, pdf = documents[kind]
+        task = tasks[step]
+        part = squeeze(pdf_text(pdf))
+        assert title in part and holder in part and "TRÍCH LỤC KHAI TỬ" not in part, kind
+        assert task.unit.name.upper() in part and task.done_by.get_full_name() in part, kind
+        assert line["unit"] == task.unit.code and line["number"].startswith(f"KQ-{walker.code}-")
+        # Its own signature, valid, by the certificate of the unit that did the step, naming its officer.
+        verdict = signing.verify_pdf(pdf)
+        assert verdict.valid, (kind, verdict)
+        assert verdict.signer == task.unit.name[:64], kind
+        [embedded] = PdfFileReader(io.BytesIO(pdf)).embedded_regular_signatures
+        assert embedded.sig_object["/Name"] == task.done_by.get_full_name(), kind
+        assert embedded.sig_object["/Location"] == task.unit.name, kind
+    # The police signed the residence notice; the commune (another unit) the extract and the allowance.
+    assert tasks["delete_residence"].unit.agency == "police" and tasks["delete_residence"].unit != walker.dossier.unit
+    result = walker.dossier.result
+    with result.file.open("rb") as f:
+        assert signing.verify_pdf(f.read()).signer == walker.dossier.unit.name[:64]
+    docs = {d.document_type: (d.owner.username, d.sha256) for d in VaultDocument.objects.filter(
+        source_dossier=walker.code, origin=Origin.RESULT)}
+    assert {k: v[0] for k, v in docs.items()} == {"death_extract": "citizen", "residence_deletion_notice": "citizen3",
+                                                 "funeral_allowance_decision": "citizen"}
+    # Each vault document is its own file: the household head gets the police's notice, not the family's papers.
+    assert docs["residence_deletion_notice"][1] == hashlib.sha256(documents["residence_deletion_notice"][1]).hexdigest()
+    assert len({v[1] for v in docs.values()}) == 3
+    # The public check page knows each file, and names the agency that issued it.
+    page = Client().post("/verify/", {"document": SimpleUploadedFile(
+        "thong-bao.pdf", documents["residence_deletion_notice"][1], content_type="application/pdf")})
+    html = page.content.decode()
+    assert page.status_code == 200 and "Văn bản hợp lệ" in html and "Công an xã An Bình" in html
+    # A number that is not one of the dossier's documents: 404; another citizen: 404.
+    assert walker.citizen.get(f"/dossiers/{walker.code}/results/KQ-{walker.code}-9").status_code == 404
+    number = documents["funeral_allowance_decision"][0]["number"]
+    assert ApiClient("citizen2").get(f"/dossiers/{walker.code}/results/{number}").status_code == 404
+    # The applicant's page links each document.
+    page = logged_in("citizen").get(f"/my/dossiers/{walker.code}/").content.decode()
+    assert f"/my/dossiers/{walker.code}/results/{number}.pdf" in page
 
 
 def test_without_the_funeral_allowance_the_bundle_gives_two_documents(demo):
@@ -93,7 +153,8 @@ def test_without_the_funeral_allowance_the_bundle_gives_two_documents(demo):
     walker.process()
     walker.finish()
     text = result_text(walker)
-    assert "THÔNG BÁO VỀ VIỆC XÓA ĐĂNG KÝ THƯỜNG TRÚ" in text and "QUYẾT ĐỊNH TRỢ CẤP MAI TÁNG" not in text
+    assert "Thông báo về việc xóa đăng ký thường trú" in text and "Quyết định trợ cấp mai táng" not in text
+    assert set(document_pdfs(walker)) == {"residence_deletion_notice"}
     assert set(VaultDocument.objects.filter(source_dossier=walker.code, origin=Origin.RESULT).values_list("document_type", flat=True)) == {
         "death_extract", "residence_deletion_notice"}
 
@@ -247,7 +308,7 @@ def test_issued_documents_speak_the_installations_language(demo, settings):
     walker.finish()
     text = result_text(walker)
     assert "FOOD SAFETY CERTIFICATE" in text and "SIGNED BY" in text
-    assert "Result of the procedure “Food safety certificate of a food-service business”" in text
+    assert "Result of the procedure “Food safety certificate of a food-service business (household business)”" in text
     assert "Holder: Quán cơm Bình An (personal ID / registration number 11A8012345)" in text
     assert "Date of the inspection 1 Dec 2026" in text
     assert "Kết quả giải quyết thủ tục" not in text

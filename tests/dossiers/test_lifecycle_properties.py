@@ -35,7 +35,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from motcua.audit.log import verify_chain
 from motcua.audit.models import AuditEntry
-from motcua.dossiers import actions, deadlines, workflow
+from motcua.dossiers import actions, deadlines, pricing, workflow
 from motcua.dossiers.models import Dossier, DossierEvent, Status, TaskStatus
 from motcua.identity.models import User
 from motcua.lib.errors import ActionError
@@ -313,7 +313,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert d.due_at is None and d.legal_due_at is None and d.paused_days == 0
         else:
             assert d.due_at >= d.received_at
-            first = deadlines.due_at(d.received_at, d.procedure_version.processing_days, d.unit)
+            # The time this dossier was given: the procedure's, or the alternative its data meet (3.000722).
+            first = deadlines.due_at(d.received_at, pricing.processing_days(d), d.unit)
             # The legal due date (KPI-766.md §5.1) moves by the paused working days only; the promise to the
             # applicant moves by them too, and to each apology letter's date.
             expected = legal = first

@@ -19,7 +19,7 @@ from motcua.dossiers.models import Dossier
 from motcua.identity.models import User
 from motcua.results import receipt
 from motcua.results.apology import render_apology_letter
-from motcua.results.models import Result
+from motcua.results.models import Result, ResultDocument
 from motcua.vault.models import VaultDocument
 from tests.conftest import BIRTH, BIRTH_COMPONENTS
 from tests.walker import DEFINITIONS, Walker
@@ -93,35 +93,47 @@ def _walk_bundle(request_id_card: bool) -> str:
     return walker.code
 
 
-def test_the_bundles_result_carries_what_each_agency_issued(demo):
+def _document_text(code: str, step: str) -> str:
+    document = ResultDocument.objects.get(result__dossier__code=code, step=step)
+    with document.file.open("rb") as f:
+        return text_of(f.read())
+
+
+def test_the_bundle_gives_one_signed_file_per_agency_document(demo):
     code = _walk_bundle(request_id_card=True)
     text = _result_text(code)
     dossier = Dossier.objects.get(code=code)
     tasks = {t.step: t for t in dossier.tasks.select_related("unit", "done_by")}
-    # The birth certificate, then one page per agency's document, headed by the unit that issued it.
-    assert "GIẤY KHAI SINH" in text
+    # The birth certificate alone, naming what the other agencies issued with it (each their own file).
+    assert "GIẤY KHAI SINH" in text and "THẺ BẢO HIỂM Y TẾ CỦA TRẺ EM DƯỚI 6 TUỔI" not in text
     for step, title in [
         ("register_residence", "THÔNG BÁO KẾT QUẢ ĐĂNG KÝ THƯỜNG TRÚ"),
         ("issue_health_card", "THẺ BẢO HIỂM Y TẾ CỦA TRẺ EM DƯỚI 6 TUỔI"),
         ("issue_id_card", "THÔNG BÁO CẤP THẺ CĂN CƯỚC CHO TRẺ EM"),
     ]:
-        assert title in text, step
-        assert tasks[step].unit.name.upper() in text, step
-        assert tasks[step].done_by.get_full_name() in text, step
-    assert "Nơi đăng ký khám chữa bệnh ban đầu Trạm Y tế xã An Bình" in text
-    assert "Đề nghị cấp thẻ căn cước cho trẻ Có" in text and "True" not in text
-    # Each document is in the citizen's vault under its own type, from its own agency.
-    kept = dict(VaultDocument.objects.filter(source_dossier=code).values_list("document_type", "issuer"))
-    assert kept == {
+        part = _document_text(code, step)
+        # Headed by the unit that did the step, naming the officer who did it; not the commune's certificate.
+        assert title in part, step
+        assert tasks[step].unit.name.upper() in part, step
+        assert tasks[step].done_by.get_full_name() in part, step
+        assert "GIẤY KHAI SINH" not in part, step
+        assert tasks[step].unit.name in text, step  # listed on the birth certificate
+    assert "Nơi đăng ký khám chữa bệnh ban đầu Trạm Y tế xã An Bình" in _document_text(code, "issue_health_card")
+    id_card = _document_text(code, "issue_id_card")
+    assert "Đề nghị cấp thẻ căn cước cho trẻ Có" in id_card and "True" not in id_card
+    # Each document is in the citizen's vault under its own type, from its own agency, as its own file.
+    kept = VaultDocument.objects.filter(source_dossier=code)
+    assert dict(kept.values_list("document_type", "issuer")) == {
         "birth_certificate": dossier.unit.name,
         "residence_notice": tasks["register_residence"].unit.name,
         "health_insurance_card": tasks["issue_health_card"].unit.name,
         "id_card": tasks["issue_id_card"].unit.name,
     }
+    assert len({d.sha256 for d in kept}) == 4 and len({d.storage_name for d in kept}) == 4
 
 
 def test_a_skipped_step_issues_nothing(demo):
     code = _walk_bundle(request_id_card=False)
-    text = _result_text(code)
-    assert "THẺ BẢO HIỂM Y TẾ" in text and "THẺ CĂN CƯỚC" not in text
+    assert set(ResultDocument.objects.filter(result__dossier__code=code).values_list("step", flat=True)) == {
+        "register_residence", "issue_health_card"}
     assert not VaultDocument.objects.filter(source_dossier=code, document_type="id_card").exists()

@@ -101,6 +101,9 @@ PAGES = {
     "backoffice:dossier": OFFICE_DOSSIER,
     "backoffice:act": OFFICE_POST_ONLY,
     "backoffice:result": OFFICE_FILE,
+    # A document another agency issued with A's result, by its number: the matrix's A has none (a birth
+    # registration), so 404 to every officer (tests/results/test_result_documents.py walks the real ones).
+    "backoffice:result_document": OFFICE_NONE,
     "backoffice:revoke_result": OFFICE_POST_ONLY,
     "backoffice:apology": {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "*": "404"},
     "backoffice:component": OFFICE_DOSSIER,
@@ -172,6 +175,7 @@ PAGES = {
     "portal:rate": PROTOCOL,
     "portal:dossier": DOSSIER,
     "portal:result": DOSSIER_FILE,
+    "portal:result_document": {"anon": "login", "*": "404"},
     "portal:receipt": DOSSIER_FILE,  # the receipt exists for A (received), not yet for B
     "portal:apology": {"anon": "login", "*": "404"},
     "portal:component": DOSSIER,
@@ -238,6 +242,7 @@ API = {
     "POST /api/v1/dossiers/{code}/rating": {"anon": "login", "*": "seen"},  # an empty body: 422 before the lookup
     "GET /api/v1/dossiers/{code}/result": {"anon": "login", "owner/a": "ok", "unit_staff/a": "ok",
                                            "overseer/a": "ok", "*": "404"},
+    "GET /api/v1/dossiers/{code}/results/{number}": {"anon": "login", "*": "404"},
     "POST /api/v1/dossiers/{code}/payments": OWNER_POST,
     "GET /api/v1/dossiers/{code}/payments": {"anon": "login", "citizen": "404", "outsider": "404",
                                              "superuser": "404", "*": "ok"},
