@@ -80,7 +80,9 @@ WALKS = [
     ("1.001193-dang-ky-khai-sinh.yaml", {}, AN_BINH, _at(8), 0),
     ("1.000656-dang-ky-khai-tu.yaml", {}, AN_BINH, _at(8), 16000),  # 2 copies × 8,000
     ("1.000894-dang-ky-ket-hon.yaml", {}, AN_BINH, _at(8), 8000),  # 1 copy
-    ("3.000722-lien-thong-khai-sinh-thuong-tru-bhyt.yaml", {}, AN_BINH, _at(14), 0),
+    # 3 working days when the child lives with a parent (the example), 5 when the residence is verified.
+    ("3.000722-lien-thong-khai-sinh-thuong-tru-bhyt.yaml", {}, AN_BINH, _at(10), 0),
+    ("3.000722-lien-thong-khai-sinh-thuong-tru-bhyt.yaml", {"residence_with_parent": False}, AN_BINH, _at(14), 0),
     ("1.011537-lien-thong-khai-tu-xoa-thuong-tru-mai-tang.yaml", {}, AN_BINH, _at(14), 0),
     # Residence at the commune police.
     ("1.004222-dang-ky-thuong-tru.yaml", {}, COMMUNE_POLICE, _at(16), 10000),  # online
