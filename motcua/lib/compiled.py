@@ -26,14 +26,16 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
     ValuesListIterable,
     get_related_populators,
 )
-from django.db.transaction import TransactionManagementError
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql.subqueries import InsertQuery
+from django.db.transaction import TransactionManagementError, mark_for_rollback_on_error
 
 T = TypeVar("T")
 
@@ -199,3 +201,81 @@ class Compiled(Generic[T]):
                 for attr_name, col_pos in annotation_col_map.items():
                     setattr(obj, attr_name, row[col_pos])
             yield obj
+
+
+# --- INSERT of one new row ------------------------------------------------------------------------
+
+_INSERTS: dict[tuple[type, str], Any] = {}
+_insert_lock = threading.Lock()
+
+
+def _plain(model: type[Model]) -> bool:
+    """A model whose `save()` of a new row is only the INSERT: Django's own save, no signal receiver, no parent."""
+    meta = model._meta
+    return (model.save is Model.save and not meta.parents and meta.auto_field is not None
+            and not pre_save.has_listeners(model) and not post_save.has_listeners(model))
+
+
+def insert(obj: Model, using: str = DEFAULT_DB_ALIAS) -> None:
+    """`obj.save()` of a new row (its auto primary key unset), the INSERT's SQL compiled once per model.
+
+    What `save()` does for such a row, but for compiling the statement: related objects' ids taken
+    (and unsaved ones refused), each field's `pre_save` (auto_now_add…) and database value, the
+    RETURNING columns set on the object, the object marked saved. Any other case — a model with its
+    own `save()`, a signal receiver, a parent model, a primary key already set, an expression as a
+    value — is `obj.save()` itself.
+    """
+    model = type(obj)
+    if obj.pk is not None or not obj._state.adding or not _plain(model):
+        obj.save(using=using)
+        return
+    key = (model, using)
+    entry = _INSERTS.get(key)
+    if entry is None:
+        with _insert_lock:
+            entry = _INSERTS.get(key)
+            if entry is None:
+                entry = _INSERTS[key] = _compile_insert(obj, using)
+    if entry is _UNCACHEABLE:
+        obj.save(using=using)
+        return
+    compiler_template, sql, fields = entry
+    obj._prepare_related_fields_for_save(operation_name="save")
+    connection = connections[using]
+    compiler = copy.copy(compiler_template)
+    compiler.connection = connection
+    values = [field.pre_save(obj, add=True) for field in fields]
+    if any(hasattr(v, "resolve_expression") for v in values):
+        obj.save(using=using)  # an expression to compile: Django's own path (pre_save again is idempotent)
+        return
+    params = [field.get_db_prep_save(v, connection=connection) for field, v in zip(fields, values, strict=True)]
+    compiler.as_sql = lambda *args, **kwargs: [(sql, params)]
+    returning = model._meta.db_returning_fields
+    with mark_for_rollback_on_error(using):
+        rows = compiler.execute_sql(returning)
+    if rows:
+        for value, field in zip(rows[0], returning, strict=False):
+            setattr(obj, field.attname, value)
+    obj._state.adding = False
+    obj._state.db = using
+
+
+def _compile_insert(obj: Model, using: str) -> Any:
+    meta = obj._meta
+    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+    if any(getattr(f, "get_placeholder", None) is not None for f in fields):
+        return _UNCACHEABLE  # a field that writes its own SQL around the value
+    query = InsertQuery(type(obj))
+    # The statement for a template row: an unsaved copy, so the object saved later is untouched here.
+    template = copy.copy(obj)
+    template._state = copy.copy(obj._state)
+    query.insert_values(fields, [template])
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = meta.db_returning_fields
+    try:
+        statements = compiler.as_sql()
+    except Exception:
+        return _UNCACHEABLE
+    if len(statements) != 1 or statements[0][0].count("%s") != len(fields):
+        return _UNCACHEABLE
+    return compiler, statements[0][0], fields
