@@ -5,6 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from motcua.audit.models import AuditEntry
+from motcua.lib.compiled import Compiled
+
+# The hash of the object's last entry: read by every action on a dossier (compiled once, lib/compiled.py).
+_CHAIN_HEAD: Compiled[str] = Compiled(
+    lambda object_type, object_id: AuditEntry.objects.filter(object_type=object_type, object_id=object_id)
+    .order_by("-id").values_list("hash", flat=True)[:1]
+)
 
 
 def record(
@@ -17,9 +24,7 @@ def record(
     """
     # The caller holds the row lock of the audited object, so reading the
     # object's last entry here cannot race with another writer of the same chain.
-    last = None if first else (
-        AuditEntry.objects.filter(object_type=object_type, object_id=object_id).order_by("-id").values_list("hash", flat=True).first()
-    )
+    last = None if first else _CHAIN_HEAD.first(object_type, object_id)
     entry = AuditEntry(
         at=at,
         actor=actor if getattr(actor, "pk", None) else None,

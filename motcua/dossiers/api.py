@@ -22,10 +22,11 @@ from motcua.dossiers import search as dossier_search
 from motcua.dossiers.access import not_found, staff_dossiers, visible_dossiers
 from motcua.dossiers.actions import counter as counter_actions
 from motcua.dossiers.actions import payments as payment_actions
-from motcua.dossiers.models import Channel, Dossier, Rating, Status, Task
+from motcua.dossiers.models import Channel, Dossier, DossierEvent, Rating, Status, Task
 from motcua.dossiers.timing import unit_shares
 from motcua.lib import extensions
 from motcua.lib.bounded import limit_query, offset_query
+from motcua.lib.compiled import Compiled
 from motcua.lib.errors import Forbidden, Invalid, NotFound
 from motcua.lib.ratelimit import rate_limited
 from motcua.payments.gateways import gateway
@@ -268,6 +269,15 @@ def _has_result(dossier: Dossier) -> bool:
     return hasattr(dossier, "result")
 
 
+# Read by every answer that shows a dossier, and the procedure by every submission: compiled once (lib/compiled.py).
+_EVENTS: Compiled[DossierEvent] = Compiled(
+    lambda dossier_id: DossierEvent.objects.filter(dossier_id=dossier_id).select_related("actor").order_by("id")
+)
+_ACTIVE_PROCEDURE: Compiled[Procedure] = Compiled(
+    lambda code: Procedure.objects.select_related("current").filter(code=code, active=True)[:1]
+)
+
+
 def _out(dossier: Dossier, user, *, new: bool = False, grants: Grants | None = None) -> dict:
     """The dossier as the API shows it; `new`: just submitted, so no supplement, apology or rating yet.
 
@@ -275,8 +285,7 @@ def _out(dossier: Dossier, user, *, new: bool = False, grants: Grants | None = N
     """
     known = getattr(dossier, "_prefetched_objects_cache", {})
     events = (
-        sorted(known["events"], key=lambda e: e.pk) if "events" in known
-        else dossier.events.select_related("actor").order_by("id")
+        sorted(known["events"], key=lambda e: e.pk) if "events" in known else _EVENTS(dossier.pk)
     )
     tasks = (
         sorted(known["tasks"], key=lambda t: t.pk) if "tasks" in known
@@ -391,7 +400,7 @@ def _file_at_counter(request, body: DossierIn, found: Procedure | None, version_
              summary="Submit a dossier (online), or file one at the counter or from the post (one-stop officers)")
 @rate_limited("submit")
 def submit(request, body: DossierIn):
-    found = Procedure.objects.select_related("current").filter(code=body.procedure, active=True).first()
+    found = _ACTIVE_PROCEDURE.first(body.procedure)
     version_components = found.current.components if found is not None and found.current is not None else []
     if body.applicant is not None or body.channel not in (None, Channel.ONLINE):
         return _file_at_counter(request, body, found, version_components)

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from motcua.lib.compiled import Compiled
 from motcua.lib.personal_id import InvalidPersonalId, validate_personal_id
 from motcua.lib.text import fold
 
@@ -116,6 +117,18 @@ class ApiTokenQuerySet(models.QuerySet):
         return self.filter(expires_at__gt=timezone.now(), revoked_at__isnull=True)
 
 
+def _token_lookup(digest: str, now):
+    return (
+        ApiToken.objects.filter(expires_at__gt=now, revoked_at__isnull=True, digest=digest)
+        .select_related("user__citizen__home_unit").annotate(serves_units=_serves_units(), on_teams=_on_teams())
+        .order_by("pk")[:1]
+    )
+
+
+# Every API request runs it: compiled once per process (lib/compiled.py).
+_TOKEN_LOOKUP = Compiled(_token_lookup)
+
+
 class ApiToken(models.Model):
     """A bearer token. Only its SHA-256 is stored; the raw value is shown once."""
 
@@ -146,10 +159,7 @@ class ApiToken(models.Model):
         # The citizen profile and home unit come along: submitting needs both (two queries fewer); and
         # whether the user serves any unit (as identity.backends does for sessions): a citizen's grants
         # are then known to be none, without the membership query (units.scope.grants_of).
-        token = (
-            cls.objects.live().select_related("user__citizen__home_unit").filter(digest=_digest(raw))
-            .annotate(serves_units=_serves_units(), on_teams=_on_teams()).first()
-        )
+        token = _TOKEN_LOOKUP.first(_digest(raw), timezone.now())
         if token is None or not token.user.is_active:
             return None
         user = token.user

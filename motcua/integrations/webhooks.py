@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from motcua.integrations import addresses, claims, signing, transport
 from motcua.integrations.models import State, WebhookDelivery, WebhookSubscription
+from motcua.lib.compiled import Compiled
 from motcua.lib.events import DossierChanged
 
 CLAIM_BATCH = 32  # deliveries claimed in one transaction
@@ -49,10 +50,15 @@ def rotate(sub: WebhookSubscription, now: datetime) -> str:
     return sub.secret
 
 
+# Every action asks it (the unit's ancestors): compiled once per depth of the tree (lib/compiled.py).
+_SUBSCRIPTIONS: Compiled[WebhookSubscription] = Compiled(
+    lambda unit_ids: WebhookSubscription.objects.filter(active=True, unit_id__in=unit_ids).only("id", "event_types")
+)
+
+
 def enqueue(event_type: str, unit_ids: list[int], data: dict[str, Any], at: datetime) -> int:
     """One delivery per active subscription of an ancestor unit that wants `event_type`; how many."""
-    subs = [s for s in WebhookSubscription.objects.filter(active=True, unit_id__in=unit_ids).only("id", "event_types")
-            if event_type in s.event_types]
+    subs = [s for s in _SUBSCRIPTIONS(list(unit_ids)) if event_type in s.event_types]
     if not subs:
         return 0
     body = json.dumps({"type": event_type, "timestamp": at.isoformat(), "data": data}, ensure_ascii=False,

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
 
+from motcua.lib.compiled import Compiled
 from motcua.units.models import CATALOG_ROLES, Membership, Role, Unit
 from motcua.units.teams import teams_of
 
@@ -39,6 +40,14 @@ def sector(unit: Unit) -> str:
     return unit.agency or "people_committee"
 
 
+# Read by every officer's request: compiled once per process (lib/compiled.py).
+_MEMBERSHIPS: Compiled[Membership] = Compiled(
+    lambda user_id: Membership.objects.filter(user_id=user_id).select_related("unit__parent").only(
+        "role", "unit__kind", "unit__agency", "unit__path", "unit__level", "unit__parent__path", "unit__parent__level"
+    )
+)
+
+
 def grants_of(user) -> Grants:
     """Every (subtree path, role, sector) the user holds: read once, then checked against many units."""
     if not getattr(user, "is_authenticated", False):
@@ -52,9 +61,7 @@ def grants_of(user) -> Grants:
     # Only the columns the grants are made of: read on every signed-in page. The catalogue's roles
     # (CATALOG_ROLES) give no grant over dossiers or petitions: authoring reads them with `units_for`.
     # Read in the same query, kept aside: the header's catalogue link asks for them (catalog_roles_of).
-    memberships = list(Membership.objects.filter(user=user).select_related("unit__parent").only(
-        "role", "unit__kind", "unit__agency", "unit__path", "unit__level", "unit__parent__path", "unit__parent__level"
-    ))
+    memberships = _MEMBERSHIPS(user.pk)
     grants = tuple(
         Grant(m.unit.scope_root.path, m.role, sector(m.unit), m.unit.scope_root.level)
         for m in memberships if m.role not in CATALOG_ROLES

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from motcua.lib.compiled import insert
 from motcua.vault.models import AccessLog, Kind, VaultDocument
 
 
@@ -50,10 +51,12 @@ def link_draft(citizen, draft: str, dossier: str) -> None:
 def log_vault(
     document: VaultDocument, *, actor=None, dossier: str = "", purpose: str = "", at: datetime | None = None
 ) -> AccessLog:
-    return AccessLog.objects.create(
+    entry = AccessLog(
         citizen_id=document.owner_id, actor=actor, actor_label=person_label(actor), kind=Kind.VAULT,
         what=document.title[:255], document=document, dossier=dossier, purpose=purpose[:255], at=at or timezone.now(),
     )
+    insert(entry)  # each submission that reuses a document writes one: its INSERT compiled once (lib/compiled.py)
+    return entry
 
 
 def log_for(user):

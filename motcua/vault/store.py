@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog import timing, vocab
 from motcua.catalog.models import localized
+from motcua.lib.compiled import Compiled
 from motcua.lib.errors import NotFound
 from motcua.vault.models import Origin, VaultDocument
 
@@ -57,13 +58,21 @@ def not_found(doc_id: object) -> NotFound:
     )
 
 
+_OWN_DOCUMENT: Compiled[VaultDocument] = Compiled(
+    lambda owner_id, pk: VaultDocument.objects.filter(owner_id=owner_id, pk=pk).order_by("-created_at", "-id")[:1]
+)
+
+
 def get_for(user, doc_id: object) -> VaultDocument:
     """The user's document `doc_id`, or NotFound (also for another citizen's document)."""
     try:
         pk = int(str(doc_id))
     except (TypeError, ValueError):
         raise not_found(doc_id) from None
-    found = documents_for(user).filter(pk=pk).first()
+    if not getattr(user, "is_authenticated", False):
+        raise not_found(doc_id)
+    # documents_for(user).filter(pk=pk).first(), compiled once (every submission that reuses a document).
+    found = _OWN_DOCUMENT.first(user.pk, pk)
     if found is None:
         raise not_found(doc_id)
     return found

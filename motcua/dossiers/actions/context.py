@@ -9,6 +9,7 @@ from django.conf import settings
 
 from motcua.dossiers import deadlines, workflow
 from motcua.dossiers.models import DeadlineState, Dossier, Status, Task, TaskStatus
+from motcua.lib.compiled import Compiled
 from motcua.lib.workdays import working_time
 from motcua.units.models import Role, Unit
 from motcua.units.scope import Grants, desk_across_levels, grants_of, roles_in
@@ -18,6 +19,19 @@ STAFF = frozenset({Role.ONE_STOP_OFFICER, Role.SPECIALIST, Role.APPROVER})
 # Statuses in which the legal clock runs (5 waits for the applicant: the clock stops).
 CLOCK_RUNS = frozenset({Status.RECEIVED, Status.PROCESSING, Status.PAYMENT_REQUESTED})
 OPEN_STATUSES = frozenset({*CLOCK_RUNS, Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED})
+
+
+# Every action reads its dossier's tasks: compiled once per process (lib/compiled.py).
+_TASKS: Compiled[Task] = Compiled(lambda dossier_id: Task.objects.filter(dossier_id=dossier_id).select_related("unit", "assignee"))
+
+
+def _tasks_of(dossier: Dossier) -> list[Task]:
+    """`dossier.tasks.select_related("unit", "assignee")`: each task knows its dossier, as the related manager does."""
+    tasks = _TASKS(dossier.pk)
+    field = Task._meta.get_field("dossier")
+    for task in tasks:
+        field.set_cached_value(task, dossier)
+    return tasks
 
 
 class Ctx:
@@ -69,10 +83,7 @@ class Ctx:
         if self._tasks is None:
             prefetched = getattr(self.dossier, "_prefetched_objects_cache", {}).get("tasks")
             # A list page prefetches every dossier's tasks: no query per row.
-            self._tasks = (
-                list(prefetched) if prefetched is not None
-                else list(self.dossier.tasks.select_related("unit", "assignee"))
-            )
+            self._tasks = list(prefetched) if prefetched is not None else _tasks_of(self.dossier)
         return self._tasks
 
     @property

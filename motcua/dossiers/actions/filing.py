@@ -21,6 +21,7 @@ from motcua.dossiers.actions.payments import pays_at_submission
 from motcua.dossiers.codes import format_code, next_sequence
 from motcua.dossiers.facts import sources_mask
 from motcua.dossiers.models import Channel, Dossier, Status
+from motcua.lib.compiled import insert
 from motcua.lib.errors import Forbidden, Invalid
 from motcua.units.models import Unit, level_kinds
 from motcua.vault import submission as vault_submission
@@ -168,7 +169,7 @@ def submit(
         # The desk that takes the dossier in numbers it (a commune desk receiving for the province).
         numbering = desk or unit
         code = format_code(numbering.code, day, next_sequence(numbering.pk, day))
-        dossier = Dossier.objects.create(
+        dossier = Dossier(
             code=code, procedure=procedure, procedure_version=version, unit=unit, desk=desk, applicant=applicant,
             channel=channel, status=Status.SUBMITTED, data=data, components=components or [],
             fee=fee, payment_due=fee if pays_at_submission(version) else 0, submitted_at=now, updated_at=now,
@@ -176,6 +177,7 @@ def submit(
             # The applicant's own e-ID login (4.5b): not a filing the officer made for them.
             vneid_auth=counter is None and citizen is not None and citizen.assurance_level >= 2,
         )
+        insert(dossier)  # its INSERT (some forty columns) compiled once per process (lib/compiled.py)
         tasks = workflow.create_tasks(dossier, now)
         vault_submission.record(applicant, dossier, prepared, now)
         # first=True: the code was just taken from the unit's daily sequence (and is unique), so no

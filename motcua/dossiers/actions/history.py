@@ -14,6 +14,7 @@ from typing import Any
 
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.lib import events
+from motcua.lib.compiled import insert
 
 
 def look_before(dossier: Dossier) -> Mapping[str, Any]:
@@ -30,10 +31,11 @@ def write_history(
     `first`: the dossier was created in this transaction (nothing recorded about it yet).
     """
     data = data or {}
-    event = DossierEvent.objects.create(
+    event = DossierEvent(
         dossier=dossier, action=action, from_status=from_status, to_status=dossier.status,
         actor=actor, at=at, reason=reason, data=data,
     )
+    insert(event)  # every action writes one: its INSERT compiled once per process (lib/compiled.py)
     events.announce(events.DossierChanged(
         dossier=dossier, history=event, action=action, from_status=from_status, actor=actor, at=at, reason=reason,
         data=data, first=first, before=before or {},

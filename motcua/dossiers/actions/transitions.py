@@ -17,6 +17,7 @@ from motcua.dossiers.actions.inputs import ActionInput, Payload
 from motcua.dossiers.actions.rules import RULES
 from motcua.dossiers.facts import kept_bits, sources_mask
 from motcua.dossiers.models import Dossier, Status, Task
+from motcua.lib.compiled import Compiled
 from motcua.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.units.scope import Grants
 
@@ -43,14 +44,18 @@ def allowed_actions(
     return _allowed(Ctx(dossier, user, now or timezone.now(), grants, tasks))
 
 
+# Every action reads its dossier so (compiled once per process, lib/compiled.py).
+_FOR_UPDATE: Compiled[Dossier] = Compiled(
+    lambda code: Dossier.objects.select_for_update(of=("self",)).select_related("unit", "procedure", "procedure_version")
+    .filter(code=code).order_by("pk")[:1]
+)
+
+
 def _load_for_update(code: str, actor, now: datetime, grants: Grants | None = None) -> Ctx:
     # `of=("self",)`: lock the dossier row only. A bare FOR UPDATE also locked the joined unit
     # and procedure-version rows on PostgreSQL, so every action on any dossier of the same
     # procedure (or unit) waited for the one in progress — a result's PDF rendering included.
-    dossier = (
-        Dossier.objects.select_for_update(of=("self",)).select_related("unit", "procedure", "procedure_version")
-        .filter(code=code).first()
-    )
+    dossier = _FOR_UPDATE.first(code)
     ctx = Ctx(dossier, actor, now, grants) if dossier is not None else None
     if ctx is None or not ctx.sees():
         # Someone else's dossier looks exactly like one that does not exist.

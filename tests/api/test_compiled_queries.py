@@ -1,0 +1,138 @@
+"""Hot queries compiled once (motcua/lib/compiled.py): the same rows and objects as the queryset, and the
+same answer where the queryset answers without asking the database (issue 22: the CPU of a request)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bench.run import _vault_components
+from motcua.catalog.models import Procedure
+from motcua.dossiers import actions
+from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.identity.models import ApiToken, User
+from motcua.lib.compiled import _UNCACHEABLE, Compiled, insert
+from motcua.notifications.models import OutboxEvent
+from motcua.units.models import Membership, Unit
+from tests.conftest import BIRTH
+
+
+def _dossier() -> Dossier:
+    citizen = User.objects.get(username="citizen")
+    version = Procedure.objects.select_related("current").get(code="1.001193").current
+    return actions.submit(citizen, "1.001193", dict(BIRTH), components=_vault_components(citizen, version.definition))
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname in obj.__dict__}
+
+
+@pytest.mark.django_db
+def test_the_same_objects_as_the_queryset_with_their_related_objects_and_annotations(demo):
+    build = lambda username, now: (  # noqa: E731
+        User.objects.filter(username=username, date_joined__lt=now).select_related("citizen__home_unit").order_by("pk")[:1]
+    )
+    compiled = Compiled(build)
+    now = timezone.now()
+    for username in ("citizen", "onestop_anbinh", "citizen", "nobody"):
+        expected = list(build(username, now))
+        with CaptureQueriesContext(connection) as queries:
+            got = compiled(username, now)
+        assert len(queries) == 1
+        assert [_fields(u) for u in got] == [_fields(u) for u in expected]
+        for mine, theirs in zip(got, expected, strict=True):
+            citizen = getattr(theirs, "citizen", None)
+            if citizen is not None:
+                # The select_related objects are there, read in the same statement.
+                with CaptureQueriesContext(connection) as after:
+                    assert _fields(mine.citizen) == _fields(citizen)
+                    assert _fields(mine.citizen.home_unit) == _fields(citizen.home_unit)
+                assert len(after) == 0
+            assert mine._state.db == "default" and not mine._state.adding
+    assert len(compiled._cache) == 1  # one statement for every call of the same shape
+
+
+@pytest.mark.django_db
+def test_lists_are_compiled_per_length_and_values_lists_come_back_as_values(demo):
+    units = list(Unit.objects.order_by("pk").values_list("pk", flat=True)[:5])
+    by_ids = Compiled(lambda ids: Unit.objects.filter(pk__in=ids).order_by("pk").values_list("code", flat=True))
+    pairs = Compiled(lambda ids: Unit.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "code"))
+    for ids in (units[:2], units[2:4], units[:3], units[1:2]):
+        assert by_ids(ids) == list(Unit.objects.filter(pk__in=ids).order_by("pk").values_list("code", flat=True))
+        assert pairs(ids) == list(Unit.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "code"))
+    assert len(by_ids._cache) == 3  # lengths 2, 3 and 1
+    assert by_ids([]) == []  # an empty list: the queryset's own answer, nothing cached for it
+
+
+@pytest.mark.django_db
+def test_values_django_answers_itself_are_never_sent_to_the_database(demo):
+    # An id beyond the column's range: Django answers "no row" without asking (PostgreSQL would refuse it).
+    compiled = Compiled(lambda pk: Procedure.objects.filter(pk=pk)[:1])
+    assert compiled.first(10**30) is None
+    some = Procedure.objects.order_by("pk").first()
+    assert compiled.first(some.pk) == some
+    # A value the ORM transforms (startswith escapes it): never cached, each call built as usual.
+    prefix = Compiled(lambda code: Procedure.objects.filter(code__startswith=code).order_by("code").values_list("code", flat=True))
+    assert prefix("1.0011") == list(Procedure.objects.filter(code__startswith="1.0011").order_by("code")
+                                    .values_list("code", flat=True))
+    assert list(prefix._cache.values()) == [_UNCACHEABLE]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_locking_outside_a_transaction_is_refused_as_django_refuses_it(demo):
+    if not connection.features.has_select_for_update:
+        pytest.skip("SQLite has no SELECT … FOR UPDATE: nothing to refuse")
+    code = _dossier().code
+    locked = Compiled(lambda c: Dossier.objects.select_for_update(of=("self",)).filter(code=c).order_by("pk")[:1])
+    with transaction.atomic():
+        assert locked.first(code).code == code
+        with CaptureQueriesContext(connection) as queries:
+            locked.first(code)
+        assert "FOR UPDATE" in queries[0]["sql"]
+    with pytest.raises(TransactionManagementError):
+        locked.first(code)
+
+
+@pytest.mark.django_db
+def test_the_token_lookup_finds_live_tokens_only(demo):
+    user = User.objects.get(username="citizen")
+    raw = ApiToken.issue(user, label="test")
+    found = ApiToken.user_for(raw)
+    assert found == user and found.citizen.home_unit == user.citizen.home_unit and found.serves_units is False
+    officer = ApiToken.user_for(ApiToken.issue(User.objects.get(username="onestop_anbinh")))
+    assert officer.serves_units is True and Membership.objects.filter(user=officer).exists()
+    ApiToken.objects.filter(digest__isnull=False, user=user).update(revoked_at=timezone.now())
+    assert ApiToken.user_for(raw) is None
+    expired = ApiToken.issue(user)
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert ApiToken.user_for(expired) is None
+
+
+@pytest.mark.django_db
+def test_insert_writes_what_save_writes(demo):
+    now = timezone.now()
+    mine = OutboxEvent(topic="test.compiled", key="K-1", payload={"a": [1, "ạ"]}, created_at=now)
+    insert(mine)
+    theirs = OutboxEvent(topic="test.compiled", key="K-1", payload={"a": [1, "ạ"]}, created_at=now)
+    theirs.save()
+    assert mine.pk is not None and not mine._state.adding and mine._state.db == "default"
+    stored = {f: v for f, v in _fields(OutboxEvent.objects.get(pk=mine.pk)).items() if f != "id"}
+    assert stored == {f: v for f, v in _fields(OutboxEvent.objects.get(pk=theirs.pk)).items() if f != "id"}
+    assert stored == {f: v for f, v in _fields(mine).items() if f != "id"}
+    # The related object's id is taken as save() takes it; an unsaved one is refused as save() refuses it.
+    dossier = _dossier()
+    event = DossierEvent(dossier=dossier, action="note", from_status=dossier.status, to_status=dossier.status, at=now)
+    insert(event)
+    assert DossierEvent.objects.get(pk=event.pk).dossier_id == dossier.pk
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert(DossierEvent(dossier=Dossier(code="X"), action="note", to_status=1, at=now))
+    # A model with its own save() goes through it (the audit log refuses to change a row).
+    unit = Unit.objects.first()
+    unit.name = unit.name + " (đổi)"
+    insert(unit)  # not new: save() itself, an UPDATE
+    assert Unit.objects.get(pk=unit.pk).name == unit.name
