@@ -141,7 +141,7 @@ PAUSE = 3  # working days the applicant takes to answer
 
 
 @pytest.mark.parametrize("name", WITH_COMPONENTS)
-def test_supplement(demo, name):
+def test_supplement(demo, unsigned_results, name):
     definition = DEFINITIONS[name]
     with freeze_time(T0) as clock:
         walker = Walker(definition)
@@ -211,7 +211,7 @@ def test_supplement(demo, name):
 
 
 @pytest.mark.parametrize("name", ["1.001193-dang-ky-khai-sinh.yaml", "3.000722-lien-thong-khai-sinh-thuong-tru-bhyt.yaml"])
-def test_supplement_before_receipt_pauses_nothing_and_returns_to_status_1(demo, name):
+def test_supplement_before_receipt_pauses_nothing_and_returns_to_status_1(demo, unsigned_results, name):
     definition = DEFINITIONS[name]
     with freeze_time(T0) as clock:
         walker = Walker(definition)
@@ -245,7 +245,7 @@ WHO_ACTIONS = ("hand_over", "record_answer", "record_visit")  # dossiers/actions
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_transfer(demo, name):
+def test_transfer(demo, unsigned_results, name):
     definition = DEFINITIONS[name]
     walker = Walker(definition)
     walker.submit()
@@ -334,7 +334,7 @@ def test_transfer(demo, name):
 
 
 @pytest.mark.parametrize("name", WITH_TIME)
-def test_late_with_apology(demo, name):
+def test_late_with_apology(demo, unsigned_results, name):
     definition = DEFINITIONS[name]
     with freeze_time(T0) as clock:
         walker = Walker(definition)
@@ -419,7 +419,7 @@ WITHDRAW_UNTIL = {"received": {1, 2}, "processing": {1, 2, 4, 5, 6}}
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_withdrawal(demo, name):
+def test_withdrawal(demo, unsigned_results, name):
     definition = DEFINITIONS[name]
     until = WITHDRAW_UNTIL[definition.get("withdraw_until", "received")]
 
@@ -462,7 +462,7 @@ def test_withdrawal(demo, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_refusal(demo, name):
+def test_refusal(demo, unsigned_results, name):
     definition = DEFINITIONS[name]
     walker = Walker(definition)
     walker.submit(components=[])
