@@ -383,6 +383,46 @@ def demo(db):
     """The demo province, its staff, citizens and the shipped procedures (loaded once per session)."""
 
 
+# --- Results drawn and signed for real only where a test looks at them -------------------------------
+#
+# Issuing a result draws its PDF with WeasyPrint (~0.5 s of CPU) and signs it with pyHanko, timestamped,
+# with its validation data (B-LTA, ~0.4 s): about half of a walk to the result. The tests that walk
+# many dossiers for something else (the paths between statuses, the counters, the random action
+# sequences, the demo's history) ask for `unsigned_results`: the result's HTML is still rendered from
+# its template (a template error still fails them), the PDF is a blank page drawn once per process
+# with the rendered HTML's digest appended (each result its own bytes and sha256), and it is not
+# signed. Each shipped procedure's result is still drawn and signed for real by its happy path
+# (tests/dossiers/test_lifecycle_paths.py), signatures are checked by tests/results/ and tests/portal/.
+
+_BLANK_PDF: list[bytes] = []
+
+
+def _light_pdf(html: str) -> bytes:
+    import hashlib
+
+    from motcua.lib.pdf import html_to_pdf
+
+    if not _BLANK_PDF:
+        _BLANK_PDF.append(html_to_pdf("<p>motcua test</p>"))
+    return _BLANK_PDF[0] + b"% " + hashlib.sha256(html.encode()).hexdigest().encode() + b"\n"
+
+
+@pytest.fixture
+def unsigned_results(monkeypatch):
+    """Results issued as a light, unsigned PDF (see above): for tests that check neither layout nor signature.
+
+    MOTCUA_TEST_REAL_RESULTS=1 draws and signs them for real here too (slower, the same assertions)."""
+    import os
+
+    from motcua.results import issue
+
+    if os.environ.get("MOTCUA_TEST_REAL_RESULTS"):
+        return
+
+    monkeypatch.setattr(issue, "html_to_pdf", _light_pdf)
+    monkeypatch.setattr(issue, "sign_pdf", lambda pdf, **how: pdf)
+
+
 TINY_PDF = b"%PDF-1.4\n% motcua test\n"
 # A small file of each kind a component may take (uploads are checked by content).
 

@@ -4,7 +4,8 @@ One test per file in procedures/: a demo citizen submits the definition's exampl
 with its required components through the API to a unit that implements the
 procedure, and the demo staff who hold each step of its workflow (found from the
 step's unit and role, tests/walker.py) take it through: receipt, every step
-(transfer, approve), the signed result and its return. Adding a procedure adds a
+(transfer, approve), the result and its return (drawn light and unsigned here: each
+procedure's result is drawn and signed for real by its happy path in test_lifecycle_paths.py). Adding a procedure adds a
 test; a procedure whose example, fee, implementing unit or workflow does not work
 in the demo fails here. tests/dossiers/test_lifecycle_paths.py walks the other paths.
 """
@@ -49,7 +50,7 @@ def _walk(definition: dict, level: str | None = None) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(DEFINITIONS))
-def test_procedure_example_walks_to_a_result(demo, name):
+def test_procedure_example_walks_to_a_result(demo, unsigned_results, name):
     _walk(DEFINITIONS[name])
 
 
@@ -57,7 +58,7 @@ MINISTRY_LEVEL = sorted(name for name, d in DEFINITIONS.items() if "ministry" in
 
 
 @pytest.mark.parametrize("name", MINISTRY_LEVEL)
-def test_ministry_level_procedure_walks_at_a_ministry(demo, name):
+def test_ministry_level_procedure_walks_at_a_ministry(demo, unsigned_results, name):
     # The walk above takes the first unit by code; this one takes the ministry's.
     _walk(DEFINITIONS[name], level="ministry")
 

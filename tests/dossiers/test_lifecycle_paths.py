@@ -145,7 +145,7 @@ PAUSE = 3  # working days the applicant takes to answer
 
 
 @pytest.mark.parametrize("name", WITH_COMPONENTS)
-def test_supplement(demo, name):
+def test_supplement(demo, unsigned_results, name):
     definition = DEFINITIONS[name]
     with freeze_time(T0) as clock:
         walker = Walker(definition)
@@ -215,7 +215,7 @@ def test_supplement(demo, name):
 
 
 @pytest.mark.parametrize("name", ["1.001193-dang-ky-khai-sinh.yaml", "3.000722-lien-thong-khai-sinh-thuong-tru-bhyt.yaml"])
-def test_supplement_before_receipt_pauses_nothing_and_returns_to_status_1(demo, name):
+def test_supplement_before_receipt_pauses_nothing_and_returns_to_status_1(demo, unsigned_results, name):
     definition = DEFINITIONS[name]
     with freeze_time(T0) as clock:
         walker = Walker(definition)
@@ -249,7 +249,7 @@ WHO_ACTIONS = ("hand_over", "record_answer", "record_visit")  # dossiers/actions
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_transfer(demo, name):
+def test_transfer(demo, unsigned_results, name):
     definition = DEFINITIONS[name]
     walker = Walker(definition)
     walker.submit()
@@ -338,7 +338,7 @@ def test_transfer(demo, name):
 
 
 @pytest.mark.parametrize("name", WITH_TIME)
-def test_late_with_apology(demo, name):
+def test_late_with_apology(demo, unsigned_results, name):
     definition = DEFINITIONS[name]
     with freeze_time(T0) as clock:
         walker = Walker(definition)
@@ -423,7 +423,7 @@ WITHDRAW_UNTIL = {"received": {1, 2}, "processing": {1, 2, 4, 5, 6}}
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_withdrawal(demo, name):
+def test_withdrawal(demo, unsigned_results, name):
     definition = DEFINITIONS[name]
     until = WITHDRAW_UNTIL[definition.get("withdraw_until", "received")]
 
@@ -466,7 +466,7 @@ def test_withdrawal(demo, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_refusal(demo, name):
+def test_refusal(demo, unsigned_results, name):
     definition = DEFINITIONS[name]
     walker = Walker(definition)
     walker.submit(components=[])

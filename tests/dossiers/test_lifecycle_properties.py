@@ -365,7 +365,7 @@ def frozen_clock(monkeypatch):
 @pytest.mark.parametrize(
     "name", ["1.001193-dang-ky-khai-sinh.yaml", "3.000722-lien-thong-khai-sinh-thuong-tru-bhyt.yaml"]
 )
-def test_random_action_sequences_keep_the_invariants(demo, frozen_clock, name):
+def test_random_action_sequences_keep_the_invariants(demo, unsigned_results, frozen_clock, name):
     machine = _machine(name)
     assert set(machine.users) == set(ACTORS)
     run_state_machine_as_test(machine, settings=SETTINGS)

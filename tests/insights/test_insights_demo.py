@@ -20,7 +20,7 @@ from tests.conftest import ApiClient
 PROVINCE = "000.00.00.H99"
 
 
-def test_the_demo_history_through_every_insight(demo, monkeypatch):
+def test_the_demo_history_through_every_insight(demo, unsigned_results, monkeypatch):
     from motcua.results import pki
 
     pki.ensure_units(Unit.objects.all())

@@ -155,14 +155,14 @@ class CountersMachine(LifecycleMachine):
         ("3.000722-lien-thong-khai-sinh-thuong-tru-bhyt.yaml", "timestamp"),
     ],
 )
-def test_counters_equal_the_rebuild_after_random_histories(demo, frozen_clock, name, compare):
+def test_counters_equal_the_rebuild_after_random_histories(demo, unsigned_results, frozen_clock, name, compare):
     Option.objects.update_or_create(key="deadline_compare", defaults={"value": compare})
     base = _machine(name)
     machine = type(base.__name__ + "_kpi", (CountersMachine,), {k: getattr(base, k) for k in ("definition", "users", "grants")})
     run_state_machine_as_test(machine, settings=KPI_SETTINGS)
 
 
-def test_a_walked_dossier_moves_the_counters_of_its_unit_its_ancestors_and_the_country(demo):
+def test_a_walked_dossier_moves_the_counters_of_its_unit_its_ancestors_and_the_country(demo, unsigned_results):
     # The property above would also hold for counters that never count.
     from motcua.dossiers.models import Dossier
     from motcua.monitoring.counters import ancestors

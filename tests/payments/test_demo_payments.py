@@ -8,7 +8,7 @@ from motcua.monitoring.rebuild import differences
 from motcua.payments.models import Payment, SandboxTransaction, State
 
 
-def test_demo_history_pays_through_the_sandbox_and_paid_online_comes_from_payments(demo):
+def test_demo_history_pays_through_the_sandbox_and_paid_online_comes_from_payments(demo, unsigned_results):
     load_history(months=2, per_month=9, seed=3)
     online = Payment.objects.filter(gateway="sandbox", state__in=[State.PAID, State.REFUNDED])
     assert online.exists()

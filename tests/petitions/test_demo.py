@@ -14,7 +14,7 @@ from motcua.petitions.models import Petition
 from motcua.units.models import Unit
 
 
-def test_demo_petitions(demo):
+def test_demo_petitions(demo, unsigned_results):
     from motcua.results import pki
 
     pki.ensure_units(Unit.objects.all())  # in real time, as `load-demo` does (the history signs under freezegun)
