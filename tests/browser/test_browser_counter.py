@@ -93,7 +93,8 @@ def test_a_walk_in_dossier_with_two_scans_is_registered_and_its_receipt_printed(
     assert all(c["source"] == "paper" and c["digitized"] for c in dossier.components)
     expect(page.locator(".paper")).to_contain_text(dossier.code)
     expect(page.locator(".paper")).to_contain_text("Ngô Thị Mai")  # the officer who received it
-    expect(page.locator(".receipt-due")).to_have_text(dossier.due_at.astimezone().strftime("%d/%m/%Y"))
+    due = dossier.due_at.astimezone()  # as the legal form writes a moment: "17 giờ 00 phút, ngày 10/12/2026"
+    expect(page.locator(".receipt-due")).to_have_text(f"{due:%H} giờ {due:%M} phút, ngày {due:%d/%m/%Y}")
     axe.check(page, "intake: the receipt")
     shoot(page, "counter-receipt")
 
