@@ -134,13 +134,13 @@ def submit(request: HttpRequest) -> JsonResponse:
         rows, params = [], []
         for s in version.steps:
             first = not s.get("after")
-            rows.append("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+            rows.append("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, false)")
             params += [dossier_id, s["id"], _json(s["name"]), place.unit_id, s["role"], _json(s.get("after", [])),
                        float(s["days"]), bool(s.get("end")), bool(s.get("may_request_supplement")),
                        "open" if first else "waiting", _ts(now) if first else None,
                        _ts(now + timedelta(days=max(1, float(s["days"])))) if first else None, str(s.get("team", ""))]
         columns = ("dossier_id, step, name, unit_id, role, after, days, is_end, may_request_supplement, status, opened_at, "
-                   "due_at, team")
+                   "due_at, team, elsewhere")
         cur.execute(f"INSERT INTO dossiers_task ({columns}) VALUES {', '.join(rows)}", params)  # noqa: S608 - placeholders
         read: dict[str, list[str]] = {}
         for field, registry in sorted(body.get("registries", {}).items()):

@@ -231,6 +231,8 @@ def _one(rng, now, code, procedure, version, unit, steps, clock, cal, pace, asks
                   after=s.get("after", []), days=float(s["days"]) * scale, is_end=bool(s.get("end")),
                   may_request_supplement=bool(s.get("may_request_supplement")), calendar_days=s.get("calendar_days"),
                   status=TaskStatus.WAITING) for s in steps]
+    for t in tasks:
+        t.elsewhere = t.unit_id != d.unit_id  # as workflow.create_tasks marks them
     by_step = {t.step: t for t in tasks}
     rs: list[SupplementRequest] = []
     # The whole life first (moments), then cut at `now`.

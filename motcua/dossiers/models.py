@@ -184,6 +184,9 @@ class Task(models.Model):
     # it, and its members read the dossier while the step is open or done (dossiers/access.py), whatever
     # their own unit. Kept here so that the scope is a query, not a read of every definition.
     team = models.CharField(max_length=32, blank=True, default="")
+    # At another unit than its dossier's (an inter-agency step, a lower desk's hand-over): both units are
+    # fixed when the steps are made (workflow.create_tasks), so this never goes stale.
+    elsewhere = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.WAITING)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
     opened_at = models.DateTimeField(null=True, blank=True)
@@ -195,7 +198,12 @@ class Task(models.Model):
     class Meta:
         ordering = ["dossier", "id"]
         constraints = [models.UniqueConstraint(fields=["dossier", "step"], name="unique_task_step")]
-        indexes = [models.Index(fields=["unit", "status", "role"])]
+        indexes = [
+            models.Index(fields=["unit", "status", "role"]),
+            # The officers' filtered search reads "dossiers with a step at my units" from these rows only
+            # (dossiers/search.for_officer): a step at the dossier's own unit is found by its unit already.
+            models.Index(fields=["unit", "dossier"], name="task_elsewhere", condition=models.Q(elsewhere=True)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id}:{self.step}"

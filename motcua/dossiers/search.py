@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,8 +141,11 @@ def for_officer(user, filters: Filters, window: int | None = None) -> QuerySet[D
     procedures = procedure_ids(filters.procedure) if filters.procedure else None
     halves = [
         matching(Dossier.objects.filter(unit__in=units), filters, procedures),
-        matching(Dossier.objects.filter(Exists(Task.objects.filter(dossier=OuterRef("pk"), unit__in=units))), filters,
-                 procedures),
+        # A step at one of my units that is not its dossier's own unit (a step at the dossier's unit is in
+        # the first half when that unit is mine): read from those few rows (the partial index
+        # `task_elsewhere`), not by probing the steps of every dossier the filters match in the country.
+        matching(Dossier.objects.filter(pk__in=Task.objects.filter(elsewhere=True, unit__in=units).values("dossier_id")),
+                 filters, procedures),
     ]
     team = team_steps(user)
     if team is not None:  # a member of a team or council: the dossiers of its steps, a third half

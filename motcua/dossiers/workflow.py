@@ -77,6 +77,8 @@ def create_tasks(dossier: Dossier, now: datetime) -> list[Task]:
         tasks = _with_hand_over(dossier, definition, tasks, scale)
     # The first steps are opened before the rows are written: one INSERT, not an UPDATE per opened step.
     _open_ready(tasks, now)
+    for task in tasks:
+        task.elsewhere = task.unit_id != dossier.unit_id
     Task.objects.bulk_create(tasks)
     return tasks
 

@@ -180,7 +180,7 @@ def test_each_half_reading_only_its_first_page_finds_the_same_rows_in_the_same_o
     # Hòa Thuận's dossiers with a step at An Bình: found through the "stepped" half only.
     anbinh = Unit.objects.get(pk=filed_[0].unit_id)
     for d in filed_[8:11]:
-        Task.objects.filter(dossier=d).update(unit=anbinh)
+        Task.objects.filter(dossier=d).update(unit=anbinh, elsewhere=True)  # as workflow.create_tasks marks them
     actions.perform(filed_[1].code, "receive", officer)
     today = timezone.localdate()
     cases = [
@@ -196,6 +196,13 @@ def test_each_half_reading_only_its_first_page_finds_the_same_rows_in_the_same_o
                 page = list(search.for_officer(officer_, filters, window=offset + limit).order_by(*search.ORDER)
                             .values_list("code", flat=True)[offset : offset + limit])
                 assert page == whole[offset : offset + limit], (officer_.username, filters, offset, limit)
+    # The same dossiers as the plain scope (any step at my units, `access.staff_dossiers`) narrowed by the filters.
+    from motcua.dossiers.access import staff_dossiers
+
+    for officer_ in (officer, user("onestop_prov")):
+        for filters in cases:
+            assert set(search.for_officer(officer_, filters).values_list("code", flat=True)) == set(
+                search.matching(staff_dossiers(officer_), filters).values_list("code", flat=True)), filters
     # The cases are not vacuous: the stepped dossiers and the ties are in what An Bình's officer finds.
     found = set(search.for_officer(officer, search.parse(status="1")).values_list("code", flat=True))
     assert {d.code for d in filed_[8:11]} <= found and filed_[11].code not in found
@@ -220,3 +227,28 @@ def test_a_filter_never_widens_an_officers_scope_to_another_agency(three):
         theirs = codes(police.get(f"/dossiers{query}"))
         assert an not in theirs, query
     assert chau in codes(police.get("/dossiers?status=1")) and an in codes(civil.get("/dossiers?status=1"))
+
+
+def test_steps_at_another_unit_than_their_dossier_s_are_marked_when_made_and_by_the_migration(demo):
+    """Task.elsewhere: what the filtered search's "step at my units" half reads (dossiers/search.py)."""
+    import importlib
+
+    from django.db import connection
+
+    from motcua.units.models import Unit
+
+    d = filed("citizen")
+    tasks = list(Task.objects.filter(dossier=d))
+    assert tasks and not any(t.elsewhere for t in tasks if t.unit_id == d.unit_id)
+    assert all(t.elsewhere for t in tasks if t.unit_id != d.unit_id)
+    # Steps written before the column: the migration marks exactly those at another unit.
+    other = Unit.objects.exclude(pk=d.unit_id).first()
+    moved = tasks[-1]
+    Task.objects.filter(pk=moved.pk).update(unit=other)
+    Task.objects.filter(dossier=d).update(elsewhere=False)
+    migration = importlib.import_module("motcua.dossiers.migrations.0018_task_elsewhere").Migration
+    [mark] = [op for op in migration.operations if op.__class__.__name__ == "RunSQL" and "UPDATE" in op.sql]
+    with connection.cursor() as cursor:
+        cursor.execute(mark.sql)
+    marked = dict(Task.objects.filter(dossier=d).values_list("pk", "elsewhere"))
+    assert marked == {t.pk: t.pk == moved.pk or t.unit_id != d.unit_id for t in tasks}
