@@ -150,6 +150,39 @@ def write_condition(definition: dict, values: dict[str, str], prefix: str, old: 
     return {"field": name, op: value}
 
 
+def list_at(d: dict, path: tuple[str, ...]) -> list:
+    """The list at `path` of the definition ([] when absent, or when something else is written there)."""
+    value: object = d
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return list(value) if isinstance(value, list) else []
+
+
+def put_list(d: dict, path: tuple[str, ...], rows: list, empty: str = "keep") -> None:
+    """Write `rows` at `path`, making the mappings above it. An empty list is
+    "keep": written when the author had written a list there (an empty list stays), else the key stays absent;
+    "drop": the key removed, and the mappings above it that it leaves empty (`fees: {}` is no fee);
+    "always": written.
+    What is not a list there (a typo the validator reports) is never dropped by a save of no rows."""
+    parents, made = [d], []
+    for key in path[:-1]:
+        above = parents[-1].get(key)
+        made.append(not isinstance(above, dict))
+        parents[-1][key] = dict(above) if isinstance(above, dict) else {}
+        parents.append(parents[-1][key])
+    target, last = parents[-1], path[-1]
+    old = target.get(last)
+    if rows or empty == "always" or (empty == "keep" and isinstance(old, list)):
+        target[last] = rows
+        return
+    if not (empty == "keep" and old is not None):  # not a list: kept for the advanced section (its problem shown)
+        target.pop(last, None)
+    for i in range(len(path) - 2, -1, -1):  # the mappings left empty: those made here, or all with "drop"
+        if parents[i + 1] or not (empty == "drop" or made[i]):
+            break
+        parents[i].pop(path[i], None)
+
+
 # --- sections --------------------------------------------------------------------------------------------
 
 
@@ -157,6 +190,7 @@ class Section:
     key = ""
     title = ""
     row_key = ""  # the list this section's rows are (None: no rows)
+    empty_rows = "keep"  # what no rows write (put_list): keep an empty list the author wrote, drop the key, always
     row_title = gettext_lazy("Dòng")
     add_label = gettext_lazy("Thêm dòng")
     row_attrs: tuple[str, ...] = ()
@@ -167,13 +201,21 @@ class Section:
     # The top-level keys whose problems belong to this section.
     owns: tuple[str, ...] = ()
     extra_buttons: tuple[str, ...] = ()
+    # Rows are another section's list seen otherwise (the workflow's steps, for their agencies and teams):
+    # none is added or removed here.
+    fixed_rows = False
+
+    def claims(self, path: tuple) -> bool:
+        """A problem below another section's key that is this section's (form_ui/prefill, a step's team)."""
+        return False
 
     # rows ------------------------------------------------------------------------------------------
     def rows_of(self, definition: dict) -> list:
-        return []
+        return list_at(definition, tuple(self.row_key.split("/"))) if self.row_key else []
 
     def set_rows(self, definition: dict, rows: list) -> None:
-        pass
+        if self.row_key:
+            put_list(definition, tuple(self.row_key.split("/")), rows, self.empty_rows)
 
     def new_row(self, definition: dict, index: int) -> dict:
         return {}
@@ -264,9 +306,10 @@ class Identity(Section):
     title = gettext_lazy("Thông tin chung")
     scalar_names = ("code", "name_vi", "name_en", "name_bn", "field_code", "field_vi", "field_en", "field_bn",
                     "agency", "service_mode", "legal_basis", "receive_anywhere")
-    multi_scalars = ("levels", "unit_codes", "programmes", "hand_over_levels")
+    multi_scalars = ("levels", "unit_codes", "programmes")
+    # `receivers` and `hand_over`: the section "who receives" (sections_who.py).
     owns = ("code", "name", "field", "levels", "agency", "unit_codes", "programmes", "service_mode",
-            "receivers", "hand_over", "receive_anywhere", "withdraw_until", "min_assurance_level", "legal_basis", "example")
+            "receive_anywhere", "withdraw_until", "min_assurance_level", "legal_basis", "example")
 
     def scalar_controls(self, d: dict, v: vocab.Vocabulary, user) -> list[Control]:
         from motcua.authoring import scope
@@ -274,7 +317,6 @@ class Identity(Section):
         levels = [(k, localized(v.unit_kinds[k].get("name")) or k) for k in sorted(v.levels)]
         units = [(u.code, f"{localized(u.name) if isinstance(u.name, dict) else u.name} ({u.code})")
                  for u in scope.units_of(user, scope.EDITOR).order_by("path")[:300]]
-        hand_over = d.get("hand_over") if isinstance(d.get("hand_over"), dict) else {}
         field_ = d.get("field") if isinstance(d.get("field"), dict) else {}
         return [
             Control("code", _("Mã thủ tục (mã quốc gia)"), value=_s(d.get("code")), hint=_("Ví dụ 1.001193.")),
@@ -287,8 +329,6 @@ class Identity(Section):
                     _options(v.agencies, _("(UBND hoặc bộ của cấp đó)"))),
             Control("unit_codes", _("Chỉ các đơn vị này thực hiện"), "multi", list(d.get("unit_codes") or []), units,
                     hint=_("Không chọn: mọi đơn vị của cấp thực hiện.")),
-            Control("hand_over_levels", _("Cấp dưới được tiếp nhận và chuyển hồ sơ lên"), "multi",
-                    list(hand_over.get("levels") or []), levels),
             Control("receive_anywhere", _("Tiếp nhận không phụ thuộc địa giới hành chính"), "check",
                     bool(d.get("receive_anywhere"))),
             Control("service_mode", _("Mức độ dịch vụ"), "select", _s(d.get("service_mode")),
@@ -314,11 +354,6 @@ class Identity(Section):
                 d[key] = _keep_order(lists[key], d.get(key))
             else:
                 d.pop(key, None)
-        if lists.get("hand_over_levels"):
-            old = d.get("hand_over") if isinstance(d.get("hand_over"), dict) else {}
-            d["hand_over"] = {**old, "levels": _keep_order(lists["hand_over_levels"], old.get("levels"))}
-        else:
-            d.pop("hand_over", None)
         if values.get("receive_anywhere"):
             d["receive_anywhere"] = True
         elif d.get("receive_anywhere") is not False:
@@ -338,7 +373,7 @@ class Identity(Section):
             return f"{head}_{path[1]}"
         return {"code": "code", "name": "name_vi", "field": "field_code", "levels": "levels", "agency": "agency",
                 "unit_codes": "unit_codes", "programmes": "programmes", "service_mode": "service_mode",
-                "hand_over": "hand_over_levels", "receive_anywhere": "receive_anywhere",
+                "receive_anywhere": "receive_anywhere",
                 "legal_basis": "legal_basis"}.get(head)
 
 
@@ -351,15 +386,6 @@ class Components(Section):
     row_attrs = ("key", "name_vi", "name_en", "name_bn", "required", "when_field", "when_op", "when_value",
                  "vault", "registry", "upload", "counter")
     owns = ("components",)
-
-    def rows_of(self, d):
-        return list(d.get("components") or [])
-
-    def set_rows(self, d, rows):
-        if rows or isinstance(d.get("components"), list):  # an empty list written by the author stays
-            d["components"] = rows
-        else:
-            d.pop("components", None)
 
     def new_row(self, d, i):
         return {"key": f"component_{i + 1}", "name": {"vi": ""}, "sources": [{"upload": {"types": ["pdf", "jpg", "png"], "max_mb": 10}}]}
@@ -768,21 +794,7 @@ class Fees(Section):
     row_attrs = ("id", "amount", "label_vi", "label_en", "label_bn", "when_field", "when_op", "when_value")
     scalar_names = ("pay", "note_vi", "note_en", "note_bn")
     owns = ("fees",)
-
-    def rows_of(self, d):
-        fees = d.get("fees") if isinstance(d.get("fees"), dict) else {}
-        return list(fees.get("rules") or [])
-
-    def set_rows(self, d, rows):
-        fees = dict(d.get("fees") or {}) if isinstance(d.get("fees"), dict) else {}
-        if rows:
-            fees["rules"] = rows
-        else:
-            fees.pop("rules", None)
-        if fees:
-            d["fees"] = fees
-        else:
-            d.pop("fees", None)
+    empty_rows = "drop"
 
     def new_row(self, d, i):
         return {"id": "standard" if i == 0 else f"rule_{i + 1}", "amount": 0}
@@ -867,15 +879,6 @@ class Times(Section):
     row_attrs = ("days", "label_vi", "label_en", "label_bn", "when_field", "when_op", "when_value")
     scalar_names = ("processing_days",)
     owns = ("processing_days", "processing_times", "obligations")
-
-    def rows_of(self, d):
-        return list(d.get("processing_times") or [])
-
-    def set_rows(self, d, rows):
-        if rows or isinstance(d.get("processing_times"), list):
-            d["processing_times"] = rows
-        else:
-            d.pop("processing_times", None)
 
     def new_row(self, d, i):
         return {"when": {"field": "$channel", "equals": 2}, "days": d.get("processing_days", 1)}
@@ -975,15 +978,7 @@ class Workflow(Section):
     scalar_names = ("template", "template_agency")
     extra_buttons = ("apply_template",)
     owns = ("workflow",)
-
-    def rows_of(self, d):
-        wf = d.get("workflow") if isinstance(d.get("workflow"), dict) else {}
-        return list(wf.get("steps") or [])
-
-    def set_rows(self, d, rows):
-        wf = dict(d.get("workflow") or {}) if isinstance(d.get("workflow"), dict) else {}
-        wf["steps"] = rows
-        d["workflow"] = wf
+    empty_rows = "always"
 
     def new_row(self, d, i):
         steps = self.rows_of(d)
@@ -1161,13 +1156,20 @@ class Result(Section):
                 "summary_fields": "summary_fields"}.get(head)
 
 
-SECTIONS: dict[str, Section] = {s.key: s for s in (Identity(), Components(), Fields(), Fees(), Times(), Workflow(), Result())}
+# The sections of the format's other parts, each its own module (they import this one: import them through it).
+from motcua.authoring.sections_who import Agencies, Prefill, Receivers  # noqa: E402
+
+SECTIONS: dict[str, Section] = {s.key: s for s in (
+    Identity(), Receivers(), Components(), Fields(), Prefill(), Fees(), Times(), Workflow(), Agencies(), Result())}
 ORDER = tuple(SECTIONS)
 
 
 def section_of(path: tuple, definition: dict) -> str:
     """The section a problem belongs to; a missing top-level key goes to the section that writes it."""
     head = str(path[0]) if path else ""
+    for s in SECTIONS.values():
+        if s.claims(path):
+            return s.key
     for s in SECTIONS.values():
         if head in s.owns:
             return s.key
@@ -1236,8 +1238,8 @@ def apply_post(section: Section, definition: dict, post) -> Outcome:
     section.write_scalars(d, values, lists)
     rows = []
     for i in range(count):
-        if isinstance(section, Workflow):
-            rows.append(section.write_row(d, values, i, old_rows[i] if isinstance(old_rows[i], dict) else {}, lists))
+        if section.multi_attrs:
+            rows.append(section.write_row(d, values, i, old_rows[i] if isinstance(old_rows[i], dict | tuple) else {}, lists))
         else:
             old = old_rows[i]
             rows.append(section.write_row(d, values, i, old if isinstance(old, dict | tuple) else {}))
@@ -1247,6 +1249,8 @@ def apply_post(section: Section, definition: dict, post) -> Outcome:
             write_form_extras(d, values, count, old_rows, rows)
     action = values.get("action", "save")
     focus = ""
+    if section.fixed_rows and (action == "add" or action.startswith("remove-")):
+        raise BadPost
     if action == "add" and section.row_key:
         if count >= MAX_ROWS:
             raise BadPost
@@ -1298,7 +1302,7 @@ def page_context(section: Section, definition: dict, problems: list[dict], user)
             known = {str(o[0]) for o in control.options}
             control.options += [(x, x) for x in sorted(control.values - known) if x]
     by_name = {c.name: c for c in scalars}
-    row_index = {r[0]: i for i, r in enumerate(raw_rows)} if isinstance(section, Fields) else {}
+    row_index = {r[0]: i for i, r in enumerate(raw_rows) if isinstance(r, tuple)}  # rows keyed by name (form fields)
     general: list[str] = []
     for p in problems:
         path = tuple(int(x) if x.isdigit() else x for x in p["path"].split("/")) if p["path"] != "(root)" else ()
@@ -1327,7 +1331,7 @@ def page_context(section: Section, definition: dict, problems: list[dict], user)
     count = sum(len(c.errors) for c in scalars) + sum(len(c.errors) + 0 for r in rows for c in r.controls) \
         + sum(len(r.errors) for r in rows) + len(general)
     return {"section": section, "scalars": scalars, "rows": rows, "general": general, "count": count,
-            "has_rows": bool(section.row_key)}
+            "has_rows": bool(section.row_key), "fixed_rows": section.fixed_rows}
 
 
 def _with_path(p: dict) -> str:
