@@ -160,9 +160,9 @@ def test_outside_agency_and_team_steps(editor_client):
     assert editor_client.post(url, {**good, "action": "save", "r2_clock": "sometimes"}).status_code == 400
 
 
-@pytest.mark.parametrize("part", ["receivers", "prefill", "agencies"])
+@pytest.mark.parametrize("part", ["receivers", "prefill", "agencies", "fee_extras", "fee_charges", "fee_local"])
 def test_strangers_get_404_and_a_stale_form_a_conflict(editor_client, part):
-    draft, base = _draft_with(editor_client, _valid("inter_agency"))
+    _draft, base = _draft_with(editor_client, _valid("inter_agency"))
     url = base + f"{part}/"
     form = {**_form(editor_client.get(url).content.decode()), "action": ["save"]}
     # A catalogue editor of a commune only: the province's draft is not theirs to see.

@@ -1,0 +1,109 @@
+"""The structured editor's fee sections beyond the base rules (issue 24, item 1): extras and cap, several
+charges, a province's own table for a period. Each saves, shows the validator's problems at the input they
+concern, and keeps what it does not show (the round trip over every shipped procedure is
+test_structured_editor's, over editor.ORDER; strangers and stale forms: test_editor_sections_who)."""
+
+from __future__ import annotations
+
+import pytest
+
+from motcua.authoring import editor as ed
+from motcua.authoring import store
+from motcua.authoring.sections_fees import rules_text, write_rules
+from tests.authoring.test_editor_sections_who import _draft_with, _error_at
+from tests.authoring.test_structured_editor import _post, _valid
+from tests.conftest import logged_in
+
+
+@pytest.fixture
+def editor_client(demo):
+    return logged_in("catalog_editor")
+
+
+def _with_copies() -> dict:
+    d = _valid()
+    d["form"]["properties"]["copies"] = {"type": "integer", "title": "Số bản", "minimum": 1}
+    d["fees"] = {"rules": [{"id": "standard", "amount": 2000}]}
+    return d
+
+
+def test_extras_cap_and_times(editor_client):
+    draft, base = _draft_with(editor_client, _with_copies())
+    url = base + "fee_extras/"
+    _post(editor_client, url, {}, action="add")
+    _post(editor_client, url, {"r0_id": "extra_pages", "r0_amount": "1000", "r0_per": "copies", "r0_above": "2",
+                               "r0_label_vi": "Từ trang thứ ba", "cap": "200000", "times": "copies"})
+    draft.refresh_from_db()
+    fees = draft.definition["fees"]
+    assert fees["extras"] == [{"id": "extra_pages", "amount": 1000, "per": "copies", "above": 2, "label": {"vi": "Từ trang thứ ba"}}]
+    assert fees["cap"] == 200000 and fees["times"] == "copies" and fees["rules"] == [{"id": "standard", "amount": 2000}]
+    assert store.problems_of(draft.definition) == []
+    # 'per' and 'times' over a field that is not an integer: at their inputs, counted here, not in the fees.
+    _post(editor_client, url, {"r0_per": "x", "times": "x"})
+    page = editor_client.get(url).content.decode()
+    assert "&#x27;x&#x27;" in _error_at(page, "r0_per") and "&#x27;x&#x27;" in _error_at(page, "times")
+    draft.refresh_from_db()
+    found = ed.counts(draft.definition, store.problems_of(draft.definition))
+    assert found["fee_extras"] >= 2 and found["fees"] == 0
+    # Removing all: the keys go, the base rules stay.
+    _post(editor_client, url, {"cap": "", "times": ""}, action="remove-0")
+    draft.refresh_from_db()
+    assert draft.definition["fees"] == {"rules": [{"id": "standard", "amount": 2000}]}
+
+
+def test_several_charges_written_as_lines(editor_client):
+    d = _valid()
+    draft, base = _draft_with(editor_client, d)
+    url = base + "fee_charges/"
+    _post(editor_client, url, {}, action="add")
+    _post(editor_client, url, {"r0_id": "registration", "r0_name_vi": "Lệ phí đăng ký",
+                               "r0_rules": "online | 0 | $channel equals 2 | Nộp trực tuyến\r\nstandard | 50000"}, action="add")
+    _post(editor_client, url, {"r1_id": "publication", "r1_name_vi": "Phí công bố", "r1_rules": "publication | 100000"})
+    draft.refresh_from_db()
+    assert draft.definition["fees"]["charges"] == [
+        {"id": "registration", "name": {"vi": "Lệ phí đăng ký"}, "rules": [
+            {"id": "online", "when": {"field": "$channel", "equals": 2}, "amount": 0, "label": {"vi": "Nộp trực tuyến"}},
+            {"id": "standard", "amount": 50000}]},
+        {"id": "publication", "name": {"vi": "Phí công bố"}, "rules": [{"id": "publication", "amount": 100000}]},
+    ]
+    assert store.problems_of(draft.definition) == []
+    # A charge declared twice, a condition over a field the form lacks: at the inputs of their charge.
+    _post(editor_client, url, {"r1_id": "registration", "r0_rules": "online | 0 | ghost equals 1\nstandard | 50000"})
+    page = editor_client.get(url).content.decode()
+    assert "registration" in _error_at(page, "r1_id") and "ghost" in _error_at(page, "r0_rules")
+
+
+def test_rules_lines_keep_what_they_do_not_show():
+    d = _valid()
+    old = [{"id": "late", "when": {"all": [{"field": "x", "equals": "a"}, {"field": "x", "present": True}]}, "amount": 8000,
+            "label": {"vi": "Quá hạn", "en": "Late"}}, {"id": "on_time", "amount": 0}]
+    text = rules_text(old)
+    assert text.splitlines()[0] == "late | 8000 | * | Quá hạn"
+    assert write_rules(d, text + "\n", old) is old
+    changed = write_rules(d, text.replace("8000", "9000"), old)
+    assert changed[0] == {**old[0], "amount": 9000} and changed[1] == old[1]
+    assert write_rules(d, "late | 1 | x lte 3", old)[0]["when"] == {"field": "x", "lte": "3"}
+
+
+def test_a_local_table_for_a_period(editor_client):
+    draft, base = _draft_with(editor_client, _with_copies())
+    url = base + "fee_local/"
+    _post(editor_client, url, {}, action="add")
+    _post(editor_client, url, {"r0_units": "000.00.00.H99", "r0_from": "2026-08-08", "r0_until": "2030-12-31",
+                               "r0_basis": "NQ 23/2026/NQ-HĐND", "r0_rules": "online_free | 0",
+                               "r0_when_field": "$channel", "r0_when_op": "equals", "r0_when_value": "2"})
+    draft.refresh_from_db()
+    assert draft.definition["fees"]["local"] == [{
+        "units": ["000.00.00.H99"], "from": "2026-08-08", "until": "2030-12-31", "basis": "NQ 23/2026/NQ-HĐND",
+        "rules": [{"id": "online_free", "amount": 0}], "when": {"field": "$channel", "equals": 2}}]
+    assert store.problems_of(draft.definition) == []
+    # A day that is not one, a period ending before it starts, a charge the procedure does not declare.
+    _post(editor_client, url, {"r0_from": "08/08/2026"})
+    page = editor_client.get(url).content.decode()
+    assert "08/08/2026" in _error_at(page, "r0_from")
+    _post(editor_client, url, {"r0_from": "2031-01-01", "r0_charge": "nothing"})
+    page = editor_client.get(url).content.decode()
+    assert _error_at(page, "r0_until") and _error_at(page, "r0_charge")
+    _post(editor_client, url, {}, action="remove-0")
+    draft.refresh_from_db()
+    assert "local" not in draft.definition["fees"]
