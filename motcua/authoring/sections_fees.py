@@ -250,7 +250,8 @@ class LocalFees(Section):
         return {"units": [], "from": "", "rules": [{"id": "local", "amount": 0}]}
 
     def row_label(self, row, i):
-        return f"{self.row_title} {i + 1}: {_s(row.get('basis'))}"
+        named = _s(row.get("basis")) or _s(row.get("units"))
+        return f"{self.row_title} {i + 1}" + (f": {named}" if named else "")
 
     def row_controls(self, d, row, i, v):
         p = f"r{i}"

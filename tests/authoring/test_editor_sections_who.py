@@ -160,7 +160,8 @@ def test_outside_agency_and_team_steps(editor_client):
     assert editor_client.post(url, {**good, "action": "save", "r2_clock": "sometimes"}).status_code == 400
 
 
-@pytest.mark.parametrize("part", ["receivers", "prefill", "agencies", "fee_extras", "fee_charges", "fee_local"])
+@pytest.mark.parametrize("part", ["receivers", "prefill", "agencies", "fee_extras", "fee_charges", "fee_local",
+                                  "obligations", "decisions"])
 def test_strangers_get_404_and_a_stale_form_a_conflict(editor_client, part):
     _draft, base = _draft_with(editor_client, _valid("inter_agency"))
     url = base + f"{part}/"

@@ -202,3 +202,75 @@ def test_a_procedure_written_previewed_published_and_used(chromium, axe, site): 
     assert walker.actions[-3:] == ["approve", "issue_result", "return_result"]
     citizen.goto(f"/my/dossiers/{dossier.code}/")
     expect(citizen.locator("main")).to_contain_text("Đã trả kết quả")
+
+
+def test_who_receives_prefill_outside_agencies_and_fee_tables_without_yaml(chromium, axe, site):  # noqa: F811
+    """The sections for the rest of the format (receivers by condition, prefill, outside agencies and teams,
+    fee extras, charges, local tables, obligations, decisions): written in the browser, axe-clean, fitting 360 px."""
+    page = logged_in_page(chromium, site, "catalog_editor")
+    page.goto("/office/catalog/new/")
+    # A new version of the electricity connection, whose survey is the electricity company's (an outside agency).
+    page.locator("#from_code").fill("2.002244")
+    page.get_by_role("button", name="Tạo bản nháp").click()
+    expect(page).to_have_url(re.compile(r"/office/catalog/drafts/[0-9a-f-]+/$"))
+    page.goto(page.url + "edit/identity/")
+
+    section(page, "Nơi tiếp nhận")
+    page.get_by_role("button", name="Thêm nơi tiếp nhận").click()
+    page.locator("#f-r0_level").select_option("commune")
+    save(page)
+    check(page, axe, "structured editor: who receives")
+    shot(page, "catalog-editor-receivers")
+
+    section(page, "Lấy sẵn từ cơ sở dữ liệu")
+    page.get_by_role("button", name="Thêm trường lấy sẵn").click()
+    page.get_by_label("Trường của biểu mẫu").select_option("address")
+    page.get_by_label("Lấy từ (cơ sở dữ liệu: thuộc tính)").select_option("population.permanent_address")
+    save(page)
+    expect(page.locator("#f-r0_source")).not_to_have_attribute("aria-invalid", "true")
+    check(page, axe, "structured editor: prefill")
+    shot(page, "catalog-editor-prefill")
+
+    section(page, "Cơ quan ngoài, tổ công tác")
+    expect(page.get_by_role("button", name=re.compile("^Xóa"))).to_have_count(0)
+    check(page, axe, "structured editor: outside agencies and teams")
+    shot(page, "catalog-editor-agencies")
+
+    section(page, "Phí cộng thêm, mức trần")
+    page.get_by_role("button", name="Thêm khoản cộng thêm").click()
+    page.locator("#f-r0_amount").fill("abc")
+    page.get_by_role("button", name="Lưu phần này").first.click()
+    expect(page.locator("#f-r0_amount")).to_have_attribute("aria-invalid", "true")
+    check(page, axe, "structured editor: fee extras with a problem")
+    page.locator("#f-r0_amount").fill("5000")
+    save(page)
+
+    section(page, "Các khoản thu riêng")
+    page.get_by_role("button", name="Thêm khoản thu").click()
+    page.get_by_label("Tên khoản thu (in trên biên lai) (tiếng Việt)").fill("Phí đấu nối")
+    page.locator("#f-r0_rules").fill("online | 0 | $channel equals 2 | Nộp trực tuyến\nstandard | 100000")
+    save(page)
+    check(page, axe, "structured editor: charges")
+    shot(page, "catalog-editor-charges")
+    page.get_by_role("button", name=re.compile("^Xóa: Khoản thu 1")).click()
+    expect(page.locator("#f-r0_rules")).to_have_count(0)
+
+    section(page, "Biểu phí của địa phương")
+    page.get_by_role("button", name="Thêm biểu phí địa phương").click()
+    page.locator("#f-r0_units").fill("000.00.00.H99")
+    page.locator("#f-r0_from").fill("2027-01-01")
+    save(page)
+    check(page, axe, "structured editor: local fee tables")
+    shot(page, "catalog-editor-fee-local")
+
+    section(page, "Nghĩa vụ của người nộp")
+    page.get_by_role("button", name="Thêm nghĩa vụ").click()
+    page.get_by_label("Tên nghĩa vụ (tiếng Việt)").fill("Nộp tiền đầu tư đường dây")
+    save(page)
+    check(page, axe, "structured editor: obligations")
+
+    section(page, "Quyết định tại các bước")
+    page.locator("#f-r1_choices").fill("survey_ok | Đủ điều kiện cấp điện\nsurvey_later | Hẹn khảo sát lại")
+    save(page)
+    check(page, axe, "structured editor: decisions")
+    shot(page, "catalog-editor-decisions")

@@ -1,0 +1,158 @@
+"""Sections of the structured editor for what happens during processing (issue 24, item 1).
+
+- *Obligations* (`obligations`): what the applicant must do while the clock stops (pay the land taxes),
+  the steps whose officer may ask for it, and when it applies.
+- *Decisions* (a step's `choices`): what the officer decides when finishing a step (pass, to be completed,
+  fail), one per line `id | name | next steps | back to step | max | refuse` — `next` the steps the
+  choice opens (separated by spaces), `back` the step done again at most `max` times, `refuse` "yes" for
+  a refusal; a line whose id was there keeps what it does not show (its `requires`, its names in English
+  and Bengali). The rows are the workflow's steps: none is added or removed here. The values a step
+  records (`record`) are kept as written, edited in the advanced section.
+
+Imported by editor.py, which registers these sections: import it through editor, never first.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from motcua.authoring.editor import (
+    LANGS,
+    Control,
+    Section,
+    _condition_controls,
+    _keep_order,
+    _lines,
+    _number,
+    _s,
+    _text_controls,
+    _texts,
+    write_condition,
+)
+from motcua.catalog.models import localized
+
+YES = ("yes", "có", "true", "1")
+
+
+def _set(row: dict, key: str, value: object) -> None:
+    if value:
+        row[key] = value
+    else:
+        row.pop(key, None)
+
+
+def _step_ids(d: dict) -> list[tuple[str, str]]:
+    wf = d.get("workflow") if isinstance(d.get("workflow"), dict) else {}
+    steps = wf.get("steps") if isinstance(wf.get("steps"), list) else []
+    return [(s["id"], f"{s['id']} — {localized(s.get('name'))}") for s in steps if isinstance(s, dict) and s.get("id")]
+
+
+class Obligations(Section):
+    key = "obligations"
+    title = gettext_lazy("Nghĩa vụ của người nộp")
+    row_key = "obligations"
+    add_label = gettext_lazy("Thêm nghĩa vụ")
+    row_title = gettext_lazy("Nghĩa vụ")
+    row_attrs = ("id", "name_vi", "name_en", "name_bn", "steps", "when_field", "when_op", "when_value")
+    multi_attrs = ("steps",)
+
+    def claims(self, path):  # the times section owns the key too (its problems were shown there)
+        return tuple(path[:1]) == ("obligations",)
+
+    def new_row(self, d, i):
+        return {"id": f"obligation_{i + 1}", "name": {"vi": ""}}
+
+    def row_label(self, row, i):
+        return f"{self.row_title} {i + 1}: {localized(row.get('name')) or row.get('id', '')}"
+
+    def row_controls(self, d, row, i, v):
+        p = f"r{i}"
+        return [
+            Control(f"{p}_id", _("Mã nghĩa vụ"), value=_s(row.get("id"))),
+            *_text_controls(f"{p}_name", _("Tên nghĩa vụ"), row.get("name")),
+            Control(f"{p}_steps", _("Các bước được yêu cầu thực hiện nghĩa vụ"), "multi", list(row.get("steps") or []),
+                    _step_ids(d), hint=_("Không chọn: mọi bước xử lý.")),
+            *_condition_controls(f"{p}_when", d, row.get("when")),
+        ]
+
+    def write_row(self, d, values, i, old, lists=None):
+        p = f"r{i}"
+        row = dict(old)
+        row["id"] = values.get(f"{p}_id", "").strip()
+        row["name"] = _texts(values, f"{p}_name", row.get("name"))
+        _set(row, "steps", _keep_order((lists or {}).get(f"{p}_steps", []), row.get("steps")))
+        _set(row, "when", write_condition(d, values, f"{p}_when", row.get("when")))
+        return row
+
+    def attr_of(self, rest):
+        if not rest:
+            return None
+        head = str(rest[0])
+        if head == "name":
+            return f"name_{rest[1]}" if len(rest) > 1 and rest[1] in LANGS else "name_vi"
+        return {"id": "id", "steps": "steps", "when": "when_field"}.get(head)
+
+
+def choices_text(choices: object) -> str:
+    lines = []
+    for c in choices if isinstance(choices, list) else []:
+        if not isinstance(c, dict):
+            continue
+        name = c["name"].get("vi", "") if isinstance(c.get("name"), dict) else _s(c.get("name"))
+        parts = [_s(c.get("id")), name, " ".join(map(str, c.get("next") or [])), _s(c.get("back")),
+                 _s(c.get("max")), "yes" if c.get("refuse") else ""]
+        lines.append(" | ".join(parts).rstrip(" |"))
+    return "\n".join(lines)
+
+
+def write_choices(text: str, old: object) -> list:
+    """The choices of the lines; the old list itself when the text says what it said."""
+    old = old if isinstance(old, list) else []
+    if _lines(text) == _lines(choices_text(old)):
+        return old
+    by_id = {c.get("id"): c for c in old if isinstance(c, dict)}
+    choices = []
+    for line in _lines(text):
+        parts = [part.strip() for part in line.split("|")] + [""] * 6
+        choice = dict(by_id.get(parts[0], {}))
+        choice["id"] = parts[0]
+        name = dict(choice["name"]) if isinstance(choice.get("name"), dict) else {}
+        _set(name, "vi", parts[1])
+        choice["name"] = name
+        _set(choice, "next", parts[2].replace(",", " ").split())
+        _set(choice, "back", parts[3])
+        _set(choice, "max", _number(parts[4]) if parts[4] else None)
+        _set(choice, "refuse", parts[5].lower() in YES)
+        choices.append(choice)
+    return choices
+
+
+class Decisions(Section):
+    key = "decisions"
+    title = gettext_lazy("Quyết định tại các bước")
+    row_key = "workflow/steps"
+    empty_rows = "always"
+    fixed_rows = True
+    row_title = gettext_lazy("Bước")
+    row_attrs = ("choices",)
+
+    def row_label(self, row, i):
+        return f"{self.row_title} {i + 1}: {localized(row.get('name')) or row.get('id', '')}"
+
+    def row_controls(self, d, row, i, v):
+        return [Control(f"r{i}_choices", _("Các lựa chọn của cán bộ khi xong bước này"), "area",
+                        choices_text(row.get("choices")),
+                        hint=_("Mỗi dòng một lựa chọn: mã | tên tiếng Việt | các bước mở tiếp (cách nhau dấu cách) | "
+                               "quay lại bước | số lần quay lại tối đa | yes nếu từ chối. Để trống: bước không có lựa chọn."))]
+
+    def write_row(self, d, values, i, old):
+        row = dict(old)
+        _set(row, "choices", write_choices(values.get(f"r{i}_choices", ""), row.get("choices")))
+        return row
+
+    def claims(self, path):
+        return tuple(path[:2]) == ("workflow", "steps") and len(path) > 3 and path[3] == "choices"
+
+    def attr_of(self, rest):
+        return "choices" if rest and rest[0] == "choices" else None
