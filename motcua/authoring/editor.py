@@ -150,6 +150,27 @@ def write_condition(definition: dict, values: dict[str, str], prefix: str, old: 
     return {"field": name, op: value}
 
 
+def set_or_drop(mapping: dict, key: str, value: object) -> None:
+    """`mapping[key] = value`, or no key when the value is empty (0 is a value; False is not)."""
+    if value or (value == 0 and not isinstance(value, bool)):
+        mapping[key] = value
+    else:
+        mapping.pop(key, None)
+
+
+def attr_in(rest: tuple, texts: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> str | None:
+    """The input of a row that a problem at `rest` (below the row) concerns: a text in three languages
+    (`label` → label_vi, `label/en` → label_en), a condition (its field), or an attribute named as its input."""
+    if not rest:
+        return None
+    head = str(rest[0])
+    if head in texts:
+        return f"{head}_{rest[1]}" if len(rest) > 1 and rest[1] in LANGS else f"{head}_vi"
+    if head == "when":
+        return "when_field"
+    return head if head in names else None
+
+
 def list_at(d: dict, path: tuple[str, ...]) -> list:
     """The list at `path` of the definition ([] when absent, or when something else is written there)."""
     value: object = d

@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy
 
 from motcua.authoring.editor import (
     KEEP,
-    LANGS,
     OPS,
     Control,
     Section,
@@ -34,7 +33,9 @@ from motcua.authoring.editor import (
     _text_controls,
     _texts,
     _typed,
+    attr_in,
     read_condition,
+    set_or_drop,
     write_condition,
 )
 from motcua.catalog.models import localized
@@ -46,13 +47,6 @@ def _integer_fields(d: dict, blank: str) -> list[tuple[str, str]]:
     form = d.get("form") if isinstance(d.get("form"), dict) else {}
     props = form.get("properties") if isinstance(form.get("properties"), dict) else {}
     return [("", blank)] + [(k, k) for k, p in props.items() if isinstance(p, dict) and p.get("type") == "integer"]
-
-
-def _set(row: dict, key: str, value: object) -> None:
-    if value or (value == 0 and not isinstance(value, bool)):
-        row[key] = value
-    else:
-        row.pop(key, None)
 
 
 def _fees(d: dict) -> dict:
@@ -105,8 +99,8 @@ def write_rules(d: dict, text: str, old: object) -> list:
                 else:  # written as typed: the validator says what is wrong, at this table
                     rule["when"] = {"field": name, op or "equals": _typed(d, name, value)}
         label = dict(rule.get("label") or {}) if isinstance(rule.get("label"), dict) else {}
-        _set(label, "vi", parts[3])
-        _set(rule, "label", label)
+        set_or_drop(label, "vi", parts[3])
+        set_or_drop(rule, "label", label)
         # Keys in the order an author writes them.
         rules.append({k: rule[k] for k in ("id", "when", "amount", "label") if k in rule}
                      | {k: v for k, v in rule.items() if k not in ("id", "when", "amount", "label")})
@@ -151,11 +145,11 @@ class FeeExtras(Section):
         row = dict(old)
         row["id"] = values.get(f"{p}_id", "").strip()
         row["amount"] = _number(values.get(f"{p}_amount", ""))
-        _set(row, "per", values.get(f"{p}_per", "").strip())
+        set_or_drop(row, "per", values.get(f"{p}_per", "").strip())
         above = values.get(f"{p}_above", "").strip()
-        _set(row, "above", _number(above) if above else None)
-        _set(row, "label", _texts(values, f"{p}_label", row.get("label")))
-        _set(row, "when", write_condition(d, values, f"{p}_when", row.get("when")))
+        set_or_drop(row, "above", _number(above) if above else None)
+        set_or_drop(row, "label", _texts(values, f"{p}_label", row.get("label")))
+        set_or_drop(row, "when", write_condition(d, values, f"{p}_when", row.get("when")))
         return row
 
     def scalar_controls(self, d, v, user):
@@ -171,27 +165,19 @@ class FeeExtras(Section):
     def write_scalars(self, d, values, lists):
         fees = _fees(d)
         cap = values.get("cap", "").strip()
-        _set(fees, "cap", _number(cap) if cap else None)
-        _set(fees, "cap_label", _texts(values, "cap_label", fees.get("cap_label")))
-        _set(fees, "times", values.get("times", "").strip())
+        set_or_drop(fees, "cap", _number(cap) if cap else None)
+        set_or_drop(fees, "cap_label", _texts(values, "cap_label", fees.get("cap_label")))
+        set_or_drop(fees, "times", values.get("times", "").strip())
         _put_fees(d, fees)
 
     def claims(self, path):
         return tuple(path[:1]) == ("fees",) and len(path) > 1 and path[1] in ("extras", "cap", "cap_label", "times")
 
     def attr_of(self, rest):
-        if not rest:
-            return None
-        head = str(rest[0])
-        if head == "label":
-            return f"label_{rest[1]}" if len(rest) > 1 and rest[1] in LANGS else "label_vi"
-        return {"id": "id", "amount": "amount", "per": "per", "above": "above", "when": "when_field"}.get(head)
+        return attr_in(rest, ("label",), ("id", "amount", "per", "above"))
 
     def scalar_of(self, path):
-        head = str(path[1]) if len(path) > 1 else ""
-        if head == "cap_label":
-            return f"cap_label_{path[2]}" if len(path) > 2 and path[2] in LANGS else "cap_label_vi"
-        return {"cap": "cap", "times": "times"}.get(head)
+        return attr_in(tuple(path[1:]), ("cap_label",), ("cap", "times"))
 
 
 class Charges(Section):
@@ -222,19 +208,14 @@ class Charges(Section):
         row = dict(old)
         row["id"] = values.get(f"{p}_id", "").strip()
         row["name"] = _texts(values, f"{p}_name", row.get("name"))
-        _set(row, "rules", write_rules(d, values.get(f"{p}_rules", ""), row.get("rules")))
+        set_or_drop(row, "rules", write_rules(d, values.get(f"{p}_rules", ""), row.get("rules")))
         return row
 
     def claims(self, path):
         return tuple(path[:2]) == ("fees", "charges")
 
     def attr_of(self, rest):
-        if not rest:
-            return None
-        head = str(rest[0])
-        if head == "name":
-            return f"name_{rest[1]}" if len(rest) > 1 and rest[1] in LANGS else "name_vi"
-        return {"id": "id", "rules": "rules"}.get(head)
+        return attr_in(rest, ("name",), ("id", "rules"))
 
 
 class LocalFees(Section):
@@ -276,18 +257,13 @@ class LocalFees(Section):
         row["units"] = units if units != row.get("units") else row.get("units")
         row["from"] = values.get(f"{p}_from", "").strip()
         for key in ("until", "basis", "charge"):
-            _set(row, key, values.get(f"{p}_{key}", "").strip())
-        _set(row, "rules", write_rules(d, values.get(f"{p}_rules", ""), row.get("rules")))
-        _set(row, "when", write_condition(d, values, f"{p}_when", row.get("when")))
+            set_or_drop(row, key, values.get(f"{p}_{key}", "").strip())
+        set_or_drop(row, "rules", write_rules(d, values.get(f"{p}_rules", ""), row.get("rules")))
+        set_or_drop(row, "when", write_condition(d, values, f"{p}_when", row.get("when")))
         return row
 
     def claims(self, path):
         return tuple(path[:2]) == ("fees", "local")
 
     def attr_of(self, rest):
-        if not rest:
-            return None
-        head = str(rest[0])
-        if head == "when":
-            return "when_field"
-        return head if head in ("units", "from", "until", "basis", "charge", "rules") else None
+        return attr_in(rest, (), ("units", "from", "until", "basis", "charge", "rules"))

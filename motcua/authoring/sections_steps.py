@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.authoring.editor import (
-    LANGS,
     Control,
     Section,
     _condition_controls,
@@ -28,18 +27,13 @@ from motcua.authoring.editor import (
     _s,
     _text_controls,
     _texts,
+    attr_in,
+    set_or_drop,
     write_condition,
 )
 from motcua.catalog.models import localized
 
 YES = ("yes", "có", "true", "1")
-
-
-def _set(row: dict, key: str, value: object) -> None:
-    if value:
-        row[key] = value
-    else:
-        row.pop(key, None)
 
 
 def _step_ids(d: dict) -> list[tuple[str, str]]:
@@ -81,17 +75,12 @@ class Obligations(Section):
         row = dict(old)
         row["id"] = values.get(f"{p}_id", "").strip()
         row["name"] = _texts(values, f"{p}_name", row.get("name"))
-        _set(row, "steps", _keep_order((lists or {}).get(f"{p}_steps", []), row.get("steps")))
-        _set(row, "when", write_condition(d, values, f"{p}_when", row.get("when")))
+        set_or_drop(row, "steps", _keep_order((lists or {}).get(f"{p}_steps", []), row.get("steps")))
+        set_or_drop(row, "when", write_condition(d, values, f"{p}_when", row.get("when")))
         return row
 
     def attr_of(self, rest):
-        if not rest:
-            return None
-        head = str(rest[0])
-        if head == "name":
-            return f"name_{rest[1]}" if len(rest) > 1 and rest[1] in LANGS else "name_vi"
-        return {"id": "id", "steps": "steps", "when": "when_field"}.get(head)
+        return attr_in(rest, ("name",), ("id", "steps"))
 
 
 def choices_text(choices: object) -> str:
@@ -118,27 +107,37 @@ def write_choices(text: str, old: object) -> list:
         choice = dict(by_id.get(parts[0], {}))
         choice["id"] = parts[0]
         name = dict(choice["name"]) if isinstance(choice.get("name"), dict) else {}
-        _set(name, "vi", parts[1])
+        set_or_drop(name, "vi", parts[1])
         choice["name"] = name
-        _set(choice, "next", parts[2].replace(",", " ").split())
-        _set(choice, "back", parts[3])
-        _set(choice, "max", _number(parts[4]) if parts[4] else None)
-        _set(choice, "refuse", parts[5].lower() in YES)
+        set_or_drop(choice, "next", parts[2].replace(",", " ").split())
+        set_or_drop(choice, "back", parts[3])
+        set_or_drop(choice, "max", _number(parts[4]) if parts[4] else None)
+        set_or_drop(choice, "refuse", parts[5].lower() in YES)
         choices.append(choice)
     return choices
 
 
-class Decisions(Section):
-    key = "decisions"
-    title = gettext_lazy("Quyết định tại các bước")
+class OverSteps(Section):
+    """A section whose rows are the workflow's steps, seen for one of their parts: none added or removed."""
+
     row_key = "workflow/steps"
     empty_rows = "always"
     fixed_rows = True
     row_title = gettext_lazy("Bước")
-    row_attrs = ("choices",)
+    parts: tuple[str, ...] = ()  # the keys of a step this section shows (its problems are this section's)
 
     def row_label(self, row, i):
         return f"{self.row_title} {i + 1}: {localized(row.get('name')) or row.get('id', '')}"
+
+    def claims(self, path):
+        return tuple(path[:2]) == ("workflow", "steps") and len(path) > 3 and path[3] in self.parts
+
+
+class Decisions(OverSteps):
+    key = "decisions"
+    title = gettext_lazy("Quyết định tại các bước")
+    row_attrs = ("choices",)
+    parts = ("choices",)
 
     def row_controls(self, d, row, i, v):
         return [Control(f"r{i}_choices", _("Các lựa chọn của cán bộ khi xong bước này"), "area",
@@ -148,11 +147,8 @@ class Decisions(Section):
 
     def write_row(self, d, values, i, old):
         row = dict(old)
-        _set(row, "choices", write_choices(values.get(f"r{i}_choices", ""), row.get("choices")))
+        set_or_drop(row, "choices", write_choices(values.get(f"r{i}_choices", ""), row.get("choices")))
         return row
 
-    def claims(self, path):
-        return tuple(path[:2]) == ("workflow", "steps") and len(path) > 3 and path[3] == "choices"
-
     def attr_of(self, rest):
-        return "choices" if rest and rest[0] == "choices" else None
+        return attr_in(rest, (), ("choices",))

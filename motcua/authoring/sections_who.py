@@ -34,8 +34,11 @@ from motcua.authoring.editor import (
     _s,
     _text_controls,
     _texts,
+    attr_in,
+    set_or_drop,
     write_condition,
 )
+from motcua.authoring.sections_steps import OverSteps
 from motcua.catalog import vocab
 from motcua.catalog.models import localized
 
@@ -48,14 +51,6 @@ def _form_fields(d: dict) -> list[tuple[str, str]]:
     form = d.get("form") if isinstance(d.get("form"), dict) else {}
     props = form.get("properties") if isinstance(form.get("properties"), dict) else {}
     return [(k, f"{k} — {_field_title(p)}") for k, p in props.items() if isinstance(p, dict)]
-
-
-def _set(row: dict, key: str, value: object) -> None:
-    """`row[key] = value`, or no key when the value is empty."""
-    if value:
-        row[key] = value
-    else:
-        row.pop(key, None)
 
 
 class Receivers(Section):
@@ -92,9 +87,9 @@ class Receivers(Section):
         p = f"r{i}"
         row = dict(old)
         row["level"] = values.get(f"{p}_level", "").strip()
-        _set(row, "agency", values.get(f"{p}_agency", "").strip())
-        _set(row, "label", _texts(values, f"{p}_label", row.get("label")))
-        _set(row, "when", write_condition(d, values, f"{p}_when", row.get("when")))
+        set_or_drop(row, "agency", values.get(f"{p}_agency", "").strip())
+        set_or_drop(row, "label", _texts(values, f"{p}_label", row.get("label")))
+        set_or_drop(row, "when", write_condition(d, values, f"{p}_when", row.get("when")))
         return row
 
     def scalar_controls(self, d, v, user):
@@ -110,21 +105,16 @@ class Receivers(Section):
         old = d.get("hand_over") if isinstance(d.get("hand_over"), dict) else {}
         hand_over = dict(old)
         levels = _keep_order(lists.get("hand_over_levels", []), old.get("levels"))
-        _set(hand_over, "levels", levels)
+        set_or_drop(hand_over, "levels", levels)
         raw = values.get("hand_over_days", "").strip()
-        _set(hand_over, "days", _number(raw) if raw else None)
+        set_or_drop(hand_over, "days", _number(raw) if raw else None)
         if levels or raw:  # days without levels: written, so the validator says what is missing
             d["hand_over"] = hand_over
         else:
             d.pop("hand_over", None)
 
     def attr_of(self, rest):
-        if not rest:
-            return None
-        head = str(rest[0])
-        if head == "label":
-            return f"label_{rest[1]}" if len(rest) > 1 and rest[1] in LANGS else "label_vi"
-        return {"level": "level", "agency": "agency", "when": "when_field"}.get(head)
+        return attr_in(rest, ("label",), ("level", "agency"))
 
     def scalar_of(self, path):
         if path[:1] != ("hand_over",):
@@ -157,8 +147,8 @@ class Prefill(Section):
 
     def set_rows(self, d, rows):
         ui = dict(d["form_ui"]) if isinstance(d.get("form_ui"), dict) else {}
-        _set(ui, "prefill", dict(rows))  # a field named twice: the last row says where it comes from
-        _set(d, "form_ui", ui)
+        set_or_drop(ui, "prefill", dict(rows))  # a field named twice: the last row says where it comes from
+        set_or_drop(d, "form_ui", ui)
 
     def new_row(self, d, i):
         taken = {name for name, _source in self.rows_of(d)}
@@ -192,7 +182,7 @@ class Prefill(Section):
             # With a condition: a suggestion, enforced when it holds ({from, when}); kept a mapping once one.
             out = dict(source) if isinstance(source, dict) else {}
             out["from"] = chosen
-            _set(out, "when", when)
+            set_or_drop(out, "when", when)
             return name, out
         return name, chosen
 
@@ -205,18 +195,12 @@ class Prefill(Section):
         return ("field", str(path[2])), ("when_field" if path[3:4] == ("when",) else "source")
 
 
-class Agencies(Section):
+class Agencies(OverSteps):
     key = "agencies"
     title = gettext_lazy("Cơ quan ngoài, tổ công tác")
-    row_key = "workflow/steps"
-    empty_rows = "always"
-    fixed_rows = True
-    row_title = gettext_lazy("Bước")
     row_attrs = ("outside", "send", "clock", "answer_vi", "answer_en", "answer_bn", "team")
     multi_attrs = ("send",)
-
-    def row_label(self, row, i):
-        return f"{self.row_title} {i + 1}: {localized(row.get('name')) or row.get('id', '')}"
+    parts = ("outside", "team")
 
     def row_controls(self, d, row, i, v):
         p = f"r{i}"
@@ -244,18 +228,15 @@ class Agencies(Section):
         if agency:
             out = dict(row["outside"]) if isinstance(row.get("outside"), dict) else {}
             out["agency"] = agency
-            _set(out, "send", _keep_order((lists or {}).get(f"{p}_send", []), out.get("send")))
+            set_or_drop(out, "send", _keep_order((lists or {}).get(f"{p}_send", []), out.get("send")))
             if clock == "stops" or out.get("clock") != "runs":  # runs is the default: written only when it was
-                _set(out, "clock", "stops" if clock == "stops" else None)
-            _set(out, "answer", _texts(values, f"{p}_answer", out.get("answer")))
+                set_or_drop(out, "clock", "stops" if clock == "stops" else None)
+            set_or_drop(out, "answer", _texts(values, f"{p}_answer", out.get("answer")))
             row["outside"] = out
         else:
             row.pop("outside", None)
-        _set(row, "team", values.get(f"{p}_team", "").strip())
+        set_or_drop(row, "team", values.get(f"{p}_team", "").strip())
         return row
-
-    def claims(self, path):
-        return tuple(path[:2]) == ("workflow", "steps") and len(path) > 3 and path[3] in ("outside", "team")
 
     def attr_of(self, rest):
         if not rest:
