@@ -1179,12 +1179,13 @@ class Result(Section):
 
 # The sections of the format's other parts, each its own module (they import this one: import them through it).
 from motcua.authoring.sections_fees import Charges, FeeExtras, LocalFees  # noqa: E402
+from motcua.authoring.sections_more import Appointments, People, Records  # noqa: E402
 from motcua.authoring.sections_steps import Decisions, Obligations  # noqa: E402
 from motcua.authoring.sections_who import Agencies, Prefill, Receivers  # noqa: E402
 
 SECTIONS: dict[str, Section] = {s.key: s for s in (
-    Identity(), Receivers(), Components(), Fields(), Prefill(), Fees(), FeeExtras(), Charges(), LocalFees(), Times(),
-    Obligations(), Workflow(), Decisions(), Agencies(), Result())}
+    Identity(), Receivers(), Components(), Fields(), Prefill(), People(), Fees(), FeeExtras(), Charges(), LocalFees(),
+    Times(), Obligations(), Workflow(), Decisions(), Records(), Appointments(), Agencies(), Result())}
 ORDER = tuple(SECTIONS)
 
 
