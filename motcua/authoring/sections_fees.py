@@ -7,11 +7,12 @@
 - *Local tables* (`fees.local`): a province's or unit's own table for a period (a People's Council's
   resolution), over the national one.
 
-A charge's or a local table's rules are written one per line, `id | amount | condition | label`
+A charge's or a local table's rates are written one per line, `id | amount | condition | label vi | en | bn`
 (the condition `field operator value`, as `$channel equals 2`; `*` keeps a compound condition as
-written); a line whose id was there before keeps what the line does not show (the label in English and
-Bengali). The rest of a charge or table (its extras, cap) is kept as written, edited in the advanced
-section. The base rules, when to pay and the note stay the fees section's (editor.Fees).
+written), and its extras `id | amount | condition | per | above | label vi | en | bn`; a line whose id was
+there before keeps what the line does not show (a label column the line lacks). Each charge and local
+table has its own cap, cap label and times, as the top of `fees` has. The base rules, when to pay and the
+note stay the fees section's (editor.Fees).
 
 Imported by editor.py, which registers these sections: import it through editor, never first.
 """
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from motcua.authoring.editor import (
     KEEP,
+    LANGS,
     OPS,
     Control,
     Section,
@@ -60,55 +62,125 @@ def _put_fees(d: dict, fees: dict) -> None:
         d.pop("fees", None)
 
 
-# --- rules written one per line --------------------------------------------------------------------------
+# --- rules and extras written one per line ---------------------------------------------------------------
+
+# The columns of a line between the condition and the labels: none for a rate, `per | above` for an extra.
+EXTRA_COLUMNS = ("per", "above")
 
 
-def rules_text(rules: object) -> str:
+def _lines_text(items: object, middle: tuple[str, ...] = ()) -> str:
+    """Rates (or extras) one per line: `id | amount | condition | [per | above |] label vi | en | bn`."""
     lines = []
-    for rule in rules if isinstance(rules, list) else []:
-        if not isinstance(rule, dict):
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
             continue
-        name, op, value = read_condition(rule.get("when"))
+        name, op, value = read_condition(item.get("when"))
         condition = KEPT if op == KEEP else (f"{name} {op} {value}".strip() if name else "")
-        label = _s(rule["label"].get("vi")) if isinstance(rule.get("label"), dict) else ""
-        lines.append(" | ".join([_s(rule.get("id")), _s(rule.get("amount")), condition, label]).rstrip(" |"))
+        label = item["label"] if isinstance(item.get("label"), dict) else {}
+        lines.append(" | ".join([_s(item.get("id")), _s(item.get("amount")), condition,
+                                 *(_s(item.get(k)) for k in middle), *(_s(label.get(lang)) for lang in LANGS)]).rstrip(" |"))
     return "\n".join(lines)
 
 
-def write_rules(d: dict, text: str, old: object) -> list:
-    """The rules of the lines; the old list itself when the text says what it said (nothing else is lost)."""
+def _write_lines(d: dict, text: str, old: object, middle: tuple[str, ...] = ()) -> list:
+    """The items of the lines; the old list itself when the text says what it said (nothing else is lost).
+    A line whose id was there keeps what it does not show; a label column the line has is written (empty:
+    that language's label goes), one it lacks is kept."""
     old = old if isinstance(old, list) else []
-    if _lines(text) == _lines(rules_text(old)):
+    if _lines(text) == _lines(_lines_text(old, middle)):
         return old
     by_id = {r.get("id"): r for r in old if isinstance(r, dict)}
-    rules = []
+    items = []
     for line in _lines(text):
-        parts = [part.strip() for part in line.split("|")] + ["", "", ""]
-        rule = dict(by_id.get(parts[0], {}))
-        rule["id"] = parts[0]
-        rule["amount"] = _number(parts[1])
+        written = [part.strip() for part in line.split("|")]
+        parts = written + [""] * (3 + len(middle) + len(LANGS))
+        item = dict(by_id.get(parts[0], {}))
+        item["id"] = parts[0]
+        item["amount"] = _number(parts[1])
         condition = parts[2]
         if condition != KEPT:
             words = condition.split(None, 2)
             if not words:
-                rule.pop("when", None)
+                item.pop("when", None)
             else:
                 name, op, value = ([*words, "", ""])[:3]
                 if op in OPS:
-                    rule["when"] = write_condition(d, {"c_field": name, "c_op": op, "c_value": value}, "c", None)
+                    item["when"] = write_condition(d, {"c_field": name, "c_op": op, "c_value": value}, "c", None)
                 else:  # written as typed: the validator says what is wrong, at this table
-                    rule["when"] = {"field": name, op or "equals": _typed(d, name, value)}
-        label = dict(rule.get("label") or {}) if isinstance(rule.get("label"), dict) else {}
-        set_or_drop(label, "vi", parts[3])
-        set_or_drop(rule, "label", label)
+                    item["when"] = {"field": name, op or "equals": _typed(d, name, value)}
+        for j, key in enumerate(middle):
+            raw = parts[3 + j]
+            set_or_drop(item, key, (_number(raw) if key == "above" else raw) if raw else None)
+        label = dict(item.get("label") or {}) if isinstance(item.get("label"), dict) else {}
+        for j, lang in enumerate(LANGS):
+            at = 3 + len(middle) + j
+            if at < len(written) or lang == "vi":
+                set_or_drop(label, lang, parts[at])
+        set_or_drop(item, "label", label)
         # Keys in the order an author writes them.
-        rules.append({k: rule[k] for k in ("id", "when", "amount", "label") if k in rule}
-                     | {k: v for k, v in rule.items() if k not in ("id", "when", "amount", "label")})
-    return rules
+        order = ("id", "when", *middle, "amount", "label")
+        items.append({k: item[k] for k in order if k in item} | {k: v for k, v in item.items() if k not in order})
+    return items
+
+
+def rules_text(rules: object) -> str:
+    return _lines_text(rules)
+
+
+def write_rules(d: dict, text: str, old: object) -> list:
+    return _write_lines(d, text, old)
+
+
+def extras_text(extras: object) -> str:
+    return _lines_text(extras, EXTRA_COLUMNS)
+
+
+def write_extras(d: dict, text: str, old: object) -> list:
+    return _write_lines(d, text, old, EXTRA_COLUMNS)
 
 
 RULES_HINT = gettext_lazy("Mỗi dòng một mức: mã | số tiền | điều kiện (trường phép-so-sánh giá trị, như $channel equals 2; "
-                          "để trống: luôn áp dụng) | tên tiếng Việt. Dấu * giữ nguyên điều kiện phức hợp.")
+                          "để trống: luôn áp dụng) | tên tiếng Việt | tiếng Anh | tiếng Bengal. "
+                          "Dấu * giữ nguyên điều kiện phức hợp.")
+EXTRAS_HINT = gettext_lazy("Mỗi dòng một khoản, cộng thêm khi điều kiện đúng: mã | số tiền | điều kiện | "
+                           "nhân với số lượng của trường (số nguyên) | số lượng không thu | tên tiếng Việt | tiếng Anh | "
+                           "tiếng Bengal. Để trống: không có khoản cộng thêm.")
+
+
+def _cap_controls(d: dict, prefix: str, table: dict) -> list[Control]:
+    """The cap, its label and the times of a fee table (the top of `fees`, a charge, a local table)."""
+    return [
+        Control(f"{prefix}cap", _("Mức trần (đồng)"), "number", _s(table.get("cap")),
+                hint=_("Tổng các mức và khoản cộng thêm không vượt quá số này. Để trống: không có.")),
+        *_text_controls(f"{prefix}cap_label", _("Tên dòng giảm về mức trần"), table.get("cap_label")),
+        Control(f"{prefix}times", _("Thu nhân với số lượng của trường"), "select", _s(table.get("times")),
+                _integer_fields(d, _("(không: thu một lần)")), hint=_("Ví dụ: số bản sao.")),
+    ]
+
+
+def _write_cap(values: dict[str, str], prefix: str, table: dict) -> None:
+    cap = values.get(f"{prefix}cap", "").strip()
+    set_or_drop(table, "cap", _number(cap) if cap else None)
+    set_or_drop(table, "cap_label", _texts(values, f"{prefix}cap_label", table.get("cap_label")))
+    set_or_drop(table, "times", values.get(f"{prefix}times", "").strip())
+
+
+def _table_controls(d: dict, p: str, table: dict) -> list[Control]:
+    """The extras, cap and times of a charge or a local table (as the fee extras section's, for one table)."""
+    return [Control(f"{p}_extras", _("Các khoản cộng thêm"), "area", extras_text(table.get("extras")), hint=str(EXTRAS_HINT)),
+            *_cap_controls(d, f"{p}_", table)]
+
+
+TABLE_ATTRS = ("extras", "cap", "cap_label_vi", "cap_label_en", "cap_label_bn", "times")
+
+
+def _write_table(d: dict, values: dict[str, str], p: str, row: dict) -> None:
+    old, text = row.get("extras"), values.get(f"{p}_extras", "")
+    if isinstance(old, list) or _lines(text):  # what is not a list (a typo) stays for the advanced section
+        extras = write_extras(d, text, old)
+        if extras is not old:  # `extras: []` as written (a local table's "no extras") stays while unchanged
+            set_or_drop(row, "extras", extras)
+    _write_cap(values, f"{p}_", row)
 
 
 class FeeExtras(Section):
@@ -153,21 +225,11 @@ class FeeExtras(Section):
         return row
 
     def scalar_controls(self, d, v, user):
-        fees = _fees(d)
-        return [
-            Control("cap", _("Mức trần (đồng)"), "number", _s(fees.get("cap")),
-                    hint=_("Tổng các mức và khoản cộng thêm không vượt quá số này. Để trống: không có.")),
-            *_text_controls("cap_label", _("Tên dòng giảm về mức trần"), fees.get("cap_label")),
-            Control("times", _("Thu nhân với số lượng của trường"), "select", _s(fees.get("times")),
-                    _integer_fields(d, _("(không: thu một lần)")), hint=_("Ví dụ: số bản sao.")),
-        ]
+        return _cap_controls(d, "", _fees(d))
 
     def write_scalars(self, d, values, lists):
         fees = _fees(d)
-        cap = values.get("cap", "").strip()
-        set_or_drop(fees, "cap", _number(cap) if cap else None)
-        set_or_drop(fees, "cap_label", _texts(values, "cap_label", fees.get("cap_label")))
-        set_or_drop(fees, "times", values.get("times", "").strip())
+        _write_cap(values, "", fees)
         _put_fees(d, fees)
 
     def claims(self, path):
@@ -187,7 +249,7 @@ class Charges(Section):
     empty_rows = "drop"
     add_label = gettext_lazy("Thêm khoản thu")
     row_title = gettext_lazy("Khoản thu")
-    row_attrs = ("id", "name_vi", "name_en", "name_bn", "rules")
+    row_attrs = ("id", "name_vi", "name_en", "name_bn", "rules", *TABLE_ATTRS)
 
     def new_row(self, d, i):
         return {"id": f"charge_{i + 1}", "name": {"vi": ""}, "rules": [{"id": "standard", "amount": 0}]}
@@ -201,6 +263,7 @@ class Charges(Section):
             Control(f"{p}_id", _("Mã khoản thu"), value=_s(row.get("id"))),
             *_text_controls(f"{p}_name", _("Tên khoản thu (in trên biên lai)"), row.get("name")),
             Control(f"{p}_rules", _("Các mức thu"), "area", rules_text(row.get("rules")), hint=str(RULES_HINT)),
+            *_table_controls(d, p, row),
         ]
 
     def write_row(self, d, values, i, old):
@@ -209,13 +272,14 @@ class Charges(Section):
         row["id"] = values.get(f"{p}_id", "").strip()
         row["name"] = _texts(values, f"{p}_name", row.get("name"))
         set_or_drop(row, "rules", write_rules(d, values.get(f"{p}_rules", ""), row.get("rules")))
+        _write_table(d, values, p, row)
         return row
 
     def claims(self, path):
         return tuple(path[:2]) == ("fees", "charges")
 
     def attr_of(self, rest):
-        return attr_in(rest, ("name",), ("id", "rules"))
+        return attr_in(rest, ("name", "cap_label"), ("id", "rules", "extras", "cap", "times"))
 
 
 class LocalFees(Section):
@@ -225,7 +289,7 @@ class LocalFees(Section):
     empty_rows = "drop"
     add_label = gettext_lazy("Thêm biểu phí địa phương")
     row_title = gettext_lazy("Biểu phí địa phương")
-    row_attrs = ("units", "from", "until", "basis", "charge", "rules", "when_field", "when_op", "when_value")
+    row_attrs = ("units", "from", "until", "basis", "charge", "rules", "when_field", "when_op", "when_value", *TABLE_ATTRS)
 
     def new_row(self, d, i):
         return {"units": [], "from": "", "rules": [{"id": "local", "amount": 0}]}
@@ -248,6 +312,7 @@ class LocalFees(Section):
                     [("", _("(thủ tục chỉ có một khoản)"))] + [(c, c) for c in charges]),
             Control(f"{p}_rules", _("Các mức thu thay cho mức chung"), "area", rules_text(row.get("rules")), hint=str(RULES_HINT)),
             *_condition_controls(f"{p}_when", d, row.get("when")),
+            *_table_controls(d, p, row),
         ]
 
     def write_row(self, d, values, i, old):
@@ -260,10 +325,11 @@ class LocalFees(Section):
             set_or_drop(row, key, values.get(f"{p}_{key}", "").strip())
         set_or_drop(row, "rules", write_rules(d, values.get(f"{p}_rules", ""), row.get("rules")))
         set_or_drop(row, "when", write_condition(d, values, f"{p}_when", row.get("when")))
+        _write_table(d, values, p, row)
         return row
 
     def claims(self, path):
         return tuple(path[:2]) == ("fees", "local")
 
     def attr_of(self, rest):
-        return attr_in(rest, (), ("units", "from", "until", "basis", "charge", "rules"))
+        return attr_in(rest, ("cap_label",), ("units", "from", "until", "basis", "charge", "rules", "extras", "cap", "times"))

@@ -3,11 +3,11 @@
 - *Obligations* (`obligations`): what the applicant must do while the clock stops (pay the land taxes),
   the steps whose officer may ask for it, and when it applies.
 - *Decisions* (a step's `choices`): what the officer decides when finishing a step (pass, to be completed,
-  fail), one per line `id | name | next steps | back to step | max | refuse` — `next` the steps the
-  choice opens (separated by spaces), `back` the step done again at most `max` times, `refuse` "yes" for
-  a refusal; a line whose id was there keeps what it does not show (its `requires`, its names in English
-  and Bengali). The rows are the workflow's steps: none is added or removed here. The values a step
-  records (`record`) are kept as written, edited in the advanced section.
+  fail), one per line `id | name | next steps | back to step | max | refuse | name en | name bn` — `next`
+  the steps the choice opens (separated by spaces), `back` the step done again at most `max` times,
+  `refuse` "yes" for a refusal; a line whose id was there keeps what it does not show (its `requires`, a
+  name column the line lacks). The rows are the workflow's steps: none is added or removed here. The
+  values a step records (`record`) are the section "recorded values" (sections_more.py).
 
 Imported by editor.py, which registers these sections: import it through editor, never first.
 """
@@ -88,9 +88,9 @@ def choices_text(choices: object) -> str:
     for c in choices if isinstance(choices, list) else []:
         if not isinstance(c, dict):
             continue
-        name = c["name"].get("vi", "") if isinstance(c.get("name"), dict) else _s(c.get("name"))
-        parts = [_s(c.get("id")), name, " ".join(map(str, c.get("next") or [])), _s(c.get("back")),
-                 _s(c.get("max")), "yes" if c.get("refuse") else ""]
+        names = c["name"] if isinstance(c.get("name"), dict) else {"vi": _s(c.get("name"))}
+        parts = [_s(c.get("id")), _s(names.get("vi")), " ".join(map(str, c.get("next") or [])), _s(c.get("back")),
+                 _s(c.get("max")), "yes" if c.get("refuse") else "", _s(names.get("en")), _s(names.get("bn"))]
         lines.append(" | ".join(parts).rstrip(" |"))
     return "\n".join(lines)
 
@@ -103,11 +103,15 @@ def write_choices(text: str, old: object) -> list:
     by_id = {c.get("id"): c for c in old if isinstance(c, dict)}
     choices = []
     for line in _lines(text):
-        parts = [part.strip() for part in line.split("|")] + [""] * 6
+        written = [part.strip() for part in line.split("|")]
+        parts = written + [""] * 8
         choice = dict(by_id.get(parts[0], {}))
         choice["id"] = parts[0]
         name = dict(choice["name"]) if isinstance(choice.get("name"), dict) else {}
         set_or_drop(name, "vi", parts[1])
+        for at, lang in ((6, "en"), (7, "bn")):  # a column the line has is written; one it lacks is kept
+            if at < len(written):
+                set_or_drop(name, lang, parts[at])
         choice["name"] = name
         set_or_drop(choice, "next", parts[2].replace(",", " ").split())
         set_or_drop(choice, "back", parts[3])
@@ -143,7 +147,8 @@ class Decisions(OverSteps):
         return [Control(f"r{i}_choices", _("Các lựa chọn của cán bộ khi xong bước này"), "area",
                         choices_text(row.get("choices")),
                         hint=_("Mỗi dòng một lựa chọn: mã | tên tiếng Việt | các bước mở tiếp (cách nhau dấu cách) | "
-                               "quay lại bước | số lần quay lại tối đa | yes nếu từ chối. Để trống: bước không có lựa chọn."))]
+                               "quay lại bước | số lần quay lại tối đa | yes nếu từ chối | tên tiếng Anh | tên tiếng Bengal. "
+                               "Để trống: bước không có lựa chọn."))]
 
     def write_row(self, d, values, i, old):
         row = dict(old)

@@ -9,7 +9,7 @@ import pytest
 
 from motcua.authoring import editor as ed
 from motcua.authoring import store
-from motcua.authoring.sections_fees import rules_text, write_rules
+from motcua.authoring.sections_fees import extras_text, rules_text, write_extras, write_rules
 from tests.authoring.test_editor_sections_who import _draft_with, _error_at
 from tests.authoring.test_structured_editor import _post, _valid
 from tests.conftest import logged_in
@@ -78,11 +78,27 @@ def test_rules_lines_keep_what_they_do_not_show():
     old = [{"id": "late", "when": {"all": [{"field": "x", "equals": "a"}, {"field": "x", "present": True}]}, "amount": 8000,
             "label": {"vi": "Quá hạn", "en": "Late"}}, {"id": "on_time", "amount": 0}]
     text = rules_text(old)
-    assert text.splitlines()[0] == "late | 8000 | * | Quá hạn"
+    assert text.splitlines()[0] == "late | 8000 | * | Quá hạn | Late"
     assert write_rules(d, text + "\n", old) is old
     changed = write_rules(d, text.replace("8000", "9000"), old)
     assert changed[0] == {**old[0], "amount": 9000} and changed[1] == old[1]
     assert write_rules(d, "late | 1 | x lte 3", old)[0]["when"] == {"field": "x", "lte": "3"}
+    # Labels in English and Bengali: a column the line has is written (empty: gone), one it lacks is kept.
+    assert write_rules(d, "late | 8000 | * | Quá hạn", old)[0]["label"] == {"vi": "Quá hạn", "en": "Late"}
+    assert write_rules(d, "late | 8000 | * | Quá hạn | Overdue | বিলম্বিত", old)[0]["label"] == {
+        "vi": "Quá hạn", "en": "Overdue", "bn": "বিলম্বিত"}
+    assert write_rules(d, "late | 8000 | * | Quá hạn | ", old)[0]["label"] == {"vi": "Quá hạn"}
+
+
+def test_extras_lines_of_a_table():
+    d = _with_copies()
+    old = [{"id": "pages", "per": "copies", "above": 2, "amount": 1000, "label": {"vi": "Từ trang thứ ba", "en": "From page 3"}}]
+    text = extras_text(old)
+    assert text == "pages | 1000 |  | copies | 2 | Từ trang thứ ba | From page 3"
+    assert write_extras(d, text, old) is old
+    assert write_extras(d, "pages | 1500 | $channel equals 2 |  | 0 | Thêm", old) == [
+        {"id": "pages", "when": {"field": "$channel", "equals": 2}, "above": 0, "amount": 1500,
+         "label": {"vi": "Thêm", "en": "From page 3"}}]
 
 
 def test_a_local_table_for_a_period(editor_client):
@@ -107,3 +123,40 @@ def test_a_local_table_for_a_period(editor_client):
     _post(editor_client, url, {}, action="remove-0")
     draft.refresh_from_db()
     assert "local" not in draft.definition["fees"]
+
+
+def test_a_charges_and_a_local_tables_own_extras_cap_and_times(editor_client):
+    d = _with_copies()
+    d["fees"] = {"charges": [{"id": "copying", "name": {"vi": "Phí sao chụp"}, "rules": [{"id": "page", "amount": 2000}]}],
+                 "local": [{"units": ["000.00.00.H99"], "from": "2026-08-08", "charge": "copying",
+                            "rules": [{"id": "page", "amount": 1000}], "extras": []}]}
+    draft, base = _draft_with(editor_client, d)
+    url = base + "fee_charges/"
+    _post(editor_client, url, {"r0_extras": "pages | 1000 |  | copies | 2 | Từ trang thứ ba | From page 3",
+                               "r0_cap": "200000", "r0_cap_label_vi": "Giảm về mức trần", "r0_times": "copies",
+                               "r0_rules": "page | 2000 |  | Mỗi trang | Per page"})
+    draft.refresh_from_db()
+    assert draft.definition["fees"]["charges"][0] == {
+        "id": "copying", "name": {"vi": "Phí sao chụp"},
+        "rules": [{"id": "page", "amount": 2000, "label": {"vi": "Mỗi trang", "en": "Per page"}}],
+        "extras": [{"id": "pages", "per": "copies", "above": 2, "amount": 1000,
+                    "label": {"vi": "Từ trang thứ ba", "en": "From page 3"}}],
+        "cap": 200000, "cap_label": {"vi": "Giảm về mức trần"}, "times": "copies"}
+    assert store.problems_of(draft.definition) == [], store.problems_of(draft.definition)
+    # An extra per a field that is not an integer, times over another: at the charge's inputs, counted here.
+    _post(editor_client, url, {"r0_extras": "pages | 1000 |  | x | 2", "r0_times": "x"})
+    page = editor_client.get(url).content.decode()
+    assert "&#x27;x&#x27;" in _error_at(page, "r0_extras") and "&#x27;x&#x27;" in _error_at(page, "r0_times")
+    draft.refresh_from_db()
+    found = ed.counts(draft.definition, store.problems_of(draft.definition))
+    assert found["fee_charges"] >= 2 and found["fee_extras"] == 0
+    _post(editor_client, url, {"r0_extras": "", "r0_cap": "", "r0_cap_label_vi": "", "r0_times": ""})
+    draft.refresh_from_db()
+    assert set(draft.definition["fees"]["charges"][0]) == {"id", "name", "rules"}
+    # The local table's "no extras" (`extras: []`) is kept while unchanged; its own cap is written.
+    url = base + "fee_local/"
+    _post(editor_client, url, {"r0_cap": "50000"})
+    draft.refresh_from_db()
+    assert draft.definition["fees"]["local"][0]["extras"] == [] and draft.definition["fees"]["local"][0]["cap"] == 50000
+    _post(editor_client, url, {"r0_cap": "abc"})
+    assert "abc" in _error_at(editor_client.get(url).content.decode(), "r0_cap")

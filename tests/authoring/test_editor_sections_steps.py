@@ -74,7 +74,13 @@ def test_choice_lines_keep_what_they_do_not_show():
     old = [{"id": "pass", "name": {"vi": "Đạt", "en": "Pass"}, "next": ["sign"], "requires": ["inspection_date"]},
            {"id": "fail", "name": {"vi": "Không đạt"}, "refuse": True, "next": ["sign"]}]
     text = choices_text(old)
-    assert text.splitlines() == ["pass | Đạt | sign", "fail | Không đạt | sign |  |  | yes"]
+    assert text.splitlines() == ["pass | Đạt | sign |  |  |  | Pass", "fail | Không đạt | sign |  |  | yes"]
     assert write_choices(text, old) is old
     changed = write_choices(text.replace("Đạt |", "Đạt yêu cầu |", 1), old)
     assert changed[0] == {**old[0], "name": {"vi": "Đạt yêu cầu", "en": "Pass"}} and changed[1] == old[1]
+    # The names in English and Bengali: written where the line has their column, kept where it lacks it.
+    changed = write_choices("pass | Đạt | sign |  |  |  | Passed | উত্তীর্ণ\nfail | Không đạt | sign |  |  | yes | ", old)
+    assert changed[0]["name"] == {"vi": "Đạt", "en": "Passed", "bn": "উত্তীর্ণ"}
+    assert changed[1]["name"] == {"vi": "Không đạt"}
+    assert write_choices("pass | Đạt | sign", old)[0]["name"] == {"vi": "Đạt", "en": "Pass"}
+    assert write_choices("pass | Đạt | sign |  |  |  | ", old)[0]["name"] == {"vi": "Đạt"}
