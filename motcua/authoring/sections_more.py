@@ -55,7 +55,7 @@ def _steps(d: dict) -> list:
 def _kind_labels() -> dict[str, str]:
     return {"text": _("Chữ (một dòng)"), "textarea": _("Đoạn văn"), "number": _("Số thập phân"),
             "integer": _("Số nguyên"), "date": _("Ngày"), "choice": _("Lựa chọn"), "yesno": _("Có/không"),
-            "address": _("Địa chỉ"), "person": _("Số định danh cá nhân"), "group": _("Nhóm (sửa ở phần nâng cao)")}
+            "address": _("Địa chỉ"), "person": _("Số định danh cá nhân"), "group": _("Nhóm lặp lại (sửa ở phần nâng cao)")}
 
 
 class Records(Section):
