@@ -274,3 +274,46 @@ def test_who_receives_prefill_outside_agencies_and_fee_tables_without_yaml(chrom
     save(page)
     check(page, axe, "structured editor: decisions")
     shot(page, "catalog-editor-decisions")
+
+
+def test_recorded_values_appointments_and_other_people_without_yaml(chromium, axe, site):  # noqa: F811
+    """The sections for what was only in the advanced YAML: a step's recorded values, appointments and step
+    deadlines, the blocks of other people in the dossier; written in the browser, axe-clean, fitting 360 px."""
+    page = logged_in_page(chromium, site, "catalog_editor")
+    page.goto("/office/catalog/new/")
+    # A new version of the disability-level determination: its council records the form and level of the
+    # disability, and the person concerned is filled from the population registry by their ID.
+    page.locator("#from_code").fill("1.001699")
+    page.get_by_role("button", name="Tạo bản nháp").click()
+    expect(page).to_have_url(re.compile(r"/office/catalog/drafts/[0-9a-f-]+/$"))
+    page.goto(page.url + "edit/identity/")
+
+    section(page, "Giá trị ghi nhận tại bước")
+    expect(page.locator("#f-r0_key")).to_have_value("disability_form")
+    page.get_by_role("button", name="Thêm giá trị ghi nhận").click()
+    page.locator("#f-r2_key").fill("person_name")  # a form field's name: refused at the key
+    page.get_by_role("button", name="Lưu phần này").first.click()
+    expect(page.locator("#f-r2_key")).to_have_attribute("aria-invalid", "true")
+    check(page, axe, "structured editor: recorded values with a problem")
+    page.get_by_role("button", name=re.compile("^Xóa: Giá trị 3")).click()
+    expect(page.locator("#f-r2_key")).to_have_count(0)
+    expect(page.locator("#f-r0_key")).not_to_have_attribute("aria-invalid", "true")
+    shot(page, "catalog-editor-records")
+
+    section(page, "Lịch hẹn, thời hạn trong bước")
+    expect(page.get_by_role("button", name=re.compile("^Xóa"))).to_have_count(0)
+    page.locator("#f-r1_appointment").select_option("office")
+    save(page)
+    check(page, axe, "structured editor: appointments")
+    shot(page, "catalog-editor-appointments")
+
+    section(page, "Người khác trong hồ sơ")
+    expect(page.locator("#f-r0_key")).to_have_value("person_id_number")
+    page.locator("#f-r0_fields").fill("person_name | full_name\nperson_birth_date | birth_date\nperson_address | shoe_size")
+    page.get_by_role("button", name="Lưu phần này").first.click()
+    expect(page.locator("#f-r0_fields")).to_have_attribute("aria-invalid", "true")
+    check(page, axe, "structured editor: other people with a problem")
+    page.locator("#f-r0_fields").fill("person_name | full_name\nperson_birth_date | birth_date\nperson_address | current_address")
+    save(page)
+    expect(page.locator("#f-r0_fields")).not_to_have_attribute("aria-invalid", "true")
+    shot(page, "catalog-editor-people")
