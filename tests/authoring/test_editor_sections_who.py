@@ -163,7 +163,13 @@ def test_outside_agency_and_team_steps(editor_client):
 @pytest.mark.parametrize("part", ["receivers", "prefill", "agencies", "fee_extras", "fee_charges", "fee_local",
                                   "obligations", "decisions"])
 def test_strangers_get_404_and_a_stale_form_a_conflict(editor_client, part):
-    _draft, base = _draft_with(editor_client, _valid("inter_agency"))
+    strangers_and_stale_forms(editor_client, part, _valid("inter_agency"))
+
+
+def strangers_and_stale_forms(editor_client, part: str, definition: dict) -> None:
+    """A section of a draft of DEFINITION: 404 to an editor of another unit, 409 on a stale form, 400 on an
+    undeclared field, a NUL or a row that was not drawn."""
+    _draft, base = _draft_with(editor_client, definition)
     url = base + f"{part}/"
     form = {**_form(editor_client.get(url).content.decode()), "action": ["save"]}
     # A catalogue editor of a commune only: the province's draft is not theirs to see.
@@ -181,3 +187,4 @@ def test_strangers_get_404_and_a_stale_form_a_conflict(editor_client, part):
     fresh = {**_form(editor_client.get(url).content.decode()), "action": ["save"]}
     assert editor_client.post(url, {**fresh, "colour": "x"}).status_code == 400
     assert editor_client.post(url, {**fresh, "r0_" + ed.SECTIONS[part].row_attrs[0]: "a\x00"}).status_code == 400
+    assert editor_client.post(url, {**fresh, "r9_" + ed.SECTIONS[part].row_attrs[0]: "0"}).status_code == 400
