@@ -144,6 +144,8 @@ class Records(Section):
     def write_row(self, d, values, i, old):
         p = f"r{i}"
         ref, _step, old_key, prop, _required = old if isinstance(old, tuple) else ("", 0, "", {}, False)
+        if not isinstance(prop, dict):
+            return old  # not a JSON Schema property: kept as written (its problem shown at the row)
         raw_step = values.get(f"{p}_step", "").strip()
         if not raw_step.isdigit() or int(raw_step) >= len(_steps(d)):
             raise BadPost  # the select offers the workflow's steps only
@@ -233,13 +235,27 @@ class People(Section):
     row_attrs = ("id", "registry", "key", "fields", "as")
     scalar_names = ("relation",)
 
+    # Rows are (index, block) pairs, so that a block written as something else than a mapping (a typo the
+    # validator reports) reaches write_row as written and is kept.
+    def rows_of(self, d):
+        return list(enumerate(super().rows_of(d)))
+
+    def set_rows(self, d, rows):
+        ui = d.get("form_ui")
+        people = ui.get("people") if isinstance(ui, dict) else None
+        if not rows and people is not None and not (isinstance(people, dict) and isinstance(people.get("blocks", []), list)):
+            return  # `people` or its blocks written as something else: kept for the advanced section
+        super().set_rows(d, [block for _i, block in rows])
+
     def new_row(self, d, i):
-        return {"id": f"person_{i + 1}", "registry": "population", "key": "", "fields": {}}
+        return i, {"id": f"person_{i + 1}", "registry": "population", "key": "", "fields": {}}
 
     def row_label(self, row, i):
-        return f"{self.row_title} {i + 1}: {_s(row.get('id'))}"
+        block = row[1] if isinstance(row[1], dict) else {}
+        return f"{self.row_title} {i + 1}: {_s(block.get('id'))}"
 
     def row_controls(self, d, row, i, v):
+        row = row[1] if isinstance(row[1], dict) else {}
         p = f"r{i}"
         return [
             Control(f"{p}_id", _("Mã khối"), value=_s(row.get("id")), hint=_("Ví dụ mother, deceased.")),
@@ -257,16 +273,17 @@ class People(Section):
 
     def write_row(self, d, values, i, old):
         p = f"r{i}"
-        row = dict(old)
-        row["id"] = values.get(f"{p}_id", "").strip()
-        set_or_drop(row, "id", row["id"])
+        if not isinstance(old[1], dict):
+            return old  # not a block: kept as written (its problem shown at the row)
+        row = dict(old[1])
+        set_or_drop(row, "id", values.get(f"{p}_id", "").strip())
         row["registry"] = values.get(f"{p}_registry", "").strip()
         set_or_drop(row, "key", values.get(f"{p}_key", "").strip())
         row["fields"] = _write_pairs(values.get(f"{p}_fields", ""), row.get("fields"))
         set_or_drop(row, "as", _write_pairs(values.get(f"{p}_as", ""), row.get("as")))
         # Keys in the order an author writes them.
         order = ("id", "registry", "key", "fields", "as")
-        return {k: row[k] for k in order if k in row} | {k: v for k, v in row.items() if k not in order}
+        return old[0], {k: row[k] for k in order if k in row} | {k: v for k, v in row.items() if k not in order}
 
     def scalar_controls(self, d, v, user):
         ui = d.get("form_ui") if isinstance(d.get("form_ui"), dict) else {}

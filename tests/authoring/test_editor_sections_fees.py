@@ -160,3 +160,13 @@ def test_a_charges_and_a_local_tables_own_extras_cap_and_times(editor_client):
     assert draft.definition["fees"]["local"][0]["extras"] == [] and draft.definition["fees"]["local"][0]["cap"] == 50000
     _post(editor_client, url, {"r0_cap": "abc"})
     assert "abc" in _error_at(editor_client.get(url).content.decode(), "r0_cap")
+
+
+def test_a_tables_extras_written_as_something_else_are_kept(editor_client):
+    d = _with_copies()
+    d["fees"] = {"charges": [{"id": "copying", "name": {"vi": "Phí sao chụp"}, "rules": [{"id": "page", "amount": 2000}],
+                              "extras": "many"}]}
+    draft, base = _draft_with(editor_client, d)
+    _post(editor_client, base + "fee_charges/", {})
+    draft.refresh_from_db()
+    assert draft.definition["fees"]["charges"][0]["extras"] == "many"

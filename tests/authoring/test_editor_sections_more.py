@@ -159,3 +159,27 @@ def test_strangers_get_404_and_a_stale_form_a_conflict(editor_client, part):
     draft, _base = _draft_with(editor_client, _with_every_part())
     assert ed.SECTIONS[part].rows_of(draft.definition)  # a row is drawn: the checks are of a real row's inputs
     strangers_and_stale_forms(editor_client, part, _with_every_part())
+
+
+@pytest.mark.parametrize("broken", [
+    {"people": "everyone"}, {"people": {"blocks": "mother"}}, {"people": {"blocks": ["mother"]}},
+    {"record": "date"}, {"record": {"properties": "date"}}, {"record": {"properties": {"day": "date"}, "required": "day"}},
+    {"appointment": "on_site", "calendar_days": "fifteen"},
+])
+def test_what_is_written_wrong_is_shown_and_kept_not_a_500(editor_client, broken):
+    d = _valid()
+    if "people" in broken:
+        d["form_ui"] = {"people": broken["people"]}
+    else:
+        d["workflow"]["steps"][1].update(broken)
+    draft, base = _draft_with(editor_client, d)
+    for part in ("records", "appointments", "people"):
+        url = base + f"{part}/"
+        assert editor_client.get(url).status_code == 200
+        r = editor_client.post(url, {**_form(editor_client.get(url).content.decode()), "action": ["save"]})
+        assert r.status_code in (302, 400), (part, r.status_code)
+        draft.refresh_from_db()
+        if "people" in broken:
+            assert draft.definition["form_ui"]["people"] == broken["people"], part
+        elif "appointment" not in broken:
+            assert draft.definition["workflow"]["steps"][1]["record"] == broken["record"], part
