@@ -45,7 +45,7 @@ def test_recorded_values_at_a_step(editor_client):
     _post(editor_client, url, {"r1_key": "x", "r1_type": "choice", "r1_options": "nhe | Nhẹ | Mild\nnang | Nặng | Severe"})
     page = editor_client.get(url).content.decode()
     assert "x" in _error_at(page, "r1_key") and 'aria-invalid="true"' in page
-    assert 'aria-describedby="f-r1_required-hint"' in page  # a checkbox's hint is read with it
+    assert 'aria-describedby="f-r1_required-hint' in page  # a checkbox's hint is read with it
     assert _error_at(page, "r0_key") == ""
     draft.refresh_from_db()
     problems = store.problems_of(draft.definition)
