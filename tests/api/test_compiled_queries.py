@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,9 +14,9 @@ from django.utils import timezone
 from bench.run import _vault_components
 from motcua.catalog.models import Procedure
 from motcua.dossiers import actions
-from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.dossiers.models import Dossier, DossierEvent, Task
 from motcua.identity.models import ApiToken, User
-from motcua.lib.compiled import _UNCACHEABLE, Compiled, insert
+from motcua.lib.compiled import _UNCACHEABLE, Compiled, insert, update
 from motcua.notifications.models import OutboxEvent
 from motcua.units.models import Membership, Unit
 from tests.conftest import BIRTH
@@ -136,3 +136,63 @@ def test_insert_writes_what_save_writes(demo):
     unit.name = unit.name + " (đổi)"
     insert(unit)  # not new: save() itself, an UPDATE
     assert Unit.objects.get(pk=unit.pk).name == unit.name
+
+
+@pytest.mark.django_db
+def test_update_sends_what_save_sends_and_writes_what_save_writes(demo):
+    """`update(obj)` is `obj.save()` of a stored row: the same statement, text and values, NULLs included."""
+    dossier = _dossier()
+    twin = Dossier.objects.get(pk=dossier.pk)
+    for changes in ({"status": 2, "received_at": timezone.now(), "deadline_state": "at_risk"},
+                    {"received_at": None, "data": {"a": ["ạ", 1]}, "paused_days": 3}):
+        for name, value in changes.items():
+            setattr(dossier, name, value)
+            setattr(twin, name, value)
+        with CaptureQueriesContext(connection) as theirs:
+            twin.save()
+        with CaptureQueriesContext(connection) as mine:
+            update(dossier)
+        assert [q["sql"] for q in mine.captured_queries] == [q["sql"] for q in theirs.captured_queries]
+        assert len(mine) == 1
+        assert _fields(Dossier.objects.get(pk=dossier.pk)) == _fields(twin)
+    # Some columns (update_fields), as save(update_fields=…) names them (a relation by its name).
+    task = Task.objects.filter(dossier=dossier).order_by("pk").first()
+    twin_task = Task.objects.get(pk=task.pk)
+    officer = User.objects.get(username="onestop_anbinh")
+    done_at = timezone.now()
+    for t in (task, twin_task):
+        t.status, t.done_by, t.done_at = "done", officer, done_at
+    with CaptureQueriesContext(connection) as theirs:
+        twin_task.save(update_fields=["status", "done_by", "done_at"])
+    with CaptureQueriesContext(connection) as mine:
+        update(task, ["status", "done_by", "done_at"])
+    assert [q["sql"] for q in mine.captured_queries] == [q["sql"] for q in theirs.captured_queries]
+    assert Task.objects.get(pk=task.pk).done_by_id == officer.pk
+    # What save() refuses, update() refuses alike: an unknown column, a row that is gone with update_fields.
+    with pytest.raises(ValueError, match="do not exist"):
+        update(task, ["no_such_field"])
+    gone = Task.objects.get(pk=task.pk)
+    Task.objects.filter(pk=gone.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        update(gone, ["status"])
+
+
+@pytest.mark.django_db
+def test_insert_of_a_row_whose_key_is_a_default_and_of_the_audit_log(demo):
+    from django_tasks_db.models import DBTaskResult
+
+    from motcua.audit.models import AppendOnly, AuditEntry
+    from motcua.notifications.tasks import deliver_outbox
+
+    # The task backend's row (a UUID key by default): written by the compiled INSERT, read back whole.
+    with CaptureQueriesContext(connection) as queries:
+        result = deliver_outbox.enqueue()
+    assert [q["sql"].split()[:3] for q in queries.captured_queries] == [["INSERT", "INTO", '"django_tasks_database_dbtaskresult"']]
+    row = DBTaskResult.objects.get(pk=result.id)
+    assert row.task_path == deliver_outbox.module_path and row.status == "READY" and row.enqueued_at is not None
+    # The audit log: a new entry through the compiled INSERT, a stored one still refused.
+    entry = AuditEntry(at=timezone.now(), action="test", object_type="t", object_id="1", data={"x": 1}, hash="h")
+    insert(entry)
+    assert AuditEntry.objects.get(pk=entry.pk).data == {"x": 1}
+    with pytest.raises(AppendOnly):
+        insert(entry)
