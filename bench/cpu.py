@@ -5,9 +5,11 @@
 Sends the next N (default 60) lines of var/bench/submit.tsv (bench/run.py writes it; this script
 prepares it when missing) through Django's test client, then receives each dossier just filed as
 its unit's one-stop officer (bench/run.py's act requests). Prints, for each kind, the CPU time of
-this process per request (`time.process_time`, which the machine's other load hardly moves, unlike
-the wall clock), the statements per request (`CaptureQueriesContext`, BEGIN/COMMIT not counted),
-and with `--profile` a cProfile of the receives and submits (CPU clock). `--root DIR` runs another
+this process per request (`time.process_time`, which the machine's other load moves far less than
+the wall clock) and of its PostgreSQL server process (/proc/<pid>/stat, PostgreSQL on this machine),
+the statements of one request (`CaptureQueriesContext`, BEGIN/COMMIT counted apart), and with
+`--profile` the function calls per request (cProfile on the CPU clock; independent of the load) and,
+with PROFILE_SORT=cumulative|tottime, the profile itself. SHOW_SQL=1 lists the statements. `--root DIR` runs another
 checkout's code (e.g. /work/main) with this one's venv: the old and the new trees measured in the
 same minutes.
 """
@@ -62,23 +64,23 @@ def main() -> int:
     if not submit_file.exists():
         bench_run.prepare(cfg)
     # The request log as the bench's gunicorn writes it (a line per request, part of its cost), not shown.
-    logging_target = open(os.devnull, "w")  # noqa: SIM115 - for the whole run
+    logging_target = open(os.devnull, "w")  # for the whole run
     sys.stderr = logging_target
     import django
 
     django.setup()
-    import motcua
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    import motcua
     from motcua.dossiers.models import Dossier
 
     assert Path(motcua.__file__).resolve().is_relative_to(root), motcua.__file__
     client = Client(SERVER_NAME="127.0.0.1")
 
     def call(line: str):
-        method, path, auth, _cookie, body = line.split("\t", 4)
+        _method, path, auth, _cookie, body = line.split("\t", 4)
         headers = {"Authorization": auth} if auth else {}
         answer = client.post(path, body, content_type="application/json", headers=headers)
         assert answer.status_code in (200, 201), (answer.status_code, answer.content[:500])
@@ -111,7 +113,10 @@ def main() -> int:
             for s in statements:
                 print("   ", s[:200])
         if profiler:
-            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(40)
+            stats = pstats.Stats(profiler)
+            print(f"{name:8} function calls per request: {stats.total_calls / n:,.0f}", flush=True)
+            if os.environ.get("PROFILE_SORT"):
+                stats.sort_stats(os.environ["PROFILE_SORT"]).print_stats(int(os.environ.get("PROFILE_LINES", "40")))
 
     lines = submit_file.read_text(encoding="utf-8").splitlines()
     # Each run files new dossiers from lines no earlier run used (a line per citizen token, any order).

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from motcua.catalog import timing, who
 from motcua.dossiers import deadlines
 from motcua.dossiers.models import Dossier, OutsideRequest, Task, TaskStatus
-from motcua.lib.compiled import update
+from motcua.lib.compiled import bulk_insert, update
 from motcua.lib.conditions import evaluate
 from motcua.lib.errors import Invalid
 from motcua.units.models import Role, Unit, UnitKind
@@ -80,7 +80,7 @@ def create_tasks(dossier: Dossier, now: datetime) -> list[Task]:
     _open_ready(tasks, now)
     for task in tasks:
         task.elsewhere = task.unit_id != dossier.unit_id
-    Task.objects.bulk_create(tasks)
+    bulk_insert(tasks)  # Task.objects.bulk_create(tasks), the INSERT compiled once per number of steps (lib/compiled.py)
     return tasks
 
 
