@@ -18,7 +18,7 @@
 5. (issue 23; --no-insights skips it, --only-insights runs only it) builds the
    insights' step-time tables and their monthly rollups from every finished dossier
    and its workflow steps with the set-based SQL build (`motcua insights rebuild`,
-   target < 5 min at 10 million; wall time and the database backend's CPU time),
+   target < 5 min at 10 million; wall time and the CPU time of the database backend and its parallel workers),
    times the scheduler's incremental round (nothing pending; one day's dossiers),
    scores every open dossier (one procedure's history in memory at a time) and times
    the leader's insight page (from the rollups, and the risk list) for every unit and

@@ -7,15 +7,25 @@ writes the same rows with SQL over every pending dossier at once:
 1. the working-time clock as an array — `before[i]`, the working days in [2000-01-01, day i), from
    `clock.WorkClock` itself — so a moment's clock value is two array reads and a clamp
    (`_clock`): the same arithmetic as `WorkClock.at`, office day 08:00–17:00 local;
-2. the pending finished dossiers (those without a trace) with their clock values, into a temporary
+2. the pending finished dossiers (those without a trace) with their clock values, into a phase
    table; their supplement rounds as two arrays per dossier (the applicant's spans, taken out of
    every duration: `_net`, as `Pauses.net`);
-3. their done steps with the three durations (opened → done, → taken, → end); the "between
-   agencies" test (a step after a step of another unit) only for the dossiers whose steps are at
-   more than one unit;
-4. `StepTime` from them, and `DossierTrace` with the path (`string_agg` in the order the steps were
-   done), the step that overran most (`DISTINCT ON`), the waits for payment (`lead()` over the
-   dossier's events into and out of status 6).
+3. their done steps with the three durations (opened → done, → taken, → end), as the StepTime rows
+   will be written; the "between agencies" test (a step after a step of another unit) only for the
+   dossiers whose steps are at more than one unit;
+4. `StepTime` copied from them, and `DossierTrace` with the path (`string_agg` in the order the
+   steps were done), the step that overran most (`DISTINCT ON`), the waits for payment (`lead()`
+   over the dossier's events into and out of status 6);
+5. the monthly rollups (`rollup.source`) read from those phase tables.
+
+The phases are `CREATE UNLOGGED TABLE … AS` into regular tables named after the backend, dropped
+before the commit: PostgreSQL may run such a statement's query with parallel workers (never an
+INSERT's, never over a temporary table). Where the expressions are parallel-safe it does: the
+dossiers, the multi-unit test and the steps of the dossiers without supplement rounds (most); the
+steps of those with rounds take a correlated subquery (the spans), which keeps them in one process.
+A role that may not create tables in the schema (docs/operations.md keeps the workers' role to
+rows) gets temporary tables instead: the same rows, in one process. Measured at 1 million dossiers
+in docs/monitoring.md ("Scale").
 
 Only the dossiers of units on the country's default working calendar are built here (a unit with
 calendar overrides has its own clock): `build()` then traces whatever is left, in Python. On
@@ -73,20 +83,27 @@ def _fixed_offset(tz: str) -> int | None:
     return _FIXED[tz]
 
 
-def _clock(column: str) -> str:
+def _local(column: str) -> str:
+    """SQL for the local time of a moment, as `_clock` reads it: seconds since the epoch with a fixed offset,
+    else a local timestamp (AT TIME ZONE)."""
+    offset = _fixed_offset(settings.TIME_ZONE)
+    return f"(date_part('epoch', {column}) + {offset})" if offset is not None else f"({column} AT TIME ZONE c.tz)"
+
+
+def _clock(column: str, local: str | None = None) -> str:
     """SQL for WorkClock.at(column): `c.b` is the array of working days before each day (1-based: b[i+1] = before[i]).
 
     With a fixed offset the local time is float arithmetic on the epoch (no time-zone lookup per
-    value: millions of rows, three moments each); else AT TIME ZONE.
+    value: millions of rows, three moments each); else AT TIME ZONE. `local`: a column holding
+    `_local(column)` already — the expression below reads it five times, and PostgreSQL would compute
+    it five times (1 M dossiers' steps: 2.4 s of CPU instead of 4 for their two moments).
     """
-    offset = _fixed_offset(settings.TIME_ZONE)
-    if offset is not None:
-        local = f"(date_part('epoch', {column}) + {offset})"
+    local = local or _local(column)
+    if _fixed_offset(settings.TIME_ZONE) is not None:
         day = f"floor({local} / 86400)"
         i = f"GREATEST(0, {day} - {(BASE - date(1970, 1, 1)).days})::int"
         fraction = f"(({local} - {day} * 86400 - 28800) / 32400.0)"
     else:
-        local = f"({column} AT TIME ZONE c.tz)"
         i = f"GREATEST(0, {local}::date - DATE '{BASE.isoformat()}')"
         fraction = f"(EXTRACT(EPOCH FROM ({local} - ({local}::date + TIME '08:00'))) / 32400.0)"
     return (f"(c.b[{i} + 1] + CASE WHEN c.b[{i} + 2] > c.b[{i} + 1] THEN LEAST(GREATEST({fraction}, 0), 1) "
@@ -186,7 +203,8 @@ def build_all(rebuild: bool = False, recent: bool = False) -> Timing:
     return Timing(dossiers + rest, steps, time.perf_counter() - started, rest, phases)
 
 
-WORK_MEM = "256MB"  # per sort or hash of the build (each parallel worker has its own): none spills at 10 million
+WORK_MEM = "256MB"  # per sort or hash of the build (each parallel worker has its own)
+FORCE_TEMP = False  # the phases in temporary tables whatever the role may do (a test sets it)
 
 
 def _sql(rebuild: bool, phases: dict[str, float], recent: bool = False) -> tuple[int, int]:
@@ -206,12 +224,18 @@ def _sql(rebuild: bool, phases: dict[str, float], recent: bool = False) -> tuple
 
     with connection.cursor() as cur:
         cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        # What a row costs to pass from a parallel worker to the leader, as the planner reckons it: at the default
+        # (0.1) the steps' statement ran in one process; at 0.01 in three, 2.7 s less of the leader's CPU at 1 M.
+        cur.execute("SET LOCAL parallel_tuple_cost = 0.01")
         # The phases go into UNLOGGED regular tables, not temporary ones: PostgreSQL never scans a temporary
         # table in parallel, and a CREATE TABLE … AS (unlike an INSERT) may run its query with parallel workers.
         # Named after this backend (two builds at once do not meet), created and dropped in this transaction:
         # a rollback or a crash leaves none behind.
-        cur.execute("SELECT pg_backend_pid()")
-        pid = cur.fetchone()[0]
+        cur.execute("SELECT pg_backend_pid(), has_schema_privilege(current_schema(), 'CREATE')")
+        pid, may_create = cur.fetchone()
+        # A role that may not create tables in the schema (the web and workers' role may be kept to reading and
+        # writing rows, docs/operations.md) builds in temporary tables, in one process, as before.
+        table = "UNLOGGED" if may_create and not FORCE_TEMP else "TEMP"
         D, P, S, H, T, X = (f"insights_build_{k}_{pid}"
                             for k in ("dossiers", "pauses", "several", "handed", "steps", "traces"))
         cur.execute(f"DROP TABLE IF EXISTS {D}, {P}, {S}, {H}, {T}, {X}")
@@ -228,7 +252,7 @@ def _sql(rebuild: bool, phases: dict[str, float], recent: bool = False) -> tuple
                 pending += " AND d.finished_at >= %s"
                 watermark = [datetime.combine(last, clock_time.min, tzinfo=zone()) - timedelta(hours=SLACK_HOURS)]
         cur.execute(
-            f"""CREATE UNLOGGED TABLE {D} AS
+            f"""CREATE {table} TABLE {D} AS
             SELECT d.id, d.procedure_id, d.unit_id, d.finished_at AS end_at, d.legal_due_at,
                    COALESCE(d.finished_at > d.legal_due_at, false) AS late,
                    {_clock('d.received_at')} AS r, {_clock('d.finished_at')} AS e,
@@ -243,7 +267,7 @@ def _sql(rebuild: bool, phases: dict[str, float], recent: bool = False) -> tuple
         done("pending dossiers")
         # 2. The applicant's spans (a round unanswered at the end counts to the end), as arrays per dossier.
         cur.execute(
-            f"""CREATE UNLOGGED TABLE {P} AS
+            f"""CREATE {table} TABLE {P} AS
             SELECT s.dossier_id, array_agg({_clock('s.requested_at')} ORDER BY s.number, s.id) AS ps,
                    array_agg({_clock('COALESCE(s.answered_at, d.end_at)')} ORDER BY s.number, s.id) AS qs
             FROM "{s}" s JOIN {D} d ON d.id = s.dossier_id, {clock_cte}
@@ -259,12 +283,12 @@ def _sql(rebuild: bool, phases: dict[str, float], recent: bool = False) -> tuple
         # The dossiers with steps at more than one unit (few): only their steps may have been handed over from
         # another unit; those that were, in a table of their own (the test is a correlated subquery).
         cur.execute(
-            f"""CREATE UNLOGGED TABLE {S} AS
+            f"""CREATE {table} TABLE {S} AS
             SELECT t.dossier_id FROM "{t}" t JOIN {D} d ON d.id = t.dossier_id
             GROUP BY t.dossier_id HAVING min(t.unit_id) <> max(t.unit_id)""")
         cur.execute(f"ANALYZE {S}")
         cur.execute(
-            f"""CREATE UNLOGGED TABLE {H} AS
+            f"""CREATE {table} TABLE {H} AS
             SELECT x.id FROM {S} s JOIN "{t}" x ON x.dossier_id = s.dossier_id
             WHERE x.status = 'done' AND EXISTS (
                 SELECT 1 FROM jsonb_array_elements_text(x.after) b(step)
@@ -288,19 +312,23 @@ def _sql(rebuild: bool, phases: dict[str, float], recent: bool = False) -> tuple
                                                                 paused)})
                             ELSE 0.0 END AS raw_waiting
                 FROM (
-                    SELECT t.id, t.dossier_id, t.step, t.unit_id, t.days::float8 AS allowed, t.done_at, t.claimed_at,
-                           d.procedure_id, d.unit_id AS dossier_unit_id, d.end_at, d.ended_on, d.late, d.e,
-                           h.id IS NOT NULL AS transferred, {_clock('t.opened_at')} AS o, {_clock('t.done_at')} AS dn
-                           {', p.ps, p.qs' if paused else ''}
-                    FROM "{t}" t JOIN {D} d ON d.id = t.dossier_id {with_rounds}
-                         LEFT JOIN {H} h ON h.id = t.id, {clock_cte}
-                    WHERE t.status = 'done' AND t.opened_at IS NOT NULL AND t.done_at IS NOT NULL {only}
-                    OFFSET 0  -- a fence: each clock value computed once per row, not once per use above
+                    SELECT q.*, {_clock('', 'q.lo')} AS o, {_clock('', 'q.ld')} AS dn
+                    FROM (
+                        SELECT t.id, t.dossier_id, t.step, t.unit_id, t.days::float8 AS allowed, t.done_at,
+                               t.claimed_at, d.procedure_id, d.unit_id AS dossier_unit_id, d.end_at, d.ended_on,
+                               d.late, d.e, h.id IS NOT NULL AS transferred, {_local('t.opened_at')} AS lo,
+                               {_local('t.done_at')} AS ld {', p.ps, p.qs' if paused else ''}
+                        FROM "{t}" t JOIN {D} d ON d.id = t.dossier_id {with_rounds}
+                             LEFT JOIN {H} h ON h.id = t.id, {clock_cte}
+                        WHERE t.status = 'done' AND t.opened_at IS NOT NULL AND t.done_at IS NOT NULL {only}
+                        OFFSET 0  -- fences: each local time, then each clock value, computed once per row
+                    ) q, {clock_cte}
+                    OFFSET 0
                 ) p, {clock_cte}
                 OFFSET 0
             ) r"""
-            cur.execute(f"INSERT INTO {T} {select}" if paused else f"CREATE UNLOGGED TABLE {T} AS {select}",
-                        [*params_c, *params_c])
+            cur.execute(f"INSERT INTO {T} {select}" if paused else f"CREATE {table} TABLE {T} AS {select}",
+                        [*params_c, *params_c, *params_c])
         cur.execute(f"ANALYZE {T}")
         done("done steps timed")
         cur.execute(
@@ -313,7 +341,7 @@ def _sql(rebuild: bool, phases: dict[str, float], recent: bool = False) -> tuple
         done("StepTime insert")
         # 4. The traces: path, worst overrun of a late dossier, the waits; as they will be written.
         cur.execute(
-            f"""CREATE UNLOGGED TABLE {X} AS
+            f"""CREATE {table} TABLE {X} AS
             WITH agg AS (
                 SELECT dossier_id, string_agg(step, ' → ' ORDER BY done_at, task_id) AS path, sum(raw_waiting) AS transfer
                 FROM {T} GROUP BY dossier_id
