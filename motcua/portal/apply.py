@@ -48,6 +48,7 @@ from motcua.web.schema_form import (
     mark_derived,
     mark_prefilled,
     parse_post,
+    row_action,
 )
 
 UNIT_ERRORS = frozenset({"unit_required", "unknown_unit"})
@@ -229,6 +230,8 @@ def _fields_page(request, draft: Draft, plan, index: int, posted=None, errors: l
     _apply_widgets(fields, steps.widgets(version))
     context = _base_context(draft, plan, index) | {
         "fields": fields, "summary": summary, "registries_unavailable": found.unavailable_labels,
+        # Enter in a field saves and goes on, as without a group; not the first row's "Remove".
+        "has_groups": any(f.kind == "group" for f in fields),
     }
     return render(request, "portal/draft_step.html", context, status=422 if summary else 200)
 
@@ -306,7 +309,11 @@ def _post_fields(request: HttpRequest, draft: Draft, plan, index: int) -> HttpRe
     version = draft.procedure_version
     current = plan[index]
     schema = steps.sub_schema(version, current)
-    answers = parse_post(schema, request.POST)
+    # "Add another" / "Remove" of a repeating group: the row is added or removed, what was typed is
+    # kept and saved in the draft, and the same step is drawn again (nothing is judged yet).
+    rows_changed = row_action(schema, request.POST)
+    posted = rows_changed if rows_changed is not None else request.POST
+    answers = parse_post(schema, posted)
     # The step's answers replace its fields (an emptied field is removed); the other steps stay.
     data = {k: v for k, v in draft.data.items() if k not in current.fields} | answers
     relation, by_relation = people(version)
@@ -325,6 +332,8 @@ def _post_fields(request: HttpRequest, draft: Draft, plan, index: int) -> HttpRe
     data |= {name: filled[name] for name in used if name in current.fields}
     data = _derived(draft, data)
     drafts.save(draft, data=data, step=current.id)
+    if rows_changed is not None:
+        return _fields_page(request, draft, plan, index, posted=rows_changed)
     going = request.POST.get("go", "next")
     if going == "next":
         errors = _field_errors(version, data, set(current.fields))
