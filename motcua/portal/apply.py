@@ -230,8 +230,6 @@ def _fields_page(request, draft: Draft, plan, index: int, posted=None, errors: l
     _apply_widgets(fields, steps.widgets(version))
     context = _base_context(draft, plan, index) | {
         "fields": fields, "summary": summary, "registries_unavailable": found.unavailable_labels,
-        # Enter in a field saves and goes on, as without a group; not the first row's "Remove".
-        "has_groups": any(f.kind == "group" for f in fields),
     }
     return render(request, "portal/draft_step.html", context, status=422 if summary else 200)
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.http import QueryDict
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -347,34 +348,50 @@ def parse_post(schema: Mapping, posted: Mapping[str, str]) -> dict[str, object]:
     return data
 
 
-def row_action(schema: Mapping, posted: Mapping[str, str]) -> dict[str, str] | None:
+def row_action(schema: Mapping, posted: Mapping[str, str]) -> Mapping[str, str] | None:
     """The post with a row added to or removed from a group, when an "Add another" or "Remove" button sent it.
 
     None when the post is not a row action (a "Save and continue"). The rows are numbered again
     (row 3 becomes row 2 once row 2 is removed), and a group never goes past its `maxItems` nor
-    below its `minItems` (or one drawn row): the buttons are not drawn then, and a forged one does nothing.
+    below its `minItems` (or one drawn row): the buttons are not drawn then, and a forged one does
+    nothing. A QueryDict stays a QueryDict (its other lists, such as the units offered, are kept).
     """
     action = str(posted.get(ROWS_BUTTON, ""))
     verb, _sep, rest = action.partition(":")
+    if verb not in ("add", "remove"):
+        return None
     name, _sep, index = rest.partition(":")
     prop = schema.get("properties", {}).get(name)
-    if verb not in ("add", "remove") or not is_group(prop):
-        return None if verb not in ("add", "remove") else dict(_single(posted))
+    out = posted.copy() if isinstance(posted, QueryDict) else dict(posted)
+    out.pop(ROWS_BUTTON, None)
+    if not is_group(prop):
+        return out
     rows = group_rows_of(name, prop, posted)
     if verb == "add" and len(rows) < int(prop.get("maxItems", MAX_POSTED_ROWS)):
         rows.append({})
     elif verb == "remove" and index.isdigit() and int(index) < len(rows) and len(rows) > max(int(prop.get("minItems", 0)), 1):
         del rows[int(index)]
-    out = {k: v for k, v in _single(posted).items() if not (k == f"{name}-rows" or ((m := _CELL.match(k)) and m["group"] == name))}
+    for key in [k for k in out if is_group_name(schema, str(k)) and str(k).split("-")[0] == name]:
+        out.pop(key)
     out[f"{name}-rows"] = str(len(rows))
     for i, row in enumerate(rows):
-        out |= {f"{name}-{i}-{cell}": value for cell, value in row.items()}
+        for cell, value in row.items():
+            out[f"{name}-{i}-{cell}"] = value
     return out
 
 
-def _single(posted: Mapping[str, str]) -> dict[str, str]:
-    """A post as one string a name (a QueryDict's last value, as `.get` reads it), without the row button."""
-    return {str(k): str(posted.get(k, "")) for k in posted if k != ROWS_BUTTON}
+def is_group_name(schema: Mapping, name: str) -> bool:
+    """A posted name a repeating group draws: `NAME-rows`, `NAME-ROW-CELL` of a declared cell, the row button."""
+    if name == ROWS_BUTTON:
+        return True
+    properties = schema.get("properties", {})
+    group, _sep, rest = name.partition("-")
+    if not is_group(properties.get(group)):
+        return False
+    if rest == "rows":
+        return True
+    match = _CELL.match(name)
+    return match is not None and int(match["row"]) < MAX_POSTED_ROWS and match["cell"] in cells(properties[group])
 
 
 def mark_prefilled(fields: Iterable[FormField], prefilled: Mapping, schema: Mapping, posted: Mapping | None = None) -> None:

@@ -188,8 +188,9 @@ def test_add_remove_and_submit_without_javascript(demo):
     page = html(client.get(url))
     assert '<legend>Thành viên 1</legend>' in page and 'name="members-0-full_name"' in page
     assert 'value="add:members"' in page and 'value="remove:members:0"' not in page  # one row cannot be removed
-    # The default button (Enter in a field) saves and goes on; it comes before the rows' buttons.
-    assert page.index('name="go" value="next"') < page.index('value="add:members"')
+    # The default button (Enter in a field) posts no row action (it saves and goes on): it comes before the rows' buttons.
+    default = page.index('<button type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true">')
+    assert default < page.index('value="add:members"') and default < page.index('name="go" value="next"')
 
     # "Add another": the typed row is saved in the draft, a second (empty) row is drawn, no error is shown yet.
     r = client.post(url, {**ANSWERS, **posted_rows(row(1)), "rows": "add:members"})
@@ -242,4 +243,34 @@ def test_the_api_refuses_bad_rows_and_writes_nothing(demo):
         r = walker.citizen.post("/dossiers", body)
         assert r.status_code == 422, r.content
         assert r.json()["code"] == code
+    assert Dossier.objects.count() == before
+
+
+def test_the_editors_preview_draws_the_rows_and_refuses_undeclared_cells(demo):
+    from motcua.authoring.models import ProcedureDraft
+
+    client = logged_in("catalog_editor")
+    r = client.post("/office/catalog/new/", {"unit": "000.00.00.H99", "text": "", "from_code": "1.011880"})
+    assert r.status_code == 302
+    draft = ProcedureDraft.objects.get(public_id=r["Location"].split("/drafts/")[1].split("/")[0])
+    url = f"/office/catalog/drafts/{draft.public_id}/preview/"
+    assert '<legend>Thành viên 1</legend>' in html(client.get(url))
+    r = client.post(url, {**ANSWERS, **posted_rows(row(1)), "rows": "add:members"})
+    assert r.status_code == 200 and '<legend>Thành viên 2</legend>' in html(r) and 'value="Người 1"' in html(r)
+    r = client.post(url, {**ANSWERS, **posted_rows(row(1)), "household_head": "An", "submitted_on": "2026-12-07", "channel": "2"})
+    assert r.status_code == 200, html(r)[:2000]
+    assert client.post(url, {**ANSWERS, **posted_rows(row(1)), "members-0-salary": "1"}).status_code == 400
+
+
+def test_the_counter_adds_a_row_without_registering_anything(demo):
+    from motcua.identity.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="onestop_prov"))
+    applicant = {"kind": "citizen", "personal_id": "001090012345", "procedure": "1.011880", "channel": "1"}
+    page = client.get("/office/intake/", applicant)
+    assert page.status_code == 200 and 'name="members-0-full_name"' in html(page)
+    before = Dossier.objects.count()
+    r = client.post("/office/intake/", {**applicant, **ANSWERS, **posted_rows(row(1)), "rows": "add:members"})
+    assert r.status_code == 200 and '<legend>Thành viên 2</legend>' in html(r) and 'value="Người 1"' in html(r)
     assert Dossier.objects.count() == before
