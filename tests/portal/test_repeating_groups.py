@@ -227,6 +227,10 @@ def test_add_remove_and_submit_without_javascript(demo):
     assert dossier.data["members"] == [row(1, relationship="chu_ho"), row(2)] and dossier.fee == 2148120
     page = html(client.get(f"/my/dossiers/{dossier.code}/"))
     assert '<table class="answer-table">' in page and "<td>Vợ hoặc chồng</td>" not in page and "<td>Con</td>" in page
+    # The officers' page of the dossier shows the same table.
+    office = logged_in("approver_bhxh").get(f"/office/dossiers/{dossier.code}/")
+    assert office.status_code == 200
+    assert '<table class="answer-table">' in html(office) and "<td>Người 2</td>" in html(office)
 
 
 def test_the_api_refuses_bad_rows_and_writes_nothing(demo):
