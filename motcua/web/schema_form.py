@@ -301,35 +301,15 @@ def _convert(prop: Mapping, raw: str) -> object:
     return raw
 
 
-def _parse_row(prop: Mapping, raw: Mapping[str, str]) -> dict[str, object]:
-    row: dict[str, object] = {}
-    required = set(prop["items"].get("required", []))
-    for cell, cell_prop in cells(prop).items():
-        if _is_checkbox(cell_prop):
-            if raw.get(cell):
-                row[cell] = True
-            elif cell in required:
-                row[cell] = False
-            continue
-        text = str(raw.get(cell, "")).strip()
-        if text:
-            row[cell] = _convert(cell_prop, text)
-    return row
-
-
-def parse_post(schema: Mapping, posted: Mapping[str, str]) -> dict[str, object]:
-    """Posted strings → form data: typed values, empty optional fields left out.
-
-    A repeating group's rows are posted as `NAME-ROW-CELL`; a row left wholly empty is left out
-    (an "Add another" not filled in), so the rows are numbered again from 1 once saved.
-    """
-    required = set(schema.get("required", []))
+def _answers(properties: Mapping, required: set, posted: Mapping[str, str]) -> dict[str, object]:
     data: dict[str, object] = {}
-    for name, prop in schema.get("properties", {}).items():
+    for name, prop in properties.items():
         if not isinstance(prop, Mapping):
             continue
         if is_group(prop):
-            rows = [_parse_row(prop, raw) for raw in group_rows_of(name, prop, posted)
+            # The rows' cells are answers of their own; a row left wholly empty is no row.
+            item_required = set(prop["items"].get("required", []))
+            rows = [_answers(cells(prop), item_required, raw) for raw in group_rows_of(name, prop, posted)
                     if any(str(v).strip() for v in raw.values())]
             rows = [row for row in rows if row]
             if rows or name in required:
@@ -346,6 +326,15 @@ def parse_post(schema: Mapping, posted: Mapping[str, str]) -> dict[str, object]:
         if raw:
             data[name] = _convert(prop, raw)
     return data
+
+
+def parse_post(schema: Mapping, posted: Mapping[str, str]) -> dict[str, object]:
+    """Posted strings → form data: typed values, empty optional fields left out.
+
+    A repeating group's rows are posted as `NAME-ROW-CELL`; a row left wholly empty is left out
+    (an "Add another" not filled in), so the rows are numbered again from 1 once saved.
+    """
+    return _answers(schema.get("properties", {}), set(schema.get("required", [])), posted)
 
 
 def row_action(schema: Mapping, posted: Mapping[str, str]) -> Mapping[str, str] | None:
