@@ -278,3 +278,17 @@ def test_the_counter_adds_a_row_without_registering_anything(demo):
     r = client.post("/office/intake/", {**applicant, **ANSWERS, **posted_rows(row(1)), "rows": "add:members"})
     assert r.status_code == 200 and '<legend>Thành viên 2</legend>' in html(r) and 'value="Người 1"' in html(r)
     assert Dossier.objects.count() == before
+
+
+def test_the_printed_result_draws_the_rows_as_a_table():
+    from django.template.loader import render_to_string
+
+    from motcua.catalog.display import describe
+
+    rows = describe(SCHEMA, {"members": [row(1, relationship="chu_ho"), row(2)]}, ["members"])
+    [(label, value)] = rows
+    assert isinstance(value, Table) and len(value.rows) == 2
+    paper = render_to_string("results/generic.html", {"rows": rows, "title": "Thẻ", "procedure_name": "BHYT"})
+    assert label == "Thành viên gia hạn thẻ"
+    assert '<table class="answer-table">' in paper and "<td>Người 2</td>" in paper and "<td>Chủ hộ</td>" in paper
+    assert render_to_string("results/_answer_value.html", {"value": "Nam"}) == "Nam"
