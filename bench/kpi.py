@@ -18,7 +18,7 @@
 5. (issue 23; --no-insights skips it, --only-insights runs only it) builds the
    insights' step-time tables and their monthly rollups from every finished dossier
    and its workflow steps with the set-based SQL build (`motcua insights rebuild`,
-   target < 5 min at 10 million; wall time and the database backend's CPU time),
+   target < 5 min at 10 million; wall time and the CPU time of the database backend and its parallel workers),
    times the scheduler's incremental round (nothing pending; one day's dossiers),
    scores every open dossier (one procedure's history in memory at a time) and times
    the leader's insight page (from the rollups, and the risk list) for every unit and
@@ -187,6 +187,11 @@ def _load() -> str:
     return f"{load:.1f}{' (noisy)' if load > NOISY_LOAD else ''}"
 
 
+def _proc_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _backend_cpu() -> float | None:
     """CPU seconds used so far by this connection's PostgreSQL backend (same machine only): what the work cost
     whatever the other processes on the machine took, unlike the wall time."""
@@ -196,15 +201,61 @@ def _backend_cpu() -> float | None:
         with connection.cursor() as cur:
             cur.execute("SELECT pg_backend_pid()")
             pid = cur.fetchone()[0]
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _proc_cpu(pid)
     except (OSError, IndexError, ValueError):
         return None
 
 
-def _cpu_since(before: float | None) -> str:
+class _WorkerCpu:
+    """The CPU seconds of the parallel workers of this connection's backend, while they run: each worker's
+    `/proc` stat sampled every 0.1 s by a thread (a worker lives for one statement; what it used after its
+    last sample, at most 0.1 s, is missed). Added to the backend's own so that a parallel plan's cost shows."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.leader = None
+
+    def __enter__(self) -> _WorkerCpu:
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            self.leader = cur.fetchone()[0]
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _poll(self) -> None:
+        tag = f"parallel worker for PID {self.leader}".encode()
+        while not self.stop.wait(0.1):
+            for entry in os.scandir("/proc"):
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    if tag in Path(entry.path, "cmdline").read_bytes():
+                        self.seen[int(entry.name)] = _proc_cpu(int(entry.name))
+                except (OSError, IndexError, ValueError):
+                    continue
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
+
+
+def _cpu_since(before: float | None, workers: _WorkerCpu | None = None) -> str:
     after = _backend_cpu()
-    return "" if before is None or after is None else f", {after - before:.1f} s of the database's CPU"
+    if before is None or after is None:
+        return ""
+    extra = workers.seconds if workers else 0.0
+    return (f", {after - before + extra:.1f} s of the database's CPU"
+            + (f" ({extra:.1f} s of it in {len(workers.seen)} parallel workers)" if workers and workers.seen else ""))
 
 
 def _incremental(today) -> None:
@@ -229,9 +280,11 @@ def _incremental(today) -> None:
         Rollup.objects.filter(month=month).delete()
         rollup.add("x.ended_on >= %s AND x.ended_on < %s", [month, day])  # the month as it stood before that day
         cpu, t0 = _backend_cpu(), time.perf_counter()
-        timing = sqlbuild.build_all(recent=True)
+        with _WorkerCpu() as workers:
+            timing = sqlbuild.build_all(recent=True)
         print(f"insights incremental, one day ({day}): {timing.dossiers:,} dossiers ({n:,} pending), {timing.steps:,} "
-              f"step rows in {time.perf_counter() - t0:.1f} s{_cpu_since(cpu)}; load average {_load()}", flush=True)
+              f"step rows in {time.perf_counter() - t0:.1f} s{_cpu_since(cpu, workers)}; load average {_load()}",
+              flush=True)
         transaction.set_rollback(True)
     del idle
 
@@ -251,11 +304,12 @@ def _insights(units, today, build_tables: bool = True) -> bool:
 
     print(f"insights: load average {_load()} on {os.cpu_count()} cores", flush=True)
     cpu, t0 = _backend_cpu(), time.perf_counter()
-    timing = sqlbuild.build_all(rebuild=True) if build_tables else sqlbuild.Timing(0, 0, 0.0, 0)
+    with _WorkerCpu() as workers:
+        timing = sqlbuild.build_all(rebuild=True) if build_tables else sqlbuild.Timing(0, 0, 0.0, 0)
     built = time.perf_counter() - t0
     print(f"insights build (SQL): {timing.dossiers:,} finished dossiers, {timing.steps:,} step rows "
           f"({StepTime.objects.count():,} in all, {Rollup.objects.count():,} rollup rows) in {built:.1f} s "
-          f"({timing.python:,} by the Python build{_cpu_since(cpu) if build_tables else ''}); "
+          f"({timing.python:,} by the Python build{_cpu_since(cpu, workers) if build_tables else ''}); "
           + ", ".join(f"{k} {v:.1f} s" for k, v in (timing.phases or {}).items())
           + f"; load average after {_load()}", flush=True)
     if build_tables:

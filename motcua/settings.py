@@ -412,7 +412,8 @@ if DEMO_IDP_ENABLED:
 TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 _TASK_BACKENDS = {
-    "database": "django_tasks_db.DatabaseBackend",
+    # django-tasks-db's backend, its row written by an INSERT compiled once (motcua/ops/tasks_db.py).
+    "database": "motcua.ops.tasks_db.DatabaseBackend",
     "rq": "django_tasks_rq.RQBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from motcua.audit.models import AuditEntry
-from motcua.lib.compiled import Compiled
+from motcua.lib.compiled import Compiled, insert
 
 # The hash of the object's last entry: read by every action on a dossier (compiled once, lib/compiled.py).
 _CHAIN_HEAD: Compiled[str] = Compiled(
@@ -35,7 +35,7 @@ def record(
         prev_hash=last or "",
     )
     entry.hash = entry.compute_hash()
-    entry.save()
+    insert(entry)  # every action writes one: its INSERT compiled once per process (lib/compiled.py)
     return entry
 
 

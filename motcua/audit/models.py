@@ -41,6 +41,8 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 class AppendOnlyModel(models.Model):
     objects = AppendOnlyQuerySet.as_manager()
+    # Its save() of a new row is Django's: `lib.compiled.insert` may send its INSERT compiled once.
+    compiled_save = True
 
     class Meta:
         abstract = True

@@ -23,7 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.catalog import vocab
+from motcua.catalog.display import is_group
 from motcua.catalog.models import localized
+from motcua.catalog.validate import MAX_ROWS as MAX_GROUP_ROWS
 from motcua.catalog.validate import definition_schema
 
 LANGS = ("vi", "en", "bn")
@@ -492,8 +494,11 @@ class Components(Section):
         return {"key": "key", "required": "required"}.get(head)
 
 
-# "group" (an array or object of nested answers) is kept as written: the portal's form does not draw one yet.
-FIELD_TYPES = ("text", "textarea", "number", "integer", "date", "choice", "yesno", "address", "person", "group")
+# "rows" is a repeating group (an array of objects: household members), its sub-fields written one a line;
+# "group" (any other array or object of nested answers) is kept as written, edited in the advanced section.
+FIELD_TYPES = ("text", "textarea", "number", "integer", "date", "choice", "yesno", "address", "person", "rows", "group")
+CELL_TYPES = ("text", "number", "integer", "date", "choice", "yesno", "person")
+REQUIRED_WORDS = ("required", "bắt buộc", "*")
 
 
 class Fields(Section):
@@ -503,7 +508,7 @@ class Fields(Section):
     add_label = gettext_lazy("Thêm trường")
     row_title = gettext_lazy("Trường")
     row_attrs = ("key", "type", "title_vi", "title_en", "title_bn", "required", "options", "minimum", "maximum",
-                 "max_length", "section", "help_vi", "req_field", "req_value")
+                 "max_length", "section", "help_vi", "req_field", "req_value", "min_items", "max_items", "row_title", "cells")
     owns = ("form", "form_ui")
 
     # The form's properties are a mapping: rows are (name, schema) pairs, in the order of the form's groups
@@ -535,8 +540,10 @@ class Fields(Section):
     def kind_of(prop: dict) -> str:
         if prop.get("x-kind") in ("address", "person"):
             return prop["x-kind"]
+        if is_group(prop):
+            return "rows"  # a repeating group: its sub-fields are the `cells` text
         if prop.get("type") in ("array", "object"):
-            return "group"  # nested answers: kept as written, edited in the advanced section
+            return "group"  # other nested answers: kept as written, edited in the advanced section
         if "enum" in prop or "oneOf" in prop:
             return "choice"
         t = prop.get("type", "string")
@@ -580,7 +587,7 @@ class Fields(Section):
         types = {"text": _("Chữ (một dòng)"), "textarea": _("Đoạn văn"), "number": _("Số thập phân"),
                  "integer": _("Số nguyên"), "date": _("Ngày"), "choice": _("Lựa chọn"), "yesno": _("Có/không"),
                  "address": _("Địa chỉ"), "person": _("Số định danh cá nhân"),
-                 "group": _("Nhóm lặp lại (sửa ở phần nâng cao)")}
+                 "rows": _("Nhóm lặp lại (danh sách các dòng)"), "group": _("Nhóm lồng nhau (sửa ở phần nâng cao)")}
         kinds = [t for t in FIELD_TYPES if t != "group" or self.kind_of(prop) == "group"]
         return [
             Control(f"{p}_key", _("Mã trường"), value=name, hint=_("Chữ thường, số và dấu gạch dưới.")),
@@ -597,6 +604,24 @@ class Fields(Section):
             Control(f"{p}_help_vi", _("Hướng dẫn dưới trường (tiếng Việt)"), value=_s(help_.get("vi"))),
             Control(f"{p}_req_field", _("Chỉ bắt buộc khi trường"), "select", other, fields),
             Control(f"{p}_req_value", _("… có giá trị"), value=value),
+            *self._rows_controls(p, prop),
+        ]
+
+    @staticmethod
+    def _rows_controls(p: str, prop: dict) -> list[Control]:
+        """A repeating group's own inputs: how many rows, what a row is called, and its sub-fields."""
+        item = prop.get("items") if is_group(prop) else {}
+        noun = {"vi": item.get("title", ""), **(item.get("x-title") or {})} if item else {}
+        return [
+            Control(f"{p}_min_items", _("Nhóm lặp lại: số dòng tối thiểu"), "number", _s(prop.get("minItems"))),
+            Control(f"{p}_max_items", _("Nhóm lặp lại: số dòng tối đa"), "number", _s(prop.get("maxItems")),
+                    hint=_("Từ 1 đến %(max)d.") % {"max": MAX_GROUP_ROWS}),
+            Control(f"{p}_row_title", _("Nhóm lặp lại: tên một dòng (tiếng Việt | tiếng Anh | tiếng Bengal)"),
+                    value=" | ".join(_s(noun.get(lang)) for lang in LANGS).rstrip(" |")),
+            Control(f"{p}_cells", _("Nhóm lặp lại: các ô của mỗi dòng"), "area", cells_text(prop) if is_group(prop) else "",
+                    hint=_("Mỗi dòng một ô: mã | kiểu (text, number, integer, date, choice, yesno, person) | required "
+                           "hoặc để trống | nhãn tiếng Việt | tiếng Anh | tiếng Bengal. Các lựa chọn của ô choice "
+                           "ở các dòng ngay sau, mỗi dòng: - giá trị | nhãn tiếng Việt | tiếng Anh | tiếng Bengal.")),
         ]
 
     def write_row(self, d, values, i, old):
@@ -612,7 +637,7 @@ class Fields(Section):
         if kind != self.kind_of(prop):
             # Another kind: what belonged to the old one goes; the new kind's defaults come.
             for k in ("type", "format", "enum", "x-enum-titles", "x-kind", "pattern", "minimum", "maximum", "maxLength",
-                      "minLength", "x-autocomplete", "x-widget", "oneOf"):
+                      "minLength", "x-autocomplete", "x-widget", "oneOf", "items", "minItems", "maxItems"):
                 prop.pop(k, None)
             if kind in ("text", "textarea", "address", "person", "date", "choice"):
                 prop["type"] = "string"
@@ -628,6 +653,10 @@ class Fields(Section):
                 prop.update({"x-kind": "person", "pattern": getattr(settings, "PERSONAL_ID_PATTERN", "") or r"^[0-9]{12}$"})
             if kind == "textarea":
                 prop["x-widget"] = "textarea"
+            if kind == "rows":
+                prop.update({"type": "array", "items": {"type": "object", "properties": {}}})
+        if kind == "rows":
+            write_rows(prop, values, p)
         if kind == "choice" and values.get(f"{p}_options", "").strip() != _options_text(prop).strip():
             lines = _lines(values.get(f"{p}_options", ""))
             choices, titles = [], {lang: [] for lang in LANGS}
@@ -671,7 +700,8 @@ class Fields(Section):
         head = str(rest[0])
         return {"title": "title_vi", "x-title": "title_en", "enum": "options", "x-enum-titles": "options",
                 "minimum": "minimum", "maximum": "maximum", "maxLength": "max_length", "type": "type",
-                "format": "type", "pattern": "type"}.get(head)
+                "format": "type", "pattern": "type", "items": "cells", "minItems": "min_items",
+                "maxItems": "max_items"}.get(head)
 
     def locate(self, path):
         if path[:2] == ("form", "properties") and len(path) > 2:
@@ -681,6 +711,102 @@ class Fields(Section):
         if path[:2] == ("form_ui", "help") and len(path) > 2:
             return ("name", str(path[2])), "help_vi"
         return None, None
+
+
+def _cell_kind(prop: dict) -> str:
+    kind = Fields.kind_of(prop)
+    return kind if kind in CELL_TYPES else "text" if kind in ("textarea", "address") else kind
+
+
+def cells_text(prop: dict) -> str:
+    """A repeating group's sub-fields as the text area shows them: `key | kind | required | vi | en | bn`,
+    each choice's options on the lines after it (`- value | vi | en | bn`)."""
+    item = prop["items"]
+    required = set(item.get("required") or [])
+    lines = []
+    for key, cell in item["properties"].items():
+        cell = cell if isinstance(cell, dict) else {}
+        titles = {"vi": cell.get("title", ""), **(cell.get("x-title") or {})}
+        lines.append(" | ".join([key, _cell_kind(cell), "required" if key in required else "",
+                                 *(_s(titles.get(lang)) for lang in LANGS)]).rstrip(" |"))
+        if _cell_kind(cell) == "choice":
+            lines += [f"  - {line}" for line in _options_text(cell).splitlines()]
+    return "\n".join(lines)
+
+
+def write_rows(prop: dict, values: dict[str, str], p: str) -> None:
+    """A repeating group's rows from its inputs; sub-fields as drawn are kept exactly as written."""
+    for attr, key in (("min_items", "minItems"), ("max_items", "maxItems")):
+        raw = values.get(f"{p}_{attr}", "").strip()
+        if raw:
+            prop[key] = _number(raw)
+        else:
+            prop.pop(key, None)  # a group without maxItems is reported at its input by the validator
+    item = dict(prop.get("items") or {})
+    noun = [part.strip() for part in values.get(f"{p}_row_title", "").split("|")]
+    titles = _texts({f"n_{lang}": noun[j] if j < len(noun) else "" for j, lang in enumerate(LANGS)}, "n",
+                    {"vi": item.get("title", ""), **(item.get("x-title") or {})})
+    item.pop("title", None)
+    item.pop("x-title", None)
+    if titles.get("vi"):
+        item["title"] = titles.pop("vi")
+    if titles:
+        item["x-title"] = titles
+    raw = values.get(f"{p}_cells", "")
+    if is_group({**prop, "items": item}) and raw.strip() == cells_text({"items": item}).strip():
+        prop["items"] = item  # the sub-fields as drawn: unchanged, whatever the text does not show
+        return
+    old = item.get("properties") if isinstance(item.get("properties"), dict) else {}
+    cells: dict[str, dict] = {}
+    required: list[str] = []
+    last = None
+    for line in raw.splitlines():
+        if not line.strip():
+            continue
+        if line.strip().startswith("-") and last is not None:
+            cells[last].setdefault("_options", []).append(line.strip()[1:].strip())
+            continue
+        parts = [part.strip() for part in line.split("|")]
+        key, kind = parts[0], parts[1] if len(parts) > 1 and parts[1] else "text"
+        cell = dict(old.get(key) or {})
+        if kind != _cell_kind(cell) or not cell:
+            cell = _new_cell(kind)
+        titles = _texts({f"t_{lang}": parts[3 + j] if len(parts) > 3 + j else "" for j, lang in enumerate(LANGS)}, "t",
+                        {"vi": cell.get("title", ""), **(cell.get("x-title") or {})})
+        cell["title"] = titles.pop("vi", "")
+        if titles:
+            cell["x-title"] = titles
+        else:
+            cell.pop("x-title", None)
+        if len(parts) > 2 and parts[2].lower() in REQUIRED_WORDS:
+            required.append(key)
+        cells[key] = cell
+        last = key
+    for cell in cells.values():
+        options = cell.pop("_options", None)
+        if options is not None and _cell_kind(cell) == "choice":
+            choices = [_typed_choice(cell, o.split("|")[0].strip()) for o in options]
+            labels = {lang: [(o.split("|") + [""] * 4)[j + 1].strip() or _s(c) for o, c in zip(options, choices, strict=True)]
+                      for j, lang in enumerate(LANGS)}
+            cell["enum"] = choices
+            cell["x-enum-titles"] = {lang: t for lang, t in labels.items() if any(x != _s(c) for x, c in zip(t, choices, strict=True))}
+            if not cell["x-enum-titles"]:
+                cell.pop("x-enum-titles")
+    item.update({"type": "object", "properties": cells})
+    if required:
+        item["required"] = required
+    else:
+        item.pop("required", None)
+    prop["items"] = item
+
+
+def _new_cell(kind: str) -> dict:
+    """A new sub-field of a kind; an unknown kind is written as typed (the validator says so at the input)."""
+    return {"text": {"type": "string", "maxLength": 200}, "number": {"type": "number"}, "integer": {"type": "integer"},
+            "date": {"type": "string", "format": "date"}, "choice": {"type": "string", "enum": []},
+            "yesno": {"type": "boolean"},
+            "person": {"type": "string", "x-kind": "person",
+                       "pattern": getattr(settings, "PERSONAL_ID_PATTERN", "") or r"^[0-9]{12}$"}}.get(kind, {"type": kind})
 
 
 def _options_text(prop: dict) -> str:

@@ -27,7 +27,7 @@ from motcua.catalog.models import localized
 from motcua.dossiers.deadlines import due_at
 from motcua.dossiers.pricing import quote_for
 from motcua.lib.conditions import evaluate
-from motcua.web.schema_form import build_fields, parse_post
+from motcua.web.schema_form import build_fields, is_group_name, parse_post, row_action
 
 CHANNELS = ((2, "online"), (1, "in person"), (3, "post"))
 
@@ -54,7 +54,7 @@ def page(request: HttpRequest, draft: ProcedureDraft) -> HttpResponse:
     run = None
     if request.method == "POST":
         allowed = set(schema.get("properties", {})) | {"submitted_on", "channel", "csrfmiddlewaretoken"}
-        if set(request.POST) - allowed or any(len(request.POST.getlist(k)) != 1 for k in request.POST):
+        if {k for k in set(request.POST) - allowed if not is_group_name(schema, k)} or any(len(request.POST.getlist(k)) != 1 for k in request.POST):
             return HttpResponseBadRequest(_("Dữ liệu gửi lên không hợp lệ."), content_type="text/plain; charset=utf-8")
         posted = {k: v for k, v in request.POST.items() if k not in ("submitted_on", "channel", "csrfmiddlewaretoken")}
         try:
@@ -63,10 +63,14 @@ def page(request: HttpRequest, draft: ProcedureDraft) -> HttpResponse:
             day = today
         channel = {"1": 1, "2": 2, "3": 3}.get(request.POST.get("channel", "2"), 2)
         context.update(submitted_on=day.isoformat(), channel=channel)
-        data = derive(definition, parse_post(schema, posted), day)
-        errors = [e.as_dict() for e in validate_form(schema, data)]
-        run = _dry_run(draft, data, day, channel)
-        run["errors"] = errors
+        rows_changed = row_action(schema, posted)
+        if rows_changed is not None:
+            posted = rows_changed  # a repeating group's "Add another" / "Remove": the form again, no dry run
+        else:
+            data = derive(definition, parse_post(schema, posted), day)
+            errors = [e.as_dict() for e in validate_form(schema, data)]
+            run = _dry_run(draft, data, day, channel)
+            run["errors"] = errors
     fields, summary = build_fields(schema, posted, run["errors"] if run else ())
     context.update(sections=_sections(definition, fields), summary=summary, run=run)
     return render(request, "authoring/preview.html", context, status=422 if run and run["errors"] else 200)

@@ -55,7 +55,8 @@ def _steps(d: dict) -> list:
 def _kind_labels() -> dict[str, str]:
     return {"text": _("Chữ (một dòng)"), "textarea": _("Đoạn văn"), "number": _("Số thập phân"),
             "integer": _("Số nguyên"), "date": _("Ngày"), "choice": _("Lựa chọn"), "yesno": _("Có/không"),
-            "address": _("Địa chỉ"), "person": _("Số định danh cá nhân"), "group": _("Nhóm lặp lại (sửa ở phần nâng cao)")}
+            "address": _("Địa chỉ"), "person": _("Số định danh cá nhân"), "rows": _("Nhóm lặp lại (danh sách các dòng)"),
+            "group": _("Nhóm lồng nhau (sửa ở phần nâng cao)")}
 
 
 class Records(Section):
@@ -150,12 +151,14 @@ class Records(Section):
         if not raw_step.isdigit() or int(raw_step) >= len(_steps(d)):
             raise BadPost  # the select offers the workflow's steps only
         kind = values.get(f"{p}_type", "text")
-        if kind not in RECORD_KINDS and kind != Fields.kind_of(prop if isinstance(prop, dict) else {}):
+        if kind not in RECORD_KINDS and kind != Fields.kind_of(prop):
             raise BadPost
+        if kind == Fields.kind_of(prop) and kind not in RECORD_KINDS:  # an address, a group…: kept as written
+            return ref, int(raw_step), values.get(f"{p}_key", "").strip(), prop, bool(values.get(f"{p}_required"))
         # The property written as the form's fields are (editor.Fields): the same kinds, options, limits, labels.
         as_field = {f"r0_{a}": values.get(f"{p}_{a}", "") for a in
                     ("key", "type", "title_vi", "title_en", "title_bn", "options", "minimum", "maximum", "max_length")}
-        key, prop = Fields().write_row(d, as_field, 0, (old_key, prop if isinstance(prop, dict) else {}))
+        key, prop = Fields().write_row(d, as_field, 0, (old_key, prop))
         return ref, int(raw_step), key, prop, bool(values.get(f"{p}_required"))
 
     def claims(self, path):

@@ -37,7 +37,14 @@ from motcua.units.scope import request_grants, units_for
 from motcua.vault import upload_checks
 from motcua.vault.prefill import log_reads, lookup
 from motcua.web import components
-from motcua.web.schema_form import SummaryError, build_fields, mark_derived, mark_prefilled, parse_post
+from motcua.web.schema_form import (
+    SummaryError,
+    build_fields,
+    mark_derived,
+    mark_prefilled,
+    parse_post,
+    row_action,
+)
 
 PAPER_PREFIX = "paper-"  # the "held on paper only" reason of a component
 APPLICANT_FIELDS = ("kind", "personal_id", "full_name", "passport", "nationality", "tax_code")
@@ -186,6 +193,10 @@ def intake(request: HttpRequest) -> HttpResponse:
     chosen, errors = _choose(request, request.POST, procedures)
     if chosen is None:
         return _start(request, procedures, errors, status=422)
+    rows_changed = row_action(chosen.procedure.current.form_schema, request.POST)
+    if rows_changed is not None:
+        # A repeating group's "Add another" / "Remove": the form again with what was typed, nothing registered.
+        return _form(request, chosen, posted=rows_changed)
     return _register(request, chosen)
 
 

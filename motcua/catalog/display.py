@@ -60,6 +60,47 @@ def option_text(value: object) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
+def is_group(prop: object) -> bool:
+    """A repeating group: an array of objects, one a row (household members, heirs, co-owners)."""
+    return isinstance(prop, Mapping) and prop.get("type") == "array" and isinstance(prop.get("items"), Mapping) \
+        and prop["items"].get("type") == "object" and isinstance(prop["items"].get("properties"), Mapping)
+
+
+def cells(prop: Mapping) -> dict:
+    """The sub-fields of a repeating group's rows, in the form's order."""
+    return {k: c for k, c in prop["items"]["properties"].items() if isinstance(c, Mapping)} if is_group(prop) else {}
+
+
+def row_title(prop: Mapping, number: int) -> str:
+    """A row's name: "Thành viên 2" (the rows' own title, `items.title`/`x-title`), else "Dòng 2"."""
+    item = prop.get("items") if isinstance(prop.get("items"), Mapping) else {}
+    title = localized({"vi": item["title"], **item.get("x-title", {})}) if item.get("title") else ""
+    return f"{title} {number}" if title else _("Dòng %(number)s") % {"number": number}
+
+
+class Table(str):
+    """A repeating group's answer: reads as one line where text is wanted, drawn as a table where a template can.
+
+    `headers` are the sub-fields' titles; `rows` their shown values, one list a row (`{% if value.rows %}`).
+    """
+
+    headers: list[str]
+    rows: list[list[str]]
+
+    def __new__(cls, headers: list[str], rows: list[list[str]]) -> Table:
+        text = "; ".join(f"{n}. " + ", ".join(v for v in row if v) for n, row in enumerate(rows, start=1))
+        made = super().__new__(cls, text)
+        made.headers, made.rows = headers, rows
+        return made
+
+
+def group_table(prop: Mapping, value: list) -> Table:
+    columns = cells(prop)
+    rows = [[display_value(c, row.get(k)) if isinstance(row, Mapping) and k in row else "" for k, c in columns.items()]
+            for row in value]
+    return Table([field_label(k, c) for k, c in columns.items()], rows)
+
+
 def display_value(prop: Mapping, value: object) -> str:
     """An answer as a person reads it; an unknown option or a bad date stays as given."""
     if has_options(prop):
@@ -74,6 +115,8 @@ def display_value(prop: Mapping, value: object) -> str:
             return format_date(date.fromisoformat(value))
         except ValueError:
             return value
+    if isinstance(value, list) and is_group(prop):
+        return group_table(prop, value)
     if isinstance(value, list):
         item = prop.get("items", {})
         return ", ".join(display_value(item if isinstance(item, Mapping) else {}, v) for v in value)

@@ -7,7 +7,7 @@
           label: {vi: …, en: …}
         - amount: 200000          # a rule without `when` always holds
       extras:                     # every extra whose `when` holds is added
-        - per: pages              # an integer form field
+        - per: pages              # an integer form field, or a repeating group (its number of rows)
           above: 2                # count only the units beyond the first two
           amount: 1000
       cap: 200000                 # rules + extras come to at most this...
@@ -29,6 +29,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from motcua.catalog.display import is_group
 from motcua.lib.conditions import evaluate, fields_of
 
 TABLE_KEYS = ("rules", "extras", "cap", "cap_label", "times")
@@ -123,8 +124,7 @@ def _table_lines(table: Mapping[str, Any], data: Mapping[str, Any], context: Map
             continue
         units = 1
         if "per" in extra:
-            raw = data.get(extra["per"], 0)
-            units = max(0, (raw if isinstance(raw, int) else 0) - int(extra.get("above", 0)))
+            units = max(0, count(data.get(extra["per"]), 0) - int(extra.get("above", 0)))
         if units:
             lines.append(line(extra.get("id", f"extras/{index}"), extra.get("label", {}), units * int(extra["amount"])))
     subtotal = sum(x.amount for x in lines)
@@ -132,10 +132,21 @@ def _table_lines(table: Mapping[str, Any], data: Mapping[str, Any], context: Map
         # A line of its own, so the receipt shows both the tariff and the legal maximum.
         lines.append(line("cap", table.get("cap_label", {}), int(table["cap"]) - subtotal))
     if "times" in table:
-        raw = data.get(table["times"], 1)
-        times = max(0, raw) if isinstance(raw, int) and not isinstance(raw, bool) else 1
+        times = max(0, count(data.get(table["times"], 1), 1))
         lines = [line(x.rule, x.label, x.amount * times) for x in lines]
     return lines
+
+
+def count(raw: object, default: int) -> int:
+    """An integer answer, or the number of rows of a repeating group (household members); else `default`."""
+    if isinstance(raw, list):
+        return len(raw)
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else default
+
+
+def countable(prop: Mapping[str, Any]) -> bool:
+    """What `per` and `times` may read: an integer field, or a repeating group (counted by its rows)."""
+    return prop.get("type") == "integer" or is_group(prop)
 
 
 def standard_amount(fees: Mapping[str, Any] | None) -> int:
@@ -207,15 +218,15 @@ def _table_problems(table: Mapping[str, Any], props: Mapping[str, Any], path: tu
             yield from _fields((*path, kind, i, "when"), set(fields_of(part.get("when"))), props)
             if "per" in part:
                 yield from _fields((*path, kind, i, "per"), {part["per"]}, props)
-                if part["per"] in props and props[part["per"]].get("type") != "integer":
-                    yield (*path, kind, i, "per"), _("'per' phải là một trường số nguyên; %(name)s không phải") % {"name": repr(part["per"])}
+                if part["per"] in props and not countable(props[part["per"]]):
+                    yield (*path, kind, i, "per"), _("'per' phải là một trường số nguyên hoặc một nhóm lặp lại; %(name)s không phải") % {"name": repr(part["per"])}
     rules = table.get("rules", [])
     if rules and not any("when" not in r for r in rules):
         yield (*path, "rules"), _("các quy tắc lệ phí cần một quy tắc không có 'when' (mức thu chuẩn)")
     if "times" in table:
         yield from _fields((*path, "times"), {table["times"]}, props)
-        if table["times"] in props and props[table["times"]].get("type") != "integer":
-            yield (*path, "times"), _("'times' phải là một trường số nguyên; %(name)s không phải") % {"name": repr(table["times"])}
+        if table["times"] in props and not countable(props[table["times"]]):
+            yield (*path, "times"), _("'times' phải là một trường số nguyên hoặc một nhóm lặp lại; %(name)s không phải") % {"name": repr(table["times"])}
 
 
 def _overlaps(entries: list) -> Iterator[tuple[tuple, str]]:

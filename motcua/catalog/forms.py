@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from motcua.catalog.display import cells, field_label, is_group, row_title
 from motcua.catalog.models import localized
 from motcua.lib.errors import Invalid
 
@@ -28,6 +29,21 @@ def _field_title(schema: dict, field: str) -> str:
     return localized({"vi": prop.get("title", field), **prop.get("x-title", {})})
 
 
+def _title_at(schema: dict, path: list[str], name: str | None = None) -> str:
+    """The title of the field at `path` (+ `name`): a repeating group's cell says its row ("Họ tên (Thành viên 2)")."""
+    parts = [*path, name] if name is not None else list(path)
+    if not parts:
+        return _("dữ liệu biểu mẫu")
+    prop = schema.get("properties", {}).get(parts[0], {})
+    if len(parts) > 1 and is_group(prop) and parts[1].isdigit():
+        row = row_title(prop, int(parts[1]) + 1)
+        if len(parts) > 2:
+            cell = parts[2]
+            return _("%(cell)s (%(row)s)") % {"cell": field_label(cell, cells(prop).get(cell, {})), "row": row}
+        return _("%(row)s của “%(field)s”") % {"row": row, "field": _field_title(schema, parts[0])}
+    return _field_title(schema, parts[0])
+
+
 def _required(error: ValidationError, schema: dict) -> list[FieldError]:
     """One error per missing field of a `required` keyword.
 
@@ -40,7 +56,7 @@ def _required(error: ValidationError, schema: dict) -> list[FieldError]:
     return [
         FieldError(
             ".".join([*path, name]), "required",
-            _("Trường “%(field)s” là bắt buộc.") % {"field": _field_title(schema, name)},
+            _("Trường “%(field)s” là bắt buộc.") % {"field": _title_at(schema, path, name)},
         )
         for name in error.validator_value
         if name not in instance
@@ -51,7 +67,13 @@ def _message(error: ValidationError, schema: dict) -> FieldError:
     path = [str(p) for p in error.absolute_path]
     kind = error.validator
     field = ".".join(path) or "(data)"
-    title = _field_title(schema, path[0]) if path else _("dữ liệu biểu mẫu")
+    title = _title_at(schema, path)
+    if kind in ("minItems", "maxItems"):
+        template = (_("“%(field)s” cần ít nhất %(limit)s dòng.") if kind == "minItems"
+                    else _("“%(field)s” có nhiều nhất %(limit)s dòng."))
+        return FieldError(field, kind, template % {"field": title, "limit": error.validator_value})
+    if kind == "additionalProperties" and len(path) == 2:
+        return FieldError(field, kind, _("%(row)s có ô không được khai báo.") % {"row": title})
     messages = {
         "type": _("“%(field)s” có kiểu dữ liệu không đúng."),
         "enum": _("“%(field)s” phải là một trong các giá trị cho phép."),
@@ -103,6 +125,18 @@ def check_declared(schema: dict, data: object) -> None:
     unknown = sorted(str(k) for k in data if k not in fields)
     if unknown:
         raise Invalid(_("Biểu mẫu có trường không được khai báo."), code="unknown_fields", fields=unknown[:50])
+    for name, prop in schema.get("properties", {}).items():
+        # A repeating group's rows hold only its declared cells (whatever `additionalProperties` says).
+        rows = data.get(name)
+        if not is_group(prop) or not isinstance(rows, list):
+            continue
+        for i, row in enumerate(rows):
+            extra = sorted(str(k) for k in row if k not in cells(prop)) if isinstance(row, dict) else []
+            if extra:
+                raise Invalid(
+                    _("%(row)s có ô không được khai báo.") % {"row": _title_at(schema, [name, str(i)])},
+                    code="unknown_fields", fields=[f"{name}.{i}.{k}" for k in extra][:50],
+                )
     size = len(json.dumps(data, ensure_ascii=False, default=str).encode("utf-8"))
     if size > MAX_DATA_BYTES:
         raise Invalid(

@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from motcua.catalog import decisions, timing, vocab, who
+from motcua.catalog.fees import countable
 from motcua.catalog.fees import problems as fee_problems
 from motcua.catalog.models import Procedure
 from motcua.catalog.timing import longest_chain
@@ -149,6 +150,7 @@ def _meaning(d: dict, v: vocab.Vocabulary) -> Iterator[Problem]:
             yield _unknown(("programmes", i), _("chương trình %(value)s không có; các chương trình có: %(known)s"), programme, v.programmes)
 
     yield from _choice_titles(props, ("form", "properties"))
+    yield from _groups(props, d.get("form_ui", {}))
     yield from _fees(d.get("fees"), props)
     yield from _components(d.get("components", []), fields, v)
     yield from _form_ui(d.get("form_ui", {}), fields, v)
@@ -188,6 +190,46 @@ def _choice_titles(props: dict, path: tuple) -> Iterator[Problem]:
             yield from _choice_titles(items["properties"], (*path, name, "items", "properties"))
 
 
+# The most rows a repeating group may take (its `maxItems`): a page of a form, not a spreadsheet.
+MAX_ROWS = 50
+CELL_TYPES = ("string", "number", "integer", "boolean")
+
+
+def _groups(props: dict, ui: dict) -> Iterator[Problem]:
+    """Repeating groups (`type: array` of objects): bounded rows, flat cells, names a post can carry."""
+    for name, prop in props.items():
+        if not isinstance(prop, dict) or prop.get("type") != "array":
+            continue
+        path = ("form", "properties", name)
+        items = prop.get("items")
+        if not (isinstance(items, dict) and items.get("type") == "object" and isinstance(items.get("properties"), dict)
+                and items["properties"]):
+            yield Problem((*path, "items"), _("một nhóm lặp lại cần 'items' là một đối tượng (type: object) có 'properties' (các ô của mỗi dòng)"))
+            continue
+        if "-" in name:
+            yield Problem(path, _("tên của nhóm lặp lại không được có dấu gạch ngang: %(name)s") % {"name": repr(name)})
+        maximum, minimum = prop.get("maxItems"), prop.get("minItems", 0)
+        if not isinstance(maximum, int) or isinstance(maximum, bool) or not 1 <= maximum <= MAX_ROWS:
+            yield Problem((*path, "maxItems"), _("nhóm lặp lại cần 'maxItems' từ 1 đến %(max)d") % {"max": MAX_ROWS})
+        elif isinstance(minimum, int) and minimum > maximum:
+            yield Problem((*path, "minItems"), _("'minItems' (%(min)s) lớn hơn 'maxItems' (%(max)s)") % {"min": minimum, "max": maximum})
+        for cell, cell_prop in items["properties"].items():
+            cell_path = (*path, "items", "properties", cell)
+            kind = cell_prop.get("type") if isinstance(cell_prop, dict) else None
+            if kind in ("array", "object"):
+                yield Problem(cell_path, _("một nhóm lặp lại không chứa nhóm khác: ô %(name)s phải là chữ, số, ngày, lựa chọn hoặc có/không") % {"name": repr(cell)})
+            elif kind not in CELL_TYPES:
+                yield Problem(cell_path, _("ô %(name)s cần 'type' là một trong: %(known)s") % {"name": repr(cell), "known": ", ".join(CELL_TYPES)})
+            if "-" in cell:
+                yield Problem(cell_path, _("tên ô không được có dấu gạch ngang: %(name)s") % {"name": repr(cell)})
+        for i, cell in enumerate(items.get("required", [])):
+            if cell not in items["properties"]:
+                yield Problem((*path, "items", "required", i), _("ô bắt buộc %(name)s không có trong dòng") % {"name": repr(cell)})
+        for key in ("prefill", "derived", "widgets"):
+            if name in (ui.get(key) or {}):
+                yield Problem(("form_ui", key, name), _("một nhóm lặp lại không được điền sẵn, tính tự động hay đổi kiểu nhập"))
+
+
 def _unknown(path: tuple, message: str, value: object, values: Iterable[str]) -> Problem:
     """A name that is not in its vocabulary, with the names that are."""
     return Problem(path, message % {"value": repr(value), "known": vocab.known(values)})
@@ -211,6 +253,11 @@ def _attribute(path: tuple, registry: str, attribute: str, v: vocab.Vocabulary) 
 
 def _unknown_fields(names: set[str], fields: set[str], path: tuple, what: str) -> Iterator[Problem]:
     for name in sorted(names - fields - CONTEXT_FIELDS):
+        if name.split(".")[0] in fields:
+            # `members.relationship`: a condition counts a group's rows by its name; it never reads a cell.
+            yield Problem(path, _("%(what)s đọc ô %(name)s trong các dòng của một nhóm lặp lại; chỉ đọc được cả nhóm (số dòng), theo tên %(group)s")
+                          % {"what": what, "name": repr(name), "group": repr(name.split(".")[0])})
+            continue
         yield Problem(path, _("%(what)s đọc trường %(name)s, biểu mẫu không có trường này") % {"what": what, "name": repr(name)})
 
 
@@ -231,13 +278,13 @@ def _fees(fees: dict | None, props: dict) -> Iterator[Problem]:
         yield Problem(("fees", "rules"), _("các quy tắc lệ phí cần một quy tắc không có 'when' (mức thu chuẩn)"))
     for i, extra in enumerate(fees.get("extras", [])):
         per = extra.get("per")
-        if per in props and props[per].get("type") != "integer":
-            yield Problem(("fees", "extras", i, "per"), _("'per' phải là một trường số nguyên; %(name)s không phải") % {"name": repr(per)})
+        if per in props and not countable(props[per]):
+            yield Problem(("fees", "extras", i, "per"), _("'per' phải là một trường số nguyên hoặc một nhóm lặp lại; %(name)s không phải") % {"name": repr(per)})
     if "times" in fees:
         times = fees["times"]
         yield from _unknown_fields({times}, set(props), ("fees", "times"), _("quy tắc lệ phí"))
-        if times in props and props[times].get("type") != "integer":
-            yield Problem(("fees", "times"), _("'times' phải là một trường số nguyên; %(name)s không phải") % {"name": repr(times)})
+        if times in props and not countable(props[times]):
+            yield Problem(("fees", "times"), _("'times' phải là một trường số nguyên hoặc một nhóm lặp lại; %(name)s không phải") % {"name": repr(times)})
 
 
 def _components(components: list, fields: set[str], v: vocab.Vocabulary) -> Iterator[Problem]:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from motcua.catalog import timing, who
 from motcua.dossiers import deadlines
 from motcua.dossiers.models import Dossier, OutsideRequest, Task, TaskStatus
+from motcua.lib.compiled import bulk_insert, update
 from motcua.lib.conditions import evaluate
 from motcua.lib.errors import Invalid
 from motcua.units.models import Role, Unit, UnitKind
@@ -79,7 +80,7 @@ def create_tasks(dossier: Dossier, now: datetime) -> list[Task]:
     _open_ready(tasks, now)
     for task in tasks:
         task.elsewhere = task.unit_id != dossier.unit_id
-    Task.objects.bulk_create(tasks)
+    bulk_insert(tasks)  # Task.objects.bulk_create(tasks), the INSERT compiled once per number of steps (lib/compiled.py)
     return tasks
 
 
@@ -151,7 +152,7 @@ def open_ready(dossier: Dossier, now: datetime, known: list[Task] | None = None)
     tasks = known if known is not None else list(dossier.tasks.select_related("unit"))
     opened = _open_ready(tasks, now)
     for task in opened:
-        task.save(update_fields=["status", "opened_at", "due_at"])
+        update(task, ["status", "opened_at", "due_at"])  # the UPDATE compiled once (lib/compiled.py)
     _start_outside(dossier, opened, now)
     return opened
 
@@ -186,7 +187,7 @@ def complete(task: Task, actor, now: datetime, known: list[Task] | None = None) 
     if task.assignee_id is None:
         task.assignee = actor
         task.claimed_at = now
-    task.save(update_fields=["status", "done_at", "done_by", "assignee", "claimed_at"])
+    update(task, ["status", "done_at", "done_by", "assignee", "claimed_at"])
     return open_ready(task.dossier, now, known)
 
 

@@ -7,15 +7,25 @@ writes the same rows with SQL over every pending dossier at once:
 1. the working-time clock as an array — `before[i]`, the working days in [2000-01-01, day i), from
    `clock.WorkClock` itself — so a moment's clock value is two array reads and a clamp
    (`_clock`): the same arithmetic as `WorkClock.at`, office day 08:00–17:00 local;
-2. the pending finished dossiers (those without a trace) with their clock values, into a temporary
+2. the pending finished dossiers (those without a trace) with their clock values, into a phase
    table; their supplement rounds as two arrays per dossier (the applicant's spans, taken out of
    every duration: `_net`, as `Pauses.net`);
-3. their done steps with the three durations (opened → done, → taken, → end); the "between
-   agencies" test (a step after a step of another unit) only for the dossiers whose steps are at
-   more than one unit;
-4. `StepTime` from them, and `DossierTrace` with the path (`string_agg` in the order the steps were
-   done), the step that overran most (`DISTINCT ON`), the waits for payment (`lead()` over the
-   dossier's events into and out of status 6).
+3. their done steps with the three durations (opened → done, → taken, → end), as the StepTime rows
+   will be written; the "between agencies" test (a step after a step of another unit) only for the
+   dossiers whose steps are at more than one unit;
+4. `StepTime` copied from them, and `DossierTrace` with the path (`string_agg` in the order the
+   steps were done), the step that overran most (`DISTINCT ON`), the waits for payment (`lead()`
+   over the dossier's events into and out of status 6);
+5. the monthly rollups (`rollup.source`) read from those phase tables.
+
+The phases are `CREATE UNLOGGED TABLE … AS` into regular tables named after the backend, dropped
+before the commit: PostgreSQL may run such a statement's query with parallel workers (never an
+INSERT's, never over a temporary table). Where the expressions are parallel-safe it does: the
+dossiers, the multi-unit test and the steps of the dossiers without supplement rounds (most); the
+steps of those with rounds take a correlated subquery (the spans), which keeps them in one process.
+A role that may not create tables in the schema (docs/operations.md keeps the workers' role to
+rows) gets temporary tables instead: the same rows, in one process. Measured at 1 million dossiers
+in docs/monitoring.md ("Scale").
 
 Only the dossiers of units on the country's default working calendar are built here (a unit with
 calendar overrides has its own clock): `build()` then traces whatever is left, in Python. On
@@ -73,28 +83,40 @@ def _fixed_offset(tz: str) -> int | None:
     return _FIXED[tz]
 
 
-def _clock(column: str) -> str:
+def _local(column: str) -> str:
+    """SQL for the local time of a moment, as `_clock` reads it: seconds since the epoch with a fixed offset,
+    else a local timestamp (AT TIME ZONE)."""
+    offset = _fixed_offset(settings.TIME_ZONE)
+    return f"(date_part('epoch', {column}) + {offset})" if offset is not None else f"({column} AT TIME ZONE c.tz)"
+
+
+def _clock(column: str, local: str | None = None) -> str:
     """SQL for WorkClock.at(column): `c.b` is the array of working days before each day (1-based: b[i+1] = before[i]).
 
     With a fixed offset the local time is float arithmetic on the epoch (no time-zone lookup per
-    value: millions of rows, three moments each); else AT TIME ZONE.
+    value: millions of rows, three moments each); else AT TIME ZONE. `local`: a column holding
+    `_local(column)` already — the expression below reads it five times, and PostgreSQL would compute
+    it five times (1 M dossiers' steps: 2.4 s of CPU instead of 4 for their two moments).
     """
-    offset = _fixed_offset(settings.TIME_ZONE)
-    if offset is not None:
-        local = f"(date_part('epoch', {column}) + {offset})"
+    local = local or _local(column)
+    if _fixed_offset(settings.TIME_ZONE) is not None:
         day = f"floor({local} / 86400)"
         i = f"GREATEST(0, {day} - {(BASE - date(1970, 1, 1)).days})::int"
         fraction = f"(({local} - {day} * 86400 - 28800) / 32400.0)"
     else:
-        local = f"({column} AT TIME ZONE c.tz)"
         i = f"GREATEST(0, {local}::date - DATE '{BASE.isoformat()}')"
         fraction = f"(EXTRACT(EPOCH FROM ({local} - ({local}::date + TIME '08:00'))) / 32400.0)"
     return (f"(c.b[{i} + 1] + CASE WHEN c.b[{i} + 2] > c.b[{i} + 1] THEN LEAST(GREATEST({fraction}, 0), 1) "
             f"ELSE 0 END)")
 
 
-def _net(a: str, b: str) -> str:
-    """SQL for Pauses.net between clock values a and b: b − a without the applicant's spans (p.ps, p.qs)."""
+def _net(a: str, b: str, paused: bool = True) -> str:
+    """SQL for Pauses.net between clock values a and b: b − a without the applicant's spans (p.ps, p.qs).
+
+    `paused=False`: for rows of dossiers without supplement rounds — no subquery, so that the expression is
+    parallel-safe (a correlated subquery keeps a plan's node in the leader)."""
+    if not paused:
+        return f"(CASE WHEN {b} <= {a} THEN 0.0 ELSE {b} - {a} END)"
     overlap = f"(SELECT COALESCE(sum(GREATEST(0, LEAST({b}, q) - GREATEST({a}, s))), 0) FROM unnest(p.ps, p.qs) u(s, q))"
     return (f"(CASE WHEN {b} <= {a} THEN 0.0 WHEN p.ps IS NULL THEN {b} - {a} "
             f"ELSE GREATEST(0.0, {b} - {a} - {overlap}) END)")
@@ -181,6 +203,10 @@ def build_all(rebuild: bool = False, recent: bool = False) -> Timing:
     return Timing(dossiers + rest, steps, time.perf_counter() - started, rest, phases)
 
 
+WORK_MEM = "256MB"  # per sort or hash of the build (each parallel worker has its own)
+FORCE_TEMP = False  # the phases in temporary tables whatever the role may do (a test sets it)
+
+
 def _sql(rebuild: bool, phases: dict[str, float], recent: bool = False) -> tuple[int, int]:
     d, t, s, e = (Dossier._meta.db_table, Task._meta.db_table, SupplementRequest._meta.db_table,
                   DossierEvent._meta.db_table)
@@ -197,23 +223,36 @@ def _sql(rebuild: bool, phases: dict[str, float], recent: bool = False) -> tuple
         mark[0] = now
 
     with connection.cursor() as cur:
-        cur.execute("SET LOCAL work_mem = '256MB'")
-        # Dropped at the commit, and here: a second build in the same transaction starts afresh.
-        cur.execute("DROP TABLE IF EXISTS ins_d, ins_p, ins_t")
+        cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        # What a row costs to pass from a parallel worker to the leader, as the planner reckons it: at the default
+        # (0.1) the steps' statement ran in one process; at 0.01 in three, 2.7 s less of the leader's CPU at 1 M.
+        cur.execute("SET LOCAL parallel_tuple_cost = 0.01")
+        # The phases go into UNLOGGED regular tables, not temporary ones: PostgreSQL never scans a temporary
+        # table in parallel, and a CREATE TABLE … AS (unlike an INSERT) may run its query with parallel workers.
+        # Named after this backend (two builds at once do not meet), created and dropped in this transaction:
+        # a rollback or a crash leaves none behind.
+        cur.execute("SELECT pg_backend_pid(), has_schema_privilege(current_schema(), 'CREATE')")
+        pid, may_create = cur.fetchone()
+        # A role that may not create tables in the schema (the web and workers' role may be kept to reading and
+        # writing rows, docs/operations.md) builds in temporary tables, in one process, as before.
+        table = "UNLOGGED" if may_create and not FORCE_TEMP else "TEMP"
+        D, P, S, H, T, X = (f"insights_build_{k}_{pid}"
+                            for k in ("dossiers", "pauses", "several", "handed", "steps", "traces"))
+        cur.execute(f"DROP TABLE IF EXISTS {D}, {P}, {S}, {H}, {T}, {X}")
         # 1. The pending dossiers, with the clock values of their receipt and end.
         unit_filter = "AND d.unit_id = ANY(%s)" if units is not None else ""
         pending = "" if rebuild else f'AND NOT EXISTS (SELECT 1 FROM "{trace}" x WHERE x.dossier_id = d.id)'
         watermark = []
         if recent and not rebuild:
             # The latest month with rollups (an index's first row), from its first day less the slack: the
-            # dossiers finished since, found by the index on finished_at (migration insights/0006).
+            # dossiers finished since, found by the index on finished_at (migration dossiers/0017).
             cur.execute(f'SELECT max(month) FROM "{Rollup._meta.db_table}"')
             last = cur.fetchone()[0]
             if last is not None:  # none traced yet (or emptied after a crash): every dossier
                 pending += " AND d.finished_at >= %s"
                 watermark = [datetime.combine(last, clock_time.min, tzinfo=zone()) - timedelta(hours=SLACK_HOURS)]
         cur.execute(
-            f"""CREATE TEMP TABLE ins_d ON COMMIT DROP AS
+            f"""CREATE {table} TABLE {D} AS
             SELECT d.id, d.procedure_id, d.unit_id, d.finished_at AS end_at, d.legal_due_at,
                    COALESCE(d.finished_at > d.legal_due_at, false) AS late,
                    {_clock('d.received_at')} AS r, {_clock('d.finished_at')} AS e,
@@ -223,100 +262,137 @@ def _sql(rebuild: bool, phases: dict[str, float], recent: bool = False) -> tuple
             {unit_filter} {pending}""",
             [*params_c, list(FINISHED), *([units] if units is not None else []), *watermark],
         )
-        cur.execute("ALTER TABLE ins_d ADD PRIMARY KEY (id)")
+        cur.execute(f"ALTER TABLE {D} ADD PRIMARY KEY (id)")
+        cur.execute(f"ANALYZE {D}")
         done("pending dossiers")
         # 2. The applicant's spans (a round unanswered at the end counts to the end), as arrays per dossier.
         cur.execute(
-            f"""CREATE TEMP TABLE ins_p ON COMMIT DROP AS
+            f"""CREATE {table} TABLE {P} AS
             SELECT s.dossier_id, array_agg({_clock('s.requested_at')} ORDER BY s.number, s.id) AS ps,
                    array_agg({_clock('COALESCE(s.answered_at, d.end_at)')} ORDER BY s.number, s.id) AS qs
-            FROM "{s}" s JOIN ins_d d ON d.id = s.dossier_id, {clock_cte}
+            FROM "{s}" s JOIN {D} d ON d.id = s.dossier_id, {clock_cte}
             WHERE COALESCE(s.answered_at, d.end_at) > s.requested_at
             GROUP BY s.dossier_id""",
             params_c,
         )
-        cur.execute("ALTER TABLE ins_p ADD PRIMARY KEY (dossier_id)")
-        cur.execute("ANALYZE ins_d")
-        cur.execute("ANALYZE ins_p")
+        cur.execute(f"ALTER TABLE {P} ADD PRIMARY KEY (dossier_id)")
+        cur.execute(f"ANALYZE {P}")
         done("supplement rounds")
-        # 3. Their done steps, with the three durations (unrounded) and whether a step came after another unit's.
+        # 3. Their done steps: the StepTime rows as they will be written (rounded; the dossier's columns copied,
+        # so that the insert below is a plain copy), with the unrounded days and wait the traces add up.
+        # The dossiers with steps at more than one unit (few): only their steps may have been handed over from
+        # another unit; those that were, in a table of their own (the test is a correlated subquery).
         cur.execute(
-            f"""CREATE TEMP TABLE ins_t ON COMMIT DROP AS
-            WITH several AS (  -- the dossiers with steps at more than one unit (few): only theirs may be handed over
-                SELECT t.dossier_id FROM "{t}" t JOIN ins_d d ON d.id = t.dossier_id
-                GROUP BY t.dossier_id HAVING min(t.unit_id) <> max(t.unit_id)
-            ), steps AS (
-                SELECT t.id, t.dossier_id, t.step, t.unit_id, t.days, t.after, t.status, t.opened_at, t.done_at,
-                       t.claimed_at, t.dossier_id IN (SELECT dossier_id FROM several) AS several
-                FROM "{t}" t JOIN ins_d d ON d.id = t.dossier_id
-            ), timed AS (
-                SELECT x.*, {_clock('x.opened_at')} AS o, {_clock('x.done_at')} AS dn,
-                       {_clock('COALESCE(x.claimed_at, x.done_at)')} AS cl,
-                       CASE WHEN x.several THEN EXISTS (
-                           SELECT 1 FROM jsonb_array_elements_text(x.after) b(step)
-                           JOIN "{t}" y ON y.dossier_id = x.dossier_id AND y.step = b.step
-                           WHERE y.unit_id <> x.unit_id) ELSE false END AS transferred
-                FROM steps x, {clock_cte}
-                WHERE x.status = 'done' AND x.opened_at IS NOT NULL AND x.done_at IS NOT NULL
-                OFFSET 0  -- a fence: each clock value computed once per row, not once per use below
-            )
-            SELECT m.id, m.dossier_id, m.step, m.unit_id, m.days AS allowed, m.done_at,
-                   {_net('m.o', 'm.dn')} AS days, {_net('m.o', 'd.e')} AS to_end,
-                   CASE WHEN m.transferred THEN LEAST({_net('m.o', 'm.dn')}, {_net('m.o', 'm.cl')}) ELSE 0.0 END AS waiting
-            FROM timed m JOIN ins_d d ON d.id = m.dossier_id LEFT JOIN ins_p p ON p.dossier_id = m.dossier_id""",
-            params_c,
-        )
+            f"""CREATE {table} TABLE {S} AS
+            SELECT t.dossier_id FROM "{t}" t JOIN {D} d ON d.id = t.dossier_id
+            GROUP BY t.dossier_id HAVING min(t.unit_id) <> max(t.unit_id)""")
+        cur.execute(f"ANALYZE {S}")
+        cur.execute(
+            f"""CREATE {table} TABLE {H} AS
+            SELECT x.id FROM {S} s JOIN "{t}" x ON x.dossier_id = s.dossier_id
+            WHERE x.status = 'done' AND EXISTS (
+                SELECT 1 FROM jsonb_array_elements_text(x.after) b(step)
+                JOIN "{t}" y ON y.dossier_id = x.dossier_id AND y.step = b.step WHERE y.unit_id <> x.unit_id)""")
+        cur.execute(f"ALTER TABLE {H} ADD PRIMARY KEY (id)")
+        cur.execute(f"ANALYZE {H}")
+        # Twice: the steps of the dossiers without supplement rounds (most) with expressions alone, which the
+        # planner may run in parallel workers; then those with rounds, their spans taken out by a subquery.
+        for paused in (False, True):
+            with_rounds = (f"JOIN {P} p ON p.dossier_id = t.dossier_id" if paused else
+                           f"LEFT JOIN {P} p ON p.dossier_id = t.dossier_id")
+            only = "" if paused else "AND p.dossier_id IS NULL"
+            select = f"""
+            SELECT id AS task_id, dossier_id, procedure_id, dossier_unit_id, unit_id, step, end_at AS ended_at,
+                   ended_on, {_round('raw_days')} AS days, allowed, {_round('raw_waiting')} AS waiting,
+                   {_round('raw_to_end')} AS to_end, late, done_at, raw_days, raw_waiting
+            FROM (
+                SELECT p.*, {_net('p.o', 'p.dn', paused)} AS raw_days, {_net('p.o', 'p.e', paused)} AS raw_to_end,
+                       CASE WHEN p.transferred THEN LEAST({_net('p.o', 'p.dn', paused)},
+                                                          {_net('p.o', _clock('COALESCE(p.claimed_at, p.done_at)'),
+                                                                paused)})
+                            ELSE 0.0 END AS raw_waiting
+                FROM (
+                    SELECT q.*, {_clock('', 'q.lo')} AS o, {_clock('', 'q.ld')} AS dn
+                    FROM (
+                        SELECT t.id, t.dossier_id, t.step, t.unit_id, t.days::float8 AS allowed, t.done_at,
+                               t.claimed_at, d.procedure_id, d.unit_id AS dossier_unit_id, d.end_at, d.ended_on,
+                               d.late, d.e, h.id IS NOT NULL AS transferred, {_local('t.opened_at')} AS lo,
+                               {_local('t.done_at')} AS ld {', p.ps, p.qs' if paused else ''}
+                        FROM "{t}" t JOIN {D} d ON d.id = t.dossier_id {with_rounds}
+                             LEFT JOIN {H} h ON h.id = t.id, {clock_cte}
+                        WHERE t.status = 'done' AND t.opened_at IS NOT NULL AND t.done_at IS NOT NULL {only}
+                        OFFSET 0  -- fences: each local time, then each clock value, computed once per row
+                    ) q, {clock_cte}
+                    OFFSET 0
+                ) p, {clock_cte}
+                OFFSET 0
+            ) r"""
+            cur.execute(f"INSERT INTO {T} {select}" if paused else f"CREATE {table} TABLE {T} AS {select}",
+                        [*params_c, *params_c, *params_c])
+        cur.execute(f"ANALYZE {T}")
         done("done steps timed")
         cur.execute(
             f"""INSERT INTO "{step}" (dossier_id, procedure_id, dossier_unit_id, unit_id, step, ended_at, ended_on,
                                       days, allowed, waiting, to_end, late)
-            SELECT m.dossier_id, d.procedure_id, d.unit_id, m.unit_id, m.step, d.end_at, d.ended_on,
-                   {_round('m.days')}, m.allowed, {_round('m.waiting')}, {_round('m.to_end')}, d.late
-            FROM ins_t m JOIN ins_d d ON d.id = m.dossier_id"""
+            SELECT dossier_id, procedure_id, dossier_unit_id, unit_id, step, ended_at, ended_on,
+                   days, allowed, waiting, to_end, late FROM {T}"""
         )
         steps = cur.rowcount
         done("StepTime insert")
-        # 4. The traces: path, worst overrun of a late dossier, the waits.
+        # 4. The traces: path, worst overrun of a late dossier, the waits; as they will be written.
         cur.execute(
-            f"""INSERT INTO "{trace}" (dossier_id, procedure_id, unit_id, ended_at, ended_on, late, total_days,
-                                       applicant_days, payment_days, transfer_days, path, late_step, late_unit_id)
+            f"""CREATE {table} TABLE {X} AS
             WITH agg AS (
-                SELECT dossier_id, string_agg(step, ' → ' ORDER BY done_at, id) AS path, sum(waiting) AS transfer
-                FROM ins_t GROUP BY dossier_id
+                SELECT dossier_id, string_agg(step, ' → ' ORDER BY done_at, task_id) AS path, sum(raw_waiting) AS transfer
+                FROM {T} GROUP BY dossier_id
             ), worst AS (
-                SELECT DISTINCT ON (m.dossier_id) m.dossier_id, m.step, m.unit_id
-                FROM ins_t m JOIN ins_d d ON d.id = m.dossier_id
-                WHERE d.late AND m.days - m.allowed > 0
-                ORDER BY m.dossier_id, m.days - m.allowed DESC, m.done_at, m.id
+                SELECT DISTINCT ON (dossier_id) dossier_id, step, unit_id
+                FROM {T} WHERE late AND raw_days - allowed > 0
+                ORDER BY dossier_id, raw_days - allowed DESC, done_at, task_id
             ), moves AS (
                 SELECT v.dossier_id, v.at, v.from_status, v.to_status,
                        lead(v.from_status) OVER w AS next_from, lead(v.to_status) OVER w AS next_to,
                        lead(v.at) OVER w AS next_at
-                FROM "{e}" v JOIN ins_d d ON d.id = v.dossier_id
+                FROM "{e}" v JOIN {D} d ON d.id = v.dossier_id
                 WHERE (v.to_status = %s OR v.from_status = %s) AND v.from_status IS DISTINCT FROM v.to_status
                 WINDOW w AS (PARTITION BY v.dossier_id ORDER BY v.id)
             ), paid AS (
                 SELECT mv.dossier_id, sum(GREATEST(0,
                            {_clock("CASE WHEN mv.next_from = 6 AND mv.next_to <> 6 THEN mv.next_at ELSE d.end_at END")}
                            - {_clock('mv.at')})) AS days
-                FROM moves mv JOIN ins_d d ON d.id = mv.dossier_id, {clock_cte}
+                FROM moves mv JOIN {D} d ON d.id = mv.dossier_id, {clock_cte}
                 WHERE mv.to_status = %s
                 GROUP BY mv.dossier_id
             )
-            SELECT d.id, d.procedure_id, d.unit_id, d.end_at, d.ended_on, d.late, round({_net('d.r', 'd.e')}::numeric, 4),
-                   round(COALESCE((SELECT sum(q - s) FROM unnest(p.ps, p.qs) u(s, q)), 0)::numeric, 4),
-                   round(COALESCE(paid.days, 0)::numeric, 4), round(COALESCE(agg.transfer, 0)::numeric, 4),
-                   CASE WHEN length(COALESCE(agg.path, '')) > %s THEN left(agg.path, %s) || '…' ELSE COALESCE(agg.path, '') END,
-                   COALESCE(worst.step, ''), worst.unit_id
-            FROM ins_d d LEFT JOIN ins_p p ON p.dossier_id = d.id LEFT JOIN agg ON agg.dossier_id = d.id
+            SELECT d.id AS dossier_id, d.procedure_id, d.unit_id, d.end_at AS ended_at, d.ended_on, d.late,
+                   round({_net('d.r', 'd.e')}::numeric, 4)::float8 AS total_days,
+                   CASE WHEN p.ps IS NULL THEN 0.0 ELSE
+                       round(COALESCE((SELECT sum(q - s) FROM unnest(p.ps, p.qs) u(s, q)), 0)::numeric, 4)::float8 END
+                       AS applicant_days,
+                   CASE WHEN paid.days IS NULL THEN 0.0 ELSE round(paid.days::numeric, 4)::float8 END AS payment_days,
+                   CASE WHEN COALESCE(agg.transfer, 0) = 0 THEN 0.0 ELSE round(agg.transfer::numeric, 4)::float8 END
+                       AS transfer_days,
+                   CASE WHEN length(COALESCE(agg.path, '')) > %s THEN left(agg.path, %s) || '…'
+                        ELSE COALESCE(agg.path, '') END::varchar(500) AS path,
+                   COALESCE(worst.step, '')::varchar(64) AS late_step, worst.unit_id AS late_unit_id
+            FROM {D} d LEFT JOIN {P} p ON p.dossier_id = d.id LEFT JOIN agg ON agg.dossier_id = d.id
                  LEFT JOIN worst ON worst.dossier_id = d.id LEFT JOIN paid ON paid.dossier_id = d.id""",
             [Status.PAYMENT_REQUESTED, Status.PAYMENT_REQUESTED, *params_c, Status.PAYMENT_REQUESTED,
              build.PATH_MAX, build.PATH_MAX - 1],
         )
+        cur.execute(
+            f"""INSERT INTO "{trace}" ({TRACE_COLUMNS}) SELECT {TRACE_COLUMNS} FROM {X}""")
         dossiers = cur.rowcount
         done("DossierTrace insert")
-        # 5. The page's monthly counts (rollup.py) of the dossiers just traced.
-        rollup.add("TRUE" if rebuild else "x.dossier_id IN (SELECT id FROM ins_d)", [])
-        cur.execute("DROP TABLE ins_d, ins_p, ins_t")
+        # 5. The page's monthly counts (rollup.py) of the dossiers just traced, read from the phase tables (the
+        # same columns and values as the rows just written). Inserted directly, without parallel workers: its
+        # groups are nearly as many as its rows, so partial aggregates in workers cost more than they save.
+        sql, params = rollup.source("TRUE", [], steps=T, traces=X)
+        cur.execute(f"INSERT INTO {Rollup._meta.db_table} ({rollup.COLUMNS}) {sql}", params)
+        cur.execute(f"DROP TABLE {D}, {P}, {S}, {H}, {T}, {X}")
         done("Rollup insert")
     return dossiers, steps
+
+
+TRACE_COLUMNS = ("dossier_id, procedure_id, unit_id, ended_at, ended_on, late, total_days, applicant_days, "
+                 "payment_days, transfer_days, path, late_step, late_unit_id")

@@ -34,7 +34,7 @@ from django.db.models.query import (
     get_related_populators,
 )
 from django.db.models.signals import post_save, pre_save
-from django.db.models.sql.subqueries import InsertQuery
+from django.db.models.sql.subqueries import InsertQuery, UpdateQuery
 from django.db.transaction import TransactionManagementError, mark_for_rollback_on_error
 
 T = TypeVar("T")
@@ -209,24 +209,43 @@ _INSERTS: dict[tuple[type, str], Any] = {}
 _insert_lock = threading.Lock()
 
 
-def _plain(model: type[Model]) -> bool:
-    """A model whose `save()` of a new row is only the INSERT: Django's own save, no signal receiver, no parent."""
+def _plain(model: type[Model], pre_save_sent: bool = False) -> bool:
+    """A model whose `save()` is only the statement: Django's own save, no signal receiver, no parent.
+
+    A model whose own `save()` only refuses what Django's would do (the audit log's refuses to change a
+    stored row) says so with `compiled_save = True`.
+    """
     meta = model._meta
-    return (model.save is Model.save and not meta.parents and meta.auto_field is not None
-            and not pre_save.has_listeners(model) and not post_save.has_listeners(model))
+    # The class whose save() runs must be Django's, or one that declares itself (not a subclass of it).
+    owner = next(c for c in model.__mro__ if "save" in c.__dict__)
+    return ((owner is Model or owner.__dict__.get("compiled_save") is True)
+            and not meta.parents and not meta.select_on_save and not meta.order_with_respect_to
+            and (pre_save_sent or not pre_save.has_listeners(model)) and not post_save.has_listeners(model))
 
 
-def insert(obj: Model, using: str = DEFAULT_DB_ALIAS) -> None:
-    """`obj.save()` of a new row (its auto primary key unset), the INSERT's SQL compiled once per model.
+def _new_row(obj: Model) -> bool:
+    """`save()` of `obj` would be an INSERT only: an auto id not set yet, or a primary key with a default."""
+    meta = obj._meta
+    if not obj._state.adding:
+        return False
+    if meta.auto_field is not None:
+        return obj.pk is None
+    return meta.pk.has_default() and obj.pk is not None
+
+
+def insert(obj: Model, using: str = DEFAULT_DB_ALIAS, pre_save_sent: bool = False) -> None:
+    """`obj.save()` of a new row (its auto primary key unset, or a primary key by default such as a UUID),
+    the INSERT's SQL compiled once per model.
 
     What `save()` does for such a row, but for compiling the statement: related objects' ids taken
     (and unsaved ones refused), each field's `pre_save` (auto_now_add…) and database value, the
     RETURNING columns set on the object, the object marked saved. Any other case — a model with its
     own `save()`, a signal receiver, a parent model, a primary key already set, an expression as a
-    value — is `obj.save()` itself.
+    value — is `obj.save()` itself. `pre_save_sent`: the caller has sent `pre_save` for `obj` as save()
+    sends it (so its receivers must bear being called twice, should it come to save() after all).
     """
     model = type(obj)
-    if obj.pk is not None or not obj._state.adding or not _plain(model):
+    if not _new_row(obj) or not _plain(model, pre_save_sent):
         obj.save(using=using)
         return
     key = (model, using)
@@ -260,22 +279,176 @@ def insert(obj: Model, using: str = DEFAULT_DB_ALIAS) -> None:
     obj._state.db = using
 
 
-def _compile_insert(obj: Model, using: str) -> Any:
-    meta = obj._meta
+def _compile_insert(objs: Model | list[Model], using: str) -> Any:
+    """The INSERT of these new rows (one, or a list of one model's), compiled once: (compiler, SQL, fields)."""
+    rows = objs if isinstance(objs, list) else [objs]
+    meta = rows[0]._meta
+    # The columns save() writes for a new row: an auto id is the database's, a primary key by default is ours.
     fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
     if any(getattr(f, "get_placeholder", None) is not None for f in fields):
         return _UNCACHEABLE  # a field that writes its own SQL around the value
-    query = InsertQuery(type(obj))
-    # The statement for a template row: an unsaved copy, so the object saved later is untouched here.
-    template = copy.copy(obj)
-    template._state = copy.copy(obj._state)
-    query.insert_values(fields, [template])
+    query = InsertQuery(type(rows[0]))
+    # The statement for template rows: unsaved copies, so the objects saved later are untouched here.
+    templates = []
+    for obj in rows:
+        template = copy.copy(obj)
+        template._state = copy.copy(obj._state)
+        templates.append(template)
+    query.insert_values(fields, templates)
     compiler = query.get_compiler(using=using)
     compiler.returning_fields = meta.db_returning_fields
     try:
         statements = compiler.as_sql()
     except Exception:
         return _UNCACHEABLE
-    if len(statements) != 1 or statements[0][0].count("%s") != len(fields):
+    if len(statements) != 1:
         return _UNCACHEABLE
-    return compiler, statements[0][0], fields
+    sql, params = statements[0]
+    if sql.count("%s") == len(fields) * len(rows) == len(params):
+        return compiler, sql, fields
+    # PostgreSQL's many rows: `SELECT * FROM UNNEST(%s::type[], …)`, one array of every row's values a column.
+    if len(rows) > 1 and sql.count("%s") == len(fields) == len(params) and all(isinstance(p, list) for p in params):
+        return compiler, sql, fields, True
+    return _UNCACHEABLE
+
+
+def bulk_insert(objs: list[Model], using: str = DEFAULT_DB_ALIAS) -> None:
+    """`Model.objects.bulk_create(objs)` of new rows of one model with auto ids, inside the caller's transaction,
+    the multi-row INSERT compiled once per model and number of rows.
+
+    What bulk_create does for such rows (it calls no save() and sends no signal): related objects' ids taken
+    (unsaved ones refused), each field's `pre_save` and database value, one `INSERT … VALUES (…), (…)
+    RETURNING id`, the ids set and the objects marked saved. A submit's steps (eight rows of some twenty
+    columns) took a third of its ORM time to build and compile. Anything else — rows with ids, of several
+    models, outside a transaction (bulk_create opens one), more rows than one statement takes, a database
+    that cannot return the ids of many rows, an expression as a value — goes to `bulk_create` itself.
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    connection = connections[using]
+    if (meta.auto_field is None or meta.parents or any(type(o) is not model or o.pk is not None for o in objs)
+            or not connection.in_atomic_block or not connection.features.can_return_rows_from_bulk_insert):
+        model._default_manager.db_manager(using).bulk_create(objs)
+        return
+    key = (model, using, len(objs))
+    entry = _INSERTS.get(key)
+    if entry is None:
+        with _insert_lock:
+            entry = _INSERTS.get(key)
+            if entry is None:
+                entry = _INSERTS[key] = _compile_insert(list(objs), using)
+                if entry is not _UNCACHEABLE and connection.ops.bulk_batch_size(entry[2], objs) < len(objs):
+                    entry = _INSERTS[key] = _UNCACHEABLE  # bulk_create would send it in several statements
+    if entry is _UNCACHEABLE:
+        model._default_manager.db_manager(using).bulk_create(objs)
+        return
+    compiler_template, sql, fields, *by_column = entry
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    values = [field.pre_save(obj, add=True) for obj in objs for field in fields]
+    if any(hasattr(v, "resolve_expression") for v in values):
+        model._default_manager.db_manager(using).bulk_create(objs)
+        return
+    params = [field.get_db_prep_save(v, connection=connection)
+              for field, v in zip(fields * len(objs), values, strict=True)]
+    if by_column:
+        params = [params[i :: len(fields)] for i in range(len(fields))]
+    compiler = copy.copy(compiler_template)
+    compiler.connection = connection
+    compiler.as_sql = lambda *args, **kwargs: [(sql, params)]
+    returning = meta.db_returning_fields
+    with mark_for_rollback_on_error(using):
+        rows = compiler.execute_sql(returning)
+    for obj, row in zip(objs, rows, strict=True):
+        for value, field in zip(row, returning, strict=False):
+            setattr(obj, field.attname, value)
+        obj._state.adding = False
+        obj._state.db = using
+
+
+# --- UPDATE of one stored row ---------------------------------------------------------------------
+
+_UPDATES: dict[tuple, Any] = {}
+_update_lock = threading.Lock()
+
+
+def update(obj: Model, update_fields: Sequence[str] | None = None, using: str = DEFAULT_DB_ALIAS) -> None:
+    """`obj.save()` (or `obj.save(update_fields=…)`) of a row already stored, the UPDATE compiled once.
+
+    Django's save of a stored row is one `UPDATE … SET every column (or those named) … WHERE id = %s`;
+    building and compiling that statement, some forty columns for a dossier, was most of the CPU of
+    `perform`'s save. Here it is compiled once per model, columns and set of NULL values (Django writes
+    `= NULL` rather than a parameter), and sent with the row's values prepared as save() prepares them
+    (`pre_save`, `get_db_prep_save`). Anything else — a model with its own `save()`, a signal receiver,
+    a parent model, deferred fields, an expression as a value, a row not found — is `obj.save()` itself.
+    """
+    model = type(obj)
+    meta = model._meta
+    if (obj._state.adding or obj.pk is None or not _plain(model) or meta.auto_field is None
+            or (update_fields is None and obj.get_deferred_fields())):
+        obj.save(using=using, update_fields=update_fields)
+        return
+    names = None if update_fields is None else frozenset(update_fields)
+    if names is not None and not names:
+        return  # save(update_fields=[]) writes nothing
+    obj._prepare_related_fields_for_save(operation_name="save")
+    fields_key = (model, using, names)
+    fields = _UPDATES.get(fields_key)
+    if fields is None:
+        fields = [f for f in meta.local_concrete_fields
+                  if not f.primary_key and not f.generated and (names is None or f.name in names or f.attname in names)]
+        if names is not None and len(fields) != len(names):
+            fields = _UNCACHEABLE  # a name save() would refuse: let it say so
+        elif any(getattr(f, "get_placeholder", None) is not None for f in fields):
+            fields = _UNCACHEABLE
+        _UPDATES[fields_key] = fields
+    if fields is _UNCACHEABLE:
+        obj.save(using=using, update_fields=update_fields)
+        return
+    connection = connections[using]
+    raw = [f.pre_save(obj, False) for f in fields]
+    if any(hasattr(v, "resolve_expression") or hasattr(v, "prepare_database_save") for v in raw):
+        obj.save(using=using, update_fields=update_fields)
+        return
+    prepared = [f.get_db_prep_save(v, connection=connection) for f, v in zip(fields, raw, strict=True)]
+    if any(hasattr(v, "as_sql") for v in prepared):
+        obj.save(using=using, update_fields=update_fields)
+        return
+    nulls = tuple(v is None for v in prepared)
+    key = (model, using, names, nulls)
+    sql = _UPDATES.get(key)
+    if sql is None:
+        with _update_lock:
+            sql = _UPDATES.get(key)
+            if sql is None:
+                sql = _UPDATES[key] = _compile_update(model, fields, raw, len(nulls) - sum(nulls), obj.pk, using)
+    if sql is _UNCACHEABLE:
+        obj.save(using=using, update_fields=update_fields)
+        return
+    params = [v for v in prepared if v is not None]
+    params.append(meta.pk.get_db_prep_value(obj.pk, connection, prepared=False))
+    with mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.rowcount
+    if found == 0:
+        # No such row: what save() does then (an INSERT; with update_fields, an error).
+        obj.save(using=using, update_fields=update_fields)
+        return
+    obj._state.db = using
+    obj._state.adding = False
+
+
+def _compile_update(model: type[Model], fields: list, values: list, given: int, pk: Any, using: str) -> Any:
+    """The SQL Django's save sends for these values (only whether each is NULL matters to the text)."""
+    query = UpdateQuery(model)
+    query.add_update_fields([(f, None, v) for f, v in zip(fields, values, strict=True)])
+    query.add_filter("pk", pk)
+    try:
+        sql, params = query.get_compiler(using=using).as_sql()
+    except Exception:
+        return _UNCACHEABLE
+    if not sql or sql.count("%s") != len(params) or len(params) != given + 1:
+        return _UNCACHEABLE
+    return sql

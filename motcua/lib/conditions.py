@@ -10,6 +10,10 @@ A condition is a small mapping, readable in YAML:
 A field named with a leading `$` comes from the dossier's context rather than
 the form (`$channel`: 1 in person, 2 online, 3 post). A field that is absent
 compares false with everything except `present: false` and `not_in`.
+
+A repeating group (an array of rows: household members) is compared by its number of
+rows: `{field: members, gte: 4}` holds from the fourth member (`present` still asks
+whether it was answered at all). A cell inside the rows cannot be named.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ def evaluate(condition: Mapping[str, Any] | None, data: Mapping[str, Any], conte
     test, expected = tests[0], condition[tests[0]]
     if test == "present":
         return (value is not _MISSING and value not in ("", None)) == bool(expected)
+    if isinstance(value, list):
+        value = len(value)  # a repeating group: its number of rows
     if test == "not_in":
         return value is _MISSING or not any(_same(value, e) for e in expected)
     if value is _MISSING or value is None:

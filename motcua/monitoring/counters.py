@@ -110,14 +110,17 @@ def _upsert(table: str, key: str, units: list[int], procedure_id: int, rows: dic
     # existing counts (PostgreSQL and SQLite ≥ 3.24 share this syntax).
     columns = sorted({c for row in rows.values() for c in row})
     names = ", ".join(["unit_id", "procedure_id", key, *COLUMNS])
-    placeholders = "(" + ", ".join(["%s"] * (3 + len(COLUMNS))) + ")"
+    # A column the action does not move is a literal 0, not a parameter: most of the sixteen are, for
+    # every ancestor, and each parameter is a value psycopg adapts in Python (half a receive's parameters).
+    placeholders = {day: "(%s, %s, %s, " + ", ".join("%s" if row.get(c, 0) else "0" for c in COLUMNS) + ")"
+                    for day, row in rows.items()}
     values, params = [], []
     # Rows are locked in the order they are listed: the ancestors from the nation down, each day in
     # date order, so two actions moving the same shared rows (the nation's) never wait on each other in a circle.
     for unit_id in units:
         for day, row in sorted(rows.items()):
-            values.append(placeholders)
-            params += [unit_id, procedure_id, day, *(row.get(c, 0) for c in COLUMNS)]
+            values.append(placeholders[day])
+            params += [unit_id, procedure_id, day, *(row[c] for c in COLUMNS if row.get(c, 0))]
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
     sql = (
         f"INSERT INTO {table} ({names}) VALUES {', '.join(values)} "

@@ -48,6 +48,7 @@ from motcua.web.schema_form import (
     mark_derived,
     mark_prefilled,
     parse_post,
+    row_action,
 )
 
 UNIT_ERRORS = frozenset({"unit_required", "unknown_unit"})
@@ -306,7 +307,11 @@ def _post_fields(request: HttpRequest, draft: Draft, plan, index: int) -> HttpRe
     version = draft.procedure_version
     current = plan[index]
     schema = steps.sub_schema(version, current)
-    answers = parse_post(schema, request.POST)
+    # "Add another" / "Remove" of a repeating group: the row is added or removed, what was typed is
+    # kept and saved in the draft, and the same step is drawn again (nothing is judged yet).
+    rows_changed = row_action(schema, request.POST)
+    posted = rows_changed if rows_changed is not None else request.POST
+    answers = parse_post(schema, posted)
     # The step's answers replace its fields (an emptied field is removed); the other steps stay.
     data = {k: v for k, v in draft.data.items() if k not in current.fields} | answers
     relation, by_relation = people(version)
@@ -325,6 +330,8 @@ def _post_fields(request: HttpRequest, draft: Draft, plan, index: int) -> HttpRe
     data |= {name: filled[name] for name in used if name in current.fields}
     data = _derived(draft, data)
     drafts.save(draft, data=data, step=current.id)
+    if rows_changed is not None:
+        return _fields_page(request, draft, plan, index, posted=rows_changed)
     going = request.POST.get("go", "next")
     if going == "next":
         errors = _field_errors(version, data, set(current.fields))

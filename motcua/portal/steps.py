@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from motcua.catalog.display import cells, is_group
 from motcua.catalog.models import ProcedureVersion, localized
 
 DOCUMENTS = "documents"
@@ -86,9 +87,23 @@ def as_posted(schema: Mapping, data: Mapping) -> dict[str, str]:
         if name not in data:
             continue
         value = data[name]
+        if is_group(prop):
+            # A repeating group's rows: NAME-ROW-CELL, and how many rows to draw.
+            rows = [row for row in value if isinstance(row, Mapping)] if isinstance(value, list) else []
+            posted[f"{name}-rows"] = str(len(rows))
+            for i, row in enumerate(rows):
+                posted |= {f"{name}-{i}-{cell}": _posted_text(cells(prop).get(cell, {}), v) for cell, v in row.items()
+                           if not (v is False and "enum" not in cells(prop).get(cell, {}))}
+            continue
         if isinstance(value, bool) and "enum" not in prop:
             if value:
                 posted[name] = "on"
             continue
         posted[name] = str(value)
     return posted
+
+
+def _posted_text(prop: Mapping, value: object) -> str:
+    if isinstance(value, bool) and "enum" not in prop:
+        return "on" if value else ""
+    return str(value)

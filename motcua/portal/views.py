@@ -47,7 +47,14 @@ from motcua.web.files import (
     result_response,
 )
 from motcua.web.presentation import money, service_mode_label, unit_name
-from motcua.web.schema_form import SummaryError, build_fields, mark_derived, mark_prefilled, parse_post
+from motcua.web.schema_form import (
+    SummaryError,
+    build_fields,
+    mark_derived,
+    mark_prefilled,
+    parse_post,
+    row_action,
+)
 
 PAGE_SIZE = 50
 _CODE_SLOT = "CODE"  # stands for a dossier code in a reversed address
@@ -182,6 +189,10 @@ def procedure(request: HttpRequest, code: str) -> HttpResponse:
         # Reading the form is public; filing it needs the applicant's identity.
         return redirect_to_login(request.get_full_path())
     version = procedure.current
+    rows_changed = row_action(version.form_schema, request.POST)
+    if rows_changed is not None:
+        # A repeating group's "Add another" / "Remove" on the whole form: drawn again, nothing filed.
+        return _procedure_page(request, procedure, rows_changed)
     # Derived fields are worked out (the core does it again at submission), never taken from the post.
     data = derived.derive(version.definition, parse_post(version.form_schema, request.POST), timezone.localdate())
     # Every file is checked before any is stored: a refused request leaves nothing behind.

@@ -9,15 +9,31 @@ language, from the one place that knows the rules.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.http import QueryDict
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from motcua.catalog.display import display_value, field_label, has_options, options
+from motcua.catalog.display import (
+    cells,
+    display_value,
+    field_label,
+    has_options,
+    is_group,
+    options,
+    row_title,
+)
 from motcua.catalog.display import option_text as _option_text
 from motcua.catalog.models import localized
+
+# A repeating group's button: `add:FIELD` or `remove:FIELD:ROW` (posted by the "Add another" / "Remove" buttons).
+ROWS_BUTTON = "rows"
+# Rows past this index are not read from a post (a group's `maxItems` is at most catalog.validate.MAX_ROWS).
+MAX_POSTED_ROWS = 100
+_CELL = re.compile(r"^(?P<group>[^-]+)-(?P<row>\d{1,3})-(?P<cell>.+)$")
 
 # Whose registry record a `people` block took a suggestion from (vault.prefill), in words.
 PERSONS = {"spouse": gettext_lazy("vợ hoặc chồng của bạn")}
@@ -35,7 +51,7 @@ class FormField:
 
     name: str
     label: str
-    kind: str  # text | date | number | select | checkbox
+    kind: str  # text | date | number | select | checkbox | group
     required: bool
     value: str = ""
     checked: bool = False
@@ -48,6 +64,19 @@ class FormField:
     read_only: bool = False
     display: str = ""  # a read-only select or checkbox, shown as text
     derived_from: str = ""  # computed by the server from this field (its label): never asked
+    # A repeating group (kind "group"): its rows of cells, and how many rows it takes.
+    rows: list[GroupRow] = field(default_factory=list)
+    min_rows: int = 0
+    max_rows: int = 0
+    add_label: str = ""
+
+    @property
+    def can_add(self) -> bool:
+        return len(self.rows) < self.max_rows
+
+    @property
+    def can_remove(self) -> bool:
+        return len(self.rows) > max(self.min_rows, 1)
 
     @property
     def id(self) -> str:
@@ -74,6 +103,25 @@ class FormField:
         if self.errors:
             ids.append(self.error_id)
         return " ".join(ids)
+
+
+@dataclass
+class GroupRow:
+    """One row of a repeating group: a fieldset "Thành viên 2" of its cells, with the row's own errors."""
+
+    group: str
+    index: int
+    title: str
+    cells: list[FormField]
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return f"field-{self.group}-{self.index}"
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
 
 
 @dataclass(frozen=True)
@@ -153,25 +201,82 @@ def _build_one(name: str, prop: Mapping, required: bool, posted: Mapping[str, st
     )
 
 
+def row_count(name: str, posted: Mapping[str, str]) -> int:
+    """How many rows of a group a post drew: its `NAME-rows` count, or past the highest row index posted."""
+    try:
+        drawn = int(str(posted.get(f"{name}-rows", "0")))
+    except ValueError:
+        drawn = 0
+    highest = max((int(m["row"]) + 1 for key in posted if (m := _CELL.match(str(key))) and m["group"] == name), default=0)
+    return min(max(drawn, highest, 0), MAX_POSTED_ROWS)
+
+
+def group_rows_of(name: str, prop: Mapping, posted: Mapping[str, str]) -> list[dict[str, str]]:
+    """A group's rows as posted (strings, empty rows included): what the page draws again."""
+    columns = cells(prop)
+    return [{c: str(posted.get(f"{name}-{i}-{c}", "")) for c in columns if f"{name}-{i}-{c}" in posted}
+            for i in range(row_count(name, posted))]
+
+
+def _build_group(name: str, prop: Mapping, required: bool, posted: Mapping[str, str] | None) -> FormField:
+    minimum, maximum = int(prop.get("minItems", 0)), int(prop.get("maxItems", MAX_POSTED_ROWS))
+    drawn = row_count(name, posted) if posted is not None else 0
+    # At least one row is drawn (an optional group's empty row is left out of the answers).
+    drawn = max(drawn, minimum, 1)
+    item_required = set(prop["items"].get("required", []))
+    rows = []
+    for i in range(drawn):
+        row_posted = {c: v for c in cells(prop) for key in [f"{name}-{i}-{c}"] if posted is not None and key in posted
+                      for v in [posted[key]]}
+        row = [_build_one(c, cp, c in item_required, row_posted) for c, cp in cells(prop).items()]
+        for cell in row:
+            cell.name = f"{name}-{i}-{cell.name}"
+        rows.append(GroupRow(name, i, row_title(prop, i + 1), row))
+    item = prop["items"]
+    noun = localized({"vi": item["title"], **item.get("x-title", {})}) if item.get("title") else ""
+    return FormField(
+        name=name, label=field_label(name, prop), kind="group", required=required and minimum > 0, hint=_hint(prop),
+        rows=rows, min_rows=minimum, max_rows=maximum,
+        add_label=_("Thêm %(row)s") % {"row": noun.lower()} if noun else _("Thêm dòng"),
+    )
+
+
+def _place(fields: list[FormField], field_path: str) -> tuple[int, FormField | GroupRow | None]:
+    """The field, the group's cell or the group's row an error at `field_path` ("members.1.name") belongs to."""
+    head, *rest = field_path.split(".")
+    for position, f in enumerate(fields):
+        if f.name != head:
+            continue
+        if f.kind != "group" or not rest or not rest[0].isdigit():
+            return position, f
+        row = next((r for r in f.rows if r.index == int(rest[0])), None)
+        if row is None:
+            return position, f
+        if len(rest) > 1:
+            cell = next((c for c in row.cells if c.name == f"{head}-{rest[0]}-{rest[1]}"), None)
+            if cell is not None:
+                return position, cell
+        return position, row
+    return -1, None
+
+
 def build_fields(
     schema: Mapping, posted: Mapping[str, str] | None = None, errors: Iterable[Mapping] = ()
 ) -> tuple[list[FormField], list[SummaryError]]:
     """The form's fields (with posted values and their errors) and the error summary lines."""
     required = set(schema.get("required", []))
     fields = [
-        _build_one(name, prop, name in required, posted)
+        (_build_group if is_group(prop) else _build_one)(name, prop, name in required, posted)
         for name, prop in schema.get("properties", {}).items()
         if isinstance(prop, Mapping)
     ]
-    by_name = {f.name: f for f in fields}
-    position = {f.name: i for i, f in enumerate(fields)}
     placed: list[tuple[int, SummaryError]] = []
     for error in errors:
         message = str(error.get("message", ""))
-        target = by_name.get(str(error.get("field", "")).split(".")[0])
+        position, target = _place(fields, str(error.get("field", "")))
         if target is not None:
             target.errors.append(message)
-            placed.append((position[target.name], SummaryError(message, target.id)))
+            placed.append((position, SummaryError(message, target.id)))
         else:
             placed.append((-1, SummaryError(message)))  # errors about the whole form first
     # The summary reads in the order of the form, so it can be worked through top to bottom.
@@ -196,12 +301,19 @@ def _convert(prop: Mapping, raw: str) -> object:
     return raw
 
 
-def parse_post(schema: Mapping, posted: Mapping[str, str]) -> dict[str, object]:
-    """Posted strings → form data: typed values, empty optional fields left out."""
-    required = set(schema.get("required", []))
+def _answers(properties: Mapping, required: set, posted: Mapping[str, str]) -> dict[str, object]:
     data: dict[str, object] = {}
-    for name, prop in schema.get("properties", {}).items():
+    for name, prop in properties.items():
         if not isinstance(prop, Mapping):
+            continue
+        if is_group(prop):
+            # The rows' cells are answers of their own; a row left wholly empty is no row.
+            item_required = set(prop["items"].get("required", []))
+            rows = [_answers(cells(prop), item_required, raw) for raw in group_rows_of(name, prop, posted)
+                    if any(str(v).strip() for v in raw.values())]
+            rows = [row for row in rows if row]
+            if rows or name in required:
+                data[name] = rows
             continue
         if _is_checkbox(prop):
             # An unticked box is not posted at all: it means "no" where an answer is required.
@@ -214,6 +326,61 @@ def parse_post(schema: Mapping, posted: Mapping[str, str]) -> dict[str, object]:
         if raw:
             data[name] = _convert(prop, raw)
     return data
+
+
+def parse_post(schema: Mapping, posted: Mapping[str, str]) -> dict[str, object]:
+    """Posted strings → form data: typed values, empty optional fields left out.
+
+    A repeating group's rows are posted as `NAME-ROW-CELL`; a row left wholly empty is left out
+    (an "Add another" not filled in), so the rows are numbered again from 1 once saved.
+    """
+    return _answers(schema.get("properties", {}), set(schema.get("required", [])), posted)
+
+
+def row_action(schema: Mapping, posted: Mapping[str, str]) -> Mapping[str, str] | None:
+    """The post with a row added to or removed from a group, when an "Add another" or "Remove" button sent it.
+
+    None when the post is not a row action (a "Save and continue"). The rows are numbered again
+    (row 3 becomes row 2 once row 2 is removed), and a group never goes past its `maxItems` nor
+    below its `minItems` (or one drawn row): the buttons are not drawn then, and a forged one does
+    nothing. A QueryDict stays a QueryDict (its other lists, such as the units offered, are kept).
+    """
+    action = str(posted.get(ROWS_BUTTON, ""))
+    verb, _sep, rest = action.partition(":")
+    if verb not in ("add", "remove"):
+        return None
+    name, _sep, index = rest.partition(":")
+    prop = schema.get("properties", {}).get(name)
+    out = posted.copy() if isinstance(posted, QueryDict) else dict(posted)
+    out.pop(ROWS_BUTTON, None)
+    if not is_group(prop):
+        return out
+    rows = group_rows_of(name, prop, posted)
+    if verb == "add" and len(rows) < int(prop.get("maxItems", MAX_POSTED_ROWS)):
+        rows.append({})
+    elif verb == "remove" and index.isdigit() and int(index) < len(rows) and len(rows) > max(int(prop.get("minItems", 0)), 1):
+        del rows[int(index)]
+    for key in [k for k in out if is_group_name(schema, str(k)) and str(k).split("-")[0] == name]:
+        out.pop(key)
+    out[f"{name}-rows"] = str(len(rows))
+    for i, row in enumerate(rows):
+        for cell, value in row.items():
+            out[f"{name}-{i}-{cell}"] = value
+    return out
+
+
+def is_group_name(schema: Mapping, name: str) -> bool:
+    """A posted name a repeating group draws: `NAME-rows`, `NAME-ROW-CELL` of a declared cell, the row button."""
+    if name == ROWS_BUTTON:
+        return True
+    properties = schema.get("properties", {})
+    group, _sep, rest = name.partition("-")
+    if not is_group(properties.get(group)):
+        return False
+    if rest == "rows":
+        return True
+    match = _CELL.match(name)
+    return match is not None and int(match["row"]) < MAX_POSTED_ROWS and match["cell"] in cells(properties[group])
 
 
 def mark_prefilled(fields: Iterable[FormField], prefilled: Mapping, schema: Mapping, posted: Mapping | None = None) -> None:

@@ -4,9 +4,10 @@ same answer where the queryset answers without asking the database (issue 22: th
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,9 +15,9 @@ from django.utils import timezone
 from bench.run import _vault_components
 from motcua.catalog.models import Procedure
 from motcua.dossiers import actions
-from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.dossiers.models import Dossier, DossierEvent, Task
 from motcua.identity.models import ApiToken, User
-from motcua.lib.compiled import _UNCACHEABLE, Compiled, insert
+from motcua.lib.compiled import _UNCACHEABLE, Compiled, insert, update
 from motcua.notifications.models import OutboxEvent
 from motcua.units.models import Membership, Unit
 from tests.conftest import BIRTH
@@ -136,3 +137,139 @@ def test_insert_writes_what_save_writes(demo):
     unit.name = unit.name + " (đổi)"
     insert(unit)  # not new: save() itself, an UPDATE
     assert Unit.objects.get(pk=unit.pk).name == unit.name
+
+
+@pytest.mark.django_db
+def test_update_sends_what_save_sends_and_writes_what_save_writes(demo):
+    """`update(obj)` is `obj.save()` of a stored row: the same statement, text and values, NULLs included."""
+    # Both read from the database: the same values (the submit's own object holds some as Python gave them).
+    dossier = Dossier.objects.get(pk=_dossier().pk)
+    twin = Dossier.objects.get(pk=dossier.pk)
+    for changes in ({"status": 2, "received_at": timezone.now(), "deadline_state": "at_risk"},
+                    {"received_at": None, "data": {"a": ["ạ", 1]}, "paused_days": 3}):
+        for name, value in changes.items():
+            setattr(dossier, name, value)
+            setattr(twin, name, value)
+        with CaptureQueriesContext(connection) as theirs:
+            twin.save()
+        with CaptureQueriesContext(connection) as mine:
+            update(dossier)
+        assert [q["sql"] for q in mine.captured_queries] == [q["sql"] for q in theirs.captured_queries]
+        assert len(mine) == 1
+        assert _fields(Dossier.objects.get(pk=dossier.pk)) == _fields(twin)
+    # Some columns (update_fields), as save(update_fields=…) names them (a relation by its name).
+    task = Task.objects.filter(dossier=dossier).order_by("pk").first()
+    twin_task = Task.objects.get(pk=task.pk)
+    officer = User.objects.get(username="onestop_anbinh")
+    done_at = timezone.now()
+    for t in (task, twin_task):
+        t.status, t.done_by, t.done_at = "done", officer, done_at
+    with CaptureQueriesContext(connection) as theirs:
+        twin_task.save(update_fields=["status", "done_by", "done_at"])
+    with CaptureQueriesContext(connection) as mine:
+        update(task, ["status", "done_by", "done_at"])
+    assert [q["sql"] for q in mine.captured_queries] == [q["sql"] for q in theirs.captured_queries]
+    assert Task.objects.get(pk=task.pk).done_by_id == officer.pk
+    # What save() refuses, update() refuses alike: an unknown column, a row that is gone with update_fields.
+    with pytest.raises(ValueError, match="do not exist"):
+        update(task, ["no_such_field"])
+    gone = Task.objects.get(pk=task.pk)
+    Task.objects.filter(pk=gone.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        update(gone, ["status"])
+
+
+@pytest.mark.django_db
+def test_insert_of_a_row_whose_key_is_a_default_and_of_the_audit_log(demo):
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    from motcua.audit.models import AppendOnly, AuditEntry
+    from motcua.notifications.tasks import deliver_outbox
+
+    # The task backend's row (a UUID key by default): written by the compiled INSERT, read back whole.
+    with CaptureQueriesContext(connection) as queries:
+        result = deliver_outbox.enqueue()
+    assert [q["sql"].split()[:3] for q in queries.captured_queries] == [["INSERT", "INTO", '"django_tasks_database_dbtaskresult"']]
+    row = DBTaskResult.objects.get(pk=result.id)
+    assert row.task_path == deliver_outbox.module_path and row.status == "READY" and row.enqueued_at is not None
+    assert row.run_after == get_date_max()  # the library's pre_save receiver ran: a task to run at once
+    # The audit log: a new entry through the compiled INSERT, a stored one still refused.
+    entry = AuditEntry(at=timezone.now(), action="test", object_type="t", object_id="1", data={"x": 1}, hash="h")
+    insert(entry)
+    assert AuditEntry.objects.get(pk=entry.pk).data == {"x": 1}
+    with pytest.raises(AppendOnly):
+        insert(entry)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_insert_sends_what_bulk_create_sends(demo):
+    """A submit's steps: the same statement as `bulk_create` (PostgreSQL's UNNEST of a column's values
+    included), the ids set, the rows equal; outside a transaction it is bulk_create itself."""
+    from motcua.lib.compiled import bulk_insert
+
+    dossier = _dossier()
+    base = list(Task.objects.filter(dossier=dossier).order_by("pk"))
+
+    def copies() -> list[Task]:
+        # The same steps for another dossier (a step is unique in its dossier).
+        other = Dossier.objects.create(**{f.attname: getattr(dossier, f.attname) for f in Dossier._meta.concrete_fields
+                                          if not f.primary_key and f.name != "code"}, code=f"T-{Dossier.objects.count()}")
+        made = []
+        for t in base:
+            fields = {f.attname: getattr(t, f.attname) for f in Task._meta.concrete_fields if not f.primary_key}
+            made.append(Task(**{**fields, "dossier_id": other.pk}))
+        return made
+
+    for _ in range(2):  # compiled the first time, reused the second
+        mine, theirs = copies(), copies()
+        with transaction.atomic():
+            with CaptureQueriesContext(connection) as sent_theirs:
+                Task.objects.bulk_create(theirs)
+            with CaptureQueriesContext(connection) as sent_mine:
+                bulk_insert(mine)
+        assert len(sent_mine) == len(sent_theirs) == 1
+        strip = lambda sql: sql.split(" VALUES ")[0].split(" SELECT ")[0]  # noqa: E731 - the values differ (ids)
+        assert strip(sent_mine[0]["sql"]) == strip(sent_theirs[0]["sql"])
+        assert all(t.pk is not None and not t._state.adding and t._state.db == "default" for t in mine)
+        stored = {t.pk: _fields(t) for t in Task.objects.filter(pk__in=[t.pk for t in mine + theirs])}
+        assert [{k: v for k, v in stored[t.pk].items() if k not in ("id", "dossier_id")} for t in mine] == \
+            [{k: v for k, v in stored[t.pk].items() if k not in ("id", "dossier_id")} for t in theirs]
+    outside = copies()
+    bulk_insert(outside)  # autocommit: bulk_create's own transaction
+    assert Task.objects.filter(pk__in=[t.pk for t in outside]).count() == len(base)
+
+
+@pytest.mark.django_db
+def test_the_online_unit_is_read_by_a_compiled_query_with_the_same_rows(demo):
+    """`filing._implementing_near` (compiled) reads what `implementing_units(…)` narrowed to the units over the
+    applicant's home reads: for every procedure, every receiver it may choose, homes in several places, and
+    with a unit that stopped offering it."""
+    from django.db.models import Q
+
+    from motcua.catalog.models import ProcedureOffer
+    from motcua.catalog.search import implementing_units
+    from motcua.dossiers.actions import filing
+
+    def expected(procedure, chosen, home):
+        ancestors = home.ancestor_ids
+        found = implementing_units(procedure, [chosen] if chosen else None)
+        return sorted(found.filter(Q(pk__in=ancestors) | Q(parent_id__in=ancestors)).values_list("pk", flat=True))
+
+    homes = list(Unit.objects.filter(kind__in=["commune", "province", "ward"]).order_by("pk")[:6])
+    compared = 0
+    for stopped in (False, True):
+        if stopped:  # the homes stop offering every procedure: they are left out alike
+            for home in homes:
+                for procedure in Procedure.objects.filter(current__isnull=False):
+                    ProcedureOffer.objects.update_or_create(procedure=procedure, unit=home, defaults={"offered": False})
+        for procedure in Procedure.objects.select_related("current").filter(current__isnull=False).order_by("code"):
+            definition = procedure.current.definition
+            for chosen in [None, *definition.get("receivers", [])]:
+                for home in homes:
+                    applicant = SimpleNamespace(citizen=SimpleNamespace(home_unit=home))
+                    got = filing._implementing_near(procedure, chosen, applicant)
+                    if got is None:
+                        continue  # several receivers, none chosen, or a list of units: the queryset's own path
+                    assert sorted(u.pk for u in got) == expected(procedure, chosen, home), (procedure.code, chosen)
+                    compared += 1
+    assert compared > 50

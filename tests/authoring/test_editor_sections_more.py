@@ -63,6 +63,14 @@ def test_recorded_values_at_a_step(editor_client):
     # Removed: the step has no `record` left.
     _post(editor_client, url, {}, action="remove-1")
     assert "record" not in _step(draft, 2)
+    # A kind the officer's page does not take from this section (a repeating group): kept as written.
+    draft.refresh_from_db()
+    rows = {"type": "array", "title": "Thành viên", "items": {"type": "object", "properties": {"n": {"type": "string"}}}}
+    draft.definition["workflow"]["steps"][1]["record"]["properties"]["members"] = rows
+    draft = store.save(draft.created_by, str(draft.public_id), draft.definition, draft.revision)
+    _post(editor_client, url, {"r1_required": "1"})
+    assert _step(draft, 1)["record"]["properties"]["members"] == rows
+    assert _step(draft, 1)["record"]["required"] == ["inspection_date", "members"]
     # Strict: a step that is not drawn, a kind that is not offered.
     good = _form(editor_client.get(url).content.decode())
     assert editor_client.post(url, {**good, "action": "save", "r0_step": "99"}).status_code == 400

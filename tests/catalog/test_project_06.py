@@ -74,6 +74,13 @@ HOME_AFFAIRS = "000.00.15.H99"
 LAND_OFFICE = "000.00.51.H99"
 EDUCATION = "000.00.12.H99"
 
+# The household's members, a repeating group: one row each (the fee counts the rows).
+MEMBERS = [
+    {"full_name": f"Thành viên {n}", "personal_id": f"0010850{n:05d}", "birth_date": f"19{60 + n}-01-15",
+     "relationship": "chu_ho" if n == 1 else "con"}
+    for n in range(1, 8)
+]
+
 # file, changes to the example, the receiving unit, the due moment (received Monday 7 December at 10:00), the fee.
 WALKS = [
     # Civil status at the commune People's Committee: 1 working day; the fee is the extract copies'.
@@ -111,8 +118,11 @@ WALKS = [
     # Social insurance and employment.
     # 3 members for 12 months: (105,300 + 73,710 + 63,180) × 12.
     ("1.011880-gia-han-the-bhyt-ho-gia-dinh.yaml", {}, SOCIAL_INSURANCE, _at(14), 2906280),
-    # 6 members for 3 months: (105,300 + 73,710 + 63,180 + 52,650 + 2 × 42,120) × 3.
-    ("1.011880-gia-han-the-bhyt-ho-gia-dinh.yaml", {"members": 6, "months": 3}, SOCIAL_INSURANCE, _at(14), 1137240),
+    # 6 members (six rows of the repeating group) for 3 months: (105,300 + 73,710 + 63,180 + 52,650 + 2 × 42,120) × 3.
+    ("1.011880-gia-han-the-bhyt-ho-gia-dinh.yaml", {"members": MEMBERS[:6], "months": 3}, SOCIAL_INSURANCE, _at(14), 1137240),
+    # 4 members for 6 months: (105,300 + 73,710 + 63,180 + 52,650) × 6; 1 member for 12 months.
+    ("1.011880-gia-han-the-bhyt-ho-gia-dinh.yaml", {"members": MEMBERS[:4], "months": 6}, SOCIAL_INSURANCE, _at(14), 1769040),
+    ("1.011880-gia-han-the-bhyt-ho-gia-dinh.yaml", {"members": MEMBERS[:1]}, SOCIAL_INSURANCE, _at(14), 1263600),
     # 20 working days, New Year's Day off: Tuesday 5 January 2027.
     ("1.014748-giai-quyet-huong-tro-cap-that-nghiep.yaml", {}, HOME_AFFAIRS, datetime(2027, 1, 5, 17, 0, tzinfo=HCM), 0),
     # The two land-record changes at the province's land registration office (filed online: no hand-over).
@@ -142,7 +152,8 @@ def _certificates_made_in_real_time() -> None:
 
 def _label(walk: tuple) -> str:
     name, changes = walk[0], walk[1]
-    return name.split("-")[0] + ("-" + "-".join(f"{k}={v}" for k, v in changes.items()) if changes else "")
+    shown = {k: f"{len(v)}rows" if isinstance(v, list) else v for k, v in changes.items()}
+    return name.split("-")[0] + ("-" + "-".join(f"{k}={v}" for k, v in shown.items()) if changes else "")
 
 
 @pytest.mark.parametrize("walk", WALKS, ids=[_label(w) for w in WALKS])

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from motcua.catalog import who
 from motcua.catalog.derived import derive
 from motcua.catalog.forms import check_declared, validate_form
-from motcua.catalog.models import Procedure
+from motcua.catalog.models import Procedure, ProcedureOffer
 from motcua.catalog.search import implementing_units
 from motcua.dossiers import pricing, workflow
 from motcua.dossiers.actions import history
@@ -21,9 +21,9 @@ from motcua.dossiers.actions.payments import pays_at_submission
 from motcua.dossiers.codes import format_code, next_sequence
 from motcua.dossiers.facts import sources_mask
 from motcua.dossiers.models import Channel, Dossier, Status
-from motcua.lib.compiled import insert
+from motcua.lib.compiled import Compiled, insert
 from motcua.lib.errors import Forbidden, Invalid
-from motcua.units.models import Unit, level_kinds
+from motcua.units.models import Unit, UnitKind, level_kinds
 from motcua.vault import submission as vault_submission
 
 
@@ -51,8 +51,14 @@ def _resolve_unit(
     """
     definition = procedure.current.definition
     chosen = who.receiver(definition, data or {}, channel)
-    implementing = implementing_units(procedure, [chosen] if chosen else None)
     levels = who.hand_over_levels(definition)
+    near = None
+    if candidates is None and not unit_code and not levels:
+        # Online, no unit named, no lower desk: the nearest implementing unit over the applicant's home.
+        near = _implementing_near(procedure, chosen, applicant)
+        if near:
+            return _nearest(near, applicant.citizen.home_unit), None
+    implementing = implementing_units(procedure, [chosen] if chosen else None)
     lower = Unit.objects.filter(level__in=levels, kind__in=level_kinds()) if levels else Unit.objects.none()
     if candidates is None:
         candidates, desks = implementing, lower
@@ -74,7 +80,44 @@ def _resolve_unit(
         found = list(desks[:2])
         if len(found) == 1:
             return _above(found[0], implementing), found[0]
-    return _resolve_home(candidates, applicant), None
+    return _resolve_home(candidates, applicant, near), None
+
+
+def _near_query(levels, kinds, procedure_id, ancestors, parents):
+    return (Unit.objects.filter(level__in=levels, kind__in=kinds)
+            .filter(Q(pk__in=ancestors) | Q(parent_id__in=parents))
+            .exclude(pk__in=ProcedureOffer.objects.filter(procedure_id=procedure_id, offered=False).values("unit_id")))
+
+
+def _near_department_query(levels, agency, procedure_id, ancestors, parents):
+    return (Unit.objects.filter(level__in=levels, kind=UnitKind.DEPARTMENT, agency=agency)
+            .filter(Q(pk__in=ancestors) | Q(parent_id__in=parents))
+            .exclude(pk__in=ProcedureOffer.objects.filter(procedure_id=procedure_id, offered=False).values("unit_id")))
+
+
+# An online submission's unit: the implementing units over the applicant's home (compiled once per
+# shape, lib/compiled.py; building this query from the procedure's levels and agency was a tenth of a
+# submit's CPU). The same rows as `implementing_units(…).filter(near)` in `_resolve_home`.
+_NEAR: Compiled[Unit] = Compiled(_near_query)
+_NEAR_DEPARTMENT: Compiled[Unit] = Compiled(_near_department_query)
+
+
+def _implementing_near(procedure: Procedure, chosen: dict | None, applicant) -> list[Unit] | None:
+    """The implementing units at or directly under the applicant's home and its ancestors, when the procedure
+    names its implementers by one (levels, agency) pair (most do); None: let `_resolve_home` query them."""
+    home = getattr(getattr(applicant, "citizen", None), "home_unit", None)
+    if home is None or procedure.unit_codes_key:
+        return None
+    if chosen:
+        levels, agency = [chosen["level"]], chosen.get("agency", "")
+    elif procedure.current.definition.get("receivers"):
+        return None  # several receivers, none chosen: every one of them (catalog/search.py)
+    else:
+        levels, agency = list(procedure.levels), procedure.agency
+    ancestors = list(home.ancestor_ids)
+    if agency:
+        return _NEAR_DEPARTMENT(levels, agency, procedure.pk, ancestors, ancestors)
+    return _NEAR(levels, sorted(level_kinds()), procedure.pk, ancestors, ancestors)
 
 
 def _above(desk: Unit, implementing) -> Unit:
@@ -88,21 +131,28 @@ def _above(desk: Unit, implementing) -> Unit:
                   code="unknown_unit")
 
 
-def _resolve_home(candidates, applicant) -> Unit:
+def _nearest(near, home: Unit) -> Unit | None:
+    """Of the units at or directly under `home` and its ancestors, the one whose anchor lies deepest."""
+    depth = {pk: i for i, pk in enumerate(home.ancestor_ids)}
+
+    def anchor_depth(unit: Unit) -> int:
+        # How deep the ancestor of home that the unit is, or hangs under, lies.
+        return depth[unit.pk] if unit.pk in depth else depth[unit.parent_id]
+
+    return max(near, key=anchor_depth, default=None)
+
+
+def _resolve_home(candidates, applicant, near: list[Unit] | None = None) -> Unit:
+    """`near`: the candidates at or directly under the applicant's home and its ancestors, when already read."""
     home = getattr(getattr(applicant, "citizen", None), "home_unit", None)
     if home is not None:
         # The unit over the applicant's registered residence: the administration itself,
         # or the agency directly under it (the police of the commune, of the province…);
         # the nearest one wins.
-        ancestors = home.ancestor_ids
-        depth = {pk: i for i, pk in enumerate(ancestors)}
-
-        def anchor_depth(unit: Unit) -> int:
-            # How deep the ancestor of home that the unit is, or hangs under, lies.
-            return depth[unit.pk] if unit.pk in depth else depth[unit.parent_id]
-
-        near = candidates.filter(Q(pk__in=ancestors) | Q(parent_id__in=ancestors))
-        best = max(near, key=anchor_depth, default=None)
+        if near is None:
+            ancestors = home.ancestor_ids
+            near = candidates.filter(Q(pk__in=ancestors) | Q(parent_id__in=ancestors))
+        best = _nearest(near, home)
         if best is not None:
             return best
     units = list(candidates[:2])

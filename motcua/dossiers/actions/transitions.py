@@ -17,7 +17,7 @@ from motcua.dossiers.actions.inputs import ActionInput, Payload
 from motcua.dossiers.actions.rules import RULES
 from motcua.dossiers.facts import kept_bits, sources_mask
 from motcua.dossiers.models import Dossier, Status, Task
-from motcua.lib.compiled import Compiled
+from motcua.lib.compiled import Compiled, update
 from motcua.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from motcua.units.scope import Grants
 
@@ -123,7 +123,7 @@ def perform(
         dossier.deadline_state = deadline_state_at(dossier, ctx.now)
         dossier.updated_at = ctx.now
         dossier.component_sources = sources_mask(dossier.components) | kept_bits(dossier.component_sources)
-        dossier.save()
+        update(dossier)  # every column, as save() writes them: the UPDATE compiled once (lib/compiled.py)
         history.write_history(
             dossier, action, from_status, actor, ctx.now, reason=given.reason, data=extra, before=before
         )
