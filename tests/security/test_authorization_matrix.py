@@ -7,6 +7,7 @@ The machinery and the world are in tests/security/matrix.py, the expected answer
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from tests.security import authz, authz_table
 from tests.security.matrix import (
@@ -47,3 +48,10 @@ def test_the_shares_ask_every_endpoint_once():
     for endpoints, part_of, parts in ((page_endpoints(), page_share, PAGE_SHARES), (api_endpoints(), api_share, API_SHARES)):
         asked = Counter(e for part in range(parts) for e in part_of(part))
         assert set(asked) == set(endpoints) and set(asked.values()) == {1}
+    # A module per share, each asking its own (matrix.PAGE_SHARES and API_SHARES say how many there are).
+    for kind, parts in (("pages", PAGE_SHARES), ("api", API_SHARES)):
+        found = sorted(p.name for p in Path(__file__).parent.glob(f"test_authorization_matrix_{kind}_*.py"))
+        assert found == sorted(f"test_authorization_matrix_{kind}_{i}.py" for i in range(1, parts + 1))
+        for i in range(1, parts + 1):
+            source = (Path(__file__).parent / f"test_authorization_matrix_{kind}_{i}.py").read_text()
+            assert f"{kind.replace('pages', 'page')}_share({i - 1})" in source
