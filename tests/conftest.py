@@ -31,11 +31,16 @@ def _drives_a_browser(item) -> bool:
 # of one or two long tests (the matrix's shares, the browser journeys, the demo histories, the property tests)
 # were handed out last, and one process kept working minutes after the other had finished.
 LONG_MODULES = (
+    "tests/dossiers/test_lifecycle_paths.py",  # the longest of all: ~200 walks, each shipped procedure's result drawn and signed
     "tests/security/test_authorization_matrix_*.py",
     "tests/dossiers/test_lifecycle_properties.py",
     "tests/monitoring/test_kpi_counters.py",
     "tests/ops/test_scale_out.py",
+    "tests/*/test_*crash.py",  # a worker killed halfway: processes started and awaited
+    "tests/ops/test_settings_cli.py",
+    "tests/ops/test_backup.py",
     "tests/browser/test_*.py",
+    "tests/authoring/test_round_trip.py",
     "tests/monitoring/test_kpi_demo.py",
     "tests/insights/test_*demo*.py",
     "tests/payments/test_demo_payments.py",
