@@ -30,21 +30,25 @@ def _drives_a_browser(item) -> bool:
 # the others by number of tests, most first (what xdist's own reorder does). With xdist's reorder the modules
 # of one or two long tests (the matrix's shares, the browser journeys, the demo histories, the property tests)
 # were handed out last, and one process kept working minutes after the other had finished.
-LONG_MODULES = (
-    "tests/dossiers/test_lifecycle_paths.py",  # the longest of all: ~200 walks, each shipped procedure's result drawn and signed
-    "tests/security/test_authorization_matrix_*.py",
-    "tests/dossiers/test_lifecycle_properties.py",
+LONG_MODULES = (  # by the time each took in a whole run (2026-12-05, -n 2, SQLite), longest first
+    "tests/dossiers/test_lifecycle_paths.py",  # ~200 walks, each shipped procedure's result drawn and signed
+    "tests/ops/test_settings_cli.py",  # `motcua` processes in fresh installations
     "tests/monitoring/test_kpi_counters.py",
     "tests/ops/test_scale_out.py",
+    "tests/catalog/test_project_06.py",
+    "tests/browser/test_browser_journey.py",
+    "tests/browser/test_browser_insights.py",
+    "tests/identity/test_oidc.py",
     "tests/*/test_*crash.py",  # a worker killed halfway: processes started and awaited
-    "tests/ops/test_settings_cli.py",
-    "tests/ops/test_backup.py",
+    "tests/dossiers/test_lifecycle_properties.py",
     "tests/browser/test_*.py",
-    "tests/authoring/test_round_trip.py",
-    "tests/monitoring/test_kpi_demo.py",
-    "tests/insights/test_*demo*.py",
-    "tests/payments/test_demo_payments.py",
     "tests/petitions/test_demo.py",
+    "tests/monitoring/test_kpi_demo.py",
+    "tests/payments/test_demo_payments.py",
+    "tests/security/test_authorization_matrix_*.py",
+    "tests/ops/test_backup.py",
+    "tests/insights/test_*demo*.py",
+    "tests/authoring/test_round_trip.py",
 )
 
 
