@@ -95,11 +95,11 @@ $(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_P
 
 ## make test: install the dev tools, the browser and the test provider, run the whole suite (DATABASE_URL chooses the database)
 test: $(VENV)/.installed-dev browser clamav $(OIDC_PROVIDER)/node_modules/.installed
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder
 
 ## make test-fast: the suite without the tests that drive Chromium (marker `browser`); needs no browser installed
 test-fast: $(VENV)/.installed-dev clamav $(OIDC_PROVIDER)/node_modules/.installed
-	$(BIN)/pytest -n auto --dist loadfile -m "not browser"
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder -m "not browser"
 
 ## make screenshots: walk the journey in Chromium and write the pictures of docs/screenshots/
 screenshots: $(VENV)/.installed-dev browser

@@ -24,11 +24,56 @@ def _drives_a_browser(item) -> bool:
     )
 
 
+# The modules that take longest for their number of tests, started first by the xdist processes. `make test`
+# runs `--dist loadfile --no-loadscope-reorder`: a module stays on one process, and the modules are handed out
+# in the order of the collection, which on an xdist process is this one: these first (in this order), then
+# the others by number of tests, most first (what xdist's own reorder does). With xdist's reorder the modules
+# of one or two long tests (the matrix's shares, the browser journeys, the demo histories, the property tests)
+# were handed out last, and one process kept working minutes after the other had finished.
+LONG_MODULES = (  # by the time each took in a whole run (2026-12-05, -n 2, SQLite), longest first
+    "tests/dossiers/test_lifecycle_paths.py",  # ~200 walks, each shipped procedure's result drawn and signed
+    "tests/ops/test_settings_cli.py",  # `motcua` processes in fresh installations
+    "tests/monitoring/test_kpi_counters.py",
+    "tests/ops/test_scale_out.py",
+    "tests/catalog/test_project_06.py",
+    "tests/browser/test_browser_journey.py",
+    "tests/browser/test_browser_insights.py",
+    "tests/identity/test_oidc.py",
+    "tests/*/test_*crash.py",  # a worker killed halfway: processes started and awaited
+    "tests/dossiers/test_lifecycle_properties.py",
+    "tests/browser/test_*.py",
+    "tests/petitions/test_demo.py",
+    "tests/monitoring/test_kpi_demo.py",
+    "tests/payments/test_demo_payments.py",
+    "tests/security/test_authorization_matrix_*.py",
+    "tests/ops/test_backup.py",
+    "tests/insights/test_*demo*.py",
+    "tests/authoring/test_round_trip.py",
+)
+
+
+def _long_first(config, items) -> None:
+    from fnmatch import fnmatch
+
+    root = Path(str(config.rootpath))
+    per_module: dict[str, list] = {}
+    for item in items:
+        per_module.setdefault(Path(str(item.path)).relative_to(root).as_posix(), []).append(item)
+
+    def rank(module: str) -> tuple[int, int]:
+        first = next((i for i, pattern in enumerate(LONG_MODULES) if fnmatch(module, pattern)), len(LONG_MODULES))
+        return first, -len(per_module[module])
+
+    items[:] = [item for module in sorted(per_module, key=rank) for item in per_module[module]]
+
+
 def pytest_collection_modifyitems(config, items):
     # Every test that drives Chromium is marked `browser`: `make test-fast` (-m "not browser") leaves them out.
     for item in items:
         if _drives_a_browser(item):
             item.add_marker(pytest.mark.browser)
+    if hasattr(config, "workerinput"):  # an xdist process (a plain run keeps the order of the files)
+        _long_first(config, items)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -124,11 +169,103 @@ def _row_values(models) -> dict:
     return out
 
 
+# --- The SQLite test database: migrated once, then copied -----------------------------------------------
+#
+# Replaying every migration was ~85 % of a test process's own setup, paid by each xdist worker. On SQLite the
+# test database now starts as a copy of a template, `var/test-migrated-<key>.sqlite3`, whose key is a digest of
+# every installed app's migration files, the Django and SQLite versions and the installed apps: a change to any
+# migration makes a new key, so a stale template is never used. The first process that finds no template
+# migrates as before, under a file lock (the other workers wait for it, then copy), and publishes the migrated
+# database as the template (VACUUM INTO, then an atomic rename); a clean checkout pays one migration per run,
+# a kept var/ none. `migrate` still runs on the copy (it finds nothing to apply; post_migrate's handlers run).
+# Not on PostgreSQL (each worker migrates its database), nor with --reuse-db, --create-db or --nomigrations.
+
+_TEMPLATE: dict = {}  # "test": the worker's test database file; "publish": the template to write; "lock": its file
+
+
+def _migrations_key() -> str:
+    import hashlib
+    import sqlite3
+
+    import django
+    from django.apps import apps
+    from django.conf import settings
+
+    digest = hashlib.sha256(f"{django.__version__} {sqlite3.sqlite_version} {settings.INSTALLED_APPS}".encode())
+    for app in sorted(apps.get_app_configs(), key=lambda a: a.label):
+        folder = Path(app.path) / "migrations"
+        for file in sorted(folder.glob("*.py")) if folder.is_dir() else ():
+            digest.update(f"{app.label}/{file.name}\0".encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings):
+    """pytest-django's (True with --reuse-db); also True on SQLite when the test database starts from the template."""
+    import fcntl
+
+    from django.db import connection
+
+    reuse = request.config.getvalue("reuse_db")
+    if reuse or request.config.getvalue("create_db") or request.config.getvalue("nomigrations"):
+        return reuse
+    name = connection.settings_dict["TEST"].get("NAME") or ""  # with the xdist worker's suffix by now
+    if connection.vendor != "sqlite" or not name or connection.creation.is_in_memory_db(name):
+        return False
+    test = Path(name)
+    template = test.parent / f"test-migrated-{_migrations_key()}.sqlite3"
+    test.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(test.parent / "test-migrated.lock", "w")  # held until the template is published
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    _remove_sqlite(test)
+    if template.exists():
+        shutil.copyfile(template, test)
+        lock.close()
+    else:
+        _TEMPLATE.update(publish=template, lock=lock)  # this process migrates, then publishes (django_db_setup)
+    _TEMPLATE["test"] = test
+    return True  # Django keeps the file made here (a copy, or nothing: a new, empty database) and migrates it
+
+
+def _publish_template() -> None:
+    import os
+
+    from django.db import connection
+
+    template = _TEMPLATE.pop("publish", None)
+    if template is None:
+        return
+    for old in template.parent.glob("test-migrated-*.sqlite3"):
+        old.unlink(missing_ok=True)  # made for other migration files
+    partial = template.with_name(template.name + ".partial")
+    partial.unlink(missing_ok=True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM INTO %s", [str(partial)])
+    os.replace(partial, template)
+    _TEMPLATE.pop("lock").close()
+
+
+def _remove_test_database() -> None:
+    from django.db import connections
+
+    test = _TEMPLATE.pop("test", None)
+    if test is not None:  # kept by Django (keepdb): removed here, as Django removes the database it made
+        connections.close_all()
+        _remove_sqlite(test)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
 
     media = tmp_path_factory.mktemp("demo-media")
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5_HASHERS, MEDIA_ROOT=media):
+        _publish_template()
         _keep_migrated(tmp_path_factory)
         models = _models()
         before = _row_values(models)
@@ -148,6 +285,7 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     _DEMO.clear()
     with django_db_blocker.unblock():
         _forget_migrated()
+        _remove_test_database()
 
 
 # --- A migrated, empty SQLite database for the tests that start the project's commands in a subprocess ---

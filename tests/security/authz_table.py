@@ -39,7 +39,7 @@ OFFICE_SLIP = {"anon": "login", "owner": "403", "citizen": "403", "superuser": "
 # anonymous.
 OFFICE_NONE = {"anon": "login", "owner": "403", "citizen": "403", "superuser": "403", "*": "404"}
 # The handover note of A's newborn bundle (passed on to the commune police, whose specialist therefore sees it);
-# asked on B, whose note it is not: 404 to all (test_authorization_matrix.world).
+# asked on B, whose note it is not: 404 to all (matrix.build_world).
 HANDOVER_NOTE = {**OFFICE_SLIP, "sibling_agency/a": "ok"}
 # Unit administration: the unit_admin role on the unit's subtree only; other officers 404 (which units
 # exist is not theirs to learn through this page), citizens and a unit-less superuser 403.
@@ -313,7 +313,7 @@ BODIES: dict[str, dict] = {
     "POST /api/v1/petitions/{code}/actions/forward": {"unit": "000.12.00.H99", "reason": "Đúng địa bàn"},
     "POST /api/v1/petitions/{code}/actions/complain_again": {"reason": "Chưa sửa"},
     "POST /api/v1/dossiers/{code}/actions/keep_on_paper": {"key": "to_khai", "reason": "Bản giấy"},
-    # "{name}": filled per cell (test_authorization_matrix._body): the object's code or component key, and
+    # "{name}": filled per cell (matrix._body): the object's code or component key, and
     # "{upload}" the asking role's own staged upload (a PDF).
     "POST /api/v1/dossiers/{code}/actions/digitize": {"key": "{key}", "upload": "{upload}"},
     "POST /api/v1/dossiers/{code}/actions/digitize_result": {"upload": "{upload}"},

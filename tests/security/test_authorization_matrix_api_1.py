@@ -1,0 +1,7 @@
+"""The authorization matrix, API operations, share 1 of `matrix.API_SHARES` (tests/security/matrix.py)."""
+
+from tests.security import matrix
+
+
+def test_api_operations_answer_each_role_as_the_table_says(world):
+    matrix.check(matrix.api_share(0), world)

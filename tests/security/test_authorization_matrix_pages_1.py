@@ -1,0 +1,7 @@
+"""The authorization matrix, page patterns, share 1 of `matrix.PAGE_SHARES` (tests/security/matrix.py)."""
+
+from tests.security import matrix
+
+
+def test_pages_answer_each_role_as_the_table_says(world):
+    matrix.check(matrix.page_share(0), world)
