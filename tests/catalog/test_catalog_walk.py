@@ -7,7 +7,7 @@ step's unit and role, tests/walker.py) take it through: receipt, every step
 (transfer, approve), the result and its return (drawn light and unsigned here: each
 procedure's result is drawn and signed for real by its happy path in test_lifecycle_paths.py). Adding a procedure adds a
 test; a procedure whose example, fee, implementing unit or workflow does not work
-in the demo fails here. tests/dossiers/test_lifecycle_paths.py walks the other paths.
+in the demo fails here. tests/dossiers/lifecycle_paths.py walks the other paths.
 """
 
 from __future__ import annotations
