@@ -4,7 +4,7 @@ The incremental path (counters.on_event) applies the difference between a
 dossier's contribution before and after an action; the rebuild
 (monitoring/rebuild.py) computes the same function over all dossiers in SQL;
 the explain view (monitoring/explain.py) states, from the same `judge`, why each
-dossier counts. tests/monitoring/test_kpi_counters.py checks that counters and
+dossier counts. tests/monitoring/test_kpi_counters_*.py check that counters and
 rebuild agree after random histories.
 
 Rules (KPI-766.md §3 and §5 "Decided readings"; docs/monitoring.md says which line each follows):

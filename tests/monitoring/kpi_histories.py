@@ -6,14 +6,17 @@ passing, the deadline check); this one also files more dossiers (other
 channels, components from the vault, a registry or paper), switches between
 them, pays online or not, and after every step compares the live counters with
 `rebuild()` run in a rolled-back transaction: not one row may differ.
+
+This module is the histories' machinery: the machine and its cases (a procedure, and how the deadline
+is compared). Each case runs in a module of its own, `test_kpi_counters_*.py` (`share`: every case in
+exactly one), so `pytest -n 2 --dist loadfile` spreads them over the processes instead of giving them to
+one; test_kpi_counters.py checks the shares and holds the walked dossier's test.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 
-import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule, run_state_machine_as_test
@@ -21,10 +24,9 @@ from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 from motcua.dossiers import actions
 from motcua.dossiers.actions import counter
 from motcua.lib.errors import ActionError
-from motcua.monitoring.models import DailyCounter, MonthlyCounter, OpenCounter, Option
+from motcua.monitoring.models import Option
 from motcua.monitoring.rebuild import differences
 from tests.dossiers.test_lifecycle_properties import ACTORS, SCAN, SETTINGS, Clock, LifecycleMachine, _machine
-from tests.dossiers.test_lifecycle_properties import frozen_clock as frozen_clock  # the fixture, shared
 from tests.walker import components_for
 
 SOURCES = ["upload", "vault", "registry", "paper", "scanned"]
@@ -147,67 +149,23 @@ class CountersMachine(LifecycleMachine):
             assert differences() == {"DailyCounter": 0, "MonthlyCounter": 0, "OpenCounter": 0}
 
 
-@pytest.mark.parametrize(
-    ("name", "compare"),
-    [
-        ("1.001193-dang-ky-khai-sinh.yaml", "timestamp"),
-        ("1.001193-dang-ky-khai-sinh.yaml", "date"),
-        ("3.000722-lien-thong-khai-sinh-thuong-tru-bhyt.yaml", "timestamp"),
-    ],
-)
-def test_counters_equal_the_rebuild_after_random_histories(demo, unsigned_results, frozen_clock, name, compare):
+# (procedure, how the deadline is compared: KPI-766 §5.1)
+CASES = [
+    ("1.001193-dang-ky-khai-sinh.yaml", "timestamp"),
+    ("1.001193-dang-ky-khai-sinh.yaml", "date"),
+    ("3.000722-lien-thong-khai-sinh-thuong-tru-bhyt.yaml", "timestamp"),
+]
+SHARES = 3
+
+
+def share(part: int) -> list[tuple[str, str]]:
+    """Every `SHARES`-th case from the `part`-th: the shares are disjoint and cover CASES."""
+    return [case for i, case in enumerate(CASES) if i % SHARES == part]
+
+
+def run_random_histories(name: str, compare: str) -> None:
+    """Random histories of `name`'s dossiers; after every step the counters equal the rebuild."""
     Option.objects.update_or_create(key="deadline_compare", defaults={"value": compare})
     base = _machine(name)
     machine = type(base.__name__ + "_kpi", (CountersMachine,), {k: getattr(base, k) for k in ("definition", "users", "grants")})
     run_state_machine_as_test(machine, settings=KPI_SETTINGS)
-
-
-def test_a_walked_dossier_moves_the_counters_of_its_unit_its_ancestors_and_the_country(demo, unsigned_results):
-    # The property above would also hold for counters that never count.
-    from motcua.dossiers.models import Dossier
-    from motcua.monitoring.counters import ancestors
-    from tests.walker import DEFINITIONS, Walker
-
-    walker = Walker(DEFINITIONS["1.001193-dang-ky-khai-sinh.yaml"])
-    walker.submit()
-    walker.walk()
-    dossier = Dossier.objects.get(code=walker.code)
-    units = ancestors(dossier.unit.path)
-    assert len(units) >= 3  # the country, the province, the commune
-    from django.db.models import Sum
-
-    from motcua.monitoring.contributions import local_day
-    from motcua.monitoring.models import COLUMNS
-
-    stop = local_day(dossier.finished_at)  # §5.2: it stopped being open (and in time) the day it ended
-    for unit_id in units:
-        days = DailyCounter.objects.filter(unit_id=unit_id, procedure_id=dossier.procedure_id)
-        assert days.get(open_in_time_ends=1).day == stop
-        day = days.aggregate(**{c: Sum(c) for c in COLUMNS})
-        month = MonthlyCounter.objects.filter(unit_id=unit_id, procedure_id=dossier.procedure_id).aggregate(
-            **{c: Sum(c) for c in COLUMNS})
-        for row in (SimpleNamespace(**day), SimpleNamespace(**month)):
-            assert (row.received, row.online, row.full_eligible, row.full_online) == (1, 1, 1, 1)
-            assert (row.ended, row.ended_on_time, row.finished, row.finished_e_result) == (1, 1, 1, 1)
-            assert (row.digitized, row.reused, row.vault) == (1, 1, 1)  # the birth certificate comes from the vault
-            assert row.open_in_time_ends == 1
-    assert sum(OpenCounter.objects.values_list("count", flat=True)) == 0
-    assert differences() == {"DailyCounter": 0, "MonthlyCounter": 0, "OpenCounter": 0}
-
-
-def test_counter_rows_are_listed_in_one_order_whatever_the_order_of_the_changes():
-    # Rows are locked in the order the upsert lists them; two actions that move the same shared rows
-    # (the nation's) in opposite orders could deadlock. The order is: ancestors as given, days ascending.
-    from collections import Counter
-    from datetime import date
-
-    from motcua.monitoring.counters import _upsert, _upsert_open
-
-    early, late = date(2025, 3, 3), date(2025, 3, 10)
-    for opened in (Counter({late: 1, early: -1}), Counter({early: -1, late: 1})):
-        _sql, params = _upsert_open([0, 7], 3, opened)
-        assert [(params[i], params[i + 2]) for i in range(0, len(params), 4)] == [(0, early), (0, late), (7, early), (7, late)]
-    for rows in ({late: {"ended": 1}, early: {"received": 1}}, {early: {"received": 1}, late: {"ended": 1}}):
-        _sql, params = _upsert("monitoring_dailycounter", "day", [0, 7], 3, rows)
-        width = len(params) // 4
-        assert [(params[i], params[i + 2]) for i in range(0, len(params), width)] == [(0, early), (0, late), (7, early), (7, late)]
