@@ -8,6 +8,10 @@ walked by the demo staff to a signed result in the applicant's vault (tests/walk
 constructs some of them use are walked in more detail in tests/dossiers (several results:
 test_decisions_results.py; a commune desk's hand-over and an outside agency answering over HTTP:
 test_who_does_the_work.py).
+
+This module holds the services, the walks and how one is walked. The walks run in the modules
+`test_project_06_*.py`, each a share of them (`share`: every walk in exactly one), so `pytest -n 2
+--dist loadfile` spreads them over the processes; test_project_06.py checks the list and the shares.
 """
 
 from __future__ import annotations
@@ -15,13 +19,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
-from django.test import Client
 from django.urls import get_resolver
 from freezegun import freeze_time
 
-from motcua.catalog.models import Procedure
-from motcua.lib.conditions import evaluate
 from motcua.results import signing
 from motcua.units.models import Unit
 from motcua.vault.models import VaultDocument
@@ -150,14 +150,15 @@ def _certificates_made_in_real_time() -> None:
         signing.unit_material(unit)
 
 
-def _label(walk: tuple) -> str:
+def label(walk: tuple) -> str:
+    """The walk's test id: the procedure's code and the changes to its example."""
     name, changes = walk[0], walk[1]
     shown = {k: f"{len(v)}rows" if isinstance(v, list) else v for k, v in changes.items()}
     return name.split("-")[0] + ("-" + "-".join(f"{k}={v}" for k, v in shown.items()) if changes else "")
 
 
-@pytest.mark.parametrize("walk", WALKS, ids=[_label(w) for w in WALKS])
-def test_each_essential_service_walks_to_its_result(demo, walk):
+def walk_to_the_result(walk: tuple) -> None:
+    """File, receive and walk one case to its signed result, checking its unit, fee and due moment."""
     name, changes, unit, due, fee = walk
     definition = DEFINITIONS[name]
     assert "project-06" in definition["programmes"]
@@ -178,63 +179,9 @@ def test_each_essential_service_walks_to_its_result(demo, walk):
     assert definition["result"]["document_type"] in set(issued.values_list("document_type", flat=True))
 
 
-def test_each_of_the_25_is_walked_here():
-    tagged = {name for name, d in DEFINITIONS.items() if "project-06" in d.get("programmes", [])}
-    assert len(SERVICES) == 25 and len(PROJECT_06) == 26  # no procedure counted for two services
-    assert {DEFINITIONS[name]["code"] for name in tagged} == PROJECT_06
-    assert {w[0] for w in WALKS} == tagged
-    # Each service's standard time and every alternative time of it are walked.
-    for name in tagged:
-        definition = DEFINITIONS[name]
-        walked = [{**definition["example"], **w[1]} for w in WALKS if w[0] == name]
-        alternatives = [t["when"] for t in definition.get("processing_times") or []]
-        assert any(not any(evaluate(when, data, {"channel": 2}) for when in alternatives) for data in walked), name
-        for when in alternatives:
-            assert any(evaluate(when, data, {"channel": 2}) for data in walked), (name, when)
+SHARES = 2
 
 
-def test_the_programme_lists_exactly_its_procedures(demo):
-    tagged = {d["code"] for d in DEFINITIONS.values() if "project-06" in d.get("programmes", [])}
-    assert tagged == PROJECT_06
-    r = Client().get("/api/v1/procedures", {"programme": "project-06", "limit": 500})
-    assert r.status_code == 200
-    rows = r.json()
-    assert {row["code"] for row in rows} == PROJECT_06
-    assert len(rows) == len(PROJECT_06)
-    assert all(row["programmes"] == ["project-06"] for row in rows)
-    # Without the filter, the others are there too, with no programme.
-    everything = {row["code"]: row for row in Client().get("/api/v1/procedures", {"limit": 500}).json()}
-    assert set(everything) > PROJECT_06
-    assert everything["2.000815"]["programmes"] == []
-    # Combined with the other filters.
-    commune_police = Client().get("/api/v1/procedures", {"programme": "project-06", "unit": COMMUNE_POLICE}).json()
-    assert {row["code"] for row in commune_police} == {
-        code for code in PROJECT_06
-        if Procedure.objects.get(code=code).agency == "police" and "commune" in Procedure.objects.get(code=code).levels
-    }
-
-
-def test_an_unknown_programme_is_refused_with_the_known_ones(demo):
-    r = Client().get("/api/v1/procedures", {"programme": "project-99"}, HTTP_ACCEPT_LANGUAGE="en")
-    assert r.status_code == 422
-    body = r.json()
-    assert body["code"] == "invalid_request"
-    assert "project-06" in body["message"]
-    assert Client().get("/api/v1/procedures", {"programme": "x" * 33}).status_code == 422
-
-
-def test_the_citizen_catalogue_filters_on_the_programme(demo):
-    page = Client().get("/", {"programme": "project-06"}, HTTP_ACCEPT_LANGUAGE="vi")
-    assert page.status_code == 200
-    text = page.content.decode()
-    assert 'name="programme"' in text and 'value="project-06" selected' in text
-    assert "1.012999" in text and "1.004203" in text
-    assert "2.000815" not in text  # certification is not one of them
-    # An unknown value is ignored, as an unknown level is.
-    assert "2.000815" in Client().get("/", {"programme": "nope"}).content.decode()
-
-
-def test_the_procedure_page_names_its_programme(demo):
-    page = Client().get("/procedures/1.004203/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Programme" in page and "Project 06: essential public services" in page
-    assert "Project 06" not in Client().get("/procedures/2.000815/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+def share(part: int) -> list[tuple]:
+    """Every `SHARES`-th walk from the `part`-th: the shares are disjoint and cover WALKS."""
+    return [walk for i, walk in enumerate(WALKS) if i % SHARES == part]
