@@ -30,13 +30,15 @@ def _drives_a_browser(item) -> bool:
 # the others by number of tests, most first (what xdist's own reorder does). With xdist's reorder the modules
 # of one or two long tests (the matrix's shares, the browser journeys, the demo histories, the property tests)
 # were handed out last, and one process kept working minutes after the other had finished.
+# The longest parametrized modules are asked in shares (a module each, every case in exactly one: the matrix,
+# the lifecycle paths, Project 06's walks, the KPI histories), ranked by the time of one share.
 LONG_MODULES = (  # by the time each took in a whole run (2026-12-05, -n 2, SQLite), longest first
-    "tests/dossiers/test_lifecycle_paths.py",  # ~200 walks, each shipped procedure's result drawn and signed
     "tests/ops/test_settings_cli.py",  # `motcua` processes in fresh installations
-    "tests/monitoring/test_kpi_counters.py",
     "tests/ops/test_scale_out.py",
-    "tests/catalog/test_project_06.py",
     "tests/browser/test_browser_journey.py",
+    "tests/dossiers/test_lifecycle_paths_*.py",  # ~200 walks in three shares; each happy path's result drawn and signed
+    "tests/catalog/test_project_06_*.py",  # 44 walks to a signed result in two shares
+    "tests/monitoring/test_kpi_counters_*.py",  # a random history each
     "tests/browser/test_browser_insights.py",
     "tests/identity/test_oidc.py",
     "tests/*/test_*crash.py",  # a worker killed halfway: processes started and awaited
@@ -530,7 +532,7 @@ def demo(db):
 # its template (a template error still fails them), the PDF is a blank page drawn once per process
 # with the rendered HTML's digest appended (each result its own bytes and sha256), and it is not
 # signed. Each shipped procedure's result is still drawn and signed for real by its happy path
-# (tests/dossiers/test_lifecycle_paths.py), signatures are checked by tests/results/ and tests/portal/.
+# (tests/dossiers/lifecycle_paths.py), signatures are checked by tests/results/ and tests/portal/.
 
 _BLANK_PDF: list[bytes] = []
 
