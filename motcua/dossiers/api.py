@@ -13,9 +13,17 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.schema import DjangoGetter
 from ninja.responses import Status as Answer
-from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, ValidationInfo, create_model, model_validator
+from ninja.schema import DjangoGetter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationInfo,
+    create_model,
+    model_validator,
+)
 
 from motcua.catalog.models import Procedure, localized
 from motcua.dossiers import actions, bulk
