@@ -122,8 +122,8 @@ class Out(Schema):
 
     django-ninja's `Schema` reads every field of every object through its `DjangoGetter` (which
     lists a manager, calls a callable, gives a file's URL: none of which a dict of `_out` holds), in
-    Python, field by field, for the dossier and each of its tasks and events: a tenth of a receive's
-    answer. Anything else (a model instance) goes through `DjangoGetter` as before.
+    Python, field by field, for the dossier and each of its tasks and events (docs/operations.md,
+    issue 22). Anything else (a model instance) goes through `DjangoGetter` as before.
     """
 
     @model_validator(mode="wrap")

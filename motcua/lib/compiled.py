@@ -77,7 +77,7 @@ class _Entry:
         self.kind, self.locks = kind, locks
         # Found at the first run, as Django finds them at each: the columns' converters (for one
         # connection: the backend's are its methods) and how a row becomes objects (model instances).
-        self.converters: tuple[Any, list] | None = None
+        self.converters: tuple[Any, dict] | None = None
         self.reader: tuple | None = None
 
 
