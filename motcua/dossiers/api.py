@@ -14,7 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Answer
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from ninja.schema import DjangoGetter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationInfo,
+    create_model,
+    model_validator,
+)
 
 from motcua.catalog.models import Procedure, localized
 from motcua.dossiers import actions, bulk
@@ -108,7 +117,24 @@ class DossierIn(Schema):
 RatingIn = actions.RatingAnswers
 
 
-class RatingOut(Schema):
+class Out(Schema):
+    """An answer the views build as dicts of plain values (`_out`): a dict is validated as it is.
+
+    django-ninja's `Schema` reads every field of every object through its `DjangoGetter` (which
+    lists a manager, calls a callable, gives a file's URL: none of which a dict of `_out` holds), in
+    Python, field by field, for the dossier and each of its tasks and events (docs/operations.md,
+    issue 22). Anything else (a model instance) goes through `DjangoGetter` as before.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler, info: ValidationInfo) -> Any:
+        if type(values) is dict:
+            return handler(values)
+        return handler(DjangoGetter(values, cls, info.context))
+
+
+class RatingOut(Out):
     answers: dict[str, str]
     overall: str
     comment: str
@@ -142,7 +168,7 @@ BODIES: dict[str, type[actions.ActionInput]] = {
 }
 
 
-class EventOut(Schema):
+class EventOut(Out):
     action: str
     from_status: int | None
     to_status: int
@@ -151,7 +177,7 @@ class EventOut(Schema):
     reason: str
 
 
-class TaskOut(Schema):
+class TaskOut(Out):
     step: str
     name: str
     unit: str
@@ -163,13 +189,13 @@ class TaskOut(Schema):
     done_at: datetime | None
 
 
-class UnitShareOut(Schema):
+class UnitShareOut(Out):
     unit: str
     days_allowed: float
     days_used: float
 
 
-class LateRiskOut(Schema):
+class LateRiskOut(Out):
     risk: float | None = Field(description="chance (0–1) it ends after its legal due date; null: too little history")
     step: str = Field(description="the step it waits in (empty: the whole dossier)")
     step_unit: str | None
@@ -183,7 +209,7 @@ class LateRiskOut(Schema):
     scored_at: datetime
 
 
-class SupplementOut(Schema):
+class SupplementOut(Out):
     number: int
     reason: str
     items: list[dict[str, str]]
@@ -192,7 +218,7 @@ class SupplementOut(Schema):
     paused_days: int
 
 
-class ApologyOut(Schema):
+class ApologyOut(Out):
     number: str
     reason: str
     previous_due_at: datetime
@@ -200,7 +226,7 @@ class ApologyOut(Schema):
     issued_at: datetime
 
 
-class DossierOut(Schema):
+class DossierOut(Out):
     code: str
     status: int
     status_label: str

@@ -69,12 +69,16 @@ def _adapt(value: Any, connection) -> Any:
 
 
 class _Entry:
-    __slots__ = ("compiler", "kind", "locks", "params", "positions", "sql")
+    __slots__ = ("compiler", "converters", "kind", "locks", "params", "positions", "reader", "sql")
 
     def __init__(self, compiler, sql: str, params: tuple, positions: list[tuple[int, int, int | None]], kind: type,
                  locks: bool) -> None:
         self.compiler, self.sql, self.params, self.positions = compiler, sql, params, positions
         self.kind, self.locks = kind, locks
+        # Found at the first run, as Django finds them at each: the columns' converters (for one
+        # connection: the backend's are its methods) and how a row becomes objects (model instances).
+        self.converters: tuple[Any, dict] | None = None
+        self.reader: tuple | None = None
 
 
 _UNCACHEABLE = object()
@@ -177,22 +181,30 @@ class Compiled(Generic[T]):
         compiler.connection = connection  # this thread's connection, not the one that compiled it
         sql = entry.sql
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        known = entry.converters
+        if known is None or known[0] is not connection:
+            fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+            known = entry.converters = (connection, compiler.get_converters(fields))
+        converters = known[1]
+        compiler.get_converters = lambda expressions: converters
         if entry.kind is FlatValuesListIterable:
             return [row[0] for row in compiler.results_iter(chunked_fetch=False)]
         if entry.kind is ValuesListIterable:
             return list(compiler.results_iter(tuple_expected=True, chunked_fetch=False))
-        return list(self._instances(compiler))
+        return list(self._instances(compiler, entry))
 
-    def _instances(self, compiler):
+    def _instances(self, compiler, entry: _Entry):
         # Django's ModelIterable, for a query without known related objects.
         db = self.using
         results = compiler.execute_sql(chunked_fetch=False)
-        select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
-        model_cls = klass_info["model"]
-        select_fields = klass_info["select_fields"]
-        start, end = select_fields[0], select_fields[-1] + 1
-        init_list = [f[0].target.attname for f in select[start:end]]
-        related_populators = get_related_populators(klass_info, select, db)
+        if entry.reader is None:
+            # What ModelIterable works out at each query; the populators keep no state between rows.
+            select, klass_info = compiler.select, compiler.klass_info
+            select_fields = klass_info["select_fields"]
+            start, end = select_fields[0], select_fields[-1] + 1
+            entry.reader = (klass_info["model"], [f[0].target.attname for f in select[start:end]], start, end,
+                            get_related_populators(klass_info, select, db), compiler.annotation_col_map)
+        model_cls, init_list, start, end, related_populators, annotation_col_map = entry.reader
         for row in compiler.results_iter(results):
             obj = model_cls.from_db(db, init_list, row[start:end])
             for populator in related_populators:

@@ -66,6 +66,30 @@ def test_counter_rows_are_listed_in_one_order_whatever_the_order_of_the_changes(
         assert [(params[i], params[i + 2]) for i in range(0, len(params), width)] == [(0, early), (0, late), (7, early), (7, late)]
 
 
+def test_named_parameters_are_the_same_statement_with_few_enough_parameters_for_psycopg_to_keep_it():
+    # PostgreSQL's one statement names each distinct value once (monitoring/counters._named): psycopg
+    # keeps the parsed form of a statement of up to 50 parameters; what is sent is what it was.
+    from collections import Counter
+    from datetime import date
+
+    from motcua.monitoring.counters import _named, _upsert, _upsert_open
+
+    units, day, month = [0, 1, 7, 9, 700], date(2025, 3, 3), date(2025, 3, 1)
+    statements = [
+        _upsert("monitoring_dailycounter", "day", units, 3, {day: {"received": 1, "online": 1, "ended": -1}}),
+        _upsert("monitoring_monthlycounter", "month", units, 3, {month: {"received": 1, "online": 1, "ended": -1}}),
+        _upsert_open(units, 3, Counter({day: 1, date(2025, 3, 10): -1})),
+    ]
+    sql = " ; ".join(s for s, _params in statements)
+    params = [p for _s, ps in statements for p in ps]
+    named_sql, named = _named(sql, params)
+    assert len(params) > 50 and len(named) <= 12
+    literal = {int: str, date: lambda d: f"'{d.isoformat()}'::date"}
+    assert named_sql % {k: literal[type(v)](v) for k, v in named.items()} == sql % tuple(literal[type(p)](p) for p in params)
+    # 1 the count and 1 the unit id are one value; a day and a number never share a name.
+    assert _named("%s %s %s", [1, 1, day]) == ("%(p0)s %(p0)s %(p1)s", {"p0": 1, "p1": day})
+
+
 def test_the_shares_run_every_history_once():
     ran = Counter(case for part in range(kpi_histories.SHARES) for case in kpi_histories.share(part))
     assert set(ran) == set(kpi_histories.CASES) and set(ran.values()) == {1}
