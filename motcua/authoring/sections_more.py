@@ -76,7 +76,9 @@ class Records(Section):
             if not isinstance(props, dict):
                 continue
             required = record.get("required") if isinstance(record.get("required"), list) else []
-            rows += [(f"{i}/{k}", i, k, p, k in required) for k, p in props.items()]
+            # By key, not as stored: a mapping kept in PostgreSQL's jsonb comes back in its own order (shorter
+            # keys first), so a row's number would depend on the database and move when a key is renamed.
+            rows += [(f"{i}/{k}", i, k, props[k], k in required) for k in sorted(props)]
         return rows
 
     def set_rows(self, d, rows):
