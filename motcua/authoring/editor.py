@@ -107,8 +107,14 @@ def _lines(raw: str) -> list[str]:
     return [line.strip() for line in raw.splitlines() if line.strip()]
 
 
+def form_properties(d: dict) -> dict:
+    """The form's properties ({} when absent, or when something else is written there)."""
+    form = d.get("form") if isinstance(d.get("form"), dict) else {}
+    return form.get("properties") if isinstance(form.get("properties"), dict) else {}
+
+
 def _field_type(definition: dict, name: str) -> str:
-    prop = definition.get("form", {}).get("properties", {}).get(name) if isinstance(definition.get("form"), dict) else None
+    prop = form_properties(definition).get(name)
     return prop.get("type", "string") if isinstance(prop, dict) else "string"
 
 
@@ -514,8 +520,7 @@ class Fields(Section):
     # The form's properties are a mapping: rows are (name, schema) pairs, in the order of the form's groups
     # (lists keep their order everywhere; a mapping stored as PostgreSQL jsonb does not), then the rest.
     def rows_of(self, d):
-        form = d.get("form") if isinstance(d.get("form"), dict) else {}
-        props = form.get("properties") if isinstance(form.get("properties"), dict) else {}
+        props = form_properties(d)
         order = [n for s in _sections(d) for n in s.get("fields") or [] if n in props]
         order = list(dict.fromkeys(order)) + [n for n in props if n not in order]
         return [(k, props[k]) for k in order]

@@ -40,15 +40,16 @@ from motcua.authoring.editor import (
     set_or_drop,
     write_condition,
 )
+from motcua.authoring.sections_who import _form_fields
+from motcua.catalog.fees import countable
 from motcua.catalog.models import localized
 
 KEPT = "*"  # a compound condition in a rules line: kept as written
 
 
-def _integer_fields(d: dict, blank: str) -> list[tuple[str, str]]:
-    form = d.get("form") if isinstance(d.get("form"), dict) else {}
-    props = form.get("properties") if isinstance(form.get("properties"), dict) else {}
-    return [("", blank)] + [(k, k) for k, p in props.items() if isinstance(p, dict) and p.get("type") == "integer"]
+def _countable_fields(d: dict, blank: str) -> list[tuple[str, str]]:
+    """What `per` and `times` may read (catalog.fees.countable): integer fields and repeating groups."""
+    return [("", blank), *_form_fields(d, countable)]
 
 
 def _fees(d: dict) -> dict:
@@ -154,7 +155,7 @@ def _cap_controls(d: dict, prefix: str, table: dict) -> list[Control]:
                 hint=_("Tổng các mức và khoản cộng thêm không vượt quá số này. Để trống: không có.")),
         *_text_controls(f"{prefix}cap_label", _("Tên dòng giảm về mức trần"), table.get("cap_label")),
         Control(f"{prefix}times", _("Thu nhân với số lượng của trường"), "select", _s(table.get("times")),
-                _integer_fields(d, _("(không: thu một lần)")), hint=_("Ví dụ: số bản sao.")),
+                _countable_fields(d, _("(không: thu một lần)")), hint=_("Ví dụ: số bản sao.")),
     ]
 
 
@@ -205,7 +206,7 @@ class FeeExtras(Section):
             Control(f"{p}_id", _("Mã khoản"), value=_s(row.get("id"))),
             Control(f"{p}_amount", _("Số tiền (đồng)"), "number", _s(row.get("amount"))),
             Control(f"{p}_per", _("Nhân với số lượng của trường"), "select", _s(row.get("per")),
-                    _integer_fields(d, _("(không: cộng một lần)"))),
+                    _countable_fields(d, _("(không: cộng một lần)"))),
             Control(f"{p}_above", _("Số lượng không thu"), "number", _s(row.get("above")),
                     hint=_("Ví dụ 2: thu từ bản thứ ba.")),
             *_text_controls(f"{p}_label", _("Tên khoản"), row.get("label")),

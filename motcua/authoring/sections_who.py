@@ -18,6 +18,8 @@ Imported by editor.py, which registers these sections: import it through editor,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,6 +37,7 @@ from motcua.authoring.editor import (
     _text_controls,
     _texts,
     attr_in,
+    form_properties,
     set_or_drop,
     write_condition,
 )
@@ -47,10 +50,9 @@ def _levels(v: vocab.Vocabulary) -> list[tuple[str, str]]:
     return [(k, localized(v.unit_kinds[k].get("name")) or k) for k in sorted(v.levels)]
 
 
-def _form_fields(d: dict) -> list[tuple[str, str]]:
-    form = d.get("form") if isinstance(d.get("form"), dict) else {}
-    props = form.get("properties") if isinstance(form.get("properties"), dict) else {}
-    return [(k, f"{k} — {_field_title(p)}") for k, p in props.items() if isinstance(p, dict)]
+def _form_fields(d: dict, keep: Callable[[dict], bool] = lambda prop: True) -> list[tuple[str, str]]:
+    """The form's fields as select options, those `keep` takes."""
+    return [(k, f"{k} — {_field_title(p)}") for k, p in form_properties(d).items() if isinstance(p, dict) and keep(p)]
 
 
 class Receivers(Section):

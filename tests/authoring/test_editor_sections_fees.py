@@ -170,3 +170,26 @@ def test_a_tables_extras_written_as_something_else_are_kept(editor_client):
     _post(editor_client, base + "fee_charges/", {})
     draft.refresh_from_db()
     assert draft.definition["fees"]["charges"][0]["extras"] == "many"
+
+
+def test_per_and_times_offer_the_repeating_groups_the_fee_may_count(editor_client):
+    # `per` and `times` read an integer field or a repeating group's rows (catalog.fees.countable): both
+    # are offered to choose from, a text field is not; a group chosen is written and validates.
+    d = _with_copies()
+    d["form"]["properties"]["members"] = {
+        "type": "array", "title": "Thành viên", "minItems": 1, "maxItems": 5,
+        "items": {"type": "object", "properties": {"name": {"type": "string", "title": "Họ tên"}}, "required": ["name"]}}
+    d["fees"]["extras"] = [{"id": "per_member", "amount": 1000}]
+    draft, base = _draft_with(editor_client, d)
+    url = base + "fee_extras/"
+    page = editor_client.get(url).content.decode()
+    for name in ("r0_per", "times"):
+        select = page[page.index(f'name="{name}"'):]
+        select = select[:select.index("</select>")]
+        assert 'value="members"' in select and 'value="copies"' in select
+        assert 'value="x"' not in select  # a text field is not counted
+    _post(editor_client, url, {"r0_per": "members", "times": "members"})
+    draft.refresh_from_db()
+    assert draft.definition["fees"]["extras"] == [{"id": "per_member", "amount": 1000, "per": "members"}]
+    assert draft.definition["fees"]["times"] == "members"
+    assert store.problems_of(draft.definition) == []

@@ -83,16 +83,19 @@ def _resolve_unit(
     return _resolve_home(candidates, applicant, near), None
 
 
-def _near_query(levels, kinds, procedure_id, ancestors, parents):
-    return (Unit.objects.filter(level__in=levels, kind__in=kinds)
-            .filter(Q(pk__in=ancestors) | Q(parent_id__in=parents))
+def _offering_near(units, procedure_id, ancestors, parents):
+    # At or directly under the home's ancestors, and not a unit that stopped offering the procedure.
+    return (units.filter(Q(pk__in=ancestors) | Q(parent_id__in=parents))
             .exclude(pk__in=ProcedureOffer.objects.filter(procedure_id=procedure_id, offered=False).values("unit_id")))
+
+
+def _near_query(levels, kinds, procedure_id, ancestors, parents):
+    return _offering_near(Unit.objects.filter(level__in=levels, kind__in=kinds), procedure_id, ancestors, parents)
 
 
 def _near_department_query(levels, agency, procedure_id, ancestors, parents):
-    return (Unit.objects.filter(level__in=levels, kind=UnitKind.DEPARTMENT, agency=agency)
-            .filter(Q(pk__in=ancestors) | Q(parent_id__in=parents))
-            .exclude(pk__in=ProcedureOffer.objects.filter(procedure_id=procedure_id, offered=False).values("unit_id")))
+    return _offering_near(Unit.objects.filter(level__in=levels, kind=UnitKind.DEPARTMENT, agency=agency),
+                          procedure_id, ancestors, parents)
 
 
 # An online submission's unit: the implementing units over the applicant's home (compiled once per
