@@ -207,24 +207,33 @@ def _backend_cpu() -> float | None:
 
 
 class _WorkerCpu:
-    """The CPU seconds of the parallel workers of this connection's backend, while they run: each worker's
-    `/proc` stat sampled every 0.1 s by a thread (a worker lives for one statement; what it used after its
-    last sample, at most 0.1 s, is missed). Added to the backend's own so that a parallel plan's cost shows."""
+    """The CPU seconds of the parallel workers of this connection's backend and of the database's other backends
+    (the second connection of a rebuild on two, insights/sqlbuild.py) and their workers, while they run: each
+    one's `/proc` stat sampled every 0.1 s by a thread (what a process used after its last sample, at most 0.1 s,
+    is missed; a backend already there at the start counts from then). Added to the backend's own so that a
+    parallel plan's cost shows."""
 
     def __init__(self) -> None:
         import threading
 
         self.seen: dict[int, float] = {}
+        self.base: dict[int, float] = {}
+        self.backends: set[int] = set()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._poll, daemon=True)
         self.leader = None
+        self.tag = b""
 
     def __enter__(self) -> _WorkerCpu:
         from django.db import connection
 
         with connection.cursor() as cur:
-            cur.execute("SELECT pg_backend_pid()")
-            self.leader = cur.fetchone()[0]
+            cur.execute("SELECT pg_backend_pid(), current_database()")
+            self.leader, database = cur.fetchone()
+        self.tag = f" {database} ".encode()
+        for pid, cmdline in self._processes():
+            if self.tag in cmdline and pid != self.leader:
+                self.base[pid] = _proc_cpu(pid)
         self.thread.start()
         return self
 
@@ -232,21 +241,36 @@ class _WorkerCpu:
         self.stop.set()
         self.thread.join()
 
-    def _poll(self) -> None:
-        tag = f"parallel worker for PID {self.leader}".encode()
-        while not self.stop.wait(0.1):
-            for entry in os.scandir("/proc"):
-                if not entry.name.isdigit():
-                    continue
+    @staticmethod
+    def _processes():
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
                 try:
-                    if tag in Path(entry.path, "cmdline").read_bytes():
-                        self.seen[int(entry.name)] = _proc_cpu(int(entry.name))
+                    cmdline = Path(entry.path, "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if cmdline.startswith(b"postgres"):
+                    yield int(entry.name), cmdline
+
+    def _poll(self) -> None:
+        marker = b"parallel worker for PID "
+        while not self.stop.wait(0.1):
+            for pid, cmdline in self._processes():
+                try:
+                    if marker in cmdline:
+                        owner = int(cmdline.split(marker, 1)[1].split()[0].strip(b"\0"))
+                        if owner != self.leader and owner not in self.backends:
+                            continue
+                        self.seen[pid] = _proc_cpu(pid)
+                    elif self.tag in cmdline and pid != self.leader:
+                        self.backends.add(pid)
+                        self.seen[pid] = _proc_cpu(pid)
                 except (OSError, IndexError, ValueError):
                     continue
 
     @property
     def seconds(self) -> float:
-        return sum(self.seen.values())
+        return sum(cpu - self.base.get(pid, 0.0) for pid, cpu in self.seen.items())
 
 
 def _cpu_since(before: float | None, workers: _WorkerCpu | None = None) -> str:
@@ -255,7 +279,8 @@ def _cpu_since(before: float | None, workers: _WorkerCpu | None = None) -> str:
         return ""
     extra = workers.seconds if workers else 0.0
     return (f", {after - before + extra:.1f} s of the database's CPU"
-            + (f" ({extra:.1f} s of it in {len(workers.seen)} parallel workers)" if workers and workers.seen else ""))
+            + (f" ({extra:.1f} s of it in {len(workers.seen) - len(workers.backends)} parallel workers and "
+               f"{len(workers.backends)} other connections)" if workers and workers.seen else ""))
 
 
 def _incremental(today) -> None:
@@ -303,6 +328,7 @@ def _insights(units, today, build_tables: bool = True) -> bool:
     from motcua.insights.views import at_risk, default_start
 
     print(f"insights: load average {_load()} on {os.cpu_count()} cores", flush=True)
+    sqlbuild.PROBE = _backend_cpu  # each phase's CPU, per connection (a rebuild runs on two)
     cpu, t0 = _backend_cpu(), time.perf_counter()
     with _WorkerCpu() as workers:
         timing = sqlbuild.build_all(rebuild=True) if build_tables else sqlbuild.Timing(0, 0, 0.0, 0)
@@ -312,6 +338,9 @@ def _insights(units, today, build_tables: bool = True) -> bool:
           f"({timing.python:,} by the Python build{_cpu_since(cpu, workers) if build_tables else ''}); "
           + ", ".join(f"{k} {v:.1f} s" for k, v in (timing.phases or {}).items())
           + f"; load average after {_load()}", flush=True)
+    if timing.cpu:
+        print("… the CPU seconds of each phase's backend (parallel workers not in them): "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in timing.cpu.items()), flush=True)
     if build_tables:
         _incremental(today)
     t0 = time.perf_counter()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from motcua.demo.step_history import load_step_history
 from motcua.dossiers.models import DossierEvent, Status, TaskStatus
 from motcua.insights import build, sqlbuild
-from motcua.insights.models import DossierTrace, StepTime
+from motcua.insights.models import DossierTrace, Rollup, StepTime
 from motcua.units.models import Unit
 
 TRACE = ("dossier_id", "procedure_id", "unit_id", "ended_at", "ended_on", "late", "total_days", "applicant_days",
@@ -116,3 +118,57 @@ def test_the_summary_figures_in_sql_are_the_python_figures(demo):
     assert summary.summarize(province, start, today, Procedure.objects.get(code="1.001193")).flow[0].spread.n > 0
     nothing = summary.summarize(province, today - timedelta(days=900), today - timedelta(days=800), sql=sql)
     assert nothing.empty and nothing.steps == [] and nothing.total.n == 0
+
+
+def _schema() -> list:
+    """The step-time tables' indexes, constraints, persistence and identity sequences (PostgreSQL)."""
+    from django.db import connection
+
+    tables = [StepTime._meta.db_table, DossierTrace._meta.db_table, Rollup._meta.db_table]
+    with connection.cursor() as cur:
+        cur.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
+                    "AND schemaname = current_schema() ORDER BY 1, 2", [tables])
+        found = cur.fetchall()
+        cur.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1, 2", [tables])
+        found += cur.fetchall()
+        here = "relnamespace = current_schema()::regnamespace"  # (the tests' snapshot schema has tables of the same names)
+        cur.execute(f"SELECT relname, relpersistence, pg_get_userbyid(relowner) FROM pg_class WHERE relname = ANY(%s) "
+                    f"AND {here} ORDER BY 1", [tables])
+        found += cur.fetchall()
+        cur.execute("SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id')", tables[::2])
+        found += cur.fetchall()
+        cur.execute(f"SELECT relname FROM pg_class WHERE (relname LIKE 'insights%%next' OR relname LIKE 'insights%%old') "
+                    f"AND {here}")
+        found += cur.fetchall()
+    return found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_on_two_connections_writes_the_same_rows(demo, monkeypatch):
+    """Outside a transaction, on PostgreSQL, `rebuild` builds two halves of the units on two connections into new
+    tables, then swaps them in: the same rows as one connection's build, the same indexes and constraints."""
+    from django.db import connection
+
+    from motcua.insights import rollup
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the swap is PostgreSQL's (SQLite rebuilds in Python)")
+    load_step_history(days=60, seed=5)
+    monkeypatch.setattr(sqlbuild, "SWAP", False)
+    one = sqlbuild.build_all(rebuild=True)
+    schema = _schema()
+    rows = _rows(), sorted(Rollup.objects.order_by().values_list(*rollup.COLUMNS.split(", ")))
+    monkeypatch.setattr(sqlbuild, "SWAP", True)
+    two = sqlbuild.build_all(rebuild=True)
+    assert "both halves (two connections)" in two.phases and "swap" in two.phases
+    assert (two.dossiers, two.steps) == (one.dossiers, one.steps) and one.steps > 0
+    assert (_rows(), sorted(Rollup.objects.order_by().values_list(*rollup.COLUMNS.split(", ")))) == rows
+    assert _schema() == schema
+    # Ids go on from the tables swapped out; an incremental build writes into the new tables.
+    assert StepTime.objects.order_by("pk").first().pk > 0
+    gone = DossierTrace.objects.order_by("pk").first().dossier_id
+    DossierTrace.objects.filter(dossier_id=gone).delete()
+    StepTime.objects.filter(dossier_id=gone).delete()
+    assert sqlbuild.build_all().dossiers == 1
+    assert _rows() == rows[0]
