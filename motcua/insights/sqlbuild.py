@@ -27,6 +27,13 @@ A role that may not create tables in the schema (docs/operations.md keeps the wo
 rows) gets temporary tables instead: the same rows, in one process. Measured at 1 million dossiers
 in docs/monitoring.md ("Scale").
 
+A `rebuild` outside a transaction, by a role that owns the tables, runs on two connections
+(`_rebuild_swapped`): PostgreSQL never runs an INSERT with parallel workers, but two sessions run
+on two cores. The receiving units are split in two halves of about as many dossiers; each half is
+the build above, on its own connection, into new tables, whose indexes the two connections then
+build; the new tables are swapped in in one short transaction (a reader sees the old build or the
+new one).
+
 Only the dossiers of units on the country's default working calendar are built here (a unit with
 calendar overrides has its own clock): `build()` then traces whatever is left, in Python. On
 SQLite `build_all()` is `build.build()`. Rounding as Python's `round(x, 4)` but half away from zero
@@ -261,13 +268,17 @@ def _halves(units: list[int] | None) -> list[list[int]]:
             f'SELECT unit_id, count(*) FROM "{Dossier._meta.db_table}" WHERE finished_at IS NOT NULL '
             f"AND received_at IS NOT NULL AND status = ANY(%s) {unit_filter} GROUP BY unit_id ORDER BY 2 DESC, 1",
             [list(FINISHED), *([units] if units is not None else [])])
-        counts = cur.fetchall()
-    sets: list[list[int]] = [[], []]
+        return _two_sets((n, unit) for unit, n in cur.fetchall())
+
+
+def _two_sets(items) -> list[list]:
+    """(weight, item), heaviest first: two lists of about the same weight (each item to the lighter list)."""
+    sets: list[list] = [[], []]
     loads = [0, 0]
-    for unit, n in counts:
+    for weight, item in items:
         i = 0 if loads[0] <= loads[1] else 1
-        sets[i].append(unit)
-        loads[i] += n
+        sets[i].append(item)
+        loads[i] += weight
     return sets
 
 
@@ -452,14 +463,8 @@ def _rebuild_swapped(started: float) -> Timing:
             with connection.cursor() as cur:
                 cur.execute(f'SELECT count(*) FROM "{tables[2]}{NEXT}"')
                 rows[tables[2]] = cur.fetchone()[0]
-            jobs = sorted(((rows[t] * (1 + d.count(",")), _on_next(d, t, n)) for t in tables for n, d, _k in indexes[t]),
-                          reverse=True)
-            lists: list[list[str]] = [[], []]
-            loads = [0, 0]
-            for cost, definition in jobs:
-                i = 0 if loads[0] <= loads[1] else 1
-                lists[i].append(definition)
-                loads[i] += cost
+            lists = _two_sets(sorted(((rows[t] * (1 + d.count(",")), _on_next(d, t, n))
+                                      for t in tables for n, d, _k in indexes[t]), reverse=True))
             other = pool.submit(_build_indexes, lists[1])
             used = _build_indexes(lists[0]), other.result()
             if used[0] is not None:

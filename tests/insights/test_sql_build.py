@@ -132,14 +132,14 @@ def _schema() -> list:
         cur.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
                     "WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1, 2", [tables])
         found += cur.fetchall()
-        here = "relnamespace = current_schema()::regnamespace"  # (the tests' snapshot schema has tables of the same names)
-        cur.execute(f"SELECT relname, relpersistence, pg_get_userbyid(relowner) FROM pg_class WHERE relname = ANY(%s) "
-                    f"AND {here} ORDER BY 1", [tables])
+        # In this schema only: the tests' snapshot schema has tables of the same names.
+        cur.execute("SELECT relname, relpersistence, pg_get_userbyid(relowner) FROM pg_class WHERE relname = ANY(%s) "
+                    "AND relnamespace = current_schema()::regnamespace ORDER BY 1", [tables])
         found += cur.fetchall()
         cur.execute("SELECT pg_get_serial_sequence(%s, 'id'), pg_get_serial_sequence(%s, 'id')", tables[::2])
         found += cur.fetchall()
-        cur.execute(f"SELECT relname FROM pg_class WHERE (relname LIKE 'insights%%next' OR relname LIKE 'insights%%old') "
-                    f"AND {here}")
+        cur.execute("SELECT relname FROM pg_class WHERE (relname LIKE 'insights%%next' OR relname LIKE 'insights%%old') "
+                    "AND relnamespace = current_schema()::regnamespace")
         found += cur.fetchall()
     return found
 
