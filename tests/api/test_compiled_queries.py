@@ -239,6 +239,49 @@ def test_bulk_insert_sends_what_bulk_create_sends(demo):
     assert Task.objects.filter(pk__in=[t.pk for t in outside]).count() == len(base)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's UNNEST of arrays")
+@pytest.mark.django_db
+def test_a_bulk_inserts_arrays_written_as_text_read_as_psycopg_writes_them():
+    """`_pg_array`: the text form of a column's values is read by PostgreSQL as psycopg's own adaptation of
+    the list is, for every kind it writes (quotes, backslashes, braces, commas, blanks, "NULL", the empty
+    string, JSON with escapes, aware datetimes, dates, floats); other kinds are left to psycopg."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from psycopg.types.json import Jsonb
+
+    from motcua.lib.compiled import _pg_array
+
+    hcm = ZoneInfo("Asia/Ho_Chi_Minh")
+    texts = ['say "hi"', "back\\slash", "{braces}", "a,b", " blank ", "NULL", "null", "", "Tiếp nhận hồ sơ", "\t\n",
+             None, "\u3000", "\u2028"]
+    columns = {
+        "bigint": [1, -2, 2**40, None],
+        "varchar": texts,
+        "text": texts,
+        "boolean": [True, False, None, True],
+        "double precision": [0.25, -1e300, 1 / 3, None],
+        "smallint": [None, None, 7, 0],
+        "timestamp with time zone": [datetime(2026, 12, 5, 11, 43, 2, 371478, tzinfo=UTC), None,
+                                     datetime(2026, 12, 7, 17, 0, tzinfo=hcm), datetime(1900, 1, 1, tzinfo=UTC)],
+        "date": [date(2026, 12, 5), None, date(1, 1, 1), date(9999, 12, 31)],
+        "jsonb": [Jsonb(v, dumps=__import__("json").dumps) for v in (
+            {"vi": "Tiếp nhận", "bn": "আবেদন গ্রহণ", "q": 'say "hi" \\ {x}', "n": [1, None, True]}, [], ["receive"], "NULL", None, 0)],
+    }
+    for kind, values in columns.items():
+        text = _pg_array(values)
+        assert isinstance(text, str), kind
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT (%s)::{kind}[] = (%s)::{kind}[], (%s)::{kind}[]::text", [text, values, text])
+            same, shown = cursor.fetchone()
+        assert same, (kind, shown)
+    # Kinds psycopg writes its own way: the list is passed on as it is.
+    for values in ([datetime(2026, 1, 1)], [Decimal("1.5")], [float("nan")], [float("inf")], ["a\x00b"], [b"x"],
+                   [Jsonb({}, dumps=None)]):
+        assert _pg_array(values) is values
+
+
 @pytest.mark.django_db
 def test_the_online_unit_is_read_by_a_compiled_query_with_the_same_rows(demo):
     """`filing._implementing_near` (compiled) reads what `implementing_units(…)` narrowed to the units over the
