@@ -181,16 +181,28 @@ def test_update_sends_what_save_sends_and_writes_what_save_writes(demo):
 
 @pytest.mark.django_db
 def test_insert_of_a_row_whose_key_is_a_default_and_of_the_audit_log(demo):
+    from django_tasks_db.compat import task_enqueued
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     from motcua.audit.models import AppendOnly, AuditEntry
     from motcua.notifications.tasks import deliver_outbox
 
-    # The task backend's row (a UUID key by default): written by the compiled INSERT, read back whole.
-    with CaptureQueriesContext(connection) as queries:
-        result = deliver_outbox.enqueue()
+    # The task backend's row (a UUID key by default): written by the compiled INSERT, read back whole;
+    # the task's result built once, the same in the library's signal and in the answer.
+    heard = []
+    receiver = lambda sender, task_result, **kwargs: heard.append(task_result)  # noqa: E731
+    task_enqueued.connect(receiver)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            result = deliver_outbox.enqueue()
+    finally:
+        task_enqueued.disconnect(receiver)
     assert [q["sql"].split()[:3] for q in queries.captured_queries] == [["INSERT", "INTO", '"django_tasks_database_dbtaskresult"']]
+    assert heard == [result]
     row = DBTaskResult.objects.get(pk=result.id)
+    stored = row.task_result  # what the library makes of the stored row
+    assert (result.id, result.status, result.task, result.args, result.kwargs, result.backend, result.enqueued_at) == (
+        stored.id, stored.status, stored.task, stored.args, stored.kwargs, stored.backend, stored.enqueued_at)
     assert row.task_path == deliver_outbox.module_path and row.status == "READY" and row.enqueued_at is not None
     assert row.run_after == get_date_max()  # the library's pre_save receiver ran: a task to run at once
     # The audit log: a new entry through the compiled INSERT, a stored one still refused.
