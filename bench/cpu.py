@@ -4,12 +4,13 @@
 
 Sends the next N (default 60) lines of var/bench/submit.tsv (bench/run.py writes it; this script
 prepares it when missing) through Django's test client, then receives each dossier just filed as
-its unit's one-stop officer (bench/run.py's act requests). Prints, for each kind, the CPU time of
-this process per request (`time.process_time`, which the machine's other load moves far less than
+its unit's one-stop officer (bench/run.py's act requests; not with --submit-only). Prints, for each kind, the CPU time of
+this process per request (mean and median; `time.process_time`, which the machine's other load moves far less than
 the wall clock) and of its PostgreSQL server process (/proc/<pid>/stat, PostgreSQL on this machine),
 the statements of one request (`CaptureQueriesContext`, BEGIN/COMMIT counted apart), and with
 `--profile` the function calls per request (cProfile on the CPU clock; independent of the load) and,
-with PROFILE_SORT=cumulative|tottime, the profile itself. SHOW_SQL=1 lists the statements. `--root DIR` runs another
+with PROFILE_SORT=cumulative|tottime, the profile itself (PROFILE_DUMP=PATH writes it to PATH.submit and
+PATH.receive for pstats). SHOW_SQL=1 lists the statements. `--root DIR` runs another
 checkout's code (e.g. /work/main) with this one's venv: the old and the new trees measured in the
 same minutes.
 """
@@ -20,6 +21,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -51,6 +53,7 @@ def main() -> int:
     parser.add_argument("n", type=int, nargs="?", default=60)
     parser.add_argument("--root", default=str(HERE))
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--submit-only", action="store_true", help="no receive after the submits")
     parser.add_argument("--skip", type=int, default=0, help="submit lines to skip (used by earlier runs)")
     args = parser.parse_args()
     root = Path(args.root).resolve()
@@ -98,8 +101,11 @@ def main() -> int:
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
+        each = []  # the CPU of each request: its median moves less with the machine's other load than the mean
         for line in lines[2:]:
+            started = time.process_time()
             call(line)
+            each.append(time.process_time() - started)
         if profiler:
             profiler.disable()
         n = len(lines) - 2
@@ -107,13 +113,16 @@ def main() -> int:
         wall_ms = (time.perf_counter() - wall) / n * 1000
         same = backend is not None and _backend_pid(connection) == backend
         db = f"{(_cpu_of(backend) - server) / n * 1000:.2f} ms" if same else "?"
-        print(f"{name:8} {n} requests: CPU {cpu_ms:.2f} ms (PostgreSQL backend {db}), wall {wall_ms:.2f} ms each; "
+        median = statistics.median(each) * 1000
+        print(f"{name:8} {n} requests: CPU {cpu_ms:.2f} ms (median {median:.2f}; PostgreSQL backend {db}), wall {wall_ms:.2f} ms each; "
               f"{len(counted)} statements (+{len(statements) - len(counted)} BEGIN/COMMIT)", flush=True)
         if os.environ.get("SHOW_SQL"):
             for s in statements:
                 print("   ", s[:200])
         if profiler:
             stats = pstats.Stats(profiler)
+            if os.environ.get("PROFILE_DUMP"):
+                stats.dump_stats(f"{os.environ['PROFILE_DUMP']}.{name}")
             print(f"{name:8} function calls per request: {stats.total_calls / n:,.0f}", flush=True)
             if os.environ.get("PROFILE_SORT"):
                 stats.sort_stats(os.environ["PROFILE_SORT"]).print_stats(int(os.environ.get("PROFILE_LINES", "40")))
@@ -127,6 +136,9 @@ def main() -> int:
     mark = Dossier.objects.order_by("-id").values_list("id", flat=True).first() or 0
     connection.close()
     measure("submit", chosen)
+    if args.submit_only:
+        print(f"load average {os.getloadavg()[0]:.2f}")
+        return 0
     act = bench_run.act_requests(cfg, mark).read_text(encoding="utf-8").splitlines()
     connection.close()
     measure("receive", act)

@@ -95,7 +95,26 @@ class ApplicantIn(BaseModel):
     full_name: str | None = Field(None, max_length=255, description="the name as written on the papers")
 
 
-class DossierIn(Schema):
+class In(Schema):
+    """A request body: the parsed JSON (a dict) validated once, as it is.
+
+    django-ninja's `Schema` with `extra="forbid"` validates a body twice: once as it is (for the undeclared
+    fields), then again read field by field through its `DjangoGetter` (which lists a manager, calls a
+    callable, gives a file's URL: none of which parsed JSON holds), in Python (docs/operations.md, issue 22).
+    Anything else than a dict goes the library's way.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler, info: ValidationInfo) -> Any:
+        if type(values) is dict:
+            return handler(values)
+        if cls.model_config.get("extra") == "forbid" or cls.model_config.get("validate_assignment", False):
+            handler(values)
+        return handler(DjangoGetter(values, cls, info.context))
+
+
+class DossierIn(In):
     model_config = ConfigDict(extra="forbid")
 
     procedure: str = Field(max_length=64)

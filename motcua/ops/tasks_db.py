@@ -4,7 +4,9 @@ Every action wakes the outbox's delivery with a task row written in the action's
 (notifications/subscribers.py): django-tasks-db's `DBTaskResult.objects.create(...)` built and
 compiled that INSERT of fourteen columns on each request. This backend writes the same row with the
 same values (`_task_to_db_task` as the library's, its `pre_save` receiver included, but for
-`lib.compiled.insert`); enqueueing, its signal and everything else are the library's.
+`lib.compiled.insert`), and `enqueue` builds the row's task result once (the library's built it
+twice, for its signal and for its answer: the task imported by path, copied, and wrapped each time);
+its signal and everything else are the library's.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from django.db import router
 from django.db.models.signals import pre_save
 from django_tasks_db.backend import DatabaseBackend as LibraryBackend
-from django_tasks_db.compat import normalize_json
+from django_tasks_db.compat import normalize_json, task_enqueued
 
 from motcua.lib.compiled import insert
 
@@ -37,3 +39,10 @@ class DatabaseBackend(LibraryBackend):
         pre_save.send(sender=DBTaskResult, instance=row, raw=False, using=using, update_fields=None)
         insert(row, using=using, pre_save_sent=True)
         return row
+
+    def enqueue(self, task, args, kwargs) -> Any:
+        """The library's `enqueue`: the same row, signal and answer, the answer built once and sent with the signal."""
+        self.validate_task(task)
+        result = self._task_to_db_task(task, args, kwargs).task_result
+        task_enqueued.send(type(self), task_result=result)
+        return result

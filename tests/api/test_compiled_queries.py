@@ -181,16 +181,28 @@ def test_update_sends_what_save_sends_and_writes_what_save_writes(demo):
 
 @pytest.mark.django_db
 def test_insert_of_a_row_whose_key_is_a_default_and_of_the_audit_log(demo):
+    from django_tasks_db.compat import task_enqueued
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     from motcua.audit.models import AppendOnly, AuditEntry
     from motcua.notifications.tasks import deliver_outbox
 
-    # The task backend's row (a UUID key by default): written by the compiled INSERT, read back whole.
-    with CaptureQueriesContext(connection) as queries:
-        result = deliver_outbox.enqueue()
+    # The task backend's row (a UUID key by default): written by the compiled INSERT, read back whole;
+    # the task's result built once, the same in the library's signal and in the answer.
+    heard = []
+    receiver = lambda sender, task_result, **kwargs: heard.append(task_result)  # noqa: E731
+    task_enqueued.connect(receiver)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            result = deliver_outbox.enqueue()
+    finally:
+        task_enqueued.disconnect(receiver)
     assert [q["sql"].split()[:3] for q in queries.captured_queries] == [["INSERT", "INTO", '"django_tasks_database_dbtaskresult"']]
+    assert heard == [result]
     row = DBTaskResult.objects.get(pk=result.id)
+    stored = row.task_result  # what the library makes of the stored row
+    assert (result.id, result.status, result.task, result.args, result.kwargs, result.backend, result.enqueued_at) == (
+        stored.id, stored.status, stored.task, stored.args, stored.kwargs, stored.backend, stored.enqueued_at)
     assert row.task_path == deliver_outbox.module_path and row.status == "READY" and row.enqueued_at is not None
     assert row.run_after == get_date_max()  # the library's pre_save receiver ran: a task to run at once
     # The audit log: a new entry through the compiled INSERT, a stored one still refused.
@@ -237,6 +249,49 @@ def test_bulk_insert_sends_what_bulk_create_sends(demo):
     outside = copies()
     bulk_insert(outside)  # autocommit: bulk_create's own transaction
     assert Task.objects.filter(pk__in=[t.pk for t in outside]).count() == len(base)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's UNNEST of arrays")
+@pytest.mark.django_db
+def test_a_bulk_inserts_arrays_written_as_text_read_as_psycopg_writes_them():
+    """`_pg_array`: the text form of a column's values is read by PostgreSQL as psycopg's own adaptation of
+    the list is, for every kind it writes (quotes, backslashes, braces, commas, blanks, "NULL", the empty
+    string, JSON with escapes, aware datetimes, dates, floats); other kinds are left to psycopg."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from psycopg.types.json import Jsonb
+
+    from motcua.lib.compiled import _pg_array
+
+    hcm = ZoneInfo("Asia/Ho_Chi_Minh")
+    texts = ['say "hi"', "back\\slash", "{braces}", "a,b", " blank ", "NULL", "null", "", "Tiếp nhận hồ sơ", "\t\n",
+             None, "\u3000", "\u2028"]
+    columns = {
+        "bigint": [1, -2, 2**40, None],
+        "varchar": texts,
+        "text": texts,
+        "boolean": [True, False, None, True],
+        "double precision": [0.25, -1e300, 1 / 3, None],
+        "smallint": [None, None, 7, 0],
+        "timestamp with time zone": [datetime(2026, 12, 5, 11, 43, 2, 371478, tzinfo=UTC), None,
+                                     datetime(2026, 12, 7, 17, 0, tzinfo=hcm), datetime(1900, 1, 1, tzinfo=UTC)],
+        "date": [date(2026, 12, 5), None, date(1, 1, 1), date(9999, 12, 31)],
+        "jsonb": [Jsonb(v, dumps=__import__("json").dumps) for v in (
+            {"vi": "Tiếp nhận", "bn": "আবেদন গ্রহণ", "q": 'say "hi" \\ {x}', "n": [1, None, True]}, [], ["receive"], "NULL", None, 0)],
+    }
+    for kind, values in columns.items():
+        text = _pg_array(values)
+        assert isinstance(text, str), kind
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT (%s)::{kind}[] = (%s)::{kind}[], (%s)::{kind}[]::text", [text, values, text])
+            same, shown = cursor.fetchone()
+        assert same, (kind, shown)
+    # Kinds psycopg writes its own way: the list is passed on as it is.
+    for values in ([datetime(2026, 1, 1)], [Decimal("1.5")], [float("nan")], [float("inf")], ["a\x00b"], [b"x"],
+                   [Jsonb({}, dumps=None)]):
+        assert _pg_array(values) is values
 
 
 @pytest.mark.django_db
