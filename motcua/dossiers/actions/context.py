@@ -44,6 +44,8 @@ class Ctx:
         self.grants = grants_of(user) if grants is None else grants
         self._tasks = tasks
         self._open: list[Task] | None = None
+        self._roles: dict[int, frozenset[str]] = {}  # roles_at, per unit id (the grants are the ctx's)
+        self._deadline: tuple[tuple, str] | None = None  # deadline_state: what it was computed from, and it
 
     def roles_at(self, unit: Unit) -> set[str]:
         """The roles the actor ACTS in at `unit` (what they read by is `roles_in`: `sees`).
@@ -52,10 +54,14 @@ class Ctx:
         not receive or act, unless the procedure is received regardless of administrative boundary
         (`receive_anywhere`; units.scope.desk_across_levels, docs/security.md "Scopes").
         """
-        roles = roles_in(self.grants, unit)
-        if Role.ONE_STOP_OFFICER in roles and desk_across_levels(self.grants, unit) and not self.receive_anywhere:
-            roles.discard(Role.ONE_STOP_OFFICER)
-        return roles
+        found = self._roles.get(unit.pk)
+        if found is None:
+            # The same for a unit throughout the context: its grants and its dossier's procedure are fixed.
+            roles = roles_in(self.grants, unit)
+            if Role.ONE_STOP_OFFICER in roles and desk_across_levels(self.grants, unit) and not self.receive_anywhere:
+                roles.discard(Role.ONE_STOP_OFFICER)
+            found = self._roles[unit.pk] = frozenset(roles)
+        return set(found)
 
     @property
     def receive_anywhere(self) -> bool:
@@ -100,6 +106,19 @@ class Ctx:
     def assignable(self) -> list[Task]:
         return workflow.assignable_tasks(self.open_tasks, self.roles_at)
 
+    def deadline_state(self) -> str:
+        """`deadline_state_at(dossier, now)`, computed again only when the dossier's clock changed since.
+
+        `allowed_actions` asks for it once per rule that needs an apology when late, and `perform` before
+        and after the action: one count on the calendar, not five.
+        """
+        d = self.dossier
+        key = (d.status, d.due_at, d.paused_at, d.unit_id)
+        known = self._deadline
+        if known is None or known[0] != key:
+            known = self._deadline = (key, deadline_state_at(d, self.now))
+        return known[1]
+
     def sees(self) -> bool:
         # Reading, not acting: a higher level's desk sees the dossier it may not act on (a 403, not a 404).
         return (self.is_applicant or bool(roles_in(self.grants, self.dossier.unit))
@@ -124,9 +143,10 @@ def deadline_state_at(dossier: Dossier, now: datetime) -> str:
         return DeadlineState.ON_TIME
     if now > dossier.due_at:
         return DeadlineState.LATE
-    left = working_time(deadlines.calendar(dossier.unit), now, dossier.due_at, ZoneInfo(settings.TIME_ZONE))
+    # Whether one working day is left: counted up to one day, not to the due date weeks away.
+    left = working_time(deadlines.calendar(dossier.unit), now, dossier.due_at, ZoneInfo(settings.TIME_ZONE), at_least=1.0)
     return DeadlineState.AT_RISK if left < 1.0 else DeadlineState.ON_TIME
 
 
 def is_late(ctx: Ctx) -> bool:
-    return deadline_state_at(ctx.dossier, ctx.now) == DeadlineState.LATE
+    return ctx.deadline_state() == DeadlineState.LATE

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from motcua.dossiers.access import not_found
 from motcua.dossiers.actions import history, inputs
-from motcua.dossiers.actions.context import Ctx, deadline_state_at, is_late
+from motcua.dossiers.actions.context import Ctx, is_late
 from motcua.dossiers.actions.inputs import ActionInput, Payload
 from motcua.dossiers.actions.rules import RULES
 from motcua.dossiers.facts import kept_bits, sources_mask
@@ -120,7 +120,7 @@ def perform(
         new_status, extra = rule.apply(ctx, given)
         if new_status is not None:
             dossier.status = new_status
-        dossier.deadline_state = deadline_state_at(dossier, ctx.now)
+        dossier.deadline_state = ctx.deadline_state()
         dossier.updated_at = ctx.now
         dossier.component_sources = sources_mask(dossier.components) | kept_bits(dossier.component_sources)
         update(dossier)  # every column, as save() writes them: the UPDATE compiled once (lib/compiled.py)
