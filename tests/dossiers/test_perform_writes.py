@@ -1,6 +1,7 @@
 """`perform` writes the columns the action changed (and the JSON ones), not the whole row (docs/operations.md,
 issue 22): the row stored must still be the dossier as the action left it, column for column, as the full-row
-save wrote it. Checked after every action of every path of a dossier's life, for a procedure whose steps stay
+save wrote it. And the steps an action reads are the related manager's, each with its unit (given the
+dossier's own when all the procedure's steps are there). Checked after every action of every path of a dossier's life, for a procedure whose steps stay
 at the receiving unit and for one with steps at other units.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from motcua.dossiers.actions import transitions
+from motcua.dossiers.actions import context, transitions
 from motcua.dossiers.models import Dossier
 from tests.dossiers import lifecycle_paths
 from tests.walker import DEFINITIONS, other_unit_steps
@@ -32,6 +33,19 @@ def rows_checked(monkeypatch):
             written.append(list(update_fields or COLUMNS))
 
     monkeypatch.setattr(transitions, "update", checked)
+
+    real_tasks = context._tasks_of
+
+    def tasks_checked(dossier):
+        # The steps as the related manager reads them, each with its unit (the dossier's own, when it is there).
+        tasks = real_tasks(dossier)
+        expected = list(dossier.tasks.select_related("unit", "assignee").order_by("id"))
+        assert sorted((t.pk, t.unit.pk, t.unit.path, t.assignee_id, t.status) for t in tasks) == [
+            (t.pk, t.unit.pk, t.unit.path, t.assignee_id, t.status) for t in expected]
+        assert all(t.dossier is dossier for t in tasks)
+        return tasks
+
+    monkeypatch.setattr(context, "_tasks_of", tasks_checked)
     return written
 
 

@@ -21,13 +21,37 @@ CLOCK_RUNS = frozenset({Status.RECEIVED, Status.PROCESSING, Status.PAYMENT_REQUE
 OPEN_STATUSES = frozenset({*CLOCK_RUNS, Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED})
 
 
-# Every action reads its dossier's tasks: compiled once per process (lib/compiled.py).
+# Every action reads its dossier's tasks: compiled once per process (lib/compiled.py). Most procedures
+# have every step at the receiving unit: their steps are read without it (`_TASKS_HERE`), and given
+# the dossier's unit, in hand, rather than a copy of it built from each row.
 _TASKS: Compiled[Task] = Compiled(lambda dossier_id: Task.objects.filter(dossier_id=dossier_id).select_related("unit", "assignee"))
+_TASKS_HERE: Compiled[Task] = Compiled(lambda dossier_id: Task.objects.filter(dossier_id=dossier_id).select_related("assignee"))
+
+
+def _all_steps_here(dossier: Dossier) -> bool:
+    """Whether every step is at the dossier's unit: no step of the version names a unit (workflow.step_unit),
+    and no lower desk took it in (its receiving steps are the desk's: workflow._with_hand_over)."""
+    return dossier.desk_id is None and not any(
+        s.get("unit") for s in dossier.procedure_version.definition["workflow"]["steps"])
 
 
 def _tasks_of(dossier: Dossier) -> list[Task]:
     """`dossier.tasks.select_related("unit", "assignee")`: each task knows its dossier, as the related manager does."""
-    tasks = _TASKS(dossier.pk)
+    if _all_steps_here(dossier):
+        tasks = _TASKS_HERE(dossier.pk)
+        unit_field = Task._meta.get_field("unit")
+        strays = []
+        for task in tasks:
+            if task.unit_id == dossier.unit_id:
+                unit_field.set_cached_value(task, dossier.unit)
+            else:
+                strays.append(task)
+        if strays:  # never, if the version says so; read as the related manager would
+            units = Unit.objects.in_bulk({t.unit_id for t in strays})
+            for task in strays:
+                unit_field.set_cached_value(task, units[task.unit_id])
+    else:
+        tasks = _TASKS(dossier.pk)
     field = Task._meta.get_field("dossier")
     for task in tasks:
         field.set_cached_value(task, dossier)
