@@ -315,8 +315,11 @@ def _has_result(dossier: Dossier) -> bool:
 
 
 # Read by every answer that shows a dossier, and the procedure by every submission: compiled once (lib/compiled.py).
-_EVENTS: Compiled[DossierEvent] = Compiled(
-    lambda dossier_id: DossierEvent.objects.filter(dossier_id=dossier_id).select_related("actor").order_by("id")
+# The history as shown: the six columns of each event, the actor's user name joined (no instances built).
+_HISTORY_COLUMNS = ("action", "from_status", "to_status", "at", "actor__username", "reason")
+_HISTORY_KEYS = ("action", "from_status", "to_status", "at", "actor", "reason")  # EventOut's fields
+_EVENTS: Compiled[tuple] = Compiled(
+    lambda dossier_id: DossierEvent.objects.filter(dossier_id=dossier_id).order_by("id").values_list(*_HISTORY_COLUMNS)
 )
 _ACTIVE_PROCEDURE: Compiled[Procedure] = Compiled(
     lambda code: Procedure.objects.select_related("current").filter(code=code, active=True)[:1]
@@ -329,8 +332,13 @@ def _out(dossier: Dossier, user, *, new: bool = False, grants: Grants | None = N
     The tasks and events `actions.submit` leaves on a new dossier (prefetched) are used as they are.
     """
     known = getattr(dossier, "_prefetched_objects_cache", {})
-    events = (
-        sorted(known["events"], key=lambda e: e.pk) if "events" in known else _EVENTS(dossier.pk)
+    history = (
+        [
+            {"action": e.action, "from_status": e.from_status, "to_status": e.to_status, "at": e.at,
+             "actor": e.actor.get_username() if e.actor else None, "reason": e.reason}
+            for e in sorted(known["events"], key=lambda e: e.pk)
+        ] if "events" in known
+        else [dict(zip(_HISTORY_KEYS, row, strict=True)) for row in _EVENTS(dossier.pk)]
     )
     tasks = (
         sorted(known["tasks"], key=lambda t: t.pk) if "tasks" in known
@@ -390,13 +398,7 @@ def _out(dossier: Dossier, user, *, new: bool = False, grants: Grants | None = N
             for d in dossier.result.documents.select_related("unit")
         ] if _has_result(dossier) else [],
         "rating": None if new or dossier.status != Status.RETURNED else _rating_out(dossier),
-        "history": [
-            {
-                "action": e.action, "from_status": e.from_status, "to_status": e.to_status, "at": e.at,
-                "actor": e.actor.get_username() if e.actor else None, "reason": e.reason,
-            }
-            for e in events
-        ],
+        "history": history,
     }
 
 

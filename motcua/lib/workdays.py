@@ -30,6 +30,28 @@ def _country_calendar(country: str, year: int) -> holidays.HolidayBase:
     return holidays.country_holidays(country, years=(year, year + 1))
 
 
+# Whether each day of a year works on the country's calendar alone: one byte per day, from January 1st.
+# The package's calendars are fixed for the life of the process (no override is in them: those are the
+# WorkCalendar's own sets), so this never needs dropping. Asking the package costs ~10 µs a day, and a
+# receive asks for every day up to its due date several times (its state, the answer's shares).
+_YEAR_FLAGS: dict[tuple[str, int], tuple[int, bytes]] = {}
+
+
+def _working_flags(country: str, year: int) -> tuple[int, bytes]:
+    """(the ordinal of January 1st, a byte per day of the year: 1 a working day)."""
+    key = (country, year)
+    found = _YEAR_FLAGS.get(key)
+    if found is None:
+        calendar = _country_calendar(country, year)
+        first = date(year, 1, 1).toordinal()
+        days = date(year, 12, 31).toordinal() - first + 1
+        found = (first, bytes(calendar.is_working_day(date.fromordinal(first + i)) for i in range(days)))
+        if len(_YEAR_FLAGS) > 512:  # a process asks about a few years and a country or two: never many
+            _YEAR_FLAGS.clear()
+        _YEAR_FLAGS[key] = found
+    return found
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     country: str = "VN"
@@ -41,7 +63,8 @@ class WorkCalendar:
             return True
         if day in self.extra_days_off:
             return False
-        return _country_calendar(self.country, day.year).is_working_day(day)
+        first, flags = _working_flags(self.country, day.year)
+        return flags[day.toordinal() - first] == 1
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after `day`."""
@@ -94,26 +117,40 @@ OPENING = time(8, 0)
 CLOSING = time(17, 0)
 
 
-def working_time(calendar: WorkCalendar, start: datetime, end: datetime, tz: ZoneInfo) -> float:
+_OFFICE_SECONDS = (datetime.combine(date.min, CLOSING) - datetime.combine(date.min, OPENING)).total_seconds()
+_ONE_DAY = timedelta(days=1)
+
+
+def working_time(
+    calendar: WorkCalendar, start: datetime, end: datetime, tz: ZoneInfo, at_least: float | None = None
+) -> float:
     """Office time between two moments, in working days (an office day is 08:00–17:00).
 
     Used for the share of a dossier's time each unit or step took, and for the
-    time a dossier spent waiting for the applicant.
+    time a dossier spent waiting for the applicant. `at_least`: stop counting once
+    the time reaches it (the answer is then at least `at_least`, not the whole time):
+    whether a working day is left before a due date needs no count of the weeks after.
     """
     if end <= start:
         return 0.0
     first, last = start.astimezone(tz), end.astimezone(tz)
-    office = (datetime.combine(date.min, CLOSING) - datetime.combine(date.min, OPENING)).total_seconds()
+    office = _OFFICE_SECONDS
     total = 0.0
-    day = first.date()
-    while day <= last.date():
+    day, first_day, last_day = first.date(), first.date(), last.date()
+    while day <= last_day:
         if calendar.is_working_day(day):
-            open_at = datetime.combine(day, OPENING, tzinfo=tz)
-            close_at = datetime.combine(day, CLOSING, tzinfo=tz)
-            overlap = (min(close_at, last) - max(open_at, first)).total_seconds()
-            if overlap > 0:
-                total += overlap / office
-        day += timedelta(days=1)
+            if first_day < day < last_day:
+                # A whole office day: (17:00 − 08:00) / office, which is exactly 1.0.
+                total += 1.0
+            else:
+                open_at = datetime.combine(day, OPENING, tzinfo=tz)
+                close_at = datetime.combine(day, CLOSING, tzinfo=tz)
+                overlap = (min(close_at, last) - max(open_at, first)).total_seconds()
+                if overlap > 0:
+                    total += overlap / office
+            if at_least is not None and total >= at_least:
+                return total
+        day += _ONE_DAY
     return total
 
 

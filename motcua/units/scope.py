@@ -8,7 +8,7 @@ from typing import NamedTuple
 from django.db.models import Q, QuerySet
 
 from motcua.lib.compiled import Compiled
-from motcua.units.models import CATALOG_ROLES, Membership, Role, Unit
+from motcua.units.models import CATALOG_ROLES, Membership, Role, Unit, UnitKind
 from motcua.units.teams import teams_of
 
 
@@ -41,11 +41,21 @@ def sector(unit: Unit) -> str:
 
 
 # Read by every officer's request: compiled once per process (lib/compiled.py).
-_MEMBERSHIPS: Compiled[Membership] = Compiled(
-    lambda user_id: Membership.objects.filter(user_id=user_id).select_related("unit__parent").only(
+# The columns only, no instances (a membership, its unit and the unit's parent each): `_grant` reads them.
+_MEMBERSHIPS: Compiled[tuple] = Compiled(
+    lambda user_id: Membership.objects.filter(user_id=user_id).values_list(
         "role", "unit__kind", "unit__agency", "unit__path", "unit__level", "unit__parent__path", "unit__parent__level"
     )
 )
+
+
+def _grant(role: str, kind: str, agency: str, path: str, level: str, parent_path: str | None,
+           parent_level: str | None) -> Grant:
+    """A membership's grant, from `_MEMBERSHIPS`'s columns: what `Grant(m.unit.scope_root.path, m.role,
+    sector(m.unit), m.unit.scope_root.level)` reads of the instances (Unit.scope_root: a one-stop desk's parent)."""
+    if kind == UnitKind.ONE_STOP and parent_path is not None:
+        path, level = parent_path, parent_level
+    return Grant(path, role, agency or "people_committee", level)
 
 
 def grants_of(user) -> Grants:
@@ -62,13 +72,10 @@ def grants_of(user) -> Grants:
     # (CATALOG_ROLES) give no grant over dossiers or petitions: authoring reads them with `units_for`.
     # Read in the same query, kept aside: the header's catalogue link asks for them (catalog_roles_of).
     memberships = _MEMBERSHIPS(user.pk)
-    grants = tuple(
-        Grant(m.unit.scope_root.path, m.role, sector(m.unit), m.unit.scope_root.level)
-        for m in memberships if m.role not in CATALOG_ROLES
-    )
+    grants = tuple(_grant(*m) for m in memberships if m[0] not in CATALOG_ROLES)
     try:
         user._motcua_grants = grants
-        user._motcua_catalog_roles = frozenset(m.role for m in memberships if m.role in CATALOG_ROLES)
+        user._motcua_catalog_roles = frozenset(m[0] for m in memberships if m[0] in CATALOG_ROLES)
     except AttributeError:  # an object that takes no attributes: read again next time
         pass
     # The teams and councils one sits on widen the dossiers one reads (dossiers/access.team_steps): read

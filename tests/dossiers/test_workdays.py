@@ -17,7 +17,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from motcua.dossiers import deadlines
-from motcua.lib.workdays import WorkCalendar, calendar_for
+from motcua.lib.workdays import WorkCalendar, calendar_for, working_time
 
 VN = WorkCalendar("VN")
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -216,3 +216,81 @@ def test_due_is_never_before_receipt_and_falls_on_a_working_day(received, days):
     )
     assert VN.working_days_between(counted_from, due.date()) == days
     assert due.date() - counted_from >= timedelta(days=days)
+
+
+# --- the calendar's per-year flags and the bounded count (docs/operations.md, issue 22) -----------------
+
+
+@pytest.mark.parametrize("country", ["VN", "BD"])
+def test_the_kept_flags_of_a_year_are_the_packages_calendar(country):
+    """Every day of four years, as the `holidays` package answers (swapped Saturdays and the weekend included)."""
+    from motcua.lib.workdays import _country_calendar
+
+    calendar = WorkCalendar(country)
+    day = date(2024, 1, 1)
+    while day <= date(2027, 12, 31):
+        assert calendar.is_working_day(day) == _country_calendar(country, day.year).is_working_day(day), day
+        day += timedelta(days=1)
+
+
+def test_overrides_win_over_the_kept_flags():
+    """The flags hold the country's calendar only: a calendar's overrides are its own, asked first."""
+    assert VN.is_working_day(date(2026, 3, 6))  # the flags of 2026 are kept now
+    cal = calendar_for("VN", days_off=[date(2026, 3, 6)], working_days=[date(2026, 3, 7)])
+    assert not cal.is_working_day(date(2026, 3, 6))
+    assert cal.is_working_day(date(2026, 3, 7))
+    assert VN.is_working_day(date(2026, 3, 6)) and not VN.is_working_day(date(2026, 3, 7))
+
+
+def test_a_calendar_day_saved_changes_the_next_answers(db, settings):
+    """The unit's calendar is rebuilt when a CalendarDay is saved or deleted (deadlines.forget_calendars);
+    nothing the flags keep hides the change."""
+    from motcua.units.models import CalendarDay
+
+    settings.COUNTRY, settings.TIME_ZONE = "VN", "Asia/Ho_Chi_Minh"
+    deadlines.forget_calendars()
+    friday = date(2026, 3, 6)
+    start, end = datetime(2026, 3, 6, 8, 0, tzinfo=HCM), datetime(2026, 3, 6, 17, 0, tzinfo=HCM)
+    assert _old_working_time(deadlines.calendar(), start, end, HCM) == 1.0
+    assert working_time(deadlines.calendar(), start, end, HCM) == 1.0
+    off = CalendarDay.objects.create(unit=None, day=friday, working=False)
+    assert not deadlines.calendar().is_working_day(friday)
+    assert working_time(deadlines.calendar(), start, end, HCM) == 0.0
+    assert deadlines.due_at(datetime(2026, 3, 5, 9, 0, tzinfo=HCM), 1) == datetime(2026, 3, 9, 17, 0, tzinfo=HCM)
+    off.delete()
+    assert working_time(deadlines.calendar(), start, end, HCM) == 1.0
+    assert deadlines.due_at(datetime(2026, 3, 5, 9, 0, tzinfo=HCM), 1) == datetime(2026, 3, 6, 17, 0, tzinfo=HCM)
+
+
+def _old_working_time(calendar, start, end, tz):
+    """working_time as it was before the whole days were counted as 1.0 (the reference)."""
+    if end <= start:
+        return 0.0
+    first, last = start.astimezone(tz), end.astimezone(tz)
+    office = (datetime.combine(date.min, time(17, 0)) - datetime.combine(date.min, time(8, 0))).total_seconds()
+    total = 0.0
+    day = first.date()
+    while day <= last.date():
+        if calendar.is_working_day(day):
+            open_at = datetime.combine(day, time(8, 0), tzinfo=tz)
+            close_at = datetime.combine(day, time(17, 0), tzinfo=tz)
+            overlap = (min(close_at, last) - max(open_at, first)).total_seconds()
+            if overlap > 0:
+                total += overlap / office
+        day += timedelta(days=1)
+    return total
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2024, 12, 1), max_value=datetime(2027, 1, 31), timezones=st.just(UTC)),
+    hours=st.floats(min_value=0, max_value=24 * 120, allow_nan=False),
+)
+def test_working_time_is_the_same_float_and_stops_at_its_bound(start, hours):
+
+    end = start + timedelta(hours=hours)
+    whole = working_time(VN, start, end, HCM)
+    assert whole == _old_working_time(VN, start, end, HCM)  # bit for bit: the answer's shares are rounded from it
+    bounded = working_time(VN, start, end, HCM, at_least=1.0)
+    assert (bounded < 1.0) == (whole < 1.0)
+    assert bounded == whole if whole < 1.0 else 1.0 <= bounded <= whole

@@ -21,13 +21,37 @@ CLOCK_RUNS = frozenset({Status.RECEIVED, Status.PROCESSING, Status.PAYMENT_REQUE
 OPEN_STATUSES = frozenset({*CLOCK_RUNS, Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED})
 
 
-# Every action reads its dossier's tasks: compiled once per process (lib/compiled.py).
+# Every action reads its dossier's tasks: compiled once per process (lib/compiled.py). Most procedures
+# have every step at the receiving unit: their steps are read without it (`_TASKS_HERE`), and given
+# the dossier's unit, in hand, rather than a copy of it built from each row.
 _TASKS: Compiled[Task] = Compiled(lambda dossier_id: Task.objects.filter(dossier_id=dossier_id).select_related("unit", "assignee"))
+_TASKS_HERE: Compiled[Task] = Compiled(lambda dossier_id: Task.objects.filter(dossier_id=dossier_id).select_related("assignee"))
+
+
+def _all_steps_here(dossier: Dossier) -> bool:
+    """Whether every step is at the dossier's unit: no step of the version names a unit (workflow.step_unit),
+    and no lower desk took it in (its receiving steps are the desk's: workflow._with_hand_over)."""
+    return dossier.desk_id is None and not any(
+        s.get("unit") for s in dossier.procedure_version.definition["workflow"]["steps"])
 
 
 def _tasks_of(dossier: Dossier) -> list[Task]:
     """`dossier.tasks.select_related("unit", "assignee")`: each task knows its dossier, as the related manager does."""
-    tasks = _TASKS(dossier.pk)
+    if _all_steps_here(dossier):
+        tasks = _TASKS_HERE(dossier.pk)
+        unit_field = Task._meta.get_field("unit")
+        strays = []
+        for task in tasks:
+            if task.unit_id == dossier.unit_id:
+                unit_field.set_cached_value(task, dossier.unit)
+            else:
+                strays.append(task)
+        if strays:  # never, if the version says so; read as the related manager would
+            units = Unit.objects.in_bulk({t.unit_id for t in strays})
+            for task in strays:
+                unit_field.set_cached_value(task, units[task.unit_id])
+    else:
+        tasks = _TASKS(dossier.pk)
     field = Task._meta.get_field("dossier")
     for task in tasks:
         field.set_cached_value(task, dossier)
@@ -44,6 +68,8 @@ class Ctx:
         self.grants = grants_of(user) if grants is None else grants
         self._tasks = tasks
         self._open: list[Task] | None = None
+        self._roles: dict[int, frozenset[str]] = {}  # roles_at, per unit id (the grants are the ctx's)
+        self._deadline: tuple[tuple, str] | None = None  # deadline_state: what it was computed from, and it
 
     def roles_at(self, unit: Unit) -> set[str]:
         """The roles the actor ACTS in at `unit` (what they read by is `roles_in`: `sees`).
@@ -52,10 +78,14 @@ class Ctx:
         not receive or act, unless the procedure is received regardless of administrative boundary
         (`receive_anywhere`; units.scope.desk_across_levels, docs/security.md "Scopes").
         """
-        roles = roles_in(self.grants, unit)
-        if Role.ONE_STOP_OFFICER in roles and desk_across_levels(self.grants, unit) and not self.receive_anywhere:
-            roles.discard(Role.ONE_STOP_OFFICER)
-        return roles
+        found = self._roles.get(unit.pk)
+        if found is None:
+            # The same for a unit throughout the context: its grants and its dossier's procedure are fixed.
+            roles = roles_in(self.grants, unit)
+            if Role.ONE_STOP_OFFICER in roles and desk_across_levels(self.grants, unit) and not self.receive_anywhere:
+                roles.discard(Role.ONE_STOP_OFFICER)
+            found = self._roles[unit.pk] = frozenset(roles)
+        return set(found)
 
     @property
     def receive_anywhere(self) -> bool:
@@ -100,6 +130,19 @@ class Ctx:
     def assignable(self) -> list[Task]:
         return workflow.assignable_tasks(self.open_tasks, self.roles_at)
 
+    def deadline_state(self) -> str:
+        """`deadline_state_at(dossier, now)`, computed again only when the dossier's clock changed since.
+
+        `allowed_actions` asks for it once per rule that needs an apology when late, and `perform` before
+        and after the action: one count on the calendar, not five.
+        """
+        d = self.dossier
+        key = (d.status, d.due_at, d.paused_at, d.unit_id)
+        known = self._deadline
+        if known is None or known[0] != key:
+            known = self._deadline = (key, deadline_state_at(d, self.now))
+        return known[1]
+
     def sees(self) -> bool:
         # Reading, not acting: a higher level's desk sees the dossier it may not act on (a 403, not a 404).
         return (self.is_applicant or bool(roles_in(self.grants, self.dossier.unit))
@@ -124,9 +167,10 @@ def deadline_state_at(dossier: Dossier, now: datetime) -> str:
         return DeadlineState.ON_TIME
     if now > dossier.due_at:
         return DeadlineState.LATE
-    left = working_time(deadlines.calendar(dossier.unit), now, dossier.due_at, ZoneInfo(settings.TIME_ZONE))
+    # Whether one working day is left: counted up to one day, not to the due date weeks away.
+    left = working_time(deadlines.calendar(dossier.unit), now, dossier.due_at, ZoneInfo(settings.TIME_ZONE), at_least=1.0)
     return DeadlineState.AT_RISK if left < 1.0 else DeadlineState.ON_TIME
 
 
 def is_late(ctx: Ctx) -> bool:
-    return deadline_state_at(ctx.dossier, ctx.now) == DeadlineState.LATE
+    return ctx.deadline_state() == DeadlineState.LATE

@@ -23,7 +23,7 @@ from motcua.dossiers.actions import (
     who,
 )
 from motcua.dossiers.actions.apology import issue_apology, may_apologise
-from motcua.dossiers.actions.context import CLOCK_RUNS, OPEN_STATUSES, Ctx, deadline_state_at
+from motcua.dossiers.actions.context import CLOCK_RUNS, OPEN_STATUSES, Ctx
 from motcua.dossiers.actions.inputs import (
     ActionInput,
     ApologyInput,
@@ -168,7 +168,7 @@ def _withdrawable(ctx: Ctx) -> bool:
 
 
 def _not_on_time(ctx: Ctx) -> bool:
-    return deadline_state_at(ctx.dossier, ctx.now) != DeadlineState.ON_TIME
+    return ctx.deadline_state() != DeadlineState.ON_TIME
 
 
 def _not_rated(ctx: Ctx) -> bool:

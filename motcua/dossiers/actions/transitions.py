@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from django.db import transaction
+from django.db.models import JSONField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.dossiers.access import not_found
 from motcua.dossiers.actions import history, inputs
-from motcua.dossiers.actions.context import Ctx, deadline_state_at, is_late
+from motcua.dossiers.actions.context import Ctx, is_late
 from motcua.dossiers.actions.inputs import ActionInput, Payload
 from motcua.dossiers.actions.rules import RULES
 from motcua.dossiers.facts import kept_bits, sources_mask
@@ -49,6 +51,22 @@ _FOR_UPDATE: Compiled[Dossier] = Compiled(
     lambda code: Dossier.objects.select_for_update(of=("self",)).select_related("unit", "procedure", "procedure_version")
     .filter(code=code).order_by("pk")[:1]
 )
+
+
+# The dossier's columns `perform` compares before and after the action, and those it always writes: a JSON
+# value may have been changed in place (a handler's `dossier.data[...] = …`), which no comparison with the
+# same object sees. The UPDATE names the columns that changed (a receive: 7 of 33) and the JSON ones; the
+# row written is the one the full-row save wrote, the dossier being locked (FOR UPDATE) since it was read.
+_JSON_COLUMNS = tuple(f.attname for f in Dossier._meta.local_concrete_fields if isinstance(f, JSONField))
+_COMPARED = tuple(f.attname for f in Dossier._meta.local_concrete_fields
+                  if not f.primary_key and f.attname not in _JSON_COLUMNS)
+_compared = attrgetter(*_COMPARED)
+
+
+def _changed_columns(dossier: Dossier, before: tuple) -> list[str]:
+    """The columns to write: those whose value differs from `before` (`_compared(dossier)` once read), and the JSON ones."""
+    return [*(name for name, old, new in zip(_COMPARED, before, _compared(dossier), strict=True) if old != new),
+            *_JSON_COLUMNS]
 
 
 def _load_for_update(code: str, actor, now: datetime, grants: Grants | None = None) -> Ctx:
@@ -89,6 +107,7 @@ def perform(
         ctx = _load_for_update(code, actor, timezone.now(), grants)
         dossier = ctx.dossier
         before = history.look_before(dossier)
+        columns = _compared(dossier)
 
         def allowed() -> list[str]:
             # Only a refusal lists them: an action that goes ahead does not weigh every rule first.
@@ -120,10 +139,12 @@ def perform(
         new_status, extra = rule.apply(ctx, given)
         if new_status is not None:
             dossier.status = new_status
-        dossier.deadline_state = deadline_state_at(dossier, ctx.now)
+        dossier.deadline_state = ctx.deadline_state()
         dossier.updated_at = ctx.now
         dossier.component_sources = sources_mask(dossier.components) | kept_bits(dossier.component_sources)
-        update(dossier)  # every column, as save() writes them: the UPDATE compiled once (lib/compiled.py)
+        # The columns the action changed (and the JSON ones), as save() writes them: the UPDATE compiled
+        # once per set of columns (lib/compiled.py).
+        update(dossier, _changed_columns(dossier, columns))
         history.write_history(
             dossier, action, from_status, actor, ctx.now, reason=given.reason, data=extra, before=before
         )
