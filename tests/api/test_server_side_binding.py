@@ -32,15 +32,17 @@ from motcua.monitoring.models import NATIONAL, DailyCounter, MonthlyCounter, Ope
 from motcua.monitoring.rebuild import differences
 from tests.conftest import BIRTH, ApiClient
 
-pytestmark = pytest.mark.postgres
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql",
+                       reason="server_side_binding and prepare_threshold are options of Django's PostgreSQL backend "
+                              "(psycopg 3); SQLite's driver always sends values apart from the statement, with no such switch"),
+]
 
 
 @pytest.fixture
 def server_side_binding(demo):
     """The default connection reopened as settings.py opens it with DB_SERVER_SIDE_BINDING=true, preparing at once."""
-    if connection.vendor != "postgresql":
-        pytest.skip("server_side_binding and prepare_threshold are options of Django's PostgreSQL backend (psycopg 3); "
-                    "SQLite's driver always sends values apart from the statement and has no such switch")
     options = connection.settings_dict["OPTIONS"]
     saved = dict(options)
 
