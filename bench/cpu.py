@@ -1,6 +1,7 @@
 """CPU and statements of a submit and of a receive, in process (issue 22's figures).
 
     BENCH_DATABASE_URL=postgres://… BENCH_DOSSIERS=100000 .venv/bin/python bench/cpu.py [N] [--root DIR] [--profile]
+        [--db-options JSON] [--conn-max-age S]
 
 Sends the next N (default 60) lines of var/bench/submit.tsv (bench/run.py writes it; this script
 prepares it when missing) through Django's test client, then receives each dossier just filed as
@@ -12,13 +13,16 @@ the statements of one request (`CaptureQueriesContext`, BEGIN/COMMIT counted apa
 with PROFILE_SORT=cumulative|tottime, the profile itself (PROFILE_DUMP=PATH writes it to PATH.submit and
 PATH.receive for pstats). SHOW_SQL=1 lists the statements. `--root DIR` runs another
 checkout's code (e.g. /work/main) with this one's venv: the old and the new trees measured in the
-same minutes.
+same minutes. `--db-options '{"prepare_threshold": 0}'` adds to the database's OPTIONS (Django's
+`server_side_binding`, psycopg's `prepare_threshold`, Django's `pool`…) and `--conn-max-age` replaces
+CONN_MAX_AGE, before the first connection: server configurations compared without a settings change.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import statistics
@@ -55,6 +59,8 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--submit-only", action="store_true", help="no receive after the submits")
     parser.add_argument("--skip", type=int, default=0, help="submit lines to skip (used by earlier runs)")
+    parser.add_argument("--db-options", default="", help="JSON added to DATABASES['default']['OPTIONS']")
+    parser.add_argument("--conn-max-age", type=int, default=None, help="DATABASES['default']['CONN_MAX_AGE']")
     args = parser.parse_args()
     root = Path(args.root).resolve()
     sys.path.insert(0, str(root))
@@ -73,6 +79,12 @@ def main() -> int:
 
     django.setup()
     from django.db import connection
+
+    connection.close()  # the options below are read when the next connection opens
+    if args.db_options:
+        connection.settings_dict.setdefault("OPTIONS", {}).update(json.loads(args.db_options))
+    if args.conn_max_age is not None:
+        connection.settings_dict["CONN_MAX_AGE"] = args.conn_max_age
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -142,7 +154,8 @@ def main() -> int:
     act = bench_run.act_requests(cfg, mark).read_text(encoding="utf-8").splitlines()
     connection.close()
     measure("receive", act)
-    print(f"load average {os.getloadavg()[0]:.2f}")
+    options = {k: v for k, v in connection.settings_dict["OPTIONS"].items() if k in ("server_side_binding", "prepare_threshold", "pool")}
+    print(f"options {options} CONN_MAX_AGE {connection.settings_dict['CONN_MAX_AGE']}; load average {os.getloadavg()[0]:.2f}")
     return 0
 
 
