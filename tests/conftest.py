@@ -9,10 +9,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client, override_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from motcua.identity.models import ApiToken, User
 
 MD5_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The property tests judge answers, not speed: on a machine shared with other work, Hypothesis's timing checks
+# (a 200 ms deadline per example, "generating inputs too slowly") failed a correct test now and then.
+hypothesis_settings.register_profile("motcua", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("motcua")
 
 
 def _drives_a_browser(item) -> bool:
