@@ -32,8 +32,7 @@ A `rebuild` outside a transaction, by a role that owns the tables, runs on two c
 on two cores. The receiving units are split in two halves of about as many dossiers; each half is
 the build above, on its own connection, into new tables, whose indexes the two connections then
 build; the new tables are swapped in in one short transaction (a reader sees the old build or the
-new one). The columns the halves read of the finished dossiers' tasks are copied first, once, into a
-narrow table (`_shared`, with parallel workers), which both halves scan instead of the task table.
+new one).
 
 Only the dossiers of units on the country's default working calendar are built here (a unit with
 calendar overrides has its own clock): `build()` then traces whatever is left, in Python. On
@@ -346,18 +345,15 @@ def _drop(cur, suffix: str, tables: list[str], timeout: str | None = None) -> No
             cur.execute("RESET lock_timeout")
 
 
-def _half(units: list[int], trusted: bool, tables: list[str],
-          shared: str | None = None) -> tuple[int, int, dict[str, float], dict[str, float]]:
-    """One half of a swapped rebuild, on this thread's connection: the dossiers of `units` into the new tables,
-    their steps read from the `shared` table (`_shared`) instead of the task table."""
+def _half(units: list[int], trusted: bool, tables: list[str]) -> tuple[int, int, dict[str, float], dict[str, float]]:
+    """One half of a swapped rebuild, on this thread's connection: the dossiers of `units` into the new tables."""
     phases: dict[str, float] = {}
     cpu: dict[str, float] = {}
     with transaction.atomic():
         if trusted:
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL session_replication_role = replica")
-        dossiers, steps = _sql(True, phases, into=tuple(t + NEXT for t in tables), units=units, workers=False, cpu=cpu,
-                               shared=shared)
+        dossiers, steps = _sql(True, phases, into=tuple(t + NEXT for t in tables), units=units, workers=False, cpu=cpu)
     return dossiers, steps, phases, cpu
 
 
@@ -424,33 +420,6 @@ def _swap(tables: list[str], indexes: dict[str, list[tuple[str, str, str | None]
                 raise
 
 
-SHARED = True  # a swapped rebuild reads the task table once for both halves (`_shared`)
-
-
-def _shared(units: list[int] | None) -> str:
-    """The columns the halves read of the tasks of the finished dossiers (of `units`), in an UNLOGGED table made
-    once, committed (the other connection reads it), with parallel workers: each half then scans this narrow
-    table instead of the whole task table (the widest read: 1.5 GB at a million dossiers). Its name; the caller
-    drops it. (The dossiers' columns copied the same way did not lower the halves' first phase: not kept.)"""
-    d, t = Dossier._meta.db_table, Task._meta.db_table
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        name = f"insights_build_shared_tasks_{cur.fetchone()[0]}"
-    unit_filter = "AND d.unit_id = ANY(%s)" if units is not None else ""
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-        cur.execute("SET LOCAL parallel_tuple_cost = 0.01")
-        cur.execute(f"DROP TABLE IF EXISTS {name}")
-        cur.execute(
-            f"""CREATE UNLOGGED TABLE {name} AS
-            SELECT t.id, t.dossier_id, t.step, t.unit_id, t.status, t.days, t.opened_at, t.claimed_at, t.done_at
-            FROM "{t}" t JOIN "{d}" d ON d.id = t.dossier_id
-            WHERE d.finished_at IS NOT NULL AND d.received_at IS NOT NULL AND d.status = ANY(%s) {unit_filter}""",
-            [list(FINISHED), *([units] if units is not None else [])])
-        cur.execute(f"ANALYZE {name}")
-    return name
-
-
 def _rebuild_swapped(started: float) -> Timing:
     """`rebuild` on two connections at once, since PostgreSQL runs no INSERT with parallel workers: the receiving
     units split in two halves of about as many dossiers (`_halves`), each half built by `_sql` on its own connection
@@ -478,21 +447,14 @@ def _rebuild_swapped(started: float) -> Timing:
             with transaction.atomic():
                 _create_next(cur, tables)
                 indexes = {t: _indexes(cur, t) for t in tables}
-        calendar = default_calendar_units()
-        units = _halves(calendar)
+        units = _halves(default_calendar_units())
         done("new tables, halves")
-        other = shared = None
+        other = None
         try:
-            if SHARED:
-                shared = _shared(calendar)
-                done("shared scan (parallel)")
-            other = pool.submit(_half, units[1], trusted, tables, shared)
-            a = _half(units[0], trusted, tables, shared)
+            other = pool.submit(_half, units[1], trusted, tables)
+            a = _half(units[0], trusted, tables)
             b = other.result()
             done("both halves (two connections)")
-            if shared:
-                with connection.cursor() as cur:
-                    cur.execute(f"DROP TABLE IF EXISTS {shared}")
             for half, (_d, _s, wall, used) in (("a", a), ("b", b)):
                 phases.update((f"{half}: {k}", v) for k, v in wall.items())
                 cpu.update((f"{half}: {k}", v) for k, v in used.items())
@@ -519,8 +481,6 @@ def _rebuild_swapped(started: float) -> Timing:
                 wait([other])  # the other connection's half or indexes, before its tables go
             with connection.cursor() as cur:
                 _drop(cur, NEXT, tables)
-                if shared:
-                    cur.execute(f"DROP TABLE IF EXISTS {shared}")
             raise
         from django.db.utils import OperationalError
 
@@ -545,12 +505,10 @@ FORCE_TEMP = False  # the phases in temporary tables whatever the role may do (a
 
 
 def _sql(rebuild: bool, phases: dict[str, float], recent: bool = False, into: tuple[str, str, str] | None = None,
-         units: list[int] | None = None, workers: bool = True, cpu: dict[str, float] | None = None,
-         shared: str | None = None) -> tuple[int, int]:
+         units: list[int] | None = None, workers: bool = True, cpu: dict[str, float] | None = None) -> tuple[int, int]:
     """`into`: the (step, trace, rollup) tables written (default the live ones); `units`: only the dossiers
     received by these units (a half of a swapped rebuild, `_rebuild_swapped`); `workers=False`: no parallel
-    workers (the two halves already keep both cores busy); `shared`: the table to read the steps from instead of
-    the task table (`_shared`: the columns read, of the finished dossiers' tasks only)."""
+    workers (the two halves already keep both cores busy)."""
     d, t, s, e = (Dossier._meta.db_table, Task._meta.db_table, SupplementRequest._meta.db_table,
                   DossierEvent._meta.db_table)
     trace = DossierTrace._meta.db_table
@@ -626,9 +584,7 @@ def _sql(rebuild: bool, phases: dict[str, float], recent: bool = False, into: tu
         # The dossiers with steps at more than one unit (few): only their steps may have been handed over from
         # another unit; those that were, in a table of their own (the test is a correlated subquery).
         tasks = f'"{t}"'
-        if shared is not None:
-            tasks = shared  # narrow already: scanned as it is (every row not of this half fails the join to D)
-        elif units_given:
+        if units_given:
             # A half of a swapped rebuild (one process): its dossiers' steps, the columns read, in a narrow table of
             # its own — the task table (the widest read) is then scanned once per half instead of three times.
             cur.execute(
