@@ -4,7 +4,7 @@
 With `OPTIONS server_side_binding` psycopg sends each value apart from the statement, with its type, and
 PostgreSQL must infer every parameter's type from the statement: a raw statement where it cannot (an
 untyped value in a SELECT list, `IN %s`, an array without a cast) fails there and nowhere else. The
-suite runs with it off unless `DB_SERVER_SIDE_BINDING=true`; this test turns it on for its own
+suite runs with it on by default (off with `DB_SERVER_SIDE_BINDING=false`); this test turns it on for its own
 connection, with `prepare_threshold=0` (every statement prepared at its first use, the strictest case),
 and walks what every request runs: a submit (the compiled queries, the compiled INSERTs, the steps'
 multi-row INSERT), a receive (the compiled UPDATE, the KPI counters' one statement with named
