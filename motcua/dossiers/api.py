@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Answer
-from ninja.schema import DjangoGetter
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -95,13 +94,13 @@ class ApplicantIn(BaseModel):
     full_name: str | None = Field(None, max_length=255, description="the name as written on the papers")
 
 
-class In(Schema):
-    """A request body: the parsed JSON (a dict) validated once, as it is.
+class Plain(Schema):
+    """A schema for parsed JSON and for the dicts the views build (`_out`): a dict is validated once, as it is.
 
-    django-ninja's `Schema` with `extra="forbid"` validates a body twice: once as it is (for the undeclared
-    fields), then again read field by field through its `DjangoGetter` (which lists a manager, calls a
-    callable, gives a file's URL: none of which parsed JSON holds), in Python (docs/operations.md, issue 22).
-    Anything else than a dict goes the library's way.
+    django-ninja's `Schema` reads every field through its `DjangoGetter` (which lists a manager, calls a
+    callable, gives a file's URL: none of which a dict of plain values holds), in Python, field by field, and
+    with `extra="forbid"` validates a body twice (docs/operations.md, issue 22). Anything else than a dict (a
+    model instance) goes the library's way.
     """
 
     @model_validator(mode="wrap")
@@ -109,12 +108,10 @@ class In(Schema):
     def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler, info: ValidationInfo) -> Any:
         if type(values) is dict:
             return handler(values)
-        if cls.model_config.get("extra") == "forbid" or cls.model_config.get("validate_assignment", False):
-            handler(values)
-        return handler(DjangoGetter(values, cls, info.context))
+        return super()._run_root_validator(values, handler, info)
 
 
-class DossierIn(In):
+class DossierIn(Plain):
     model_config = ConfigDict(extra="forbid")
 
     procedure: str = Field(max_length=64)
@@ -136,24 +133,7 @@ class DossierIn(In):
 RatingIn = actions.RatingAnswers
 
 
-class Out(Schema):
-    """An answer the views build as dicts of plain values (`_out`): a dict is validated as it is.
-
-    django-ninja's `Schema` reads every field of every object through its `DjangoGetter` (which
-    lists a manager, calls a callable, gives a file's URL: none of which a dict of `_out` holds), in
-    Python, field by field, for the dossier and each of its tasks and events (docs/operations.md,
-    issue 22). Anything else (a model instance) goes through `DjangoGetter` as before.
-    """
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler, info: ValidationInfo) -> Any:
-        if type(values) is dict:
-            return handler(values)
-        return handler(DjangoGetter(values, cls, info.context))
-
-
-class RatingOut(Out):
+class RatingOut(Plain):
     answers: dict[str, str]
     overall: str
     comment: str
@@ -187,7 +167,7 @@ BODIES: dict[str, type[actions.ActionInput]] = {
 }
 
 
-class EventOut(Out):
+class EventOut(Plain):
     action: str
     from_status: int | None
     to_status: int
@@ -196,7 +176,7 @@ class EventOut(Out):
     reason: str
 
 
-class TaskOut(Out):
+class TaskOut(Plain):
     step: str
     name: str
     unit: str
@@ -208,13 +188,13 @@ class TaskOut(Out):
     done_at: datetime | None
 
 
-class UnitShareOut(Out):
+class UnitShareOut(Plain):
     unit: str
     days_allowed: float
     days_used: float
 
 
-class LateRiskOut(Out):
+class LateRiskOut(Plain):
     risk: float | None = Field(description="chance (0–1) it ends after its legal due date; null: too little history")
     step: str = Field(description="the step it waits in (empty: the whole dossier)")
     step_unit: str | None
@@ -228,7 +208,7 @@ class LateRiskOut(Out):
     scored_at: datetime
 
 
-class SupplementOut(Out):
+class SupplementOut(Plain):
     number: int
     reason: str
     items: list[dict[str, str]]
@@ -237,7 +217,7 @@ class SupplementOut(Out):
     paused_days: int
 
 
-class ApologyOut(Out):
+class ApologyOut(Plain):
     number: str
     reason: str
     previous_due_at: datetime
@@ -245,7 +225,7 @@ class ApologyOut(Out):
     issued_at: datetime
 
 
-class DossierOut(Out):
+class DossierOut(Plain):
     code: str
     status: int
     status_label: str

@@ -203,7 +203,7 @@ def build_all(rebuild: bool = False, recent: bool = False) -> Timing:
                 cur.execute("SET LOCAL session_replication_role = replica")
         if rebuild:
             with connection.cursor() as cur:
-                tables = [StepTime._meta.db_table, DossierTrace._meta.db_table, Rollup._meta.db_table]
+                tables = _tables()
                 cur.execute('TRUNCATE ' + ", ".join(f'"{x}"' for x in tables))
                 # Millions of rows: the secondary indexes are built once after the insert, not row by row.
                 cur.execute(
@@ -289,6 +289,13 @@ def _indexes(cur, table: str) -> list[tuple[str, str, str | None]]:
         "LEFT JOIN pg_constraint k ON k.conindid = x.indexrelid AND k.contype IN ('p', 'u') "
         "WHERE x.indrelid = %s::regclass ORDER BY i.relname", [table])
     return cur.fetchall()
+
+
+def _sequences(cur, table: str) -> list[str]:
+    """The sequences of a table's identity columns, as pg_get_serial_sequence names them."""
+    cur.execute("SELECT pg_get_serial_sequence(%s, a.attname) FROM pg_attribute a "
+                "WHERE a.attrelid = %s::regclass AND a.attidentity <> ''", [table, table])
+    return [r[0] for r in cur.fetchall()]
 
 
 def _bare(sequence: str) -> str:
@@ -393,9 +400,7 @@ def _swap(tables: list[str], indexes: dict[str, list[tuple[str, str, str | None]
                 cur.execute("SET LOCAL lock_timeout = '5s'")
                 cur.execute("LOCK TABLE " + ", ".join(f'"{t}"' for t in tables) + " IN ACCESS EXCLUSIVE MODE")
                 for table in tables:
-                    cur.execute("SELECT pg_get_serial_sequence(%s, a.attname) FROM pg_attribute a "
-                                "WHERE a.attrelid = %s::regclass AND a.attidentity <> ''", [table, table])
-                    sequences = [r[0] for r in cur.fetchall()]
+                    sequences = _sequences(cur, table)
                     cur.execute(f'ALTER TABLE "{table}" RENAME TO "{table}{OLD}"')
                     for name, _definition, _kind in indexes[table]:
                         cur.execute(f'ALTER INDEX "{name}" RENAME TO "{name[:63 - len(OLD)]}{OLD}"')
@@ -410,9 +415,7 @@ def _swap(tables: list[str], indexes: dict[str, list[tuple[str, str, str | None]
                             cur.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" UNIQUE USING INDEX "{_next_name(name)}"')
                         else:
                             cur.execute(f'ALTER INDEX "{_next_name(name)}" RENAME TO "{name}"')
-                    cur.execute("SELECT pg_get_serial_sequence(%s, a.attname) FROM pg_attribute a "
-                                "WHERE a.attrelid = %s::regclass AND a.attidentity <> ''", [table, table])
-                    for new, old in zip([r[0] for r in cur.fetchall()], sequences, strict=True):
+                    for new, old in zip(_sequences(cur, table), sequences, strict=True):
                         cur.execute(f'ALTER SEQUENCE {new} RENAME TO "{_bare(old)}"')
             return
         except OperationalError as exc:  # lock_timeout: a long reader; try again

@@ -37,7 +37,12 @@ CROSS_AGENCY_ROLES = frozenset({Role.ONE_STOP_OFFICER, Role.UNIT_ADMIN, Role.MON
 
 
 def sector(unit: Unit) -> str:
-    return unit.agency or "people_committee"
+    return sector_of(unit.agency)
+
+
+def sector_of(agency: str) -> str:
+    """The sector of a unit of this agency: a unit under no agency is the people's committee's."""
+    return agency or "people_committee"
 
 
 # Read by every officer's request: compiled once per process (lib/compiled.py).
@@ -55,7 +60,7 @@ def _grant(role: str, kind: str, agency: str, path: str, level: str, parent_path
     sector(m.unit), m.unit.scope_root.level)` reads of the instances (Unit.scope_root: a one-stop desk's parent)."""
     if kind == UnitKind.ONE_STOP and parent_path is not None:
         path, level = parent_path, parent_level
-    return Grant(path, role, agency or "people_committee", level)
+    return Grant(path, role, sector_of(agency), level)
 
 
 def grants_of(user) -> Grants:

@@ -145,19 +145,26 @@ def _requestable(definition: dict) -> list[str]:
     return (required + others)[:2]
 
 
+def _first_step_started(definition: dict):
+    """A dossier submitted and received, its first open step started by an officer who holds it: (walker, the
+    step as it stood open, that officer)."""
+    walker = Walker(definition)
+    walker.submit()
+    walker.receive()
+    first = walker.open_work()[0]
+    holder = worker(first.unit, first.role)
+    walker.act(holder, "start_processing", {"task": first.step})
+    return walker, first, holder
+
+
 PAUSE = 3  # working days the applicant takes to answer
 
 
 def supplement(name):
     definition = DEFINITIONS[name]
     with freeze_time(T0) as clock:
-        walker = Walker(definition)
-        walker.submit()
-        walker.receive()
-        first = walker.open_work()[0]
+        walker, first, holder = _first_step_started(definition)
         assert first.may_request_supplement, (name, first.step)
-        holder = worker(first.unit, first.role)
-        walker.act(holder, "start_processing", {"task": first.step})
         before = walker.dossier
         task_due = Task.objects.get(pk=first.pk).due_at
         calendar = deadlines.calendar(before.unit)
@@ -341,12 +348,7 @@ def transfer(name):
 def late_with_apology(name):
     definition = DEFINITIONS[name]
     with freeze_time(T0) as clock:
-        walker = Walker(definition)
-        walker.submit()
-        walker.receive()
-        first = walker.open_work()[0]
-        holder = worker(first.unit, first.role)
-        walker.act(holder, "start_processing", {"task": first.step})
+        walker, first, holder = _first_step_started(definition)
         dossier = walker.dossier
         due, legal = dossier.due_at, dossier.legal_due_at
         calendar = deadlines.calendar(dossier.unit)

@@ -21,3 +21,23 @@ def test_ancestor_ids_run_from_the_root_to_the_unit_itself(db):
 def test_path_ids_of_an_empty_path():
     assert path_ids("") == [] and path_ids("/") == []
     assert path_ids("/12/345/") == [12, 345]
+
+
+def test_the_grants_read_as_columns_are_those_of_the_memberships_instances(demo):
+    """`grants_of` reads each membership's columns (no instances): it must give what the units' own rules give
+    (`Unit.scope_root`: a one-stop desk's staff serve its parent's subtree; `sector`), for every demo officer."""
+    from motcua.identity.models import User
+    from motcua.units.models import Membership
+    from motcua.units.scope import CATALOG_ROLES, Grant, grants_of, sector
+
+    officers = User.objects.filter(memberships__isnull=False).distinct()
+    assert officers.count() > 10
+    kinds = set()
+    for user in officers:
+        expected = [Grant(m.unit.scope_root.path, m.role, sector(m.unit), m.unit.scope_root.level)
+                    for m in Membership.objects.filter(user=user).select_related("unit__parent")
+                    if m.role not in CATALOG_ROLES]
+        kinds.update(m.unit.kind for m in Membership.objects.filter(user=user).select_related("unit"))
+        assert sorted(grants_of(User.objects.get(pk=user.pk))) == sorted(expected), user.username
+    # The rule that differs between the two is exercised: desks, and units with and without an agency.
+    assert UnitKind.ONE_STOP in kinds and UnitKind.COMMUNE in kinds and UnitKind.DEPARTMENT in kinds
